@@ -1,0 +1,1 @@
+"""Deterministic synthetic data for the portal (`python -m seed`)."""

@@ -1,0 +1,244 @@
+"""Accounts (demo ones included), proxies, HIM requests, messages, refills, alerts, usage."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.low_level import Type, hash_secret
+
+from seed import reference as ref
+from seed.population import DEMO_CHILD, DEMO_PARENT, DEMO_PATIENT, Population, SeedOptions, uuids
+from seed.records import Sink
+
+DEMO_PASSWORD = "Demo-Portal-2026!"
+FULL_SCOPES = "results,records,metrics,appointments,messages,refills,billing,documents"
+# (username, display name, role) of the staff demo accounts; patient.demo and proxy.demo follow.
+DEMO_STAFF = (
+    ("clinician.demo", "Jordan Patel, MD", "clinician"),
+    ("him.demo", "Casey Morgan (HIM)", "him"),
+    ("billing.demo", "Riley Chen (Billing)", "billing"),
+    ("manager.demo", "Sam Okafor (Portal manager)", "manager"),
+    ("admin.demo", "Taylor Brooks (Admin)", "admin"),
+)
+UNUSABLE = "!"  # no password set: the account cannot sign in with one
+
+
+def demo_hash(rng: np.random.Generator) -> str:
+    """An argon2id hash of the demo password, its salt drawn from the seed (deterministic)."""
+    params = PasswordHasher()
+    return hash_secret(
+        DEMO_PASSWORD.encode(),
+        rng.bytes(16),
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=params.hash_len,
+        type=Type.ID,
+    ).decode()
+
+
+def accounts(pop: Population, opts: SeedOptions, rng: np.random.Generator, provider_users: pd.DataFrame, sink: Sink) -> dict[str, str]:
+    """All user accounts and roles; returns the demo usernames' ids."""
+    password = demo_hash(rng)
+    created = opts.start
+    patients = np.flatnonzero(pop.activated)
+    users = pd.DataFrame({
+        "id": pop.account_ids[patients],
+        "username": [f"patient{i:06d}" for i in patients],
+        "display_name": [pop.name(i) for i in patients],
+        "email": [f"{pop.first[i].lower()}.{pop.last[i].lower()}{i}@example.org" for i in patients],
+        "patient_id": pop.ids[patients],
+        "role": "patient",
+    })
+    users.loc[users["patient_id"] == pop.ids[DEMO_PATIENT], "username"] = "patient.demo"
+    providers = provider_users.assign(email=None, patient_id=None, role="clinician")
+    providers.loc[0, "username"] = "clinician.demo"
+    staff_ids = uuids(rng, len(DEMO_STAFF) + 1)
+    staff = pd.DataFrame(
+        [(staff_ids[k], u, d, f"{u}@lakeside.example", None, r) for k, (u, d, r) in enumerate(DEMO_STAFF[1:])]
+        + [(staff_ids[-1], "proxy.demo", "Dana Larson", "dana.larson@example.org", None, "proxy")],
+        columns=users.columns,
+    )
+    # Other caregivers: about 3% of patients have a proxy with an account of their own.
+    cared_for = np.setdiff1d(np.flatnonzero(rng.random(pop.n) < 0.03), [DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT])
+    caregiver_ids = uuids(rng, len(cared_for))
+    caregivers = pd.DataFrame({
+        "id": caregiver_ids,
+        "username": [f"caregiver{i:06d}" for i in cared_for],
+        "display_name": [f"{rng.choice(ref.FIRST_NAMES_F)} {pop.last[i]}" for i in cared_for],
+        "email": None,
+        "patient_id": None,
+        "role": "proxy",
+    })
+    everyone = pd.concat([users, providers, staff, caregivers], ignore_index=True)
+    demo = everyone["username"].str.endswith(".demo")
+    everyone["password_hash"] = np.where(demo, password, UNUSABLE)
+    everyone["phone"] = None
+    everyone["status"] = "active"
+    everyone["failed_attempts"] = 0
+    everyone["locked_until"] = None
+    everyone["terms_version"] = np.where(everyone["role"] == "patient", "2026-01", None)
+    everyone["terms_accepted_at"] = np.where(everyone["role"] == "patient", created, None)
+    everyone["created_at"] = created
+    everyone["last_sign_in_at"] = None
+    sink("users", everyone.drop(columns=["role"]))
+    sink("user_roles", everyone[["id", "role"]].rename(columns={"id": "user_id"}))
+
+    proxy_demo = staff_ids[-1]
+    grants = [
+        (proxy_demo, DEMO_CHILD, "parent", FULL_SCOPES, "parent_of_minor", None),
+        (proxy_demo, DEMO_PARENT, "child", "results,records,metrics,appointments,messages,refills",
+         "patient_consent", opts.now + timedelta(days=540)),
+    ] + [
+        (caregiver_ids[k], i, "parent" if pop.age[i] < 18 else "spouse", FULL_SCOPES,
+         "parent_of_minor" if pop.age[i] < 18 else "patient_consent",
+         None if pop.age[i] < 18 else opts.now + timedelta(days=int(rng.integers(30, 540))))
+        for k, i in enumerate(cared_for)
+    ]
+    sink("proxy_grants", pd.DataFrame({
+        "id": uuids(rng, len(grants)),
+        "patient_id": [pop.ids[g[1]] for g in grants],
+        "proxy_user_id": [g[0] for g in grants],
+        "relationship": [g[2] for g in grants],
+        "scopes": [g[3] for g in grants],
+        "basis": [g[4] for g in grants],
+        "granted_at": opts.now - timedelta(days=200),
+        "expires_at": [g[5] for g in grants],
+        "revoked_at": None,
+    }))
+    ids = dict(zip(everyone.loc[demo, "username"], everyone.loc[demo, "id"], strict=True))
+    return ids
+
+
+def him_requests(pop: Population, opts: SeedOptions, rng: np.random.Generator, demo: dict[str, str], sink: Sink) -> None:
+    """Proxy reviews and records requests with their legal deadlines (COMPLIANCE.md)."""
+    deadline_days = {"access": 30, "roi": 30, "amendment": 60, "accounting": 60, "update": 30}
+    n = max(12, pop.n // 60)
+    who = rng.integers(0, pop.n, n)
+    kind = rng.choice(list(deadline_days), n, p=[0.45, 0.3, 0.1, 0.05, 0.1])
+    received = [opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 400, n)]
+    due = [r + timedelta(days=deadline_days[k]) for r, k in zip(received, kind, strict=True)]
+    open_ = np.array([r > opts.now - timedelta(days=40) for r in received]) & (rng.random(n) < 0.8)
+    status = np.where(open_, np.where(rng.random(n) < 0.5, "received", "in_progress"), "completed")
+    completed = [None if o else r + timedelta(days=float(rng.uniform(2, 25))) for o, r in zip(open_, received, strict=True)]
+    rids = uuids(rng, n)
+    sink("records_requests", pd.DataFrame({
+        "id": rids,
+        "patient_id": pop.ids[who],
+        "kind": kind,
+        "requested_by": None,
+        "recipient": np.where(kind == "roi", "Northside Orthopedics", None),
+        "details": [f"Request for {k} of records" for k in kind],
+        "received_at": received,
+        "due_at": due,
+        "extended_due_at": None,
+        "extension_reason": None,
+        "status": status,
+        "completed_at": completed,
+        "handled_by": np.where(open_, None, demo["him.demo"]),
+    }))
+    released = (~open_) & (kind == "roi")
+    sink("disclosures", pd.DataFrame({
+        "id": uuids(rng, int(released.sum())),
+        "patient_id": pop.ids[who[released]],
+        "disclosed_at": [c for c, r in zip(completed, released, strict=True) if r],
+        "recipient": "Northside Orthopedics",
+        "description": "Visit summaries and imaging reports, last 2 years",
+        "purpose": "Continuity of care (patient authorization)",
+        "request_id": rids[released],
+    }))
+    pending = max(3, pop.n // 800)
+    sink("proxy_requests", pd.DataFrame({
+        "id": uuids(rng, pending),
+        "requester_user_id": demo["proxy.demo"],
+        "patient_id": pop.ids[rng.integers(3, pop.n, pending)],
+        "relationship": rng.choice(["guardian", "power_of_attorney", "parent"], pending),
+        "document_id": None,
+        "status": "pending",
+        "received_at": [opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 20, pending)],
+        "decided_by": None,
+        "decided_at": None,
+        "decision_note": None,
+    }))
+
+
+def messages_and_refills(pop: Population, opts: SeedOptions, rng: np.random.Generator, active_meds: dict[str, list[str]], sink: Sink) -> None:
+    threads, messages, refills = [], [], []
+    for i in np.flatnonzero(pop.activated):
+        pid, team = pop.ids[i], pop.team_ids[pop.team[i]]
+        user = pop.account_ids[i]
+        count = int(rng.poisson(1.2 * opts.years * min(pop.activity[i], 3))) + (2 if i == DEMO_PATIENT else 0)
+        for k in range(count):
+            started = opts.now - timedelta(days=float(rng.uniform(0, 365 * opts.years)))
+            if i == DEMO_PATIENT and k < 2:
+                started = opts.now - timedelta(days=2 + k)
+            tid = uuids(rng, 1)[0]
+            replies = int(rng.integers(1, 5))
+            recent = started > opts.now - timedelta(days=7)
+            threads.append((tid, pid, team, ref.MESSAGE_SUBJECTS[int(rng.integers(0, len(ref.MESSAGE_SUBJECTS)))], "open" if recent else "closed", started))
+            at = started
+            for r in range(replies):
+                patient_side = r % 2 == 0
+                at = at + timedelta(hours=float(rng.uniform(1, 30)))
+                last = r == replies - 1
+                unread = recent and last and (i == DEMO_PATIENT or rng.random() < 0.5)
+                body = ("Hello, I have a question about my care. Could you advise?" if patient_side
+                        else "Thank you for your message. Your care team has reviewed it; please see our advice.")
+                messages.append((tid, user if patient_side else None, patient_side, body, min(at, opts.now), None if unread else min(at, opts.now)))
+        for med in active_meds.get(pid, []):
+            for _ in range(int(rng.poisson(0.8 * opts.years))):
+                at = opts.now - timedelta(days=float(rng.uniform(0, 365 * opts.years)))
+                pending = at > opts.now - timedelta(days=4)
+                refills.append((pid, med, user, ref.PHARMACIES[int(rng.integers(0, len(ref.PHARMACIES)))],
+                                "requested" if pending else ("approved" if rng.random() < 0.92 else "denied"),
+                                at, None if pending else at + timedelta(hours=20)))
+    sink("message_threads", pd.DataFrame(threads, columns=["id", "patient_id", "care_team_id", "subject", "status", "created_at"]))
+    frame = pd.DataFrame(messages, columns=["thread_id", "sender_user_id", "from_patient_side", "body", "sent_at", "read_at"])
+    sink("messages", frame.assign(id=uuids(rng, len(frame))))
+    frame = pd.DataFrame(refills, columns=["patient_id", "medication_id", "requested_by", "pharmacy", "status", "requested_at", "decided_at"])
+    sink("refill_requests", frame.assign(id=uuids(rng, len(frame)), decided_by=None, decision_note=None))
+
+
+def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
+    """Portal use shaped like the real thing: weekday and daytime peaks, a few heavy users."""
+    users = np.flatnonzero(pop.activated)
+    per_day = 0.12 * pop.activity[users] * np.where(pop.cgm[users] | pop.htn[users], 1.6, 1.0)
+    counts = rng.poisson(per_day * 365 * opts.years)
+    who = np.repeat(users, counts)
+    m = len(who)
+    span_days = 365 * opts.years
+    weekday_of = (np.arange(span_days) + opts.start.weekday()) % 7
+    day_weight = np.asarray(ref.WEEKDAY_WEIGHTS)[weekday_of]
+    days = rng.choice(span_days, m, p=day_weight / day_weight.sum())
+    hours = rng.choice(24, m, p=np.asarray(ref.HOUR_WEIGHTS) / sum(ref.HOUR_WEIGHTS))
+    seconds = days.astype(np.int64) * 86_400 + hours * 3600 + rng.integers(0, 3600, m)
+    features, weights = zip(*ref.USAGE_FEATURES, strict=True)
+    feature = rng.choice(len(features), m, p=np.asarray(weights) / sum(weights))
+    order = np.lexsort((seconds, who))
+    sink("portal_usage_events", pd.DataFrame({
+        "user_id": pop.account_ids[who[order]],
+        "occurred_at": np.datetime64(opts.start, "s") + seconds[order] * np.timedelta64(1, "s"),
+        "feature": pd.Categorical.from_codes(feature[order], categories=list(features)),
+        "patient_id": pop.ids[who[order]],
+    }))
+
+
+def alerts(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
+    """Recent readings past the alert policy, as the care team's queue would hold them."""
+    rows = []
+    now: datetime = opts.now
+    for i in np.flatnonzero(pop.htn | pop.cgm | pop.hf):
+        if i != DEMO_PATIENT and rng.random() > 0.04:
+            continue
+        metric, rule, value = [
+            ("blood_pressure", "bp_crisis", f"{int(rng.integers(181, 200))}/{int(rng.integers(100, 125))} mmHg"),
+            ("glucose", "glucose_low", f"{int(rng.integers(45, 54))} mg/dL"),
+            ("weight", "weight_gain_hf", "+2.4 kg in 3 days"),
+        ][0 if pop.htn[i] else (1 if pop.cgm[i] else 2)]
+        at = now - timedelta(hours=float(rng.uniform(2, 120)))
+        rows.append((pop.ids[i], metric, rule, at, value, at + timedelta(minutes=5)))
+    frame = pd.DataFrame(rows, columns=["patient_id", "metric", "rule", "measured_at", "value_text", "created_at"])
+    sink("metric_alerts", frame.assign(id=uuids(rng, len(frame)), acknowledged_by=None, acknowledged_at=None, note=None))

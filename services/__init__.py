@@ -1,0 +1,1 @@
+"""The portal's use cases: validate, authorize, do, audit — one transaction each."""

@@ -1,0 +1,47 @@
+"""The typed errors that services raise and pages show as messages."""
+
+from __future__ import annotations
+
+
+class PortalError(Exception):
+    """Base of every error a page may show to the user as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(PortalError):
+    pass
+
+
+class PermissionDenied(PortalError):
+    pass
+
+
+class ValidationError(PortalError):
+    """Bad input; `fields` maps a field name to its message."""
+
+    def __init__(self, fields: dict[str, str], message: str = "Please correct the marked fields.") -> None:
+        super().__init__(message)
+        self.fields = dict(fields)
+
+    def __str__(self) -> str:
+        details = "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        return f"{self.message} ({details})" if details else self.message
+
+
+class Conflict(PortalError):
+    pass
+
+
+class RateLimited(PortalError):
+    pass
+
+
+class AuthenticationFailed(PortalError):
+    pass
+
+
+class ConfigurationError(PortalError):
+    """The deployment is misconfigured; start-up stops with this one line."""
