@@ -134,14 +134,15 @@ def fingerstick(pop: Population, opts: SeedOptions, rng: np.random.Generator) ->
         per_day = rng.integers(1, 4, len(days))
         day = np.repeat(days, per_day)
         minutes = rng.integers(6 * 60, 22 * 60, len(day))
+        at = np.unique(day.astype("datetime64[s]") + minutes * 60 * SECOND)  # one reading a minute
         mean = rng.normal(155, 25)
-        values = np.clip(np.round(rng.lognormal(np.log(mean), 0.28, len(day))), 35, 500).astype(np.int16)
-        pid.append(np.full(len(day), len(ids)))
+        values = np.clip(np.round(rng.lognormal(np.log(mean), 0.28, len(at))), 35, 500).astype(np.int16)
+        pid.append(np.full(len(at), len(ids)))
         ids.append(pop.ids[i])
-        cols["measured_at"].append(day.astype("datetime64[s]") + minutes * 60 * SECOND)
-        cols["source"].append(np.full(len(day), DEVICE, dtype=np.int8))
+        cols["measured_at"].append(at)
+        cols["source"].append(np.full(len(at), DEVICE, dtype=np.int8))
         cols["mg_dl"].append(values)
-        cols["flag"].append(np.full(len(day), NO_FLAG, dtype=np.int8))
+        cols["flag"].append(np.full(len(at), NO_FLAG, dtype=np.int8))
     return _table(pid, cols, ids)
 
 

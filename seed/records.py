@@ -213,7 +213,7 @@ def _appointments_and_billing(pop: Population, opts: SeedOptions, rng: np.random
     statement_date = [d + timedelta(days=21) for d in service]
     due = [d + timedelta(days=30) for d in statement_date]
     recent = np.array([d > opts.now.date() - timedelta(days=75) for d in statement_date])
-    paid = (rng.random(len(visits)) < 0.8) & ~(recent & (rng.random(len(visits)) < 0.6))
+    paid = rng.random(len(visits)) < np.where(recent, 0.45, 0.96)
     sids = uuids(rng, len(visits))
     statements = pd.DataFrame({
         "id": sids,

@@ -205,7 +205,7 @@ def messages_and_refills(pop: Population, opts: SeedOptions, rng: np.random.Gene
 def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
     """Portal use shaped like the real thing: weekday and daytime peaks, a few heavy users."""
     users = np.flatnonzero(pop.activated)
-    per_day = 0.12 * pop.activity[users] * np.where(pop.cgm[users] | pop.htn[users], 1.6, 1.0)
+    per_day = 0.05 * pop.activity[users] * np.where(pop.cgm[users] | pop.htn[users], 1.6, 1.0)
     counts = rng.poisson(per_day * 365 * opts.years)
     who = np.repeat(users, counts)
     m = len(who)
@@ -218,12 +218,13 @@ def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Si
     features, weights = zip(*ref.USAGE_FEATURES, strict=True)
     feature = rng.choice(len(features), m, p=np.asarray(weights) / sum(weights))
     order = np.lexsort((seconds, who))
-    sink("portal_usage_events", pd.DataFrame({
+    events = pd.DataFrame({
         "user_id": pop.account_ids[who[order]],
         "occurred_at": np.datetime64(opts.start, "s") + seconds[order] * np.timedelta64(1, "s"),
         "feature": pd.Categorical.from_codes(feature[order], categories=list(features)),
         "patient_id": pop.ids[who[order]],
-    }))
+    })
+    sink("portal_usage_events", events.drop_duplicates(["user_id", "occurred_at", "feature"]))
 
 
 def alerts(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:

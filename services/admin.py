@@ -63,3 +63,9 @@ def admin_home(*, actor: Actor) -> AdminHome:
             refused_24h=int(day[1]),
             failed_sign_ins_24h=int(day[2]),
         )
+
+
+def audit_verify(*, actor: Actor) -> audit.AuditCheck:
+    """Admins: walk the whole audit chain and report the first broken link."""
+    with staff_work(actor, "audit.verify", access.ADMIN) as s:
+        return audit.verify_chain(s)

@@ -26,7 +26,8 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _actor(session: Session, user: User) -> Actor:
+def build_actor(session: Session, user: User) -> Actor:
+    """The immutable actor value for a user row (roles read from the database)."""
     roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
     return Actor(
         user_id=user.id,
@@ -70,7 +71,7 @@ def sign_in(*, username: str, password: str) -> Actor:
         else:
             user.failed_attempts = 0
             user.last_sign_in_at = clock.now()
-            actor = _actor(session, user)
+            actor = build_actor(session, user)
             audit.record(session, actor, "auth.sign_in")
             return actor
     raise AuthenticationFailed(SIGN_IN_FAILED)
@@ -82,7 +83,7 @@ def actor_refresh(*, user_id: uuid.UUID, acting_for: uuid.UUID | None) -> Actor:
         user = session.get(User, user_id)
         if user is None or user.status != "active":
             raise AuthenticationFailed("Your session has ended. Please sign in again.")
-        return _actor(session, user).acting_as(acting_for)
+        return build_actor(session, user).acting_as(acting_for)
 
 
 def sign_out(*, actor: Actor) -> None:

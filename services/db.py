@@ -136,8 +136,7 @@ def read_only() -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        session.close()  # ends the transaction; loaded values stay readable
 
 
 # --- schema versions ------------------------------------------------------------------------

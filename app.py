@@ -1,0 +1,50 @@
+"""The router and frame: start-up checks, sign-in gate, role-based navigation, sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import navigation, state
+from pages.components.sidebar import sidebar
+from services import auth, session
+from services.errors import AuthenticationFailed, ConfigurationError
+
+st.set_page_config(page_title="Lakeside Health portal", page_icon=":material/health_and_safety:", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _ready() -> str | None:
+    """Open the database once per process; the one-line reason when it cannot be opened."""
+    try:
+        session.startup()
+    except ConfigurationError as exc:
+        return exc.message
+    return None
+
+
+problem = _ready()
+if problem is not None:
+    _ready.clear()
+    st.error(f"The portal cannot start: {problem}")
+    st.stop()
+
+state.init()
+current = state.actor()
+if current is not None:
+    try:
+        current = auth.actor_refresh(user_id=current.user_id, acting_for=state.acting_patient())
+        st.session_state[state.ACTOR] = current
+    except AuthenticationFailed as exc:
+        st.session_state.clear()
+        state.init()
+        current = None
+        st.warning(exc.message)
+
+if current is None:
+    specs = [navigation.SIGN_IN]
+else:
+    specs = navigation.pages_for(current.roles)
+    sidebar(current)
+
+pages = [st.Page(s.path, title=s.title, url_path=s.url_path, icon=s.icon) for s in specs]
+st.navigation(pages, position="sidebar" if current is not None else "hidden").run()

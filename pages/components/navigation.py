@@ -1,0 +1,40 @@
+"""Which pages each role sees. Navigation is not authorization: pages and services check too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.access import ADMIN, BILLING, CLINICIAN, HIM, MANAGER, PATIENT, PROXY
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    url_path: str
+    icon: str
+
+
+SIGN_IN = PageSpec("pages/public/sign_in.py", "Sign in", "sign-in", ":material/login:")
+
+PATIENT_PAGES = (PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),)
+
+PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
+    PATIENT: PATIENT_PAGES,
+    PROXY: PATIENT_PAGES,
+    CLINICIAN: (PageSpec("pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"),),
+    HIM: (PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),),
+    BILLING: (PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),),
+    MANAGER: (PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),),
+    ADMIN: (PageSpec("pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"),),
+}
+
+
+def pages_for(roles: frozenset[str]) -> list[PageSpec]:
+    """The role's pages in a stable order, each once (a patient who is also a proxy)."""
+    seen: dict[str, PageSpec] = {}
+    for role, pages in PAGES_BY_ROLE.items():
+        if role in roles:
+            for page in pages:
+                seen.setdefault(page.path, page)
+    return list(seen.values())

@@ -1,0 +1,61 @@
+"""Session-state keys in one place, and the guard every page runs first."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from services.access import Actor
+from services.errors import PortalError, ValidationError
+
+log = logging.getLogger("portal.pages")
+
+ACTOR = "actor"
+CHOICES = "acting_choices"
+ACTING_FOR = "acting_for"
+GENERIC_ERROR = "Something went wrong on our side. Please try again; if it keeps happening, contact support."
+
+
+def init() -> None:
+    st.session_state.setdefault(ACTOR, None)
+    st.session_state.setdefault(CHOICES, [])
+    st.session_state.setdefault(ACTING_FOR, None)
+
+
+def actor() -> Actor | None:
+    found = st.session_state.get(ACTOR)
+    return found if isinstance(found, Actor) else None
+
+
+def guard(*roles: str) -> Actor:
+    """Stop the page unless the signed-in user holds one of its roles (services check again)."""
+    current = actor()
+    if current is None or not current.roles & set(roles):
+        st.error("You do not have access to this page.")
+        st.stop()
+    return current  # type: ignore[return-value]
+
+
+def acting_patient() -> uuid.UUID | None:
+    found = st.session_state.get(ACTING_FOR)
+    return found if isinstance(found, uuid.UUID) else None
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Show a service's typed error as a message; anything else as a generic one, logged."""
+    try:
+        yield
+    except ValidationError as exc:
+        st.error(exc.message)
+        for field, message in exc.fields.items():
+            st.caption(f"{field.replace('_', ' ').capitalize()}: {message}")
+    except PortalError as exc:
+        st.error(exc.message)
+    except Exception:
+        log.exception("unexpected error on a page")
+        st.error(GENERIC_ERROR)

@@ -1,0 +1,104 @@
+"""Fixtures: the same service tests run on DuckDB and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from seed.load import seed_database
+from seed.population import SeedOptions
+from services import clock, db
+from tests.support import postgres
+
+AS_OF = date(2026, 6, 1)
+NOW = datetime(2026, 6, 1, 9, 30)
+TEST_OPTIONS = SeedOptions(patients=60, years=1, cgm_share=0.05, seed=7, as_of=AS_OF)
+AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
+BACKENDS = ("duckdb", "postgresql")
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[postgres.PostgresServer]:
+    server = postgres.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def duckdb_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    seed_database(f"duckdb:///{path}", TEST_OPTIONS, progress=_quiet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: postgres.PostgresServer) -> str:
+    pg_server.psql("CREATE DATABASE portal_template")
+    seed_database(pg_server.url("portal_template"), TEST_OPTIONS, progress=_quiet)
+    return "portal_template"
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Point the services at a database URL (settings come from the environment)."""
+
+    def use(url: str) -> str:
+        monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+        monkeypatch.setenv("PORTAL_AUDIT_KEY", AUDIT_KEY)
+        monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+        db.reset()
+        return url
+
+    yield use
+    db.reset()
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded_url(request: pytest.FixtureRequest, tmp_path: Path, configure) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh copy of the seeded test database on each backend, with the clock frozen."""
+    if request.param == "duckdb":
+        template: Path = request.getfixturevalue("duckdb_template")
+        path = tmp_path / "portal.duckdb"
+        shutil.copy(template, path)
+        url = configure(f"duckdb:///{path}")
+        with clock.frozen(NOW):
+            yield url
+        return
+    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    server.psql(f"CREATE DATABASE {name} TEMPLATE {template_name}")
+    url = configure(server.url(name))
+    try:
+        with clock.frozen(NOW):
+            yield url
+    finally:
+        db.reset()
+        server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL on each backend (nothing created yet)."""
+    if request.param == "duckdb":
+        yield f"duckdb:///{tmp_path / 'empty.duckdb'}"
+        return
+    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    server.psql(f"CREATE DATABASE {name}")
+    try:
+        yield server.url(name)
+    finally:
+        db.reset()
+        server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

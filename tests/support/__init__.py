@@ -1,0 +1,1 @@
+"""Test helpers: a throw-away PostgreSQL server, seeded template databases, a served app."""

@@ -1,0 +1,65 @@
+"""A throw-away local PostgreSQL server: initdb into a temp dir, pg_ctl start on a free port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    root: Path
+    port: int
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str) -> None:
+        subprocess.run(
+            [str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+            check=True, capture_output=True,
+        )
+
+    def stop(self) -> None:
+        _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"])
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _as_postgres(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    """initdb and postgres refuse to run as root: run them as the postgres user there."""
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def start() -> PostgresServer:
+    if not (BIN / "initdb").exists():
+        raise RuntimeError(f"PostgreSQL server programs not found in {BIN} (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = free_port()
+    _as_postgres([str(BIN / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A", "trust",
+                  "--no-sync", "-E", "UTF8"])
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    _as_postgres([str(BIN / "pg_ctl"), "-D", str(root / "data"), "-o", options,
+                  "-l", str(root / "server.log"), "-w", "-t", "60", "start"])
+    return PostgresServer(root, port)
