@@ -8,6 +8,8 @@ from pages.components import state
 from services import auth, session
 from services.access import PATIENT, PROXY, Actor
 
+SWITCHER = "sidebar_acting_for"
+
 
 def sidebar(actor: Actor) -> None:
     with st.sidebar:
@@ -34,17 +36,16 @@ def _patient_switcher(actor: Actor) -> None:
     labels = {
         c.patient_id: c.name if c.relationship == "self" else f"{c.name} ({c.relationship})" for c in choices
     }
-    current = state.acting_patient()
     ids = list(labels)
-    index = ids.index(current) if current in ids else 0
+    if st.session_state.get(SWITCHER) not in ids:
+        current = state.acting_patient()
+        st.session_state[SWITCHER] = current if current in ids else ids[0]
     chosen = st.selectbox(
-        "Acting for" if actor.roles & {PROXY} or len(ids) > 1 else "Your record",
+        "Acting for" if PROXY in actor.roles or len(ids) > 1 else "Your record",
         ids,
-        index=index,
         format_func=lambda pid: labels[pid],
-        key="sidebar_acting_for",
+        key=SWITCHER,
         disabled=len(ids) == 1,
     )
-    if chosen != current:
-        st.session_state[state.ACTING_FOR] = chosen
-        st.rerun()
+    # The sidebar runs before the page, so the page already sees this choice.
+    st.session_state[state.ACTING_FOR] = chosen

@@ -1,0 +1,152 @@
+"""The frame and the homes under Streamlit's AppTest: navigation per role, errors as messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.components import navigation, state
+from tests.support.world import DEMO_PASSWORD
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+EXPECTED_PAGES = {
+    "patient.demo": {"pages/patient/home.py"},
+    "proxy.demo": {"pages/patient/home.py"},
+    "clinician.demo": {"pages/clinician/home.py"},
+    "him.demo": {"pages/him/home.py"},
+    "billing.demo": {"pages/billing/home.py"},
+    "manager.demo": {"pages/manager/home.py"},
+    "admin.demo": {"pages/admin/home.py"},
+}
+EXPECTED_TITLE = {
+    "patient.demo": "Welcome, Alex",
+    "proxy.demo": "Mia Larson's home",
+    "clinician.demo": "Clinician home",
+    "him.demo": "Health information management",
+    "billing.demo": "Billing",
+    "manager.demo": "Portal usage",
+    "admin.demo": "Administration",
+}
+
+
+def _pages(at: AppTest) -> set[str]:
+    root = Path(APP).parent
+    return {str(Path(p["script_path"]).relative_to(root)) for p in at._registered_pages.values()}
+
+
+def submitted(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="sign_in_username").input(username)
+    at.text_input(key="sign_in_password").input(password)
+    return at.button[0].click().run()
+
+
+def signed_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    at = submitted(username, password)
+    # The run that signs in starts on the sign-in page; AppTest settles on the home page (and
+    # its widget ids) on the next run, as a browser does once it has the new page list.
+    return at.run()
+
+
+def test_anonymous_visitor_gets_only_the_sign_in_page(seeded_url: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert _pages(at) == {navigation.SIGN_IN.path}
+    assert at.title[0].value == "Lakeside Health portal"
+    assert not at.exception
+
+
+@pytest.mark.parametrize("username", list(EXPECTED_PAGES))
+def test_each_role_sees_exactly_its_pages_and_a_home_with_data(seeded_url: str, username: str) -> None:
+    at = signed_in(username)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _pages(at) == EXPECTED_PAGES[username]
+    assert at.title[0].value == EXPECTED_TITLE[username]
+    assert len(at.metric) >= 4
+    assert username.split(".")[0] in " ".join(m.value for m in at.sidebar.markdown) or at.sidebar.markdown
+
+
+def test_wrong_password_is_a_message_not_a_traceback(seeded_url: str) -> None:
+    at = submitted("patient.demo", "wrong-password-for-sure")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Incorrect username or password."]
+    assert _pages(at) == {navigation.SIGN_IN.path}
+
+
+def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
+    """A grant revoked while the proxy is signed in: the page shows the refusal, not a trace."""
+    from sqlalchemy import update
+
+    from services import clock, db
+    from services.models import ProxyGrant
+    from tests.support.world import patient_id
+
+    at = signed_in("proxy.demo")
+    with db.transaction() as s:
+        s.execute(
+            update(ProxyGrant).where(ProxyGrant.patient_id == patient_id("Ruth", "Larson")).values(revoked_at=clock.now())
+        )
+    at.sidebar.selectbox(key="sidebar_acting_for").select(patient_id("Ruth", "Larson")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["We could not find that record."]
+
+
+def test_an_unexpected_error_shows_a_generic_message(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services import home
+
+    at = signed_in("clinician.demo")
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("database exploded with PHI inside")
+
+    monkeypatch.setattr(home, "clinician_home", broken)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [state.GENERIC_ERROR]
+
+
+def test_proxy_switches_between_the_people_they_care_for(seeded_url: str) -> None:
+    from tests.support.world import patient_id
+
+    at = signed_in("proxy.demo")
+    box = at.sidebar.selectbox(key="sidebar_acting_for")
+    assert box.options == ["Mia Larson (parent)", "Ruth Larson (child)"]
+    box.select(patient_id("Ruth", "Larson")).run()
+    assert at.title[0].value == "Ruth Larson's home"
+    # Ruth's consent leaves billing out: no balance on her home.
+    assert "Balance due" not in [m.label for m in at.metric]
+
+
+def test_sign_out_returns_to_the_sign_in_page(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    at.sidebar.button(key="sidebar_sign_out").click().run()
+    assert _pages(at) == {navigation.SIGN_IN.path}
+    assert at.session_state[state.ACTOR] is None if state.ACTOR in at.session_state else True
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_rerun(seeded_url: str) -> None:
+    from sqlalchemy import update
+
+    from services import db
+    from services.models import User
+
+    at = signed_in("patient.demo")
+    with db.transaction() as s:
+        s.execute(update(User).where(User.username == "patient.demo").values(status="disabled"))
+    at.run()
+    assert _pages(at) == {navigation.SIGN_IN.path}
+    assert "Your session has ended. Please sign in again." in [w.value for w in at.warning]
+
+
+def test_a_misconfigured_database_stops_start_up_with_one_line(configure) -> None:  # type: ignore[no-untyped-def]
+    import streamlit as st
+
+    st.cache_resource.clear()  # start-up runs once per process; this test is a new start
+    configure("mysql://nowhere/portal")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The portal cannot start: PORTAL_DATABASE_URL must be a duckdb:/// or postgresql:// URL, not mysql://"
+    ]

@@ -1,0 +1,124 @@
+"""The seed generator: deterministic, realistic in shape, and all-or-nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from seed import __main__ as cli
+from seed.load import SeedRefused, ensure_demo, seed_database
+from services import db
+from services.models import Base, Patient
+from tests.conftest import TEST_OPTIONS
+
+SMALL = replace(TEST_OPTIONS, patients=30, cgm_share=0.1)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _digests(path: Path) -> dict[str, int]:
+    """An order-independent fingerprint of every table's content."""
+    engine = db.make_engine(f"duckdb:///{path}")
+    out = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            frame = pd.read_sql(select(table), conn)
+            if table.name in ("schema_version",):
+                frame = frame.drop(columns=["applied_at"])
+            frame = frame.astype(str)
+            out[table.name] = int(pd.util.hash_pandas_object(frame, index=False).sort_values().sum() % (1 << 61))
+    engine.dispose()
+    return out
+
+
+def test_same_seed_same_data_and_another_seed_other_data(tmp_path: Path) -> None:
+    first, second, third = (tmp_path / f"{n}.duckdb" for n in ("a", "b", "c"))
+    report = seed_database(f"duckdb:///{first}", SMALL, progress=_quiet)
+    seed_database(f"duckdb:///{second}", SMALL, progress=_quiet)
+    seed_database(f"duckdb:///{third}", replace(SMALL, seed=8), progress=_quiet)
+    assert report.rows["patients"] == 30 and report.rows["glucose_readings"] > 100_000
+    a, b, c = _digests(first), _digests(second), _digests(third)
+    assert a == b
+    assert a["patients"] != c["patients"] and a["glucose_readings"] != c["glucose_readings"]
+
+
+def _read(path: Path, sql: str) -> pd.DataFrame:
+    engine = db.make_engine(f"duckdb:///{path}")
+    with engine.connect() as conn:
+        frame = pd.read_sql(text(sql), conn)
+    engine.dispose()
+    return frame
+
+
+def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
+    steps = _read(duckdb_template, """
+        SELECT epoch(measured_at - lag(measured_at) OVER (PARTITION BY patient_id ORDER BY measured_at)) AS gap
+        FROM glucose_readings WHERE source = 'cgm'""")["gap"].dropna()
+    assert steps.median() == 300, "CGM readings come every 5 minutes"
+    assert (steps > 300).sum() > 10, "with sensor changes and signal losses"
+    flags = _read(duckdb_template, "SELECT flag, count(*) AS n FROM glucose_readings WHERE flag IS NOT NULL GROUP BY flag")
+    assert set(flags["flag"]) <= {"LOW", "HIGH"}
+    bp = _read(duckdb_template, """
+        SELECT hour(measured_at) < 12 AS morning, avg(systolic) AS sbp FROM blood_pressure_readings GROUP BY 1""")
+    by = dict(zip(bp["morning"], bp["sbp"], strict=True))
+    assert by[True] > by[False], "morning pressure runs higher than evening"
+    usage = _read(duckdb_template, "SELECT isodow(occurred_at) AS dow, count(*) AS n FROM portal_usage_events GROUP BY 1")
+    per_day = dict(zip(usage["dow"], usage["n"], strict=True))
+    assert per_day[1] > per_day[7], "weekday peaks"
+    users = _read(duckdb_template, "SELECT count(*) AS n FROM portal_usage_events GROUP BY user_id ORDER BY n DESC")["n"]
+    top = users.iloc[: max(1, len(users) // 5)].sum()
+    assert top / users.sum() > 0.4, "most activity comes from few users"
+    labs = _read(duckdb_template, "SELECT count(*) FILTER (WHERE flag IS NOT NULL) AS abnormal, count(*) AS n FROM lab_components")
+    assert 0 < labs["abnormal"][0] < labs["n"][0]
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--patients", "0"], "--patients"),
+        (["--years", "0"], "--years"),
+        (["--cgm-share", "1.5"], "--cgm-share"),
+        (["--as-of", "yesterday"], "--as-of"),
+        (["--database-url", "mysql://x/y"], "duckdb:/// or postgresql://"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    target = tmp_path / "never.duckdb"
+    if "--database-url" not in argv:
+        argv = [*argv, "--database-url", f"duckdb:///{target}"]
+    assert cli.main(argv) == 2
+    assert says in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_arguments_leave_an_empty_postgres_empty(empty_url: str) -> None:
+    assert cli.main(["--patients", "-5", "--database-url", empty_url]) == 2
+    engine = db.make_engine(empty_url)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
+
+
+def test_seeding_refuses_a_database_that_holds_data(tmp_path: Path, empty_url: str) -> None:
+    seed_database(empty_url, SMALL, progress=_quiet)
+    with pytest.raises(SeedRefused):
+        seed_database(empty_url, SMALL, progress=_quiet)
+    engine = db.make_engine(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Patient)).scalar() == 30
+    engine.dispose()
+
+
+def test_make_run_seeds_once_then_only_upgrades(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'portal.duckdb'}"
+    assert ensure_demo(url, SMALL, progress=_quiet).startswith("seeded")
+    assert ensure_demo(url, SMALL, progress=_quiet) == f"database ready (schema version {1 + len(db.MIGRATIONS)})"
+    assert not (tmp_path / "portal.duckdb.seeding").exists()
