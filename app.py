@@ -9,7 +9,9 @@ from pages.components.sidebar import sidebar
 from services import auth, session
 from services.errors import AuthenticationFailed, ConfigurationError
 
-st.set_page_config(page_title="Lakeside Health portal", page_icon=":material/health_and_safety:", layout="wide")
+st.set_page_config(
+    page_title="Lakeside Health portal", page_icon=":material/health_and_safety:", layout="wide"
+)
 
 
 @st.cache_resource(show_spinner=False)

@@ -23,14 +23,25 @@ DEMO = {"patients": 400, "years": 3, "cgm_share": 0.05}
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m seed", description=__doc__.splitlines()[0])
-    p.add_argument("--patients", type=int, default=DEMO["patients"], help="population size (min 10)")
+    p.add_argument(
+        "--patients", type=int, default=DEMO["patients"], help="population size (min 10)"
+    )
     p.add_argument("--years", type=int, default=DEMO["years"], help="years of history (1-20)")
-    p.add_argument("--cgm-share", type=float, default=DEMO["cgm_share"], help="share of patients on CGM (0-1)")
+    p.add_argument(
+        "--cgm-share", type=float, default=DEMO["cgm_share"], help="share of patients on CGM (0-1)"
+    )
     p.add_argument("--seed", type=int, default=2026, help="random seed: same seed, same data")
-    p.add_argument("--as-of", default=None, help="date the history ends (YYYY-MM-DD; default today)")
-    p.add_argument("--database-url", default=None, help="target database (default: PORTAL_DATABASE_URL)")
-    p.add_argument("--if-missing", action="store_true",
-                   help="seed only a new database; otherwise upgrade its schema (used by make run)")
+    p.add_argument(
+        "--as-of", default=None, help="date the history ends (YYYY-MM-DD; default today)"
+    )
+    p.add_argument(
+        "--database-url", default=None, help="target database (default: PORTAL_DATABASE_URL)"
+    )
+    p.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="seed only a new database; otherwise upgrade its schema (used by make run)",
+    )
     return p
 
 

@@ -65,7 +65,9 @@ class _Loader:
 
 def generate(opts: SeedOptions, load: _Loader) -> None:
     rng = np.random.default_rng(opts.seed)
-    load.say(f"population: {opts.patients:,} patients, {opts.years} years, {opts.cgm_share:.1%} on CGM")
+    load.say(
+        f"population: {opts.patients:,} patients, {opts.years} years, {opts.cgm_share:.1%} on CGM"
+    )
     pop = population.build(opts, rng)
     records.organisation(pop, load)
     records.patients(pop, opts, rng, load)

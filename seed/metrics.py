@@ -32,7 +32,7 @@ def _coded(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
 
 
 def _table(pid: list[np.ndarray], columns: dict[str, list[np.ndarray]], ids: list[str]) -> pa.Table:
-    """One Arrow batch; patient ids and text columns are dictionary-encoded (few values, many rows)."""
+    """One Arrow batch; ids and text columns are dictionary-encoded (few values, many rows)."""
     if not pid:
         return pa.table({})
     data: dict[str, pa.Array] = {
@@ -40,7 +40,9 @@ def _table(pid: list[np.ndarray], columns: dict[str, list[np.ndarray]], ids: lis
     }
     for name, parts in columns.items():
         values = np.concatenate(parts)
-        data[name] = _coded(values.astype(np.int8), CODED[name]) if name in CODED else pa.array(values)
+        data[name] = (
+            _coded(values.astype(np.int8), CODED[name]) if name in CODED else pa.array(values)
+        )
     return pa.table(data)
 
 
@@ -48,7 +50,9 @@ def _sources(rng: np.random.Generator, n: int, device_share: float) -> np.ndarra
     return np.where(rng.random(n) < device_share, DEVICE, MANUAL).astype(np.int8)
 
 
-def _days(opts: SeedOptions, rng: np.random.Generator, share: float, start_frac: float) -> np.ndarray:
+def _days(
+    opts: SeedOptions, rng: np.random.Generator, share: float, start_frac: float
+) -> np.ndarray:
     """Days (as datetime64[D]) on which a patient took readings: from a start, with adherence."""
     total = 365 * opts.years
     first = int(rng.uniform(0, start_frac) * total)
@@ -62,13 +66,19 @@ def blood_pressure(pop: Population, opts: SeedOptions, rng: np.random.Generator)
     monitors = monitors[pop.age[monitors] >= 18]
     pid: list[np.ndarray] = []
     ids: list[str] = []
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("measured_at", "source", "systolic", "diastolic", "pulse")}
+    cols: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("measured_at", "source", "systolic", "diastolic", "pulse")
+    }
     for i in monitors:
         days = _days(opts, rng, rng.uniform(0.25, 0.9), 0.7)
         if len(days) == 0:
             continue
         evening = rng.random(len(days)) < 0.45
-        minutes = np.where(evening, rng.integers(18 * 60, 22 * 60, len(days)), rng.integers(6 * 60, 9 * 60, len(days)))
+        minutes = np.where(
+            evening,
+            rng.integers(18 * 60, 22 * 60, len(days)),
+            rng.integers(6 * 60, 9 * 60, len(days)),
+        )
         base = 148.0 if pop.htn[i] else 118.0
         base += rng.normal(0, 7)
         # Treatment begins part-way and lowers pressure by about 15 mmHg over a few weeks.
@@ -82,8 +92,14 @@ def blood_pressure(pop: Population, opts: SeedOptions, rng: np.random.Generator)
         systolic = np.clip(np.round(systolic), 80, 240).astype(np.int16)
         diastolic = np.clip(np.round(diastolic), 45, 130).astype(np.int16)
         diastolic = np.minimum(diastolic, systolic - 15).astype(np.int16)
-        pulse = np.clip(np.round(rng.normal(72, 9) + rng.normal(0, 6, len(days))), 40, 140).astype(np.int16)
-        at = days.astype("datetime64[s]") + minutes * 60 * SECOND + rng.integers(0, 60, len(days)) * SECOND
+        pulse = np.clip(np.round(rng.normal(72, 9) + rng.normal(0, 6, len(days))), 40, 140).astype(
+            np.int16
+        )
+        at = (
+            days.astype("datetime64[s]")
+            + minutes * 60 * SECOND
+            + rng.integers(0, 60, len(days)) * SECOND
+        )
         pid.append(np.full(len(days), len(ids)))
         ids.append(pop.ids[i])
         cols["measured_at"].append(at)
@@ -112,7 +128,9 @@ def weight(pop: Population, opts: SeedOptions, rng: np.random.Generator) -> pa.T
         if daily:
             # Fluid gains: about one episode every few months, +2.5 kg over three days.
             for start in np.flatnonzero(rng.random(len(days)) < 0.01):
-                series[start : start + 3] += np.array([0.9, 1.8, 2.6])[: len(series[start : start + 3])]
+                series[start : start + 3] += np.array([0.9, 1.8, 2.6])[
+                    : len(series[start : start + 3])
+                ]
         minutes = rng.integers(6 * 60, 8 * 60, len(days))
         pid.append(np.full(len(days), len(ids)))
         ids.append(pop.ids[i])
@@ -136,7 +154,9 @@ def fingerstick(pop: Population, opts: SeedOptions, rng: np.random.Generator) ->
         minutes = rng.integers(6 * 60, 22 * 60, len(day))
         at = np.unique(day.astype("datetime64[s]") + minutes * 60 * SECOND)  # one reading a minute
         mean = rng.normal(155, 25)
-        values = np.clip(np.round(rng.lognormal(np.log(mean), 0.28, len(at))), 35, 500).astype(np.int16)
+        values = np.clip(np.round(rng.lognormal(np.log(mean), 0.28, len(at))), 35, 500).astype(
+            np.int16
+        )
         pid.append(np.full(len(at), len(ids)))
         ids.append(pop.ids[i])
         cols["measured_at"].append(at)
@@ -151,7 +171,9 @@ def _smooth(noise: np.ndarray, length: int) -> np.ndarray:
     return np.convolve(noise, kernel / np.sqrt((kernel**2).sum()), mode="same")
 
 
-def cgm_series(opts: SeedOptions, rng: np.random.Generator, a1c_bias: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cgm_series(
+    opts: SeedOptions, rng: np.random.Generator, a1c_bias: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One wearer's CGM stream over the whole span: (times, mg/dL, flags)."""
     steps_per_day = 86_400 // CGM_STEP_S
     n = 365 * opts.years * steps_per_day
@@ -163,13 +185,17 @@ def cgm_series(opts: SeedOptions, rng: np.random.Generator, a1c_bias: float) -> 
     impulses = np.zeros(n)
     for meal_minute, size in ((7.5 * 60, 55.0), (12.5 * 60, 60.0), (18.5 * 60, 75.0)):
         eaten = rng.random(days) < 0.93
-        at = (np.arange(days) * steps_per_day + (meal_minute + rng.normal(0, 40, days)) / 5).astype(int)
+        at = (np.arange(days) * steps_per_day + (meal_minute + rng.normal(0, 40, days)) / 5).astype(
+            int
+        )
         at = np.clip(at[eaten], 0, n - 1)
         impulses[at] += np.clip(rng.normal(size, 25, len(at)), 5, 160)
     t = np.arange(48) * 5.0  # four hours of response, peaking near one hour
     kernel = (t / 60) * np.exp(1 - t / 60)
     meals = np.convolve(impulses, kernel)[:n]
-    drift = np.interp(k, np.arange(0, n + 1, steps_per_day), np.cumsum(rng.normal(0, 6, days + 1)) * 0.3)
+    drift = np.interp(
+        k, np.arange(0, n + 1, steps_per_day), np.cumsum(rng.normal(0, 6, days + 1)) * 0.3
+    )
     noise = _smooth(rng.normal(0, 9, n), 24)
     glucose = base + dawn + meals + drift + noise
     # Night-time hypos: a dip of 50-90 mg/dL on about one night in fifteen.

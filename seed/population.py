@@ -38,7 +38,9 @@ def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
     hexes = [row.tobytes().hex() for row in raw]
-    return np.array([f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes], dtype=object)
+    return np.array(
+        [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes], dtype=object
+    )
 
 
 @dataclass
@@ -98,7 +100,9 @@ def build(opts: SeedOptions, rng: np.random.Generator) -> Population:
     ).astype(object)
     last = rng.choice(ref.LAST_NAMES, n).astype(object)
     child = rng.random(n) < 0.18
-    age = np.where(child, rng.integers(0, 18, n), np.clip(rng.normal(52, 18, n), 18, 97)).astype(int)
+    age = np.where(child, rng.integers(0, 18, n), np.clip(rng.normal(52, 18, n), 18, 97)).astype(
+        int
+    )
     day_of_year = rng.integers(0, 365, n)
     as_of = np.datetime64(opts.as_of, "D")
     birth = as_of - (age * 365.25).astype("timedelta64[D]") - day_of_year.astype("timedelta64[D]")
@@ -114,7 +118,11 @@ def build(opts: SeedOptions, rng: np.random.Generator) -> Population:
     # CGM wearers: type 1 first, then type 2, until the share is reached.
     want = int(round(opts.cgm_share * n))
     order = np.concatenate(
-        [np.flatnonzero(dm1), rng.permutation(np.flatnonzero(dm2)), rng.permutation(np.flatnonzero(~(dm1 | dm2)))]
+        [
+            np.flatnonzero(dm1),
+            rng.permutation(np.flatnonzero(dm2)),
+            rng.permutation(np.flatnonzero(~(dm1 | dm2))),
+        ]
     )
     cgm = np.zeros(n, dtype=bool)
     cgm[order[:want]] = True

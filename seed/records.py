@@ -14,87 +14,141 @@ from seed.population import DEMO_PATIENT, Population, SeedOptions, uuids
 Sink = Callable[[str, pd.DataFrame], None]
 
 
-def _when(rng: np.random.Generator, opts: SeedOptions, n: int, hours: tuple[int, int] = (8, 17)) -> list[datetime]:
+def _when(
+    rng: np.random.Generator, opts: SeedOptions, n: int, hours: tuple[int, int] = (8, 17)
+) -> list[datetime]:
     """n moments within the span, on working hours."""
     days = rng.integers(0, 365 * opts.years, n)
     minutes = rng.integers(hours[0] * 60, hours[1] * 60, n)
-    return [opts.start + timedelta(days=int(d), minutes=int(m)) for d, m in zip(days, minutes, strict=True)]
+    return [
+        opts.start + timedelta(days=int(d), minutes=int(m))
+        for d, m in zip(days, minutes, strict=True)
+    ]
 
 
 def organisation(pop: Population, sink: Sink) -> None:
-    sink("sites", pd.DataFrame(
-        {"id": pop.site_ids, "code": [s[0] for s in ref.SITES], "name": [s[1] for s in ref.SITES],
-         "state": [s[2] for s in ref.SITES]}
-    ))
+    sink(
+        "sites",
+        pd.DataFrame(
+            {
+                "id": pop.site_ids,
+                "code": [s[0] for s in ref.SITES],
+                "name": [s[1] for s in ref.SITES],
+                "state": [s[2] for s in ref.SITES],
+            }
+        ),
+    )
 
 
 def patients(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
     n = pop.n
     middle = np.where(rng.random(n) < 0.5, rng.choice(list("ABCDEJKLMRST"), n), None)
-    sink("patients", pd.DataFrame({
-        "id": pop.ids,
-        "mrn": pop.mrn,
-        "first_name": pop.first,
-        "middle_name": middle,
-        "last_name": pop.last,
-        "birth_date": pop.birth.astype("datetime64[s]").astype(object),
-        "sex": np.where(pop.female, "F", "M"),
-        "email": [f"{f.lower()}.{l.lower()}{i}@example.org" for i, (f, l) in enumerate(zip(pop.first, pop.last, strict=True))],
-        "phone": [f"+1555{7_000_000 + i:07d}" for i in range(n)],
-        "address": [f"{100 + i % 9000} Lake Street" for i in range(n)],
-        "site_id": pop.site_ids[pop.site],
-        "height_cm": pop.height_cm,
-        "heart_failure": pop.hf,
-        "deceased_on": None,
-        "created_at": opts.start - timedelta(days=30),
-    }))
+    sink(
+        "patients",
+        pd.DataFrame(
+            {
+                "id": pop.ids,
+                "mrn": pop.mrn,
+                "first_name": pop.first,
+                "middle_name": middle,
+                "last_name": pop.last,
+                "birth_date": pop.birth.astype("datetime64[s]").astype(object),
+                "sex": np.where(pop.female, "F", "M"),
+                "email": [
+                    f"{f.lower()}.{s.lower()}{i}@example.org"
+                    for i, (f, s) in enumerate(zip(pop.first, pop.last, strict=True))
+                ],
+                "phone": [f"+1555{7_000_000 + i:07d}" for i in range(n)],
+                "address": [f"{100 + i % 9000} Lake Street" for i in range(n)],
+                "site_id": pop.site_ids[pop.site],
+                "height_cm": pop.height_cm,
+                "heart_failure": pop.hf,
+                "deceased_on": None,
+                "created_at": opts.start - timedelta(days=30),
+            }
+        ),
+    )
 
 
-def providers_and_teams(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> pd.DataFrame:
+def providers_and_teams(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink
+) -> pd.DataFrame:
     """Provider users (returned for the users table), providers, one care team per provider."""
     m = len(pop.provider_ids)
     female = rng.random(m) < 0.5
     first = np.where(female, rng.choice(ref.FIRST_NAMES_F, m), rng.choice(ref.FIRST_NAMES_M, m))
     last = rng.choice(ref.LAST_NAMES, m)
     creds = rng.choice(["MD", "MD", "DO", "NP", "PA"], m)
-    names = [f"{f} {l}, {c}" for f, l, c in zip(first, last, creds, strict=True)]
+    names = [f"{f} {s}, {c}" for f, s, c in zip(first, last, creds, strict=True)]
     names[0] = "Jordan Patel, MD"  # clinician.demo
-    sink("providers", pd.DataFrame({
-        "id": pop.provider_ids,
-        "user_id": pop.provider_user_ids,
-        "name": names,
-        "credentials": creds,
-        "specialty": rng.choice(ref.SPECIALTIES, m),
-        "npi": [f"{1_234_500_000 + i:010d}" for i in range(m)],
-        "site_id": pop.site_ids[pop.provider_site],
-    }))
-    sink("care_teams", pd.DataFrame({
-        "id": pop.team_ids,
-        "name": [f"Primary care team {i + 1}" for i in range(m)],
-        "site_id": pop.site_ids[pop.provider_site],
-    }))
-    sink("care_team_members", pd.DataFrame({
-        "care_team_id": pop.team_ids, "provider_id": pop.provider_ids, "member_role": "primary",
-    }))
-    sink("patient_care_teams", pd.DataFrame({
-        "patient_id": pop.ids, "care_team_id": pop.team_ids[pop.team], "since": opts.start.date(),
-    }))
-    return pd.DataFrame({
-        "id": pop.provider_user_ids,
-        "username": [f"provider{i:04d}" for i in range(m)],
-        "display_name": names,
-    })
+    sink(
+        "providers",
+        pd.DataFrame(
+            {
+                "id": pop.provider_ids,
+                "user_id": pop.provider_user_ids,
+                "name": names,
+                "credentials": creds,
+                "specialty": rng.choice(ref.SPECIALTIES, m),
+                "npi": [f"{1_234_500_000 + i:010d}" for i in range(m)],
+                "site_id": pop.site_ids[pop.provider_site],
+            }
+        ),
+    )
+    sink(
+        "care_teams",
+        pd.DataFrame(
+            {
+                "id": pop.team_ids,
+                "name": [f"Primary care team {i + 1}" for i in range(m)],
+                "site_id": pop.site_ids[pop.provider_site],
+            }
+        ),
+    )
+    sink(
+        "care_team_members",
+        pd.DataFrame(
+            {
+                "care_team_id": pop.team_ids,
+                "provider_id": pop.provider_ids,
+                "member_role": "primary",
+            }
+        ),
+    )
+    sink(
+        "patient_care_teams",
+        pd.DataFrame(
+            {
+                "patient_id": pop.ids,
+                "care_team_id": pop.team_ids[pop.team],
+                "since": opts.start.date(),
+            }
+        ),
+    )
+    return pd.DataFrame(
+        {
+            "id": pop.provider_user_ids,
+            "username": [f"provider{i:04d}" for i in range(m)],
+            "display_name": names,
+        }
+    )
 
 
 def _conditions(pop: Population, i: int) -> list[str]:
     flags = {
-        "hypertension": pop.htn[i], "diabetes2": pop.dm2[i], "diabetes1": pop.dm1[i],
-        "heart_failure": pop.hf[i], "hyperlipidemia": pop.hld[i], "asthma": pop.asthma[i],
+        "hypertension": pop.htn[i],
+        "diabetes2": pop.dm2[i],
+        "diabetes1": pop.dm1[i],
+        "heart_failure": pop.hf[i],
+        "hyperlipidemia": pop.hld[i],
+        "asthma": pop.asthma[i],
     }
     return [k for k, v in flags.items() if v]
 
 
-def clinical(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> dict[str, list[str]]:
+def clinical(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink
+) -> dict[str, list[str]]:
     """Problems, medications, allergies, immunizations, imaging, encounters with notes."""
     problems, meds, allergies, shots, imaging, encounters, notes = [], [], [], [], [], [], []
     active_meds: dict[str, list[str]] = {}
@@ -110,7 +164,21 @@ def clinical(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink:
                 if cond == "hypertension" and not pop.htn_treated[i]:
                     continue
                 mid = uuids(rng, 1)[0]
-                meds.append((mid, pid, name, rx, dose, freq, provider, onset, None, "active", int(rng.integers(0, 4))))
+                meds.append(
+                    (
+                        mid,
+                        pid,
+                        name,
+                        rx,
+                        dose,
+                        freq,
+                        provider,
+                        onset,
+                        None,
+                        "active",
+                        int(rng.integers(0, 4)),
+                    )
+                )
                 active_meds.setdefault(pid, []).append(mid)
         if rng.random() < 0.3:
             sub, reaction, severity = ref.ALLERGIES[int(rng.integers(0, len(ref.ALLERGIES)))]
@@ -118,14 +186,31 @@ def clinical(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink:
         for year in range(opts.years):
             if rng.random() < 0.6:
                 day = opts.start.date() + timedelta(days=365 * year + int(rng.integers(250, 330)))
-                shots.append((pid, ref.VACCINES[0][0], ref.VACCINES[0][1], day, f"FL{rng.integers(1000, 9999)}"))
+                shots.append(
+                    (
+                        pid,
+                        ref.VACCINES[0][0],
+                        ref.VACCINES[0][1],
+                        day,
+                        f"FL{rng.integers(1000, 9999)}",
+                    )
+                )
         if rng.random() < 0.5:
             vaccine, cvx = ref.VACCINES[int(rng.integers(1, len(ref.VACCINES)))]
             shots.append((pid, vaccine, cvx, _when(rng, opts, 1)[0].date(), None))
         if rng.random() < 0.1:
             modality, study, text = ref.IMAGING[int(rng.integers(0, len(ref.IMAGING)))]
             at = _when(rng, opts, 1)[0]
-            imaging.append((pid, modality, study, at, f"FINDINGS: {text}\nIMPRESSION: See findings.", at + timedelta(hours=6)))
+            imaging.append(
+                (
+                    pid,
+                    modality,
+                    study,
+                    at,
+                    f"FINDINGS: {text}\nIMPRESSION: See findings.",
+                    at + timedelta(hours=6),
+                )
+            )
         visits = int(rng.poisson(2.5 * opts.years)) + (3 if i == DEMO_PATIENT else 0)
         for at in _when(rng, opts, visits):
             kind = rng.choice(["office", "office", "video", "telephone"])
@@ -136,44 +221,139 @@ def clinical(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink:
                 "Instructions: keep taking your medicines as prescribed; "
                 "call us if symptoms get worse."
             )
-            encounters.append((eid, pid, provider, site, kind, at, at + timedelta(minutes=30), reason, summary))
+            encounters.append(
+                (eid, pid, provider, site, kind, at, at + timedelta(minutes=30), reason, summary)
+            )
             if kind != "telephone":
                 body = (
                     f"Subjective: patient seen for {reason.lower()}.\n"
-                    f"Objective: vitals reviewed.\nAssessment and plan: {', '.join(_conditions(pop, i)) or 'well visit'}; "
+                    "Objective: vitals reviewed.\n"
+                    f"Assessment and plan: {', '.join(_conditions(pop, i)) or 'well visit'}; "
                     "continue current plan, follow up as scheduled."
                 )
-                notes.append((pid, eid, provider, "progress", f"Progress note: {reason}", body, False, at + timedelta(hours=2), at + timedelta(hours=2)))
+                notes.append(
+                    (
+                        pid,
+                        eid,
+                        provider,
+                        "progress",
+                        f"Progress note: {reason}",
+                        body,
+                        False,
+                        at + timedelta(hours=2),
+                        at + timedelta(hours=2),
+                    )
+                )
     frame = pd.DataFrame
-    sink("problems", frame(problems, columns=["patient_id", "code", "description", "onset_date", "status", "recorded_at"]).assign(id=lambda d: uuids(rng, len(d))))
-    sink("medications", frame(meds, columns=["id", "patient_id", "name", "rxnorm", "dose", "frequency", "prescriber_id", "start_date", "end_date", "status", "refills_remaining"]))
-    sink("allergies", frame(allergies, columns=["patient_id", "substance", "reaction", "severity", "recorded_at"]).assign(id=lambda d: uuids(rng, len(d))))
-    sink("immunizations", frame(shots, columns=["patient_id", "vaccine", "cvx", "administered_on", "lot"]).assign(id=lambda d: uuids(rng, len(d))))
-    sink("imaging_reports", frame(imaging, columns=["patient_id", "modality", "study", "performed_at", "report_text", "released_at"]).assign(id=lambda d: uuids(rng, len(d))))
-    enc = frame(encounters, columns=["id", "patient_id", "provider_id", "site_id", "kind", "start_at", "end_at", "reason", "visit_summary"])
+    sink(
+        "problems",
+        frame(
+            problems,
+            columns=["patient_id", "code", "description", "onset_date", "status", "recorded_at"],
+        ).assign(id=lambda d: uuids(rng, len(d))),
+    )
+    sink(
+        "medications",
+        frame(
+            meds,
+            columns=[
+                "id",
+                "patient_id",
+                "name",
+                "rxnorm",
+                "dose",
+                "frequency",
+                "prescriber_id",
+                "start_date",
+                "end_date",
+                "status",
+                "refills_remaining",
+            ],
+        ),
+    )
+    sink(
+        "allergies",
+        frame(
+            allergies, columns=["patient_id", "substance", "reaction", "severity", "recorded_at"]
+        ).assign(id=lambda d: uuids(rng, len(d))),
+    )
+    sink(
+        "immunizations",
+        frame(shots, columns=["patient_id", "vaccine", "cvx", "administered_on", "lot"]).assign(
+            id=lambda d: uuids(rng, len(d))
+        ),
+    )
+    sink(
+        "imaging_reports",
+        frame(
+            imaging,
+            columns=[
+                "patient_id",
+                "modality",
+                "study",
+                "performed_at",
+                "report_text",
+                "released_at",
+            ],
+        ).assign(id=lambda d: uuids(rng, len(d))),
+    )
+    enc = frame(
+        encounters,
+        columns=[
+            "id",
+            "patient_id",
+            "provider_id",
+            "site_id",
+            "kind",
+            "start_at",
+            "end_at",
+            "reason",
+            "visit_summary",
+        ],
+    )
     sink("encounters", enc)
-    sink("clinical_notes", frame(notes, columns=["patient_id", "encounter_id", "author_provider_id", "note_type", "title", "body", "sensitive", "signed_at", "released_at"]).assign(id=lambda d: uuids(rng, len(d))))
+    sink(
+        "clinical_notes",
+        frame(
+            notes,
+            columns=[
+                "patient_id",
+                "encounter_id",
+                "author_provider_id",
+                "note_type",
+                "title",
+                "body",
+                "sensitive",
+                "signed_at",
+                "released_at",
+            ],
+        ).assign(id=lambda d: uuids(rng, len(d))),
+    )
     _appointments_and_billing(pop, opts, rng, enc, sink)
     return active_meds
 
 
-def _appointments_and_billing(pop: Population, opts: SeedOptions, rng: np.random.Generator, enc: pd.DataFrame, sink: Sink) -> None:
+def _appointments_and_billing(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, enc: pd.DataFrame, sink: Sink
+) -> None:
     """Past visits as completed appointments with statements; booked future visits and slots."""
     visits = enc[enc["kind"] != "telephone"]
-    appts = pd.DataFrame({
-        "id": uuids(rng, len(visits)),
-        "patient_id": visits["patient_id"].to_numpy(),
-        "provider_id": visits["provider_id"].to_numpy(),
-        "site_id": visits["site_id"].to_numpy(),
-        "slot_id": None,
-        "start_at": visits["start_at"].to_numpy(),
-        "minutes": 30,
-        "visit_type": visits["kind"].to_numpy(),
-        "reason": visits["reason"].to_numpy(),
-        "status": np.where(rng.random(len(visits)) < 0.05, "no_show", "completed"),
-        "created_at": (visits["start_at"] - pd.Timedelta(days=14)).to_numpy(),
-        "cancelled_at": None,
-    })
+    appts = pd.DataFrame(
+        {
+            "id": uuids(rng, len(visits)),
+            "patient_id": visits["patient_id"].to_numpy(),
+            "provider_id": visits["provider_id"].to_numpy(),
+            "site_id": visits["site_id"].to_numpy(),
+            "slot_id": None,
+            "start_at": visits["start_at"].to_numpy(),
+            "minutes": 30,
+            "visit_type": visits["kind"].to_numpy(),
+            "reason": visits["reason"].to_numpy(),
+            "status": np.where(rng.random(len(visits)) < 0.05, "no_show", "completed"),
+            "created_at": (visits["start_at"] - pd.Timedelta(days=14)).to_numpy(),
+            "cancelled_at": None,
+        }
+    )
     # Open slots for the next 30 working days, half-hourly 9:00-16:00, per provider.
     slots = []
     for p, provider in enumerate(pop.provider_ids):
@@ -182,7 +362,13 @@ def _appointments_and_billing(pop: Population, opts: SeedOptions, rng: np.random
             if day.weekday() >= 5:
                 continue
             for half_hour in range(18, 32):
-                slots.append((provider, pop.site_ids[pop.provider_site[p]], day + timedelta(minutes=30 * half_hour)))
+                slots.append(
+                    (
+                        provider,
+                        pop.site_ids[pop.provider_site[p]],
+                        day + timedelta(minutes=30 * half_hour),
+                    )
+                )
     slot_frame = pd.DataFrame(slots, columns=["provider_id", "site_id", "start_at"])
     slot_frame["id"] = uuids(rng, len(slot_frame))
     slot_frame["minutes"] = 30
@@ -194,15 +380,35 @@ def _appointments_and_billing(pop: Population, opts: SeedOptions, rng: np.random
     booked = []
     for i in future:
         provider = pop.provider_ids[pop.team[i]]
-        free = np.flatnonzero((slot_frame["provider_id"].to_numpy() == provider) & ~slot_frame["booked"].to_numpy())
+        free = np.flatnonzero(
+            (slot_frame["provider_id"].to_numpy() == provider) & ~slot_frame["booked"].to_numpy()
+        )
         if len(free) == 0:
             continue
         k = int(free[int(rng.integers(0, min(len(free), 60)))])
         slot_frame.loc[k, "booked"] = True
         row = slot_frame.loc[k]
-        booked.append((uuids(rng, 1)[0], pop.ids[i], provider, row["site_id"], row["id"], row["start_at"], 30, row["visit_type"], ref.VISIT_REASONS[int(rng.integers(0, len(ref.VISIT_REASONS)))], "booked", opts.now - timedelta(days=int(rng.integers(1, 30))), None))
+        booked.append(
+            (
+                uuids(rng, 1)[0],
+                pop.ids[i],
+                provider,
+                row["site_id"],
+                row["id"],
+                row["start_at"],
+                30,
+                row["visit_type"],
+                ref.VISIT_REASONS[int(rng.integers(0, len(ref.VISIT_REASONS)))],
+                "booked",
+                opts.now - timedelta(days=int(rng.integers(1, 30))),
+                None,
+            )
+        )
     sink("appointment_slots", slot_frame)
-    sink("appointments", pd.concat([appts, pd.DataFrame(booked, columns=appts.columns)], ignore_index=True))
+    sink(
+        "appointments",
+        pd.concat([appts, pd.DataFrame(booked, columns=appts.columns)], ignore_index=True),
+    )
 
     # Statements: one per visit; insurance pays most; patients pay most of the rest.
     charge = np.round(rng.lognormal(np.log(180), 0.5, len(visits))).astype(np.int64) * 100
@@ -215,61 +421,92 @@ def _appointments_and_billing(pop: Population, opts: SeedOptions, rng: np.random
     recent = np.array([d > opts.now.date() - timedelta(days=75) for d in statement_date])
     paid = rng.random(len(visits)) < np.where(recent, 0.45, 0.96)
     sids = uuids(rng, len(visits))
-    statements = pd.DataFrame({
-        "id": sids,
-        "patient_id": visits["patient_id"].to_numpy(),
-        "statement_date": statement_date,
-        "due_date": due,
-        "amount_cents": patient,
-        "status": np.where(paid | (patient == 0), "paid", "open"),
-    })
+    statements = pd.DataFrame(
+        {
+            "id": sids,
+            "patient_id": visits["patient_id"].to_numpy(),
+            "statement_date": statement_date,
+            "due_date": due,
+            "amount_cents": patient,
+            "status": np.where(paid | (patient == 0), "paid", "open"),
+        }
+    )
     keep = np.array([d <= opts.now.date() for d in statement_date])
     sink("statements", statements[keep])
-    sink("statement_lines", pd.DataFrame({
-        "id": uuids(rng, len(visits)),
-        "statement_id": sids,
-        "service_date": service,
-        "description": ["Office visit, established patient" for _ in range(len(visits))],
-        "charge_cents": charge,
-        "insurance_paid_cents": insurance,
-        "adjustment_cents": adjustment,
-        "patient_cents": patient,
-    })[keep])
+    sink(
+        "statement_lines",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, len(visits)),
+                "statement_id": sids,
+                "service_date": service,
+                "description": ["Office visit, established patient" for _ in range(len(visits))],
+                "charge_cents": charge,
+                "insurance_paid_cents": insurance,
+                "adjustment_cents": adjustment,
+                "patient_cents": patient,
+            }
+        )[keep],
+    )
     pay = keep & paid & (patient > 0)
     online = rng.random(len(visits)) < 0.62
-    paid_at = [datetime.combine(d, datetime.min.time()) + timedelta(days=int(x), hours=int(h))
-               for d, x, h in zip(statement_date, rng.integers(1, 28, len(visits)), rng.integers(8, 21, len(visits)), strict=True)]
-    payments = pd.DataFrame({
-        "id": uuids(rng, len(visits)),
-        "patient_id": visits["patient_id"].to_numpy(),
-        "statement_id": sids,
-        "amount_cents": patient,
-        "method": np.where(online, "card", "ach"),
-        "card_last4": np.where(online, [f"{x:04d}" for x in rng.integers(0, 10_000, len(visits))], None),
-        "processor_ref": [f"pi_{h}" for h in uuids(rng, len(visits))],
-        "paid_at": paid_at,
-        "status": "succeeded",
-        "online": online,
-    })[pay]
+    paid_at = [
+        datetime.combine(d, datetime.min.time()) + timedelta(days=int(x), hours=int(h))
+        for d, x, h in zip(
+            statement_date,
+            rng.integers(1, 28, len(visits)),
+            rng.integers(8, 21, len(visits)),
+            strict=True,
+        )
+    ]
+    payments = pd.DataFrame(
+        {
+            "id": uuids(rng, len(visits)),
+            "patient_id": visits["patient_id"].to_numpy(),
+            "statement_id": sids,
+            "amount_cents": patient,
+            "method": np.where(online, "card", "ach"),
+            "card_last4": np.where(
+                online, [f"{x:04d}" for x in rng.integers(0, 10_000, len(visits))], None
+            ),
+            "processor_ref": [f"pi_{h}" for h in uuids(rng, len(visits))],
+            "paid_at": paid_at,
+            "status": "succeeded",
+            "online": online,
+        }
+    )[pay]
     payments = payments[payments["paid_at"] <= opts.now]
     sink("payments", payments)
-    sink("insurance_coverages", pd.DataFrame({
-        "id": uuids(rng, pop.n),
-        "patient_id": pop.ids,
-        "payer": rng.choice(ref.PAYERS, pop.n),
-        "member_id": [f"M{x:09d}" for x in rng.integers(0, 10**9, pop.n)],
-        "group_number": [f"G{x:05d}" for x in rng.integers(0, 10**5, pop.n)],
-        "effective_on": opts.start.date(),
-    }))
+    sink(
+        "insurance_coverages",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, pop.n),
+                "patient_id": pop.ids,
+                "payer": rng.choice(ref.PAYERS, pop.n),
+                "member_id": [f"M{x:09d}" for x in rng.integers(0, 10**9, pop.n)],
+                "group_number": [f"G{x:05d}" for x in rng.integers(0, 10**5, pop.n)],
+                "effective_on": opts.start.date(),
+            }
+        ),
+    )
     planners = np.flatnonzero(rng.random(pop.n) < 0.02)
-    sink("payment_plans", pd.DataFrame({
-        "id": uuids(rng, len(planners)),
-        "patient_id": pop.ids[planners],
-        "total_cents": rng.integers(300, 3000, len(planners)) * 100,
-        "monthly_cents": rng.integers(25, 150, len(planners)) * 100,
-        "start_date": [opts.now.date() - timedelta(days=int(d)) for d in rng.integers(10, 300, len(planners))],
-        "status": "active",
-    }))
+    sink(
+        "payment_plans",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, len(planners)),
+                "patient_id": pop.ids[planners],
+                "total_cents": rng.integers(300, 3000, len(planners)) * 100,
+                "monthly_cents": rng.integers(25, 150, len(planners)) * 100,
+                "start_date": [
+                    opts.now.date() - timedelta(days=int(d))
+                    for d in rng.integers(10, 300, len(planners))
+                ],
+                "status": "active",
+            }
+        ),
+    )
 
 
 def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
@@ -295,19 +532,25 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
         # The demo patient's newest panels are recent, so the home page has new results.
         demo = np.flatnonzero(who == DEMO_PATIENT)
         days[demo[-2:]] = 365 * opts.years - rng.integers(1, 8, len(demo[-2:]))
-        collected = np.datetime64(opts.start, "s") + (days * 86_400 + rng.integers(7 * 3600, 11 * 3600, m)) * np.timedelta64(1, "s")
+        collected = np.datetime64(opts.start, "s") + (
+            days * 86_400 + rng.integers(7 * 3600, 11 * 3600, m)
+        ) * np.timedelta64(1, "s")
         ids = uuids(rng, m)
         resulted = collected + rng.integers(3 * 3600, 30 * 3600, m) * np.timedelta64(1, "s")
-        results.append(pd.DataFrame({
-            "id": ids,
-            "patient_id": pop.ids[who],
-            "ordering_provider_id": pop.provider_ids[pop.team[who]],
-            "panel_code": code,
-            "panel_name": name,
-            "category": category,
-            "collected_at": collected,
-            "resulted_at": resulted,
-        }))
+        results.append(
+            pd.DataFrame(
+                {
+                    "id": ids,
+                    "patient_id": pop.ids[who],
+                    "ordering_provider_id": pop.provider_ids[pop.team[who]],
+                    "panel_code": code,
+                    "panel_name": name,
+                    "category": category,
+                    "collected_at": collected,
+                    "resulted_at": resulted,
+                }
+            )
+        )
         for loinc, cname, unit, low, high, mean, sd in parts:
             shift = np.zeros(m)
             if loinc == "4548-4":
@@ -326,16 +569,28 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
                 flag[values < low] = "L"
             if high is not None:
                 flag[values > high] = "H"
-            components.append(pd.DataFrame({
-                "id": uuids(rng, m), "result_id": ids, "loinc": loinc, "name": cname,
-                "value": values, "value_text": None, "unit": unit, "ref_low": low, "ref_high": high, "flag": flag,
-            }))
+            components.append(
+                pd.DataFrame(
+                    {
+                        "id": uuids(rng, m),
+                        "result_id": ids,
+                        "loinc": loinc,
+                        "name": cname,
+                        "value": values,
+                        "value_text": None,
+                        "unit": unit,
+                        "ref_low": low,
+                        "ref_high": high,
+                        "flag": flag,
+                    }
+                )
+            )
     res = pd.concat(results, ignore_index=True)
     now = np.datetime64(opts.now, "s")
     res["status"] = np.where(res["resulted_at"] > now, "preliminary", "final")
     res.loc[res["resulted_at"] > now, "resulted_at"] = pd.NaT
     final = res["status"] == "final"
-    # Released at once by default; a few recent results held by a clinician with a reason and an end.
+    # Released at once by default; a few recent ones held by a clinician, with reason and end.
     recent = final & (res["collected_at"] > now - np.timedelta64(10, "D"))
     hold = recent & (rng.random(len(res)) < 0.15)
     demo_recent = np.flatnonzero(recent & (res["patient_id"] == pop.ids[DEMO_PATIENT]))
@@ -343,16 +598,25 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
     hold.iloc[demo_recent[2:]] = False
     res["released_at"] = res["resulted_at"].where(final & ~hold)
     res["held_at"] = res["resulted_at"].where(hold)
-    res["hold_reason"] = np.where(hold, np.where(rng.random(len(res)) < 0.7, "preventing_harm", "patient_request"), None)
-    res["hold_note"] = np.where(hold, "Result to be discussed with the patient by phone before release.", None)
+    res["hold_reason"] = np.where(
+        hold, np.where(rng.random(len(res)) < 0.7, "preventing_harm", "patient_request"), None
+    )
+    res["hold_note"] = np.where(
+        hold, "Result to be discussed with the patient by phone before release.", None
+    )
     res["hold_until"] = (res["resulted_at"] + pd.Timedelta(days=5)).where(hold)
     res["held_by_provider_id"] = res["ordering_provider_id"].where(hold)
-    res["clinician_comment"] = np.where(final & (rng.random(len(res)) < 0.3), "Your results look stable. No changes needed.", None)
+    res["clinician_comment"] = np.where(
+        final & (rng.random(len(res)) < 0.3), "Your results look stable. No changes needed.", None
+    )
     position = pd.Series(np.arange(pop.n), index=pop.ids)[res["patient_id"]].to_numpy()
     viewed = res["released_at"].notna() & pop.activated[position] & (rng.random(len(res)) < 0.75)
-    res["first_viewed_at"] = (res["released_at"] + pd.to_timedelta(rng.lognormal(2.5, 1.2, len(res)), unit="h")).where(viewed)
+    res["first_viewed_at"] = (
+        res["released_at"] + pd.to_timedelta(rng.lognormal(2.5, 1.2, len(res)), unit="h")
+    ).where(viewed)
     res.loc[res["first_viewed_at"] > pd.Timestamp(opts.now), "first_viewed_at"] = pd.NaT
-    res.loc[res["patient_id"] == pop.ids[DEMO_PATIENT], "first_viewed_at"] = res["first_viewed_at"].where(res["released_at"] < pd.Timestamp(opts.now - timedelta(days=30)))
+    res.loc[res["patient_id"] == pop.ids[DEMO_PATIENT], "first_viewed_at"] = res[
+        "first_viewed_at"
+    ].where(res["released_at"] < pd.Timestamp(opts.now - timedelta(days=30)))
     sink("lab_results", res)
     sink("lab_components", pd.concat(components, ignore_index=True))
-

@@ -29,7 +29,12 @@ SITES = (
 SPECIALTIES = ("Family Medicine", "Internal Medicine", "Pediatrics", "Endocrinology", "Cardiology")
 
 # (LOINC, name, unit, ref_low, ref_high, mean, sd) per component; the panel's LOINC code first.
-PANELS: dict[str, tuple[str, str, str, tuple[tuple[str, str, str, float | None, float | None, float, float], ...]]] = {
+PANELS: dict[
+    str,
+    tuple[
+        str, str, str, tuple[tuple[str, str, str, float | None, float | None, float, float], ...]
+    ],
+] = {
     "bmp": (
         "51990-0",
         "Basic metabolic panel",
@@ -92,13 +97,19 @@ PROBLEMS = {
 }
 
 MEDICATIONS = {
-    "hypertension": (("Lisinopril", "314076", "10 mg tablet", "once daily"),
-                     ("Amlodipine", "197361", "5 mg tablet", "once daily")),
+    "hypertension": (
+        ("Lisinopril", "314076", "10 mg tablet", "once daily"),
+        ("Amlodipine", "197361", "5 mg tablet", "once daily"),
+    ),
     "diabetes2": (("Metformin", "861007", "500 mg tablet", "twice daily with meals"),),
-    "diabetes1": (("Insulin glargine", "274783", "20 units", "once daily at bedtime"),
-                  ("Insulin lispro", "242120", "per carb ratio", "with meals")),
-    "heart_failure": (("Furosemide", "197417", "40 mg tablet", "once daily"),
-                      ("Carvedilol", "200031", "6.25 mg tablet", "twice daily")),
+    "diabetes1": (
+        ("Insulin glargine", "274783", "20 units", "once daily at bedtime"),
+        ("Insulin lispro", "242120", "per carb ratio", "with meals"),
+    ),
+    "heart_failure": (
+        ("Furosemide", "197417", "40 mg tablet", "once daily"),
+        ("Carvedilol", "200031", "6.25 mg tablet", "twice daily"),
+    ),
     "hyperlipidemia": (("Atorvastatin", "617312", "20 mg tablet", "once daily"),),
     "asthma": (("Albuterol inhaler", "745679", "90 mcg/actuation", "2 puffs as needed"),),
 }
@@ -129,13 +140,26 @@ IMAGING = (
 )
 
 VISIT_REASONS = (
-    "Annual wellness visit", "Follow-up: blood pressure", "Follow-up: diabetes", "Cough and fever",
-    "Back pain", "Medication review", "Heart failure check", "Rash", "Knee pain", "Headache",
+    "Annual wellness visit",
+    "Follow-up: blood pressure",
+    "Follow-up: diabetes",
+    "Cough and fever",
+    "Back pain",
+    "Medication review",
+    "Heart failure check",
+    "Rash",
+    "Knee pain",
+    "Headache",
 )
 
 MESSAGE_SUBJECTS = (
-    "Question about my medication", "Home blood pressure readings", "Lab result question",
-    "Glucose readings after meals", "Appointment follow-up", "Side effects", "Referral request",
+    "Question about my medication",
+    "Home blood pressure readings",
+    "Lab result question",
+    "Glucose readings after meals",
+    "Appointment follow-up",
+    "Side effects",
+    "Referral request",
 )
 
 PHARMACIES = ("Main Street Pharmacy", "Lakeside Outpatient Pharmacy", "Corner Drug", "MedMart #214")
@@ -155,6 +179,28 @@ USAGE_FEATURES = (
 # Portal use by weekday (Mon..Sun) and hour: weekday peaks, quiet weekends and nights.
 WEEKDAY_WEIGHTS = (1.25, 1.15, 1.1, 1.05, 0.95, 0.6, 0.55)
 HOUR_WEIGHTS = (
-    0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.2, 3.0, 3.2, 3.0, 2.8,
-    2.6, 2.6, 2.5, 2.4, 2.4, 2.6, 3.0, 3.3, 3.0, 2.2, 1.2, 0.5,
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.2,
+    2.2,
+    3.0,
+    3.2,
+    3.0,
+    2.8,
+    2.6,
+    2.6,
+    2.5,
+    2.4,
+    2.4,
+    2.6,
+    3.0,
+    3.3,
+    3.0,
+    2.2,
+    1.2,
+    0.5,
 )

@@ -40,39 +40,56 @@ def demo_hash(rng: np.random.Generator) -> str:
     ).decode()
 
 
-def accounts(pop: Population, opts: SeedOptions, rng: np.random.Generator, provider_users: pd.DataFrame, sink: Sink) -> dict[str, str]:
+def accounts(
+    pop: Population,
+    opts: SeedOptions,
+    rng: np.random.Generator,
+    provider_users: pd.DataFrame,
+    sink: Sink,
+) -> dict[str, str]:
     """All user accounts and roles; returns the demo usernames' ids."""
     password = demo_hash(rng)
     created = opts.start
     patients = np.flatnonzero(pop.activated)
-    users = pd.DataFrame({
-        "id": pop.account_ids[patients],
-        "username": [f"patient{i:06d}" for i in patients],
-        "display_name": [pop.name(i) for i in patients],
-        "email": [f"{pop.first[i].lower()}.{pop.last[i].lower()}{i}@example.org" for i in patients],
-        "patient_id": pop.ids[patients],
-        "role": "patient",
-    })
+    users = pd.DataFrame(
+        {
+            "id": pop.account_ids[patients],
+            "username": [f"patient{i:06d}" for i in patients],
+            "display_name": [pop.name(i) for i in patients],
+            "email": [
+                f"{pop.first[i].lower()}.{pop.last[i].lower()}{i}@example.org" for i in patients
+            ],
+            "patient_id": pop.ids[patients],
+            "role": "patient",
+        }
+    )
     users.loc[users["patient_id"] == pop.ids[DEMO_PATIENT], "username"] = "patient.demo"
     providers = provider_users.assign(email=None, patient_id=None, role="clinician")
     providers.loc[0, "username"] = "clinician.demo"
     staff_ids = uuids(rng, len(DEMO_STAFF) + 1)
     staff = pd.DataFrame(
-        [(staff_ids[k], u, d, f"{u}@lakeside.example", None, r) for k, (u, d, r) in enumerate(DEMO_STAFF[1:])]
+        [
+            (staff_ids[k], u, d, f"{u}@lakeside.example", None, r)
+            for k, (u, d, r) in enumerate(DEMO_STAFF[1:])
+        ]
         + [(staff_ids[-1], "proxy.demo", "Dana Larson", "dana.larson@example.org", None, "proxy")],
         columns=users.columns,
     )
     # Other caregivers: about 3% of patients have a proxy with an account of their own.
-    cared_for = np.setdiff1d(np.flatnonzero(rng.random(pop.n) < 0.03), [DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT])
+    cared_for = np.setdiff1d(
+        np.flatnonzero(rng.random(pop.n) < 0.03), [DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT]
+    )
     caregiver_ids = uuids(rng, len(cared_for))
-    caregivers = pd.DataFrame({
-        "id": caregiver_ids,
-        "username": [f"caregiver{i:06d}" for i in cared_for],
-        "display_name": [f"{rng.choice(ref.FIRST_NAMES_F)} {pop.last[i]}" for i in cared_for],
-        "email": None,
-        "patient_id": None,
-        "role": "proxy",
-    })
+    caregivers = pd.DataFrame(
+        {
+            "id": caregiver_ids,
+            "username": [f"caregiver{i:06d}" for i in cared_for],
+            "display_name": [f"{rng.choice(ref.FIRST_NAMES_F)} {pop.last[i]}" for i in cared_for],
+            "email": None,
+            "patient_id": None,
+            "role": "proxy",
+        }
+    )
     everyone = pd.concat([users, providers, staff, caregivers], ignore_index=True)
     demo = everyone["username"].str.endswith(".demo")
     everyone["password_hash"] = np.where(demo, password, UNUSABLE)
@@ -90,30 +107,48 @@ def accounts(pop: Population, opts: SeedOptions, rng: np.random.Generator, provi
     proxy_demo = staff_ids[-1]
     grants = [
         (proxy_demo, DEMO_CHILD, "parent", FULL_SCOPES, "parent_of_minor", None),
-        (proxy_demo, DEMO_PARENT, "child", "results,records,metrics,appointments,messages,refills",
-         "patient_consent", opts.now + timedelta(days=540)),
+        (
+            proxy_demo,
+            DEMO_PARENT,
+            "child",
+            "results,records,metrics,appointments,messages,refills",
+            "patient_consent",
+            opts.now + timedelta(days=540),
+        ),
     ] + [
-        (caregiver_ids[k], i, "parent" if pop.age[i] < 18 else "spouse", FULL_SCOPES,
-         "parent_of_minor" if pop.age[i] < 18 else "patient_consent",
-         None if pop.age[i] < 18 else opts.now + timedelta(days=int(rng.integers(30, 540))))
+        (
+            caregiver_ids[k],
+            i,
+            "parent" if pop.age[i] < 18 else "spouse",
+            FULL_SCOPES,
+            "parent_of_minor" if pop.age[i] < 18 else "patient_consent",
+            None if pop.age[i] < 18 else opts.now + timedelta(days=int(rng.integers(30, 540))),
+        )
         for k, i in enumerate(cared_for)
     ]
-    sink("proxy_grants", pd.DataFrame({
-        "id": uuids(rng, len(grants)),
-        "patient_id": [pop.ids[g[1]] for g in grants],
-        "proxy_user_id": [g[0] for g in grants],
-        "relationship": [g[2] for g in grants],
-        "scopes": [g[3] for g in grants],
-        "basis": [g[4] for g in grants],
-        "granted_at": opts.now - timedelta(days=200),
-        "expires_at": [g[5] for g in grants],
-        "revoked_at": None,
-    }))
+    sink(
+        "proxy_grants",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, len(grants)),
+                "patient_id": [pop.ids[g[1]] for g in grants],
+                "proxy_user_id": [g[0] for g in grants],
+                "relationship": [g[2] for g in grants],
+                "scopes": [g[3] for g in grants],
+                "basis": [g[4] for g in grants],
+                "granted_at": opts.now - timedelta(days=200),
+                "expires_at": [g[5] for g in grants],
+                "revoked_at": None,
+            }
+        ),
+    )
     ids = dict(zip(everyone.loc[demo, "username"], everyone.loc[demo, "id"], strict=True))
     return ids
 
 
-def him_requests(pop: Population, opts: SeedOptions, rng: np.random.Generator, demo: dict[str, str], sink: Sink) -> None:
+def him_requests(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, demo: dict[str, str], sink: Sink
+) -> None:
     """Proxy reviews and records requests with their legal deadlines (COMPLIANCE.md)."""
     deadline_days = {"access": 30, "roi": 30, "amendment": 60, "accounting": 60, "update": 30}
     n = max(12, pop.n // 60)
@@ -123,54 +158,82 @@ def him_requests(pop: Population, opts: SeedOptions, rng: np.random.Generator, d
     due = [r + timedelta(days=deadline_days[k]) for r, k in zip(received, kind, strict=True)]
     open_ = np.array([r > opts.now - timedelta(days=40) for r in received]) & (rng.random(n) < 0.8)
     status = np.where(open_, np.where(rng.random(n) < 0.5, "received", "in_progress"), "completed")
-    completed = [None if o else r + timedelta(days=float(rng.uniform(2, 25))) for o, r in zip(open_, received, strict=True)]
+    completed = [
+        None if o else r + timedelta(days=float(rng.uniform(2, 25)))
+        for o, r in zip(open_, received, strict=True)
+    ]
     rids = uuids(rng, n)
-    sink("records_requests", pd.DataFrame({
-        "id": rids,
-        "patient_id": pop.ids[who],
-        "kind": kind,
-        "requested_by": None,
-        "recipient": np.where(kind == "roi", "Northside Orthopedics", None),
-        "details": [f"Request for {k} of records" for k in kind],
-        "received_at": received,
-        "due_at": due,
-        "extended_due_at": None,
-        "extension_reason": None,
-        "status": status,
-        "completed_at": completed,
-        "handled_by": np.where(open_, None, demo["him.demo"]),
-    }))
+    sink(
+        "records_requests",
+        pd.DataFrame(
+            {
+                "id": rids,
+                "patient_id": pop.ids[who],
+                "kind": kind,
+                "requested_by": None,
+                "recipient": np.where(kind == "roi", "Northside Orthopedics", None),
+                "details": [f"Request for {k} of records" for k in kind],
+                "received_at": received,
+                "due_at": due,
+                "extended_due_at": None,
+                "extension_reason": None,
+                "status": status,
+                "completed_at": completed,
+                "handled_by": np.where(open_, None, demo["him.demo"]),
+            }
+        ),
+    )
     released = (~open_) & (kind == "roi")
-    sink("disclosures", pd.DataFrame({
-        "id": uuids(rng, int(released.sum())),
-        "patient_id": pop.ids[who[released]],
-        "disclosed_at": [c for c, r in zip(completed, released, strict=True) if r],
-        "recipient": "Northside Orthopedics",
-        "description": "Visit summaries and imaging reports, last 2 years",
-        "purpose": "Continuity of care (patient authorization)",
-        "request_id": rids[released],
-    }))
+    sink(
+        "disclosures",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, int(released.sum())),
+                "patient_id": pop.ids[who[released]],
+                "disclosed_at": [c for c, r in zip(completed, released, strict=True) if r],
+                "recipient": "Northside Orthopedics",
+                "description": "Visit summaries and imaging reports, last 2 years",
+                "purpose": "Continuity of care (patient authorization)",
+                "request_id": rids[released],
+            }
+        ),
+    )
     pending = max(3, pop.n // 800)
-    sink("proxy_requests", pd.DataFrame({
-        "id": uuids(rng, pending),
-        "requester_user_id": demo["proxy.demo"],
-        "patient_id": pop.ids[rng.integers(3, pop.n, pending)],
-        "relationship": rng.choice(["guardian", "power_of_attorney", "parent"], pending),
-        "document_id": None,
-        "status": "pending",
-        "received_at": [opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 20, pending)],
-        "decided_by": None,
-        "decided_at": None,
-        "decision_note": None,
-    }))
+    sink(
+        "proxy_requests",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, pending),
+                "requester_user_id": demo["proxy.demo"],
+                "patient_id": pop.ids[rng.integers(3, pop.n, pending)],
+                "relationship": rng.choice(["guardian", "power_of_attorney", "parent"], pending),
+                "document_id": None,
+                "status": "pending",
+                "received_at": [
+                    opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 20, pending)
+                ],
+                "decided_by": None,
+                "decided_at": None,
+                "decision_note": None,
+            }
+        ),
+    )
 
 
-def messages_and_refills(pop: Population, opts: SeedOptions, rng: np.random.Generator, active_meds: dict[str, list[str]], sink: Sink) -> None:
+def messages_and_refills(
+    pop: Population,
+    opts: SeedOptions,
+    rng: np.random.Generator,
+    active_meds: dict[str, list[str]],
+    sink: Sink,
+) -> None:
     threads, messages, refills = [], [], []
     for i in np.flatnonzero(pop.activated):
         pid, team = pop.ids[i], pop.team_ids[pop.team[i]]
         user = pop.account_ids[i]
-        count = int(rng.poisson(1.2 * opts.years * min(pop.activity[i], 3))) + (2 if i == DEMO_PATIENT else 0)
+        count = int(rng.poisson(1.2 * opts.years * min(pop.activity[i], 3))) + (
+            2 if i == DEMO_PATIENT else 0
+        )
         for k in range(count):
             started = opts.now - timedelta(days=float(rng.uniform(0, 365 * opts.years)))
             if i == DEMO_PATIENT and k < 2:
@@ -178,28 +241,81 @@ def messages_and_refills(pop: Population, opts: SeedOptions, rng: np.random.Gene
             tid = uuids(rng, 1)[0]
             replies = int(rng.integers(1, 5))
             recent = started > opts.now - timedelta(days=7)
-            threads.append((tid, pid, team, ref.MESSAGE_SUBJECTS[int(rng.integers(0, len(ref.MESSAGE_SUBJECTS)))], "open" if recent else "closed", started))
+            threads.append(
+                (
+                    tid,
+                    pid,
+                    team,
+                    ref.MESSAGE_SUBJECTS[int(rng.integers(0, len(ref.MESSAGE_SUBJECTS)))],
+                    "open" if recent else "closed",
+                    started,
+                )
+            )
             at = started
             for r in range(replies):
                 patient_side = r % 2 == 0
                 at = at + timedelta(hours=float(rng.uniform(1, 30)))
                 last = r == replies - 1
                 unread = recent and last and (i == DEMO_PATIENT or rng.random() < 0.5)
-                body = ("Hello, I have a question about my care. Could you advise?" if patient_side
-                        else "Thank you for your message. Your care team has reviewed it; please see our advice.")
-                messages.append((tid, user if patient_side else None, patient_side, body, min(at, opts.now), None if unread else min(at, opts.now)))
+                body = (
+                    "Hello, I have a question about my care. Could you advise?"
+                    if patient_side
+                    else "Thank you for your message. Your care team has reviewed it."
+                )
+                messages.append(
+                    (
+                        tid,
+                        user if patient_side else None,
+                        patient_side,
+                        body,
+                        min(at, opts.now),
+                        None if unread else min(at, opts.now),
+                    )
+                )
         for med in active_meds.get(pid, []):
             for _ in range(int(rng.poisson(0.8 * opts.years))):
                 at = opts.now - timedelta(days=float(rng.uniform(0, 365 * opts.years)))
                 pending = at > opts.now - timedelta(days=4)
-                refills.append((pid, med, user, ref.PHARMACIES[int(rng.integers(0, len(ref.PHARMACIES)))],
-                                "requested" if pending else ("approved" if rng.random() < 0.92 else "denied"),
-                                at, None if pending else at + timedelta(hours=20)))
-    sink("message_threads", pd.DataFrame(threads, columns=["id", "patient_id", "care_team_id", "subject", "status", "created_at"]))
-    frame = pd.DataFrame(messages, columns=["thread_id", "sender_user_id", "from_patient_side", "body", "sent_at", "read_at"])
+                refills.append(
+                    (
+                        pid,
+                        med,
+                        user,
+                        ref.PHARMACIES[int(rng.integers(0, len(ref.PHARMACIES)))],
+                        "requested"
+                        if pending
+                        else ("approved" if rng.random() < 0.92 else "denied"),
+                        at,
+                        None if pending else at + timedelta(hours=20),
+                    )
+                )
+    sink(
+        "message_threads",
+        pd.DataFrame(
+            threads, columns=["id", "patient_id", "care_team_id", "subject", "status", "created_at"]
+        ),
+    )
+    frame = pd.DataFrame(
+        messages,
+        columns=["thread_id", "sender_user_id", "from_patient_side", "body", "sent_at", "read_at"],
+    )
     sink("messages", frame.assign(id=uuids(rng, len(frame))))
-    frame = pd.DataFrame(refills, columns=["patient_id", "medication_id", "requested_by", "pharmacy", "status", "requested_at", "decided_at"])
-    sink("refill_requests", frame.assign(id=uuids(rng, len(frame)), decided_by=None, decision_note=None))
+    frame = pd.DataFrame(
+        refills,
+        columns=[
+            "patient_id",
+            "medication_id",
+            "requested_by",
+            "pharmacy",
+            "status",
+            "requested_at",
+            "decided_at",
+        ],
+    )
+    sink(
+        "refill_requests",
+        frame.assign(id=uuids(rng, len(frame)), decided_by=None, decision_note=None),
+    )
 
 
 def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
@@ -218,12 +334,14 @@ def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Si
     features, weights = zip(*ref.USAGE_FEATURES, strict=True)
     feature = rng.choice(len(features), m, p=np.asarray(weights) / sum(weights))
     order = np.lexsort((seconds, who))
-    events = pd.DataFrame({
-        "user_id": pop.account_ids[who[order]],
-        "occurred_at": np.datetime64(opts.start, "s") + seconds[order] * np.timedelta64(1, "s"),
-        "feature": pd.Categorical.from_codes(feature[order], categories=list(features)),
-        "patient_id": pop.ids[who[order]],
-    })
+    events = pd.DataFrame(
+        {
+            "user_id": pop.account_ids[who[order]],
+            "occurred_at": np.datetime64(opts.start, "s") + seconds[order] * np.timedelta64(1, "s"),
+            "feature": pd.Categorical.from_codes(feature[order], categories=list(features)),
+            "patient_id": pop.ids[who[order]],
+        }
+    )
     sink("portal_usage_events", events.drop_duplicates(["user_id", "occurred_at", "feature"]))
 
 
@@ -235,11 +353,22 @@ def alerts(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: S
         if i != DEMO_PATIENT and rng.random() > 0.04:
             continue
         metric, rule, value = [
-            ("blood_pressure", "bp_crisis", f"{int(rng.integers(181, 200))}/{int(rng.integers(100, 125))} mmHg"),
+            (
+                "blood_pressure",
+                "bp_crisis",
+                f"{int(rng.integers(181, 200))}/{int(rng.integers(100, 125))} mmHg",
+            ),
             ("glucose", "glucose_low", f"{int(rng.integers(45, 54))} mg/dL"),
             ("weight", "weight_gain_hf", "+2.4 kg in 3 days"),
         ][0 if pop.htn[i] else (1 if pop.cgm[i] else 2)]
         at = now - timedelta(hours=float(rng.uniform(2, 120)))
         rows.append((pop.ids[i], metric, rule, at, value, at + timedelta(minutes=5)))
-    frame = pd.DataFrame(rows, columns=["patient_id", "metric", "rule", "measured_at", "value_text", "created_at"])
-    sink("metric_alerts", frame.assign(id=uuids(rng, len(frame)), acknowledged_by=None, acknowledged_at=None, note=None))
+    frame = pd.DataFrame(
+        rows, columns=["patient_id", "metric", "rule", "measured_at", "value_text", "created_at"]
+    )
+    sink(
+        "metric_alerts",
+        frame.assign(
+            id=uuids(rng, len(frame)), acknowledged_by=None, acknowledged_at=None, note=None
+        ),
+    )

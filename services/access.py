@@ -104,12 +104,16 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _live_grants(proxy_user_id: uuid.UUID) -> Select[tuple[ProxyGrant, date]]:
+def _live_grants(proxy_user_id: uuid.UUID) -> Select[ProxyGrant, date]:
     now = clock.now()
-    return select(ProxyGrant, Patient.birth_date).join(Patient, Patient.id == ProxyGrant.patient_id).where(
-        ProxyGrant.proxy_user_id == proxy_user_id,
-        ProxyGrant.revoked_at.is_(None),
-        or_(ProxyGrant.expires_at.is_(None), ProxyGrant.expires_at > now),
+    return (
+        select(ProxyGrant, Patient.birth_date)
+        .join(Patient, Patient.id == ProxyGrant.patient_id)
+        .where(
+            ProxyGrant.proxy_user_id == proxy_user_id,
+            ProxyGrant.revoked_at.is_(None),
+            or_(ProxyGrant.expires_at.is_(None), ProxyGrant.expires_at > now),
+        )
     )
 
 
@@ -122,7 +126,7 @@ def _grant_access(grant: ProxyGrant, birth: date) -> Access | None:
     return Access(basis=PROXY, scopes=scopes, adolescent_limited=limited, grant_id=grant.id)
 
 
-def clinician_patients(provider_user_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def clinician_patients(provider_user_id: uuid.UUID) -> Select[uuid.UUID]:
     """A subquery of the ids of the patients on this clinician's care teams."""
     return (
         select(PatientCareTeam.patient_id)
@@ -203,7 +207,9 @@ def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
         own = session.get(Patient, actor.patient_id)
         if own is not None:
             choices.append(
-                PatientChoice(own.id, f"{own.first_name} {own.last_name}", "self", frozenset(SCOPES))
+                PatientChoice(
+                    own.id, f"{own.first_name} {own.last_name}", "self", frozenset(SCOPES)
+                )
             )
     rows = session.execute(
         _live_grants(actor.user_id).add_columns(Patient.first_name, Patient.last_name)
@@ -211,6 +217,7 @@ def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
     for grant, birth, first, last in rows:
         found = _grant_access(grant, birth)
         if found is not None:
-            choices.append(PatientChoice(grant.patient_id, f"{first} {last}", grant.relationship, found.scopes))
+            choices.append(
+                PatientChoice(grant.patient_id, f"{first} {last}", grant.relationship, found.scopes)
+            )
     return choices
-

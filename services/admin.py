@@ -17,7 +17,7 @@ from services.work import staff_work
 class LockedAccount:
     username: str
     display_name: str
-    locked_until: datetime
+    locked_until: datetime | None
     failed_attempts: int
 
 

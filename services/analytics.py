@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import distinct, func, select
 
@@ -76,7 +77,9 @@ def manager_home(*, actor: Actor) -> ManagerHome:
             if s.get_bind().dialect.name == "duckdb"
             else func.extract("isodow", PortalUsageEvent.occurred_at)
         )
-        weekday = dict(s.execute(select(dow, func.count()).where(window).group_by(dow)).all())
+        weekday: dict[Any, Any] = dict(
+            s.execute(select(dow, func.count()).where(window).group_by(dow)).all()
+        )
         rate = activated / patients if patients and suppress(activated) is not None else None
         return ManagerHome(
             patients=patients,

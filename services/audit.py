@@ -21,6 +21,7 @@ from services import clock
 from services.access import Actor
 from services.config import settings
 from services.models import AUDIT_GENESIS, AuditEvent, AuditHead
+
 SUCCESS, DENIED, NOT_FOUND, FAILURE = "success", "denied", "not_found", "failure"
 
 
@@ -104,9 +105,13 @@ def verify_chain(session: Session, batch: int = 10_000) -> AuditCheck:
             break
         for row in rows:
             if row.seq != expected_seq:
-                return AuditCheck(False, count, expected_seq, "entry missing or out of order", last_at)
+                return AuditCheck(
+                    False, count, expected_seq, "entry missing or out of order", last_at
+                )
             if row.prev_mac != expected_prev:
-                return AuditCheck(False, count, row.seq, "link to the previous entry broken", last_at)
+                return AuditCheck(
+                    False, count, row.seq, "link to the previous entry broken", last_at
+                )
             if not hmac.compare_digest(row.mac, _mac(row)):
                 return AuditCheck(False, count, row.seq, "entry content altered", last_at)
             expected_prev, expected_seq, last_at = row.mac, row.seq + 1, row.occurred_at

@@ -54,7 +54,7 @@ def sign_in(*, username: str, password: str) -> Actor:
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         try:
-            ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok: bool = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         if user is None or not ok or user.status != "active":
@@ -66,7 +66,11 @@ def sign_in(*, username: str, password: str) -> Actor:
                 "auth.sign_in",
                 outcome=audit.FAILURE,
                 username=username,
-                detail="unknown user" if user is None else f"status {user.status}" if ok else "bad password",
+                detail="unknown user"
+                if user is None
+                else f"status {user.status}"
+                if ok
+                else "bad password",
             )
         else:
             user.failed_attempts = 0

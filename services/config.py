@@ -75,7 +75,9 @@ def settings() -> Settings:
     key = _setting("audit_key", values)
     if key is None:
         if environment == "production":
-            raise ConfigurationError("production mode needs PORTAL_AUDIT_KEY (or audit_key in secrets)")
+            raise ConfigurationError(
+                "production mode needs PORTAL_AUDIT_KEY (or audit_key in secrets)"
+            )
         key = _dev_audit_key(data_dir)
     if environment == "production" and (key.startswith(DEV_KEY_MARKER) or len(key) < 32):
         raise ConfigurationError(

@@ -11,7 +11,16 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, PrimaryKeyConstraint, Table, create_engine, inspect, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    PrimaryKeyConstraint,
+    Table,
+    create_engine,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
@@ -19,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from services import clock
 from services.config import settings
-from services.errors import Conflict, ConfigurationError
+from services.errors import ConfigurationError, Conflict
 from services.models import AUDIT_GENESIS, TIME_SERIES_TABLES, AuditHead, Base, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -38,7 +47,7 @@ def _duckdb_primary_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: A
     """No ART index over hundreds of millions of readings: DuckDB keeps them clustered instead."""
     if constraint.table.name in _TIME_SERIES:
         return None
-    return compiler.visit_primary_key_constraint(constraint, **kw)  # type: ignore[no-any-return]
+    return compiler.visit_primary_key_constraint(constraint, **kw)
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +65,9 @@ def normalise_url(url: str) -> str:
         if database in ("", ":memory:"):
             raise ConfigurationError("PORTAL_DATABASE_URL must name a DuckDB file, not memory")
         if not Path(database).parent.exists():
-            raise ConfigurationError(f"the DuckDB file's folder does not exist: {Path(database).parent}")
+            raise ConfigurationError(
+                f"the DuckDB file's folder does not exist: {Path(database).parent}"
+            )
         return parsed.render_as_string(hide_password=False)
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -123,7 +134,9 @@ def transaction() -> Iterator[Session]:
                 yield session
         except DBAPIError as exc:
             if "conflict" in str(exc.orig).lower() or "could not serialize" in str(exc.orig):
-                raise Conflict("Someone else changed this at the same moment; please try again.") from exc
+                raise Conflict(
+                    "Someone else changed this at the same moment; please try again."
+                ) from exc
             raise
         finally:
             session.close()
@@ -163,10 +176,8 @@ def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int
         current = schema_version(conn)
         if current is None:
             Base.metadata.create_all(conn)
-            conn.execute(AuditHead.__table__.insert(), {"id": 1, "last_seq": 0, "last_mac": AUDIT_GENESIS})
-            conn.execute(
-                SchemaVersion.__table__.insert(), {"version": latest, "applied_at": clock.now()}
-            )
+            conn.execute(insert(AuditHead), {"id": 1, "last_seq": 0, "last_mac": AUDIT_GENESIS})
+            conn.execute(insert(SchemaVersion), {"version": latest, "applied_at": clock.now()})
             return None, latest
         if current > latest:
             raise ConfigurationError(
@@ -176,7 +187,7 @@ def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int
             log.info("upgrading schema %s -> %s", version, version + 1)
             steps[version - 1](conn)
             conn.execute(
-                SchemaVersion.__table__.insert(),
+                insert(SchemaVersion),
                 {"version": version + 1, "applied_at": clock.now()},
             )
         return current, latest
@@ -187,22 +198,24 @@ def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int
 
 def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame | pa.Table) -> int:
     """Append a DataFrame/Arrow batch to a table in one statement (no row-by-row ORM adds)."""
-    data = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    data = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     if data.num_rows == 0:
         return 0
     columns = list(data.column_names)
     names = ", ".join(f'"{c}"' for c in columns)
     if is_duckdb(conn):
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection
         view = f"_bulk_{table.name}"
-        raw.register(view, data)  # type: ignore[union-attr]
+        raw.register(view, data)
         try:
-            raw.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {view}')  # type: ignore[union-attr]
+            raw.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {view}')
         finally:
-            raw.unregister(view)  # type: ignore[union-attr]
+            raw.unregister(view)
         return data.num_rows
-    raw_pg = conn.connection.driver_connection
-    with raw_pg.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
+    raw_pg: Any = conn.connection.driver_connection
+    with raw_pg.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for batch in data.to_batches(max_chunksize=50_000):
             for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
                 copy.write_row(row)

@@ -22,7 +22,9 @@ class PermissionDenied(PortalError):
 class ValidationError(PortalError):
     """Bad input; `fields` maps a field name to its message."""
 
-    def __init__(self, fields: dict[str, str], message: str = "Please correct the marked fields.") -> None:
+    def __init__(
+        self, fields: dict[str, str], message: str = "Please correct the marked fields."
+    ) -> None:
         super().__init__(message)
         self.fields = dict(fields)
 

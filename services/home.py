@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, Unpack
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services import access, clock
@@ -33,7 +34,7 @@ NEW_RESULT_DAYS = 30
 HOME_LIST_LIMIT = 10
 
 
-def released_to_patient(now: datetime):  # type: ignore[no-untyped-def]
+def released_to_patient(now: datetime) -> ColumnElement[bool]:
     """The one rule for a result the patient may see: released, by hand or by its hold's end."""
     return LabResult.released_at.is_not(None) & (LabResult.released_at <= now)
 
@@ -114,7 +115,11 @@ def _new_results(session: Session, patient_id: uuid.UUID, now: datetime) -> list
     )
     rows = session.execute(
         select(
-            LabResult.id, LabResult.panel_name, LabResult.collected_at, LabResult.released_at, abnormal
+            LabResult.id,
+            LabResult.panel_name,
+            LabResult.collected_at,
+            LabResult.released_at,
+            abnormal,
         )
         .where(
             LabResult.patient_id == patient_id,
@@ -154,10 +159,14 @@ def patient_home(*, actor: Actor, patient_id: uuid.UUID) -> PatientHome:
         scopes = granted.scopes
         return PatientHome(
             patient_name=_patient_name(s, patient_id),
-            upcoming_appointments=_upcoming(s, patient_id, now) if access.APPOINTMENTS in scopes else None,
+            upcoming_appointments=_upcoming(s, patient_id, now)
+            if access.APPOINTMENTS in scopes
+            else None,
             unread_messages=_unread(s, patient_id) if access.MESSAGES in scopes else None,
             new_results=_new_results(s, patient_id, now) if access.RESULTS in scopes else None,
-            balance_due_cents=balance_cents(s, patient_id) if access.BILLING_SCOPE in scopes else None,
+            balance_due_cents=balance_cents(s, patient_id)
+            if access.BILLING_SCOPE in scopes
+            else None,
         )
 
 
@@ -170,7 +179,7 @@ class HeldResultItem:
     patient_name: str
     mrn: str
     panel_name: str
-    held_at: datetime
+    held_at: datetime | None
     hold_until: datetime | None
     hold_reason: str | None
 
@@ -196,7 +205,7 @@ class ClinicianHome:
     refills_waiting: int
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query: Select[Unpack[tuple[Any, ...]]]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
@@ -215,7 +224,11 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
                 LabResult.hold_reason,
             )
             .join(Patient, Patient.id == LabResult.patient_id)
-            .where(LabResult.patient_id.in_(mine), LabResult.released_at.is_(None), LabResult.held_at.is_not(None))
+            .where(
+                LabResult.patient_id.in_(mine),
+                LabResult.released_at.is_(None),
+                LabResult.held_at.is_not(None),
+            )
         )
         alerts = (
             select(
@@ -240,7 +253,9 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
             .join(last_message, last_message.c.thread_id == MessageThread.id)
             .join(
                 Message,
-                and_(Message.thread_id == MessageThread.id, Message.sent_at == last_message.c.last_at),
+                and_(
+                    Message.thread_id == MessageThread.id, Message.sent_at == last_message.c.last_at
+                ),
             )
             .where(
                 MessageThread.patient_id.in_(mine),
@@ -260,7 +275,9 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
             open_alerts=_count(s, alerts),
             alert_list=[
                 AlertItem(*r)
-                for r in s.execute(alerts.order_by(MetricAlert.measured_at.desc()).limit(HOME_LIST_LIMIT))
+                for r in s.execute(
+                    alerts.order_by(MetricAlert.measured_at.desc()).limit(HOME_LIST_LIMIT)
+                )
             ],
             messages_waiting=_count(s, waiting),
             refills_waiting=_count(s, refills),
@@ -298,10 +315,14 @@ def him_home(*, actor: Actor) -> HimHome:
         due = func.coalesce(RecordsRequest.extended_due_at, RecordsRequest.due_at)
         open_ = RecordsRequest.status.in_(("received", "in_progress"))
         pending = s.execute(
-            select(func.count(), func.min(ProxyRequest.received_at)).where(ProxyRequest.status == "pending")
+            select(func.count(), func.min(ProxyRequest.received_at)).where(
+                ProxyRequest.status == "pending"
+            )
         ).one()
         by_kind = dict(
-            s.execute(select(RecordsRequest.kind, func.count()).where(open_).group_by(RecordsRequest.kind)).all()
+            s.execute(
+                select(RecordsRequest.kind, func.count()).where(open_).group_by(RecordsRequest.kind)
+            ).all()
         )
         counts = s.execute(
             select(
@@ -378,7 +399,9 @@ def billing_home(*, actor: Actor) -> BillingHome:
                 func.count(case((Payment.online.is_(True), 1))),
             ).where(Payment.status == "succeeded", Payment.paid_at >= now - timedelta(days=30))
         ).one()
-        plans = s.scalar(select(func.count()).select_from(PaymentPlan).where(PaymentPlan.status == "active"))
+        plans = s.scalar(
+            select(func.count()).select_from(PaymentPlan).where(PaymentPlan.status == "active")
+        )
         return BillingHome(
             open_statements=int(statements[0]),
             outstanding_cents=int(statements[1]),

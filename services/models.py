@@ -368,9 +368,7 @@ class MessageThread(Base):
 class Message(Base):
     __tablename__ = "messages"
     id: Mapped[uuid.UUID] = _id()
-    thread_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("message_threads.id"), index=True
-    )
+    thread_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("message_threads.id"), index=True)
     sender_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     from_patient_side: Mapped[bool] = mapped_column(Boolean)
     body: Mapped[str] = mapped_column(Text)
@@ -463,7 +461,9 @@ class ProxyGrant(Base):
     proxy_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
     relationship: Mapped[str] = mapped_column(String(40))  # parent, guardian, spouse, child, poa
     scopes: Mapped[str] = mapped_column(String(200))  # comma-separated, see services.access
-    basis: Mapped[str] = mapped_column(String(24))  # patient_consent, parent_of_minor, legal_document
+    basis: Mapped[str] = mapped_column(
+        String(24)
+    )  # patient_consent, parent_of_minor, legal_document
     granted_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -584,11 +584,14 @@ class AuditHead(Base):
 
 
 # Time-series tables carry their primary keys on PostgreSQL only (see services.db).
-TIME_SERIES_TABLES = (
-    BloodPressureReading.__table__,
-    WeightReading.__table__,
-    GlucoseReading.__table__,
-    PortalUsageEvent.__table__,
+TIME_SERIES_TABLES = tuple(
+    Base.metadata.tables[name]
+    for name in (
+        "blood_pressure_readings",
+        "weight_readings",
+        "glucose_readings",
+        "portal_usage_events",
+    )
 )
 
 Index("ix_lab_results_status", LabResult.patient_id, LabResult.released_at)

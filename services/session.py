@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services import audit, db
-from services.access import PatientChoice, Actor, patient_choices
+from services.access import Actor, PatientChoice, patient_choices
 from services.config import settings
 
 

@@ -34,7 +34,9 @@ def test_pages_and_app_never_touch_the_database() -> None:
 
 
 def test_services_never_import_streamlit() -> None:
-    offenders = [str(p.relative_to(ROOT)) for p in _python("services") if "streamlit" in _imports(p)]
+    offenders = [
+        str(p.relative_to(ROOT)) for p in _python("services") if "streamlit" in _imports(p)
+    ]
     assert offenders == []
 
 

@@ -24,7 +24,9 @@ with state.service_errors():
     st.subheader("Audit log")
     check = view.audit
     if check.ok:
-        st.success(f"Chain intact: {check.entries:,} entries verified; last entry {when(check.last_at)}.")
+        st.success(
+            f"Chain intact: {check.entries:,} entries verified; last entry {when(check.last_at)}."
+        )
     else:
         st.error(
             f"Chain broken at entry {check.first_broken_seq}: {check.problem} "
@@ -36,14 +38,22 @@ with state.service_errors():
     with left:
         st.subheader("Accounts by role")
         st.dataframe(
-            pd.DataFrame({"Role": list(view.accounts_by_role), "Accounts": list(view.accounts_by_role.values())}),
+            pd.DataFrame(
+                {
+                    "Role": list(view.accounts_by_role),
+                    "Accounts": list(view.accounts_by_role.values()),
+                }
+            ),
             hide_index=True,
         )
     with right:
         st.subheader("Accounts by status")
         st.dataframe(
             pd.DataFrame(
-                {"Status": list(view.accounts_by_status), "Accounts": list(view.accounts_by_status.values())}
+                {
+                    "Status": list(view.accounts_by_status),
+                    "Accounts": list(view.accounts_by_status.values()),
+                }
             ),
             hide_index=True,
         )

@@ -22,11 +22,21 @@ PATIENT_PAGES = (PageSpec("pages/patient/home.py", "Home", "home", ":material/ho
 PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
     PATIENT: PATIENT_PAGES,
     PROXY: PATIENT_PAGES,
-    CLINICIAN: (PageSpec("pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"),),
+    CLINICIAN: (
+        PageSpec(
+            "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
+        ),
+    ),
     HIM: (PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),),
     BILLING: (PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),),
-    MANAGER: (PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),),
-    ADMIN: (PageSpec("pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"),),
+    MANAGER: (
+        PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),
+    ),
+    ADMIN: (
+        PageSpec(
+            "pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"
+        ),
+    ),
 }
 
 

@@ -34,7 +34,8 @@ def _patient_switcher(actor: Actor) -> None:
         st.info("No patient records are linked to this account yet.")
         return
     labels = {
-        c.patient_id: c.name if c.relationship == "self" else f"{c.name} ({c.relationship})" for c in choices
+        c.patient_id: c.name if c.relationship == "self" else f"{c.name} ({c.relationship})"
+        for c in choices
     }
     ids = list(labels)
     if st.session_state.get(SWITCHER) not in ids:

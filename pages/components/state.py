@@ -17,7 +17,9 @@ log = logging.getLogger("portal.pages")
 ACTOR = "actor"
 CHOICES = "acting_choices"
 ACTING_FOR = "acting_for"
-GENERIC_ERROR = "Something went wrong on our side. Please try again; if it keeps happening, contact support."
+GENERIC_ERROR = (
+    "Something went wrong on our side. Please try again; if it keeps happening, contact support."
+)
 
 
 def init() -> None:
@@ -34,10 +36,11 @@ def actor() -> Actor | None:
 def guard(*roles: str) -> Actor:
     """Stop the page unless the signed-in user holds one of its roles (services check again)."""
     current = actor()
-    if current is None or not current.roles & set(roles):
-        st.error("You do not have access to this page.")
-        st.stop()
-    return current  # type: ignore[return-value]
+    if current is not None and current.roles & set(roles):
+        return current
+    st.error("You do not have access to this page.")
+    st.stop()
+    raise AssertionError("st.stop() ends the script run")
 
 
 def acting_patient() -> uuid.UUID | None:

@@ -26,7 +26,10 @@ with state.service_errors():
         st.subheader("Open requests by kind")
         st.dataframe(
             pd.DataFrame(
-                {"Kind": list(view.open_requests_by_kind), "Open": list(view.open_requests_by_kind.values())}
+                {
+                    "Kind": list(view.open_requests_by_kind),
+                    "Open": list(view.open_requests_by_kind.values()),
+                }
             ),
             hide_index=True,
         )

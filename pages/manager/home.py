@@ -20,7 +20,9 @@ with state.service_errors():
     cols = st.columns(4)
     cols[0].metric("Patients", f"{view.patients:,}")
     cols[1].metric("Activated accounts", count(view.activated_accounts))
-    cols[2].metric("Activation rate", "—" if view.activation_rate is None else f"{view.activation_rate:.0%}")
+    cols[2].metric(
+        "Activation rate", "—" if view.activation_rate is None else f"{view.activation_rate:.0%}"
+    )
     cols[3].metric("Active users", count(view.active_users_30d))
     st.subheader("Use by feature")
     features = pd.DataFrame(

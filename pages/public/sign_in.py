@@ -13,7 +13,9 @@ st.write("Sign in to see your health information, message your care team and man
 
 with st.form("sign_in", clear_on_submit=False):
     username = st.text_input("Username", key="sign_in_username", max_chars=auth.MAX_USERNAME)
-    password = st.text_input("Password", type="password", key="sign_in_password", max_chars=auth.MAX_PASSWORD)
+    password = st.text_input(
+        "Password", type="password", key="sign_in_password", max_chars=auth.MAX_PASSWORD
+    )
     submitted = st.form_submit_button("Sign in", type="primary")
 
 if submitted:

@@ -59,13 +59,18 @@ def test_anonymous_visitor_gets_only_the_sign_in_page(seeded_url: str) -> None:
 
 
 @pytest.mark.parametrize("username", list(EXPECTED_PAGES))
-def test_each_role_sees_exactly_its_pages_and_a_home_with_data(seeded_url: str, username: str) -> None:
+def test_each_role_sees_exactly_its_pages_and_a_home_with_data(
+    seeded_url: str, username: str
+) -> None:
     at = signed_in(username)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _pages(at) == EXPECTED_PAGES[username]
     assert at.title[0].value == EXPECTED_TITLE[username]
     assert len(at.metric) >= 4
-    assert username.split(".")[0] in " ".join(m.value for m in at.sidebar.markdown) or at.sidebar.markdown
+    assert (
+        username.split(".")[0] in " ".join(m.value for m in at.sidebar.markdown)
+        or at.sidebar.markdown
+    )
 
 
 def test_wrong_password_is_a_message_not_a_traceback(seeded_url: str) -> None:
@@ -86,14 +91,18 @@ def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
     at = signed_in("proxy.demo")
     with db.transaction() as s:
         s.execute(
-            update(ProxyGrant).where(ProxyGrant.patient_id == patient_id("Ruth", "Larson")).values(revoked_at=clock.now())
+            update(ProxyGrant)
+            .where(ProxyGrant.patient_id == patient_id("Ruth", "Larson"))
+            .values(revoked_at=clock.now())
         )
     at.sidebar.selectbox(key="sidebar_acting_for").select(patient_id("Ruth", "Larson")).run()
     assert not at.exception
     assert [e.value for e in at.error] == ["We could not find that record."]
 
 
-def test_an_unexpected_error_shows_a_generic_message(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_shows_a_generic_message(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from services import home
 
     at = signed_in("clinician.demo")
@@ -148,5 +157,6 @@ def test_a_misconfigured_database_stops_start_up_with_one_line(configure) -> Non
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "The portal cannot start: PORTAL_DATABASE_URL must be a duckdb:/// or postgresql:// URL, not mysql://"
+        "The portal cannot start: "
+        "PORTAL_DATABASE_URL must be a duckdb:/// or postgresql:// URL, not mysql://"
     ]

@@ -32,7 +32,9 @@ def _digests(path: Path) -> dict[str, int]:
             if table.name in ("schema_version",):
                 frame = frame.drop(columns=["applied_at"])
             frame = frame.astype(str)
-            out[table.name] = int(pd.util.hash_pandas_object(frame, index=False).sort_values().sum() % (1 << 61))
+            out[table.name] = int(
+                pd.util.hash_pandas_object(frame, index=False).sort_values().sum() % (1 << 61)
+            )
     engine.dispose()
     return out
 
@@ -57,24 +59,45 @@ def _read(path: Path, sql: str) -> pd.DataFrame:
 
 
 def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
-    steps = _read(duckdb_template, """
-        SELECT epoch(measured_at - lag(measured_at) OVER (PARTITION BY patient_id ORDER BY measured_at)) AS gap
-        FROM glucose_readings WHERE source = 'cgm'""")["gap"].dropna()
+    steps = _read(
+        duckdb_template,
+        """
+        SELECT epoch(measured_at - lag(measured_at)
+                     OVER (PARTITION BY patient_id ORDER BY measured_at)) AS gap
+        FROM glucose_readings WHERE source = 'cgm'""",
+    )["gap"].dropna()
     assert steps.median() == 300, "CGM readings come every 5 minutes"
     assert (steps > 300).sum() > 10, "with sensor changes and signal losses"
-    flags = _read(duckdb_template, "SELECT flag, count(*) AS n FROM glucose_readings WHERE flag IS NOT NULL GROUP BY flag")
+    flags = _read(
+        duckdb_template,
+        "SELECT flag, count(*) AS n FROM glucose_readings WHERE flag IS NOT NULL GROUP BY flag",
+    )
     assert set(flags["flag"]) <= {"LOW", "HIGH"}
-    bp = _read(duckdb_template, """
-        SELECT hour(measured_at) < 12 AS morning, avg(systolic) AS sbp FROM blood_pressure_readings GROUP BY 1""")
+    bp = _read(
+        duckdb_template,
+        """
+        SELECT hour(measured_at) < 12 AS morning, avg(systolic) AS sbp
+        FROM blood_pressure_readings GROUP BY 1""",
+    )
     by = dict(zip(bp["morning"], bp["sbp"], strict=True))
     assert by[True] > by[False], "morning pressure runs higher than evening"
-    usage = _read(duckdb_template, "SELECT isodow(occurred_at) AS dow, count(*) AS n FROM portal_usage_events GROUP BY 1")
+    usage = _read(
+        duckdb_template,
+        "SELECT isodow(occurred_at) AS dow, count(*) AS n FROM portal_usage_events GROUP BY 1",
+    )
     per_day = dict(zip(usage["dow"], usage["n"], strict=True))
     assert per_day[1] > per_day[7], "weekday peaks"
-    users = _read(duckdb_template, "SELECT count(*) AS n FROM portal_usage_events GROUP BY user_id ORDER BY n DESC")["n"]
+    users = _read(
+        duckdb_template,
+        "SELECT count(*) AS n FROM portal_usage_events GROUP BY user_id ORDER BY n DESC",
+    )["n"]
     top = users.iloc[: max(1, len(users) // 5)].sum()
     assert top / users.sum() > 0.4, "most activity comes from few users"
-    labs = _read(duckdb_template, "SELECT count(*) FILTER (WHERE flag IS NOT NULL) AS abnormal, count(*) AS n FROM lab_components")
+    labs = _read(
+        duckdb_template,
+        "SELECT count(*) FILTER (WHERE flag IS NOT NULL) AS abnormal, count(*) AS n "
+        "FROM lab_components",
+    )
     assert 0 < labs["abnormal"][0] < labs["n"][0]
 
 
@@ -120,5 +143,8 @@ def test_seeding_refuses_a_database_that_holds_data(tmp_path: Path, empty_url: s
 def test_make_run_seeds_once_then_only_upgrades(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'portal.duckdb'}"
     assert ensure_demo(url, SMALL, progress=_quiet).startswith("seeded")
-    assert ensure_demo(url, SMALL, progress=_quiet) == f"database ready (schema version {1 + len(db.MIGRATIONS)})"
+    assert (
+        ensure_demo(url, SMALL, progress=_quiet)
+        == f"database ready (schema version {1 + len(db.MIGRATIONS)})"
+    )
     assert not (tmp_path / "portal.duckdb.seeding").exists()

@@ -17,7 +17,15 @@ from services.models import AuditEvent, PatientCareTeam
 from tests.conftest import NOW
 from tests.support import world
 
-DEMO_USERS = ("patient.demo", "proxy.demo", "clinician.demo", "him.demo", "billing.demo", "manager.demo", "admin.demo")
+DEMO_USERS = (
+    "patient.demo",
+    "proxy.demo",
+    "clinician.demo",
+    "him.demo",
+    "billing.demo",
+    "manager.demo",
+    "admin.demo",
+)
 
 STAFF_SERVICES: dict[str, tuple[Callable[..., Any], str, str]] = {
     "clinician_home": (home.clinician_home, access.CLINICIAN, "home.clinician.view"),
@@ -90,10 +98,15 @@ def test_another_patient_and_an_unrelated_proxy_are_refused(seeded_url: str) -> 
     _refused(lambda: home.patient_home(actor=proxy, patient_id=me.patient_id), NotFound)
 
 
-@pytest.mark.parametrize("username", ["clinician.demo", "him.demo", "billing.demo", "manager.demo", "admin.demo"])
+@pytest.mark.parametrize(
+    "username", ["clinician.demo", "him.demo", "billing.demo", "manager.demo", "admin.demo"]
+)
 def test_staff_cannot_open_the_patient_home(seeded_url: str, username: str) -> None:
     patient = world.sign_in("patient.demo").patient_id
-    row = _refused(lambda: home.patient_home(actor=world.actor_of(username), patient_id=patient), PermissionDenied)
+    row = _refused(
+        lambda: home.patient_home(actor=world.actor_of(username), patient_id=patient),
+        PermissionDenied,
+    )
     assert row.outcome == "denied" and row.patient_id == patient
 
 
@@ -107,7 +120,9 @@ def test_policy_minimum_necessary_per_role(seeded_url: str) -> None:
     with db.read_only() as s:
         clinician = access.patient_access(s, world.actor_of("clinician.demo"), patient)
         assert clinician is not None and access.RESULTS in clinician.scopes
-        assert access.BILLING_SCOPE not in clinician.scopes and access.SUMMARY not in clinician.scopes
+        assert (
+            access.BILLING_SCOPE not in clinician.scopes and access.SUMMARY not in clinician.scopes
+        )
         billing = access.patient_access(s, world.actor_of("billing.demo"), patient)
         assert billing is not None and billing.scopes == {access.BILLING_SCOPE}
         him = access.patient_access(s, world.actor_of("him.demo"), patient)

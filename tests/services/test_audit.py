@@ -35,20 +35,36 @@ def test_audit_rows_carry_who_what_whom_and_outcome(seeded_url: str) -> None:
     home.patient_home(actor=actor, patient_id=actor.patient_id)
     with db.read_only() as s:
         row = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
-    assert (row.actor_user_id, row.actor_username, row.patient_id) == (actor.user_id, "patient.demo", actor.patient_id)
+    assert (row.actor_user_id, row.actor_username, row.patient_id) == (
+        actor.user_id,
+        "patient.demo",
+        actor.patient_id,
+    )
     assert (row.action, row.outcome, row.actor_role) == ("home.patient.view", "success", "patient")
 
 
 @pytest.mark.parametrize(
     "tamper, broken_at",
     [
-        (lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(outcome="denied")), 3),
-        (lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor_username="someone")), 2),
+        (
+            lambda s: s.execute(
+                update(AuditEvent).where(AuditEvent.seq == 3).values(outcome="denied")
+            ),
+            3,
+        ),
+        (
+            lambda s: s.execute(
+                update(AuditEvent).where(AuditEvent.seq == 2).values(actor_username="someone")
+            ),
+            2,
+        ),
         (lambda s: s.execute(delete(AuditEvent).where(AuditEvent.seq == 3)), 3),
     ],
     ids=["edit outcome", "edit actor", "delete middle"],
 )
-def test_tampering_is_detected_at_the_first_broken_link(seeded_url: str, tamper, broken_at: int) -> None:  # type: ignore[no-untyped-def]
+def test_tampering_is_detected_at_the_first_broken_link(
+    seeded_url: str, tamper, broken_at: int
+) -> None:  # type: ignore[no-untyped-def]
     _some_activity()
     with db.transaction() as s:
         tamper(s)
@@ -75,7 +91,9 @@ def test_cutting_off_the_end_is_detected(seeded_url: str) -> None:
     assert not check.ok and check.problem == "entries removed from the end"
 
 
-def test_a_forged_row_without_the_key_is_detected(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forged_row_without_the_key_is_detected(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _some_activity()
     from services.config import settings
 

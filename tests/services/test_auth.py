@@ -18,13 +18,22 @@ def _last() -> AuditEvent:
 
 def test_demo_accounts_sign_in_with_their_roles(seeded_url: str) -> None:
     expected = {
-        "patient.demo": "patient", "proxy.demo": "proxy", "clinician.demo": "clinician", "him.demo": "him",
-        "billing.demo": "billing", "manager.demo": "manager", "admin.demo": "admin",
+        "patient.demo": "patient",
+        "proxy.demo": "proxy",
+        "clinician.demo": "clinician",
+        "him.demo": "him",
+        "billing.demo": "billing",
+        "manager.demo": "manager",
+        "admin.demo": "admin",
     }
     for username, role in expected.items():
         actor = world.sign_in(username)
         assert actor.roles == {role}
-        assert (_last().action, _last().outcome, _last().actor_user_id) == ("auth.sign_in", "success", actor.user_id)
+        assert (_last().action, _last().outcome, _last().actor_user_id) == (
+            "auth.sign_in",
+            "success",
+            actor.user_id,
+        )
     assert world.sign_in("patient.demo").patient_id is not None
     assert world.sign_in("proxy.demo").patient_id is None
 
@@ -44,10 +53,16 @@ def test_failures_are_counted_and_success_resets_them(seeded_url: str) -> None:
         with pytest.raises(AuthenticationFailed):
             auth.sign_in(username="patient.demo", password="wrong-password-123456")
     with db.read_only() as s:
-        assert s.scalars(select(User.failed_attempts).where(User.username == "patient.demo")).one() == 2
+        assert (
+            s.scalars(select(User.failed_attempts).where(User.username == "patient.demo")).one()
+            == 2
+        )
     world.sign_in("patient.demo")
     with db.read_only() as s:
-        assert s.scalars(select(User.failed_attempts).where(User.username == "patient.demo")).one() == 0
+        assert (
+            s.scalars(select(User.failed_attempts).where(User.username == "patient.demo")).one()
+            == 0
+        )
 
 
 def test_accounts_without_a_password_cannot_sign_in(seeded_url: str) -> None:
@@ -84,5 +99,7 @@ def test_no_password_or_hash_reaches_the_audit_log(seeded_url: str) -> None:
     with pytest.raises(AuthenticationFailed):
         auth.sign_in(username="patient.demo", password="Secret-Typo-Password-99")
     with db.read_only() as s:
-        details = " ".join(str(r) for r in s.execute(select(AuditEvent.detail, AuditEvent.actor_username)).all())
+        details = " ".join(
+            str(r) for r in s.execute(select(AuditEvent.detail, AuditEvent.actor_username)).all()
+        )
     assert "Secret-Typo" not in details and "argon2" not in details

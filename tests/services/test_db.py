@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, inspect, select, text
 
 from services import audit, db
 from services.errors import ConfigurationError
-from services.models import Site, SchemaVersion
+from services.models import SchemaVersion, Site
 from tests.support.postgres import free_port
 
 
@@ -51,7 +51,15 @@ def test_existing_database_upgrades_in_place_and_keeps_its_data(empty_url: str) 
     engine = db.make_engine(empty_url)
     db.migrate(engine, migrations=[])  # a database made by an older release (version 1)
     with engine.begin() as conn:
-        conn.execute(Site.__table__.insert(), {"id": "00000000-0000-4000-8000-000000000001", "code": "X", "name": "Old site", "state": "MN"})
+        conn.execute(
+            Site.__table__.insert(),
+            {
+                "id": "00000000-0000-4000-8000-000000000001",
+                "code": "X",
+                "name": "Old site",
+                "state": "MN",
+            },
+        )
 
     def add_phone(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE sites ADD COLUMN phone VARCHAR(32)"))
@@ -88,12 +96,14 @@ def test_a_failed_unit_of_work_leaves_nothing_behind(seeded_url: str) -> None:
 def test_bulk_insert_loads_a_dataframe_in_one_statement(empty_url: str) -> None:
     engine = db.make_engine(empty_url)
     db.migrate(engine)
-    frame = pd.DataFrame({
-        "id": [f"00000000-0000-4000-8000-{i:012d}" for i in range(1000)],
-        "code": [f"S{i}" for i in range(1000)],
-        "name": [f"Site {i}" for i in range(1000)],
-        "state": "MN",
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [f"00000000-0000-4000-8000-{i:012d}" for i in range(1000)],
+            "code": [f"S{i}" for i in range(1000)],
+            "name": [f"Site {i}" for i in range(1000)],
+            "state": "MN",
+        }
+    )
     with engine.begin() as conn:
         assert db.bulk_insert(conn, Site.__table__, frame) == 1000
         assert db.bulk_insert(conn, Site.__table__, frame.iloc[:0]) == 0
@@ -106,7 +116,14 @@ def test_duckdb_keeps_no_index_on_the_time_series(tmp_path: Path) -> None:
     engine = db.make_engine(f"duckdb:///{tmp_path / 'x.duckdb'}")
     db.migrate(engine)
     with engine.connect() as conn:
-        sql = conn.execute(text("SELECT sql FROM duckdb_tables() WHERE table_name = 'glucose_readings'")).scalar()
+        sql = conn.execute(
+            text("SELECT sql FROM duckdb_tables() WHERE table_name = 'glucose_readings'")
+        ).scalar()
         assert "PRIMARY KEY" not in sql
-        assert "PRIMARY KEY" in conn.execute(text("SELECT sql FROM duckdb_tables() WHERE table_name = 'patients'")).scalar()
+        assert (
+            "PRIMARY KEY"
+            in conn.execute(
+                text("SELECT sql FROM duckdb_tables() WHERE table_name = 'patients'")
+            ).scalar()
+        )
     engine.dispose()

@@ -10,8 +10,8 @@ from services import analytics, clock, db, home
 from services.access import Actor
 from services.admin import admin_home
 from services.models import ProxyGrant
-from tests.support import world
 from tests.conftest import NOW
+from tests.support import world
 
 
 def test_patient_home_shows_what_is_new_and_next(seeded_url: str) -> None:
@@ -49,7 +49,9 @@ def test_proxy_acts_for_child_and_for_parent_within_scope(seeded_url: str) -> No
 
 def test_clinician_home_counts_care_team_work(seeded_url: str) -> None:
     view = home.clinician_home(actor=world.sign_in("clinician.demo"))
-    assert view.held_results >= 2 and len(view.held_list) == min(view.held_results, home.HOME_LIST_LIMIT)
+    assert view.held_results >= 2 and len(view.held_list) == min(
+        view.held_results, home.HOME_LIST_LIMIT
+    )
     assert view.open_alerts >= 1
     assert [r.held_at for r in view.held_list] == sorted(r.held_at for r in view.held_list)
 
@@ -64,7 +66,10 @@ def test_him_billing_manager_admin_homes(seeded_url: str) -> None:
     assert manager.patients == 60
     for value in (manager.activated_accounts, manager.active_users_30d):
         assert value is None or value == 0 or value > analytics.SUPPRESS_AT_OR_BELOW
-    assert all(f.users is None or f.users > analytics.SUPPRESS_AT_OR_BELOW or f.users == 0 for f in manager.by_feature)
+    assert all(
+        f.users is None or f.users > analytics.SUPPRESS_AT_OR_BELOW or f.users == 0
+        for f in manager.by_feature
+    )
     admin = admin_home(actor=world.sign_in("admin.demo"))
     assert admin.audit.ok and admin.audit.entries >= 5
     assert admin.accounts_by_role["clinician"] >= 1
@@ -79,7 +84,9 @@ def test_expired_or_revoked_grant_stops_at_once(seeded_url: str) -> None:
     parent = world.patient_id("Ruth", "Larson")
     home.patient_home(actor=proxy, patient_id=parent)
     with db.transaction() as s:
-        s.execute(update(ProxyGrant).where(ProxyGrant.patient_id == parent).values(revoked_at=clock.now()))
+        s.execute(
+            update(ProxyGrant).where(ProxyGrant.patient_id == parent).values(revoked_at=clock.now())
+        )
     import pytest
 
     from services.errors import NotFound

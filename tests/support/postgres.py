@@ -33,13 +33,29 @@ class PostgresServer:
 
     def psql(self, sql: str) -> None:
         subprocess.run(
-            [str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
-            check=True, capture_output=True,
+            [
+                str(BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
         )
 
     def stop(self) -> None:
-        _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"])
+        _as_postgres(
+            [str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -52,14 +68,43 @@ def _as_postgres(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 
 def start() -> PostgresServer:
     if not (BIN / "initdb").exists():
-        raise RuntimeError(f"PostgreSQL server programs not found in {BIN} (apt-get install postgresql)")
+        raise RuntimeError(
+            f"PostgreSQL server programs not found in {BIN} (apt-get install postgresql)"
+        )
     root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    _as_postgres([str(BIN / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A", "trust",
-                  "--no-sync", "-E", "UTF8"])
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-    _as_postgres([str(BIN / "pg_ctl"), "-D", str(root / "data"), "-o", options,
-                  "-l", str(root / "server.log"), "-w", "-t", "60", "start"])
+    _as_postgres(
+        [
+            str(BIN / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]
+    )
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    )
+    _as_postgres(
+        [
+            str(BIN / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
     return PostgresServer(root, port)

@@ -26,18 +26,24 @@ def actor_of(username: str) -> Actor:
 
 def patient_id(first: str, last: str) -> uuid.UUID:
     with db.read_only() as s:
-        return s.scalars(select(Patient.id).where(Patient.first_name == first, Patient.last_name == last)).one()
+        return s.scalars(
+            select(Patient.id).where(Patient.first_name == first, Patient.last_name == last)
+        ).one()
 
 
 def other_patient(*excluding: uuid.UUID) -> uuid.UUID:
     with db.read_only() as s:
-        return s.scalars(select(Patient.id).where(Patient.id.not_in(excluding)).order_by(Patient.mrn)).first()  # type: ignore[return-value]
+        return s.scalars(
+            select(Patient.id).where(Patient.id.not_in(excluding)).order_by(Patient.mrn)
+        ).first()  # type: ignore[return-value]
 
 
 def some_patient_user(excluding: str = "patient.demo") -> Actor:
     with db.read_only() as s:
         name = s.scalars(
-            select(User.username).where(User.username.like("patient%"), User.username != excluding).order_by(User.username)
+            select(User.username)
+            .where(User.username.like("patient%"), User.username != excluding)
+            .order_by(User.username)
         ).first()
     assert name is not None
     return actor_of(name)
@@ -46,5 +52,7 @@ def some_patient_user(excluding: str = "patient.demo") -> Actor:
 def grant_of(proxy: Actor, patient: uuid.UUID) -> uuid.UUID:
     with db.read_only() as s:
         return s.scalars(
-            select(ProxyGrant.id).where(ProxyGrant.proxy_user_id == proxy.user_id, ProxyGrant.patient_id == patient)
+            select(ProxyGrant.id).where(
+                ProxyGrant.proxy_user_id == proxy.user_id, ProxyGrant.patient_id == patient
+            )
         ).one()

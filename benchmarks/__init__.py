@@ -1,0 +1,1 @@
+"""`python -m benchmarks`: the performance figures quoted in the README, as measured ratios."""

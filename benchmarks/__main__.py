@@ -1,0 +1,39 @@
+"""Run the benchmark suite: print a table and write benchmarks/results/latest.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from benchmarks import foundation
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--cgm-share", type=float, default=0.05)
+    parser.add_argument("--runs", type=int, default=20, help="repetitions per timed call")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="a DuckDB file to (re)use; default: a new one under benchmarks/results",
+    )
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    database = args.database or RESULTS / f"portal-{args.patients}x{args.years}y.duckdb"
+    figures = foundation.run(database, args.patients, args.years, args.cgm_share, args.runs)
+    out = RESULTS / "latest.json"
+    out.write_text(json.dumps(figures, indent=2, default=str))
+    print(foundation.table(figures))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Browser journeys: Playwright driving Debian's Chromium against a served app."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from seed.load import seed_database
+from tests.conftest import TEST_OPTIONS
+from tests.support.served import streamlit_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def e2e_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small seeded world whose history ends today, so the real clock sees current data."""
+    path = tmp_path_factory.mktemp("e2e") / "template.duckdb"
+    seed_database(
+        f"duckdb:///{path}", replace(TEST_OPTIONS, as_of=date.today()), progress=lambda _: None
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def serve(template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "portal.duckdb"
+    shutil.copy(template, path)
+    return streamlit_server(f"duckdb:///{path}", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(e2e_template, tmp_path_factory.mktemp("served")) as base:
+        yield base
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()
+
+
+def sign_in(page: Page, base: str, username: str, password: str = "Demo-Portal-2026!") -> None:
+    page.goto(base)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
