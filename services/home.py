@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -205,7 +205,7 @@ class ClinicianHome:
     refills_waiting: int
 
 
-def _count(session: Session, query: Select[Unpack[tuple[Any, ...]]]) -> int:
+def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
