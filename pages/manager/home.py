@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import count
+from pages.components.widgets import counts, figures, table
 from services import analytics
 from services.access import MANAGER
 
@@ -17,28 +17,32 @@ st.caption("Last 30 days. Counts of 1 to 10 people are shown as a range (CMS cel
 
 with state.service_errors():
     view = analytics.manager_home(actor=actor)
-    cols = st.columns(4)
-    cols[0].metric("Patients", f"{view.patients:,}")
-    cols[1].metric("Activated accounts", count(view.activated_accounts))
-    cols[2].metric(
-        "Activation rate", "—" if view.activation_rate is None else f"{view.activation_rate:.0%}"
-    )
-    cols[3].metric("Active users", count(view.active_users_30d))
-    st.subheader("Use by feature")
-    features = pd.DataFrame(
+    rate = "—" if view.activation_rate is None else f"{view.activation_rate:.0%}"
+    figures(
         {
-            "Feature": [f.feature for f in view.by_feature],
-            "Events": [f.events for f in view.by_feature],
-            "Users": [count(f.users) for f in view.by_feature],
+            "Patients": f"{view.patients:,}",
+            "Activated accounts": count(view.activated_accounts),
+            "Activation rate": rate,
+            "Active users": count(view.active_users_30d),
         }
     )
-    if len(features):
-        chart = px.bar(features, x="Feature", y="Events", text="Events")
+    st.subheader("Use by feature")
+    features = view.by_feature
+    if features:
+        chart = px.bar(
+            x=[f.feature for f in features],
+            y=[f.events for f in features],
+            text=[f.events for f in features],  # values printed on the bars, not colour alone
+            labels={"x": "Feature", "y": "Events"},
+        )
         chart.update_layout(height=320, margin={"t": 10, "b": 10})
         st.plotly_chart(chart, width="stretch")
-        st.dataframe(features, hide_index=True)
-    st.subheader("Events by weekday")
-    st.dataframe(
-        pd.DataFrame({"Weekday": list(view.by_weekday), "Events": list(view.by_weekday.values())}),
-        hide_index=True,
+    table(
+        {
+            "Feature": [f.feature for f in features],
+            "Events": [f.events for f in features],
+            "Users": [count(f.users) for f in features],
+        },
+        empty="No portal use in the last 30 days.",
     )
+    counts("Events by weekday", view.by_weekday, "Weekday", "Events")

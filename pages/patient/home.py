@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, when
+from pages.components.widgets import figures, table
 from services import home
 from services.access import PATIENT, PROXY
 
@@ -25,48 +25,40 @@ with state.service_errors():
     if not mine:
         st.caption(f"You are acting for {view.patient_name}.")
 
-    cols = st.columns(4)
+    # A section is None when a proxy's scopes do not cover it: it is left out entirely.
+    headline: dict[str, object] = {}
     if view.new_results is not None:
-        cols[0].metric("New results", len(view.new_results))
+        headline["New results"] = len(view.new_results)
     if view.unread_messages is not None:
-        cols[1].metric("Unread messages", view.unread_messages)
+        headline["Unread messages"] = view.unread_messages
     if view.upcoming_appointments is not None:
-        cols[2].metric("Upcoming visits", len(view.upcoming_appointments))
+        headline["Upcoming visits"] = len(view.upcoming_appointments)
     if view.balance_due_cents is not None:
-        cols[3].metric("Balance due", money(view.balance_due_cents))
+        headline["Balance due"] = money(view.balance_due_cents)
+    figures(headline)
 
     if view.upcoming_appointments is not None:
         st.subheader("Upcoming appointments")
-        if view.upcoming_appointments:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "When": [when(a.start_at) for a in view.upcoming_appointments],
-                        "With": [a.provider for a in view.upcoming_appointments],
-                        "Type": [a.visit_type for a in view.upcoming_appointments],
-                        "Reason": [a.reason for a in view.upcoming_appointments],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-        else:
-            st.write("No upcoming appointments.")
+        visits = view.upcoming_appointments
+        table(
+            {
+                "When": [when(a.start_at) for a in visits],
+                "With": [a.provider for a in visits],
+                "Type": [a.visit_type for a in visits],
+                "Reason": [a.reason for a in visits],
+            },
+            empty="No upcoming appointments.",
+        )
 
     if view.new_results is not None:
         st.subheader("New results")
-        if view.new_results:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Test": [r.panel_name for r in view.new_results],
-                        "Collected": [when(r.collected_at) for r in view.new_results],
-                        "Available since": [when(r.released_at) for r in view.new_results],
-                        "Outside range": ["Yes" if r.abnormal else "No" for r in view.new_results],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-        else:
-            st.write("No new results since your last visit.")
+        results = view.new_results
+        table(
+            {
+                "Test": [r.panel_name for r in results],
+                "Collected": [when(r.collected_at) for r in results],
+                "Available since": [when(r.released_at) for r in results],
+                "Outside range": ["Yes" if r.abnormal else "No" for r in results],
+            },
+            empty="No new results since your last visit.",
+        )

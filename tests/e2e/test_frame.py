@@ -29,7 +29,8 @@ def _expect_no_staff_page(page: Page) -> None:
 def test_patient_signs_in_and_sees_the_home_page(page: Page, app_url: str) -> None:
     sign_in(page, app_url, "patient.demo")
     expect(page.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
-    expect(page.get_by_text("New results", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="New results")).to_be_visible()
+    expect(page.get_by_role("heading", name="Upcoming appointments")).to_be_visible()
     expect(page.get_by_text("Balance due", exact=True)).to_be_visible()
     expect(page.get_by_text("Alex Rivera").first).to_be_visible()
 
