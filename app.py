@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.sidebar import sidebar
-from services import auth, session
+from services import session, sessions
 from services.errors import AuthenticationFailed, ConfigurationError
 
 st.set_page_config(
@@ -31,15 +31,17 @@ if problem is not None:
     st.stop()
 
 state.init()
-current = state.actor()
-if current is not None:
+current = None
+if state.token() is not None:
+    # Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account,
+    # a password change or a timeout ends this tab here.
     try:
-        current = auth.actor_refresh(user_id=current.user_id, acting_for=state.acting_patient())
+        view = sessions.session_resume(token=state.token() or "", acting_for=state.acting_patient())
+        current = view.actor
         st.session_state[state.ACTOR] = current
     except AuthenticationFailed as exc:
         st.session_state.clear()
         state.init()
-        current = None
         st.warning(exc.message)
 
 if current is None:

@@ -185,8 +185,8 @@ def run(database: Path, patients: int, years: int, cgm_share: float, runs: int) 
 
     os.environ["PORTAL_DATABASE_URL"] = url
     db.reset()
-    patient = auth.sign_in(username="patient.demo", password=DEMO_PASSWORD)
-    clinician = auth.sign_in(username="clinician.demo", password=DEMO_PASSWORD)
+    patient = auth.sign_in(username="patient.demo", password=DEMO_PASSWORD).actor
+    clinician = auth.sign_in(username="clinician.demo", password=DEMO_PASSWORD).actor
     assert patient.patient_id is not None
     pid = patient.patient_id
     service_patient = timed(lambda: home.patient_home(actor=patient, patient_id=pid), runs)

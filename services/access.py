@@ -23,6 +23,8 @@ from services.models import (
     PatientCareTeam,
     Provider,
     ProxyGrant,
+    User,
+    UserRole,
 )
 
 PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN = (
@@ -88,6 +90,19 @@ class Actor:
 
     def acting_as(self, patient_id: uuid.UUID | None) -> Actor:
         return replace(self, acting_for=patient_id)
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The immutable actor value for a user row (roles read from the database)."""
+    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=roles,
+        patient_id=user.patient_id,
+        acting_for=user.patient_id,
+    )
 
 
 @dataclass(frozen=True)

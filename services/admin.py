@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from services import access, audit, clock
 from services.access import Actor
+from services.errors import NotFound
 from services.models import AuditEvent, User, UserRole
 from services.work import staff_work
 
@@ -69,3 +70,15 @@ def audit_verify(*, actor: Actor) -> audit.AuditCheck:
     """Admins: walk the whole audit chain and report the first broken link."""
     with staff_work(actor, "audit.verify", access.ADMIN) as s:
         return audit.verify_chain(s)
+
+
+def account_unlock(*, actor: Actor, username: str) -> None:
+    """Admins: lift a sign-in pause before it ends by itself."""
+    with staff_work(actor, "account.unlock", access.ADMIN) as s:
+        user = s.scalars(
+            select(User).where(User.username == username.strip().lower())
+        ).one_or_none()
+        if user is None:
+            raise NotFound("No account has that username.")
+        user.failed_attempts = 0
+        user.locked_until = None

@@ -1,46 +1,85 @@
-"""Sign-in against the database: argon2 password hashes, one answer for every failure."""
+"""Sign-in against the database (SECURITY.md 1-3): argon2 hashes, one answer for every failure,
+throttling that locks an account for a while and then lets it go by itself.
+"""
 
 from __future__ import annotations
 
-import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, clock, db
-from services.access import Actor
+from services import audit, clock, db, passwords, sessions
+from services.access import Actor, actor_for
 from services.errors import AuthenticationFailed, ValidationError
-from services.models import User, UserRole
+from services.models import User
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+# The same words for an unknown user, a wrong password, a locked or a disabled account.
 SIGN_IN_FAILED = "Incorrect username or password."
 MAX_USERNAME = 64
-MAX_PASSWORD = 256
+MAX_PASSWORD = passwords.MAX_LENGTH
+# Throttling: from the 5th failure in a row the account pauses 1, 2, 4 ... minutes (at most 60);
+# the pause ends by itself, so a lock cannot keep the real user out for good.
+LOCK_AFTER = 5
+MAX_LOCK = timedelta(minutes=60)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher.hash(passwords.normalise(password))
 
 
-def build_actor(session: Session, user: User) -> Actor:
-    """The immutable actor value for a user row (roles read from the database)."""
-    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        roles=roles,
-        patient_id=user.patient_id,
-        acting_for=user.patient_id,
+def password_matches(user: User | None, password: str) -> bool:
+    try:
+        return bool(
+            _hasher.verify(
+                user.password_hash if user else _DUMMY_HASH, passwords.normalise(password)
+            )
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def lock_for(failures: int) -> timedelta | None:
+    """How long the account pauses after this many failures in a row."""
+    if failures < LOCK_AFTER:
+        return None
+    doublings = min(failures - LOCK_AFTER, 16)  # 2**16 minutes is far past the cap already
+    return min(timedelta(minutes=2**doublings), MAX_LOCK)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    token: str  # the server-side session's token, for the browser
+
+
+def _fail(session: Session, user: User | None, username: str, reason: str) -> None:
+    if user is not None and reason == "bad password":
+        user.failed_attempts += 1
+        pause = lock_for(user.failed_attempts)
+        if pause is not None:
+            user.locked_until = clock.now() + pause
+            minutes = pause.total_seconds() / 60
+            audit.record(
+                session,
+                actor_for(session, user),
+                "auth.lockout",
+                outcome=audit.DENIED,
+                detail=f"{user.failed_attempts} failures; paused {minutes:.0f} min",
+            )
+    audit.record(
+        session, None, "auth.sign_in", outcome=audit.FAILURE, username=username, detail=reason
     )
 
 
-def sign_in(*, username: str, password: str) -> Actor:
-    """The actor for a correct username and password; AuthenticationFailed otherwise."""
+def sign_in(*, username: str, password: str) -> SignedIn:
+    """A new session for a correct username and password; AuthenticationFailed otherwise."""
     username = (username or "").strip().lower()
     fields = {}
     if not username:
@@ -53,43 +92,22 @@ def sign_in(*, username: str, password: str) -> Actor:
         raise AuthenticationFailed(SIGN_IN_FAILED)
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
-        try:
-            ok: bool = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if user is None or not ok or user.status != "active":
-            if user is not None:
-                user.failed_attempts += 1
-            audit.record(
-                session,
-                None,
-                "auth.sign_in",
-                outcome=audit.FAILURE,
-                username=username,
-                detail="unknown user"
-                if user is None
-                else f"status {user.status}"
-                if ok
-                else "bad password",
-            )
+        ok = password_matches(user, password)
+        now = clock.now()
+        if user is None:
+            _fail(session, None, username, "unknown user")
+        elif user.locked_until is not None and user.locked_until > now:
+            _fail(session, user, username, "locked")
+        elif not ok:
+            _fail(session, user, username, "bad password")
+        elif user.status != "active":
+            _fail(session, user, username, f"status {user.status}")
         else:
             user.failed_attempts = 0
-            user.last_sign_in_at = clock.now()
-            actor = build_actor(session, user)
+            user.locked_until = None
+            user.last_sign_in_at = now
+            actor = actor_for(session, user)
+            token = sessions.start(session, user)
             audit.record(session, actor, "auth.sign_in")
-            return actor
+            return SignedIn(actor, token)
     raise AuthenticationFailed(SIGN_IN_FAILED)
-
-
-def actor_refresh(*, user_id: uuid.UUID, acting_for: uuid.UUID | None) -> Actor:
-    """Re-read the signed-in user on every run, so a disabled account stops at once."""
-    with db.read_only() as session:
-        user = session.get(User, user_id)
-        if user is None or user.status != "active":
-            raise AuthenticationFailed("Your session has ended. Please sign in again.")
-        return build_actor(session, user).acting_as(acting_for)
-
-
-def sign_out(*, actor: Actor) -> None:
-    with db.transaction() as session:
-        audit.record(session, actor, "auth.sign_out")

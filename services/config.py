@@ -14,15 +14,22 @@ from services.errors import ConfigurationError
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRETS_NAME = "dev-secrets.toml"
 DEV_KEY_MARKER = "dev-"
+# Keys that never live in the repository or the database (SECURITY.md 9, 21, 22).
+KEYS = ("audit_key", "secret_key")
+MIN_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
-    audit_key: bytes
+    audit_key: bytes  # HMAC key of the audit chain
+    secret_key: bytes  # encrypts TOTP secrets, keys the hashes of one-time codes
     environment: str  # "development" or "production"
     clinic_name: str
+    idle_timeout_minutes: float
+    idle_warning_minutes: float
+    session_lifetime_hours: float
 
     @property
     def is_duckdb(self) -> bool:
@@ -46,18 +53,35 @@ def _setting(name: str, file_values: dict[str, object], default: str | None = No
     return str(value) if value is not None else default
 
 
-def _dev_audit_key(data_dir: Path) -> str:
-    """A development key generated once into data/, never committed; production refuses it."""
+def _dev_keys(data_dir: Path) -> dict[str, str]:
+    """Development keys generated once into data/ (never committed); production refuses them."""
     path = data_dir / DEV_SECRETS_NAME
+    found: dict[str, str] = {}
     if path.exists():
         with path.open("rb") as fh:
-            return str(tomllib.load(fh)["audit_key"])
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = DEV_KEY_MARKER + secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(f'# generated for development only\naudit_key = "{key}"\n')
-    return key
+            found = {k: str(v) for k, v in tomllib.load(fh).items()}
+    missing = [k for k in KEYS if k not in found]
+    if missing:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# generated for development only; production refuses these keys\n")
+            fh.writelines(f'{k} = "{v}"\n' for k, v in found.items())
+        os.replace(tmp, path)
+    return found
+
+
+def _number(name: str, values: dict[str, object], default: float) -> float:
+    raw = _setting(name, values, str(default))
+    try:
+        number = float(raw or default)
+    except ValueError:
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be a number, not {raw!r}") from None
+    if number <= 0:
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be positive, not {raw!r}")
+    return number
 
 
 @lru_cache(maxsize=1)
@@ -72,21 +96,27 @@ def settings() -> Settings:
         )
     default_url = f"duckdb:///{data_dir / 'portal.duckdb'}"
     url = _setting("database_url", values, default_url) or default_url
-    key = _setting("audit_key", values)
-    if key is None:
+    keys = {k: _setting(k, values) for k in KEYS}
+    if any(v is None for v in keys.values()):
         if environment == "production":
-            raise ConfigurationError(
-                "production mode needs PORTAL_AUDIT_KEY (or audit_key in secrets)"
-            )
-        key = _dev_audit_key(data_dir)
-    if environment == "production" and (key.startswith(DEV_KEY_MARKER) or len(key) < 32):
-        raise ConfigurationError(
-            "production mode refuses a development or short audit key: set PORTAL_AUDIT_KEY"
-        )
+            names = ", ".join(f"PORTAL_{k.upper()}" for k, v in keys.items() if v is None)
+            raise ConfigurationError(f"production mode needs {names} (or the same in secrets)")
+        generated = _dev_keys(data_dir)
+        keys = {k: v if v is not None else generated[k] for k, v in keys.items()}
+    if environment == "production":
+        for name, key in keys.items():
+            if key is None or key.startswith(DEV_KEY_MARKER) or len(key) < MIN_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"production mode refuses a development or short key: set PORTAL_{name.upper()}"
+                )
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        audit_key=key.encode(),
+        audit_key=str(keys["audit_key"]).encode(),
+        secret_key=str(keys["secret_key"]).encode(),
         environment=environment,
         clinic_name=_setting("clinic_name", values, "Lakeside Health") or "Lakeside Health",
+        idle_timeout_minutes=_number("idle_timeout_minutes", values, 15),
+        idle_warning_minutes=_number("idle_warning_minutes", values, 2),
+        session_lifetime_hours=_number("session_lifetime_hours", values, 12),
     )

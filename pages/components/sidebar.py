@@ -1,12 +1,14 @@
-"""The sidebar: who is signed in, whom a proxy acts for (with a switcher), sign out."""
+"""The sidebar: who is signed in, whom a proxy acts for (with a switcher), the session timer,
+sign out here and everywhere."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from pages.components import state
-from services import auth, session
+from services import session, sessions
 from services.access import PATIENT, PROXY, Actor
+from services.config import settings
 
 SWITCHER = "sidebar_acting_for"
 
@@ -17,11 +19,41 @@ def sidebar(actor: Actor) -> None:
         st.caption(", ".join(sorted(actor.roles)))
         if actor.roles & {PATIENT, PROXY}:
             _patient_switcher(actor)
-        if st.button("Sign out", key="sidebar_sign_out", icon=":material/logout:"):
+        # The timer reruns on its own, often enough to warn in time even with a short timeout.
+        interval = max(5.0, min(30.0, settings().idle_timeout_minutes * 60 / 4))
+        st.fragment(_idle_timer, run_every=interval)()
+        left, right = st.columns(2)
+        if left.button("Sign out", key="sidebar_sign_out", icon=":material/logout:"):
             with state.service_errors():
-                auth.sign_out(actor=actor)
+                sessions.session_end(actor=actor, token=state.token() or "")
             st.session_state.clear()
             st.rerun()
+        if right.button("Sign out everywhere", key="sidebar_sign_out_all"):
+            with state.service_errors():
+                sessions.sessions_end_all(actor=actor)
+            st.session_state.clear()
+            st.rerun()
+
+
+def idle_notice(seconds_left: float, warn_within_minutes: float) -> str | None:
+    """The warning to show before an idle sign-out, or None while there is time."""
+    if seconds_left > warn_within_minutes * 60:
+        return None
+    if seconds_left < 90:
+        return f"You will be signed out in {max(0, round(seconds_left))} seconds for inactivity."
+    return f"You will be signed out in about {round(seconds_left / 60)} minutes for inactivity."
+
+
+def _idle_timer() -> None:
+    """Warns before the idle timeout without counting as activity; a click keeps the session."""
+    left = sessions.session_status(token=state.token() or "")
+    if left <= 0:
+        st.rerun(scope="app")  # the full rerun finds the session ended and shows sign-in
+    notice = idle_notice(left, settings().idle_warning_minutes)
+    if notice is not None:
+        st.warning(notice)
+        if st.button("Stay signed in", key="sidebar_stay_signed_in"):
+            st.rerun(scope="app")  # a full rerun counts as activity
 
 
 def _patient_switcher(actor: Actor) -> None:

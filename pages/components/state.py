@@ -15,6 +15,7 @@ from services.errors import PortalError, ValidationError
 log = logging.getLogger("portal.pages")
 
 ACTOR = "actor"
+TOKEN = "session_token"
 CHOICES = "acting_choices"
 ACTING_FOR = "acting_for"
 GENERIC_ERROR = (
@@ -24,6 +25,7 @@ GENERIC_ERROR = (
 
 def init() -> None:
     st.session_state.setdefault(ACTOR, None)
+    st.session_state.setdefault(TOKEN, None)
     st.session_state.setdefault(CHOICES, [])
     st.session_state.setdefault(ACTING_FOR, None)
 
@@ -31,6 +33,20 @@ def init() -> None:
 def actor() -> Actor | None:
     found = st.session_state.get(ACTOR)
     return found if isinstance(found, Actor) else None
+
+
+def token() -> str | None:
+    found = st.session_state.get(TOKEN)
+    return found if isinstance(found, str) else None
+
+
+def signed_in(actor: Actor, session_token: str) -> None:
+    """Start this tab's state afresh for a new session."""
+    st.session_state.clear()
+    init()
+    st.session_state[ACTOR] = actor
+    st.session_state[TOKEN] = session_token
+    st.session_state[ACTING_FOR] = actor.patient_id
 
 
 def guard(*roles: str) -> Actor:

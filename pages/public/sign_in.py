@@ -21,12 +21,14 @@ with st.form("sign_in", clear_on_submit=False):
 if submitted:
     with state.service_errors():
         try:
-            actor = auth.sign_in(username=username, password=password)
+            result = auth.sign_in(username=username, password=password)
         except AuthenticationFailed as exc:
             st.error(exc.message)
         else:
-            st.session_state.clear()
-            state.init()
-            st.session_state[state.ACTOR] = actor
-            st.session_state[state.ACTING_FOR] = actor.patient_id
+            state.signed_in(result.actor, result.token)
             st.rerun()
+
+st.caption(
+    "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
+    "Sessions end after a period without activity."
+)

@@ -160,3 +160,35 @@ def test_a_misconfigured_database_stops_start_up_with_one_line(configure) -> Non
         "The portal cannot start: "
         "PORTAL_DATABASE_URL must be a duckdb:/// or postgresql:// URL, not mysql://"
     ]
+
+
+def test_an_idle_session_ends_on_the_next_rerun(seeded_url: str) -> None:
+    from datetime import timedelta
+
+    from services import clock
+    from tests.conftest import NOW
+
+    at = signed_in("patient.demo")
+    with clock.frozen(NOW + timedelta(minutes=14)):
+        at.run()  # activity: the session goes on
+        assert _pages(at) == EXPECTED_PAGES["patient.demo"]
+    with clock.frozen(NOW + timedelta(minutes=14 + 16)):
+        at.run()
+        assert _pages(at) == {navigation.SIGN_IN.path}
+        assert "Your session has ended. Please sign in again." in [w.value for w in at.warning]
+
+
+def test_sign_out_everywhere_ends_the_other_tabs(seeded_url: str) -> None:
+    first, second = signed_in("patient.demo"), signed_in("patient.demo")
+    first.sidebar.button(key="sidebar_sign_out_all").click().run()
+    assert _pages(first) == {navigation.SIGN_IN.path}
+    second.run()
+    assert _pages(second) == {navigation.SIGN_IN.path}
+
+
+def test_the_idle_warning_counts_down() -> None:
+    from pages.components.sidebar import idle_notice
+
+    assert idle_notice(5 * 60, 2) is None
+    assert idle_notice(120, 2) == "You will be signed out in about 2 minutes for inactivity."
+    assert idle_notice(42.4, 2) == "You will be signed out in 42 seconds for inactivity."

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from services import auth, db
+from services import access, auth, db
 from services.access import Actor
 from services.models import Patient, ProxyGrant, User
 
@@ -14,14 +14,14 @@ DEMO_PASSWORD = "Demo-Portal-2026!"
 
 
 def sign_in(username: str) -> Actor:
-    return auth.sign_in(username=username, password=DEMO_PASSWORD)
+    return auth.sign_in(username=username, password=DEMO_PASSWORD).actor
 
 
 def actor_of(username: str) -> Actor:
     """The actor of any seeded account (most have no password), without signing in."""
     with db.read_only() as s:
         user = s.scalars(select(User).where(User.username == username)).one()
-        return auth.build_actor(s, user)
+        return access.actor_for(s, user)
 
 
 def patient_id(first: str, last: str) -> uuid.UUID:
