@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.sidebar import sidebar
+from pages.components.sidebar import recovery_codes, sidebar
 from services import session, sessions
 from services.errors import AuthenticationFailed, ConfigurationError
 
@@ -49,6 +49,7 @@ if current is None:
 else:
     specs = navigation.pages_for(current.roles)
     sidebar(current)
+    recovery_codes(st.session_state.get(state.RECOVERY_CODES))
 
 pages = [st.Page(s.path, title=s.title, url_path=s.url_path, icon=s.icon) for s in specs]
 st.navigation(pages, position="sidebar" if current is not None else "hidden").run()

@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import date
 
+from seed import demo
 from seed.load import SeedRefused, ensure_demo, seed_database
 from seed.population import SeedOptions
 from services import db
@@ -67,6 +68,15 @@ def options(args: argparse.Namespace) -> SeedOptions:
     return SeedOptions(args.patients, args.years, args.cgm_share, args.seed, as_of)
 
 
+def _print_demo_keys(seed: int) -> None:
+    print(
+        f"demo accounts: password {demo.DEMO_PASSWORD}; "
+        "staff TOTP keys (add them to an authenticator app):"
+    )
+    for username in demo.DEMO_STAFF_USERNAMES:
+        print(f"  {username:<16} {demo.totp_secret(username, seed)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -78,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.if_missing:
             print(f"seed: {ensure_demo(url, opts, progress=print)}")
+            _print_demo_keys(opts.seed)
             return 0
         report = seed_database(url, opts, progress=print)
     except (SeedRefused, ConfigurationError) as exc:
@@ -89,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(report.rows.values())
     size = f", database {report.database_bytes / 1e6:,.1f} MB" if report.database_bytes else ""
     print(f"seed: {total:,} rows in {report.seconds:.1f}s{size}")
+    _print_demo_keys(opts.seed)
     return 0
 
 

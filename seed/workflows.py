@@ -10,10 +10,11 @@ from argon2 import PasswordHasher
 from argon2.low_level import Type, hash_secret
 
 from seed import reference as ref
+from seed.demo import DEMO_PASSWORD, totp_secret
 from seed.population import DEMO_CHILD, DEMO_PARENT, DEMO_PATIENT, Population, SeedOptions, uuids
 from seed.records import Sink
+from services import crypto
 
-DEMO_PASSWORD = "Demo-Portal-2026!"
 FULL_SCOPES = "results,records,metrics,appointments,messages,refills,billing,documents"
 # (username, display name, role) of the staff demo accounts; patient.demo and proxy.demo follow.
 DEMO_STAFF = (
@@ -101,6 +102,14 @@ def accounts(
     everyone["terms_accepted_at"] = np.where(everyone["role"] == "patient", created, None)
     everyone["created_at"] = created
     everyone["last_sign_in_at"] = None
+    # Staff always use a second factor: the demo staff come enrolled (keys in seed.demo).
+    staff_demo = demo & (everyone["role"] != "patient") & (everyone["role"] != "proxy")
+    everyone["totp_secret_encrypted"] = [
+        crypto.encrypt(totp_secret(u, opts.seed).encode()) if s else None
+        for u, s in zip(everyone["username"], staff_demo, strict=True)
+    ]
+    everyone["totp_enabled_at"] = np.where(staff_demo, created, None)
+    everyone["totp_last_step"] = None
     sink("users", everyone.drop(columns=["role"]))
     sink("user_roles", everyone[["id", "role"]].rename(columns={"id": "user_id"}))
 

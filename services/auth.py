@@ -4,7 +4,7 @@ throttling that locks an account for a while and then lets it go by itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -12,10 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, clock, db, passwords, sessions
-from services.access import Actor, actor_for
+from services import audit, clock, crypto, db, passwords, sessions, two_factor
+from services.access import STAFF_ROLES, Actor, actor_for
 from services.errors import AuthenticationFailed, ValidationError
-from services.models import User
+from services.models import OneTimeCode, User
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -53,10 +53,37 @@ def lock_for(failures: int) -> timedelta | None:
     return min(timedelta(minutes=2**doublings), MAX_LOCK)
 
 
+# The step between a correct password and the second factor.
+PENDING_PURPOSE = "second_factor"
+PENDING_LIFETIME = timedelta(minutes=5)
+PENDING_ATTEMPTS = 5
+WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
+START_AGAIN = "Please sign in again."
+
+
 @dataclass(frozen=True)
 class SignedIn:
     actor: Actor
     token: str  # the server-side session's token, for the browser
+    recovery_codes: tuple[str, ...] = field(default=(), repr=False)  # shown once, at enrolment
+
+
+@dataclass(frozen=True)
+class CodeNeeded:
+    """The password was right; the authenticator code (or a recovery code) comes next."""
+
+    pending: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class EnrolmentNeeded:
+    """Staff must switch on the second factor before their first session."""
+
+    pending: str = field(repr=False)
+    enrolment: two_factor.Enrolment = field(repr=False)
+
+
+SignInStep = SignedIn | CodeNeeded | EnrolmentNeeded
 
 
 def _fail(session: Session, user: User | None, username: str, reason: str) -> None:
@@ -78,8 +105,34 @@ def _fail(session: Session, user: User | None, username: str, reason: str) -> No
     )
 
 
-def sign_in(*, username: str, password: str) -> SignedIn:
-    """A new session for a correct username and password; AuthenticationFailed otherwise."""
+def _pending(session: Session, user: User) -> str:
+    token = crypto.token()
+    now = clock.now()
+    session.add(
+        OneTimeCode(
+            user_id=user.id,
+            purpose=PENDING_PURPOSE,
+            code_hash=crypto.code_hash(token),
+            created_at=now,
+            expires_at=now + PENDING_LIFETIME,
+            attempts=0,
+        )
+    )
+    return token
+
+
+def _open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> SignedIn:
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_sign_in_at = clock.now()
+    actor = actor_for(session, user)
+    token = sessions.start(session, user)
+    audit.record(session, actor, "auth.sign_in")
+    return SignedIn(actor, token, codes)
+
+
+def sign_in(*, username: str, password: str) -> SignInStep:
+    """The next step for a username and password: a session, or the second factor first."""
     username = (username or "").strip().lower()
     fields = {}
     if not username:
@@ -105,9 +158,58 @@ def sign_in(*, username: str, password: str) -> SignedIn:
         else:
             user.failed_attempts = 0
             user.locked_until = None
-            user.last_sign_in_at = now
-            actor = actor_for(session, user)
-            token = sessions.start(session, user)
-            audit.record(session, actor, "auth.sign_in")
-            return SignedIn(actor, token)
+            if user.totp_enabled_at is not None:
+                return CodeNeeded(_pending(session, user))
+            if actor_for(session, user).roles & set(STAFF_ROLES):
+                return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
+            return _open_session(session, user)
     raise AuthenticationFailed(SIGN_IN_FAILED)
+
+
+def _verify_second_step(session: Session, user: User, code: str) -> tuple[str, ...] | None:
+    """Recovery codes to show (empty) when the code is right, None when it is not."""
+    if user.totp_enabled_at is None:  # staff enrolling: the first right code switches it on
+        codes = two_factor.finish(session, user, code)
+        return None if codes is None else tuple(codes)
+    if two_factor.looks_like_recovery_code(code):
+        return () if two_factor.use_recovery_code(session, user, code) else None
+    return () if two_factor.check_totp(session, user, code) == two_factor.ACCEPTED else None
+
+
+def sign_in_code(*, pending: str, code: str) -> SignedIn:
+    """The second step: an authenticator code (replays refused) or a recovery code.
+
+    For staff enrolling at sign-in, the first correct code switches the factor on and the
+    result carries the recovery codes to show once.
+    """
+    if not (code or "").strip():
+        raise ValidationError({"code": "Enter the code."})
+    with db.transaction() as session:
+        row = session.scalars(
+            select(OneTimeCode).where(
+                OneTimeCode.code_hash == crypto.code_hash(pending or "-"),
+                OneTimeCode.purpose == PENDING_PURPOSE,
+            )
+        ).one_or_none()
+        now = clock.now()
+        user = session.get(User, row.user_id) if row is not None else None
+        if (
+            row is None
+            or user is None
+            or row.used_at is not None
+            or row.expires_at <= now
+            or row.attempts >= PENDING_ATTEMPTS
+            or user.status != "active"
+        ):
+            problem = START_AGAIN
+        else:
+            codes = _verify_second_step(session, user, code)
+            if codes is not None:
+                row.used_at = now
+                return _open_session(session, user, codes)
+            row.attempts += 1
+            problem = WRONG_CODE
+            audit.record(
+                session, actor_for(session, user), "auth.second_factor", outcome=audit.FAILURE
+            )
+    raise AuthenticationFailed(problem)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from services import clock
 from services.config import settings
 from services.errors import ConfigurationError, Conflict
+from services.migrations import MIGRATIONS, Migration
 from services.models import AUDIT_GENESIS, TIME_SERIES_TABLES, AuditHead, Base, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -152,13 +153,7 @@ def read_only() -> Iterator[Session]:
         session.close()  # ends the transaction; loaded values stay readable
 
 
-# --- schema versions ------------------------------------------------------------------------
-
-Migration = Callable[[Connection], None]
-
-# MIGRATIONS[i] upgrades a database from version i + 1 to i + 2. Version 1 is the baseline that
-# `create_all` makes; append a function here (never edit one) for every later change.
-MIGRATIONS: list[Migration] = []
+# --- schema versions (the steps live in services/migrations.py) -----------------------------
 
 
 def schema_version(conn: Connection) -> int | None:

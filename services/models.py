@@ -90,13 +90,14 @@ class User(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # replay guard (SECURITY.md 4)
     # The patient record this account belongs to (patients only; never changes once set).
     patient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("patients.id"))
     terms_version: Mapped[str | None] = mapped_column(String(16))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)  # schema v2
 
 
 class UserRole(Base):
@@ -116,6 +117,35 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RecoveryCode(Base):
+    """Second-factor recovery codes, stored hashed, each usable once (schema v2)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OneTimeCode(Base):
+    """Short-lived single-use codes and tokens, stored hashed (schema v2).
+
+    Purposes: `second_factor` (the step between password and code), `email_signin` and
+    `sms_signin` codes, `email_verify`, `password_reset`.
+    """
+
+    __tablename__ = "one_time_codes"
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(24))
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Provider(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,12 @@ AS_OF = date(2026, 6, 1)
 NOW = datetime(2026, 6, 1, 9, 30)
 TEST_OPTIONS = SeedOptions(patients=60, years=1, cgm_share=0.05, seed=7, as_of=AS_OF)
 AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
+SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 BACKENDS = ("duckdb", "postgresql")
+# One set of keys for the whole run: templates are seeded (TOTP keys encrypted) before any test
+# configures its database, and the served app in the browser tests inherits them.
+os.environ["PORTAL_AUDIT_KEY"] = AUDIT_KEY
+os.environ["PORTAL_SECRET_KEY"] = SECRET_KEY
 
 
 def _quiet(_: str) -> None:
@@ -56,6 +62,7 @@ def configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[
     def use(url: str) -> str:
         monkeypatch.setenv("PORTAL_DATABASE_URL", url)
         monkeypatch.setenv("PORTAL_AUDIT_KEY", AUDIT_KEY)
+        monkeypatch.setenv("PORTAL_SECRET_KEY", SECRET_KEY)
         monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
         db.reset()
         return url

@@ -82,3 +82,17 @@ def _patient_switcher(actor: Actor) -> None:
     )
     # The sidebar runs before the page, so the page already sees this choice.
     st.session_state[state.ACTING_FOR] = chosen
+
+
+def recovery_codes(codes: list[str] | None) -> None:
+    """Show new recovery codes once, above the page, until the user confirms they saved them."""
+    if not codes:
+        return
+    st.warning(
+        "Save these recovery codes somewhere safe. Each one signs you in once if you lose your "
+        "authenticator app. They will not be shown again."
+    )
+    st.code("\n".join(codes), language=None)
+    if st.button("I have saved my recovery codes", key="recovery_codes_saved"):
+        del st.session_state[state.RECOVERY_CODES]
+        st.rerun()

@@ -16,6 +16,7 @@ log = logging.getLogger("portal.pages")
 
 ACTOR = "actor"
 TOKEN = "session_token"
+RECOVERY_CODES = "recovery_codes_to_show"
 CHOICES = "acting_choices"
 ACTING_FOR = "acting_for"
 GENERIC_ERROR = (

@@ -1,4 +1,7 @@
-"""Sign in with username and password (the database is the source of truth)."""
+"""Sign in: username and password, then the second factor when the account has one.
+
+Staff who have not switched on a second factor enrol here before their first session.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,78 @@ from pages.components import state
 from services import auth
 from services.errors import AuthenticationFailed
 
+PENDING = "sign_in_pending"
+
 st.title("Lakeside Health portal")
-st.write("Sign in to see your health information, message your care team and manage your visits.")
 
-with st.form("sign_in", clear_on_submit=False):
-    username = st.text_input("Username", key="sign_in_username", max_chars=auth.MAX_USERNAME)
-    password = st.text_input(
-        "Password", type="password", key="sign_in_password", max_chars=auth.MAX_PASSWORD
+
+def _finish(result: auth.SignedIn) -> None:
+    state.signed_in(result.actor, result.token)
+    if result.recovery_codes:
+        st.session_state[state.RECOVERY_CODES] = list(result.recovery_codes)
+    st.rerun()
+
+
+def _password_step() -> None:
+    st.write(
+        "Sign in to see your health information, message your care team and manage your visits."
     )
-    submitted = st.form_submit_button("Sign in", type="primary")
+    with st.form("sign_in", clear_on_submit=False):
+        username = st.text_input("Username", key="sign_in_username", max_chars=auth.MAX_USERNAME)
+        password = st.text_input(
+            "Password", type="password", key="sign_in_password", max_chars=auth.MAX_PASSWORD
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with state.service_errors():
+            try:
+                step = auth.sign_in(username=username, password=password)
+            except AuthenticationFailed as exc:
+                st.error(exc.message)
+            else:
+                if isinstance(step, auth.SignedIn):
+                    _finish(step)
+                st.session_state[PENDING] = step
+                st.rerun()
+    st.caption(
+        "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
+        "Sessions end after a period without activity."
+    )
 
-if submitted:
-    with state.service_errors():
-        try:
-            result = auth.sign_in(username=username, password=password)
-        except AuthenticationFailed as exc:
-            st.error(exc.message)
-        else:
-            state.signed_in(result.actor, result.token)
-            st.rerun()
 
-st.caption(
-    "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
-    "Sessions end after a period without activity."
-)
+def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
+    if isinstance(step, auth.EnrolmentNeeded):
+        st.subheader("Set up two-step verification")
+        st.write(
+            "Staff accounts always use a second step. Scan this code with an authenticator app "
+            "(or type the key below into it), then enter the 6-digit code it shows."
+        )
+        st.image(step.enrolment.qr_png, caption="Authenticator setup code", width=220)
+        st.text_input(
+            "Key for manual entry", value=step.enrolment.secret, disabled=True, key="sign_in_key"
+        )
+        label = "Code from your authenticator app"
+    else:
+        st.subheader("Two-step verification")
+        label = "Code from your authenticator app, or a recovery code"
+    with st.form("sign_in_second_step"):
+        code = st.text_input(label, key="sign_in_code", max_chars=16)
+        submitted = st.form_submit_button("Verify", type="primary")
+    if submitted:
+        with state.service_errors():
+            try:
+                _finish(auth.sign_in_code(pending=step.pending, code=code))
+            except AuthenticationFailed as exc:
+                if exc.message == auth.START_AGAIN:
+                    del st.session_state[PENDING]
+                st.error(exc.message)
+    if st.button("Start again", key="sign_in_restart"):
+        del st.session_state[PENDING]
+        st.rerun()
+
+
+pending = st.session_state.get(PENDING)
+if isinstance(pending, auth.CodeNeeded | auth.EnrolmentNeeded):
+    _code_step(pending)
+else:
+    _password_step()

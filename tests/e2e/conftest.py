@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from seed import demo
 from seed.load import seed_database
+from services import clock
 from tests.conftest import TEST_OPTIONS
 from tests.support.served import streamlit_server
 
@@ -66,8 +68,15 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, base: str, username: str, password: str = "Demo-Portal-2026!") -> None:
+def sign_in(
+    page: Page, base: str, username: str, password: str = demo.DEMO_PASSWORD, code: bool = True
+) -> None:
+    """Type the username and password; demo staff then type their authenticator code."""
     page.goto(base)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if code and username in demo.DEMO_STAFF_USERNAMES and password == demo.DEMO_PASSWORD:
+        field = page.get_by_label("Code from your authenticator app, or a recovery code")
+        field.fill(demo.totp_code(username, clock.now(), seed=TEST_OPTIONS.seed))
+        page.get_by_role("button", name="Verify").click()

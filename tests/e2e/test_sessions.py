@@ -36,6 +36,6 @@ def test_repeated_failures_pause_sign_in_with_the_same_message(page: Page, app_u
     for _ in range(5):
         sign_in(page, app_url, "billing.demo", "a-wrong-password-again")
         expect(page.get_by_text("Incorrect username or password.")).to_be_visible()
-    sign_in(page, app_url, "billing.demo")  # the right password, while paused
+    sign_in(page, app_url, "billing.demo", code=False)  # the right password, while paused
     expect(page.get_by_text("Incorrect username or password.")).to_be_visible()
     expect(page.get_by_role("heading", name="Billing")).to_have_count(0)

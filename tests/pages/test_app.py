@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.components import navigation, state
+from tests.support import world
 from tests.support.world import DEMO_PASSWORD
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -44,8 +45,15 @@ def submitted(username: str, password: str) -> AppTest:
     return at.button[0].click().run()
 
 
+def _has_code_input(at: AppTest) -> bool:
+    return any(t.key == "sign_in_code" for t in at.text_input)
+
+
 def signed_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
     at = submitted(username, password)
+    if _has_code_input(at):
+        at.text_input(key="sign_in_code").input(world.demo_code(username))
+        at.button[0].click().run()
     # The run that signs in starts on the sign-in page; AppTest settles on the home page (and
     # its widget ids) on the next run, as a browser does once it has the new page list.
     return at.run()
@@ -192,3 +200,45 @@ def test_the_idle_warning_counts_down() -> None:
     assert idle_notice(5 * 60, 2) is None
     assert idle_notice(120, 2) == "You will be signed out in about 2 minutes for inactivity."
     assert idle_notice(42.4, 2) == "You will be signed out in 42 seconds for inactivity."
+
+
+def test_staff_sign_in_asks_for_the_code_and_refuses_a_wrong_one(seeded_url: str) -> None:
+    at = submitted("clinician.demo", DEMO_PASSWORD)
+    assert _has_code_input(at) and at.subheader[0].value == "Two-step verification"
+    at.text_input(key="sign_in_code").input("000000")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "That code is not right. Enter the current code from your app, or a recovery code."
+    ]
+    assert _pages(at) == {navigation.SIGN_IN.path}
+    at.text_input(key="sign_in_code").input(world.demo_code("clinician.demo"))
+    at.button[0].click().run()
+    at.run()
+    assert at.title[0].value == "Clinician home"
+
+
+def test_staff_enrol_at_first_sign_in_and_see_recovery_codes_once(seeded_url: str) -> None:
+    import pyotp
+    from sqlalchemy import select
+
+    from services import auth, clock, db
+    from services.models import User
+
+    with db.transaction() as s:
+        user = s.scalars(
+            select(User).where(User.username.like("provider%")).order_by(User.username)
+        ).first()
+        assert user is not None
+        user.password_hash = auth.hash_password(DEMO_PASSWORD)
+        username = user.username
+    at = submitted(username, DEMO_PASSWORD)
+    assert at.subheader[0].value == "Set up two-step verification"
+    secret = at.text_input(key="sign_in_key").value
+    at.text_input(key="sign_in_code").input(pyotp.TOTP(secret).at(clock.now()))
+    at.button[0].click().run()
+    at.run()
+    assert at.title[0].value == "Clinician home"
+    codes = at.code[0].value.split("\n")
+    assert len(codes) == 10
+    at.button(key="recovery_codes_saved").click().run()
+    assert not at.code

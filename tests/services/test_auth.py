@@ -73,7 +73,7 @@ def test_accounts_without_a_password_cannot_sign_in(seeded_url: str) -> None:
 
 
 def test_disabled_account_is_refused_and_ends_the_running_session(seeded_url: str) -> None:
-    signed = auth.sign_in(username="patient.demo", password=world.DEMO_PASSWORD)
+    signed = world.signed_in("patient.demo")
     actor, token = signed.actor, signed.token
     with db.transaction() as s:
         s.execute(update(User).where(User.id == actor.user_id).values(status="disabled"))

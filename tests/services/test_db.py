@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, func, inspect, select, text
+from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select, text
 
 from services import audit, db
 from services.errors import ConfigurationError
@@ -127,3 +128,58 @@ def test_duckdb_keeps_no_index_on_the_time_series(tmp_path: Path) -> None:
             ).scalar()
         )
     engine.dispose()
+
+
+def _columns(engine) -> dict[str, set[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """Every table's (column, type) pairs, read from information_schema (works on both)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema IN ('main', 'public')"
+            )
+        ).all()
+    out: dict[str, set[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        out.setdefault(table, set()).add((column, kind))
+    return out
+
+
+def _version_1_metadata() -> MetaData:
+    """The schema as release 1 created it: no v2 tables, no users.totp_enabled_at."""
+    from services.models import Base
+
+    meta = MetaData()
+    for table in Base.metadata.sorted_tables:
+        if table.name in ("recovery_codes", "one_time_codes"):
+            continue
+        columns = [
+            c.copy() for c in table.columns if (table.name, c.name) != ("users", "totp_enabled_at")
+        ]
+        Table(table.name, meta, *columns)
+    return meta
+
+
+def test_migrating_from_version_1_gives_the_same_schema_as_a_new_database(
+    empty_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    old = db.make_engine(empty_url)
+    with old.begin() as conn:
+        _version_1_metadata().create_all(conn)
+        conn.execute(insert(SchemaVersion), {"version": 1, "applied_at": datetime(2026, 1, 1)})
+    assert db.migrate(old) == (1, 1 + len(db.MIGRATIONS))
+    if empty_url.startswith("duckdb"):
+        fresh_url = f"duckdb:///{tmp_path / 'fresh.duckdb'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        server.psql("CREATE DATABASE fresh_schema")
+        fresh_url = server.url("fresh_schema")
+    fresh = db.make_engine(fresh_url)
+    try:
+        db.migrate(fresh)
+        assert _columns(old) == _columns(fresh)
+    finally:
+        old.dispose()
+        fresh.dispose()
+        if not empty_url.startswith("duckdb"):
+            server.psql("DROP DATABASE fresh_schema WITH (FORCE)")

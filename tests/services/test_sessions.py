@@ -15,7 +15,7 @@ from tests.support import world
 
 
 def _sign_in(username: str = "patient.demo") -> auth.SignedIn:
-    return auth.sign_in(username=username, password=world.DEMO_PASSWORD)
+    return world.signed_in(username)
 
 
 def test_every_sign_in_makes_a_new_session_and_stores_only_a_hash(seeded_url: str) -> None:

@@ -26,7 +26,6 @@ def streamlit_server(
         **os.environ,
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_DATA_DIR": str(data_dir),
-        "PORTAL_AUDIT_KEY": "e2e-audit-key-0123456789abcdef0123456789abcdef",
         **(extra_env or {}),
     }
     log = (data_dir / f"streamlit-{port}.log").open("w")

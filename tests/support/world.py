@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
 
 from sqlalchemy import select
 
-from services import access, auth, db
+from seed import demo
+from services import access, auth, clock, db
 from services.access import Actor
 from services.models import Patient, ProxyGrant, User
+from tests.conftest import TEST_OPTIONS
 
-DEMO_PASSWORD = "Demo-Portal-2026!"
+DEMO_PASSWORD = demo.DEMO_PASSWORD
+
+
+def demo_code(username: str) -> str:
+    """The next authenticator code a demo staff member may use now (skew allows three a step)."""
+    with db.read_only() as s:
+        last = s.scalars(select(User.totp_last_step).where(User.username == username)).one()
+    now = clock.now()
+    step_now = calendar.timegm(now.timetuple()) // 30
+    for offset in (-1, 0, 1):
+        if last is None or step_now + offset > last:
+            return demo.totp_code(username, now, offset, seed=TEST_OPTIONS.seed)
+    raise AssertionError(f"no unused code left for {username} in this 30-second step")
+
+
+def signed_in(username: str) -> auth.SignedIn:
+    """Sign a demo account in, through the second factor when it has one."""
+    step = auth.sign_in(username=username, password=DEMO_PASSWORD)
+    if isinstance(step, auth.SignedIn):
+        return step
+    return auth.sign_in_code(pending=step.pending, code=demo_code(username))
 
 
 def sign_in(username: str) -> Actor:
-    return auth.sign_in(username=username, password=DEMO_PASSWORD).actor
+    return signed_in(username).actor
 
 
 def actor_of(username: str) -> Actor:
@@ -33,9 +56,11 @@ def patient_id(first: str, last: str) -> uuid.UUID:
 
 def other_patient(*excluding: uuid.UUID) -> uuid.UUID:
     with db.read_only() as s:
-        return s.scalars(
+        found = s.scalars(
             select(Patient.id).where(Patient.id.not_in(excluding)).order_by(Patient.mrn)
-        ).first()  # type: ignore[return-value]
+        ).first()
+    assert found is not None
+    return found
 
 
 def some_patient_user(excluding: str = "patient.demo") -> Actor:

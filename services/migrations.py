@@ -1,0 +1,58 @@
+"""Numbered schema migrations: MIGRATIONS[i] upgrades a database from version i + 1 to i + 2.
+
+Version 1 is the baseline `create_all` made. A new database is created from the models at the
+latest version; an existing one runs the steps it lacks. Each step spells out its own DDL (never
+the current models, which move on), and a test checks that both paths give the same schema.
+Append a step for every change; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    text,
+)
+
+Migration = Callable[[Connection], None]
+
+
+def _v2_second_factor_and_codes(conn: Connection) -> None:
+    """TOTP switched on only after a correct code; recovery codes; one-time codes."""
+    conn.execute(text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "recovery_codes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+        Column("code_hash", String(64), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("used_at", DateTime),
+    )
+    Table(
+        "one_time_codes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+        Column("purpose", String(24), nullable=False),
+        Column("code_hash", String(64), nullable=False, index=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("used_at", DateTime),
+        Column("attempts", Integer, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["recovery_codes"], meta.tables["one_time_codes"]])
+
+
+MIGRATIONS: list[Migration] = [_v2_second_factor_and_codes]

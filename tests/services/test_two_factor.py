@@ -1,0 +1,178 @@
+"""The second factor: TOTP with replay refusal, enrolment, recovery codes, secrets at rest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from seed import demo
+from services import auth, clock, db
+from services.errors import AuthenticationFailed, ValidationError
+from services.models import AuditEvent, OneTimeCode, User
+from tests.conftest import NOW, TEST_OPTIONS
+from tests.support import world
+
+
+def _code(username: str, offset: int = 0, at=None) -> str:  # type: ignore[no-untyped-def]
+    return demo.totp_code(username, at or clock.now(), offset, seed=TEST_OPTIONS.seed)
+
+
+def _pending(username: str) -> str:
+    step = auth.sign_in(username=username, password=world.DEMO_PASSWORD)
+    assert isinstance(step, auth.CodeNeeded | auth.EnrolmentNeeded)
+    return step.pending
+
+
+def _actions() -> list[str]:
+    with db.read_only() as s:
+        return list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_staff_need_a_code_after_the_password(seeded_url: str) -> None:
+    step = auth.sign_in(username="clinician.demo", password=world.DEMO_PASSWORD)
+    assert isinstance(step, auth.CodeNeeded)
+    signed = auth.sign_in_code(pending=step.pending, code=_code("clinician.demo"))
+    assert signed.actor.username == "clinician.demo" and signed.recovery_codes == ()
+
+
+def test_patients_without_a_second_factor_sign_in_with_the_password(seeded_url: str) -> None:
+    assert isinstance(
+        auth.sign_in(username="patient.demo", password=world.DEMO_PASSWORD), auth.SignedIn
+    )
+
+
+def test_an_accepted_code_is_refused_the_second_time_and_the_reuse_is_logged(
+    seeded_url: str,
+) -> None:
+    code = _code("clinician.demo")
+    auth.sign_in_code(pending=_pending("clinician.demo"), code=code)
+    with pytest.raises(AuthenticationFailed) as replay:
+        auth.sign_in_code(pending=_pending("clinician.demo"), code=code)
+    assert replay.value.message == auth.WRONG_CODE
+    assert "mfa.totp_replay" in _actions()
+    # An older step than the last accepted one is a replay too, even within the skew window.
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_code(pending=_pending("clinician.demo"), code=_code("clinician.demo", -1))
+    auth.sign_in_code(pending=_pending("clinician.demo"), code=_code("clinician.demo", +1))
+
+
+def test_one_step_of_clock_skew_is_accepted_and_two_are_not(seeded_url: str) -> None:
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_code(pending=_pending("him.demo"), code=_code("him.demo", -2))
+    auth.sign_in_code(pending=_pending("him.demo"), code=_code("him.demo", -1))
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_code(pending=_pending("him.demo"), code=_code("him.demo", +2))
+
+
+def test_the_step_between_password_and_code_expires_and_limits_attempts(seeded_url: str) -> None:
+    pending = _pending("admin.demo")
+    for _ in range(auth.PENDING_ATTEMPTS):
+        with pytest.raises(AuthenticationFailed) as wrong:
+            auth.sign_in_code(pending=pending, code="000000")
+        assert wrong.value.message == auth.WRONG_CODE
+    with pytest.raises(AuthenticationFailed) as spent:
+        auth.sign_in_code(pending=pending, code=_code("admin.demo"))
+    assert spent.value.message == auth.START_AGAIN
+    late = _pending("admin.demo")
+    with clock.frozen(NOW + auth.PENDING_LIFETIME + timedelta(seconds=1)):
+        with pytest.raises(AuthenticationFailed) as expired:
+            auth.sign_in_code(pending=late, code=_code("admin.demo"))
+    assert expired.value.message == auth.START_AGAIN
+    for bad in ("", "made-up"):
+        with pytest.raises((AuthenticationFailed, ValidationError)):
+            auth.sign_in_code(pending=bad, code="123456")
+    with pytest.raises(ValidationError):
+        auth.sign_in_code(pending=_pending("admin.demo"), code="  ")
+
+
+def test_a_pending_step_is_single_use(seeded_url: str) -> None:
+    pending = _pending("manager.demo")
+    auth.sign_in_code(pending=pending, code=_code("manager.demo"))
+    with pytest.raises(AuthenticationFailed) as again:
+        auth.sign_in_code(pending=pending, code=_code("manager.demo", +1))
+    assert again.value.message == auth.START_AGAIN
+
+
+def _new_staff_member() -> str:
+    """A clinician account without a second factor yet (staff cannot skip enrolment)."""
+    with db.transaction() as s:
+        user = s.scalars(
+            select(User).where(User.username.like("provider%")).order_by(User.username)
+        ).first()
+        assert user is not None
+        user.password_hash = auth.hash_password(world.DEMO_PASSWORD)
+        return user.username
+
+
+def test_staff_without_a_second_factor_enrol_before_their_first_session(seeded_url: str) -> None:
+    import pyotp
+
+    username = _new_staff_member()
+    step = auth.sign_in(username=username, password=world.DEMO_PASSWORD)
+    assert isinstance(step, auth.EnrolmentNeeded)
+    assert step.enrolment.qr_png.startswith(b"\x89PNG")
+    assert (
+        step.enrolment.uri.startswith("otpauth://totp/")
+        and step.enrolment.secret in step.enrolment.uri
+    )
+    totp = pyotp.TOTP(step.enrolment.secret)
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_code(pending=step.pending, code="123456")
+    with db.read_only() as s:
+        assert (
+            s.scalars(select(User.totp_enabled_at).where(User.username == username)).one() is None
+        )
+    signed = auth.sign_in_code(pending=step.pending, code=totp.at(clock.now()))
+    assert len(signed.recovery_codes) == 10 and len(set(signed.recovery_codes)) == 10
+    assert "mfa.totp_enabled" in _actions()
+    # Next time the code is asked for; a recovery code works once instead.
+    code = signed.recovery_codes[3]
+    assert isinstance(
+        auth.sign_in(username=username, password=world.DEMO_PASSWORD), auth.CodeNeeded
+    )
+    auth.sign_in_code(pending=_pending(username), code=code.lower())
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_code(pending=_pending(username), code=code)
+
+
+def test_no_secret_appears_in_the_database_file_in_plain_text(seeded_url: str) -> None:
+    if not seeded_url.startswith("duckdb"):
+        pytest.skip("reads the DuckDB file's bytes")
+    username = _new_staff_member()
+    step = auth.sign_in(username=username, password=world.DEMO_PASSWORD)
+    assert isinstance(step, auth.EnrolmentNeeded)
+    import pyotp
+
+    signed = auth.sign_in_code(
+        pending=step.pending, code=pyotp.TOTP(step.enrolment.secret).at(clock.now())
+    )
+    with db.transaction() as s:
+        s.connection().exec_driver_sql("CHECKPOINT")
+    db.reset()
+    path = seeded_url.removeprefix("duckdb:///")
+    content = open(path, "rb").read()
+    secrets_in_play = [
+        step.enrolment.secret,
+        demo.totp_secret("clinician.demo", TEST_OPTIONS.seed),
+        world.DEMO_PASSWORD,
+        signed.token,
+        step.pending,
+        *signed.recovery_codes,
+        *(c.replace("-", "") for c in signed.recovery_codes),
+    ]
+    for secret in secrets_in_play:
+        assert secret.encode() not in content, "a secret is stored in plain text"
+    assert b"clinician.demo" in content  # the check itself can see plain text
+
+
+def test_disabled_pending_accounts_start_again(seeded_url: str) -> None:
+    pending = _pending("clinician.demo")
+    with db.transaction() as s:
+        s.execute(update(User).where(User.username == "clinician.demo").values(status="disabled"))
+    with pytest.raises(AuthenticationFailed) as error:
+        auth.sign_in_code(pending=pending, code=_code("clinician.demo"))
+    assert error.value.message == auth.START_AGAIN
+    with db.read_only() as s:
+        assert s.scalars(select(OneTimeCode.used_at)).all() == [None]
