@@ -45,7 +45,7 @@ if state.token() is not None:
         st.warning(exc.message)
 
 if current is None:
-    specs = [navigation.SIGN_IN]
+    specs = list(navigation.PUBLIC_PAGES)
 else:
     specs = navigation.pages_for(current.roles)
     sidebar(current)

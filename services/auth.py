@@ -57,6 +57,7 @@ def lock_for(failures: int) -> timedelta | None:
 PENDING_PURPOSE = "second_factor"
 PENDING_LIFETIME = timedelta(minutes=5)
 PENDING_ATTEMPTS = 5
+NOT_VERIFIED = "Please verify your email address first: enter the code we emailed you."
 WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
 START_AGAIN = "Please sign in again."
 
@@ -143,6 +144,7 @@ def sign_in(*, username: str, password: str) -> SignInStep:
         raise ValidationError(fields)
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise AuthenticationFailed(SIGN_IN_FAILED)
+    unverified = False
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         ok = password_matches(user, password)
@@ -153,6 +155,10 @@ def sign_in(*, username: str, password: str) -> SignInStep:
             _fail(session, user, username, "locked")
         elif not ok:
             _fail(session, user, username, "bad password")
+        elif user.status == "pending":
+            # Only someone who knows the password learns that the email is not verified yet.
+            _fail(session, user, username, "pending")
+            unverified = True
         elif user.status != "active":
             _fail(session, user, username, f"status {user.status}")
         else:
@@ -163,7 +169,7 @@ def sign_in(*, username: str, password: str) -> SignInStep:
             if actor_for(session, user).roles & set(STAFF_ROLES):
                 return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
             return _open_session(session, user)
-    raise AuthenticationFailed(SIGN_IN_FAILED)
+    raise AuthenticationFailed(NOT_VERIFIED if unverified else SIGN_IN_FAILED)
 
 
 def _verify_second_step(session: Session, user: User, code: str) -> tuple[str, ...] | None:

@@ -20,6 +20,16 @@ MIN_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    username: str | None
+    password: str | None
+    starttls: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -30,6 +40,7 @@ class Settings:
     idle_timeout_minutes: float
     idle_warning_minutes: float
     session_lifetime_hours: float
+    smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
 
     @property
     def is_duckdb(self) -> bool:
@@ -119,4 +130,20 @@ def settings() -> Settings:
         idle_timeout_minutes=_number("idle_timeout_minutes", values, 15),
         idle_warning_minutes=_number("idle_warning_minutes", values, 2),
         session_lifetime_hours=_number("session_lifetime_hours", values, 12),
+        smtp=_smtp(values),
+    )
+
+
+def _smtp(values: dict[str, object]) -> SmtpSettings | None:
+    host = _setting("smtp_host", values)
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=int(_number("smtp_port", values, 587)),
+        sender=_setting("smtp_from", values, "Lakeside Health <no-reply@lakeside.example>") or "",
+        username=_setting("smtp_username", values),
+        password=_setting("smtp_password", values),
+        starttls=(_setting("smtp_starttls", values, "true") or "true").lower()
+        in ("1", "true", "yes"),
     )

@@ -148,6 +148,29 @@ class OneTimeCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ActivationCode(Base):
+    """A single-use, expiring code staff give a patient to register (schema v3); stored hashed."""
+
+    __tablename__ = "activation_codes"
+    id: Mapped[uuid.UUID] = _id()
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Throttle(Base):
+    """Failures per key (a hash of what was tried) for forms used before signing in (v3)."""
+
+    __tablename__ = "throttles"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Provider(Base):
     __tablename__ = "providers"
     id: Mapped[uuid.UUID] = _id()
@@ -562,6 +585,8 @@ class Document(Base):
 
 
 class NotificationOutbox(Base):
+    """Email and SMS waiting to go or gone; the body is encrypted (it may carry a code)."""
+
     __tablename__ = "notification_outbox"
     id: Mapped[uuid.UUID] = _id()
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)

@@ -16,6 +16,17 @@ class PageSpec:
 
 
 SIGN_IN = PageSpec("pages/public/sign_in.py", "Sign in", "sign-in", ":material/login:")
+REGISTER = PageSpec(
+    "pages/public/register.py", "Create an account", "register", ":material/person_add:"
+)
+VERIFY = PageSpec(
+    "pages/public/verify_email.py",
+    "Verify your email",
+    "verify-email",
+    ":material/mark_email_read:",
+)
+# What an anonymous visitor may open; the first is the default page.
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY)
 
 PATIENT_PAGES = (PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),)
 
@@ -36,6 +47,7 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"
         ),
+        PageSpec("pages/admin/demo_inbox.py", "Demo inbox", "demo-inbox", ":material/inbox:"),
     ),
 }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import navigation, state
 from services import auth
 from services.errors import AuthenticationFailed
 
@@ -48,6 +48,8 @@ def _password_step() -> None:
         "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
         "Sessions end after a period without activity."
     )
+    st.page_link(navigation.REGISTER.path, label="New here? Create your patient account")
+    st.page_link(navigation.VERIFY.path, label="Have a verification code? Verify your email")
 
 
 def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:

@@ -151,7 +151,7 @@ def _version_1_metadata() -> MetaData:
 
     meta = MetaData()
     for table in Base.metadata.sorted_tables:
-        if table.name in ("recovery_codes", "one_time_codes"):
+        if table.name in ("recovery_codes", "one_time_codes", "activation_codes", "throttles"):
             continue
         columns = [
             c.copy() for c in table.columns if (table.name, c.name) != ("users", "totp_enabled_at")

@@ -1,0 +1,28 @@
+"""Demo inbox: what the portal would have emailed or texted (demo mode only, admins only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from services import notify
+from services.access import ADMIN
+
+actor = state.guard(ADMIN)
+st.title("Demo inbox")
+st.caption(
+    "With no mail server configured, messages wait in the outbox; this page shows them so the "
+    "demo can be tried end to end (for example, to read a verification code)."
+)
+
+with state.service_errors():
+    items = notify.demo_inbox(actor=actor)
+    if not items:
+        st.write("No messages yet.")
+    for item in items:
+        with st.container(border=True):
+            st.markdown(f"**{item.subject}**")
+            status = "sent" if item.sent_at else "waiting"
+            st.caption(f"To {item.to} by {item.channel} · {when(item.created_at)} · {status}")
+            st.text(item.body)

@@ -1,0 +1,102 @@
+"""Create a patient account: match your record, choose your sign-in, verify your email."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from pages.components import navigation, state
+from services import passwords, registration
+from services.errors import AuthenticationFailed, ValidationError
+
+TICKET = "register_ticket"
+NAMES = "register_names"
+
+st.title("Create your patient account")
+
+
+def _identity_step() -> None:
+    st.write(
+        "First we match you to your patient record. Enter your name and date of birth as the "
+        "clinic has them, and your medical record number, the activation code the clinic gave "
+        "you, or both."
+    )
+    with st.form("register_identity"):
+        first = st.text_input("First name", key="register_first", max_chars=80)
+        last = st.text_input("Last name", key="register_last", max_chars=80)
+        born = st.date_input(
+            "Date of birth",
+            key="register_birth",
+            value=None,
+            min_value=date(1900, 1, 1),
+            format="YYYY-MM-DD",
+        )
+        mrn = st.text_input("Medical record number", key="register_mrn", max_chars=16)
+        code = st.text_input(
+            "Activation code", key="register_code", max_chars=14, placeholder="ABCDE-23456"
+        )
+        submitted = st.form_submit_button("Continue", type="primary")
+    if submitted:
+        with state.service_errors():
+            st.session_state[TICKET] = registration.registration_match(
+                first_name=first, last_name=last, birth_date=born, mrn=mrn, activation_code=code
+            )
+            st.session_state[NAMES] = (first, last)
+            st.rerun()
+
+
+def _account_step(ticket: str) -> None:
+    st.success("We found your record. Now choose how you will sign in.")
+    email = st.text_input("Email", key="register_email", max_chars=254)
+    phone = st.text_input("Mobile phone (optional)", key="register_phone", max_chars=24)
+    username = st.text_input("Username", key="register_username", max_chars=64)
+    password = st.text_input(
+        "Password",
+        type="password",
+        key="register_password",
+        max_chars=passwords.MAX_LENGTH,
+        help=f"At least {passwords.MIN_LENGTH} characters. A few random words make a strong one.",
+    )
+    if password:
+        strength = passwords.password_strength(
+            password, (*st.session_state.get(NAMES, ()), username, email)
+        )
+        st.progress((strength.score + 1) / 5, text=f"Strength: {strength.label}. {strength.hint}")
+    accept = st.checkbox(
+        f"I accept the portal's terms of use (version {registration.TERMS_VERSION}).",
+        key="register_terms",
+    )
+    if st.button("Create account", type="primary", key="register_create"):
+        try:
+            registration.registration_create(
+                ticket=ticket,
+                email=email,
+                phone=phone,
+                username=username,
+                password=password,
+                accept_terms=accept,
+            )
+        except ValidationError as exc:
+            st.error(exc.message)
+            for field, message in exc.fields.items():
+                st.error(f"{field.replace('_', ' ').capitalize()}: {message}")
+            return
+        except AuthenticationFailed as exc:
+            st.session_state.pop(TICKET, None)
+            st.error(exc.message)
+            return
+        st.session_state.pop(TICKET, None)
+        st.session_state["verify_username"] = username.strip().lower()
+        st.switch_page(navigation.VERIFY.path)
+
+
+ticket = st.session_state.get(TICKET)
+if isinstance(ticket, str):
+    _account_step(ticket)
+    if st.button("Start again", key="register_restart"):
+        st.session_state.pop(TICKET, None)
+        st.rerun()
+else:
+    _identity_step()
+st.page_link(navigation.SIGN_IN.path, label="Already have an account? Sign in")
