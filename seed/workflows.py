@@ -65,8 +65,9 @@ def accounts(
         }
     )
     users.loc[users["patient_id"] == pop.ids[DEMO_PATIENT], "username"] = "patient.demo"
-    providers = provider_users.assign(email=None, patient_id=None, role="clinician")
+    providers = provider_users.assign(patient_id=None, role="clinician")
     providers.loc[0, "username"] = "clinician.demo"
+    providers["email"] = providers["username"] + "@lakeside.example"
     staff_ids = uuids(rng, len(DEMO_STAFF) + 1)
     staff = pd.DataFrame(
         [

@@ -25,8 +25,11 @@ VERIFY = PageSpec(
     "verify-email",
     ":material/mark_email_read:",
 )
+RECOVER = PageSpec(
+    "pages/public/recover.py", "Forgot username or password", "recover", ":material/key:"
+)
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY)
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER)
 
 PATIENT_PAGES = (PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),)
 

@@ -50,6 +50,7 @@ def _password_step() -> None:
     )
     st.page_link(navigation.REGISTER.path, label="New here? Create your patient account")
     st.page_link(navigation.VERIFY.path, label="Have a verification code? Verify your email")
+    st.page_link(navigation.RECOVER.path, label="Forgot your username or password?")
 
 
 def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:

@@ -67,3 +67,23 @@ def test_a_mismatch_shows_the_same_neutral_message(seeded_url: str) -> None:
         "We could not match these details to a patient record without an account. Check them "
         "against your visit paperwork, or ask the clinic for an activation code."
     ]
+
+
+def test_recover_pages_answer_without_revealing_accounts(seeded_url: str) -> None:
+    from services import recovery
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/public/recover.py").run()
+    at.text_input(key="recover_email").input("nobody@nowhere.example")
+    at.button[0].click().run()
+    assert [i.value for i in at.info] == [recovery.SENT]
+    at.text_input(key="recover_username").input("patient.demo")
+    at.button[1].click().run()
+    assert [i.value for i in at.info] == [recovery.SENT]
+    body = notify.demo_inbox(actor=world.actor_of("admin.demo"))[0].body
+    code = re.search(r"code is (\w{5}-\w{5})", body).group(1)  # type: ignore[union-attr]
+    at.text_input(key="reset_username").input("patient.demo")
+    at.text_input(key="reset_code").input(code)
+    at.text_input(key="reset_password").input("quiet harbor lantern morning")
+    at.button[2].click().run()
+    assert not at.exception and "password is changed" in at.success[0].value

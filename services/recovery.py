@@ -1,0 +1,144 @@
+"""Account recovery: forgot username, forgot password (SECURITY.md 3, 5).
+
+Both requests answer the same whether or not an account exists, and are throttled. A password
+reset code is single-use, expires in 15 minutes and allows 5 tries; using it ends every open
+session. It never signs anyone in: the next sign-in still asks for the second factor.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from services import access, audit, auth, clock, crypto, db, notify, passwords, throttle
+from services.config import settings
+from services.errors import AuthenticationFailed, RateLimited, ValidationError
+from services.models import OneTimeCode, User, UserSession
+
+RESET_LIFETIME = timedelta(minutes=15)
+RESET_ATTEMPTS = 5
+RESET_PURPOSE = "password_reset"
+SENT = "If an account matches, we have emailed it. Check your inbox (and spam folder)."
+BAD_RESET = "That code is not right or has expired. Request a new one."
+
+
+def _requested(kind: str, value: str) -> str:
+    """Throttle by what was asked for; a block answers like any other request (no leak)."""
+    return throttle.key(kind, value)
+
+
+def username_reminder(*, email: str) -> str:
+    """Email the usernames registered to this address; the same answer either way."""
+    email = (email or "").strip()
+    if not email or len(email) > 254:
+        raise ValidationError({"email": "Enter the email address on your account."})
+    key = _requested("username", email)
+    with db.transaction() as session:
+        try:
+            throttle.check(session, key)
+        except RateLimited:
+            return SENT
+        throttle.fail(session, key)  # every request counts: five an hour per address at most
+        users = session.scalars(
+            select(User).where(User.email.ilike(email), User.status == "active")
+        ).all()
+        for user in users:
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "username_reminder",
+                f"{settings().clinic_name}: your username",
+                f"The username on your patient portal account is: {user.username}\n"
+                "If you did not ask for this, you can ignore this message.",
+            )
+            audit.record(session, access.actor_for(session, user), "auth.username_reminder")
+    notify.flush()
+    return SENT
+
+
+def password_reset_request(*, username: str) -> str:
+    """Email a reset code to the account's address; the same answer either way."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > auth.MAX_USERNAME:
+        raise ValidationError({"username": "Enter your username."})
+    key = _requested("reset", username)
+    with db.transaction() as session:
+        try:
+            throttle.check(session, key)
+        except RateLimited:
+            return SENT
+        throttle.fail(session, key)
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is not None and user.status == "active" and user.email:
+            code = crypto.recovery_code()
+            now = clock.now()
+            session.add(
+                OneTimeCode(
+                    user_id=user.id,
+                    purpose=RESET_PURPOSE,
+                    code_hash=crypto.code_hash(code),
+                    created_at=now,
+                    expires_at=now + RESET_LIFETIME,
+                    attempts=0,
+                )
+            )
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "password_reset",
+                f"{settings().clinic_name}: reset your password",
+                f"Your password reset code is {code}. It works once and expires in 15 minutes.\n"
+                "If you did not ask for this, ignore this message; your password stays the same.",
+            )
+            audit.record(session, access.actor_for(session, user), "auth.password_reset_requested")
+    notify.flush()
+    return SENT
+
+
+def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
+    """Set a new password with a reset code; every open session ends."""
+    username = (username or "").strip().lower()
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        row = None
+        if user is not None and user.status == "active":
+            row = session.scalars(
+                select(OneTimeCode)
+                .where(
+                    OneTimeCode.user_id == user.id,
+                    OneTimeCode.purpose == RESET_PURPOSE,
+                    OneTimeCode.used_at.is_(None),
+                    OneTimeCode.expires_at > clock.now(),
+                    OneTimeCode.attempts < RESET_ATTEMPTS,
+                )
+                .order_by(OneTimeCode.created_at.desc())
+                .limit(1)
+            ).one_or_none()
+        if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
+            problem = passwords.password_problem(
+                new_password or "",
+                (user.display_name, user.username, (user.email or "").split("@")[0]),
+            )
+            if problem:
+                raise ValidationError({"new_password": problem})
+            now = clock.now()
+            row.used_at = now
+            user.password_hash = auth.hash_password(new_password)
+            user.failed_attempts = 0
+            user.locked_until = None
+            session.execute(
+                update(UserSession)
+                .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                .values(ended_at=now, end_reason="password_reset")
+            )
+            audit.record(session, access.actor_for(session, user), "auth.password_reset")
+            return
+        if row is not None:
+            row.attempts += 1
+        audit.record(
+            session, None, "auth.password_reset", outcome=audit.FAILURE, username=username[:64]
+        )
+    raise AuthenticationFailed(BAD_RESET)
