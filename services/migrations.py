@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -82,4 +83,23 @@ def _v3_registration(conn: Connection) -> None:
     meta.create_all(conn, tables=[meta.tables["activation_codes"], meta.tables["throttles"]])
 
 
-MIGRATIONS: list[Migration] = [_v2_second_factor_and_codes, _v3_registration]
+def _v4_notification_preferences(conn: Connection) -> None:
+    """Per kind of event, whether a user wants email and/or SMS."""
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "notification_preferences",
+        meta,
+        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+        Column("kind", String(24), primary_key=True),
+        Column("email", Boolean, nullable=False),
+        Column("sms", Boolean, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["notification_preferences"]])
+
+
+MIGRATIONS: list[Migration] = [
+    _v2_second_factor_and_codes,
+    _v3_registration,
+    _v4_notification_preferences,
+]

@@ -148,6 +148,16 @@ class OneTimeCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class NotificationPreference(Base):
+    """Per kind of event, email and/or SMS (schema v4); no row means the default (email)."""
+
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    email: Mapped[bool] = mapped_column(Boolean)
+    sms: Mapped[bool] = mapped_column(Boolean)
+
+
 class ActivationCode(Base):
     """A single-use, expiring code staff give a patient to register (schema v3); stored hashed."""
 

@@ -19,6 +19,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from services.config import settings
 
 MIN_LENGTH = 15
+ADVICE = f"At least {MIN_LENGTH} characters. A few random words make a strong one."
 MAX_LENGTH = 256
 MIN_CONTEXT_WORD = 3  # shorter context words (initials) would refuse too much
 MIN_DISTINCT = 5  # "aaaaaaaaaaaaaaaa" and "abababababababab" are long but trivial

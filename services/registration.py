@@ -152,6 +152,17 @@ def registration_match(
     raise NotFound(NO_MATCH)
 
 
+def contact_fields(fields: dict[str, str], email: str, phone: str | None) -> tuple[str, str | None]:
+    """A checked email and mobile number (digits only), adding field messages for bad ones."""
+    email = (email or "").strip()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        fields["email"] = "Enter an email address like name@example.org."
+    digits = re.sub(r"[\s().-]", "", phone or "")
+    if digits and not re.fullmatch(r"\+?\d{10,15}", digits):
+        fields["phone"] = "Enter a mobile number of 10 to 15 digits, like +1 555 010 0199."
+    return email, digits or None
+
+
 def _account_fields(
     session: Session,
     patient: Patient,
@@ -162,12 +173,7 @@ def _account_fields(
     accept_terms: bool,
 ) -> tuple[str, str | None, str]:
     fields: dict[str, str] = {}
-    email = (email or "").strip()
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        fields["email"] = "Enter an email address like name@example.org."
-    digits = re.sub(r"[\s().-]", "", phone or "")
-    if digits and not re.fullmatch(r"\+?\d{10,15}", digits):
-        fields["phone"] = "Enter a mobile number of 10 to 15 digits, like +1 555 010 0199."
+    email, phone = contact_fields(fields, email, phone)
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
         fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
@@ -181,7 +187,7 @@ def _account_fields(
         fields["accept_terms"] = "Accept the terms of use to create your account."
     if fields:
         raise ValidationError(fields)
-    return email, digits or None, username
+    return email, phone, username
 
 
 def registration_create(

@@ -55,11 +55,17 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
 }
 
 
+ACCOUNT = PageSpec(
+    "pages/account/account.py", "Your account", "account", ":material/manage_accounts:"
+)
+
+
 def pages_for(roles: frozenset[str]) -> list[PageSpec]:
-    """The role's pages in a stable order, each once (a patient who is also a proxy)."""
+    """The role's pages in a stable order, each once (a patient who is also a proxy), and the
+    account page that every signed-in user has."""
     seen: dict[str, PageSpec] = {}
     for role, pages in PAGES_BY_ROLE.items():
         if role in roles:
             for page in pages:
                 seen.setdefault(page.path, page)
-    return list(seen.values())
+    return [*seen.values(), ACCOUNT] if seen else []

@@ -22,13 +22,12 @@ def sidebar(actor: Actor) -> None:
         # The timer reruns on its own, often enough to warn in time even with a short timeout.
         interval = max(5.0, min(30.0, settings().idle_timeout_minutes * 60 / 4))
         st.fragment(_idle_timer, run_every=interval)()
-        left, right = st.columns(2)
-        if left.button("Sign out", key="sidebar_sign_out", icon=":material/logout:"):
+        if st.button("Sign out", key="sidebar_sign_out", icon=":material/logout:", width="stretch"):
             with state.service_errors():
                 sessions.session_end(actor=actor, token=state.token() or "")
             st.session_state.clear()
             st.rerun()
-        if right.button("Sign out everywhere", key="sidebar_sign_out_all"):
+        if st.button("Sign out everywhere", key="sidebar_sign_out_all", width="stretch"):
             with state.service_errors():
                 sessions.sessions_end_all(actor=actor)
             st.session_state.clear()

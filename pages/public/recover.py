@@ -34,7 +34,7 @@ with reset_tab, st.form("recover_reset"):
         type="password",
         key="reset_password",
         max_chars=passwords.MAX_LENGTH,
-        help=f"At least {passwords.MIN_LENGTH} characters. A few random words make a strong one.",
+        help=passwords.ADVICE,
     )
     if st.form_submit_button("Set new password", type="primary"):
         with state.service_errors():

@@ -56,7 +56,7 @@ def _account_step(ticket: str) -> None:
         type="password",
         key="register_password",
         max_chars=passwords.MAX_LENGTH,
-        help=f"At least {passwords.MIN_LENGTH} characters. A few random words make a strong one.",
+        help=passwords.ADVICE,
     )
     if password:
         strength = passwords.password_strength(

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from seed import demo
 from seed.load import seed_database
@@ -18,6 +18,8 @@ from tests.conftest import TEST_OPTIONS
 from tests.support.served import streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
+# The whole suite shares two cores: give each page update more than Playwright's 5 seconds.
+expect.set_options(timeout=20_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
@@ -92,5 +94,28 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_text("account is active")).to_be_visible()
         sign_in(page, base, "journey.patient", PASSWORD)
+        expect(page.get_by_role("heading", name=f"Welcome, {patient.first_name}")).to_be_visible()
+
+        # Switch on an authenticator app from the account page (password first).
+        page.get_by_role("link", name="Your account").click()
+        page.get_by_label("Current password (to confirm)").last.fill(PASSWORD)
+        page.get_by_role("button", name="Set up an authenticator app").click()
+        key_field = page.get_by_label("Key for manual entry")
+        expect(key_field).to_have_value(re.compile(r"^[A-Z2-7]{32}$"))
+        key = key_field.input_value()
+        totp = pyotp.TOTP(key)
+        page.get_by_label("Code from your authenticator app").fill(totp.at(time.time()))
+        page.get_by_role("button", name="Switch on").click()
+        expect(page.get_by_text("Save these recovery codes")).to_be_visible()
+        page.get_by_role("button", name="I have saved my recovery codes").click()
+        page.get_by_role("button", name="Sign out", exact=True).click()
+
+        # Signing in now takes the password and then a fresh code (the used one is refused).
+        page.get_by_label("Username").fill("journey.patient")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        code_field = page.get_by_label("Code from your authenticator app, or a recovery code")
+        code_field.fill(totp.at(time.time() + 30))
+        page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("heading", name=f"Welcome, {patient.first_name}")).to_be_visible()
         page.close()

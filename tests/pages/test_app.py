@@ -15,13 +15,13 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 PUBLIC = {p.path for p in navigation.PUBLIC_PAGES}
 EXPECTED_PAGES = {
-    "patient.demo": {"pages/patient/home.py"},
-    "proxy.demo": {"pages/patient/home.py"},
-    "clinician.demo": {"pages/clinician/home.py"},
-    "him.demo": {"pages/him/home.py"},
-    "billing.demo": {"pages/billing/home.py"},
-    "manager.demo": {"pages/manager/home.py"},
-    "admin.demo": {"pages/admin/home.py", "pages/admin/demo_inbox.py"},
+    "patient.demo": {"pages/patient/home.py", "pages/account/account.py"},
+    "proxy.demo": {"pages/patient/home.py", "pages/account/account.py"},
+    "clinician.demo": {"pages/clinician/home.py", "pages/account/account.py"},
+    "him.demo": {"pages/him/home.py", "pages/account/account.py"},
+    "billing.demo": {"pages/billing/home.py", "pages/account/account.py"},
+    "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},
+    "admin.demo": {"pages/admin/home.py", "pages/admin/demo_inbox.py", "pages/account/account.py"},
 }
 EXPECTED_TITLE = {
     "patient.demo": "Welcome, Alex",
@@ -243,3 +243,26 @@ def test_staff_enrol_at_first_sign_in_and_see_recovery_codes_once(seeded_url: st
     assert len(codes) == 10
     at.button(key="recovery_codes_saved").click().run()
     assert not at.code
+
+
+@pytest.mark.parametrize("username", ["patient.demo", "clinician.demo"])
+def test_the_account_page_renders_for_patients_and_staff(seeded_url: str, username: str) -> None:
+    at = signed_in(username)
+    at.switch_page("pages/account/account.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Your account"
+    headings = [h.value for h in at.subheader]
+    assert "Two-step verification" in headings and "Recent sign-in activity" in headings
+    assert ("Who has opened your record" in headings) == (username == "patient.demo")
+
+
+def test_changing_the_password_on_the_account_page(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    at.switch_page("pages/account/account.py").run()
+    at.text_input(key="account_current_password").input("wrong password")
+    at.text_input(key="account_new_password").input("quiet harbor lantern morning")
+    at.button(key="FormSubmitter:account_password-Change password").click().run()
+    assert "Your current password is not right." in [e.value for e in at.error]
+    at.text_input(key="account_current_password").input(DEMO_PASSWORD)
+    at.button(key="FormSubmitter:account_password-Change password").click().run()
+    assert "Password changed. 0 other session(s) signed out." in [s.value for s in at.success]

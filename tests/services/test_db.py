@@ -151,7 +151,13 @@ def _version_1_metadata() -> MetaData:
 
     meta = MetaData()
     for table in Base.metadata.sorted_tables:
-        if table.name in ("recovery_codes", "one_time_codes", "activation_codes", "throttles"):
+        if table.name in (
+            "recovery_codes",
+            "one_time_codes",
+            "activation_codes",
+            "throttles",
+            "notification_preferences",
+        ):
             continue
         columns = [
             c.copy() for c in table.columns if (table.name, c.name) != ("users", "totp_enabled_at")

@@ -1,0 +1,146 @@
+"""Your account: contact details, notifications, password, two-step verification, activity."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services import account, passwords
+from services.access import ROLES
+
+ENROLMENT = "account_enrolment"
+
+actor = state.guard(*ROLES)
+st.title("Your account")
+
+with state.service_errors():
+    view = account.account_overview(actor=actor)
+    st.caption(f"Signed in as {view.username}")
+
+    st.subheader("Contact details")
+    with st.form("account_contact"):
+        email = st.text_input("Email", value=view.email or "", key="account_email", max_chars=254)
+        phone = st.text_input(
+            "Mobile phone", value=view.phone or "", key="account_phone", max_chars=24
+        )
+        password = st.text_input(
+            "Current password (to confirm)", type="password", key="account_contact_password"
+        )
+        if st.form_submit_button("Save contact details"):
+            with state.service_errors():
+                account.contact_update(actor=actor, password=password, email=email, phone=phone)
+                st.success("Contact details saved.")
+
+    st.subheader("Notifications")
+    st.caption("Security messages (sign-in and password changes) always go to your email.")
+    with st.form("account_preferences"):
+        chosen = {}
+        for kind, channels in view.preferences.items():
+            left, right = st.columns(2)
+            chosen[kind] = account.Channels(
+                left.checkbox(
+                    f"{kind.capitalize()} by email", value=channels.email, key=f"pref_{kind}_email"
+                ),
+                right.checkbox(
+                    f"{kind.capitalize()} by text message",
+                    value=channels.sms,
+                    key=f"pref_{kind}_sms",
+                ),
+            )
+        if st.form_submit_button("Save notification choices"):
+            with state.service_errors():
+                account.preferences_update(actor=actor, preferences=chosen)
+                st.success("Notification choices saved.")
+
+    st.subheader("Password")
+    with st.form("account_password"):
+        current = st.text_input("Current password", type="password", key="account_current_password")
+        new = st.text_input(
+            "New password",
+            type="password",
+            key="account_new_password",
+            max_chars=passwords.MAX_LENGTH,
+            help=passwords.ADVICE,
+        )
+        if st.form_submit_button("Change password"):
+            with state.service_errors():
+                ended = account.password_change(
+                    actor=actor, token=state.token() or "", current=current, new=new
+                )
+                st.success(f"Password changed. {ended} other session(s) signed out.")
+
+    st.subheader("Two-step verification")
+    enrolment = st.session_state.get(ENROLMENT)
+    if enrolment is not None:
+        st.image(enrolment.qr_png, caption="Scan with your authenticator app", width=220)
+        st.text_input(
+            "Key for manual entry", value=enrolment.secret, disabled=True, key="account_key"
+        )
+        with st.form("account_totp_finish"):
+            code = st.text_input(
+                "Code from your authenticator app", key="account_totp_code", max_chars=8
+            )
+            if st.form_submit_button("Switch on"):
+                with state.service_errors():
+                    st.session_state[state.RECOVERY_CODES] = account.second_factor_finish(
+                        actor=actor, code=code
+                    )
+                    del st.session_state[ENROLMENT]
+                    st.rerun()
+    elif view.second_factor_on:
+        st.success(f"On. {view.recovery_codes_left} unused recovery code(s) left.")
+        with st.form("account_totp_manage"):
+            confirm = st.text_input(
+                "Current password (to confirm)", type="password", key="account_mfa_password"
+            )
+            renew = st.form_submit_button("New recovery codes")
+            off = False if view.must_keep_second_factor else st.form_submit_button("Switch off")
+        if renew:
+            with state.service_errors():
+                st.session_state[state.RECOVERY_CODES] = account.recovery_codes_renew(
+                    actor=actor, password=confirm
+                )
+                st.rerun()
+        if off:
+            with state.service_errors():
+                account.second_factor_off(actor=actor, password=confirm)
+                st.rerun()
+    else:
+        st.info("Off. Add a second step with an authenticator app to protect your account.")
+        with st.form("account_totp_start"):
+            confirm = st.text_input(
+                "Current password (to confirm)", type="password", key="account_mfa_start_password"
+            )
+            if st.form_submit_button("Set up an authenticator app"):
+                with state.service_errors():
+                    st.session_state[ENROLMENT] = account.second_factor_start(
+                        actor=actor, password=confirm
+                    )
+                    st.rerun()
+
+    st.subheader("Recent sign-in activity")
+    activity = account.sign_in_activity(actor=actor)
+    table(
+        {
+            "When": [when(a.at) for a in activity],
+            "What": [a.what for a in activity],
+            "Outcome": [a.outcome for a in activity],
+        },
+        empty="No activity yet.",
+    )
+
+    patient_id = state.acting_patient()
+    if patient_id is not None and patient_id == actor.patient_id:
+        st.subheader("Who has opened your record")
+        seen = account.record_access_log(actor=actor, patient_id=patient_id)
+        table(
+            {
+                "When": [when(a.at) for a in seen],
+                "Who": [a.who for a in seen],
+                "Role": [a.role for a in seen],
+                "Part of the record": [a.what for a in seen],
+            },
+            empty="Nobody else has opened your record.",
+        )
