@@ -13,7 +13,7 @@ from seed import reference as ref
 from seed.demo import DEMO_PASSWORD, totp_secret
 from seed.population import DEMO_CHILD, DEMO_PARENT, DEMO_PATIENT, Population, SeedOptions, uuids
 from seed.records import Sink
-from services import crypto
+from services import auth, crypto
 
 FULL_SCOPES = "results,records,metrics,appointments,messages,refills,billing,documents"
 # (username, display name, role) of the staff demo accounts; patient.demo and proxy.demo follow.
@@ -24,7 +24,6 @@ DEMO_STAFF = (
     ("manager.demo", "Sam Okafor (Portal manager)", "manager"),
     ("admin.demo", "Taylor Brooks (Admin)", "admin"),
 )
-UNUSABLE = "!"  # no password set: the account cannot sign in with one
 
 
 def demo_hash(rng: np.random.Generator) -> str:
@@ -94,7 +93,7 @@ def accounts(
     )
     everyone = pd.concat([users, providers, staff, caregivers], ignore_index=True)
     demo = everyone["username"].str.endswith(".demo")
-    everyone["password_hash"] = np.where(demo, password, UNUSABLE)
+    everyone["password_hash"] = np.where(demo, password, auth.NO_PASSWORD)
     everyone["phone"] = None
     everyone["status"] = "active"
     everyone["failed_attempts"] = 0

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from services import access, audit, clock
+from services import access, audit, auth, clock, crypto, notify, recovery, two_factor
 from services.access import Actor
-from services.errors import NotFound
-from services.models import AuditEvent, User, UserRole
+from services.config import settings
+from services.errors import NotFound, ValidationError
+from services.models import AuditEvent, OneTimeCode, User, UserRole, UserSession
+from services.registration import USERNAME_RE, contact_fields
 from services.work import staff_work
 
 
@@ -72,13 +75,190 @@ def audit_verify(*, actor: Actor) -> audit.AuditCheck:
         return audit.verify_chain(s)
 
 
+def _account(session: Session, username: str) -> User:
+    user = session.scalars(
+        select(User).where(User.username == (username or "").strip().lower())
+    ).one_or_none()
+    if user is None:
+        raise NotFound("No account has that username.")
+    return user
+
+
+def _end_sessions(session: Session, user: User, reason: str) -> None:
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=clock.now(), end_reason=reason)
+    )
+
+
+def _security_notice(session: Session, user: User, subject: str, body: str) -> None:
+    notify.enqueue(
+        session, user.id, notify.EMAIL, "security", f"{settings().clinic_name}: {subject}", body
+    )
+
+
 def account_unlock(*, actor: Actor, username: str) -> None:
     """Admins: lift a sign-in pause before it ends by itself."""
     with staff_work(actor, "account.unlock", access.ADMIN) as s:
-        user = s.scalars(
-            select(User).where(User.username == username.strip().lower())
-        ).one_or_none()
-        if user is None:
-            raise NotFound("No account has that username.")
+        user = _account(s, username)
         user.failed_attempts = 0
         user.locked_until = None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    username: str
+    display_name: str
+    roles: str
+    status: str
+    second_factor: bool
+    locked_until: datetime | None
+    last_sign_in_at: datetime | None
+
+
+def accounts_list(*, actor: Actor, search: str = "", limit: int = 50) -> list[AccountRow]:
+    """Admins: accounts whose username or name contains the search text."""
+    with staff_work(actor, "account.list", access.ADMIN) as s:
+        text = f"%{(search or '').strip().lower()[:64]}%"
+        users = s.scalars(
+            select(User)
+            .where(
+                (func.lower(User.username).like(text)) | (func.lower(User.display_name).like(text))
+            )
+            .order_by(User.username)
+            .limit(limit)
+        ).all()
+        roles: dict[object, list[str]] = {}
+        for user_id, role in s.execute(
+            select(UserRole.user_id, UserRole.role).where(
+                UserRole.user_id.in_([u.id for u in users])
+            )
+        ):
+            roles.setdefault(user_id, []).append(role)
+        return [
+            AccountRow(
+                u.username,
+                u.display_name,
+                ", ".join(sorted(roles.get(u.id, []))),
+                u.status,
+                u.totp_enabled_at is not None,
+                u.locked_until,
+                u.last_sign_in_at,
+            )
+            for u in users
+        ]
+
+
+SET_PASSWORD_LIFETIME = timedelta(hours=72)
+
+
+def staff_create(*, actor: Actor, username: str, display_name: str, email: str, role: str) -> None:
+    """Admins: a staff account; the person sets a password from an emailed code (72 hours),
+    then enrols a second factor at first sign-in."""
+    fields: dict[str, str] = {}
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 160:
+        fields["display_name"] = "Enter the person's name (at most 160 characters)."
+    email, _ = contact_fields(fields, email, None)
+    if role not in access.STAFF_ROLES:
+        fields["role"] = f"Choose one of: {', '.join(access.STAFF_ROLES)}."
+    if fields:
+        raise ValidationError(fields)
+    with staff_work(actor, "account.staff_create", access.ADMIN) as s:
+        if s.scalar(select(func.count()).select_from(User).where(User.username == username)):
+            raise ValidationError({"username": "That username is taken; choose another."})
+        now = clock.now()
+        user = User(
+            username=username,
+            display_name=display_name,
+            email=email,
+            password_hash=auth.NO_PASSWORD,
+            status="active",
+            failed_attempts=0,
+            created_at=now,
+        )
+        s.add(user)
+        s.flush()
+        s.add(UserRole(user_id=user.id, role=role))
+        _send_set_password(s, user, "Welcome: set your password", SET_PASSWORD_LIFETIME)
+    notify.flush()
+
+
+def _send_set_password(session: Session, user: User, subject: str, lifetime: timedelta) -> None:
+    code = crypto.recovery_code()
+    now = clock.now()
+    session.add(
+        OneTimeCode(
+            user_id=user.id,
+            purpose=recovery.RESET_PURPOSE,
+            code_hash=crypto.code_hash(code),
+            created_at=now,
+            expires_at=now + lifetime,
+            attempts=0,
+        )
+    )
+    hours = int(lifetime.total_seconds() // 3600)
+    _security_notice(
+        session,
+        user,
+        subject,
+        f"Your username is {user.username}. Set your password on the portal's "
+        f"'Forgot username or password' page with this code: {code}\n"
+        f"It works once and expires in {hours} hour(s).",
+    )
+
+
+def account_deactivate(*, actor: Actor, username: str) -> None:
+    """Admins: disable an account; its sessions end on their next rerun."""
+    with staff_work(actor, "account.deactivate", access.ADMIN) as s:
+        user = _account(s, username)
+        if user.id == actor.user_id:
+            raise ValidationError({"username": "You cannot deactivate your own account."})
+        user.status = "disabled"
+        _end_sessions(s, user, "account_disabled")
+
+
+def account_reactivate(*, actor: Actor, username: str) -> None:
+    with staff_work(actor, "account.reactivate", access.ADMIN) as s:
+        user = _account(s, username)
+        if user.status != "disabled":
+            raise ValidationError({"username": "That account is not deactivated."})
+        user.status = "active"
+
+
+def password_reset_force(*, actor: Actor, username: str) -> None:
+    """Admins: the current password stops working; the person sets a new one from an email."""
+    with staff_work(actor, "account.password_reset_forced", access.ADMIN) as s:
+        user = _account(s, username)
+        user.password_hash = auth.NO_PASSWORD
+        _end_sessions(s, user, "password_reset_forced")
+        _send_set_password(
+            s, user, "your password was reset by an administrator", recovery.RESET_LIFETIME
+        )
+    notify.flush()
+
+
+def second_factor_reset(*, actor: Actor, username: str) -> None:
+    """Admins: clear a lost second factor (recorded, and the person is told by email)."""
+    with staff_work(actor, "account.second_factor_reset", access.ADMIN) as s:
+        user = _account(s, username)
+        user.totp_enabled_at = None
+        user.totp_secret_encrypted = None
+        user.totp_last_step = None
+        two_factor.new_recovery_codes(
+            s, user
+        )  # retires the old codes; the new ones are never shown
+        _end_sessions(s, user, "second_factor_reset")
+        _security_notice(
+            s,
+            user,
+            "your two-step verification was reset",
+            "An administrator reset the two-step verification on your account. Staff set up a "
+            "new authenticator at their next sign-in. If you did not ask for this, "
+            "call the help desk.",
+        )
+    notify.flush()

@@ -23,6 +23,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 # The same words for an unknown user, a wrong password, a locked or a disabled account.
 SIGN_IN_FAILED = "Incorrect username or password."
 MAX_USERNAME = 64
+NO_PASSWORD = "!"  # stored instead of a hash: the account cannot sign in with a password yet
 MAX_PASSWORD = passwords.MAX_LENGTH
 # Throttling: from the 5th failure in a row the account pauses 1, 2, 4 ... minutes (at most 60);
 # the pause ends by itself, so a lock cannot keep the real user out for good.

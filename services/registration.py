@@ -297,12 +297,19 @@ def registration_verify(*, username: str, code: str) -> None:
     raise AuthenticationFailed(BAD_CODE)
 
 
-def activation_code_issue(*, actor: Actor, patient_id: uuid.UUID) -> str:
-    """HIM or admin staff: a new activation code for a patient without an account (shown once)."""
+def activation_code_issue(
+    *, actor: Actor, patient_id: uuid.UUID | None = None, mrn: str | None = None
+) -> str:
+    """HIM or admin staff: a new activation code for a patient without an account (shown once),
+    found by patient id or by medical record number."""
     with staff_work(
         actor, "registration.activation_code_issued", access.HIM, access.ADMIN
     ) as session:
-        patient = session.get(Patient, patient_id)
+        if mrn is not None:
+            patient_id = session.scalars(
+                select(Patient.id).where(Patient.mrn == mrn.strip().zfill(8))
+            ).first()
+        patient = session.get(Patient, patient_id) if patient_id is not None else None
         if patient is None:
             raise NotFound("We could not find that patient.")
         if session.scalar(

@@ -50,6 +50,7 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"
         ),
+        PageSpec("pages/admin/accounts.py", "Accounts", "accounts", ":material/group:"),
         PageSpec("pages/admin/demo_inbox.py", "Demo inbox", "demo-inbox", ":material/inbox:"),
     ),
 }

@@ -21,7 +21,12 @@ EXPECTED_PAGES = {
     "him.demo": {"pages/him/home.py", "pages/account/account.py"},
     "billing.demo": {"pages/billing/home.py", "pages/account/account.py"},
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},
-    "admin.demo": {"pages/admin/home.py", "pages/admin/demo_inbox.py", "pages/account/account.py"},
+    "admin.demo": {
+        "pages/admin/home.py",
+        "pages/admin/accounts.py",
+        "pages/admin/demo_inbox.py",
+        "pages/account/account.py",
+    },
 }
 EXPECTED_TITLE = {
     "patient.demo": "Welcome, Alex",
@@ -266,3 +271,16 @@ def test_changing_the_password_on_the_account_page(seeded_url: str) -> None:
     at.text_input(key="account_current_password").input(DEMO_PASSWORD)
     at.button(key="FormSubmitter:account_password-Change password").click().run()
     assert "Password changed. 0 other session(s) signed out." in [s.value for s in at.success]
+
+
+def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -> None:
+    at = signed_in("admin.demo")
+    at.switch_page("pages/admin/accounts.py").run()
+    assert not at.exception and at.title[0].value == "Accounts"
+    at.text_input(key="accounts_action_username").input("patient.demo")
+    at.selectbox(key="accounts_action").select("Deactivate")
+    at.button(key="FormSubmitter:accounts_action-Apply").click().run()
+    assert "Deactivate: done for patient.demo." in [s.value for s in at.success]
+    at.text_input(key="accounts_mrn").input("99999999")
+    at.button(key="FormSubmitter:accounts_activation-Issue a code").click().run()
+    assert "We could not find that patient." in [e.value for e in at.error]
