@@ -30,6 +30,7 @@ class SeedOptions:
 
 # Fixed places of the demo people in the population (see seed.demo).
 DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT = 0, 1, 2
+REGISTRATION_DEMO_BIRTH = "1945-03-14"
 
 
 def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -188,6 +189,8 @@ def _shape_demo_people(pop: Population, opts: SeedOptions) -> None:
         pop.birth[i] = as_of - np.timedelta64(int(age * 365.25) + 40, "D")
         pop.team[i] = 0
         pop.site[i] = pop.provider_site[0]
+    # Ruth has no account of her own: a fixed birth date lets anyone try registering as her.
+    pop.birth[DEMO_PARENT] = np.datetime64(REGISTRATION_DEMO_BIRTH, "D")
     pop.height_cm[DEMO_PATIENT] = 175.0
     pop.height_cm[DEMO_CHILD] = 133.0
     pop.htn[DEMO_PATIENT] = pop.htn_treated[DEMO_PATIENT] = True
