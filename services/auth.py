@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, clock, crypto, db, passwords, sessions, two_factor
+from services import audit, clock, crypto, db, notify, passwords, sessions, two_factor
 from services.access import STAFF_ROLES, Actor, actor_for
-from services.errors import AuthenticationFailed, ValidationError
+from services.errors import AuthenticationFailed, RateLimited, ValidationError
 from services.models import OneTimeCode, User
 
 _hasher = PasswordHasher()
@@ -59,6 +59,10 @@ PENDING_PURPOSE = "second_factor"
 PENDING_LIFETIME = timedelta(minutes=5)
 PENDING_ATTEMPTS = 5
 NOT_VERIFIED = "Please verify your email address first: enter the code we emailed you."
+# The alternative to the authenticator: a code sent by email or text message.
+CODE_PURPOSE = "sent_signin"
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_SENDS = 3
 WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
 START_AGAIN = "Please sign in again."
 
@@ -173,11 +177,109 @@ def sign_in(*, username: str, password: str) -> SignInStep:
     raise AuthenticationFailed(NOT_VERIFIED if unverified else SIGN_IN_FAILED)
 
 
+def _live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | None:
+    row = session.scalars(
+        select(OneTimeCode).where(
+            OneTimeCode.code_hash == crypto.code_hash(pending or "-"),
+            OneTimeCode.purpose == PENDING_PURPOSE,
+        )
+    ).one_or_none()
+    user = session.get(User, row.user_id) if row is not None else None
+    if (
+        row is None
+        or user is None
+        or row.used_at is not None
+        or row.expires_at <= clock.now()
+        or row.attempts >= PENDING_ATTEMPTS
+        or user.status != "active"
+    ):
+        return None
+    return row, user
+
+
+def _mask(address: str, channel: str) -> str:
+    if channel == notify.EMAIL:
+        name, _, domain = address.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return f"•••• {address[-4:]}"
+
+
+def sign_in_send_code(*, pending: str, channel: str) -> str:
+    """The alternative to the authenticator: a 6-digit code by email or text (10 minutes, once).
+
+    Only for accounts whose second factor is on; returns where it went, masked."""
+    if channel not in (notify.EMAIL, notify.SMS):
+        raise ValidationError({"channel": "Choose email or text message."})
+    with db.transaction() as session:
+        live = _live_pending(session, pending)
+        if live is None or live[1].totp_enabled_at is None:
+            raise AuthenticationFailed(START_AGAIN)
+        user = live[1]
+        address = user.email if channel == notify.EMAIL else user.phone
+        if not address:
+            kind = "email address" if channel == notify.EMAIL else "mobile number"
+            raise ValidationError({"channel": f"There is no {kind} on this account."})
+        recent = session.scalars(
+            select(OneTimeCode.id).where(
+                OneTimeCode.user_id == user.id,
+                OneTimeCode.purpose == CODE_PURPOSE,
+                OneTimeCode.created_at > clock.now() - CODE_LIFETIME,
+            )
+        ).all()
+        if len(recent) >= CODE_SENDS:
+            raise RateLimited(
+                "We have sent several codes already. Use one of them, or wait 10 minutes."
+            )
+        code = crypto.digits(6)
+        now = clock.now()
+        session.add(
+            OneTimeCode(
+                user_id=user.id,
+                purpose=CODE_PURPOSE,
+                code_hash=crypto.code_hash(code),
+                created_at=now,
+                expires_at=now + CODE_LIFETIME,
+                attempts=0,
+            )
+        )
+        notify.enqueue(
+            session,
+            user.id,
+            channel,
+            "sign_in_code",
+            "Your sign-in code",
+            f"Your sign-in code is {code}. It expires in 10 minutes. "
+            "If you are not signing in, change your password.",
+        )
+        audit.record(session, actor_for(session, user), "auth.sign_in_code_sent", detail=channel)
+        where = _mask(address, channel)
+    notify.flush()
+    return where
+
+
+def _use_sent_code(session: Session, user: User, code: str) -> bool:
+    row = session.scalars(
+        select(OneTimeCode).where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == CODE_PURPOSE,
+            OneTimeCode.code_hash == crypto.code_hash(code),
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > clock.now(),
+        )
+    ).first()
+    if row is None:
+        return False
+    row.used_at = clock.now()
+    return True
+
+
 def _verify_second_step(session: Session, user: User, code: str) -> tuple[str, ...] | None:
     """Recovery codes to show (empty) when the code is right, None when it is not."""
     if user.totp_enabled_at is None:  # staff enrolling: the first right code switches it on
         codes = two_factor.finish(session, user, code)
         return None if codes is None else tuple(codes)
+    if _use_sent_code(session, user, code.strip()):
+        return ()
     if two_factor.looks_like_recovery_code(code):
         return () if two_factor.use_recovery_code(session, user, code) else None
     return () if two_factor.check_totp(session, user, code) == two_factor.ACCEPTED else None
@@ -192,27 +294,14 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
     if not (code or "").strip():
         raise ValidationError({"code": "Enter the code."})
     with db.transaction() as session:
-        row = session.scalars(
-            select(OneTimeCode).where(
-                OneTimeCode.code_hash == crypto.code_hash(pending or "-"),
-                OneTimeCode.purpose == PENDING_PURPOSE,
-            )
-        ).one_or_none()
-        now = clock.now()
-        user = session.get(User, row.user_id) if row is not None else None
-        if (
-            row is None
-            or user is None
-            or row.used_at is not None
-            or row.expires_at <= now
-            or row.attempts >= PENDING_ATTEMPTS
-            or user.status != "active"
-        ):
+        live = _live_pending(session, pending)
+        if live is None:
             problem = START_AGAIN
         else:
+            row, user = live
             codes = _verify_second_step(session, user, code)
             if codes is not None:
-                row.used_at = now
+                row.used_at = clock.now()
                 return _open_session(session, user, codes)
             row.attempts += 1
             problem = WRONG_CODE

@@ -79,6 +79,17 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
                 if exc.message == auth.START_AGAIN:
                     del st.session_state[PENDING]
                 st.error(exc.message)
+    if isinstance(step, auth.CodeNeeded):
+        st.caption("No authenticator at hand? We can send a one-time code instead.")
+        by_email, by_text = st.columns(2)
+        for column, channel, label in (
+            (by_email, "email", "Email me a code"),
+            (by_text, "sms", "Text me a code"),
+        ):
+            if column.button(label, key=f"sign_in_send_{channel}"):
+                with state.service_errors():
+                    where = auth.sign_in_send_code(pending=step.pending, channel=channel)
+                    st.info(f"We sent a code to {where}. It expires in 10 minutes.")
     if st.button("Start again", key="sign_in_restart"):
         del st.session_state[PENDING]
         st.rerun()

@@ -284,3 +284,20 @@ def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -
     at.text_input(key="accounts_mrn").input("99999999")
     at.button(key="FormSubmitter:accounts_activation-Issue a code").click().run()
     assert "We could not find that patient." in [e.value for e in at.error]
+
+
+def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
+    import re
+
+    from services import notify
+
+    at = submitted("clinician.demo", DEMO_PASSWORD)
+    at.button(key="sign_in_send_email").click().run()
+    assert "We sent a code to c***@lakeside.example. It expires in 10 minutes." in [
+        i.value for i in at.info
+    ]
+    body = notify.demo_inbox(actor=world.actor_of("admin.demo"))[0].body
+    at.text_input(key="sign_in_code").input(re.search(r"code is (\d{6})", body).group(1))  # type: ignore[union-attr]
+    at.button[0].click().run()
+    at.run()
+    assert at.title[0].value == "Clinician home"

@@ -176,3 +176,53 @@ def test_disabled_pending_accounts_start_again(seeded_url: str) -> None:
     assert error.value.message == auth.START_AGAIN
     with db.read_only() as s:
         assert s.scalars(select(OneTimeCode.used_at)).all() == [None]
+
+
+def _sent_code(kind: str = "sign_in_code") -> str:
+    import re
+
+    from services import notify
+
+    body = next(
+        m.body for m in notify.demo_inbox(actor=world.actor_of("admin.demo")) if m.kind == kind
+    )
+    return re.search(r"code is (\d{6})", body).group(1)  # type: ignore[union-attr]
+
+
+def test_a_code_by_email_is_an_alternative_to_the_authenticator(seeded_url: str) -> None:
+    pending = _pending("clinician.demo")
+    assert auth.sign_in_send_code(pending=pending, channel="email") == "c***@lakeside.example"
+    code = _sent_code()
+    signed = auth.sign_in_code(pending=pending, code=code)
+    assert signed.actor.username == "clinician.demo"
+    with pytest.raises(AuthenticationFailed):  # single use
+        auth.sign_in_code(pending=_pending("clinician.demo"), code=code)
+
+
+def test_sent_codes_expire_are_limited_and_need_an_address(seeded_url: str) -> None:
+    from services.errors import RateLimited
+
+    pending = _pending("him.demo")
+    with pytest.raises(ValidationError):
+        auth.sign_in_send_code(pending=pending, channel="sms")  # no mobile number on file
+    with pytest.raises(ValidationError):
+        auth.sign_in_send_code(pending=pending, channel="pigeon")
+    for _ in range(auth.CODE_SENDS):
+        auth.sign_in_send_code(pending=pending, channel="email")
+    with pytest.raises(RateLimited):
+        auth.sign_in_send_code(pending=pending, channel="email")
+    code = _sent_code()
+    with clock.frozen(NOW + auth.CODE_LIFETIME + timedelta(seconds=1)):
+        fresh = _pending("him.demo")
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in_code(pending=fresh, code=code)
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_send_code(pending="made-up", channel="email")
+
+
+def test_accounts_without_a_second_factor_get_no_sent_codes(seeded_url: str) -> None:
+    username = _new_staff_member()
+    step = auth.sign_in(username=username, password=world.DEMO_PASSWORD)
+    assert isinstance(step, auth.EnrolmentNeeded)
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in_send_code(pending=step.pending, channel="email")  # staff must enrol TOTP
