@@ -604,7 +604,10 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
     res["hold_note"] = np.where(
         hold, "Result to be discussed with the patient by phone before release.", None
     )
-    res["hold_until"] = (res["resulted_at"] + pd.Timedelta(days=5)).where(hold)
+    res["hold_until"] = (res["resulted_at"] + pd.Timedelta(days=7)).where(hold)
+    # A hold ends by itself: a past end means the result was released then (COMPLIANCE.md).
+    ended = hold & (res["hold_until"] <= pd.Timestamp(opts.now))
+    res.loc[ended, "released_at"] = res.loc[ended, "hold_until"]
     res["held_by_provider_id"] = res["ordering_provider_id"].where(hold)
     res["clinician_comment"] = np.where(
         final & (rng.random(len(res)) < 0.3), "Your results look stable. No changes needed.", None

@@ -95,6 +95,12 @@ def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
     )["n"]
     top = users.iloc[: max(1, len(users) // 5)].sum()
     assert top / users.sum() > 0.4, "most activity comes from few users"
+    overdue = _read(
+        duckdb_template,
+        "SELECT count(*) AS n FROM lab_results WHERE released_at IS NULL "
+        f"AND hold_until <= TIMESTAMP '{TEST_OPTIONS.as_of} 00:00:00'",
+    )
+    assert overdue["n"][0] == 0, "no hold outlives its end"
     labs = _read(
         duckdb_template,
         "SELECT count(*) FILTER (WHERE flag IS NOT NULL) AS abnormal, count(*) AS n "
