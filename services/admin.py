@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services import access, audit, auth, clock, crypto, notify, recovery, two_factor
+from services import access, audit, auth, clock, crypto, notify, one_time, recovery, two_factor
 from services.access import Actor
 from services.config import settings
 from services.errors import NotFound, ValidationError
-from services.models import AuditEvent, OneTimeCode, User, UserRole, UserSession
+from services.models import AuditEvent, User, UserRole, UserSession
 from services.registration import USERNAME_RE, contact_fields
 from services.work import staff_work
 
@@ -190,17 +190,7 @@ def staff_create(*, actor: Actor, username: str, display_name: str, email: str, 
 
 def _send_set_password(session: Session, user: User, subject: str, lifetime: timedelta) -> None:
     code = crypto.recovery_code()
-    now = clock.now()
-    session.add(
-        OneTimeCode(
-            user_id=user.id,
-            purpose=recovery.RESET_PURPOSE,
-            code_hash=crypto.code_hash(code),
-            created_at=now,
-            expires_at=now + lifetime,
-            attempts=0,
-        )
-    )
+    one_time.issue(session, user.id, recovery.RESET_PURPOSE, lifetime, code)
     hours = int(lifetime.total_seconds() // 3600)
     _security_notice(
         session,

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, clock, crypto, db, notify, passwords, sessions, two_factor
+from services import audit, clock, crypto, db, notify, one_time, passwords, sessions, two_factor
 from services.access import STAFF_ROLES, Actor, actor_for
 from services.errors import AuthenticationFailed, RateLimited, ValidationError
 from services.models import OneTimeCode, User
@@ -113,17 +113,7 @@ def _fail(session: Session, user: User | None, username: str, reason: str) -> No
 
 def _pending(session: Session, user: User) -> str:
     token = crypto.token()
-    now = clock.now()
-    session.add(
-        OneTimeCode(
-            user_id=user.id,
-            purpose=PENDING_PURPOSE,
-            code_hash=crypto.code_hash(token),
-            created_at=now,
-            expires_at=now + PENDING_LIFETIME,
-            attempts=0,
-        )
-    )
+    one_time.issue(session, user.id, PENDING_PURPOSE, PENDING_LIFETIME, token)
     return token
 
 
@@ -231,17 +221,7 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
                 "We have sent several codes already. Use one of them, or wait 10 minutes."
             )
         code = crypto.digits(6)
-        now = clock.now()
-        session.add(
-            OneTimeCode(
-                user_id=user.id,
-                purpose=CODE_PURPOSE,
-                code_hash=crypto.code_hash(code),
-                created_at=now,
-                expires_at=now + CODE_LIFETIME,
-                attempts=0,
-            )
-        )
+        one_time.issue(session, user.id, CODE_PURPOSE, CODE_LIFETIME, code)
         notify.enqueue(
             session,
             user.id,

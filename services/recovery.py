@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from services import access, audit, auth, clock, crypto, db, notify, passwords, throttle
+from services import access, audit, auth, clock, crypto, db, notify, one_time, passwords, throttle
 from services.config import settings
 from services.errors import AuthenticationFailed, RateLimited, ValidationError
-from services.models import OneTimeCode, User, UserSession
+from services.models import User, UserSession
 
 RESET_LIFETIME = timedelta(minutes=15)
 RESET_ATTEMPTS = 5
@@ -73,17 +73,7 @@ def password_reset_request(*, username: str) -> str:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is not None and user.status == "active" and user.email:
             code = crypto.recovery_code()
-            now = clock.now()
-            session.add(
-                OneTimeCode(
-                    user_id=user.id,
-                    purpose=RESET_PURPOSE,
-                    code_hash=crypto.code_hash(code),
-                    created_at=now,
-                    expires_at=now + RESET_LIFETIME,
-                    attempts=0,
-                )
-            )
+            one_time.issue(session, user.id, RESET_PURPOSE, RESET_LIFETIME, code)
             notify.enqueue(
                 session,
                 user.id,
@@ -105,18 +95,7 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         row = None
         if user is not None and user.status == "active":
-            row = session.scalars(
-                select(OneTimeCode)
-                .where(
-                    OneTimeCode.user_id == user.id,
-                    OneTimeCode.purpose == RESET_PURPOSE,
-                    OneTimeCode.used_at.is_(None),
-                    OneTimeCode.expires_at > clock.now(),
-                    OneTimeCode.attempts < RESET_ATTEMPTS,
-                )
-                .order_by(OneTimeCode.created_at.desc())
-                .limit(1)
-            ).one_or_none()
+            row = one_time.latest_live(session, user.id, RESET_PURPOSE, RESET_ATTEMPTS)
         if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
             problem = passwords.password_problem(
                 new_password or "",

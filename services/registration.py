@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services import access, audit, auth, clock, crypto, db, notify, passwords, throttle
+from services import access, audit, auth, clock, crypto, db, notify, one_time, passwords, throttle
 from services.access import Actor
 from services.config import settings
 from services.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
-from services.models import ActivationCode, OneTimeCode, Patient, User, UserRole
+from services.models import ActivationCode, Patient, User, UserRole
 from services.work import staff_work
 
 TERMS_VERSION = "2026-01"
@@ -238,17 +238,7 @@ def registration_create(
 
 def _send_verification(session: Session, user: User) -> None:
     code = crypto.digits(6)
-    now = clock.now()
-    session.add(
-        OneTimeCode(
-            user_id=user.id,
-            purpose="email_verify",
-            code_hash=crypto.code_hash(code),
-            created_at=now,
-            expires_at=now + VERIFY_LIFETIME,
-            attempts=0,
-        )
-    )
+    one_time.issue(session, user.id, "email_verify", VERIFY_LIFETIME, code)
     notify.enqueue(
         session,
         user.id,
@@ -267,18 +257,7 @@ def registration_verify(*, username: str, code: str) -> None:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         row = None
         if user is not None and user.status == "pending":
-            row = session.scalars(
-                select(OneTimeCode)
-                .where(
-                    OneTimeCode.user_id == user.id,
-                    OneTimeCode.purpose == "email_verify",
-                    OneTimeCode.used_at.is_(None),
-                    OneTimeCode.expires_at > clock.now(),
-                    OneTimeCode.attempts < VERIFY_ATTEMPTS,
-                )
-                .order_by(OneTimeCode.created_at.desc())
-                .limit(1)
-            ).one_or_none()
+            row = one_time.latest_live(session, user.id, "email_verify", VERIFY_ATTEMPTS)
         if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
             row.used_at = clock.now()
             user.status = "active"
