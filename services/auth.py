@@ -36,14 +36,17 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: User | None, password: str) -> bool:
+    """Whether the password is right; as slow for unknown or password-less accounts."""
+    stored = (
+        user.password_hash
+        if user is not None and user.password_hash.startswith("$argon2")
+        else None
+    )
     try:
-        return bool(
-            _hasher.verify(
-                user.password_hash if user else _DUMMY_HASH, passwords.normalise(password)
-            )
-        )
+        right = _hasher.verify(stored or _DUMMY_HASH, passwords.normalise(password))
     except (VerificationError, InvalidHashError):
         return False
+    return bool(right) and stored is not None
 
 
 def lock_for(failures: int) -> timedelta | None:
