@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from services import access, audit, auth, clock, crypto, db, notify, one_time, passwords, throttle
 from services.config import settings
-from services.errors import AuthenticationFailed, RateLimited, ValidationError
+from services.errors import AuthenticationFailed, ValidationError
 from services.models import User, UserSession
 
 RESET_LIFETIME = timedelta(minutes=15)
@@ -35,11 +35,8 @@ def username_reminder(*, email: str) -> str:
         raise ValidationError({"email": "Enter the email address on your account."})
     key = _requested("username", email)
     with db.transaction() as session:
-        try:
-            throttle.check(session, key)
-        except RateLimited:
+        if not throttle.allow(session, key):  # every request counts: five per 15 minutes
             return SENT
-        throttle.fail(session, key)  # every request counts: five an hour per address at most
         users = session.scalars(
             select(User).where(User.email.ilike(email), User.status == "active")
         ).all()
@@ -65,11 +62,8 @@ def password_reset_request(*, username: str) -> str:
         raise ValidationError({"username": "Enter your username."})
     key = _requested("reset", username)
     with db.transaction() as session:
-        try:
-            throttle.check(session, key)
-        except RateLimited:
+        if not throttle.allow(session, key):
             return SENT
-        throttle.fail(session, key)
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is not None and user.status == "active" and user.email:
             code = crypto.recovery_code()

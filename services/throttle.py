@@ -30,6 +30,17 @@ def check(session: Session, key_hash: str) -> None:
         raise RateLimited(TOO_MANY)
 
 
+def allow(session: Session, key_hash: str) -> bool:
+    """Count this request against the key; False once the key is blocked (for forms whose
+    answer must not change when blocked, like account recovery)."""
+    try:
+        check(session, key_hash)
+    except RateLimited:
+        return False
+    fail(session, key_hash)
+    return True
+
+
 def fail(session: Session, key_hash: str) -> None:
     """Count a failure in the caller's transaction (which must commit before raising)."""
     now = clock.now()

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import when
-from pages.components.widgets import table
-from services import account, passwords
+from pages.components.widgets import new_password, table
+from services import account
 from services.access import ROLES
 
 ENROLMENT = "account_enrolment"
@@ -57,13 +57,7 @@ with state.service_errors():
     st.subheader("Password")
     with st.form("account_password"):
         current = st.text_input("Current password", type="password", key="account_current_password")
-        new = st.text_input(
-            "New password",
-            type="password",
-            key="account_new_password",
-            max_chars=passwords.MAX_LENGTH,
-            help=passwords.ADVICE,
-        )
+        new = new_password("New password", "account_new_password")
         if st.form_submit_button("Change password"):
             with state.service_errors():
                 ended = account.password_change(

@@ -73,7 +73,7 @@ def service_errors() -> Iterator[None]:
     except ValidationError as exc:
         st.error(exc.message)
         for field, message in exc.fields.items():
-            st.caption(f"{field.replace('_', ' ').capitalize()}: {message}")
+            st.error(f"{field.replace('_', ' ').capitalize()}: {message}")
     except PortalError as exc:
         st.error(exc.message)
     except Exception:

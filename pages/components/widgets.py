@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from services import passwords
+
 
 def figures(values: Mapping[str, object]) -> None:
     """One row of headline figures (st.metric), left to right."""
@@ -26,3 +28,10 @@ def counts(title: str, by: Mapping[str, int], key: str, value: str) -> None:
     """A titled two-column table of counts, such as accounts by role."""
     st.subheader(title)
     table({key: list(by), value: list(by.values())}, empty="None.")
+
+
+def new_password(label: str, key: str) -> str:
+    """A new-password field with the policy's advice (SECURITY.md 1)."""
+    return st.text_input(
+        label, type="password", key=key, max_chars=passwords.MAX_LENGTH, help=passwords.ADVICE
+    )

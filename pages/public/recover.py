@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from services import passwords, recovery
+from pages.components.widgets import new_password
+from services import recovery
 
 st.title("Forgot your username or password?")
 username_tab, password_tab, reset_tab = st.tabs(["Username", "Password", "I have a reset code"])
@@ -29,13 +30,7 @@ with reset_tab, st.form("recover_reset"):
     )
     reset_user = st.text_input("Username", key="reset_username", max_chars=64)
     code = st.text_input("Reset code", key="reset_code", max_chars=14, placeholder="ABCDE-23456")
-    new = st.text_input(
-        "New password",
-        type="password",
-        key="reset_password",
-        max_chars=passwords.MAX_LENGTH,
-        help=passwords.ADVICE,
-    )
+    new = new_password("New password", "reset_password")
     if st.form_submit_button("Set new password", type="primary"):
         with state.service_errors():
             recovery.password_reset_complete(username=reset_user, code=code, new_password=new)

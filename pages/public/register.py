@@ -7,8 +7,9 @@ from datetime import date
 import streamlit as st
 
 from pages.components import navigation, state
+from pages.components.widgets import new_password
 from services import passwords, registration
-from services.errors import AuthenticationFailed, ValidationError
+from services.errors import AuthenticationFailed
 
 TICKET = "register_ticket"
 NAMES = "register_names"
@@ -51,13 +52,7 @@ def _account_step(ticket: str) -> None:
     email = st.text_input("Email", key="register_email", max_chars=254)
     phone = st.text_input("Mobile phone (optional)", key="register_phone", max_chars=24)
     username = st.text_input("Username", key="register_username", max_chars=64)
-    password = st.text_input(
-        "Password",
-        type="password",
-        key="register_password",
-        max_chars=passwords.MAX_LENGTH,
-        help=passwords.ADVICE,
-    )
+    password = new_password("Password", "register_password")
     if password:
         strength = passwords.password_strength(
             password, (*st.session_state.get(NAMES, ()), username, email)
@@ -68,27 +63,22 @@ def _account_step(ticket: str) -> None:
         key="register_terms",
     )
     if st.button("Create account", type="primary", key="register_create"):
-        try:
-            registration.registration_create(
-                ticket=ticket,
-                email=email,
-                phone=phone,
-                username=username,
-                password=password,
-                accept_terms=accept,
-            )
-        except ValidationError as exc:
-            st.error(exc.message)
-            for field, message in exc.fields.items():
-                st.error(f"{field.replace('_', ' ').capitalize()}: {message}")
-            return
-        except AuthenticationFailed as exc:
+        with state.service_errors():
+            try:
+                registration.registration_create(
+                    ticket=ticket,
+                    email=email,
+                    phone=phone,
+                    username=username,
+                    password=password,
+                    accept_terms=accept,
+                )
+            except AuthenticationFailed:
+                st.session_state.pop(TICKET, None)  # the match expired: start again
+                raise
             st.session_state.pop(TICKET, None)
-            st.error(exc.message)
-            return
-        st.session_state.pop(TICKET, None)
-        st.session_state["verify_username"] = username.strip().lower()
-        st.switch_page(navigation.VERIFY.path)
+            st.session_state["verify_username"] = username.strip().lower()
+            st.switch_page(navigation.VERIFY.path)
 
 
 ticket = st.session_state.get(TICKET)

@@ -24,7 +24,7 @@ def test_register_shows_field_messages_then_creates_a_pending_account(seeded_url
     assert at.title[0].value == "Create your patient account"
     at.button[0].click().run()  # everything empty
     assert not at.exception
-    messages = " ".join(c.value for c in at.caption)
+    messages = " ".join(e.value for e in at.error)
     assert "Enter your first name." in messages and "date of birth" in messages
     at.text_input(key="register_first").input(p.first_name)
     at.text_input(key="register_last").input(p.last_name)

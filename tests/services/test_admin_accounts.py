@@ -112,3 +112,33 @@ def test_accounts_list_searches_by_username_or_name(seeded_url: str) -> None:
     assert (
         admin.accounts_list(actor=_admin(), search="Jordan Patel")[0].username == "clinician.demo"
     )
+
+
+def test_only_admins_list_and_create_accounts(seeded_url: str) -> None:
+    for username in ("patient.demo", "clinician.demo", "him.demo", "billing.demo", "manager.demo"):
+        actor = world.actor_of(username)
+        with pytest.raises(PermissionDenied):
+            admin.accounts_list(actor=actor, search="demo")
+        with pytest.raises(PermissionDenied):
+            admin.staff_create(
+                actor=actor,
+                username="x.new",
+                display_name="X",
+                email="x@lakeside.example",
+                role="him",
+            )
+        with pytest.raises(PermissionDenied):
+            notify.demo_inbox(actor=actor)
+
+
+def test_the_demo_inbox_is_closed_in_production(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.config import settings
+
+    monkeypatch.setenv("PORTAL_ENVIRONMENT", "production")
+    monkeypatch.setenv("PORTAL_AUDIT_KEY", "p" * 40)
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "q" * 40)
+    settings.cache_clear()
+    with pytest.raises(PermissionDenied, match="only in the demo"):
+        notify.demo_inbox(actor=_admin())
