@@ -98,8 +98,11 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
 
         # Switch on an authenticator app from the account page (password first).
         page.get_by_role("link", name="Your account").click()
-        page.get_by_label("Current password (to confirm)").last.fill(PASSWORD)
-        page.get_by_role("button", name="Set up an authenticator app").click()
+        setup = page.get_by_test_id("stForm").filter(
+            has=page.get_by_role("button", name="Set up an authenticator app")
+        )
+        setup.get_by_label("Current password (to confirm)").fill(PASSWORD)  # waits for the form
+        setup.get_by_role("button", name="Set up an authenticator app").click()
         key_field = page.get_by_label("Key for manual entry")
         expect(key_field).to_have_value(re.compile(r"^[A-Z2-7]{32}$"))
         key = key_field.input_value()
