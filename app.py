@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import navigation, state
+from pages.components import authenticator, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
-from services import session, sessions
-from services.errors import AuthenticationFailed, ConfigurationError
+from services import session
+from services.errors import ConfigurationError
 
-st.set_page_config(
-    page_title="Lakeside Health portal", page_icon=":material/health_and_safety:", layout="wide"
-)
+st.set_page_config(page_title="Lakeside Health portal", page_icon="🏥", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,18 +29,9 @@ if problem is not None:
     st.stop()
 
 state.init()
-current = None
-if state.token() is not None:
-    # Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account,
-    # a password change or a timeout ends this tab here.
-    try:
-        view = sessions.session_resume(token=state.token() or "", acting_for=state.acting_patient())
-        current = view.actor
-        st.session_state[state.ACTOR] = current
-    except AuthenticationFailed as exc:
-        st.session_state.clear()
-        state.init()
-        st.warning(exc.message)
+# Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account, a
+# password change or a timeout ends this tab here. A new tab or a reload resumes from the cookie.
+current = authenticator.frame()
 
 if current is None:
     specs = list(navigation.PUBLIC_PAGES)

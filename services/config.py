@@ -30,6 +30,12 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    url: str  # the gateway's endpoint: POST {"to", "body", "id"} as JSON
+    token: str | None  # sent as "Authorization: Bearer <token>"
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -41,6 +47,7 @@ class Settings:
     idle_warning_minutes: float
     session_lifetime_hours: float
     smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
+    sms: SmsSettings | None  # likewise for text messages
 
     @property
     def is_duckdb(self) -> bool:
@@ -131,6 +138,7 @@ def settings() -> Settings:
         idle_warning_minutes=_number("idle_warning_minutes", values, 2),
         session_lifetime_hours=_number("session_lifetime_hours", values, 12),
         smtp=_smtp(values),
+        sms=_sms(values, environment),
     )
 
 
@@ -147,3 +155,17 @@ def _smtp(values: dict[str, object]) -> SmtpSettings | None:
         starttls=(_setting("smtp_starttls", values, "true") or "true").lower()
         in ("1", "true", "yes"),
     )
+
+
+def _sms(values: dict[str, object], environment: str) -> SmsSettings | None:
+    url = _setting("sms_url", values)
+    if not url:
+        return None
+    scheme = url.split("://", 1)[0].lower()
+    allowed = ("https",) if environment == "production" else ("https", "http")
+    if scheme not in allowed:
+        raise ConfigurationError(
+            "PORTAL_SMS_URL must be an https:// URL"
+            + ("" if environment == "production" else " (or http:// outside production)")
+        )
+    return SmsSettings(url=url, token=_setting("sms_token", values))

@@ -1,4 +1,5 @@
-"""One notification service: an outbox table and pluggable senders (SMTP for email).
+"""One notification service: an outbox table and pluggable senders (SMTP for email, an HTTP
+gateway for text messages).
 
 Services queue a message in their own transaction (`enqueue`), so nothing is sent for work that
 rolled back; `deliver` then hands queued messages to the configured senders and records each
@@ -8,8 +9,10 @@ admin reads them on the Demo inbox page. Bodies are stored encrypted: they may c
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
+import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services import access, clock, crypto, db
 from services.access import Actor
-from services.config import SmtpSettings, settings
+from services.config import SmsSettings, SmtpSettings, settings
 from services.errors import PermissionDenied
 from services.models import NotificationOutbox, User
 from services.work import staff_work
@@ -66,9 +69,39 @@ class SmtpSender:
             smtp.send_message(email)
 
 
+class HttpSmsSender:
+    """Text messages through an SMS gateway's HTTP endpoint (URL and token from configuration).
+
+    One JSON POST per message, `{"to": ..., "body": ..., "id": ...}`; any 2xx answer is delivery.
+    Providers with another request shape sit behind a small bridge that accepts this one.
+    """
+
+    def __init__(self, config: SmsSettings) -> None:
+        self.config = config
+
+    def send(self, message: Outgoing) -> None:
+        payload = {"to": message.to, "body": message.body, "id": str(message.message_id)}
+        request = urllib.request.Request(
+            self.config.url,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        if self.config.token:
+            request.add_header("Authorization", f"Bearer {self.config.token}")
+        # urlopen raises HTTPError (an OSError) for any answer outside 2xx/3xx.
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (scheme checked in config)
+            pass
+
+
 def configured_senders() -> dict[str, Sender]:
-    smtp = settings().smtp
-    return {EMAIL: SmtpSender(smtp)} if smtp is not None else {}
+    cfg = settings()
+    senders: dict[str, Sender] = {}
+    if cfg.smtp is not None:
+        senders[EMAIL] = SmtpSender(cfg.smtp)
+    if cfg.sms is not None:
+        senders[SMS] = HttpSmsSender(cfg.sms)
+    return senders
 
 
 def enqueue(

@@ -25,13 +25,13 @@ def sidebar(actor: Actor) -> None:
         if st.button("Sign out", key="sidebar_sign_out", icon=":material/logout:", width="stretch"):
             with state.service_errors():
                 sessions.session_end(actor=actor, token=state.token() or "")
-            st.session_state.clear()
+            state.signed_out("You have signed out.")
             st.rerun()
         if st.button("Sign out everywhere", key="sidebar_sign_out_all", width="stretch"):
             with state.service_errors():
-                sessions.sessions_end_all(actor=actor)
-            st.session_state.clear()
-            st.rerun()
+                ended = sessions.sessions_end_all(actor=actor)
+                state.signed_out(f"You have signed out on every device ({ended} sessions).")
+                st.rerun()
 
 
 def idle_notice(seconds_left: float, warn_within_minutes: float) -> str | None:

@@ -19,6 +19,9 @@ TOKEN = "session_token"
 RECOVERY_CODES = "recovery_codes_to_show"
 CHOICES = "acting_choices"
 ACTING_FOR = "acting_for"
+COOKIE_READ = "session_cookie_read"
+FORGET_COOKIE = "session_cookie_forget"
+NOTICE = "signed_out_notice"
 GENERIC_ERROR = (
     "Something went wrong on our side. Please try again; if it keeps happening, contact support."
 )
@@ -48,6 +51,15 @@ def signed_in(actor: Actor, session_token: str) -> None:
     st.session_state[ACTOR] = actor
     st.session_state[TOKEN] = session_token
     st.session_state[ACTING_FOR] = actor.patient_id
+
+
+def signed_out(notice: str) -> None:
+    """Forget the session in this tab, have the browser's cookie deleted, and say why."""
+    st.session_state.clear()
+    init()
+    st.session_state[COOKIE_READ] = True
+    st.session_state[FORGET_COOKIE] = True
+    st.session_state[NOTICE] = notice
 
 
 def guard(*roles: str) -> Actor:

@@ -7,43 +7,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import navigation, state
+from pages.components import authenticator, navigation, state
 from services import auth
 from services.errors import AuthenticationFailed
 
-PENDING = "sign_in_pending"
-
 st.title("Lakeside Health portal")
-
-
-def _finish(result: auth.SignedIn) -> None:
-    state.signed_in(result.actor, result.token)
-    if result.recovery_codes:
-        st.session_state[state.RECOVERY_CODES] = list(result.recovery_codes)
-    st.rerun()
 
 
 def _password_step() -> None:
     st.write(
         "Sign in to see your health information, message your care team and manage your visits."
     )
-    with st.form("sign_in", clear_on_submit=False):
-        username = st.text_input("Username", key="sign_in_username", max_chars=auth.MAX_USERNAME)
-        password = st.text_input(
-            "Password", type="password", key="sign_in_password", max_chars=auth.MAX_PASSWORD
-        )
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        with state.service_errors():
-            try:
-                step = auth.sign_in(username=username, password=password)
-            except AuthenticationFailed as exc:
-                st.error(exc.message)
-            else:
-                if isinstance(step, auth.SignedIn):
-                    _finish(step)
-                st.session_state[PENDING] = step
-                st.rerun()
+    authenticator.sign_in_form()
     st.caption(
         "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
         "Sessions end after a period without activity."
@@ -74,10 +49,11 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
     if submitted:
         with state.service_errors():
             try:
-                _finish(auth.sign_in_code(pending=step.pending, code=code))
+                authenticator.finish(auth.sign_in_code(pending=step.pending, code=code))
+                st.rerun()
             except AuthenticationFailed as exc:
                 if exc.message == auth.START_AGAIN:
-                    del st.session_state[PENDING]
+                    del st.session_state[authenticator.PENDING]
                 st.error(exc.message)
     if isinstance(step, auth.CodeNeeded):
         st.caption("No authenticator at hand? We can send a one-time code instead.")
@@ -91,11 +67,11 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
                     where = auth.sign_in_send_code(pending=step.pending, channel=channel)
                     st.info(f"We sent a code to {where}. It expires in 10 minutes.")
     if st.button("Start again", key="sign_in_restart"):
-        del st.session_state[PENDING]
+        del st.session_state[authenticator.PENDING]
         st.rerun()
 
 
-pending = st.session_state.get(PENDING)
+pending = st.session_state.get(authenticator.PENDING)
 if isinstance(pending, auth.CodeNeeded | auth.EnrolmentNeeded):
     _code_step(pending)
 else:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -18,6 +19,7 @@ from tests.conftest import TEST_OPTIONS
 from tests.support.served import streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
+LOCAL = {"127.0.0.1", None}  # the served app; data: and about: URLs have no host
 # The whole suite shares two cores: give each page update more than Playwright's 5 seconds.
 expect.set_options(timeout=20_000)
 CHROMIUM_ARGS = [
@@ -63,11 +65,18 @@ def app_url(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A tab that must not fetch anything from outside this machine (the portal runs offline)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+    context.on(
+        "request",
+        lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in LOCAL else None,
+    )
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     yield tab
     context.close()
+    assert not outside, f"requests left the machine: {outside}"
 
 
 def sign_in(

@@ -1,4 +1,5 @@
-"""Session journeys in a real browser: idle warning and expiry, lockout after failures."""
+"""Session journeys in a real browser: the session cookie across reloads and tabs, idle warning
+and expiry, lockout after failures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,55 @@ from tests.e2e.conftest import sign_in
 from tests.support.served import streamlit_server
 
 pytestmark = pytest.mark.e2e
+
+
+def _session_cookie(page: Page) -> dict[str, object]:
+    found = [c for c in page.context.cookies() if c["name"] == "lakeside_session"]
+    assert len(found) == 1, page.context.cookies()
+    return dict(found[0])
+
+
+def test_a_reload_or_a_new_tab_keeps_the_session_until_sign_out(page: Page, app_url: str) -> None:
+    sign_in(page, app_url, "patient.demo")
+    welcome = page.get_by_role("heading", name="Welcome, Alex")
+    expect(welcome).to_be_visible()
+    page.wait_for_function("document.cookie.includes('lakeside_session=')")
+    cookie = _session_cookie(page)
+    # The cookie holds an opaque token: no username, no claims, strict same-site.
+    assert "patient" not in str(cookie["value"]) and str(cookie["value"]).count(".") == 0
+    assert cookie["sameSite"] == "Strict"
+    page.reload()
+    expect(welcome).to_be_visible()
+    second = page.context.new_page()
+    second.goto(app_url)
+    expect(second.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.wait_for_function("!document.cookie.includes('lakeside_session=')")
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(welcome).to_have_count(0)
+    # The other tab's session was the same one: its next run finds it ended.
+    second.reload()
+    expect(second.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_cookie_for_an_ended_session_signs_nobody_in(
+    browser: Browser, page: Page, app_url: str
+) -> None:
+    """Sign out everywhere from another device: this browser's cookie no longer opens anything."""
+    sign_in(page, app_url, "patient.demo")
+    expect(page.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
+    page.wait_for_function("document.cookie.includes('lakeside_session=')")
+    elsewhere = browser.new_context().new_page()
+    sign_in(elsewhere, app_url, "patient.demo")
+    expect(elsewhere.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
+    elsewhere.get_by_role("button", name="Sign out everywhere").click()
+    expect(elsewhere.get_by_role("button", name="Sign in")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("Your session has ended. Please sign in again.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome, Alex")).to_have_count(0)
+    elsewhere.context.close()
 
 
 def test_an_idle_session_warns_then_ends(

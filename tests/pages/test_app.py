@@ -46,8 +46,9 @@ def _pages(at: AppTest) -> set[str]:
 
 def submitted(username: str, password: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.text_input(key="sign_in_username").input(username)
-    at.text_input(key="sign_in_password").input(password)
+    fields = {t.label: t for t in at.text_input}
+    fields["Username"].input(username)
+    fields["Password"].input(password)
     return at.button[0].click().run()
 
 
@@ -146,7 +147,12 @@ def test_sign_out_returns_to_the_sign_in_page(seeded_url: str) -> None:
     at = signed_in("patient.demo")
     at.sidebar.button(key="sidebar_sign_out").click().run()
     assert _pages(at) == PUBLIC
-    assert at.session_state[state.ACTOR] is None if state.ACTOR in at.session_state else True
+    assert at.session_state[state.ACTOR] is None and at.session_state[state.TOKEN] is None
+    assert [i.value for i in at.info] == ["You have signed out."]
+    # The browser is told to drop the cookie; the notice stays until the next sign-in.
+    assert at.session_state[state.FORGET_COOKIE] is True
+    at.run()
+    assert [i.value for i in at.info] == ["You have signed out."]
 
 
 def test_a_disabled_account_is_signed_out_on_its_next_rerun(seeded_url: str) -> None:
@@ -160,7 +166,7 @@ def test_a_disabled_account_is_signed_out_on_its_next_rerun(seeded_url: str) -> 
         s.execute(update(User).where(User.username == "patient.demo").values(status="disabled"))
     at.run()
     assert _pages(at) == PUBLIC
-    assert "Your session has ended. Please sign in again." in [w.value for w in at.warning]
+    assert "Your session has ended. Please sign in again." in [i.value for i in at.info]
 
 
 def test_a_misconfigured_database_stops_start_up_with_one_line(configure) -> None:  # type: ignore[no-untyped-def]
@@ -189,15 +195,17 @@ def test_an_idle_session_ends_on_the_next_rerun(seeded_url: str) -> None:
     with clock.frozen(NOW + timedelta(minutes=14 + 16)):
         at.run()
         assert _pages(at) == PUBLIC
-        assert "Your session has ended. Please sign in again." in [w.value for w in at.warning]
+        assert "Your session has ended. Please sign in again." in [i.value for i in at.info]
 
 
 def test_sign_out_everywhere_ends_the_other_tabs(seeded_url: str) -> None:
     first, second = signed_in("patient.demo"), signed_in("patient.demo")
     first.sidebar.button(key="sidebar_sign_out_all").click().run()
     assert _pages(first) == PUBLIC
+    assert [i.value for i in first.info] == ["You have signed out on every device (2 sessions)."]
     second.run()
     assert _pages(second) == PUBLIC
+    assert [i.value for i in second.info] == ["Your session has ended. Please sign in again."]
 
 
 def test_the_idle_warning_counts_down() -> None:
@@ -301,3 +309,20 @@ def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
     at.button[0].click().run()
     at.run()
     assert at.title[0].value == "Clinician home"
+
+
+def _cookie_scripts(at: AppTest) -> list[str]:
+    return [str(e.proto.body) for e in at.get("html") if "document.cookie" in e.proto.body]
+
+
+def test_the_cookie_carries_only_the_session_token_and_is_deleted_at_sign_out(
+    seeded_url: str,
+) -> None:
+    at = signed_in("patient.demo")
+    token = at.session_state[state.TOKEN]
+    [script] = _cookie_scripts(at)
+    assert f"lakeside_session={token};" in script and "SameSite=Strict" in script
+    assert "patient" not in script  # no username or claims, only the opaque token
+    at.sidebar.button(key="sidebar_sign_out").click().run()
+    [script] = _cookie_scripts(at)
+    assert "lakeside_session=; max-age=0" in script

@@ -14,7 +14,7 @@ from services.errors import ConfigurationError
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    for name in ("AUDIT_KEY", "SECRET_KEY", "ENVIRONMENT", "DATABASE_URL"):
+    for name in ("AUDIT_KEY", "SECRET_KEY", "ENVIRONMENT", "DATABASE_URL", "SMS_URL", "SMS_TOKEN"):
         monkeypatch.delenv(f"PORTAL_{name}", raising=False)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     settings.cache_clear()
@@ -57,6 +57,26 @@ def test_production_starts_with_proper_keys(env) -> None:  # type: ignore[no-unt
     env.setenv("PORTAL_AUDIT_KEY", "a" * 40)
     env.setenv("PORTAL_SECRET_KEY", "s" * 40)
     assert settings().environment == "production"
+
+
+def test_the_sms_gateway_must_be_https_in_production(env) -> None:  # type: ignore[no-untyped-def]
+    env.setenv("PORTAL_SMS_URL", "http://gateway.internal/messages")
+    assert settings().sms is not None  # plain http is allowed while developing
+    settings.cache_clear()
+    env.setenv("PORTAL_ENVIRONMENT", "production")
+    env.setenv("PORTAL_AUDIT_KEY", "a" * 40)
+    env.setenv("PORTAL_SECRET_KEY", "s" * 40)
+    with pytest.raises(ConfigurationError, match="https"):
+        settings()
+    settings.cache_clear()
+    env.setenv("PORTAL_SMS_URL", "https://gateway.internal/messages")
+    env.setenv("PORTAL_SMS_TOKEN", "t" * 20)
+    sms = settings().sms
+    assert sms is not None and sms.token == "t" * 20
+    settings.cache_clear()
+    env.setenv("PORTAL_SMS_URL", "ftp://gateway.internal/")
+    with pytest.raises(ConfigurationError, match="https"):
+        settings()
 
 
 def test_bad_numbers_and_modes_are_refused(env) -> None:  # type: ignore[no-untyped-def]

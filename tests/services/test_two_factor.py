@@ -226,3 +226,39 @@ def test_accounts_without_a_second_factor_get_no_sent_codes(seeded_url: str) -> 
     assert isinstance(step, auth.EnrolmentNeeded)
     with pytest.raises(AuthenticationFailed):
         auth.sign_in_send_code(pending=step.pending, channel="email")  # staff must enrol TOTP
+
+
+def test_a_texted_code_goes_out_through_an_sms_gateway(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real local HTTP gateway: JSON with number, text and id, the bearer token; a failing
+    gateway is recorded and the message retried."""
+    import re
+
+    from services import notify
+    from services.config import settings
+    from services.models import NotificationOutbox
+    from tests.support.sms import sms_gateway
+
+    with db.transaction() as s:
+        s.execute(update(User).where(User.username == "him.demo").values(phone="+15555550123"))
+    with sms_gateway() as gateway:
+        monkeypatch.setenv("PORTAL_SMS_URL", gateway.url)
+        monkeypatch.setenv("PORTAL_SMS_TOKEN", "gateway-token")
+        settings.cache_clear()
+        gateway.status = 503
+        pending = _pending("him.demo")
+        assert auth.sign_in_send_code(pending=pending, channel="sms").endswith("0123")
+        with db.read_only() as s:
+            row = s.scalars(
+                select(NotificationOutbox).where(NotificationOutbox.channel == "sms")
+            ).one()
+        assert row.sent_at is None and row.attempts == 1 and "503" in (row.last_error or "")
+        gateway.status = 202
+        assert notify.deliver().sent == 1
+    assert len(gateway.received) == 2  # the refused try, then the delivery
+    headers, body = gateway.received[-1]
+    assert headers["Authorization"] == "Bearer gateway-token"
+    assert body["to"] == "+15555550123" and body["id"] == str(row.id)
+    code = re.search(r"code is (\d{6})", body["body"]).group(1)  # type: ignore[union-attr]
+    assert auth.sign_in_code(pending=pending, code=code).actor.username == "him.demo"
