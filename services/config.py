@@ -102,6 +102,11 @@ def _number(name: str, values: dict[str, object], default: float) -> float:
     return number
 
 
+def number_setting(name: str, default: float) -> float:
+    """One positive number from the environment (PORTAL_<NAME>) or secrets.toml (<name>)."""
+    return _number(name, _secrets_file(), default)
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     """The process's settings; `settings.cache_clear()` re-reads them (tests)."""

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from services import access, clock
 from services.access import Actor, clinician_patients
+from services.alerts import AlertItem, open_alerts
+from services.alerts import items as alert_items
 from services.models import (
     Appointment,
     LabComponent,
     LabResult,
     Message,
     MessageThread,
-    MetricAlert,
     Patient,
     Payment,
     PaymentPlan,
@@ -185,17 +186,6 @@ class HeldResultItem:
 
 
 @dataclass(frozen=True)
-class AlertItem:
-    alert_id: uuid.UUID
-    patient_name: str
-    mrn: str
-    metric: str
-    rule: str
-    value_text: str
-    measured_at: datetime
-
-
-@dataclass(frozen=True)
 class ClinicianHome:
     held_results: int
     held_list: list[HeldResultItem]
@@ -230,19 +220,7 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
                 LabResult.held_at.is_not(None),
             )
         )
-        alerts = (
-            select(
-                MetricAlert.id,
-                Patient.first_name + " " + Patient.last_name,
-                Patient.mrn,
-                MetricAlert.metric,
-                MetricAlert.rule,
-                MetricAlert.value_text,
-                MetricAlert.measured_at,
-            )
-            .join(Patient, Patient.id == MetricAlert.patient_id)
-            .where(MetricAlert.patient_id.in_(mine), MetricAlert.acknowledged_at.is_(None))
-        )
+        alerts = open_alerts(actor.user_id)
         last_message = (
             select(Message.thread_id, func.max(Message.sent_at).label("last_at"))
             .group_by(Message.thread_id)
@@ -273,12 +251,7 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
                 for r in s.execute(held.order_by(LabResult.held_at).limit(HOME_LIST_LIMIT))
             ],
             open_alerts=_count(s, alerts),
-            alert_list=[
-                AlertItem(*r)
-                for r in s.execute(
-                    alerts.order_by(MetricAlert.measured_at.desc()).limit(HOME_LIST_LIMIT)
-                )
-            ],
+            alert_list=alert_items(s, alerts, HOME_LIST_LIMIT),
             messages_waiting=_count(s, waiting),
             refills_waiting=_count(s, refills),
         )

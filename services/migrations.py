@@ -98,8 +98,23 @@ def _v4_notification_preferences(conn: Connection) -> None:
     meta.create_all(conn, tables=[meta.tables["notification_preferences"]])
 
 
+def _v5_unit_preferences(conn: Connection) -> None:
+    """Each user's units for weight and glucose."""
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "unit_preferences",
+        meta,
+        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+        Column("weight", String(8), nullable=False),
+        Column("glucose", String(8), nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["unit_preferences"]])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
     _v4_notification_preferences,
+    _v5_unit_preferences,
 ]

@@ -158,6 +158,15 @@ class NotificationPreference(Base):
     sms: Mapped[bool] = mapped_column(Boolean)
 
 
+class UnitPreference(Base):
+    """The units a user reads and enters health metrics in (schema v5)."""
+
+    __tablename__ = "unit_preferences"
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    weight: Mapped[str] = mapped_column(String(8))  # kg, lb
+    glucose: Mapped[str] = mapped_column(String(8))  # mg/dL, mmol/L
+
+
 class ActivationCode(Base):
     """A single-use, expiring code staff give a patient to register (schema v3); stored hashed."""
 

@@ -157,6 +157,7 @@ def _version_1_metadata() -> MetaData:
             "activation_codes",
             "throttles",
             "notification_preferences",
+            "unit_preferences",
         ):
             continue
         columns = [
