@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from services import access, clock, db
@@ -86,9 +86,11 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
     with patient_work(actor, patient_id, "alerts.acknowledge", access.METRICS) as (session, found):
         if found.basis != access.CLINICIAN:
             raise PermissionDenied("Only a clinician on the patient's care team can do this.")
-        alert = session.get(MetricAlert, alert_id, with_for_update=True)
-        if alert is None or alert.acknowledged_at is not None:
+        # One statement that only an open alert matches: two clinicians at once, one wins.
+        done = session.execute(
+            update(MetricAlert)
+            .where(MetricAlert.id == alert_id, MetricAlert.acknowledged_at.is_(None))
+            .values(acknowledged_at=clock.now(), acknowledged_by=actor.user_id, note=note)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("Someone on the care team has already acknowledged this alert.")
-        alert.acknowledged_at = clock.now()
-        alert.acknowledged_by = actor.user_id
-        alert.note = note

@@ -131,11 +131,13 @@ def thinned(
     start: datetime,
     end: datetime,
     points: int,
-) -> pd.DataFrame:
-    """measured_at, value: every reading when there are few, else each bucket's min and max."""
+) -> tuple[pd.DataFrame, timedelta | None]:
+    """measured_at, value: every reading when there are few, else each bucket's min and max;
+    with the buckets' width (None when nothing was thinned)."""
     value = table.c[column]
     where = [*conditions, value.is_not(None)]
     count = session.scalar(select(func.count()).select_from(table).where(*where)) or 0
+    width: float | None = None
     if count <= points:
         query: Select[Any] = select(table.c.measured_at, value.label("value")).where(*where)
     else:
@@ -159,7 +161,8 @@ def thinned(
             (ranked.c.low == 1) | (ranked.c.high == 1)
         )
     rows = session.execute(query.order_by("measured_at")).all()
-    return pd.DataFrame(rows, columns=["measured_at", "value"])
+    frame = pd.DataFrame(rows, columns=["measured_at", "value"])
+    return frame, (timedelta(seconds=width) if width is not None else None)
 
 
 def with_breaks(frame: pd.DataFrame, gap: timedelta) -> pd.DataFrame:
@@ -189,14 +192,9 @@ def _series(
         conditions = _window(table, patient_id, start, end)
         if sources:
             conditions.append(table.c.source.in_(sources))
-        frame = thinned(session, table, column, conditions, start, end, points)
+        frame, bucket = thinned(session, table, column, conditions, start, end, points)
         if trace == "cgm":
-            gap = (
-                max(LINE_GAP, 2 * (end - start) / (points // 2))
-                if len(frame) >= points
-                else LINE_GAP
-            )
-            frame = with_breaks(frame, gap)
+            frame = with_breaks(frame, max(LINE_GAP, 2 * bucket) if bucket else LINE_GAP)
         out[trace] = frame
     return out
 

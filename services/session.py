@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from services import audit, db
-from services.access import Actor, PatientChoice, patient_choices
+from sqlalchemy import select
+
+from services import access, audit, db
+from services.access import Actor, PatientChoice, clinician_patients, patient_choices
 from services.config import settings
+from services.models import Patient
+from services.work import staff_work
 
 
 def startup() -> None:
@@ -19,3 +23,17 @@ def acting_choices(*, actor: Actor) -> list[PatientChoice]:
         choices = patient_choices(session, actor)
         audit.record(session, actor, "proxy.choices.view", detail=f"{len(choices)} patients")
         return choices
+
+
+def care_team_patients(*, actor: Actor) -> list[PatientChoice]:
+    """The patients on a clinician's care teams, by name (to open their charts)."""
+    with staff_work(actor, "care_team.list", access.CLINICIAN) as session:
+        rows = session.execute(
+            select(Patient.id, Patient.last_name, Patient.first_name, Patient.mrn)
+            .where(Patient.id.in_(clinician_patients(actor.user_id)))
+            .order_by(Patient.last_name, Patient.first_name)
+        ).all()
+        return [
+            PatientChoice(pid, f"{last}, {first} (MRN {mrn})", "care team", frozenset())
+            for pid, last, first, mrn in rows
+        ]

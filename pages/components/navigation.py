@@ -31,7 +31,13 @@ RECOVER = PageSpec(
 # What an anonymous visitor may open; the first is the default page.
 PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER)
 
-PATIENT_PAGES = (PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),)
+PATIENT_PAGES = (
+    PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),
+    PageSpec("pages/patient/metrics.py", "Health metrics", "metrics", ":material/monitor_heart:"),
+)
+CLINICIAN_METRICS = PageSpec(
+    "pages/clinician/metrics.py", "Patient metrics", "patient-metrics", ":material/monitor_heart:"
+)
 
 PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
     PATIENT: PATIENT_PAGES,
@@ -40,6 +46,8 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
         ),
+        PageSpec("pages/clinician/alerts.py", "Metric alerts", "alerts", ":material/warning:"),
+        CLINICIAN_METRICS,
     ),
     HIM: (PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),),
     BILLING: (PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),),

@@ -15,9 +15,22 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 PUBLIC = {p.path for p in navigation.PUBLIC_PAGES}
 EXPECTED_PAGES = {
-    "patient.demo": {"pages/patient/home.py", "pages/account/account.py"},
-    "proxy.demo": {"pages/patient/home.py", "pages/account/account.py"},
-    "clinician.demo": {"pages/clinician/home.py", "pages/account/account.py"},
+    "patient.demo": {
+        "pages/patient/home.py",
+        "pages/patient/metrics.py",
+        "pages/account/account.py",
+    },
+    "proxy.demo": {
+        "pages/patient/home.py",
+        "pages/patient/metrics.py",
+        "pages/account/account.py",
+    },
+    "clinician.demo": {
+        "pages/clinician/home.py",
+        "pages/clinician/alerts.py",
+        "pages/clinician/metrics.py",
+        "pages/account/account.py",
+    },
     "him.demo": {"pages/him/home.py", "pages/account/account.py"},
     "billing.demo": {"pages/billing/home.py", "pages/account/account.py"},
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},

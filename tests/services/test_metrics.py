@@ -183,9 +183,10 @@ def test_thinning_keeps_each_buckets_lowest_and_highest_reading(seeded_url: str)
     _put(GLUCOSE, patient, frame, CGM)
     table = readings.TABLES[GLUCOSE]
     with db.read_only() as s:
-        thin = metrics.thinned(
+        thin, bucket = metrics.thinned(
             s, table, "mg_dl", [table.c.patient_id == patient], start, NOW, points=400
         )
+    assert bucket == (NOW - start) / 200
     assert len(thin) <= 400
     width = (NOW - start).total_seconds() / 200
     bucket = ((frame["measured_at"] - start).dt.total_seconds() // width).astype(int)
@@ -671,3 +672,43 @@ def test_a_100000_row_file_imports_in_one_go(seeded_url: str) -> None:
     ]
     plan = _import(_dexcom(lines))
     assert plan.total_new == 100_000 and _count(GLUCOSE, patient) == 100_000
+
+
+# --- the alert queue ---------------------------------------------------------------------------
+
+
+def test_the_queue_holds_only_care_team_alerts_and_each_is_acknowledged_once(
+    seeded_url: str,
+) -> None:
+    from services import alerts
+    from services.access import clinician_patients
+    from services.errors import Conflict
+
+    clinician = world.actor_of("clinician.demo")
+    queue = alerts.alert_queue(actor=clinician)
+    assert queue
+    with db.read_only() as s:
+        mine = set(s.scalars(clinician_patients(clinician.user_id)))
+        everyone = set(s.scalars(select(MetricAlert.patient_id)))
+    assert {a.patient_id for a in queue} <= mine and everyone - mine  # others exist, not shown
+    first = queue[0]
+    with pytest.raises((PermissionDenied, NotFound)):  # a patient cannot close an alert
+        alerts.alert_acknowledge(
+            actor=world.actor_of("patient.demo"), alert_id=first.alert_id, note="ok"
+        )
+    with pytest.raises(ValidationError):
+        alerts.alert_acknowledge(actor=clinician, alert_id=first.alert_id, note="  ")
+    alerts.alert_acknowledge(actor=clinician, alert_id=first.alert_id, note="Called; fine now.")
+    with pytest.raises(Conflict):
+        alerts.alert_acknowledge(actor=clinician, alert_id=first.alert_id, note="Again.")
+    assert first.alert_id not in {a.alert_id for a in alerts.alert_queue(actor=clinician)}
+    with pytest.raises(PermissionDenied):
+        alerts.alert_queue(actor=world.actor_of("billing.demo"))
+    with db.read_only() as s:
+        outside = s.scalars(
+            select(MetricAlert.id).where(MetricAlert.patient_id.not_in(mine))
+        ).first()
+    with pytest.raises(PermissionDenied):
+        alerts.alert_acknowledge(actor=clinician, alert_id=outside, note="Not mine.")  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        alerts.alert_acknowledge(actor=clinician, alert_id=uuid.uuid4(), note="No such alert.")

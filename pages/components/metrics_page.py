@@ -1,0 +1,503 @@
+"""The health-metrics page body, shared by patients (and proxies) and by the care team.
+
+Tabs per metric with a period picker and the user's units; the patient side also enters,
+corrects, deletes and imports readings. The services decide who may see and do what.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from pages.components import metric_charts, state
+from pages.components.format import when
+from services import clinical, clock, device_import, metrics, readings
+from services.access import Actor
+from services.readings import BP, GLUCOSE, WEIGHT, Entry
+
+PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "All": None, "Custom": None}
+FLASH = "metrics_flash"  # messages kept across the rerun that redraws the charts
+UPLOADS = "metrics_uploads"  # a new uploader after each import, so the file is not offered again
+KIND_LABELS = {BP: "Blood pressure", WEIGHT: "Weight", GLUCOSE: "Glucose"}
+
+
+def _window(actor: Actor, patient_id: uuid.UUID) -> tuple[datetime, datetime] | None:
+    chosen = (
+        st.segmented_control("Period", list(PERIODS), default="30 days", key="metrics_period")
+        or "30 days"
+    )
+    now = clock.now()
+    end = now + timedelta(minutes=1)
+    days = PERIODS[chosen]
+    if days is not None:
+        return end - timedelta(days=days), end
+    if chosen == "All":
+        first = metrics.earliest_reading(actor=actor, patient_id=patient_id)
+        return (first or now - timedelta(days=30)), end
+    picked = st.date_input(
+        "From and to",
+        value=(now.date() - timedelta(days=14), now.date()),
+        max_value=now.date(),
+        key="metrics_custom",
+    )
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.info("Choose the first and the last day of the period.")
+        return None
+    first_day, last_day = picked
+    return datetime.combine(first_day, time.min), datetime.combine(
+        last_day + timedelta(days=1), time.min
+    )
+
+
+def _units(actor: Actor, view: metrics.MetricsView) -> metrics.Units:
+    left, right, _ = st.columns([1, 1, 3])
+    weight = left.selectbox(
+        "Weight in",
+        clinical.WEIGHT_UNITS,
+        index=clinical.WEIGHT_UNITS.index(view.units.weight),
+        key="metrics_weight_unit",
+    )
+    glucose = right.selectbox(
+        "Glucose in",
+        clinical.GLUCOSE_UNITS,
+        index=clinical.GLUCOSE_UNITS.index(view.units.glucose),
+        key="metrics_glucose_unit",
+    )
+    if (weight, glucose) != (view.units.weight, view.units.glucose):
+        with state.service_errors():
+            return metrics.units_update(actor=actor, weight=weight, glucose=glucose)
+    return view.units
+
+
+def _export(actor: Actor, view: metrics.MetricsView, kind: str) -> None:
+    st.download_button(
+        f"Download {KIND_LABELS[kind].lower()} readings (CSV)",
+        data=lambda: metrics.metrics_export(
+            actor=actor, patient_id=view.patient_id, kind=kind, start=view.start, end=view.end
+        ),
+        file_name=f"{kind}-{view.start:%Y%m%d}-{view.end:%Y%m%d}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"metrics_export_{kind}",
+        icon=":material/download:",
+    )
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> None:
+    with st.expander("Readings as a table"):
+        if frame.empty:
+            st.write(empty)
+        else:
+            st.dataframe(frame.rename(columns=columns)[list(columns.values())], hide_index=True)
+
+
+def _bp_tab(actor: Actor, view: metrics.MetricsView) -> None:
+    bp = view.bp
+    if bp.readings == 0:
+        st.info("No blood pressure readings in this period.")
+    else:
+        cols = st.columns(4)
+        cols[0].metric(f"Average (mmHg, {bp.readings} readings)", f"{bp.systolic}/{bp.diastolic}")
+        cols[1].metric("Category of the average", bp.category or "—")
+        cols[2].metric(*_pair("Morning", bp.morning))
+        cols[3].metric(*_pair("Evening", bp.evening))
+        st.caption(
+            "Categories are ACC/AHA 2017, judged on the period's average (home readings over "
+            "several days), not on one reading."
+        )
+        if len(bp.crises):
+            st.error(
+                f"{len(bp.crises)} reading(s) in this period were in the hypertensive crisis "
+                "range (marked ✕ on the chart). " + clinical.guidance("bp_crisis")
+            )
+        s = view.series
+        st.plotly_chart(
+            metric_charts.blood_pressure(s["systolic"], s["diastolic"], s["pulse"], bp.crises),
+            key="metrics_bp_chart",
+        )
+        _table(
+            _merged(s["systolic"], s["diastolic"], s["pulse"]),
+            {
+                "measured_at": "When",
+                "systolic": "Systolic",
+                "diastolic": "Diastolic",
+                "pulse": "Pulse",
+            },
+            "No readings.",
+        )
+    _export(actor, view, BP)
+
+
+def _pair(when_: str, values: tuple[int, int, int] | None) -> tuple[str, str]:
+    """A headline label and value for morning or evening averages."""
+    if values is None:
+        return f"{when_} average", "—"
+    return f"{when_} average ({values[2]} readings)", f"{values[0]}/{values[1]}"
+
+
+def _merged(*frames: pd.DataFrame) -> pd.DataFrame:
+    names = ("systolic", "diastolic", "pulse")
+    parts = [
+        f.dropna().set_index("measured_at")["value"].rename(n)
+        for f, n in zip(frames, names, strict=True)
+    ]
+    return pd.concat(parts, axis=1).reset_index().sort_values("measured_at", ascending=False)
+
+
+def _weight_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -> None:
+    w = view.weight
+    if w.latest_kg is None:
+        st.info("No weight readings in this period.")
+    else:
+        cols = st.columns(3)
+        cols[0].metric(
+            "Latest",
+            f"{clinical.weight_in(w.latest_kg, units.weight):.1f} {units.weight}",
+            help=f"on {when(w.latest_at)}",
+        )
+        cols[1].metric(
+            "BMI",
+            f"{w.bmi:.1f}" if w.bmi else "—",
+            help="Needs a height on your record." if w.bmi is None else None,
+        )
+        cols[2].metric("BMI category", w.bmi_category or "—")
+        if w.heart_failure:
+            p = clinical.policy()
+            st.info(
+                "Heart failure: call your care team if your weight rises by more than "
+                f"{p.weight_gain_day_kg:g} kg ({clinical.to_lb(p.weight_gain_day_kg):.1f} lb) "
+                "in a day or "
+                f" {p.weight_gain_week_kg:g} kg ({clinical.to_lb(p.weight_gain_week_kg):.1f} lb) "
+                "in a week. The care team is told automatically."
+            )
+        st.plotly_chart(
+            metric_charts.weight(view.series["weight"], w.moving_average, units.weight),
+            key="metrics_weight_chart",
+        )
+        daily = (
+            view.series["weight"]
+            .dropna()
+            .assign(
+                value=lambda f: [round(clinical.weight_in(v, units.weight), 1) for v in f["value"]]
+            )
+        )
+        _table(
+            daily.sort_values("measured_at", ascending=False),
+            {"measured_at": "When", "value": f"Weight ({units.weight})"},
+            "No readings.",
+        )
+    _export(actor, view, WEIGHT)
+
+
+def _glucose_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -> None:
+    g = view.glucose
+    unit = units.glucose
+    if g is not None:
+        st.subheader("Last 14 days (CGM)")
+        cols = st.columns(4)
+        cols[0].metric(
+            "Time in range",
+            f"{g.percents['tir']:.0f}%",
+            help=f"Target above {clinical.TIR_TARGET_PERCENT}%",
+        )
+        cols[1].metric("Average", f"{clinical.glucose_in(g.mean or 0, unit):.1f} {unit}")
+        cols[2].metric(
+            "GMI",
+            f"{g.gmi:.1f}%" if g.gmi else "—",
+            help="Glucose management indicator: an estimate of HbA1c from the average.",
+        )
+        cols[3].metric(
+            "Variability (CV)",
+            f"{g.cv:.0f}%" if g.cv is not None else "—",
+            help=f"Target {clinical.CV_TARGET_PERCENT}% or less",
+        )
+        worn = f"Sensor worn {g.worn_percent:.0f}% of the time ({g.readings:,} readings)."
+        if g.sufficient:
+            st.caption(worn)
+        else:
+            st.warning(
+                f"{worn} Not enough data: these figures need at least "
+                f"{clinical.SUFFICIENT_WEAR_PERCENT}% of the readings, so read them with care."
+            )
+        st.plotly_chart(metric_charts.time_in_range(g.percents), key="metrics_tir_chart")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Range": [label for _, label, _ in clinical.TIR_RANGES],
+                    "% of readings": [round(g.percents[k], 1) for k, _, _ in clinical.TIR_RANGES],
+                    "Target": [target for _, _, target in clinical.TIR_RANGES],
+                }
+            ),
+            hide_index=True,
+        )
+        st.subheader("Ambulatory glucose profile (last 14 days)")
+        st.plotly_chart(metric_charts.agp(g, unit), key="metrics_agp_chart")
+    st.subheader("Glucose over the period")
+    s = view.series
+    if s["cgm"].empty and s["fingerstick"].empty:
+        st.info("No glucose readings in this period.")
+    else:
+        st.plotly_chart(
+            metric_charts.glucose(s["cgm"], s["fingerstick"], unit), key="metrics_glucose_chart"
+        )
+        days = view.glucose_days.assign(
+            mean=lambda f: [round(clinical.glucose_in(v, unit), 1) for v in f["mean"]],
+            low=lambda f: [round(clinical.glucose_in(v, unit), 1) for v in f["low"]],
+            high=lambda f: [round(clinical.glucose_in(v, unit), 1) for v in f["high"]],
+            in_range_percent=lambda f: f["in_range_percent"].astype(float).round(0),
+        )
+        _table(
+            days,
+            {
+                "day": "Day",
+                "readings": "Readings",
+                "mean": f"Average ({unit})",
+                "low": "Lowest",
+                "high": "Highest",
+                "in_range_percent": "% in range",
+            },
+            "No readings.",
+        )
+    _export(actor, view, GLUCOSE)
+
+
+def _saved(message: str, raised: list[readings.Alert]) -> None:
+    """Keep the outcome for the next run, then rerun so every chart shows the change."""
+    st.session_state[FLASH] = [("success", message)] + [
+        ("error", f"{clinical.RULE_LABELS[a.rule]} ({a.value_text}). {a.guidance}") for a in raised
+    ]
+    st.rerun()
+
+
+def _show_flash() -> None:
+    for kind, message in st.session_state.pop(FLASH, []):
+        (st.success if kind == "success" else st.error)(message)
+
+
+def _when_inputs(prefix: str, default: datetime) -> datetime:
+    left, right = st.columns(2)
+    day = left.date_input(
+        "Date",
+        value=default.date(),
+        max_value=default.date() + timedelta(days=1),
+        key=f"{prefix}_date",
+    )
+    moment = right.time_input(
+        "Time", value=default.time().replace(second=0, microsecond=0), key=f"{prefix}_time", step=60
+    )
+    return datetime.combine(day, moment)
+
+
+def _entry_form(
+    kind: str, units: metrics.Units, prefix: str, initial: dict[str, object] | None = None
+) -> Entry | None:
+    """A form for one reading; the Entry when submitted."""
+    initial = initial or {}
+    with st.form(prefix, clear_on_submit=initial == {}):
+        measured_at = _when_inputs(prefix, initial.get("measured_at") or clock.now())  # type: ignore[arg-type]
+        values: dict[str, object] = {}
+        if kind == BP:
+            cols = st.columns(3)
+            values["systolic"] = cols[0].number_input(
+                "Systolic (top, mmHg)",
+                value=initial.get("systolic"),
+                step=1,
+                key=f"{prefix}_systolic",
+            )
+            values["diastolic"] = cols[1].number_input(
+                "Diastolic (bottom, mmHg)",
+                value=initial.get("diastolic"),
+                step=1,
+                key=f"{prefix}_diastolic",
+            )
+            values["pulse"] = cols[2].number_input(
+                "Pulse (optional, /min)", value=initial.get("pulse"), step=1, key=f"{prefix}_pulse"
+            )
+        elif kind == WEIGHT:
+            values["weight"] = st.number_input(
+                f"Weight ({units.weight})",
+                value=initial.get("weight"),
+                step=0.1,
+                format="%.1f",
+                key=f"{prefix}_weight",
+            )
+            values["unit"] = units.weight
+        else:
+            values["glucose"] = st.number_input(
+                f"Glucose ({units.glucose})",
+                value=initial.get("glucose"),
+                step=1.0 if units.glucose == clinical.MG_DL else 0.1,
+                key=f"{prefix}_glucose",
+            )
+            values["unit"] = units.glucose
+        if st.form_submit_button(
+            "Save" if initial else f"Add {KIND_LABELS[kind].lower()}", type="primary"
+        ):
+            return Entry(kind=kind, measured_at=measured_at, **values)  # type: ignore[arg-type]
+    return None
+
+
+def _enter_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -> None:
+    st.write(
+        "Readings you type in can be corrected or deleted later; readings from devices cannot."
+    )
+    kind = st.radio(
+        "What did you measure?",
+        list(KIND_LABELS),
+        format_func=KIND_LABELS.get,
+        horizontal=True,
+        key="metrics_entry_kind",
+    )
+    entry = _entry_form(kind, units, f"metrics_add_{kind}")
+    if entry is not None:
+        with state.service_errors():
+            raised = readings.reading_add(actor=actor, patient_id=view.patient_id, entry=entry)
+            _saved(f"{KIND_LABELS[kind]} reading saved.", raised)
+    st.subheader("Your typed-in readings in this period")
+    _manual_list(actor, view, units, kind)
+
+
+def _manual_list(actor: Actor, view: metrics.MetricsView, units: metrics.Units, kind: str) -> None:
+    frame = view.manual.get(kind, pd.DataFrame())
+    if frame.empty:
+        st.write(f"No typed-in {KIND_LABELS[kind].lower()} readings in this period.")
+        return
+    labels = {row.measured_at: _manual_label(kind, row, units) for row in frame.itertuples()}
+    chosen = st.selectbox(
+        "Choose a reading to correct or delete",
+        list(labels),
+        format_func=labels.get,
+        key=f"metrics_manual_{kind}",
+    )
+    row = frame[frame["measured_at"] == chosen].iloc[0]
+    initial: dict[str, object] = {"measured_at": chosen}
+    if kind == BP:
+        initial |= {
+            "systolic": int(row["systolic"]),
+            "diastolic": int(row["diastolic"]),
+            "pulse": None if pd.isna(row["pulse"]) else int(row["pulse"]),
+        }
+    elif kind == WEIGHT:
+        initial["weight"] = round(clinical.weight_in(row["weight_kg"], units.weight), 1)
+    else:
+        initial["glucose"] = round(clinical.glucose_in(row["mg_dl"], units.glucose), 1)
+    corrected = _entry_form(kind, units, f"metrics_edit_{kind}_{chosen:%Y%m%d%H%M%S}", initial)
+    if corrected is not None:
+        with state.service_errors():
+            raised = readings.reading_replace(
+                actor=actor, patient_id=view.patient_id, original_at=chosen, entry=corrected
+            )
+            _saved("Reading corrected.", raised)
+    if st.button("Delete this reading", key=f"metrics_delete_{kind}", icon=":material/delete:"):
+        with state.service_errors():
+            readings.reading_delete(
+                actor=actor, patient_id=view.patient_id, kind=kind, measured_at=chosen
+            )
+            _saved("Reading deleted.", [])
+
+
+def _manual_label(kind: str, row: object, units: metrics.Units) -> str:
+    at = when(row.measured_at)  # type: ignore[attr-defined]
+    if kind == BP:
+        return f"{at}: {row.systolic}/{row.diastolic} mmHg"  # type: ignore[attr-defined]
+    if kind == WEIGHT:
+        return f"{at}: {clinical.weight_in(row.weight_kg, units.weight):.1f} {units.weight}"  # type: ignore[attr-defined]
+    return f"{at}: {clinical.glucose_in(row.mg_dl, units.glucose):.1f} {units.glucose}"  # type: ignore[attr-defined]
+
+
+def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
+    st.write(
+        "Import readings from a home device: our CSV template (blood pressure, weight and glucose) "
+        "or a Dexcom Clarity CGM export. You see what would be imported before anything is saved."
+    )
+    st.download_button(
+        "Download the CSV template",
+        data=device_import.TEMPLATE,
+        file_name="lakeside-metrics-template.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="metrics_template",
+        icon=":material/description:",
+    )
+    upload = st.file_uploader(
+        "Device file (CSV)", type=["csv"], key=f"metrics_file_{st.session_state.get(UPLOADS, 0)}"
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    with state.service_errors():
+        plan = device_import.import_preview(actor=actor, patient_id=view.patient_id, data=data)
+        _plan_summary(plan)
+        if plan.total_new and st.button(
+            f"Import {plan.total_new:,} readings", type="primary", key="metrics_import_confirm"
+        ):
+            done = device_import.import_confirm(actor=actor, patient_id=view.patient_id, data=data)
+            st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+            _saved(f"Imported {done.total_new:,} readings.", done.alerts)
+
+
+def _plan_summary(plan: device_import.ImportPlan) -> None:
+    st.markdown(f"**{plan.file_format}**")
+    if plan.note:
+        st.warning(plan.note)
+    rows = {KIND_LABELS[k]: n for k, n in plan.new_rows.items() if n or k in (GLUCOSE,)}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "What": [f"New {k.lower()} readings" for k in rows]
+                + [
+                    "Already saved (same time), skipped",
+                    "Rows with a problem, skipped",
+                    "Rows that are not readings (alerts, device details)",
+                ],
+                "Rows": [*rows.values(), plan.duplicates, plan.problem_count, plan.not_readings],
+            }
+        ),
+        hide_index=True,
+    )
+    if plan.first_at:
+        st.caption(f"New readings from {when(plan.first_at)} to {when(plan.last_at)}.")
+    if plan.problems:
+        st.markdown("**Rows with a problem**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Line": [p.line for p in plan.problems],
+                    "Problem": [p.message for p in plan.problems],
+                }
+            ),
+            hide_index=True,
+        )
+        if plan.problem_count > len(plan.problems):
+            st.caption(f"The first {len(plan.problems)} of {plan.problem_count:,} are shown.")
+
+
+def render(actor: Actor, patient_id: uuid.UUID) -> None:
+    """The whole page for one patient: period, units, one tab per metric (and entry tabs)."""
+    _show_flash()
+    window = _window(actor, patient_id)
+    if window is None:
+        return
+    with state.service_errors():
+        view = metrics.metrics_view(
+            actor=actor, patient_id=patient_id, start=window[0], end=window[1]
+        )
+        units = _units(actor, view)
+        names = [KIND_LABELS[BP], KIND_LABELS[WEIGHT], KIND_LABELS[GLUCOSE]]
+        if not view.read_only:
+            names += ["Add or correct readings", "Import from a device"]
+        tabs = st.tabs(names)
+        with tabs[0]:
+            _bp_tab(actor, view)
+        with tabs[1]:
+            _weight_tab(actor, view, units)
+        with tabs[2]:
+            _glucose_tab(actor, view, units)
+        if not view.read_only:
+            with tabs[3]:
+                _enter_tab(actor, view, units)
+            with tabs[4]:
+                _import_tab(actor, view)
