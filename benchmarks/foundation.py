@@ -70,28 +70,23 @@ def _orm_rows_per_second(database: Path) -> float:
     return ORM_SAMPLE_ROWS / seconds
 
 
+def patient_rows(conn: Any, table: str, patient_id: uuid.UUID) -> pd.DataFrame:
+    """The plain approach's load: every row of a table for one patient, into pandas."""
+    return pd.read_sql(
+        text(f"SELECT * FROM {table} WHERE patient_id = :p"), conn, params={"p": str(patient_id)}
+    )
+
+
 def _plain_patient_home(patient_id: uuid.UUID) -> dict[str, Any]:
     """Load the patient's rows into pandas, then filter and sum there."""
     now = pd.Timestamp(clock.now())
     with db.read_only() as s:
         conn = s.connection()
-        pid = {"p": str(patient_id)}
-        appts = pd.read_sql(
-            text("SELECT * FROM appointments WHERE patient_id = :p"), conn, params=pid
-        )
-        results = pd.read_sql(
-            text("SELECT * FROM lab_results WHERE patient_id = :p"), conn, params=pid
-        )
-        threads = pd.read_sql(
-            text("SELECT * FROM message_threads WHERE patient_id = :p"), conn, params=pid
+        appts, results, threads, statements, payments = (
+            patient_rows(conn, t, patient_id)
+            for t in ("appointments", "lab_results", "message_threads", "statements", "payments")
         )
         messages = pd.read_sql(text("SELECT * FROM messages"), conn)
-        statements = pd.read_sql(
-            text("SELECT * FROM statements WHERE patient_id = :p"), conn, params=pid
-        )
-        payments = pd.read_sql(
-            text("SELECT * FROM payments WHERE patient_id = :p"), conn, params=pid
-        )
     mine = messages[messages["thread_id"].isin(threads["id"])]
     open_ = statements[statements["status"].isin(["open", "plan"])]
     return {
@@ -143,7 +138,7 @@ def _plain_clinician_home(user_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def _signed_in(username: str) -> auth.SignedIn:
+def signed_in(username: str) -> auth.SignedIn:
     """A demo account's session, through its second factor when it has one."""
     step = auth.sign_in(username=username, password=DEMO_PASSWORD)
     if isinstance(step, auth.CodeNeeded):
@@ -152,8 +147,11 @@ def _signed_in(username: str) -> auth.SignedIn:
     return step
 
 
-def _page_times(signed: auth.SignedIn, runs: int) -> dict[str, float]:
-    """The home page's server-side run time under Streamlit's AppTest, already signed in."""
+def page_times(
+    signed: auth.SignedIn, runs: int, page: str | None = None, period: str | None = None
+) -> dict[str, float]:
+    """A page's server-side run time under Streamlit's AppTest, already signed in (the home
+    page unless `page` is given; `period` picks the metrics page's period)."""
     from streamlit.testing.v1 import AppTest
 
     from pages.components import state
@@ -163,9 +161,13 @@ def _page_times(signed: auth.SignedIn, runs: int) -> dict[str, float]:
     at.session_state[state.TOKEN] = signed.token
     at.session_state[state.ACTING_FOR] = signed.actor.patient_id
     at.run()
-    if at.exception or at.error:
+    if page is not None:
+        at.switch_page(page).run()
+    if period is not None:
+        at.segmented_control(key="metrics_period").set_value(period).run()
+    if at.exception or any(e.value == state.GENERIC_ERROR for e in at.error):
         raise RuntimeError(
-            f"{signed.actor.username}'s home did not render: {at.exception or at.error}"
+            f"{signed.actor.username}'s {page or 'home'} did not render: {at.exception or at.error}"
         )
     return timed(at.run, runs)
 
@@ -198,8 +200,8 @@ def run(database: Path, patients: int, years: int, cgm_share: float, runs: int) 
 
     os.environ["PORTAL_DATABASE_URL"] = url
     db.reset()
-    patient_session = _signed_in("patient.demo")
-    clinician_session = _signed_in("clinician.demo")
+    patient_session = signed_in("patient.demo")
+    clinician_session = signed_in("clinician.demo")
     patient, clinician = patient_session.actor, clinician_session.actor
     assert patient.patient_id is not None
     pid = patient.patient_id
@@ -211,13 +213,13 @@ def run(database: Path, patients: int, years: int, cgm_share: float, runs: int) 
         "service": service_patient,
         "plain_pandas": plain_patient,
         "speedup": round(plain_patient["median_ms"] / service_patient["median_ms"], 1),
-        "page": _page_times(patient_session, runs),
+        "page": page_times(patient_session, runs),
     }
     figures["clinician_home"] = {
         "service": service_clinician,
         "plain_pandas": plain_clinician,
         "speedup": round(plain_clinician["median_ms"] / service_clinician["median_ms"], 1),
-        "page": _page_times(clinician_session, runs),
+        "page": page_times(clinician_session, runs),
     }
     with db.read_only() as s:
         figures["audit_entries"] = s.scalar(select(text("count(*)")).select_from(text("audit_log")))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from seed.population import Population, SeedOptions
+from seed.population import DEMO_PATIENT, Population, SeedOptions
 
 MINUTE = np.timedelta64(1, "m")
 SECOND = np.timedelta64(1, "s")
@@ -32,16 +32,22 @@ def _coded(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
 
 
 def _table(pid: list[np.ndarray], columns: dict[str, list[np.ndarray]], ids: list[str]) -> pa.Table:
-    """One Arrow batch; ids and text columns are dictionary-encoded (few values, many rows)."""
+    """One Arrow batch in (patient id, time) order; ids and text columns dictionary-encoded.
+
+    Rows sorted by the patient's UUID keep each DuckDB row group to a narrow range of ids, so a
+    query for one patient skips almost every row group by its min/max (there is no index).
+    """
     if not pid:
         return pa.table({})
-    data: dict[str, pa.Array] = {
-        "patient_id": _coded(np.concatenate(pid).astype(np.int32), tuple(ids))
-    }
-    for name, parts in columns.items():
-        values = np.concatenate(parts)
+    patients = np.concatenate(pid).astype(np.int32)
+    rank = np.argsort(np.argsort(np.array(ids)))  # each id's place in UUID order
+    values = {name: np.concatenate(parts) for name, parts in columns.items()}
+    order = np.lexsort((values["measured_at"], rank[patients]))
+    data: dict[str, pa.Array] = {"patient_id": _coded(patients[order], tuple(ids))}
+    for name, column in values.items():
+        ordered = column[order]
         data[name] = (
-            _coded(values.astype(np.int8), CODED[name]) if name in CODED else pa.array(values)
+            _coded(ordered.astype(np.int8), CODED[name]) if name in CODED else pa.array(ordered)
         )
     return pa.table(data)
 
@@ -62,7 +68,9 @@ def _days(
 
 
 def blood_pressure(pop: Population, opts: SeedOptions, rng: np.random.Generator) -> pa.Table:
-    monitors = np.flatnonzero((pop.htn & (rng.random(pop.n) < 0.8)) | (rng.random(pop.n) < 0.04))
+    chosen = (pop.htn & (rng.random(pop.n) < 0.8)) | (rng.random(pop.n) < 0.04)
+    chosen[DEMO_PATIENT] = True  # the demo patient always shows blood pressure
+    monitors = np.flatnonzero(chosen)
     monitors = monitors[pop.age[monitors] >= 18]
     pid: list[np.ndarray] = []
     ids: list[str] = []
@@ -111,7 +119,9 @@ def blood_pressure(pop: Population, opts: SeedOptions, rng: np.random.Generator)
 
 
 def weight(pop: Population, opts: SeedOptions, rng: np.random.Generator) -> pa.Table:
-    weighers = np.flatnonzero(pop.hf | (rng.random(pop.n) < 0.15))
+    chosen = pop.hf | (rng.random(pop.n) < 0.15)
+    chosen[DEMO_PATIENT] = True  # and weight
+    weighers = np.flatnonzero(chosen)
     weighers = weighers[pop.age[weighers] >= 18]
     pid: list[np.ndarray] = []
     ids: list[str] = []
@@ -193,9 +203,14 @@ def cgm_series(
     t = np.arange(48) * 5.0  # four hours of response, peaking near one hour
     kernel = (t / 60) * np.exp(1 - t / 60)
     meals = np.convolve(impulses, kernel)[:n]
-    drift = np.interp(
-        k, np.arange(0, n + 1, steps_per_day), np.cumsum(rng.normal(0, 6, days + 1)) * 0.3
-    )
+    # Day-to-day drift that wanders but returns (AR(1)): a wearer stays near their own level.
+    shocks = rng.normal(0, 6, days + 1)
+    daily = np.empty(days + 1)
+    level = 0.0
+    for day, shock in enumerate(shocks):
+        level = 0.97 * level + shock
+        daily[day] = level
+    drift = np.interp(k, np.arange(0, n + 1, steps_per_day), daily * 0.3)
     noise = _smooth(rng.normal(0, 9, n), 24)
     glucose = base + dawn + meals + drift + noise
     # Night-time hypos: a dip of 50-90 mg/dL on about one night in fifteen.
@@ -225,7 +240,8 @@ def cgm(pop: Population, opts: SeedOptions, rng: np.random.Generator) -> Iterato
     ids: list[str] = []
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("measured_at", "source", "mg_dl", "flag")}
     rows = 0
-    for i in np.flatnonzero(pop.cgm):
+    # Wearers in UUID order, so the batches follow one another in the same order as their rows.
+    for i in sorted(np.flatnonzero(pop.cgm), key=lambda w: pop.ids[w]):
         times, values, flags = cgm_series(opts, rng, a1c_bias=25.0 if pop.dm1[i] else 0.0)
         pid.append(np.full(len(times), len(ids)))
         ids.append(pop.ids[i])

@@ -368,7 +368,7 @@ def alerts(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: S
                 f"{int(rng.integers(181, 200))}/{int(rng.integers(100, 125))} mmHg",
             ),
             ("glucose", "glucose_low", f"{int(rng.integers(45, 54))} mg/dL"),
-            ("weight", "weight_gain_hf", "+2.4 kg in 3 days"),
+            ("weight", "weight_gain_week", "+2.4 kg in 3 days"),
         ][0 if pop.htn[i] else (1 if pop.cgm[i] else 2)]
         at = now - timedelta(hours=float(rng.uniform(2, 120)))
         rows.append((pop.ids[i], metric, rule, at, value, at + timedelta(minutes=5)))

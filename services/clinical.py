@@ -203,16 +203,19 @@ def policy() -> Policy:
     )
 
 
+CRISIS_STEPS = (
+    "Wait five minutes and measure again. If it is still this high, or you have chest pain, "
+    "shortness of breath, back pain, numbness, weakness, a change in vision or difficulty "
+    "speaking, call 911 now."
+)
+
+
 def guidance(rule: str) -> str:
     """What the patient should do about a reading that raised an alert."""
     p = policy()
     told = "Your care team has been told."
     texts = {
-        "bp_crisis": (
-            "This reading is in the hypertensive crisis range. Wait five minutes and measure "
-            "again. If it is still this high, or you have chest pain, shortness of breath, back "
-            "pain, numbness, weakness, a change in vision or difficulty speaking, call 911 now."
-        ),
+        "bp_crisis": f"This reading is in the hypertensive crisis range. {CRISIS_STEPS}",
         "glucose_low": (
             "This glucose is very low. Take 15 grams of fast-acting sugar now and check again in "
             "15 minutes. If you cannot treat it yourself or feel confused, call 911."

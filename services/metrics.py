@@ -20,7 +20,6 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Select,
     Table,
     and_,
     case,
@@ -103,14 +102,11 @@ class MetricsView:
 
 # --- thinning long series ----------------------------------------------------------------------
 
-TRACES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    # trace: (kind, column, sources)
-    "systolic": (BP, "systolic", ()),
-    "diastolic": (BP, "diastolic", ()),
-    "pulse": (BP, "pulse", ()),
-    "weight": (WEIGHT, "weight_kg", ()),
-    "fingerstick": (GLUCOSE, "mg_dl", ("manual", "device")),
-    "cgm": (GLUCOSE, "mg_dl", (CGM,)),
+# Each table's traces: (trace, column, sources it is limited to).
+TRACES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    BP: (("systolic", "systolic", ()), ("diastolic", "diastolic", ()), ("pulse", "pulse", ())),
+    WEIGHT: (("weight", "weight_kg", ()),),
+    GLUCOSE: (("fingerstick", "mg_dl", ("manual", "device")), ("cgm", "mg_dl", (CGM,))),
 }
 LINE_GAP = timedelta(minutes=15)  # a CGM line breaks where readings stop for longer
 
@@ -123,6 +119,16 @@ def _window(table: Table, patient_id: uuid.UUID, start: datetime, end: datetime)
     ]
 
 
+def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame (plain tuples: pandas probes SQLAlchemy rows slowly)."""
+    return pd.DataFrame([tuple(r) for r in session.execute(query)], columns=columns)
+
+
+def _trace_filter(table: Table, column: str, sources: tuple[str, ...]) -> ColumnElement[bool]:
+    condition = table.c[column].is_not(None)
+    return and_(condition, table.c.source.in_(sources)) if sources else condition
+
+
 def thinned(
     session: Session,
     table: Table,
@@ -131,18 +137,30 @@ def thinned(
     start: datetime,
     end: datetime,
     points: int,
-) -> tuple[pd.DataFrame, timedelta | None]:
-    """measured_at, value: every reading when there are few, else each bucket's min and max;
-    with the buckets' width (None when nothing was thinned)."""
+) -> tuple[pd.DataFrame, timedelta]:
+    """measured_at, value: the lowest and the highest reading of each of `points / 2` equal
+    time buckets, ordered by time; with the buckets' width."""
     value = table.c[column]
+    width = max((end - start).total_seconds() / (points // 2), 1.0)
+    bucket = func.floor((extract("epoch", table.c.measured_at) - start.timestamp()) / width)
     where = [*conditions, value.is_not(None)]
-    count = session.scalar(select(func.count()).select_from(table).where(*where)) or 0
-    width: float | None = None
-    if count <= points:
-        query: Select[Any] = select(table.c.measured_at, value.label("value")).where(*where)
+    if db.is_duckdb(session.connection()):
+        # DuckDB's arg_min/arg_max: one pass, a fifth of the time of the window functions.
+        rows = session.execute(
+            select(
+                func.arg_min(table.c.measured_at, value),
+                func.min(value),
+                func.arg_max(table.c.measured_at, value),
+                func.max(value),
+            )
+            .where(*where)
+            .group_by(bucket)
+        ).all()
+        pairs = [
+            (t, v) for low_t, low, high_t, high in rows for t, v in ((low_t, low), (high_t, high))
+        ]
+        frame = pd.DataFrame(pairs, columns=["measured_at", "value"]).drop_duplicates()
     else:
-        width = max((end - start).total_seconds() / (points // 2), 1.0)
-        bucket = func.floor((extract("epoch", table.c.measured_at) - start.timestamp()) / width)
         ranked = (
             select(
                 table.c.measured_at,
@@ -157,12 +175,14 @@ def thinned(
             .where(*where)
             .subquery()
         )
-        query = select(ranked.c.measured_at, ranked.c.value).where(
-            (ranked.c.low == 1) | (ranked.c.high == 1)
+        frame = _frame(
+            session,
+            select(ranked.c.measured_at, ranked.c.value).where(
+                (ranked.c.low == 1) | (ranked.c.high == 1)
+            ),
+            ["measured_at", "value"],
         )
-    rows = session.execute(query.order_by("measured_at")).all()
-    frame = pd.DataFrame(rows, columns=["measured_at", "value"])
-    return frame, (timedelta(seconds=width) if width is not None else None)
+    return frame.sort_values("measured_at").reset_index(drop=True), timedelta(seconds=width)
 
 
 def with_breaks(frame: pd.DataFrame, gap: timedelta) -> pd.DataFrame:
@@ -185,17 +205,41 @@ def with_breaks(frame: pd.DataFrame, gap: timedelta) -> pd.DataFrame:
 def _series(
     session: Session, patient_id: uuid.UUID, start: datetime, end: datetime
 ) -> dict[str, pd.DataFrame]:
+    """Each trace of the window: every reading when it has few, else thinned in SQL. One
+    count per table first, so empty traces cost nothing and short ones share one query."""
     points = int(clinical.policy().chart_points)
-    out = {}
-    for trace, (kind, column, sources) in TRACES.items():
+    out: dict[str, pd.DataFrame] = {}
+    for kind, traces in TRACES.items():
         table = TABLES[kind]
-        conditions = _window(table, patient_id, start, end)
-        if sources:
-            conditions.append(table.c.source.in_(sources))
-        frame, bucket = thinned(session, table, column, conditions, start, end, points)
-        if trace == "cgm":
-            frame = with_breaks(frame, max(LINE_GAP, 2 * bucket) if bucket else LINE_GAP)
-        out[trace] = frame
+        window = _window(table, patient_id, start, end)
+        filters = {name: _trace_filter(table, column, sources) for name, column, sources in traces}
+        counts = session.execute(
+            select(*(func.sum(case((f, 1), else_=0)) for f in filters.values())).where(*window)
+        ).one()
+        few = [(t, n) for t, n in zip(traces, counts, strict=True) if 0 < (n or 0) <= points]
+        if few:
+            columns = sorted({column for (_, column, _), _ in few})
+            raw = _frame(
+                session,
+                select(table.c.measured_at, table.c.source, *(table.c[c] for c in columns))
+                .where(*window)
+                .order_by(table.c.measured_at),
+                ["measured_at", "source", *columns],
+            )
+        for (name, column, sources), n in zip(traces, counts, strict=True):
+            bucket: timedelta | None = None
+            if not n:
+                frame = pd.DataFrame({"measured_at": [], "value": []})
+            elif n <= points:
+                keep = raw[column].notna() & (raw["source"].isin(sources) if sources else True)
+                frame = raw.loc[keep, ["measured_at", column]].rename(columns={column: "value"})
+                frame = frame.reset_index(drop=True)
+            else:
+                conditions = [*window, _trace_filter(table, column, sources)]
+                frame, bucket = thinned(session, table, column, conditions, start, end, points)
+            if name == "cgm":
+                frame = with_breaks(frame, max(LINE_GAP, 2 * bucket) if bucket else LINE_GAP)
+            out[name] = frame
     return out
 
 
@@ -229,14 +273,13 @@ def _bp_summary(
         )
     ).one()
     crisis = (t.c.systolic > clinical.SYSTOLIC_CRISIS) | (t.c.diastolic > clinical.DIASTOLIC_CRISIS)
-    crises = pd.DataFrame(
-        session.execute(
-            select(t.c.measured_at, t.c.systolic, t.c.diastolic)
-            .where(*_window(t, patient_id, start, end), crisis)
-            .order_by(t.c.measured_at.desc())
-            .limit(50)
-        ).all(),
-        columns=["measured_at", "systolic", "diastolic"],
+    crises = _frame(
+        session,
+        select(t.c.measured_at, t.c.systolic, t.c.diastolic)
+        .where(*_window(t, patient_id, start, end), crisis)
+        .order_by(t.c.measured_at.desc())
+        .limit(50),
+        ["measured_at", "systolic", "diastolic"],
     )
 
     def averages(sys: Any, dia: Any, n: Any) -> tuple[int, int, int] | None:
@@ -278,10 +321,11 @@ def _weight_summary(
     moving: ColumnElement[float] = literal_column(
         "avg(kg) OVER (ORDER BY day RANGE BETWEEN INTERVAL '6 days' PRECEDING AND CURRENT ROW)"
     )
-    rows = session.execute(
-        select(daily.c.day, moving.label("weight_kg")).select_from(daily).order_by(daily.c.day)
-    ).all()
-    average = pd.DataFrame(rows, columns=["day", "weight_kg"])
+    average = _frame(
+        session,
+        select(daily.c.day, moving.label("weight_kg")).select_from(daily).order_by(daily.c.day),
+        ["day", "weight_kg"],
+    )
     average = average[pd.to_datetime(average["day"]) >= pd.Timestamp(start.date())]
     value = clinical.bmi(latest[1], patient.height_cm) if latest and patient.height_cm else None
     return WeightSummary(
@@ -297,7 +341,7 @@ def _weight_summary(
 # --- glucose -----------------------------------------------------------------------------------
 
 
-def _glucose_summary(
+def glucose_summary(
     session: Session, patient_id: uuid.UUID, end: datetime
 ) -> GlucoseSummary | None:
     p = clinical.policy()
@@ -326,20 +370,19 @@ def _glucose_summary(
     minute = extract("hour", t.c.measured_at) * 60 + extract("minute", t.c.measured_at)
     width = p.agp_bin_minutes
     bin_ = (func.floor(minute / width) * width).label("minute")
-    agp = pd.DataFrame(
-        session.execute(
-            select(
-                bin_,
-                *[
-                    func.percentile_cont(q).within_group(v.asc()).label(f"p{round(q * 100)}")
-                    for q in clinical.AGP_PERCENTILES
-                ],
-            )
-            .where(*where)
-            .group_by(bin_)
-            .order_by(bin_)
-        ).all(),
-        columns=["minute", "p5", "p25", "p50", "p75", "p95"],
+    agp = _frame(
+        session,
+        select(
+            bin_,
+            *[
+                func.percentile_cont(q).within_group(v.asc()).label(f"p{round(q * 100)}")
+                for q in clinical.AGP_PERCENTILES
+            ],
+        )
+        .where(*where)
+        .group_by(bin_)
+        .order_by(bin_),
+        ["minute", "p5", "p25", "p50", "p75", "p95"],
     )
     expected = clinical.TIR_WINDOW_DAYS * clinical.CGM_READINGS_PER_DAY
     worn = min(100.0, 100.0 * n / expected)
@@ -367,7 +410,8 @@ def _glucose_days(
     in_range = func.sum(
         case((and_(t.c.mg_dl >= clinical.LOW, t.c.mg_dl <= clinical.HIGH), 1), else_=0)
     )
-    rows = session.execute(
+    return _frame(
+        session,
         select(
             day,
             func.count(),
@@ -378,10 +422,8 @@ def _glucose_days(
         )
         .where(*_window(t, patient_id, start, end))
         .group_by(day)
-        .order_by(day.desc())
-    ).all()
-    return pd.DataFrame(
-        rows, columns=["day", "readings", "mean", "low", "high", "in_range_percent"]
+        .order_by(day.desc()),
+        ["day", "readings", "mean", "low", "high", "in_range_percent"],
     )
 
 
@@ -395,13 +437,14 @@ def _manual(
     for kind in KINDS:
         t = TABLES[kind]
         columns = [t.c.measured_at, *(t.c[c] for c in STORED[kind])]
-        rows = session.execute(
+        out[kind] = _frame(
+            session,
             select(*columns)
             .where(*_window(t, patient_id, start, end), t.c.source == MANUAL)
             .order_by(t.c.measured_at.desc())
-            .limit(200)
-        ).all()
-        out[kind] = pd.DataFrame(rows, columns=[c.name for c in columns])
+            .limit(200),
+            [c.name for c in columns],
+        )
     return out
 
 
@@ -433,7 +476,7 @@ def metrics_view(
             series=_series(session, patient_id, start, end),
             bp=_bp_summary(session, patient_id, start, end),
             weight=_weight_summary(session, patient, start, end),
-            glucose=_glucose_summary(session, patient_id, tir_end),
+            glucose=glucose_summary(session, patient_id, tir_end),
             glucose_days=_glucose_days(session, patient_id, start, end),
             manual=_manual(session, patient_id, start, end),
             read_only=found.basis not in ("self", access.PROXY),

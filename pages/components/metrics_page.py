@@ -109,9 +109,10 @@ def _bp_tab(actor: Actor, view: metrics.MetricsView) -> None:
             "several days), not on one reading."
         )
         if len(bp.crises):
-            st.error(
+            st.warning(
                 f"{len(bp.crises)} reading(s) in this period were in the hypertensive crisis "
-                "range (marked ✕ on the chart). " + clinical.guidance("bp_crisis")
+                "range (marked ✕ on the chart). When a reading is that high: "
+                + clinical.CRISIS_STEPS
             )
         s = view.series
         st.plotly_chart(
