@@ -47,18 +47,22 @@ def _band(y0: float, y1: float, colour: str, label: str, side: str = "right") ->
         "line": {"width": 0},
         "layer": "below",
     }
-    note = {
+    return [shape], [_label(y1, label, side)]
+
+
+def _label(y: float, text: str, side: str) -> dict[str, Any]:
+    """A text label at one side of the plot, just below height y."""
+    return {
         "xref": "x domain",
         "x": 1 if side == "right" else 0,
         "yref": "y",
-        "y": y1,
+        "y": y,
         "yanchor": "top",
         "xanchor": side,
-        "text": label,
+        "text": text,
         "showarrow": False,
         "font": {"size": 11, "color": "#444"},
     }
-    return [shape], [note]
 
 
 def _rule(y: float, label: str, side: str = "left") -> Decor:
@@ -73,18 +77,7 @@ def _rule(y: float, label: str, side: str = "left") -> Decor:
         "y1": y,
         "line": {"dash": "dot", "color": "#555", "width": 1},
     }
-    note = {
-        "xref": "x domain",
-        "x": 0 if side == "left" else 1,
-        "yref": "y",
-        "y": y,
-        "yanchor": "top",
-        "xanchor": side,
-        "text": label,
-        "showarrow": False,
-        "font": {"size": 11, "color": "#444"},
-    }
-    return [shape], [note]
+    return [shape], [_label(y, label, side)]
 
 
 def _figure(
