@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services import access, clock
@@ -29,15 +29,11 @@ from services.models import (
     RefillRequest,
     Statement,
 )
+from services.results import released_to_patient
 from services.work import patient_work, staff_work
 
 NEW_RESULT_DAYS = 30
 HOME_LIST_LIMIT = 10
-
-
-def released_to_patient(now: datetime) -> ColumnElement[bool]:
-    """The one rule for a result the patient may see: released, by hand or by its hold's end."""
-    return LabResult.released_at.is_not(None) & (LabResult.released_at <= now)
 
 
 @dataclass(frozen=True)

@@ -339,6 +339,32 @@ class LabResult(Base):
     first_viewed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class ResultHoldDecision(Base):
+    """Who held a result, changed a hold or released it, why and until when (schema v6).
+
+    Written as new rows: DuckDB cannot update a foreign-key column of a row other tables
+    reference, and the decisions' history is worth keeping anyway.
+    """
+
+    __tablename__ = "result_hold_decisions"
+    id: Mapped[uuid.UUID] = _id()
+    result_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("lab_results.id"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("providers.id"))
+    decision: Mapped[str] = mapped_column(String(16))  # hold, change, release
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    until: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ResultDelayPreference(Base):
+    """A category of results the patient asked to wait for their clinician (schema v6)."""
+
+    __tablename__ = "result_delay_preferences"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class LabComponent(Base):
     __tablename__ = "lab_components"
     id: Mapped[uuid.UUID] = _id()
@@ -668,5 +694,9 @@ TIME_SERIES_TABLES = tuple(
     )
 )
 
-Index("ix_lab_results_status", LabResult.patient_id, LabResult.released_at)
+# PostgreSQL only: DuckDB turns an update of an indexed column into delete + insert, which its
+# foreign keys refuse while lab_components reference the row (releasing would fail).
+Index("ix_lab_results_status", LabResult.patient_id, LabResult.released_at).ddl_if(
+    dialect="postgresql"
+)
 Index("ix_appointments_start", Appointment.patient_id, Appointment.start_at)

@@ -27,7 +27,7 @@ from services import access, clock, crypto, db
 from services.access import Actor
 from services.config import SmsSettings, SmtpSettings, settings
 from services.errors import PermissionDenied
-from services.models import NotificationOutbox, User
+from services.models import NotificationOutbox, NotificationPreference, User
 from services.work import staff_work
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,23 @@ def enqueue(
             attempts=0,
         )
     )
+
+
+def to_patient(session: Session, patient_id: uuid.UUID, kind: str, subject: str, body: str) -> None:
+    """Queue a notice for the patient's own account by the channels they chose for this kind
+    (email when they chose nothing; a text only with a mobile number on file)."""
+    for user in session.scalars(
+        select(User).where(User.patient_id == patient_id, User.status == "active")
+    ):
+        choice = session.get(NotificationPreference, (user.id, kind))
+        channels = (
+            [EMAIL]
+            if choice is None
+            else [c for c, on in ((EMAIL, choice.email), (SMS, choice.sms)) if on]
+        )
+        for channel in channels:
+            if _address(user, channel):
+                enqueue(session, user.id, channel, kind, subject, body)
 
 
 def _address(user: User, channel: str) -> str | None:

@@ -158,6 +158,8 @@ def _version_1_metadata() -> MetaData:
             "throttles",
             "notification_preferences",
             "unit_preferences",
+            "result_delay_preferences",
+            "result_hold_decisions",
         ):
             continue
         columns = [
