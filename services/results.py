@@ -297,6 +297,43 @@ def held_results(*, actor: Actor) -> list[HeldItem]:
         return [HeldItem(*tuple(row)) for row in rows]
 
 
+@dataclass(frozen=True)
+class PendingItem:
+    result_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    mrn: str
+    panel_name: str
+    collected_at: datetime
+    hold_until: datetime | None  # held already, before becoming final
+    abnormal: bool
+
+
+def preliminary_results(*, actor: Actor, limit: int = 200) -> list[PendingItem]:
+    """Care-team patients' results not final yet (to hold before release, or finalize)."""
+    with staff_work(actor, "results.preliminary.view", access.CLINICIAN) as session:
+        rows = session.execute(
+            select(
+                LabResult.id,
+                Patient.id,
+                Patient.first_name + " " + Patient.last_name,
+                Patient.mrn,
+                LabResult.panel_name,
+                LabResult.collected_at,
+                LabResult.hold_until,
+                _abnormal(),
+            )
+            .join(Patient, Patient.id == LabResult.patient_id)
+            .where(
+                LabResult.patient_id.in_(clinician_patients(actor.user_id)),
+                LabResult.status != "final",
+            )
+            .order_by(LabResult.collected_at)
+            .limit(limit)
+        ).all()
+        return [PendingItem(*row) for row in rows]
+
+
 def _clinician_result(actor: Actor, result_id: uuid.UUID) -> uuid.UUID:
     """The result's patient, for a clinician (refusals come from the access policy)."""
     access.require_role(actor, access.CLINICIAN)

@@ -32,7 +32,7 @@ SYSTOLIC_BANDS = (
 Decor = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # shapes, annotations
 
 
-def _band(y0: float, y1: float, colour: str, label: str, side: str = "right") -> Decor:
+def band(y0: float, y1: float, colour: str, label: str, side: str = "right") -> Decor:
     """A shaded horizontal band across the plot with its label in text at one side."""
     shape = {
         "type": "rect",
@@ -47,10 +47,10 @@ def _band(y0: float, y1: float, colour: str, label: str, side: str = "right") ->
         "line": {"width": 0},
         "layer": "below",
     }
-    return [shape], [_label(y1, label, side)]
+    return [shape], [side_label(y1, label, side)]
 
 
-def _label(y: float, text: str, side: str) -> dict[str, Any]:
+def side_label(y: float, text: str, side: str) -> dict[str, Any]:
     """A text label at one side of the plot, just below height y."""
     return {
         "xref": "x domain",
@@ -65,7 +65,7 @@ def _label(y: float, text: str, side: str) -> dict[str, Any]:
     }
 
 
-def _rule(y: float, label: str, side: str = "left") -> Decor:
+def rule(y: float, label: str, side: str = "left") -> Decor:
     """A dotted horizontal line with its label in text."""
     shape = {
         "type": "line",
@@ -77,10 +77,10 @@ def _rule(y: float, label: str, side: str = "left") -> Decor:
         "y1": y,
         "line": {"dash": "dot", "color": "#555", "width": 1},
     }
-    return [shape], [_label(y, label, side)]
+    return [shape], [side_label(y, label, side)]
 
 
-def _figure(
+def figure(
     traces: list[Any], decor: list[Decor], y_title: str, height: int = 420, **layout: Any
 ) -> go.Figure:
     shapes = [s for d in decor for s in d[0]]
@@ -117,13 +117,13 @@ def blood_pressure(
     crises: pd.DataFrame,
 ) -> go.Figure:
     decor = [
-        _band(max(low, 30), high, colour, f"{label} (systolic)")
+        band(max(low, 30), high, colour, f"{label} (systolic)")
         for (low, high, label), colour in zip(SYSTOLIC_BANDS, BAND_COLOURS, strict=True)
     ]
     decor += [
-        _rule(clinical.DIASTOLIC_STAGE1, "80: diastolic stage 1"),
-        _rule(clinical.DIASTOLIC_STAGE2, "90: diastolic stage 2"),
-        _rule(clinical.DIASTOLIC_CRISIS, "120: diastolic crisis"),
+        rule(clinical.DIASTOLIC_STAGE1, "80: diastolic stage 1"),
+        rule(clinical.DIASTOLIC_STAGE2, "90: diastolic stage 2"),
+        rule(clinical.DIASTOLIC_CRISIS, "120: diastolic crisis"),
     ]
     traces: list[Any] = [
         _line(
@@ -167,7 +167,7 @@ def blood_pressure(
     shown = values.notna().any()
     bottom = min(60.0, float(values.min()) - 10) if shown else 40.0
     top = max(200.0, float(values.max()) + 15) if shown else 200.0
-    return _figure(
+    return figure(
         traces, decor, "mmHg", yaxis={"title": {"text": "mmHg"}, "range": [max(bottom, 30.0), top]}
     )
 
@@ -184,7 +184,7 @@ def weight(points: pd.DataFrame, average: pd.DataFrame, unit: str) -> go.Figure:
             line={"width": 3, "color": "#1f4e9c"},
         ),
     ]
-    return _figure(traces, [], unit)
+    return figure(traces, [], unit)
 
 
 def _g(mg_dl: float, unit: str) -> str:
@@ -198,15 +198,15 @@ def _scale(unit: str) -> float:
 def _target(unit: str, side: str = "right") -> Decor:
     scale = _scale(unit)
     label = f"Target {_g(clinical.LOW, unit)}–{_g(clinical.HIGH, unit)}"
-    return _band(clinical.LOW * scale, clinical.HIGH * scale, TARGET_COLOUR, label, side)
+    return band(clinical.LOW * scale, clinical.HIGH * scale, TARGET_COLOUR, label, side)
 
 
 def glucose(cgm: pd.DataFrame, fingerstick: pd.DataFrame, unit: str) -> go.Figure:
     scale = _scale(unit)
     decor = [
         _target(unit),
-        _rule(clinical.VERY_LOW * scale, f"{_g(clinical.VERY_LOW, unit)}: very low", "right"),
-        _rule(clinical.VERY_HIGH * scale, f"{_g(clinical.VERY_HIGH, unit)}: very high", "right"),
+        rule(clinical.VERY_LOW * scale, f"{_g(clinical.VERY_LOW, unit)}: very low", "right"),
+        rule(clinical.VERY_HIGH * scale, f"{_g(clinical.VERY_HIGH, unit)}: very high", "right"),
     ]
     traces: list[Any] = []
     if len(cgm):
@@ -221,7 +221,7 @@ def glucose(cgm: pd.DataFrame, fingerstick: pd.DataFrame, unit: str) -> go.Figur
                 marker={"symbol": "diamond", "size": 8, "color": "#6a3d9a"},
             )
         )
-    return _figure(traces, decor, unit)
+    return figure(traces, decor, unit)
 
 
 def agp(summary: GlucoseSummary, unit: str) -> go.Figure:
@@ -263,7 +263,7 @@ def agp(summary: GlucoseSummary, unit: str) -> go.Figure:
         ),
     ]
     ticks = list(range(0, 25, 3))
-    return _figure(
+    return figure(
         traces,
         [_target(unit, side="left")],
         unit,
@@ -293,7 +293,7 @@ def time_in_range(percents: dict[str, float]) -> go.Figure:
                 marker={"color": colour, "pattern": {"shape": pattern}},
             )
         )
-    return _figure(
+    return figure(
         traces,
         [],
         "",

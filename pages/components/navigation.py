@@ -33,6 +33,7 @@ PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER)
 
 PATIENT_PAGES = (
     PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),
+    PageSpec("pages/patient/results.py", "Test results", "results", ":material/lab_research:"),
     PageSpec("pages/patient/metrics.py", "Health metrics", "metrics", ":material/monitor_heart:"),
 )
 CLINICIAN_METRICS = PageSpec(
@@ -45,6 +46,9 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
     CLINICIAN: (
         PageSpec(
             "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
+        ),
+        PageSpec(
+            "pages/clinician/results.py", "Result release", "release", ":material/lab_research:"
         ),
         PageSpec("pages/clinician/alerts.py", "Metric alerts", "alerts", ":material/warning:"),
         CLINICIAN_METRICS,

@@ -17,16 +17,19 @@ PUBLIC = {p.path for p in navigation.PUBLIC_PAGES}
 EXPECTED_PAGES = {
     "patient.demo": {
         "pages/patient/home.py",
+        "pages/patient/results.py",
         "pages/patient/metrics.py",
         "pages/account/account.py",
     },
     "proxy.demo": {
         "pages/patient/home.py",
+        "pages/patient/results.py",
         "pages/patient/metrics.py",
         "pages/account/account.py",
     },
     "clinician.demo": {
         "pages/clinician/home.py",
+        "pages/clinician/results.py",
         "pages/clinician/alerts.py",
         "pages/clinician/metrics.py",
         "pages/account/account.py",

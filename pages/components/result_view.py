@@ -1,0 +1,92 @@
+"""A result's components and trend, shared by the patient's results page and the clinician's
+release page. Out-of-range values say so in words, never by colour alone."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages.components import metric_charts
+from pages.components.format import when
+from services import results
+from services.access import Actor
+
+
+def components_table(detail: results.ResultDetail) -> None:
+    rows = []
+    for c in detail.components:
+        value = c.value_text if c.value is None else f"{c.value:g}"
+        low, high = c.ref_low, c.ref_high
+        reference = (
+            f"{low:g}–{high:g}"
+            if low is not None and high is not None
+            else f"≥ {low:g}"
+            if low is not None
+            else f"≤ {high:g}"
+            if high is not None
+            else "—"
+        )
+        rows.append(
+            {
+                "Test": c.name,
+                "Result": value,
+                "Unit": c.unit or "",
+                "Reference range": reference,
+                "Outside the range": results.FLAG_WORDS.get(c.flag or "", "No"),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
+    """One test's values over time with its reference range shaded and labelled."""
+    unit = str(frame["unit"].dropna().iloc[-1]) if frame["unit"].notna().any() else ""
+    low, high = frame["ref_low"].dropna(), frame["ref_high"].dropna()
+    decor = []
+    if len(low) and len(high):
+        decor.append(
+            metric_charts.band(
+                float(low.iloc[-1]),
+                float(high.iloc[-1]),
+                metric_charts.TARGET_COLOUR,
+                f"Reference range {low.iloc[-1]:g}–{high.iloc[-1]:g}",
+            )
+        )
+    words = [results.FLAG_WORDS.get(f or "", "In range") for f in frame["flag"]]
+    trace = go.Scatter(
+        x=frame["collected_at"],
+        y=frame["value"],
+        mode="lines+markers+text",
+        name=name,
+        text=[f"{v:g}" for v in frame["value"]],
+        textposition="top center",
+        hovertext=words,
+        marker={"size": 9, "symbol": "circle"},
+    )
+    return metric_charts.figure([trace], decor, unit, height=360)
+
+
+def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetail) -> None:
+    s = detail.summary
+    st.caption(
+        f"Collected {when(s.collected_at)} · available {when(s.available_at)} · ordered by "
+        f"{detail.ordering_provider}"
+    )
+    if detail.clinician_comment:
+        st.info(f"Comment from your care team: {detail.clinician_comment}")
+    components_table(detail)
+    numeric = [c for c in detail.components if c.value is not None]
+    if not numeric:
+        return
+    names = {c.loinc: c.name for c in numeric}
+    chosen = st.selectbox(
+        "Trend over time", list(names), format_func=names.get, key=f"trend_{s.result_id}"
+    )
+    frame = results.result_trend(actor=actor, patient_id=patient_id, loinc=chosen)
+    if len(frame) < 2:
+        st.caption("Only one result of this test so far: no trend yet.")
+        return
+    st.plotly_chart(trend_chart(frame, names[chosen]), key=f"trend_chart_{s.result_id}")

@@ -1,0 +1,94 @@
+"""Test results: newest first, new ones marked until opened, filters, a result's detail with its
+trend, and the choice to have sensitive results wait for the clinician."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from pages.components import result_view, state
+from pages.components.format import when
+from pages.components.widgets import table
+from services import clock, results
+from services.access import PATIENT, PROXY
+
+OPEN = "results_open"
+
+actor = state.guard(PATIENT, PROXY)
+patient_id = state.acting_patient()
+st.title("Test results")
+if patient_id is None:
+    st.info("Choose whose record to open in the sidebar.")
+    st.stop()
+
+with state.service_errors():
+    everything = results.results_list(actor=actor, patient_id=patient_id)
+    tests = {r.panel_code: r.panel_name for r in everything}
+    left, right = st.columns(2)
+    test = left.selectbox(
+        "Test",
+        [None, *sorted(tests, key=tests.get)],
+        format_func=lambda c: "All tests" if c is None else tests[c],
+        key="results_test",
+    )
+    today = clock.now().date()
+    picked = right.date_input(
+        "Collected between",
+        value=(today - timedelta(days=365 * 3), today),
+        max_value=today,
+        key="results_dates",
+    )
+    since = until = None
+    if isinstance(picked, tuple) and len(picked) == 2:
+        since = datetime.combine(picked[0], time.min)
+        until = datetime.combine(picked[1] + timedelta(days=1), time.min)
+    shown = results.results_list(
+        actor=actor, patient_id=patient_id, panel_code=test, since=since, until=until
+    )
+    if not shown:
+        st.info("No results match.")
+    else:
+        table(
+            {
+                "Test": [r.panel_name for r in shown],
+                "Collected": [when(r.collected_at) for r in shown],
+                "Available since": [when(r.available_at) for r in shown],
+                "New": ["New" if r.new else "" for r in shown],
+                "Outside the range": ["Yes" if r.abnormal else "No" for r in shown],
+            },
+            empty="No results.",
+        )
+        labels = {
+            r.result_id: f"{r.panel_name}, collected {when(r.collected_at)}"
+            + (" (new)" if r.new else "")
+            for r in shown
+        }
+        chosen = st.selectbox(
+            "Open a result",
+            list(labels),
+            index=None,
+            format_func=labels.get,
+            placeholder="Choose a result",
+            key=OPEN,
+        )
+        if chosen is not None:
+            detail = results.result_detail(actor=actor, patient_id=patient_id, result_id=chosen)
+            st.subheader(detail.summary.panel_name)
+            result_view.result_body(actor, patient_id, detail)
+
+    if patient_id == actor.patient_id:
+        st.subheader("Sensitive results")
+        waits = results.delay_preferences(actor=actor, patient_id=patient_id)
+        wanted = st.toggle(
+            "Wait to see sensitive results (for example, some infection or genetic tests) until "
+            "my clinician has contacted me",
+            value="sensitive" in waits,
+            key="results_delay_sensitive",
+            help="Other results are always available as soon as they are final.",
+        )
+        if wanted != ("sensitive" in waits):
+            results.delay_preferences_update(
+                actor=actor, patient_id=patient_id, categories={"sensitive"} if wanted else set()
+            )
+            st.success("Saved.")

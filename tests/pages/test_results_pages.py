@@ -1,0 +1,58 @@
+"""The results pages under AppTest: the patient's list, a result with its trend, the delay
+choice; the clinician's release page releasing a held result with a comment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services import db, results
+from services.models import LabResult
+from tests.conftest import NOW
+from tests.pages.test_app import signed_in
+from tests.services.test_results import _alex, _doctor, _new_result
+from tests.support import world
+
+
+def test_the_patient_opens_a_result_with_its_trend(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    at.switch_page("pages/patient/results.py").run()
+    assert not at.exception and at.title[0].value == "Test results"
+    me = world.actor_of("patient.demo")
+    newest = results.results_list(actor=me, patient_id=_alex())[0]
+    assert newest.new
+    at.selectbox(key="results_open").set_value(newest.result_id).run()
+    assert not at.exception and not at.error
+    assert at.subheader[0].value == newest.panel_name
+    opened = next(
+        r
+        for r in results.results_list(actor=me, patient_id=_alex())
+        if r == newest or r.result_id == newest.result_id
+    )
+    assert not opened.new  # opening it was recorded
+    assert any("Outside the range" in c for df in at.dataframe for c in df.value.columns)
+    at.toggle(key="results_delay_sensitive").set_value(True).run()
+    assert results.delay_preferences(actor=me, patient_id=_alex()) == {"sensitive"}
+
+
+def test_the_clinician_releases_a_held_result_with_a_comment(seeded_url: str) -> None:
+    rid = _new_result(_alex())
+    results.result_hold(
+        actor=_doctor(),
+        result_id=rid,
+        reason=results.PREVENTING_HARM,
+        note="Call first.",
+        until=NOW + timedelta(days=3),
+    )
+    results.result_finalize(actor=_doctor(), result_id=rid)
+    at = signed_in("clinician.demo")
+    at.switch_page("pages/clinician/results.py").run()
+    assert not at.exception and at.title[0].value == "Result release"
+    at.multiselect(key="release_pick").select(rid)
+    at.text_area(key="release_comment").input("Slightly higher; we will talk on Monday.")
+    at.button(key="FormSubmitter:release_many-Release").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Released 1 result(s); the patients have been told."]
+    with db.read_only() as s:
+        row = s.get(LabResult, rid)
+        assert row is not None and row.released_at == NOW
+        assert row.clinician_comment == "Slightly higher; we will talk on Monday."
