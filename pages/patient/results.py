@@ -10,7 +10,7 @@ import streamlit as st
 from pages.components import result_view, state
 from pages.components.format import when
 from pages.components.widgets import table
-from services import clock, results
+from services import clock, fhir_export, results
 from services.access import PATIENT, PROXY
 
 OPEN = "results_open"
@@ -76,6 +76,18 @@ with state.service_errors():
             detail = results.result_detail(actor=actor, patient_id=patient_id, result_id=chosen)
             st.subheader(detail.summary.panel_name)
             result_view.result_body(actor, patient_id, detail)
+
+    st.download_button(
+        "Download the record (FHIR R4 JSON)",
+        data=lambda: fhir_export.fhir_bundle(actor=actor, patient_id=patient_id),
+        file_name="health-record-fhir.json",
+        mime="application/fhir+json",
+        on_click="ignore",
+        key="results_fhir",
+        icon=":material/download:",
+        help="Your results, record and home readings in the standard format other clinics and "
+        "apps read. Held results are not included until they are released.",
+    )
 
     if patient_id == actor.patient_id:
         st.subheader("Sensitive results")

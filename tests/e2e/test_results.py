@@ -3,7 +3,10 @@ the patient then sees it, with the comment and its trend chart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in
@@ -40,3 +43,12 @@ def test_a_held_result_released_with_a_comment_reaches_the_patient(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".some(d => (d._fullData || []).some(t => (t.y || []).length >= 2))"
     )
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the record (FHIR R4 JSON)").click()
+    bundle = Bundle.model_validate_json(Path(download.value.path()).read_bytes())
+    panels = {
+        e.resource.code.text
+        for e in bundle.entry
+        if e.resource.__resource_type__ == "DiagnosticReport"
+    }
+    assert panel in panels
