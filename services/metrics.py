@@ -9,8 +9,6 @@ database. Values are stored in mmHg, kg and mg/dL; pages convert them to the use
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +34,7 @@ from services.access import Actor
 from services.errors import PermissionDenied, ValidationError
 from services.models import Patient, UnitPreference
 from services.readings import BP, CGM, GLUCOSE, KINDS, MANUAL, STORED, TABLES, WEIGHT
+from services.spreadsheet import csv_bytes
 from services.work import patient_work
 
 MAX_SPAN = timedelta(days=366 * 30)
@@ -546,29 +545,4 @@ def metrics_export(
             .where(*_window(t, patient_id, start, end))
             .order_by(t.c.measured_at)
         ).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS[kind])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue().encode()
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
-    return (
-        f"'{text}"
-        if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text)
-        else text
-    )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return csv_bytes(EXPORT_COLUMNS[kind], rows)

@@ -16,6 +16,7 @@ from services import clinical, db, metrics, readings
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import MetricAlert, Patient, PatientCareTeam
 from services.readings import BP, CGM, GLUCOSE, WEIGHT, Entry
+from services.spreadsheet import safe_cell
 from tests.conftest import NOW
 from tests.support import world
 
@@ -556,8 +557,8 @@ def test_export_is_the_periods_readings_as_spreadsheet_safe_csv(seeded_url: str)
     lines = data.decode().splitlines()
     assert lines[0] == "measured_at,source,systolic,diastolic,pulse"
     assert lines[1].endswith(",device,128,82,70") and len(lines) == 2
-    assert metrics.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert metrics.safe_cell("-5") == "-5" and metrics.safe_cell("+1 555") == "'+1 555"
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("-5") == "-5" and safe_cell("+1 555") == "'+1 555"
 
 
 def test_units_preference_is_saved_and_checked(seeded_url: str) -> None:
