@@ -34,6 +34,7 @@ PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER)
 PATIENT_PAGES = (
     PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),
     PageSpec("pages/patient/results.py", "Test results", "results", ":material/lab_research:"),
+    PageSpec("pages/patient/records.py", "Medical record", "record", ":material/folder_open:"),
     PageSpec("pages/patient/metrics.py", "Health metrics", "metrics", ":material/monitor_heart:"),
 )
 CLINICIAN_METRICS = PageSpec(

@@ -10,7 +10,7 @@ import streamlit as st
 from pages.components import result_view, state
 from pages.components.format import when
 from pages.components.widgets import table
-from services import clock, fhir_export, results
+from services import clock, fhir_export, printouts, results
 from services.access import PATIENT, PROXY
 
 OPEN = "results_open"
@@ -77,6 +77,15 @@ with state.service_errors():
             st.subheader(detail.summary.panel_name)
             result_view.result_body(actor, patient_id, detail)
 
+    st.download_button(
+        "Download results (CSV)",
+        data=lambda: printouts.results_csv(actor=actor, patient_id=patient_id),
+        file_name="results.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="results_csv",
+        icon=":material/table:",
+    )
     st.download_button(
         "Download the record (FHIR R4 JSON)",
         data=lambda: fhir_export.fhir_bundle(actor=actor, patient_id=patient_id),

@@ -18,12 +18,14 @@ EXPECTED_PAGES = {
     "patient.demo": {
         "pages/patient/home.py",
         "pages/patient/results.py",
+        "pages/patient/records.py",
         "pages/patient/metrics.py",
         "pages/account/account.py",
     },
     "proxy.demo": {
         "pages/patient/home.py",
         "pages/patient/results.py",
+        "pages/patient/records.py",
         "pages/patient/metrics.py",
         "pages/account/account.py",
     },

@@ -56,3 +56,19 @@ def test_the_clinician_releases_a_held_result_with_a_comment(seeded_url: str) ->
         row = s.get(LabResult, rid)
         assert row is not None and row.released_at == NOW
         assert row.clinician_comment == "Slightly higher; we will talk on Monday."
+
+
+def test_the_medical_record_page_shows_each_part(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    at.switch_page("pages/patient/records.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Medical record"
+    assert [t.label for t in at.tabs] == [
+        "Visits",
+        "Notes and care plans",
+        "Problems, medicines, allergies, vaccines",
+        "Imaging",
+    ]
+    assert at.expander  # visits and notes listed
+    at.text_input(key="records_note_q").input("no-such-words-anywhere").run()
+    assert "No notes match." in [i.value for i in at.info]

@@ -1,0 +1,118 @@
+"""The medical record: visits with their summaries, notes and care plans, problems, medications,
+allergies and immunizations (printable), imaging reports; searchable, with PDF downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services import printouts, records
+from services.access import PATIENT, PROXY
+
+NOTE_TYPES = {
+    None: "All notes",
+    "progress": "Progress notes",
+    "history": "Histories",
+    "care_plan": "Care plans",
+}
+
+actor = state.guard(PATIENT, PROXY)
+patient_id = state.acting_patient()
+st.title("Medical record")
+if patient_id is None:
+    st.info("Choose whose record to open in the sidebar.")
+    st.stop()
+
+with state.service_errors():
+    summary = records.summary(actor=actor, patient_id=patient_id)
+    st.download_button(
+        "Download the record summary (PDF)",
+        data=lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
+        file_name="record-summary.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key="records_summary_pdf",
+        icon=":material/print:",
+    )
+    visits_tab, notes_tab, lists_tab, imaging_tab = st.tabs(
+        ["Visits", "Notes and care plans", "Problems, medicines, allergies, vaccines", "Imaging"]
+    )
+    with visits_tab:
+        search = st.text_input("Search visits", max_chars=records.MAX_SEARCH, key="records_visit_q")
+        shown = records.visits(actor=actor, patient_id=patient_id, search=search)
+        if not shown:
+            st.info("No visits match.")
+        for v in shown[:100]:
+            with st.expander(f"{when(v.start_at)} · {v.kind} · {v.provider} · {v.reason}"):
+                st.write(v.summary or "No summary was written for this visit.")
+                st.download_button(
+                    "Visit summary (PDF)",
+                    data=lambda e=v.encounter_id: printouts.visit_pdf(
+                        actor=actor, patient_id=patient_id, encounter_id=e
+                    ),
+                    file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
+                    mime="application/pdf",
+                    on_click="ignore",
+                    key=f"visit_pdf_{v.encounter_id}",
+                )
+    with notes_tab:
+        left, right = st.columns(2)
+        kind = left.selectbox(
+            "Kind", list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
+        )
+        words = right.text_input("Search notes", max_chars=records.MAX_SEARCH, key="records_note_q")
+        found = records.notes(actor=actor, patient_id=patient_id, note_type=kind, search=words)
+        if not found:
+            st.info("No notes match.")
+        for n in found[:100]:
+            with st.expander(f"{when(n.signed_at)} · {n.title} · {n.author}"):
+                st.text(n.body)  # as written, never as HTML
+    with lists_tab:
+        st.subheader("Problems")
+        table(
+            {
+                "Problem": [p[1] for p in summary.problems],
+                "Code (ICD-10)": [p[0] for p in summary.problems],
+                "Since": [str(p[2] or "—") for p in summary.problems],
+                "Status": [p[3] for p in summary.problems],
+            },
+            empty="None recorded.",
+        )
+        st.subheader("Medications")
+        table(
+            {
+                "Medicine": [m[0] for m in summary.medications],
+                "Dose": [m[1] for m in summary.medications],
+                "How often": [m[2] for m in summary.medications],
+                "Since": [str(m[3]) for m in summary.medications],
+                "Status": [m[4] for m in summary.medications],
+            },
+            empty="None recorded.",
+        )
+        st.subheader("Allergies")
+        table(
+            {
+                "Substance": [a[0] for a in summary.allergies],
+                "Reaction": [a[1] for a in summary.allergies],
+                "Severity": [a[2] for a in summary.allergies],
+            },
+            empty="No known allergies.",
+        )
+        st.subheader("Immunizations")
+        table(
+            {
+                "Vaccine": [i[0] for i in summary.immunizations],
+                "Given": [str(i[1]) for i in summary.immunizations],
+                "Lot": [i[2] or "" for i in summary.immunizations],
+            },
+            empty="None recorded.",
+        )
+    with imaging_tab:
+        reports = records.imaging(actor=actor, patient_id=patient_id)
+        if not reports:
+            st.info("No imaging reports.")
+        for r in reports:
+            with st.expander(f"{when(r.performed_at)} · {r.modality} · {r.study}"):
+                st.text(r.report)
