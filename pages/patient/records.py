@@ -8,7 +8,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import table
-from services import printouts, records
+from services import documents, printouts, records
 from services.access import PATIENT, PROXY
 
 NOTE_TYPES = {
@@ -36,8 +36,14 @@ with state.service_errors():
         key="records_summary_pdf",
         icon=":material/print:",
     )
-    visits_tab, notes_tab, lists_tab, imaging_tab = st.tabs(
-        ["Visits", "Notes and care plans", "Problems, medicines, allergies, vaccines", "Imaging"]
+    visits_tab, notes_tab, lists_tab, imaging_tab, documents_tab = st.tabs(
+        [
+            "Visits",
+            "Notes and care plans",
+            "Problems, medicines, allergies, vaccines",
+            "Imaging",
+            "Documents",
+        ]
     )
     with visits_tab:
         search = st.text_input("Search visits", max_chars=records.MAX_SEARCH, key="records_visit_q")
@@ -116,3 +122,41 @@ with state.service_errors():
         for r in reports:
             with st.expander(f"{when(r.performed_at)} · {r.modality} · {r.study}"):
                 st.text(r.report)
+    with documents_tab:
+        for message in st.session_state.pop("documents_done", []):
+            st.success(message)
+        for d in documents.documents_list(actor=actor, patient_id=patient_id):
+            source = "from your care team" if d.from_care_team else "uploaded"
+            left, right = st.columns([3, 1])
+            left.write(
+                f"**{d.title}** · {d.doc_type} · {source} {when(d.created_at)} · "
+                f"{d.size_bytes / 1024:,.0f} KB"
+            )
+            right.download_button(
+                "Download",
+                data=lambda i=d.document_id: documents.document_download(
+                    actor=actor, patient_id=patient_id, document_id=i
+                )[2],
+                file_name=f"{d.title}{documents.KINDS[d.content_type][1][0]}",
+                mime=d.content_type,
+                on_click="ignore",
+                key=f"doc_{d.document_id}",
+            )
+        with st.form("documents_upload", clear_on_submit=True):
+            st.markdown("**Add a document** (PDF, PNG or JPEG, up to 10 MB)")
+            upload = st.file_uploader(
+                "File", type=["pdf", "png", "jpg", "jpeg"], key="documents_file"
+            )
+            title = st.text_input("Title", max_chars=documents.MAX_TITLE, key="documents_title")
+            kind = st.selectbox("Kind", documents.DOC_TYPES, key="documents_kind")
+            if st.form_submit_button("Upload", type="primary"):
+                documents.document_upload(
+                    actor=actor,
+                    patient_id=patient_id,
+                    filename=upload.name if upload else "",
+                    data=upload.getvalue() if upload else b"",
+                    title=title,
+                    doc_type=kind,
+                )
+                st.session_state["documents_done"] = [f"Uploaded {title}."]
+                st.rerun()

@@ -68,7 +68,19 @@ def test_the_medical_record_page_shows_each_part(seeded_url: str) -> None:
         "Notes and care plans",
         "Problems, medicines, allergies, vaccines",
         "Imaging",
+        "Documents",
     ]
     assert at.expander  # visits and notes listed
     at.text_input(key="records_note_q").input("no-such-words-anywhere").run()
     assert "No notes match." in [i.value for i in at.info]
+
+
+def test_an_upload_without_a_file_is_refused_with_messages(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    at.switch_page("pages/patient/records.py").run()
+    at.button(key="FormSubmitter:documents_upload-Upload").click().run()
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    assert (
+        "File: The file is empty." in messages and "Title: Give the document a title." in messages
+    )
