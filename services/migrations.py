@@ -147,10 +147,34 @@ def _v6_result_release(conn: Connection) -> None:
         conn.execute(text("DROP INDEX IF EXISTS ix_lab_results_status"))
 
 
+def _v7_share_links(conn: Connection) -> None:
+    """Time-limited, single-recipient download links a patient can revoke."""
+    meta = MetaData()
+    Table("patients", meta, Column("id", Uuid, primary_key=True))
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "share_links",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("created_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("recipient_name", String(200), nullable=False),
+        Column("recipient_email", String(254), nullable=False),
+        Column("what", String(16), nullable=False),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("revoked_at", DateTime),
+        Column("uses", Integer, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["share_links"]])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
     _v4_notification_preferences,
     _v5_unit_preferences,
     _v6_result_release,
+    _v7_share_links,
 ]

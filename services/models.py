@@ -611,6 +611,23 @@ class Disclosure(Base):
     request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("records_requests.id"))
 
 
+class ShareLink(Base):
+    """A patient's time-limited download link for one recipient (schema v7); token hashed."""
+
+    __tablename__ = "share_links"
+    id: Mapped[uuid.UUID] = _id()
+    patient_id: Mapped[uuid.UUID] = _patient_fk()
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    what: Mapped[str] = mapped_column(String(16))  # summary_pdf, fhir
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Document(Base):
     __tablename__ = "documents"
     id: Mapped[uuid.UUID] = _id()

@@ -28,8 +28,9 @@ VERIFY = PageSpec(
 RECOVER = PageSpec(
     "pages/public/recover.py", "Forgot username or password", "recover", ":material/key:"
 )
+SHARED = PageSpec("pages/public/shared.py", "Shared record", "shared", ":material/share:")
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER)
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED)
 
 PATIENT_PAGES = (
     PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),

@@ -3,12 +3,14 @@ allergies and immunizations (printable), imaging reports; searchable, with PDF d
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import table
-from services import documents, printouts, records
+from services import documents, printouts, records, sharing
 from services.access import PATIENT, PROXY
 
 NOTE_TYPES = {
@@ -36,13 +38,14 @@ with state.service_errors():
         key="records_summary_pdf",
         icon=":material/print:",
     )
-    visits_tab, notes_tab, lists_tab, imaging_tab, documents_tab = st.tabs(
+    visits_tab, notes_tab, lists_tab, imaging_tab, documents_tab, share_tab = st.tabs(
         [
             "Visits",
             "Notes and care plans",
             "Problems, medicines, allergies, vaccines",
             "Imaging",
             "Documents",
+            "Share with another clinic",
         ]
     )
     with visits_tab:
@@ -159,4 +162,60 @@ with state.service_errors():
                     doc_type=kind,
                 )
                 st.session_state["documents_done"] = [f"Uploaded {title}."]
+                st.rerun()
+    with share_tab:
+        st.write(
+            "Send another clinic a link to your record summary or your full record. The link "
+            "works only for the email address you name, until the day you choose, and you can "
+            "revoke it; every use is listed in your record's disclosures."
+        )
+        link = st.session_state.pop("share_link", None)
+        if link:
+            st.success("Copy this link now and send it to the recipient; it is not shown again.")
+            st.code(link, language=None)
+        if patient_id == actor.patient_id:
+            with st.form("share_new", clear_on_submit=True):
+                name = st.text_input(
+                    "Recipient (clinic or person)", max_chars=200, key="share_name"
+                )
+                email = st.text_input("Recipient's email address", max_chars=254, key="share_email")
+                what = st.selectbox(
+                    "What to share",
+                    list(sharing.WHAT),
+                    format_func=sharing.WHAT.get,
+                    key="share_what",
+                )
+                days = st.number_input(
+                    "Days the link works", 1, sharing.MAX_DAYS, 7, key="share_days"
+                )
+                if st.form_submit_button("Create link", type="primary"):
+                    token = sharing.share_create(
+                        actor=actor,
+                        patient_id=patient_id,
+                        recipient_name=name,
+                        recipient_email=email,
+                        what=what,
+                        days=int(days),
+                    )
+                    parts = urlsplit(st.context.url or "")
+                    base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+                    st.session_state["share_link"] = f"{base}/shared?token={token}"
+                    st.rerun()
+        for item in sharing.shares_list(actor=actor, patient_id=patient_id):
+            state_text = (
+                f"revoked {when(item.revoked_at)}"
+                if item.revoked_at
+                else f"works until {when(item.expires_at)}"
+            )
+            left, right = st.columns([4, 1])
+            left.write(
+                f"{item.recipient} · {sharing.WHAT[item.what]} · {state_text} · "
+                f"used {item.uses} time(s)"
+            )
+            if (
+                item.revoked_at is None
+                and patient_id == actor.patient_id
+                and right.button("Revoke", key=f"share_revoke_{item.share_id}")
+            ):
+                sharing.share_revoke(actor=actor, patient_id=patient_id, share_id=item.share_id)
                 st.rerun()

@@ -69,6 +69,7 @@ def test_the_medical_record_page_shows_each_part(seeded_url: str) -> None:
         "Problems, medicines, allergies, vaccines",
         "Imaging",
         "Documents",
+        "Share with another clinic",
     ]
     assert at.expander  # visits and notes listed
     at.text_input(key="records_note_q").input("no-such-words-anywhere").run()
@@ -84,3 +85,25 @@ def test_an_upload_without_a_file_is_refused_with_messages(seeded_url: str) -> N
     assert (
         "File: The file is empty." in messages and "Title: Give the document a title." in messages
     )
+
+
+def test_a_share_link_made_on_the_record_page_opens_for_its_recipient(seeded_url: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.test_app import APP
+
+    at = signed_in("patient.demo")
+    at.switch_page("pages/patient/records.py").run()
+    at.text_input(key="share_name").input("Northside Clinic")
+    at.text_input(key="share_email").input("records@northside.example")
+    at.button(key="FormSubmitter:share_new-Create link").click().run()
+    assert not at.exception and not at.error
+    link = at.code[0].value
+    token = link.split("token=")[1]
+    visitor = AppTest.from_file(APP, default_timeout=60)
+    visitor.query_params["token"] = token
+    visitor.switch_page("pages/public/shared.py").run()
+    visitor.text_input(key="shared_email").input("records@northside.example")
+    visitor.button(key="FormSubmitter:shared_open-Open").click().run()
+    assert not visitor.exception and not visitor.error
+    assert visitor.success[0].value.startswith("Ready.")

@@ -160,6 +160,7 @@ def _version_1_metadata() -> MetaData:
             "unit_preferences",
             "result_delay_preferences",
             "result_hold_decisions",
+            "share_links",
         ):
             continue
         columns = [

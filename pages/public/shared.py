@@ -1,0 +1,35 @@
+"""What a share link opens: the recipient confirms their email address and downloads what the
+patient shared. Every download is recorded as a disclosure."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from services import sharing
+
+st.title("Shared health record")
+token = st.query_params.get("token", "")
+if not token:
+    st.info("Open the link you were sent; it carries its key.")
+    st.stop()
+st.write(
+    "A patient of Lakeside Health shared part of their record with you. Enter the email address "
+    "the link was sent to."
+)
+with st.form("shared_open"):
+    email = st.text_input("Your email address", max_chars=254, key="shared_email")
+    opened = st.form_submit_button("Open", type="primary")
+if opened:
+    with state.service_errors():
+        name, kind, data = sharing.share_open(token=token, recipient_email=email)
+        st.success("Ready. This download has been recorded in the patient's record.")
+        st.download_button(
+            f"Download {name}",
+            data=data,
+            file_name=name,
+            mime=kind,
+            on_click="ignore",
+            key="shared_download",
+            icon=":material/download:",
+        )
