@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
@@ -39,6 +40,7 @@ HOLD_REASONS = {
 }
 DELAYABLE = ("sensitive",)  # categories a patient may ask to wait for their clinician
 MAX_NOTE = 1000
+QUEUE_LIMIT = 500  # rows a clinician's queue shows at once
 NEW_FOR_DAYS = 30
 
 
@@ -274,27 +276,43 @@ class HeldItem:
     abnormal: bool
 
 
-def held_results(*, actor: Actor) -> list[HeldItem]:
-    """The clinician's care-team patients' held results, longest held first."""
-    with staff_work(actor, "results.held.view", access.CLINICIAN) as session:
-        rows = session.execute(
+def _queue(
+    session: Session, actor: Actor, condition: ColumnElement[bool], *columns: Any
+) -> list[Any]:
+    """Care-team patients' results matching a condition: result, patient, name, MRN, test,
+    then the given columns and whether any value is out of range."""
+    return list(
+        session.execute(
             select(
                 LabResult.id,
                 Patient.id,
                 Patient.first_name + " " + Patient.last_name,
                 Patient.mrn,
                 LabResult.panel_name,
-                LabResult.held_at,
-                LabResult.hold_until,
-                LabResult.hold_reason,
-                LabResult.hold_note,
+                *columns,
                 _abnormal(),
             )
             .join(Patient, Patient.id == LabResult.patient_id)
-            .where(LabResult.patient_id.in_(clinician_patients(actor.user_id)), held(clock.now()))
-            .order_by(LabResult.held_at)
-        ).all()
-        return [HeldItem(*tuple(row)) for row in rows]
+            .where(LabResult.patient_id.in_(clinician_patients(actor.user_id)), condition)
+            .order_by(columns[0])
+            .limit(QUEUE_LIMIT)
+        )
+    )
+
+
+def held_results(*, actor: Actor) -> list[HeldItem]:
+    """The clinician's care-team patients' held results, longest held first."""
+    with staff_work(actor, "results.held.view", access.CLINICIAN) as session:
+        rows = _queue(
+            session,
+            actor,
+            held(clock.now()),
+            LabResult.held_at,
+            LabResult.hold_until,
+            LabResult.hold_reason,
+            LabResult.hold_note,
+        )
+        return [HeldItem(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -309,28 +327,16 @@ class PendingItem:
     abnormal: bool
 
 
-def preliminary_results(*, actor: Actor, limit: int = 200) -> list[PendingItem]:
+def preliminary_results(*, actor: Actor) -> list[PendingItem]:
     """Care-team patients' results not final yet (to hold before release, or finalize)."""
     with staff_work(actor, "results.preliminary.view", access.CLINICIAN) as session:
-        rows = session.execute(
-            select(
-                LabResult.id,
-                Patient.id,
-                Patient.first_name + " " + Patient.last_name,
-                Patient.mrn,
-                LabResult.panel_name,
-                LabResult.collected_at,
-                LabResult.hold_until,
-                _abnormal(),
-            )
-            .join(Patient, Patient.id == LabResult.patient_id)
-            .where(
-                LabResult.patient_id.in_(clinician_patients(actor.user_id)),
-                LabResult.status != "final",
-            )
-            .order_by(LabResult.collected_at)
-            .limit(limit)
-        ).all()
+        rows = _queue(
+            session,
+            actor,
+            LabResult.status != "final",
+            LabResult.collected_at,
+            LabResult.hold_until,
+        )
         return [PendingItem(*row) for row in rows]
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from services.access import Actor
+from services.access import PATIENT, PROXY, Actor
 from services.errors import PortalError, ValidationError
 
 log = logging.getLogger("portal.pages")
@@ -70,6 +70,18 @@ def guard(*roles: str) -> Actor:
     st.error("You do not have access to this page.")
     st.stop()
     raise AssertionError("st.stop() ends the script run")
+
+
+def patient_page(title: str) -> tuple[Actor, uuid.UUID]:
+    """A patient-side page's start: the role guard, its title, and whose record it shows."""
+    current = guard(PATIENT, PROXY)
+    st.title(title)
+    patient_id = acting_patient()
+    if patient_id is None:
+        st.info("Choose whose record to open in the sidebar.")
+        st.stop()
+        raise AssertionError("st.stop() ends the script run")
+    return current, patient_id
 
 
 def acting_patient() -> uuid.UUID | None:

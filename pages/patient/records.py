@@ -11,7 +11,6 @@ from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import table
 from services import documents, printouts, records, sharing
-from services.access import PATIENT, PROXY
 
 NOTE_TYPES = {
     None: "All notes",
@@ -20,12 +19,7 @@ NOTE_TYPES = {
     "care_plan": "Care plans",
 }
 
-actor = state.guard(PATIENT, PROXY)
-patient_id = state.acting_patient()
-st.title("Medical record")
-if patient_id is None:
-    st.info("Choose whose record to open in the sidebar.")
-    st.stop()
+actor, patient_id = state.patient_page("Medical record")
 
 with state.service_errors():
     summary = records.summary(actor=actor, patient_id=patient_id)

@@ -11,16 +11,10 @@ from pages.components import result_view, state
 from pages.components.format import when
 from pages.components.widgets import table
 from services import clock, fhir_export, printouts, results
-from services.access import PATIENT, PROXY
 
 OPEN = "results_open"
 
-actor = state.guard(PATIENT, PROXY)
-patient_id = state.acting_patient()
-st.title("Test results")
-if patient_id is None:
-    st.info("Choose whose record to open in the sidebar.")
-    st.stop()
+actor, patient_id = state.patient_page("Test results")
 
 with state.service_errors():
     everything = results.results_list(actor=actor, patient_id=patient_id)

@@ -3,13 +3,11 @@ choice; the clinician's release page releasing a held result with a comment."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from services import db, results
 from services.models import LabResult
 from tests.conftest import NOW
 from tests.pages.test_app import signed_in
-from tests.services.test_results import _alex, _doctor, _new_result
+from tests.services.test_results import _alex, held_result
 from tests.support import world
 
 
@@ -35,15 +33,7 @@ def test_the_patient_opens_a_result_with_its_trend(seeded_url: str) -> None:
 
 
 def test_the_clinician_releases_a_held_result_with_a_comment(seeded_url: str) -> None:
-    rid = _new_result(_alex())
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Call first.",
-        until=NOW + timedelta(days=3),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    rid = held_result()
     at = signed_in("clinician.demo")
     at.switch_page("pages/clinician/results.py").run()
     assert not at.exception and at.title[0].value == "Result release"

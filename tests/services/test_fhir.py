@@ -13,7 +13,7 @@ from services import db, fhir_export, results
 from services.errors import NotFound, PermissionDenied
 from services.models import Immunization
 from tests.conftest import NOW
-from tests.services.test_results import _alex, _doctor, _new_result
+from tests.services.test_results import _alex, _doctor, held_result
 from tests.support import world
 
 
@@ -66,15 +66,7 @@ def test_the_bundle_validates_and_carries_the_record(seeded_url: str) -> None:
 
 
 def test_held_results_are_left_out_until_released(seeded_url: str) -> None:
-    rid = _new_result(_alex())
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Call first.",
-        until=NOW + timedelta(days=3),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    rid = held_result()
     ids = {e["resource"]["id"] for e in _export()["entry"]}
     assert str(rid) not in ids
     results.results_release(actor=_doctor(), result_ids=[rid])

@@ -16,7 +16,7 @@ from services import db, printouts, records, results
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import ClinicalNote, Encounter, Patient, Provider
 from tests.conftest import NOW
-from tests.services.test_results import _alex, _doctor, _new_result
+from tests.services.test_results import _alex, _doctor, _new_result, held_result
 from tests.support import world
 
 
@@ -105,15 +105,7 @@ def test_a_long_visit_summary_prints_on_several_pages_each_stamped(seeded_url: s
 
 
 def test_the_results_csv_has_released_results_only(seeded_url: str) -> None:
-    rid = _new_result(_alex())
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Call first.",
-        until=NOW + timedelta(days=3),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    rid = held_result()
     text = printouts.results_csv(actor=_me(), patient_id=_alex()).decode()
     assert text.splitlines()[0].startswith("collected_at,test,component,loinc,value")
     assert ",Hemoglobin A1c,Hemoglobin A1c,4548-4,8.1" not in text  # held

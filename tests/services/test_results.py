@@ -61,6 +61,22 @@ def _new_result(
         return result.id
 
 
+def held_result(
+    reason: str = results.PREVENTING_HARM, note: str = "Call first.", days: int = 3
+) -> uuid.UUID:
+    """A final HbA1c result of Alex's, held by the demo clinician (held before it was final)."""
+    rid = _new_result(_alex())
+    results.result_hold(
+        actor=_doctor(),
+        result_id=rid,
+        reason=reason,
+        note=note,
+        until=NOW + timedelta(days=days),
+    )
+    results.result_finalize(actor=_doctor(), result_id=rid)  # final, but the hold stands
+    return rid
+
+
 def _me() -> Any:
     return world.actor_of("patient.demo")
 
@@ -123,16 +139,8 @@ def test_a_hold_needs_an_exception_a_note_and_an_end(
 
 
 def test_a_held_result_releases_by_itself_at_the_end(seeded_url: str) -> None:
-    rid = _new_result(_alex())
+    rid = held_result(note="Discuss the new diagnosis by phone first.")
     until = NOW + timedelta(days=3)
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Discuss the new diagnosis by phone first.",
-        until=until,
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)  # final, but the hold stands
     assert not _visible(rid)
     assert rid in {h.result_id for h in results.held_results(actor=_doctor())}
     with clock.frozen(until - timedelta(seconds=1)):
@@ -148,15 +156,7 @@ def test_a_held_result_releases_by_itself_at_the_end(seeded_url: str) -> None:
 
 
 def test_release_by_hand_with_a_comment_and_a_changed_end(seeded_url: str) -> None:
-    rid = _new_result(_alex())
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PATIENT_REQUEST,
-        note="Asked to wait.",
-        until=NOW + timedelta(days=2),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    rid = held_result(results.PATIENT_REQUEST, "Asked to wait.", days=2)
     results.hold_change(
         actor=_doctor(), result_id=rid, until=NOW + timedelta(days=5), note="Patient travelling."
     )
@@ -240,15 +240,7 @@ def _care_team() -> set[uuid.UUID]:
 
 
 def test_two_clinicians_releasing_at_once_make_one_release(seeded_url: str) -> None:
-    rid = _new_result(_alex())
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Call first.",
-        until=NOW + timedelta(days=3),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    rid = held_result()
     notices = _result_notices()
     counts: list[int] = []
     barrier = threading.Barrier(2)
@@ -327,16 +319,7 @@ def _opens(actor: Any, pid: uuid.UUID, rid: uuid.UUID) -> bool:
 
 
 def test_a_held_result_is_invisible_to_every_patient_side_service(seeded_url: str) -> None:
-    alex = _alex()
-    rid = _new_result(alex)
-    results.result_hold(
-        actor=_doctor(),
-        result_id=rid,
-        reason=results.PREVENTING_HARM,
-        note="Call first.",
-        until=NOW + timedelta(days=3),
-    )
-    results.result_finalize(actor=_doctor(), result_id=rid)
+    alex, rid = _alex(), held_result()
     for name, shows in PATIENT_SIDE_VIEWS.items():
         assert not shows(_me(), alex, rid), name
     results.results_release(actor=_doctor(), result_ids=[rid])
