@@ -77,7 +77,12 @@ class _SessionCookie(CookieController):
 
 
 def _write(cookie: str) -> None:
-    """Set a cookie from the page itself (no component, so no extra rerun)."""
+    """Set a cookie from the page itself (no component, so no extra rerun).
+
+    The only script on the page (SECURITY.md 16): what reaches it is the cookie's fixed name,
+    a session token checked against TOKEN_SHAPE, and a date this module formats; never text a
+    user typed.
+    """
     st.html(
         f'<script>document.cookie = "{cookie}; path=/; SameSite=Strict";</script>',
         unsafe_allow_javascript=True,
