@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -371,11 +372,11 @@ class LabComponent(Base):
     result_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("lab_results.id"), index=True)
     loinc: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120))
-    value: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Double)  # DOUBLE since schema v8
     value_text: Mapped[str | None] = mapped_column(String(80))
     unit: Mapped[str | None] = mapped_column(String(24))
-    ref_low: Mapped[float | None] = mapped_column(Float)
-    ref_high: Mapped[float | None] = mapped_column(Float)
+    ref_low: Mapped[float | None] = mapped_column(Double)
+    ref_high: Mapped[float | None] = mapped_column(Double)
     flag: Mapped[str | None] = mapped_column(String(4))  # L, H, LL, HH
 
 
@@ -397,7 +398,7 @@ class WeightReading(Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     measured_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(8), primary_key=True)
-    weight_kg: Mapped[float] = mapped_column(Float)
+    weight_kg: Mapped[float] = mapped_column(Double)  # 8 bytes: DuckDB's FLOAT is 4 (schema v8)
 
 
 class GlucoseReading(Base):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy import Connection, Float, MetaData, Table, func, insert, inspect, select, text
 
 from services import audit, db
 from services.errors import ConfigurationError
-from services.models import SchemaVersion, Site
+from services.models import SchemaVersion, Site, WeightReading
 from tests.support.postgres import free_port
 
 
@@ -166,8 +167,19 @@ def _version_1_metadata() -> MetaData:
         columns = [
             c.copy() for c in table.columns if (table.name, c.name) != ("users", "totp_enabled_at")
         ]
+        for column in columns:
+            if (table.name, column.name) in FLOAT_IN_V1:
+                column.type = Float()  # 4 bytes on DuckDB until v8
         Table(table.name, meta, *columns)
     return meta
+
+
+FLOAT_IN_V1 = {
+    ("weight_readings", "weight_kg"),
+    ("lab_components", "value"),
+    ("lab_components", "ref_low"),
+    ("lab_components", "ref_high"),
+}
 
 
 def test_migrating_from_version_1_gives_the_same_schema_as_a_new_database(
@@ -177,7 +189,18 @@ def test_migrating_from_version_1_gives_the_same_schema_as_a_new_database(
     with old.begin() as conn:
         _version_1_metadata().create_all(conn)
         conn.execute(insert(SchemaVersion), {"version": 1, "applied_at": datetime(2026, 1, 1)})
+        conn.execute(
+            insert(WeightReading),
+            {
+                "patient_id": uuid.uuid4(),
+                "measured_at": datetime(2026, 1, 2),
+                "source": "manual",
+                "weight_kg": 87.9,
+            },
+        )
     assert db.migrate(old) == (1, 1 + len(db.MIGRATIONS))
+    with old.connect() as conn:  # a 4-byte 87.9 comes out of the upgrade as 87.9, not 87.90000153
+        assert conn.execute(select(WeightReading.weight_kg)).scalar_one() == 87.9
     if empty_url.startswith("duckdb"):
         fresh_url = f"duckdb:///{tmp_path / 'fresh.duckdb'}"
     else:
