@@ -180,6 +180,7 @@ def _v8_double_values(conn: Connection) -> None:
         return
 
     def to_double(table: str, column: str) -> None:
+        # DDL cannot bind identifiers; only the fixed names below are formatted in.
         exact = f"CAST(CAST({column} AS VARCHAR) AS DOUBLE)"
         conn.execute(text(f"ALTER TABLE {table} ALTER {column} TYPE DOUBLE USING {exact}"))
 
