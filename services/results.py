@@ -11,6 +11,8 @@ holds those at the moment they become final. Releasing notifies the patient.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -340,14 +342,20 @@ def preliminary_results(*, actor: Actor) -> list[PendingItem]:
         return [PendingItem(*row) for row in rows]
 
 
-def _clinician_result(actor: Actor, result_id: uuid.UUID) -> uuid.UUID:
-    """The result's patient, for a clinician (refusals come from the access policy)."""
-    access.require_role(actor, access.CLINICIAN)
+@contextmanager
+def _clinician_work(
+    actor: Actor, result_id: uuid.UUID, action: str
+) -> Iterator[tuple[Session, uuid.UUID]]:
+    """Work on one result by a clinician on the patient's care team; anyone else is refused
+    inside the unit of work, so the refusal is audited like every other."""
     with db.read_only() as session:
         patient_id = session.scalar(select(LabResult.patient_id).where(LabResult.id == result_id))
     if patient_id is None:
         raise NotFound("That result was not found.")
-    return patient_id
+    with patient_work(actor, patient_id, action, access.RESULTS) as (session, found):
+        if found.basis != access.CLINICIAN:
+            raise PermissionDenied("Only a clinician on the patient's care team can do this.")
+        yield session, patient_id
 
 
 def _provider_of(session: Session, actor: Actor) -> uuid.UUID:
@@ -380,10 +388,7 @@ def result_hold(
     fields = _hold_fields(reason, note, until)
     if fields:
         raise ValidationError(fields)
-    patient_id = _clinician_result(actor, result_id)
-    with patient_work(actor, patient_id, "results.hold", access.RESULTS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the care team can hold a result.")
+    with _clinician_work(actor, result_id, "results.hold") as (session, patient_id):
         now = clock.now()
         done = session.execute(
             update(LabResult)
@@ -407,10 +412,7 @@ def result_hold(
 
 def hold_change(*, actor: Actor, result_id: uuid.UUID, until: datetime | None, note: str) -> None:
     """Move a live hold's end, with a new reason recorded."""
-    patient_id = _clinician_result(actor, result_id)
-    with patient_work(actor, patient_id, "results.hold_change", access.RESULTS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the care team can change a hold.")
+    with _clinician_work(actor, result_id, "results.hold_change") as (session, patient_id):
         reason, earlier = session.execute(
             select(LabResult.hold_reason, LabResult.hold_note).where(LabResult.id == result_id)
         ).one()
@@ -439,13 +441,7 @@ def results_release(
         raise ValidationError({"comment": f"Keep the comment under {MAX_NOTE:,} characters."})
     released = 0
     for result_id in result_ids:
-        patient_id = _clinician_result(actor, result_id)
-        with patient_work(actor, patient_id, "results.release", access.RESULTS) as (
-            session,
-            found,
-        ):
-            if found.basis != access.CLINICIAN:
-                raise PermissionDenied("Only a clinician on the care team can release a result.")
+        with _clinician_work(actor, result_id, "results.release") as (session, patient_id):
             now = clock.now()
             values: dict[str, object] = {"released_at": now}
             if comment and comment.strip():
@@ -460,28 +456,10 @@ def results_release(
     return released
 
 
-def result_comment(*, actor: Actor, result_id: uuid.UUID, comment: str) -> None:
-    """A comment the patient reads with the result."""
-    if not comment.strip() or len(comment) > MAX_NOTE:
-        raise ValidationError({"comment": f"Write a comment under {MAX_NOTE:,} characters."})
-    patient_id = _clinician_result(actor, result_id)
-    with patient_work(actor, patient_id, "results.comment", access.RESULTS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the care team can comment.")
-        session.execute(
-            update(LabResult)
-            .where(LabResult.id == result_id)
-            .values(clinician_comment=comment.strip())
-        )
-
-
 def result_finalize(*, actor: Actor, result_id: uuid.UUID) -> bool:
     """A preliminary result becomes final: released at once, unless the patient asked for its
     category to wait for their clinician (then held, ending by itself). True when released."""
-    patient_id = _clinician_result(actor, result_id)
-    with patient_work(actor, patient_id, "results.finalize", access.RESULTS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the care team can finalize a result.")
+    with _clinician_work(actor, result_id, "results.finalize") as (session, patient_id):
         result = session.get(LabResult, result_id)
         assert result is not None
         if result.status == "final":

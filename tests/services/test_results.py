@@ -13,9 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from services import clock, db, home, results
+from services import audit, clock, db, home, results
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.models import LabComponent, LabResult, NotificationOutbox, Provider, User
+from services.models import (
+    AuditEvent,
+    LabComponent,
+    LabResult,
+    NotificationOutbox,
+    Provider,
+    User,
+)
 from tests.conftest import NOW
 from tests.support import world
 
@@ -214,6 +221,18 @@ def test_only_the_patient_sets_the_preference_and_only_care_team_clinicians_hold
             note="x",
             until=NOW + timedelta(days=1),
         )
+    with pytest.raises(PermissionDenied):  # nor release or finalize it
+        results.result_finalize(actor=_me(), result_id=rid)
+    with db.read_only() as s:
+        refused = s.execute(
+            select(AuditEvent.action, AuditEvent.outcome)
+            .where(AuditEvent.action.in_(["results.hold", "results.finalize"]))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [tuple(r) for r in refused][-2:] == [
+        ("results.hold", audit.DENIED),
+        ("results.finalize", audit.DENIED),
+    ]
     other = _new_result(world.other_patient(*_care_team()))
     for call in (
         lambda: results.result_hold(
