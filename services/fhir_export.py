@@ -225,6 +225,7 @@ def _vitals(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime) -> No
 
 
 def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: datetime) -> None:
+    """The records scope: lists, visits and released notes (documents are their own scope)."""
     for p in s.scalars(select(Problem).where(Problem.patient_id == patient_id)):
         b.add(
             p.id,
@@ -325,6 +326,9 @@ def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: 
         b.add(
             n.id, _document_reference(b, n.title, n.signed_at, "text/plain", data=n.body.encode())
         )
+
+
+def _documents(b: _Builder, s: Session, patient_id: uuid.UUID) -> None:
     for d in s.scalars(select(Document).where(Document.patient_id == patient_id)):
         b.add(
             d.id, _document_reference(b, d.title, d.created_at, d.content_type, size=d.size_bytes)
@@ -371,6 +375,8 @@ def fhir_bundle(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
         if access.METRICS in found.scopes:
             _vitals(builder, session, patient_id, now)
         _record(builder, session, patient_id, found.adolescent_limited, now)
+        if access.DOCUMENTS in found.scopes:
+            _documents(builder, session, patient_id)
     bundle = Bundle.model_validate(
         {
             "resourceType": "Bundle",
