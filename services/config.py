@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from services import private_files
 from services.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def _dev_keys(data_dir: Path) -> dict[str, str]:
             found = {k: str(v) for k, v in tomllib.load(fh).items()}
     missing = [k for k in KEYS if k not in found]
     if missing:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(data_dir)
         found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
-from services import clock
+from services import audit, clock, private_files
 from services.config import settings
 from services.errors import ConfigurationError, Conflict
 from services.migrations import MIGRATIONS, Migration
@@ -81,7 +81,9 @@ def make_engine(url: str) -> Engine:
     """An engine for the URL, connected once so that an unreachable database fails here."""
     url = normalise_url(url)
     if url.startswith("duckdb"):
-        Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+        database = Path(make_url(url).database or "")
+        private_files.restrict_new_files()
+        private_files.private_dir(database.parent)
         engine = create_engine(url, pool_pre_ping=False)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -93,6 +95,9 @@ def make_engine(url: str) -> Engine:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         where = make_url(url).render_as_string(hide_password=True)
         raise ConfigurationError(f"cannot open the database {where}: {reason}") from None
+    if engine.dialect.name == "duckdb":  # files an older release made readable to others
+        for path in (database, Path(f"{database}.wal")):
+            private_files.private_file(path)
     return engine
 
 
@@ -171,7 +176,15 @@ def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int
         current = schema_version(conn)
         if current is None:
             Base.metadata.create_all(conn)
-            conn.execute(insert(AuditHead), {"id": 1, "last_seq": 0, "last_mac": AUDIT_GENESIS})
+            conn.execute(
+                insert(AuditHead),
+                {
+                    "id": 1,
+                    "last_seq": 0,
+                    "last_mac": AUDIT_GENESIS,
+                    "mac": audit.head_mac(0, AUDIT_GENESIS),
+                },
+            )
             conn.execute(insert(SchemaVersion), {"version": latest, "applied_at": clock.now()})
             return None, latest
         if current > latest:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from services import access, clock
+from services import access, clock, private_files
 from services.access import Actor
 from services.config import settings
 from services.errors import NotFound, PermissionDenied, ValidationError
@@ -45,9 +45,7 @@ class DocumentItem:
 
 
 def _folder() -> Path:
-    folder = settings().data_dir / "documents"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_files.private_dir(private_files.private_dir(settings().data_dir) / "documents")
 
 
 def content_type(data: bytes) -> str | None:
@@ -102,7 +100,7 @@ def document_upload(
         ):
             if found.basis not in ("self", access.PROXY):
                 raise PermissionDenied("Documents are uploaded here by the patient or their proxy.")
-            path.write_bytes(data)
+            private_files.write_private(path, data)
             document = Document(
                 patient_id=patient_id,
                 uploaded_by=actor.user_id,

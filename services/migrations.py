@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from services.audit import head_mac, write_checkpoint
+
 Migration = Callable[[Connection], None]
 
 
@@ -191,6 +193,25 @@ def _v8_double_values(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_lab_components_result_id ON lab_components (result_id)"))
 
 
+def _v9_account_security(conn: Connection) -> None:
+    """Wrong second-step codes counted per account; an email change waiting for its code;
+    outbox messages to a fixed address; the audit head's own MAC (computed for the head row)."""
+    # No NOT NULL: DuckDB refuses that on a table other tables reference.
+    conn.execute(text("ALTER TABLE users ADD COLUMN second_factor_failures INTEGER DEFAULT 0"))
+    conn.execute(text("ALTER TABLE users ADD COLUMN pending_email VARCHAR(254)"))
+    conn.execute(text("ALTER TABLE notification_outbox ADD COLUMN to_address VARCHAR(254)"))
+    conn.execute(text("ALTER TABLE audit_head ADD COLUMN mac VARCHAR(64)"))
+    head = conn.execute(text("SELECT last_seq, last_mac FROM audit_head WHERE id = 1")).first()
+    if head is None:
+        return
+    conn.execute(
+        text("UPDATE audit_head SET mac = :mac WHERE id = 1"),
+        {"mac": head_mac(int(head.last_seq), str(head.last_mac))},
+    )
+    if head.last_seq:
+        write_checkpoint(int(head.last_seq), str(head.last_mac))
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -199,4 +220,5 @@ MIGRATIONS: list[Migration] = [
     _v6_result_release,
     _v7_share_links,
     _v8_double_values,
+    _v9_account_security,
 ]

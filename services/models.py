@@ -99,6 +99,13 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)  # schema v2
+    # Wrong second-step codes since the last full sign-in, across pending steps (schema v9).
+    # Nullable in the schema only: DuckDB cannot add a NOT NULL column to a referenced table.
+    second_factor_failures: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", nullable=True
+    )
+    # A new address waiting for its emailed code; `email` changes only then (schema v9).
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
 
 class UserRole(Base):
@@ -661,6 +668,8 @@ class NotificationOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # A fixed address (schema v9), e.g. the old email told of a change; else the user's current.
+    to_address: Mapped[str | None] = mapped_column(String(254))
 
 
 class PortalUsageEvent(Base):
@@ -699,6 +708,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_mac: Mapped[str] = mapped_column(String(64))
+    # The head's own HMAC over (last_seq, last_mac): it cannot be set back without the key (v9).
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 # Time-series tables carry their primary keys on PostgreSQL only (see services.db).

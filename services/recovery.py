@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from services import access, audit, auth, clock, crypto, db, notify, one_time, passwords, throttle
 from services.config import settings
@@ -30,15 +30,16 @@ def _requested(kind: str, value: str) -> str:
 
 def username_reminder(*, email: str) -> str:
     """Email the usernames registered to this address; the same answer either way."""
-    email = (email or "").strip()
+    email = (email or "").strip().lower()
     if not email or len(email) > 254:
         raise ValidationError({"email": "Enter the email address on your account."})
     key = _requested("username", email)
     with db.transaction() as session:
         if not throttle.allow(session, key):  # every request counts: five per 15 minutes
             return SENT
+        # Exact match of the normalised address: a pattern match would let % and _ select others.
         users = session.scalars(
-            select(User).where(User.email.ilike(email), User.status == "active")
+            select(User).where(func.lower(User.email) == email, User.status == "active")
         ).all()
         for user in users:
             notify.enqueue(

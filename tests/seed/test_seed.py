@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,3 +157,17 @@ def test_make_run_seeds_once_then_only_upgrades(tmp_path: Path) -> None:
         == f"database ready (schema version {1 + len(db.MIGRATIONS)})"
     )
     assert not (tmp_path / "portal.duckdb.seeding").exists()
+
+
+def test_the_seeded_database_and_its_folder_are_private(tmp_path: Path) -> None:
+    """Even under a permissive umask, the seed leaves 0700 folders and 0600 files."""
+    old = os.umask(0o022)
+    try:
+        data = tmp_path / "data"
+        data.mkdir()  # as the checkout has it: 0755
+        ensure_demo(f"duckdb:///{data / 'portal.duckdb'}", SMALL, progress=_quiet)
+    finally:
+        os.umask(old)
+    assert data.stat().st_mode & 0o777 == 0o700
+    for path in data.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path

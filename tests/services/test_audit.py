@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from services import audit, db, home
-from services.models import AuditEvent
+from services.models import AuditEvent, AuditHead
 from tests.support import world
 
 
@@ -101,3 +101,76 @@ def test_a_forged_row_without_the_key_is_detected(
     settings.cache_clear()
     check = _verify()
     assert not check.ok and check.first_broken_seq == 1
+
+
+def _head() -> tuple[int, str, str | None]:
+    with db.read_only() as s:
+        head = s.get(AuditHead, 1)
+        assert head is not None
+        return head.last_seq, head.last_mac, head.mac
+
+
+def _cut_after(seq: int) -> None:
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.seq > seq))
+
+
+def test_a_head_set_back_to_the_new_last_entry_without_the_key_is_detected(
+    seeded_url: str,
+) -> None:
+    """The probe: delete the last entries, point the head at the new last entry's MAC."""
+    _some_activity()
+    last_seq, _, _ = _head()
+    _cut_after(last_seq - 2)
+    with db.transaction() as s:
+        new_last = s.get(AuditEvent, last_seq - 2)
+        assert new_last is not None
+        s.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(last_seq=new_last.seq, last_mac=new_last.mac)
+        )
+    check = _verify()
+    assert not check.ok and check.problem == "the chain's head was altered"
+
+
+def test_a_head_rewound_to_an_earlier_state_of_its_own_is_caught_by_the_checkpoint(
+    seeded_url: str,
+) -> None:
+    _some_activity()
+    earlier = _head()  # a copy of the head row, as someone with the file could keep one
+    _some_activity()
+    _cut_after(earlier[0])
+    with db.transaction() as s:
+        s.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(last_seq=earlier[0], last_mac=earlier[1], mac=earlier[2])
+        )
+    check = _verify()
+    assert not check.ok and "checkpoint" in (check.problem or "")
+    assert audit.checkpoint_path().stat().st_mode & 0o777 == 0o600
+
+
+def test_an_altered_or_missing_checkpoint_is_reported(seeded_url: str) -> None:
+    _some_activity()
+    path = audit.checkpoint_path()
+    seq, mac, tag = path.read_text().split()
+    path.write_text(f"{int(seq) + 5} {mac} {tag}\n")
+    assert _verify().problem == "the checkpoint outside the database was altered"
+    path.unlink()
+    assert _verify().problem == "the checkpoint outside the database is missing"
+
+
+def test_the_checkpoint_follows_each_commit_and_not_a_rollback(seeded_url: str) -> None:
+    _some_activity()
+    before = audit.checkpoint_path().read_text()
+    try:
+        with db.transaction() as s:
+            audit.record(s, None, "test.rolled_back")
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert audit.checkpoint_path().read_text() == before
+    _some_activity()
+    assert _verify().ok

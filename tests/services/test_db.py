@@ -147,7 +147,7 @@ def _columns(engine) -> dict[str, set[tuple[str, str]]]:  # type: ignore[no-unty
 
 
 def _version_1_metadata() -> MetaData:
-    """The schema as release 1 created it: no v2 tables, no users.totp_enabled_at."""
+    """The schema as release 1 created it: no later tables or columns."""
     from services.models import Base
 
     meta = MetaData()
@@ -164,9 +164,7 @@ def _version_1_metadata() -> MetaData:
             "share_links",
         ):
             continue
-        columns = [
-            c.copy() for c in table.columns if (table.name, c.name) != ("users", "totp_enabled_at")
-        ]
+        columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
         for column in columns:
             if (table.name, column.name) in FLOAT_IN_V1:
                 column.type = Float()  # 4 bytes on DuckDB until v8
@@ -174,6 +172,13 @@ def _version_1_metadata() -> MetaData:
     return meta
 
 
+LATER_COLUMNS = {
+    ("users", "totp_enabled_at"),  # v2
+    ("users", "second_factor_failures"),  # v9
+    ("users", "pending_email"),
+    ("notification_outbox", "to_address"),
+    ("audit_head", "mac"),
+}
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),
     ("lab_components", "value"),

@@ -42,6 +42,14 @@ def test_username_reminder_answers_the_same_and_mails_only_real_accounts(seeded_
     assert "patient.demo" in mail.body and mail.kind == "username_reminder"
 
 
+@pytest.mark.parametrize("pattern", ["%", "_%", "admin.demo@%%%%lakeside.example", "ADMIN_DEMO@%"])
+def test_username_reminder_matches_the_address_exactly_not_as_a_pattern(
+    seeded_url: str, pattern: str
+) -> None:
+    assert recovery.username_reminder(email=pattern) == recovery.SENT
+    assert _outbox() == 0
+
+
 def test_password_reset_end_to_end(seeded_url: str) -> None:
     running = world.signed_in("patient.demo")
     assert recovery.password_reset_request(username="patient.demo") == recovery.SENT
