@@ -21,7 +21,6 @@ from tests.services.test_results import _alex
 from tests.support import world
 
 
-
 def _proxy_with(scopes: frozenset[str]) -> access.Actor:
     """proxy.demo, given a live grant to Alex's record covering exactly these scopes."""
     proxy = world.actor_of("proxy.demo")
@@ -108,9 +107,7 @@ EXPORTS: dict[str, tuple[str, Callable[[access.Actor, uuid.UUID], bytes]]] = {
     ),
     "document download": (
         access.DOCUMENTS,
-        lambda a, doc: documents.document_download(actor=a, patient_id=_alex(), document_id=doc)[
-            2
-        ],
+        lambda a, doc: documents.document_download(actor=a, patient_id=_alex(), document_id=doc)[2],
     ),
 }
 
