@@ -8,21 +8,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from services import access, audit, auth, clock, crypto, db, passwords, sessions, two_factor
+from services import (
+    access,
+    audit,
+    auth,
+    clock,
+    crypto,
+    db,
+    notify,
+    one_time,
+    passwords,
+    sessions,
+    two_factor,
+)
 from services.access import Actor
 from services.errors import AuthenticationFailed, PermissionDenied, ValidationError
-from services.models import AuditEvent, NotificationPreference, User, UserSession
+from services.models import AuditEvent, NotificationPreference, OneTimeCode, User, UserSession
 from services.registration import contact_fields
 from services.work import patient_work
 
 # Kinds of events a user can choose channels for; security events always go by email.
 KINDS = ("results", "messages", "bills", "appointments")
-SECURITY = "security"
+SECURITY = notify.SECURITY
+# A new email address takes effect only with the code sent to it (SECURITY.md 6).
+EMAIL_CHANGE_PURPOSE = "email_change"
+EMAIL_CHANGE_LIFETIME = timedelta(minutes=30)
+EMAIL_CHANGE_ATTEMPTS = 5
+BAD_EMAIL_CODE = "That code is not right or has expired. Ask for a new one."
 WRONG_PASSWORD = "Your current password is not right."
 ACTIVITY_LIMIT = 20
 
@@ -38,6 +55,7 @@ class AccountView:
     username: str
     display_name: str
     email: str | None
+    pending_email: str | None  # waiting for the code sent to it
     phone: str | None
     second_factor_on: bool
     recovery_codes_left: int
@@ -84,6 +102,7 @@ def account_overview(*, actor: Actor) -> AccountView:
             username=user.username,
             display_name=user.display_name,
             email=user.email,
+            pending_email=user.pending_email,
             phone=user.phone,
             second_factor_on=user.totp_enabled_at is not None,
             recovery_codes_left=two_factor.recovery_codes_left(session, user),
@@ -92,8 +111,15 @@ def account_overview(*, actor: Actor) -> AccountView:
         )
 
 
-def contact_update(*, actor: Actor, password: str, email: str, phone: str | None) -> None:
-    """Change email or mobile phone; the current password is asked first."""
+def _masked(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def contact_update(*, actor: Actor, password: str, email: str, phone: str | None) -> bool:
+    """Change the mobile phone at once and ask for a new email address to be verified (the
+    current password first). Returns whether a code went to a new address: the address changes
+    only when that code is entered (`email_change_confirm`)."""
     fields: dict[str, str] = {}
     email, checked_phone = contact_fields(fields, email, phone)
     if fields:
@@ -101,8 +127,87 @@ def contact_update(*, actor: Actor, password: str, email: str, phone: str | None
     with db.transaction() as session:
         user = _user(session, actor)
         _reauthenticate(session, user, password, "account.contact_update")
-        user.email, user.phone = email, checked_phone
-        audit.record(session, actor, "account.contact_update")
+        if checked_phone != user.phone:
+            user.phone = checked_phone
+            notify.security_notice(
+                session,
+                user,
+                "your mobile number was changed",
+                "The mobile number on your patient portal account was changed.",
+            )
+        changing = email.lower() != (user.email or "").lower()
+        if changing:
+            user.pending_email = email
+            code = crypto.digits(6)
+            one_time.issue(session, user.id, EMAIL_CHANGE_PURPOSE, EMAIL_CHANGE_LIFETIME, code)
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "email_verify",
+                "Confirm your new email address",
+                f"Your code to confirm this address for your patient portal account is {code}. "
+                "It expires in 30 minutes.\nIf you did not ask for this, ignore this message.",
+                to_address=email,
+            )
+        audit.record(
+            session, actor, "account.contact_update", detail="email change asked" if changing else None
+        )
+    notify.flush()
+    return changing
+
+
+def email_change_confirm(*, actor: Actor, code: str) -> str:
+    """Make the waiting address the account's email with the code sent to it; the old
+    address is told. Returns the new address."""
+    with db.transaction() as session:
+        user = _user(session, actor)
+        row = None
+        if user.pending_email:
+            row = one_time.latest_live(
+                session, user.id, EMAIL_CHANGE_PURPOSE, EMAIL_CHANGE_ATTEMPTS
+            )
+        if row is not None and user.pending_email and crypto.codes_match(code or "", row.code_hash):
+            old, new = user.email, user.pending_email
+            row.used_at = clock.now()
+            user.email, user.pending_email = new, None
+            if old:
+                notify.security_notice(
+                    session,
+                    user,
+                    "your email address was changed",
+                    f"The email address on your patient portal account was changed to "
+                    f"{_masked(new)}. Messages now go there, not to this address.",
+                    to_address=old,
+                )
+            audit.record(session, actor, "account.email_changed")
+            confirmed = True
+        else:
+            if row is not None:
+                row.attempts += 1
+            audit.record(session, actor, "account.email_changed", outcome=audit.FAILURE)
+            confirmed = False
+    if not confirmed:
+        raise ValidationError({"code": BAD_EMAIL_CODE})
+    notify.flush()
+    return new
+
+
+def email_change_cancel(*, actor: Actor) -> None:
+    """Forget an address still waiting for its code."""
+    with db.transaction() as session:
+        user = _user(session, actor)
+        user.pending_email = None
+        session.execute(
+            update(OneTimeCode)
+            .where(
+                OneTimeCode.user_id == user.id,
+                OneTimeCode.purpose == EMAIL_CHANGE_PURPOSE,
+                OneTimeCode.used_at.is_(None),
+            )
+            .values(used_at=clock.now())
+        )
+        audit.record(session, actor, "account.email_change_cancelled")
 
 
 def preferences_update(*, actor: Actor, preferences: Mapping[str, Channels]) -> None:
@@ -152,10 +257,18 @@ def password_change(*, actor: Actor, token: str, current: str, new: str) -> int:
                 .where(UserSession.id.in_(others))
                 .values(ended_at=clock.now(), end_reason="password_change")
             )
+        notify.security_notice(
+            session,
+            user,
+            "your password was changed",
+            "The password of your patient portal account was changed"
+            + (f"; {len(others)} other session(s) were signed out." if others else "."),
+        )
         audit.record(
             session, actor, "account.password_change", detail=f"{len(others)} other sessions ended"
         )
-        return len(others)
+    notify.flush()
+    return len(others)
 
 
 def second_factor_start(*, actor: Actor, password: str) -> two_factor.Enrolment:
@@ -175,7 +288,14 @@ def second_factor_finish(*, actor: Actor, code: str) -> list[str]:
             raise ValidationError(
                 {"code": "That code is not right. Enter the code your app shows now."}
             )
-        return codes
+        notify.security_notice(
+            session,
+            user,
+            "two-step verification was switched on",
+            "Two-step verification was switched on for your patient portal account.",
+        )
+    notify.flush()
+    return codes
 
 
 def recovery_codes_renew(*, actor: Actor, password: str) -> list[str]:
@@ -185,8 +305,15 @@ def recovery_codes_renew(*, actor: Actor, password: str) -> list[str]:
         if user.totp_enabled_at is None:
             raise ValidationError({"code": "Switch on two-step verification first."})
         codes = two_factor.new_recovery_codes(session, user)
+        notify.security_notice(
+            session,
+            user,
+            "new recovery codes",
+            "New recovery codes were made for your account; the old ones no longer work.",
+        )
         audit.record(session, actor, "mfa.recovery_codes_renewed")
-        return codes
+    notify.flush()
+    return codes
 
 
 def second_factor_off(*, actor: Actor, password: str) -> None:
@@ -199,7 +326,15 @@ def second_factor_off(*, actor: Actor, password: str) -> None:
         user.totp_enabled_at = None
         user.totp_secret_encrypted = None
         two_factor.new_recovery_codes(session, user)  # retires the old ones
+        notify.security_notice(
+            session,
+            user,
+            "two-step verification was switched off",
+            "Two-step verification was switched off for your patient portal account. "
+            "Signing in now needs only your password.",
+        )
         audit.record(session, actor, "mfa.totp_disabled")
+    notify.flush()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services import access, audit, auth, clock, crypto, notify, one_time, recovery, two_factor
+from services import (
+    access,
+    audit,
+    auth,
+    clock,
+    crypto,
+    notify,
+    one_time,
+    recovery,
+    sharing,
+    two_factor,
+)
 from services.access import Actor
-from services.config import settings
 from services.errors import NotFound, ValidationError
 from services.models import AuditEvent, User, UserRole, UserSession
 from services.registration import USERNAME_RE, contact_fields
@@ -92,17 +102,12 @@ def _end_sessions(session: Session, user: User, reason: str) -> None:
     )
 
 
-def _security_notice(session: Session, user: User, subject: str, body: str) -> None:
-    notify.enqueue(
-        session, user.id, notify.EMAIL, "security", f"{settings().clinic_name}: {subject}", body
-    )
-
-
 def account_unlock(*, actor: Actor, username: str) -> None:
     """Admins: lift a sign-in pause before it ends by itself."""
     with staff_work(actor, "account.unlock", access.ADMIN) as s:
         user = _account(s, username)
         user.failed_attempts = 0
+        user.second_factor_failures = 0
         user.locked_until = None
 
 
@@ -192,7 +197,7 @@ def _send_set_password(session: Session, user: User, subject: str, lifetime: tim
     code = crypto.recovery_code()
     one_time.issue(session, user.id, recovery.RESET_PURPOSE, lifetime, code)
     hours = int(lifetime.total_seconds() // 3600)
-    _security_notice(
+    notify.security_notice(
         session,
         user,
         subject,
@@ -210,6 +215,7 @@ def account_deactivate(*, actor: Actor, username: str) -> None:
             raise ValidationError({"username": "You cannot deactivate your own account."})
         user.status = "disabled"
         _end_sessions(s, user, "account_disabled")
+        sharing.links_end_with_account(s, user.id)
 
 
 def account_reactivate(*, actor: Actor, username: str) -> None:
@@ -218,6 +224,7 @@ def account_reactivate(*, actor: Actor, username: str) -> None:
         if user.status != "disabled":
             raise ValidationError({"username": "That account is not deactivated."})
         user.status = "active"
+        user.second_factor_failures = 0  # reviewed: a lock for wrong codes ends here
 
 
 def password_reset_force(*, actor: Actor, username: str) -> None:
@@ -243,12 +250,11 @@ def second_factor_reset(*, actor: Actor, username: str) -> None:
             s, user
         )  # retires the old codes; the new ones are never shown
         _end_sessions(s, user, "second_factor_reset")
-        _security_notice(
+        notify.security_notice(
             s,
             user,
             "your two-step verification was reset",
             "An administrator reset the two-step verification on your account. Staff set up a "
-            "new authenticator at their next sign-in. If you did not ask for this, "
-            "call the help desk.",
+            "new authenticator at their next sign-in.",
         )
     notify.flush()

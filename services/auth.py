@@ -68,6 +68,13 @@ CODE_LIFETIME = timedelta(minutes=10)
 CODE_SENDS = 3
 WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
 START_AGAIN = "Please sign in again."
+# Wrong second-step codes count per account across pending steps (NIST SP 800-63B 5.2.2): from
+# the 10th the account pauses (15 minutes, doubling, at most 60) and the owner is emailed; the
+# 100th disables it until an admin has reviewed it. A full sign-in starts the count again.
+FACTOR_PAUSE_AFTER = 10
+FACTOR_REVIEW_AFTER = 100
+FACTOR_FIRST_PAUSE = timedelta(minutes=15)
+PAUSED = "Too many wrong codes. Sign-in is paused for this account; please try again later."
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,7 @@ def _pending(session: Session, user: User) -> str:
 
 def _open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> SignedIn:
     user.failed_attempts = 0
+    user.second_factor_failures = 0
     user.locked_until = None
     user.last_sign_in_at = clock.now()
     actor = actor_for(session, user)
@@ -170,6 +178,60 @@ def sign_in(*, username: str, password: str) -> SignInStep:
     raise AuthenticationFailed(NOT_VERIFIED if unverified else SIGN_IN_FAILED)
 
 
+def factor_pause(failures: int) -> timedelta | None:
+    """How long the account pauses after this many wrong second-step codes."""
+    if failures < FACTOR_PAUSE_AFTER:
+        return None
+    doublings = min(failures - FACTOR_PAUSE_AFTER, 4)
+    return min(FACTOR_FIRST_PAUSE * 2**doublings, MAX_LOCK)
+
+
+def _wrong_factor(session: Session, user: User) -> None:
+    """Count a wrong code against the account; pause it, or disable it for review."""
+    user.second_factor_failures = (user.second_factor_failures or 0) + 1
+    failures = user.second_factor_failures
+    actor = actor_for(session, user)
+    audit.record(session, actor, "auth.second_factor", outcome=audit.FAILURE)
+    if failures >= FACTOR_REVIEW_AFTER:
+        user.status = "disabled"
+        audit.record(
+            session,
+            actor,
+            "auth.lockout",
+            outcome=audit.DENIED,
+            detail=f"{failures} wrong second-step codes; disabled for review",
+        )
+        notify.security_notice(
+            session,
+            user,
+            "your account was locked",
+            f"Someone who knows your password entered {failures} wrong two-step codes. We "
+            "locked your account until the help desk has checked it; call them to unlock it "
+            "and change your password.",
+        )
+        return
+    pause = factor_pause(failures)
+    if pause is None:
+        return
+    user.locked_until = clock.now() + pause
+    audit.record(
+        session,
+        actor,
+        "auth.lockout",
+        outcome=audit.DENIED,
+        detail=f"{failures} wrong second-step codes; paused {pause.total_seconds() / 60:.0f} min",
+    )
+    if failures == FACTOR_PAUSE_AFTER:
+        notify.security_notice(
+            session,
+            user,
+            "wrong sign-in codes on your account",
+            f"Someone who knows your password entered {failures} wrong two-step codes for your "
+            "account, so sign-in is paused for a while. If this was not you, change your "
+            "password now.",
+        )
+
+
 def _live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | None:
     row = session.scalars(
         select(OneTimeCode).where(
@@ -178,13 +240,15 @@ def _live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | 
         )
     ).one_or_none()
     user = session.get(User, row.user_id) if row is not None else None
+    now = clock.now()
     if (
         row is None
         or user is None
         or row.used_at is not None
-        or row.expires_at <= clock.now()
+        or row.expires_at <= now
         or row.attempts >= PENDING_ATTEMPTS
         or user.status != "active"
+        or (user.locked_until is not None and user.locked_until > now)  # steps begun before
     ):
         return None
     return row, user
@@ -287,8 +351,11 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
                 row.used_at = clock.now()
                 return _open_session(session, user, codes)
             row.attempts += 1
-            problem = WRONG_CODE
-            audit.record(
-                session, actor_for(session, user), "auth.second_factor", outcome=audit.FAILURE
+            _wrong_factor(session, user)
+            stopped = user.status != "active" or (
+                user.locked_until is not None and user.locked_until > clock.now()
             )
+            problem = PAUSED if stopped else WRONG_CODE
+    if problem == PAUSED:
+        notify.flush()
     raise AuthenticationFailed(problem)

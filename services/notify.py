@@ -105,9 +105,16 @@ def configured_senders() -> dict[str, Sender]:
 
 
 def enqueue(
-    session: Session, user_id: uuid.UUID, channel: str, kind: str, subject: str, body: str
+    session: Session,
+    user_id: uuid.UUID,
+    channel: str,
+    kind: str,
+    subject: str,
+    body: str,
+    to_address: str | None = None,
 ) -> None:
-    """Queue one message in the caller's transaction."""
+    """Queue one message in the caller's transaction; to the user's address at delivery time,
+    or to `to_address` (an address being verified, or the old one told of a change)."""
     session.add(
         NotificationOutbox(
             user_id=user_id,
@@ -117,8 +124,28 @@ def enqueue(
             body=crypto.encrypt(body.encode()).decode(),
             created_at=clock.now(),
             attempts=0,
+            to_address=to_address,
         )
     )
+
+
+SECURITY = "security"
+
+
+def security_notice(
+    session: Session, user: User, subject: str, body: str, to_address: str | None = None
+) -> None:
+    """A security message: always by email, whatever the person chose for other kinds."""
+    if to_address or user.email:
+        enqueue(
+            session,
+            user.id,
+            EMAIL,
+            SECURITY,
+            f"{settings().clinic_name}: {subject}",
+            body + "\nIf this was not you, call the clinic's help desk.",
+            to_address,
+        )
 
 
 def to_patient(session: Session, patient_id: uuid.UUID, kind: str, subject: str, body: str) -> None:
@@ -138,8 +165,8 @@ def to_patient(session: Session, patient_id: uuid.UUID, kind: str, subject: str,
                 enqueue(session, user.id, channel, kind, subject, body)
 
 
-def _address(user: User, channel: str) -> str | None:
-    return user.email if channel == EMAIL else user.phone
+def _address(user: User, channel: str, fixed: str | None = None) -> str | None:
+    return fixed or (user.email if channel == EMAIL else user.phone)
 
 
 @dataclass(frozen=True)
@@ -163,7 +190,7 @@ def deliver(senders: Mapping[str, Sender] | None = None, limit: int = 200) -> De
         ).all()
         for row, user in rows:
             sender = senders.get(row.channel)
-            to = _address(user, row.channel)
+            to = _address(user, row.channel, row.to_address)
             if sender is None or not to:
                 waiting += 1
                 continue
@@ -217,7 +244,8 @@ def demo_inbox(*, actor: Actor, limit: int = 50) -> list[InboxItem]:
         return [
             InboxItem(
                 row.created_at,
-                _address(user, row.channel) or f"({user.username}: no {row.channel} address)",
+                _address(user, row.channel, row.to_address)
+                or f"({user.username}: no {row.channel} address)",
                 row.channel,
                 row.kind,
                 row.subject,

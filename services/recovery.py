@@ -86,6 +86,7 @@ def password_reset_request(*, username: str) -> str:
 def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
     """Set a new password with a reset code; every open session ends."""
     username = (username or "").strip().lower()
+    reset = False
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         row = None
@@ -108,11 +109,21 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
                 .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
                 .values(ended_at=now, end_reason="password_reset")
             )
+            notify.security_notice(
+                session,
+                user,
+                "your password was reset",
+                "The password of your patient portal account was reset with an emailed code, "
+                "and every open session was signed out.",
+            )
             audit.record(session, access.actor_for(session, user), "auth.password_reset")
-            return
-        if row is not None:
-            row.attempts += 1
-        audit.record(
-            session, None, "auth.password_reset", outcome=audit.FAILURE, username=username[:64]
-        )
-    raise AuthenticationFailed(BAD_RESET)
+            reset = True
+        else:
+            if row is not None:
+                row.attempts += 1
+            audit.record(
+                session, None, "auth.password_reset", outcome=audit.FAILURE, username=username[:64]
+            )
+    if not reset:
+        raise AuthenticationFailed(BAD_RESET)
+    notify.flush()

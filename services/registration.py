@@ -163,6 +163,30 @@ def contact_fields(fields: dict[str, str], email: str, phone: str | None) -> tup
     return email, digits or None
 
 
+def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
+    """Whether the username exists, told at most five times in 15 minutes per registration
+    (patient record) and per email address, so the form cannot list the usernames in use.
+    Its own transaction: a taken name counts even though the registration is then refused."""
+    keys = [
+        throttle.key("register-username", str(patient_id)),
+        throttle.key("register-username", email.strip()),
+    ]
+    with db.transaction() as session:
+        for key in keys:
+            throttle.check(session, key)
+        taken = bool(
+            session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.username == (username or "").strip().lower())
+            )
+        )
+        if taken:
+            for key in keys:
+                throttle.fail(session, key)
+    return taken
+
+
 def _account_fields(
     session: Session,
     patient: Patient,
@@ -171,13 +195,14 @@ def _account_fields(
     username: str,
     password: str,
     accept_terms: bool,
+    username_taken: bool,
 ) -> tuple[str, str | None, str]:
     fields: dict[str, str] = {}
     email, phone = contact_fields(fields, email, phone)
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
         fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
-    elif session.scalar(select(func.count()).select_from(User).where(User.username == username)):
+    elif username_taken:
         fields["username"] = "That username is taken; choose another."
     context = (patient.first_name, patient.last_name, username, email.split("@")[0])
     problem = passwords.password_problem(password or "", context)
@@ -195,12 +220,13 @@ def registration_create(
 ) -> None:
     """Create the pending account and email a verification code."""
     patient_id = _ticket_patient(ticket)
+    taken = _username_taken(patient_id, email or "", username)
     with db.transaction() as session:
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise AuthenticationFailed("This registration has expired. Please start again.")
         email, phone, username = _account_fields(
-            session, patient, email, phone, username, password, accept_terms
+            session, patient, email, phone, username, password, accept_terms, taken
         )
         if session.scalar(
             select(func.count()).select_from(User).where(User.patient_id == patient_id)

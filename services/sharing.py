@@ -2,8 +2,8 @@
 
 The patient names the recipient (name and email) and what to share (the record summary PDF or
 the FHIR record); the link's token is shown once and stored only as a keyed hash. Opening it
-needs the token and the recipient's email address; it works until it expires or the patient
-revokes it. Each use is recorded as a disclosure (45 CFR 164.528) and audited; failed tries are
+needs the token and the recipient's email address; it works until it expires, the patient
+revokes it, or the patient's account is disabled (or their death recorded). Each use is recorded as a disclosure (45 CFR 164.528) and audited; failed tries are
 throttled like sign-in.
 """
 
@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from services import access, audit, clock, crypto, db, throttle
 from services.access import Actor
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.fhir_export import fhir_bundle
-from services.models import Disclosure, ShareLink, User
+from services.models import Disclosure, Patient, ShareLink, User
 from services.printouts import summary_pdf
 from services.registration import contact_fields
 from services.work import patient_work
@@ -128,17 +129,25 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
     with db.transaction() as session:
         throttle.check(session, tried)
         now = clock.now()
-        link = session.scalar(
-            select(ShareLink).where(ShareLink.token_hash == crypto.code_hash(token or "-"))
-        )
+        found = session.execute(
+            select(ShareLink, User.status, Patient.deceased_on)
+            .join(User, User.id == ShareLink.created_by)
+            .join(Patient, Patient.id == ShareLink.patient_id)
+            .where(ShareLink.token_hash == crypto.code_hash(token or "-"))
+        ).first()
+        link = found[0] if found is not None else None
         valid = (
-            link is not None
+            found is not None
+            and link is not None
             and link.revoked_at is None
             and link.expires_at > now
             and link.recipient_email == email
+            # A link lives only as long as its owner's account and the patient.
+            and found[1] == "active"
+            and found[2] is None
         )
         if not valid:
-            throttle.fail(session, tried)
+            throttle.fail(session, tried)  # also for a disabled owner: the same answer
             patient_id = link.patient_id if link is not None else None
             audit.record(
                 session,
@@ -185,6 +194,16 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
             detail=f"link {link.id} to {link.recipient_email}",
         )
     return name, kind, data
+
+
+def links_end_with_account(session: Session, user_id: uuid.UUID) -> int:
+    """End every live link a user made (their account is disabled); returns how many."""
+    done = session.execute(
+        update(ShareLink)
+        .where(ShareLink.created_by == user_id, ShareLink.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _owner(user_id: uuid.UUID) -> Actor:

@@ -30,8 +30,27 @@ with state.service_errors():
         )
         if st.form_submit_button("Save contact details"):
             with state.service_errors():
-                account.contact_update(actor=actor, password=password, email=email, phone=phone)
+                if account.contact_update(actor=actor, password=password, email=email, phone=phone):
+                    st.rerun()  # shows the code form for the new address
                 st.success("Contact details saved.")
+    if view.pending_email:
+        st.info(
+            "We sent a code to your new address. Your email stays as it is until you enter it."
+        )
+        st.text(f"New address: {view.pending_email}")
+        with st.form("account_email_confirm"):
+            email_code = st.text_input("Code from the email", key="account_email_code", max_chars=8)
+            confirm_email = st.form_submit_button("Confirm new address")
+            cancel_email = st.form_submit_button("Keep my current address")
+        if confirm_email:
+            with state.service_errors():
+                account.email_change_confirm(actor=actor, code=email_code)
+                st.success("Your email address is changed.")
+                st.rerun()
+        if cancel_email:
+            with state.service_errors():
+                account.email_change_cancel(actor=actor)
+                st.rerun()
 
     st.subheader("Notifications")
     st.caption("Security messages (sign-in and password changes) always go to your email.")

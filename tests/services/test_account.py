@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 import pytest
 from sqlalchemy import select
 
-from services import account, auth, clock, db, home, sessions
+from services import account, auth, clock, db, home, notify, recovery, sessions
 from services.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from services.models import User
 from tests.support import world
@@ -48,11 +50,96 @@ def test_contact_changes_need_the_password_and_valid_values(seeded_url: str) -> 
     with pytest.raises(ValidationError) as bad:
         account.contact_update(actor=me, password=world.DEMO_PASSWORD, email="bad", phone="12")
     assert set(bad.value.fields) == {"email", "phone"}
-    account.contact_update(
+    old_email = account.account_overview(actor=me).email
+    assert account.contact_update(
         actor=me, password=world.DEMO_PASSWORD, email="alex@example.org", phone="+1 555 010 0100"
     )
     view = account.account_overview(actor=me)
-    assert (view.email, view.phone) == ("alex@example.org", "+15550100100")
+    assert (view.email, view.pending_email, view.phone) == (
+        old_email,
+        "alex@example.org",
+        "+15550100100",
+    )
+
+
+def _inbox() -> list[notify.InboxItem]:
+    return notify.demo_inbox(actor=world.actor_of("admin.demo"))
+
+
+def _emailed_code(to: str) -> str:
+    body = next(m.body for m in _inbox() if m.to == to)
+    return re.search(r"\b(\d{6})\b", body).group(1)  # type: ignore[union-attr]
+
+
+def test_a_new_email_takes_effect_only_with_its_code_and_the_old_address_is_told(
+    seeded_url: str,
+) -> None:
+    me = world.sign_in("patient.demo")
+    old = account.account_overview(actor=me).email
+    assert old
+    new = "alex.new@example.org"
+    assert account.contact_update(actor=me, password=world.DEMO_PASSWORD, email=new, phone=None)
+    # The probe: a username reminder asked for the unverified address goes nowhere.
+    before = len(_inbox())
+    recovery.username_reminder(email=new)
+    assert len(_inbox()) == before
+    code = _emailed_code(new)
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(ValidationError):
+        account.email_change_confirm(actor=me, code=wrong)
+    assert account.account_overview(actor=me).email == old
+    assert account.email_change_confirm(actor=me, code=code) == new
+    view = account.account_overview(actor=me)
+    assert (view.email, view.pending_email) == (new, None)
+    told = [m for m in _inbox() if m.to == old and m.kind == notify.SECURITY]
+    assert told and "a***@example.org" in told[0].body
+    with pytest.raises(ValidationError):  # the code works once
+        account.email_change_confirm(actor=me, code=code)
+
+
+def test_an_email_change_can_be_cancelled_and_its_code_then_fails(seeded_url: str) -> None:
+    me = world.sign_in("patient.demo")
+    old = account.account_overview(actor=me).email
+    account.contact_update(
+        actor=me, password=world.DEMO_PASSWORD, email="alex.new@example.org", phone=None
+    )
+    code = _emailed_code("alex.new@example.org")
+    account.email_change_cancel(actor=me)
+    with pytest.raises(ValidationError):
+        account.email_change_confirm(actor=me, code=code)
+    view = account.account_overview(actor=me)
+    assert (view.email, view.pending_email) == (old, None)
+
+
+def _security_subjects(email: str) -> list[str]:
+    return [m.subject for m in _inbox() if m.to == email and m.kind == notify.SECURITY]
+
+
+def test_password_and_second_factor_changes_are_told_to_the_owner(seeded_url: str) -> None:
+    me = world.signed_in("patient.demo")
+    email = account.account_overview(actor=me.actor).email
+    assert email
+    account.password_change(actor=me.actor, token=me.token, current=world.DEMO_PASSWORD, new=NEW)
+    setup = account.second_factor_start(actor=me.actor, password=NEW)
+    account.second_factor_finish(actor=me.actor, code=pyotp.TOTP(setup.secret).at(clock.now()))
+    account.recovery_codes_renew(actor=me.actor, password=NEW)
+    account.second_factor_off(actor=me.actor, password=NEW)
+    recovery.password_reset_request(username="patient.demo")
+    reset_code = re.search(  # type: ignore[union-attr]
+        r"code is (\w{5}-\w{5})", next(m.body for m in _inbox() if m.kind == "password_reset")
+    ).group(1)
+    recovery.password_reset_complete(
+        username="patient.demo", code=reset_code, new_password="quiet meadow copper sunrise"
+    )
+    subjects = " | ".join(_security_subjects(email))
+    for change in (
+        "password was changed",
+        "switched on",
+        "new recovery codes",
+        "switched off",
+        "password was reset",
+    ):
+        assert change in subjects, change
 
 
 def test_preferences_default_to_email_and_text_needs_a_phone(seeded_url: str) -> None:

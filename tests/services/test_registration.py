@@ -253,6 +253,57 @@ def test_account_fields_are_refused_with_a_message_and_nothing_written(
     assert _counts() == before
 
 
+def _create(ticket: str, username: str, email: str = "ok@example.org") -> None:
+    registration.registration_create(
+        ticket=ticket,
+        email=email,
+        phone=None,
+        username=username,
+        password=GOOD_PASSWORD,
+        accept_terms=True,
+    )
+
+
+@pytest.mark.parametrize("vary", ["nothing", "email"])
+def test_the_username_check_is_throttled_per_registration_and_per_address(
+    seeded_url: str, vary: str
+) -> None:
+    """The probe: after a record match, "That username is taken" answered without limit."""
+    patient = _unregistered()
+    taken = ["patient.demo", "proxy.demo", "clinician.demo", "him.demo", "billing.demo"]
+    for n, name in enumerate(taken):
+        email = f"try{n}@example.org" if vary == "email" else "ok@example.org"
+        with pytest.raises(ValidationError) as refused:
+            _create(_ticket(patient), name, email)
+        assert "username" in refused.value.fields
+    before = _counts()
+    for email in ("ok@example.org", "another@example.org"):  # a new ticket, a new address
+        with pytest.raises(RateLimited):
+            _create(_ticket(patient), "admin.demo", email)
+    assert _counts() == before
+
+
+def test_the_username_check_limit_is_per_address_too(seeded_url: str) -> None:
+    """Another patient record does not reset the count for the same email address."""
+    first, second = _unregistered(), None
+    with db.read_only() as s:
+        second = s.scalars(
+            select(Patient)
+            .where(
+                ~select(User.id).where(User.patient_id == Patient.id).exists(),
+                Patient.birth_date < date(2000, 1, 1),
+                Patient.id != first.id,
+            )
+            .order_by(Patient.mrn)
+        ).first()
+    assert second is not None
+    for name in ("patient.demo", "proxy.demo", "clinician.demo", "him.demo", "billing.demo"):
+        with pytest.raises(ValidationError):
+            _create(_ticket(first), name, "same@example.org")
+    with pytest.raises(RateLimited):
+        _create(_ticket(second), "admin.demo", "same@example.org")
+
+
 def test_a_forged_or_expired_ticket_is_refused(seeded_url: str) -> None:
     from services import clock
     from tests.conftest import NOW

@@ -7,11 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from services import clock, db, sharing
+from services import admin, clock, db, sharing
 from services.errors import NotFound, PermissionDenied, RateLimited, ValidationError
-from services.models import Disclosure, ShareLink
+from services.models import Disclosure, Patient, ShareLink
 from tests.conftest import NOW
 from tests.services.test_results import _alex
 from tests.support import world
@@ -66,6 +66,29 @@ def test_expired_revoked_and_wrong_recipient_links_do_not_work(seeded_url: str) 
         sharing.share_open(token=token, recipient_email=CLINIC)
     with pytest.raises(NotFound):
         sharing.share_revoke(actor=_me(), patient_id=_alex(), share_id=item.share_id)
+
+
+def test_a_link_ends_when_its_owners_account_is_disabled(seeded_url: str) -> None:
+    """The probe: a link kept working after the patient's account was disabled."""
+    token = _share()
+    sharing.share_open(token=token, recipient_email=CLINIC)
+    admin.account_deactivate(actor=world.actor_of("admin.demo"), username="patient.demo")
+    with pytest.raises(NotFound) as refused:
+        sharing.share_open(token=token, recipient_email=CLINIC)
+    assert refused.value.message == sharing.NOT_AVAILABLE
+    admin.account_reactivate(actor=world.actor_of("admin.demo"), username="patient.demo")
+    with pytest.raises(NotFound):  # ended for good, not only while disabled
+        sharing.share_open(token=token, recipient_email=CLINIC)
+    [item] = sharing.shares_list(actor=_me(), patient_id=_alex())
+    assert item.revoked_at is not None
+
+
+def test_a_link_ends_when_the_patients_death_is_recorded(seeded_url: str) -> None:
+    token = _share()
+    with db.transaction() as s:
+        s.execute(update(Patient).where(Patient.id == _alex()).values(deceased_on=NOW.date()))
+    with pytest.raises(NotFound):
+        sharing.share_open(token=token, recipient_email=CLINIC)
 
 
 def test_guessing_is_throttled(seeded_url: str) -> None:

@@ -262,3 +262,78 @@ def test_a_texted_code_goes_out_through_an_sms_gateway(
     assert body["to"] == "+15555550123" and body["id"] == str(row.id)
     code = re.search(r"code is (\d{6})", body["body"]).group(1)  # type: ignore[union-attr]
     assert auth.sign_in_code(pending=pending, code=code).actor.username == "him.demo"
+
+
+def _wrong_codes_until_stopped(username: str, limit: int) -> int:
+    """Wrong codes through fresh password steps, as an attacker with the password would."""
+    tried = 0
+    while tried < limit:
+        try:
+            pending = _pending(username)
+        except AuthenticationFailed:
+            return tried  # the password step itself is refused now
+        for _ in range(auth.PENDING_ATTEMPTS):
+            with pytest.raises(AuthenticationFailed) as wrong:
+                auth.sign_in_code(pending=pending, code="000000")
+            tried += 1
+            if wrong.value.message != auth.WRONG_CODE:
+                return tried
+    return tried
+
+
+def _security_mail(username: str) -> list[str]:
+    from services import notify
+
+    return [
+        m.subject
+        for m in notify.demo_inbox(actor=world.actor_of("admin.demo"), limit=500)
+        if m.kind == notify.SECURITY and m.to.startswith(username)
+    ]
+
+
+def test_wrong_codes_are_limited_per_account_across_password_steps(seeded_url: str) -> None:
+    """The probe: each new password step gave five more tries, without end."""
+    spare = _pending("him.demo")  # a step begun before the pause cannot be used during it
+    assert _wrong_codes_until_stopped("him.demo", 50) == auth.FACTOR_PAUSE_AFTER
+    with pytest.raises(AuthenticationFailed):
+        auth.sign_in(username="him.demo", password=world.DEMO_PASSWORD)
+    with pytest.raises(AuthenticationFailed) as stale:
+        auth.sign_in_code(pending=spare, code=_code("him.demo"))
+    assert stale.value.message == auth.START_AGAIN
+    assert any("wrong sign-in codes" in s for s in _security_mail("him.demo"))
+    later = NOW + auth.FACTOR_FIRST_PAUSE + timedelta(seconds=1)
+    with clock.frozen(later):
+        auth.sign_in_code(pending=_pending("him.demo"), code=_code("him.demo", at=later))
+    with db.read_only() as s:
+        user = s.scalars(select(User).where(User.username == "him.demo")).one()
+    assert user.second_factor_failures == 0  # a full sign-in starts the count again
+
+
+def test_a_hundred_wrong_codes_lock_the_account_for_review(seeded_url: str) -> None:
+    at, tried = NOW, 0
+    while tried < auth.FACTOR_REVIEW_AFTER:
+        with clock.frozen(at):
+            tried += _wrong_codes_until_stopped("him.demo", auth.FACTOR_REVIEW_AFTER - tried)
+        at += auth.MAX_LOCK + timedelta(seconds=1)
+    with db.read_only() as s:
+        user = s.scalars(select(User).where(User.username == "him.demo")).one()
+    assert user.status == "disabled"
+    with clock.frozen(at + timedelta(days=1)):  # no pause ends this one by itself
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in(username="him.demo", password=world.DEMO_PASSWORD)
+    assert any("locked" in s for s in _security_mail("him.demo"))
+    from services import admin
+
+    admin.account_reactivate(actor=world.actor_of("admin.demo"), username="him.demo")
+    with clock.frozen(at + timedelta(days=1)):
+        step = auth.sign_in(username="him.demo", password=world.DEMO_PASSWORD)
+        assert isinstance(step, auth.CodeNeeded)
+        code = _code("him.demo", at=at + timedelta(days=1))
+        auth.sign_in_code(pending=step.pending, code=code)
+
+
+def test_factor_pauses_grow_but_never_beyond_the_cap() -> None:
+    assert auth.factor_pause(auth.FACTOR_PAUSE_AFTER - 1) is None
+    assert auth.factor_pause(auth.FACTOR_PAUSE_AFTER) == auth.FACTOR_FIRST_PAUSE
+    assert auth.factor_pause(auth.FACTOR_PAUSE_AFTER + 1) == 2 * auth.FACTOR_FIRST_PAUSE
+    assert auth.factor_pause(99) == auth.MAX_LOCK
