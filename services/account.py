@@ -150,9 +150,8 @@ def contact_update(*, actor: Actor, password: str, email: str, phone: str | None
                 "It expires in 30 minutes.\nIf you did not ask for this, ignore this message.",
                 to_address=email,
             )
-        audit.record(
-            session, actor, "account.contact_update", detail="email change asked" if changing else None
-        )
+        detail = "email change asked" if changing else None
+        audit.record(session, actor, "account.contact_update", detail=detail)
     notify.flush()
     return changing
 

@@ -3,8 +3,8 @@
 The patient names the recipient (name and email) and what to share (the record summary PDF or
 the FHIR record); the link's token is shown once and stored only as a keyed hash. Opening it
 needs the token and the recipient's email address; it works until it expires, the patient
-revokes it, or the patient's account is disabled (or their death recorded). Each use is recorded as a disclosure (45 CFR 164.528) and audited; failed tries are
-throttled like sign-in.
+revokes it, or the patient's account is disabled (or their death recorded). Each use is
+recorded as a disclosure (45 CFR 164.528) and audited; failed tries are throttled like sign-in.
 """
 
 from __future__ import annotations

@@ -34,9 +34,7 @@ with state.service_errors():
                     st.rerun()  # shows the code form for the new address
                 st.success("Contact details saved.")
     if view.pending_email:
-        st.info(
-            "We sent a code to your new address. Your email stays as it is until you enter it."
-        )
+        st.info("We sent a code to your new address. Your email stays as it is until you enter it.")
         st.text(f"New address: {view.pending_email}")
         with st.form("account_email_confirm"):
             email_code = st.text_input("Code from the email", key="account_email_code", max_chars=8)
