@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 ## Serve the portal on http://localhost:8501 (seeds data/portal.duckdb on first start).
 run: $(VENV)/.installed
 	$(PY) -m seed --if-missing
-	$(PY) -m streamlit run app.py --server.port 8501
+	$(PY) -m streamlit run portal.py --server.port 8501
 
 ## Lint, type-check and run every test (services on DuckDB and PostgreSQL, pages, browser).
 test: $(VENV)/.installed-test chromium postgresql

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import calendar
 import hmac
-import io
 from dataclasses import dataclass
 
 import pyotp
 import qrcode
+import qrcode.image.svg
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,9 @@ class Enrolment:
 
     secret: str
     uri: str
-    qr_png: bytes
+    # SVG text: pages show it as an inline data URL, never as a /media/ URL (those need a
+    # session, and staff enrol before their first one).
+    qr_svg: str
 
 
 def _now_seconds() -> int:
@@ -50,11 +52,9 @@ def begin(session: Session, user: User) -> Enrolment:
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.username, issuer_name=settings().clinic_name
     )
-    image = qrcode.make(uri)
-    buffer = io.BytesIO()
-    image.save(buffer)
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage)
     audit.record(session, actor_for(session, user), "mfa.totp_enrolment_started")
-    return Enrolment(secret, uri, buffer.getvalue())
+    return Enrolment(secret, uri, image.to_string(encoding="unicode"))
 
 
 def check_totp(session: Session, user: User, code: str) -> str:

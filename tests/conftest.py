@@ -22,6 +22,8 @@ TEST_OPTIONS = SeedOptions(patients=60, years=1, cgm_share=0.05, seed=7, as_of=A
 AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
 SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 BACKENDS = ("duckdb", "postgresql")
+# Real device files copied into the project with their source and licence (tests/data/README.md).
+DEXCOM_EXPORT = Path(__file__).parent / "data" / "dexcom-g6-clarity-export.csv"
 # One set of keys for the whole run: templates are seeded (TOTP keys encrypted) before any test
 # configures its database, and the served app in the browser tests inherits them.
 os.environ["PORTAL_AUDIT_KEY"] = AUDIT_KEY

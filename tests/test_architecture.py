@@ -40,6 +40,14 @@ def test_services_never_import_streamlit() -> None:
     assert offenders == []
 
 
+def test_the_server_uses_services_but_never_pages_and_services_never_use_the_server() -> None:
+    """server/ (st.App's routes and middleware) sits beside pages/: both call services."""
+    server = [ROOT / "portal.py", *_python("server")]
+    assert [str(p.relative_to(ROOT)) for p in server if "pages" in _imports(p)] == []
+    assert [str(p.relative_to(ROOT)) for p in _python("services") if "server" in _imports(p)] == []
+    assert [str(p.relative_to(ROOT)) for p in server if _imports(p) & DATABASE_MODULES] == []
+
+
 def test_no_page_script_sits_directly_in_pages() -> None:
     """Streamlit's legacy discovery would serve pages/x.py without running app.py."""
     assert sorted(p.name for p in (ROOT / "pages").glob("*.py")) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import new_password, table
 from services import account
 from services.access import ROLES
@@ -17,7 +17,7 @@ st.title("Your account")
 
 with state.service_errors():
     view = account.account_overview(actor=actor)
-    st.caption(f"Signed in as {view.username}")
+    st.caption(f"Signed in as {plain(view.username)}")
 
     st.subheader("Contact details")
     with st.form("account_contact"):
@@ -85,7 +85,7 @@ with state.service_errors():
     st.subheader("Two-step verification")
     enrolment = st.session_state.get(ENROLMENT)
     if enrolment is not None:
-        st.image(enrolment.qr_png, caption="Scan with your authenticator app", width=220)
+        st.image(enrolment.qr_svg, caption="Scan with your authenticator app", width=220)
         st.text_input(
             "Key for manual entry", value=enrolment.secret, disabled=True, key="account_key"
         )

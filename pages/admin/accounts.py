@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services import admin, registration
 from services.access import ADMIN, STAFF_ROLES
@@ -45,7 +45,7 @@ with st.form("accounts_action"):
     if st.form_submit_button("Apply"):
         with state.service_errors():
             ACTIONS[action](actor=actor, username=username)
-            st.success(f"{action}: done for {username.strip().lower()}.")
+            st.success(f"{action}: done for {plain(username.strip().lower())}.")
 
 st.subheader("Create a staff account")
 with st.form("accounts_create"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from services import notify
 from services.access import ADMIN
 
@@ -22,7 +22,7 @@ with state.service_errors():
         st.write("No messages yet.")
     for item in items:
         with st.container(border=True):
-            st.markdown(f"**{item.subject}**")
+            st.markdown(f"**{plain(item.subject)}**")
             status = "sent" if item.sent_at else "waiting"
-            st.caption(f"To {item.to} by {item.channel} · {when(item.created_at)} · {status}")
+            st.text(f"To {item.to} by {item.channel} · {when(item.created_at)} · {status}")
             st.text(item.body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.format import when
+from pages.components.format import plain, when
 from services import alerts, clinical
 from services.access import CLINICIAN
 
@@ -25,7 +25,7 @@ with state.service_errors():
     for item in queue:
         rule = clinical.RULE_LABELS.get(item.rule, item.rule)
         label = (
-            f"{item.patient_name} (MRN {item.mrn}): {rule}, {item.value_text}, "
+            f"{plain(item.patient_name)} (MRN {item.mrn}): {rule}, {item.value_text}, "
             f"{when(item.measured_at)}"
         )
         with st.expander(label):

@@ -4,12 +4,13 @@ results not final yet, to hold (with an exception's reason) or finalize."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import streamlit as st
 
 from pages.components import result_view, state
-from pages.components.format import when
+from pages.components.format import plain, when
 from services import clock, results
 from services.access import CLINICIAN
 
@@ -35,6 +36,15 @@ def _until(key: str) -> datetime:
     return datetime.combine(day, time(17, 0))
 
 
+def _held_label(h: results.HeldItem, show: Callable[[str], str]) -> str:
+    """One held result in a line; `show` makes names safe where the line is read as Markdown."""
+    return (
+        f"{show(h.patient_name)} (MRN {h.mrn}) · {show(h.panel_name)} · held since "
+        f"{when(h.held_at)} · ends {when(h.hold_until)}"
+        + (" · outside the range" if h.abnormal else "")
+    )
+
+
 def _done(message: str) -> None:
     st.session_state["release_done"] = [message]
     st.rerun()
@@ -54,12 +64,7 @@ with state.service_errors():
     if not held:
         st.info("No held results.")
     else:
-        labels = {
-            h.result_id: f"{h.patient_name} (MRN {h.mrn}) · {h.panel_name} · held since "
-            f"{when(h.held_at)} · ends {when(h.hold_until)}"
-            + (" · outside the range" if h.abnormal else "")
-            for h in held
-        }
+        labels = {h.result_id: _held_label(h, str) for h in held}
         with st.form("release_many"):
             chosen = st.multiselect(
                 "Results to release", list(labels), format_func=labels.get, key="release_pick"
@@ -75,9 +80,9 @@ with state.service_errors():
                 )
                 _done(f"Released {count} result(s); the patients have been told.")
         for h in held:
-            with st.expander(labels[h.result_id]):
+            with st.expander(_held_label(h, plain)):
                 st.write(f"Reason: {results.HOLD_REASONS.get(h.hold_reason, h.hold_reason)}")
-                st.caption(h.hold_note or "")
+                st.caption(plain(h.hold_note or ""))
                 detail = results.result_detail(
                     actor=actor, patient_id=h.patient_id, result_id=h.result_id
                 )
@@ -96,7 +101,7 @@ with state.service_errors():
     for p in pending:
         held_note = f" · hold ends {when(p.hold_until)}" if p.hold_until else ""
         with st.expander(
-            f"{p.patient_name} (MRN {p.mrn}) · {p.panel_name} · collected "
+            f"{plain(p.patient_name)} (MRN {p.mrn}) · {plain(p.panel_name)} · collected "
             f"{when(p.collected_at)}{held_note}"
         ):
             with st.form(f"hold_{p.result_id}"):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 import streamlit as st
@@ -20,12 +18,12 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.controllers import AuthenticationController, CookieController
 
 from pages.components import state
-from services import auth, clock, sessions
+from services import auth, cookie_handoff, sessions
 from services.access import Actor
 from services.config import settings
 from services.errors import AuthenticationFailed
 
-COOKIE = "lakeside_session"
+COOKIE = cookie_handoff.SESSION_COOKIE
 PENDING = "sign_in_pending"
 FIELDS = {
     "Form name": "Sign in",
@@ -35,15 +33,18 @@ FIELDS = {
 }
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what services.crypto.token makes
 _INSTANCE = "authenticator"
-_EXPIRES = "session_cookie_expires"
+_HANDED = "cookie_handed"  # per cookie name: the cookie and the ticket the page shows for it
+COOKIE_ROUTE = "/_portal/cookie/"  # server.cookies serves it
 
 
 class _SessionCookie(CookieController):
     """The library's cookie controller, holding the portal's session token.
 
-    The cookie is read from the tab's connection (`st.context.cookies`) and written by a one-line
-    script in the page. The library's own cookie component is not used: it reruns the page each
-    time it first appears, and a rerun arriving just after a click swallows that click.
+    The cookie is read from the tab's connection (`st.context.cookies`) and set by the server's
+    cookie route as HttpOnly (page scripts cannot read it): the page shows a 1-pixel image whose
+    URL carries a single-use ticket for it (`services.cookie_handoff`). The library's own cookie
+    component is not used: it reruns the page each time it first appears, and a rerun arriving
+    just after a click swallows that click.
     """
 
     def __init__(self) -> None:
@@ -61,32 +62,32 @@ class _SessionCookie(CookieController):
         return _sent_cookie()
 
     def set_cookie(self) -> None:
-        """Write this tab's token (the same script each run, so the page keeps one element)."""
+        """Hand this tab's token to the browser (not if the tab was opened with it)."""
         token = state.token() or ""
-        if _sent_cookie() == token or not TOKEN_SHAPE.fullmatch(token):
-            return  # the browser already holds it (this tab was opened with it)
-        cfg = settings()
-        if _EXPIRES not in st.session_state:
-            ends = clock.now() + timedelta(hours=cfg.session_lifetime_hours)
-            st.session_state[_EXPIRES] = format_datetime(ends.replace(tzinfo=UTC), usegmt=True)
-        secure = "; Secure" if cfg.environment == "production" else ""
-        _write(f"{COOKIE}={token}; expires={st.session_state[_EXPIRES]}{secure}")
+        if token == _sent_cookie() or not TOKEN_SHAPE.fullmatch(token):
+            return
+        lifetime = int(settings().session_lifetime_hours * 3600)
+        hand_over(cookie_handoff.Cookie(COOKIE, token, lifetime))
 
     def delete_cookie(self) -> None:
-        _write(f"{COOKIE}=; max-age=0")
+        hand_over(cookie_handoff.Cookie(COOKIE, "", 0))
 
 
-def _write(cookie: str) -> None:
-    """Set a cookie from the page itself (no component, so no extra rerun).
-
-    The only script on the page (SECURITY.md 16): what reaches it is the cookie's fixed name,
-    a session token checked against TOKEN_SHAPE, and a date this module formats; never text a
-    user typed.
-    """
-    st.html(
-        f'<script>document.cookie = "{cookie}; path=/; SameSite=Strict";</script>',
-        unsafe_allow_javascript=True,
-    )
+def hand_over(cookie: cookie_handoff.Cookie) -> None:
+    """Have the browser fetch the cookie from the server's route: a 1-pixel image whose URL is a
+    single-use ticket (no script on the page; the ticket is URL-safe random text). The image
+    stays on every run until the browser has fetched it (a run can be cut short by a rerun
+    before the browser asked); a ticket that expired unfetched is replaced."""
+    key = f"{_HANDED}:{cookie.name}"
+    handed = st.session_state.get(key)
+    ticket = handed[1] if isinstance(handed, tuple) and handed[0] == cookie else None
+    found = cookie_handoff.ticket_state(ticket) if ticket else cookie_handoff.GONE
+    if found == cookie_handoff.USED:
+        return
+    if found == cookie_handoff.GONE:
+        ticket = cookie_handoff.ticket_for(cookie)
+        st.session_state[key] = (cookie, ticket)
+    st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')
 
 
 def _sent_cookie() -> str | None:

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import datetime
+
+# Every ASCII punctuation mark may start Markdown, HTML, a link or image, LaTeX ($) or a
+# Streamlit directive (:red[...]); CommonMark lets a backslash make each one a plain character.
+_MARKUP = re.compile(f"([{re.escape(string.punctuation)}])")
+# GitHub's autolinks (http://..., www...., name@host) are found in the text after escapes are
+# undone, so an invisible word joiner (U+2060) goes where each would start.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto|xmpp)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Text for any place Streamlit reads Markdown (markdown, write, captions, alerts, titles,
+    labels, expander titles, metric labels, radio options): it shows exactly as typed, never as
+    a link, an image, HTML or formatting (SECURITY.md 16). Tables, st.text and st.code, and
+    selectbox/multiselect options, show text as it is and need no escaping (use st.text where
+    someone may copy the text: the word joiners that stop autolinks would be copied too)."""
+    unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, str(text))
+    return _MARKUP.sub(r"\\\1", unlinked)
 
 
 def money(cents: int) -> str:

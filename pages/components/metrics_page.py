@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.components import metric_charts, state
-from pages.components.format import when
+from pages.components.format import plain, when
 from services import clinical, clock, device_import, metrics, readings
 from services.access import Actor
 from services.readings import BP, GLUCOSE, WEIGHT, Entry
@@ -443,7 +443,7 @@ def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
 def _plan_summary(plan: device_import.ImportPlan) -> None:
     st.markdown(f"**{plan.file_format}**")
     if plan.note:
-        st.warning(plan.note)
+        st.warning(plain(plan.note))  # it quotes the name written in the file
     rows = {KIND_LABELS[k]: n for k, n in plan.new_rows.items() if n or k in (GLUCOSE,)}
     st.dataframe(
         pd.DataFrame(

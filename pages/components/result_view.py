@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import metric_charts
-from pages.components.format import when
+from pages.components.format import plain, when
 from services import results
 from services.access import Actor
 
@@ -73,10 +73,10 @@ def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetai
     s = detail.summary
     st.caption(
         f"Collected {when(s.collected_at)} · available {when(s.available_at)} · ordered by "
-        f"{detail.ordering_provider}"
+        f"{plain(detail.ordering_provider)}"
     )
     if detail.clinician_comment:
-        st.info(f"Comment from your care team: {detail.clinician_comment}")
+        st.info(f"Comment from your care team: {plain(detail.clinician_comment)}")
     components_table(detail)
     numeric = [c for c in detail.components if c.value is not None]
     if not numeric:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
+from pages.components.format import plain
 from services import session, sessions
 from services.access import PATIENT, PROXY, Actor
 from services.config import settings
@@ -15,7 +16,7 @@ SWITCHER = "sidebar_acting_for"
 
 def sidebar(actor: Actor) -> None:
     with st.sidebar:
-        st.markdown(f"**{actor.display_name}**")
+        st.markdown(f"**{plain(actor.display_name)}**")
         st.caption(", ".join(sorted(actor.roles)))
         if actor.roles & {PATIENT, PROXY}:
             _patient_switcher(actor)

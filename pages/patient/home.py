@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import money, when
+from pages.components.format import money, plain, when
 from pages.components.widgets import figures, table
 from services import home
 from services.access import PATIENT, PROXY
@@ -21,9 +21,13 @@ if patient_id is None:
 with state.service_errors():
     view = home.patient_home(actor=actor, patient_id=patient_id)
     mine = patient_id == actor.patient_id
-    st.title(f"Welcome, {view.patient_name.split()[0]}" if mine else f"{view.patient_name}'s home")
+    st.title(
+        f"Welcome, {plain(view.patient_name.split()[0])}"
+        if mine
+        else f"{plain(view.patient_name)}'s home"
+    )
     if not mine:
-        st.caption(f"You are acting for {view.patient_name}.")
+        st.caption(f"You are acting for {plain(view.patient_name)}.")
 
     # A section is None when a proxy's scopes do not cover it: it is left out entirely.
     headline: dict[str, object] = {}

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services import documents, printouts, records, sharing
 
@@ -48,8 +48,10 @@ with state.service_errors():
         if not shown:
             st.info("No visits match.")
         for v in shown[:100]:
-            with st.expander(f"{when(v.start_at)} · {v.kind} · {v.provider} · {v.reason}"):
-                st.write(v.summary or "No summary was written for this visit.")
+            with st.expander(
+                f"{when(v.start_at)} · {v.kind} · {plain(v.provider)} · {plain(v.reason)}"
+            ):
+                st.text(v.summary or "No summary was written for this visit.")
                 st.download_button(
                     "Visit summary (PDF)",
                     data=lambda e=v.encounter_id: printouts.visit_pdf(
@@ -70,7 +72,7 @@ with state.service_errors():
         if not found:
             st.info("No notes match.")
         for n in found[:100]:
-            with st.expander(f"{when(n.signed_at)} · {n.title} · {n.author}"):
+            with st.expander(f"{when(n.signed_at)} · {plain(n.title)} · {plain(n.author)}"):
                 st.text(n.body)  # as written, never as HTML
     with lists_tab:
         st.subheader("Problems")
@@ -117,7 +119,7 @@ with state.service_errors():
         if not reports:
             st.info("No imaging reports.")
         for r in reports:
-            with st.expander(f"{when(r.performed_at)} · {r.modality} · {r.study}"):
+            with st.expander(f"{when(r.performed_at)} · {plain(r.modality)} · {plain(r.study)}"):
                 st.text(r.report)
     with documents_tab:
         for message in st.session_state.pop("documents_done", []):
@@ -125,8 +127,8 @@ with state.service_errors():
         for d in documents.documents_list(actor=actor, patient_id=patient_id):
             source = "from your care team" if d.from_care_team else "uploaded"
             left, right = st.columns([3, 1])
-            left.write(
-                f"**{d.title}** · {d.doc_type} · {source} {when(d.created_at)} · "
+            left.markdown(
+                f"**{plain(d.title)}** · {plain(d.doc_type)} · {source} {when(d.created_at)} · "
                 f"{d.size_bytes / 1024:,.0f} KB"
             )
             right.download_button(
@@ -155,7 +157,7 @@ with state.service_errors():
                     title=title,
                     doc_type=kind,
                 )
-                st.session_state["documents_done"] = [f"Uploaded {title}."]
+                st.session_state["documents_done"] = [f"Uploaded {plain(title)}."]
                 st.rerun()
     with share_tab:
         st.write(
@@ -202,7 +204,7 @@ with state.service_errors():
                 else f"works until {when(item.expires_at)}"
             )
             left, right = st.columns([4, 1])
-            left.write(
+            left.text(
                 f"{item.recipient} · {sharing.WHAT[item.what]} · {state_text} · "
                 f"used {item.uses} time(s)"
             )

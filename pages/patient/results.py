@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from pages.components import result_view, state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services import clock, fhir_export, printouts, results
 
@@ -68,7 +68,7 @@ with state.service_errors():
         )
         if chosen is not None:
             detail = results.result_detail(actor=actor, patient_id=patient_id, result_id=chosen)
-            st.subheader(detail.summary.panel_name)
+            st.subheader(plain(detail.summary.panel_name))
             result_view.result_body(actor, patient_id, detail)
 
     st.download_button(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import state
-from services import sharing
+from pages.components import authenticator, state
+from services import cookie_handoff, sharing
 
 st.title("Shared health record")
 token = st.query_params.get("token", "")
@@ -23,6 +23,8 @@ with st.form("shared_open"):
 if opened:
     with state.service_errors():
         name, kind, data = sharing.share_open(token=token, recipient_email=email)
+        # Downloads need a portal session or a media pass; the recipient has no session.
+        authenticator.hand_over(cookie_handoff.media_pass())
         st.success("Ready. This download has been recorded in the patient's record.")
         st.download_button(
             f"Download {name}",

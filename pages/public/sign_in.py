@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import authenticator, navigation, state
+from pages.components.format import plain
 from services import auth
 from services.errors import AuthenticationFailed
 
@@ -35,7 +36,7 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
             "Staff accounts always use a second step. Scan this code with an authenticator app "
             "(or type the key below into it), then enter the 6-digit code it shows."
         )
-        st.image(step.enrolment.qr_png, caption="Authenticator setup code", width=220)
+        st.image(step.enrolment.qr_svg, caption="Authenticator setup code", width=220)
         st.text_input(
             "Key for manual entry", value=step.enrolment.secret, disabled=True, key="sign_in_key"
         )
@@ -65,7 +66,7 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
             if column.button(label, key=f"sign_in_send_{channel}"):
                 with state.service_errors():
                     where = auth.sign_in_send_code(pending=step.pending, channel=channel)
-                    st.info(f"We sent a code to {where}. It expires in 10 minutes.")
+                    st.info(f"We sent a code to {plain(where)}. It expires in 10 minutes.")
     if st.button("Start again", key="sign_in_restart"):
         del st.session_state[authenticator.PENDING]
         st.rerun()

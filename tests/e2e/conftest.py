@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from seed import demo
 from seed.load import seed_database
-from services import clock
+from services import clock, db
 from tests.conftest import TEST_OPTIONS
 from tests.support.served import streamlit_server
 
@@ -51,10 +54,27 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def serve(template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+@contextmanager
+def prepared(template: Path, folder: Path) -> Iterator[Path]:
+    """A copy of the template in `folder` with the services pointed at it, for a test to write
+    what it needs through them before the copy is served (DuckDB has one writer at a time)."""
+    path = folder / "portal.duckdb"
+    shutil.copy(template, path)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PORTAL_DATABASE_URL", f"duckdb:///{path}")
+        env.setenv("PORTAL_DATA_DIR", str(folder))
+        db.reset()
+        try:
+            yield path
+        finally:
+            db.reset()
+
+
+def serve(template: Path, tmp_path: Path, **options: Any):  # type: ignore[no-untyped-def]
+    """A copy of the template served; `options` go to streamlit_server (env, flags)."""
     path = tmp_path / "portal.duckdb"
     shutil.copy(template, path)
-    return streamlit_server(f"duckdb:///{path}", tmp_path)
+    return streamlit_server(f"duckdb:///{path}", tmp_path, **options)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +97,19 @@ def page(browser: Browser) -> Iterator[Page]:
     yield tab
     context.close()
     assert not outside, f"requests left the machine: {outside}"
+
+
+def session_cookie(page: Page, present: bool = True) -> dict[str, object] | None:
+    """The browser's session cookie once it is there (or gone, for present=False): it is
+    HttpOnly, so only the browser's own store shows it, never document.cookie."""
+    deadline = time.monotonic() + 20
+    while True:
+        found = [c for c in page.context.cookies() if c["name"] == "lakeside_session"]
+        if bool(found) == present:
+            return dict(found[0]) if found else None
+        if time.monotonic() > deadline:
+            raise AssertionError(f"session cookie present={bool(found)}: {found}")
+        page.wait_for_timeout(200)
 
 
 def sign_in(

@@ -3,15 +3,13 @@ device file imported after its preview."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import DEXCOM_EXPORT
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-DEXCOM = Path(__file__).resolve().parents[3] / "shared/data/devices/dexcom-g6-clarity-export.csv"
 # Plotly keeps the decoded arrays it drew in `_fullData` (`data` holds base64 as sent).
 CHART_VALUES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
     d => (d._fullData || []).map(t => [t.name, Array.from(t.y || [])]))"""
@@ -67,9 +65,10 @@ def test_patient_imports_a_dexcom_export_after_its_preview(page: Page, app_url: 
     sign_in(page, app_url, "patient.demo")
     page.get_by_role("link", name="Health metrics").click()
     page.get_by_role("tab", name="Import from a device").click()
-    page.locator("input[type=file]").set_input_files(str(DEXCOM))
+    page.locator("input[type=file]").set_input_files(str(DEXCOM_EXPORT))
     expect(page.get_by_text("Dexcom Clarity CGM export")).to_be_visible()
     expect(page.get_by_text("The file names Joe Schmoe")).to_be_visible()
-    egv = sum(1 for line in DEXCOM.read_text(encoding="utf-8-sig").splitlines() if ",EGV," in line)
+    lines = DEXCOM_EXPORT.read_text(encoding="utf-8-sig").splitlines()
+    egv = sum(1 for line in lines if ",EGV," in line)
     page.get_by_role("button", name=f"Import {egv:,} readings").click()
     expect(page.get_by_text(f"Imported {egv:,} readings.")).to_be_visible()

@@ -8,27 +8,23 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import session_cookie, sign_in
 from tests.support.served import streamlit_server
 
 pytestmark = pytest.mark.e2e
-
-
-def _session_cookie(page: Page) -> dict[str, object]:
-    found = [c for c in page.context.cookies() if c["name"] == "lakeside_session"]
-    assert len(found) == 1, page.context.cookies()
-    return dict(found[0])
 
 
 def test_a_reload_or_a_new_tab_keeps_the_session_until_sign_out(page: Page, app_url: str) -> None:
     sign_in(page, app_url, "patient.demo")
     welcome = page.get_by_role("heading", name="Welcome, Alex")
     expect(welcome).to_be_visible()
-    page.wait_for_function("document.cookie.includes('lakeside_session=')")
-    cookie = _session_cookie(page)
-    # The cookie holds an opaque token: no username, no claims, strict same-site.
+    cookie = session_cookie(page)
+    assert cookie is not None
+    # The cookie holds an opaque token: no username, no claims, strict same-site; and page
+    # scripts cannot read it.
     assert "patient" not in str(cookie["value"]) and str(cookie["value"]).count(".") == 0
-    assert cookie["sameSite"] == "Strict"
+    assert cookie["sameSite"] == "Strict" and cookie["httpOnly"] is True
+    assert "lakeside_session" not in page.evaluate("document.cookie")
     page.reload()
     expect(welcome).to_be_visible()
     second = page.context.new_page()
@@ -36,7 +32,7 @@ def test_a_reload_or_a_new_tab_keeps_the_session_until_sign_out(page: Page, app_
     expect(second.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    page.wait_for_function("!document.cookie.includes('lakeside_session=')")
+    session_cookie(page, present=False)
     page.reload()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(welcome).to_have_count(0)
@@ -51,7 +47,7 @@ def test_a_cookie_for_an_ended_session_signs_nobody_in(
     """Sign out everywhere from another device: this browser's cookie no longer opens anything."""
     sign_in(page, app_url, "patient.demo")
     expect(page.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
-    page.wait_for_function("document.cookie.includes('lakeside_session=')")
+    session_cookie(page)
     elsewhere = browser.new_context().new_page()
     sign_in(elsewhere, app_url, "patient.demo")
     expect(elsewhere.get_by_role("heading", name="Welcome, Alex")).to_be_visible()

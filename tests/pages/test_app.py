@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.components import navigation, state
+from pages.components.format import plain
+from services import cookie_handoff
 from tests.support import world
 from tests.support.world import DEMO_PASSWORD
 
@@ -168,7 +171,7 @@ def test_sign_out_returns_to_the_sign_in_page(seeded_url: str) -> None:
     assert at.session_state[state.ACTOR] is None and at.session_state[state.TOKEN] is None
     assert [i.value for i in at.info] == ["You have signed out."]
     # The browser is told to drop the cookie; the notice stays until the next sign-in.
-    assert at.session_state[state.FORGET_COOKIE] is True
+    assert _cookie_handoffs(at) == [cookie_handoff.Cookie("lakeside_session", "", 0)]
     at.run()
     assert [i.value for i in at.info] == ["You have signed out."]
 
@@ -306,7 +309,7 @@ def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -
     at.text_input(key="accounts_action_username").input("patient.demo")
     at.selectbox(key="accounts_action").select("Deactivate")
     at.button(key="FormSubmitter:accounts_action-Apply").click().run()
-    assert "Deactivate: done for patient.demo." in [s.value for s in at.success]
+    assert f"Deactivate: done for {plain('patient.demo')}." in [s.value for s in at.success]
     at.text_input(key="accounts_mrn").input("99999999")
     at.button(key="FormSubmitter:accounts_activation-Issue a code").click().run()
     assert "We could not find that patient." in [e.value for e in at.error]
@@ -319,9 +322,8 @@ def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
 
     at = submitted("clinician.demo", DEMO_PASSWORD)
     at.button(key="sign_in_send_email").click().run()
-    assert "We sent a code to c***@lakeside.example. It expires in 10 minutes." in [
-        i.value for i in at.info
-    ]
+    sent_to = plain("c***@lakeside.example")  # user text is escaped where Markdown is read
+    assert f"We sent a code to {sent_to}. It expires in 10 minutes." in [i.value for i in at.info]
     body = notify.demo_inbox(actor=world.actor_of("admin.demo"))[0].body
     at.text_input(key="sign_in_code").input(re.search(r"code is (\d{6})", body).group(1))  # type: ignore[union-attr]
     at.button[0].click().run()
@@ -329,18 +331,23 @@ def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
     assert at.title[0].value == "Clinician home"
 
 
-def _cookie_scripts(at: AppTest) -> list[str]:
-    return [str(e.proto.body) for e in at.get("html") if "document.cookie" in e.proto.body]
+def _cookie_handoffs(at: AppTest) -> list[cookie_handoff.Cookie | None]:
+    """The cookies the page asked the browser to fetch (1-pixel images with a ticket)."""
+    page = "".join(e.proto.body for e in at.get("html"))
+    found = re.findall(r'src="/_portal/cookie/([\w-]+)"', page)
+    return [cookie_handoff.redeem(ticket) for ticket in found]
 
 
 def test_the_cookie_carries_only_the_session_token_and_is_deleted_at_sign_out(
     seeded_url: str,
 ) -> None:
-    at = signed_in("patient.demo")
+    at = submitted("patient.demo", DEMO_PASSWORD)  # the run that signs in hands the cookie over
     token = at.session_state[state.TOKEN]
-    [script] = _cookie_scripts(at)
-    assert f"lakeside_session={token};" in script and "SameSite=Strict" in script
-    assert "patient" not in script  # no username or claims, only the opaque token
+    [cookie] = _cookie_handoffs(at)
+    assert cookie is not None and (cookie.name, cookie.value) == ("lakeside_session", token)
+    assert "script" not in "".join(e.proto.body for e in at.get("html"))  # no script on the page
+    at.run()
+    assert _cookie_handoffs(at) == []  # handed over once, not on every run
     at.sidebar.button(key="sidebar_sign_out").click().run()
-    [script] = _cookie_scripts(at)
-    assert "lakeside_session=; max-age=0" in script
+    [forget] = _cookie_handoffs(at)
+    assert forget == cookie_handoff.Cookie("lakeside_session", "", 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ from services.errors import NotFound, PermissionDenied, ValidationError
 from services.models import MetricAlert, Patient, PatientCareTeam
 from services.readings import BP, CGM, GLUCOSE, WEIGHT, Entry
 from services.spreadsheet import safe_cell
-from tests.conftest import NOW
+from tests.conftest import DEXCOM_EXPORT, NOW
 from tests.support import world
 
 # --- clinical figures (no database) -----------------------------------------------------------
@@ -597,15 +596,10 @@ def _import(data: bytes, confirm: bool = True):  # type: ignore[no-untyped-def]
     return call(actor=world.actor_of("patient.demo"), patient_id=_alex(), data=data)
 
 
-SHARED_EXPORT = (
-    Path(__file__).resolve().parents[3] / "shared/data/devices/dexcom-g6-clarity-export.csv"
-)
-
-
 def test_the_real_dexcom_export_previews_then_imports(seeded_url: str) -> None:
     patient = _alex()
     _clear(GLUCOSE, patient)
-    data = SHARED_EXPORT.read_bytes()
+    data = DEXCOM_EXPORT.read_bytes()
     egv = sum(1 for line in data.decode("utf-8-sig").splitlines() if ",EGV," in line)
     preview = _import(data, confirm=False)
     assert preview.file_format == "Dexcom Clarity CGM export"

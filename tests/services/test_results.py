@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,7 +32,10 @@ def _alex() -> uuid.UUID:
 
 
 def _new_result(
-    patient_id: uuid.UUID, category: str = "chemistry", status: str = "preliminary"
+    patient_id: uuid.UUID,
+    category: str = "chemistry",
+    status: str = "preliminary",
+    collected_at: datetime = NOW - timedelta(hours=6),
 ) -> uuid.UUID:
     """A just-collected HbA1c result for the patient, ordered by the demo clinician."""
     with db.transaction() as s:
@@ -47,7 +50,7 @@ def _new_result(
             panel_code="4548-4",
             panel_name="Hemoglobin A1c",
             category=category,
-            collected_at=NOW - timedelta(hours=6),
+            collected_at=collected_at,
             status=status,
             resulted_at=None,
         )

@@ -112,7 +112,7 @@ def test_staff_without_a_second_factor_enrol_before_their_first_session(seeded_u
     username = _new_staff_member()
     step = auth.sign_in(username=username, password=world.DEMO_PASSWORD)
     assert isinstance(step, auth.EnrolmentNeeded)
-    assert step.enrolment.qr_png.startswith(b"\x89PNG")
+    assert step.enrolment.qr_svg.startswith("<svg") and "<path" in step.enrolment.qr_svg
     assert (
         step.enrolment.uri.startswith("otpauth://totp/")
         and step.enrolment.secret in step.enrolment.uri

@@ -18,9 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @contextmanager
 def streamlit_server(
-    database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    flags: tuple[str, ...] = ("--server.address", "127.0.0.1"),
 ) -> Iterator[str]:
-    """Serve the app; yields its base URL and stops it afterwards."""
+    """Serve the app; yields its base URL and stops it afterwards. `flags=()` starts it as
+    `make run` does, with .streamlit/config.toml's address."""
     port = free_port()
     env = {
         **os.environ,
@@ -35,11 +39,10 @@ def streamlit_server(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "portal.py",
             "--server.port",
             str(port),
-            "--server.address",
-            "127.0.0.1",
+            *flags,
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

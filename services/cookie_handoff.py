@@ -1,0 +1,100 @@
+"""Hand-off of HttpOnly cookies from a page to the browser (SECURITY.md 7; issue: the session
+cookie must be unreadable by page scripts).
+
+A page cannot send `Set-Cookie`: it runs over Streamlit's websocket. So it asks for a ticket
+here and shows a tiny image whose URL carries it; the server's cookie route redeems the ticket
+and answers with the cookie (HttpOnly, SameSite=Strict). A ticket is random, works once, and
+expires in a minute. Tickets live in this process only: the route and the page's websocket
+reach the same process (one process, or sticky sessions behind the proxy).
+
+The same route hands out a media pass: a short-lived cookie that lets a browser without a
+portal session (the recipient of a share link) fetch the download it was just given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+TICKET_SECONDS = 60
+PASS_SECONDS = 15 * 60
+SESSION_COOKIE = "lakeside_session"
+PASS_COOKIE = "lakeside_pass"
+
+
+@dataclass(frozen=True)
+class Cookie:
+    name: str
+    value: str  # empty: delete the cookie
+    max_age: int
+
+
+WAITING, USED, GONE = "waiting", "used", "gone"
+
+_lock = threading.Lock()
+_tickets: dict[str, tuple[Cookie, float]] = {}
+_used: dict[str, float] = {}  # redeemed tickets, remembered a while so pages can stop asking
+_passes: dict[str, float] = {}
+
+
+def _key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _sweep(now: float) -> None:
+    for key in [k for k, (_, expires) in _tickets.items() if expires < now]:
+        del _tickets[key]
+    for table in (_used, _passes):
+        for key in [k for k, expires in table.items() if expires < now]:
+            del table[key]
+
+
+def ticket_for(cookie: Cookie) -> str:
+    """A single-use ticket the cookie route exchanges for this cookie."""
+    ticket = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _lock:
+        _sweep(now)
+        _tickets[_key(ticket)] = (cookie, now + TICKET_SECONDS)
+    return ticket
+
+
+def redeem(ticket: str) -> Cookie | None:
+    """The ticket's cookie, once; None when unknown, used or expired."""
+    now = time.monotonic()
+    with _lock:
+        found = _tickets.pop(_key(ticket or "-"), None)
+        if found is None or found[1] < now:
+            return None
+        _used[_key(ticket)] = now + 10 * TICKET_SECONDS
+    return found[0]
+
+
+def ticket_state(ticket: str) -> str:
+    """WAITING to be fetched, USED, or GONE (expired unused, or unknown)."""
+    key, now = _key(ticket), time.monotonic()
+    with _lock:
+        if key in _used:
+            return USED
+        found = _tickets.get(key)
+    return WAITING if found is not None and found[1] >= now else GONE
+
+
+def media_pass() -> Cookie:
+    """A new media pass for a browser without a session (registered here, checked by the
+    media guard)."""
+    value = secrets.token_urlsafe(32)
+    with _lock:
+        _passes[_key(value)] = time.monotonic() + PASS_SECONDS
+    return Cookie(PASS_COOKIE, value, PASS_SECONDS)
+
+
+def pass_is_live(value: str | None) -> bool:
+    if not value:
+        return False
+    with _lock:
+        expires = _passes.get(_key(value))
+    return expires is not None and expires >= time.monotonic()
