@@ -16,11 +16,11 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from pages.components.format import when
-from services import access, account, clock, db, documents, results, sharing
+from services import access, account, clock, db, results, sharing
 from services.models import LabResult
 from tests.conftest import DEXCOM_EXPORT
 from tests.e2e.conftest import prepared, sign_in
-from tests.services.test_documents import PDF
+from tests.services.test_documents import uploaded
 from tests.services.test_results import _new_result
 from tests.support import world
 from tests.support.beacon import Beacon
@@ -78,14 +78,7 @@ def world_with_payloads(
             what="summary_pdf",
             days=7,
         )
-        documents.document_upload(
-            actor=me,
-            patient_id=alex,
-            filename="letter.pdf",
-            data=PDF,
-            title=_payload(beacon, "document"),
-            doc_type="Letter",
-        )
+        uploaded(_payload(beacon, "document"))
         email = f"![mail]({beacon.url}/mail.png)**bold-mail**@example.org"
         account.contact_update(actor=me, password=world.DEMO_PASSWORD, email=email, phone=None)
         released = _held_new_result("Released below.")

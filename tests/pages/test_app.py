@@ -302,6 +302,27 @@ def test_changing_the_password_on_the_account_page(seeded_url: str) -> None:
     assert "Password changed. 0 other session(s) signed out." in [s.value for s in at.success]
 
 
+def test_a_new_email_on_the_account_page_waits_for_its_code(seeded_url: str) -> None:
+    from services import account, notify
+
+    at = signed_in("patient.demo")
+    at.switch_page("pages/account/account.py").run()
+    me = world.actor_of("patient.demo")
+    old = account.account_overview(actor=me).email
+    at.text_input(key="account_email").input("alex.new@example.org")
+    at.text_input(key="account_contact_password").input(DEMO_PASSWORD)
+    at.button(key="FormSubmitter:account_contact-Save contact details").click().run()
+    assert "New address: alex.new@example.org" in [t.value for t in at.text]
+    assert account.account_overview(actor=me).email == old  # unchanged until the code
+    mail = notify.demo_inbox(actor=world.actor_of("admin.demo"))
+    code = re.findall(r"\d{6}", next(m.body for m in mail if m.to == "alex.new@example.org"))[0]
+    at.text_input(key="account_email_code").input(code)
+    at.button(key="FormSubmitter:account_email_confirm-Confirm new address").click().run()
+    at.run()
+    assert account.account_overview(actor=me).email == "alex.new@example.org"
+    assert not any("New address" in t.value for t in at.text)
+
+
 def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -> None:
     at = signed_in("admin.demo")
     at.switch_page("pages/admin/accounts.py").run()

@@ -4,6 +4,7 @@ that work once, and the guards' decisions."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.requests import Request
@@ -26,7 +27,9 @@ def test_streamlits_inline_script_is_allowed_by_its_hash_and_nothing_else_inline
 
 def _redeem(ticket: str) -> tuple[int, str]:
     request = Request({"type": "http", "path_params": {"ticket": ticket}, "headers": []})
-    response = asyncio.run(cookies.cookie(request))
+    # Its own thread: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(asyncio.run, cookies.cookie(request)).result()
     return response.status_code, response.headers.get("set-cookie", "")
 
 

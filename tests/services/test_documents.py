@@ -3,6 +3,7 @@ downloaded intact; refusals change nothing."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,18 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def _me():  # type: ignore[no-untyped-def]
     return world.actor_of("patient.demo")
+
+
+def uploaded(title: str = "Letter from the cardiologist") -> uuid.UUID:
+    """A PDF letter that patient.demo uploaded to Alex's record."""
+    return documents.document_upload(
+        actor=_me(),
+        patient_id=_alex(),
+        filename="letter.pdf",
+        data=PDF,
+        title=title,
+        doc_type="Letter",
+    )
 
 
 def _count() -> int:

@@ -16,7 +16,7 @@ from services import access, db, documents, fhir_export, metrics, printouts, rec
 from services.errors import NotFound
 from services.models import ProxyGrant
 from tests.conftest import NOW
-from tests.services.test_documents import PDF
+from tests.services.test_documents import uploaded
 from tests.services.test_results import _alex
 from tests.support import world
 
@@ -38,17 +38,6 @@ def _proxy_with(scopes: frozenset[str]) -> access.Actor:
             )
         )
     return proxy.acting_as(_alex())
-
-
-def _uploaded_document() -> uuid.UUID:
-    return documents.document_upload(
-        actor=world.actor_of("patient.demo"),
-        patient_id=_alex(),
-        filename="letter.pdf",
-        data=PDF,
-        title="Letter from the cardiologist",
-        doc_type="Letter",
-    )
 
 
 def _fhir_parts(actor: access.Actor, document_id: uuid.UUID) -> set[str]:
@@ -118,7 +107,7 @@ GRANTS = [frozenset({s}) for s in access.SCOPES] + [
 
 @pytest.mark.parametrize("scopes", GRANTS, ids=lambda s: "+".join(sorted(s)))
 def test_every_export_follows_the_grant_scopes(seeded_url: str, scopes: frozenset[str]) -> None:
-    document_id = _uploaded_document()
+    document_id = uploaded()
     proxy = _proxy_with(scopes)
     for name, (needs, export) in EXPORTS.items():
         if needs not in scopes:
@@ -136,7 +125,7 @@ def test_every_export_follows_the_grant_scopes(seeded_url: str, scopes: frozense
 
 def test_a_proxy_without_the_documents_scope_gets_no_document_in_fhir(seeded_url: str) -> None:
     """The probe that found it: Ruth's delegate (no documents scope) saw her upload in FHIR."""
-    document_id = _uploaded_document()
+    document_id = uploaded()
     proxy = _proxy_with(frozenset(access.SCOPES) - {access.DOCUMENTS})
     bundle = fhir_export.fhir_bundle(actor=proxy, patient_id=_alex()).decode()
     assert str(document_id) not in bundle and "Letter from the cardiologist" not in bundle

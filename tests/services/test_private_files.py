@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from services import db, documents
+from services import db
 from services.config import settings
-from tests.services.test_documents import PDF
-from tests.services.test_results import _alex
-from tests.support import world
+from tests.services.test_documents import uploaded
 
 
 @pytest.fixture
@@ -32,14 +30,7 @@ def _mode(path: Path) -> int:
 
 
 def test_uploads_and_their_folders_are_private(seeded_url: str, permissive_umask: None) -> None:
-    documents.document_upload(
-        actor=world.actor_of("patient.demo"),
-        patient_id=_alex(),
-        filename="letter.pdf",
-        data=PDF,
-        title="Letter",
-        doc_type="Letter",
-    )
+    uploaded()
     data = settings().data_dir
     folder = data / "documents"
     assert (_mode(data), _mode(folder)) == (0o700, 0o700)
