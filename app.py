@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.components import authenticator, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
-from services import session
-from services.errors import ConfigurationError
+from services.core.errors import ConfigurationError
+from services.identity import acting as session
 
 st.set_page_config(page_title="Lakeside Health portal", page_icon="🏥", layout="wide")
 

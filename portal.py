@@ -7,7 +7,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from server import cookies, guards, headers
-from services import private_files
+from services.core import private_files
 
 private_files.restrict_new_files()  # the data directory's files are the app user's alone
 

@@ -23,8 +23,11 @@ from sqlalchemy.orm import Session
 from seed import demo
 from seed.load import seed_database
 from seed.population import SeedOptions
-from services import auth, clock, db, home
-from services.models import GlucoseReading
+from services.core import clock, db
+from services.core.models import GlucoseReading
+from services.homes.clinician import clinician_home
+from services.homes.patient import patient_home
+from services.identity import auth
 
 DEMO_PASSWORD = demo.DEMO_PASSWORD
 ORM_SAMPLE_ROWS = 20_000
@@ -205,9 +208,9 @@ def run(database: Path, patients: int, years: int, cgm_share: float, runs: int) 
     patient, clinician = patient_session.actor, clinician_session.actor
     assert patient.patient_id is not None
     pid = patient.patient_id
-    service_patient = timed(lambda: home.patient_home(actor=patient, patient_id=pid), runs)
+    service_patient = timed(lambda: patient_home(actor=patient, patient_id=pid), runs)
     plain_patient = timed(lambda: _plain_patient_home(pid), max(3, runs // 4))
-    service_clinician = timed(lambda: home.clinician_home(actor=clinician), runs)
+    service_clinician = timed(lambda: clinician_home(actor=clinician), runs)
     plain_clinician = timed(lambda: _plain_clinician_home(clinician.user_id), max(3, runs // 4))
     figures["patient_home"] = {
         "service": service_patient,

@@ -18,9 +18,10 @@ from sqlalchemy import delete, select, text
 
 from benchmarks.foundation import page_times, patient_rows, signed_in, timed
 from pages.components import metric_charts
-from services import access, clinical, clock, db, device_import, metrics
-from services.access import Actor
-from services.models import GlucoseReading, User
+from services.core import access, clock, db
+from services.core.access import Actor
+from services.core.models import GlucoseReading, User
+from services.health import clinical, device_import, metrics
 
 METRICS_PAGE = "pages/patient/metrics.py"
 IMPORT_ROWS = 100_000

@@ -14,9 +14,9 @@ from datetime import date
 from seed import demo
 from seed.load import SeedRefused, ensure_demo, seed_database
 from seed.population import SeedOptions
-from services import db
-from services.config import settings
-from services.errors import ConfigurationError
+from services.core import db
+from services.core.config import settings
+from services.core.errors import ConfigurationError
 
 MAX_PATIENTS = 5_000_000
 MAX_YEARS = 20

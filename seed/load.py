@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 
 from seed import metrics, population, records, workflows
 from seed.population import SeedOptions
-from services import db
-from services.models import TIME_SERIES_TABLES, Base, Patient
+from services.core import db
+from services.core.models import TIME_SERIES_TABLES, Base, Patient
 
 Progress = Callable[[str], None]
 

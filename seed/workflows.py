@@ -13,7 +13,8 @@ from seed import reference as ref
 from seed.demo import DEMO_PASSWORD, totp_secret
 from seed.population import DEMO_CHILD, DEMO_PARENT, DEMO_PATIENT, Population, SeedOptions, uuids
 from seed.records import Sink
-from services import auth, crypto
+from services.core import crypto
+from services.identity import auth
 
 FULL_SCOPES = "results,records,metrics,appointments,messages,refills,billing,documents"
 # (username, display name, role) of the staff demo accounts; patient.demo and proxy.demo follow.

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services import cookie_handoff
-from services.config import settings
+from services.core import cookie_handoff
+from services.core.config import settings
 
 PREFIX = "/_portal/cookie/"
 # A transparent 1x1 GIF: what the page's image element receives.

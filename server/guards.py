@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services import cookie_handoff, sessions
+from services.core import cookie_handoff
+from services.identity import sessions
 
 LOOPBACK = {"127.0.0.1", "::1"}
 FORWARDED = {b"forwarded", b"x-forwarded-for", b"x-real-ip"}

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.config import settings
+from services.core.config import settings
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 

@@ -13,7 +13,7 @@ import pytest
 
 from seed.load import seed_database
 from seed.population import SeedOptions
-from services import clock, db
+from services.core import clock, db
 from tests.support import postgres
 
 AS_OF = date(2026, 6, 1)

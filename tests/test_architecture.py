@@ -48,6 +48,80 @@ def test_the_server_uses_services_but_never_pages_and_services_never_use_the_ser
     assert [str(p.relative_to(ROOT)) for p in server if _imports(p) & DATABASE_MODULES] == []
 
 
+def _service_packages(path: Path) -> set[str]:
+    """The packages of services a module imports (services.core.x -> core)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        found |= {n.split(".")[1] for n in names if n.startswith("services.")}
+    return found
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Each package of services and the other packages it imports."""
+    graph: dict[str, set[str]] = {}
+    for package in sorted(p for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists()):
+        uses: set[str] = set()
+        for module in package.rglob("*.py"):
+            uses |= _service_packages(module)
+        graph[package.name] = uses - {package.name}
+    return graph
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle among the packages, if there is one."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return path[path.index(node) :] + [node]
+        if node in done:
+            return None
+        for nxt in sorted(graph.get(node, ())):
+            found = visit(nxt, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        found = visit(start, [])
+        if found:
+            return found
+    return None
+
+
+def test_services_live_in_domain_packages_that_say_what_they_hold() -> None:
+    assert sorted(p.name for p in (ROOT / "services").glob("*.py")) == ["__init__.py"]
+    for package in package_graph():
+        doc = ast.get_docstring(
+            ast.parse((ROOT / "services" / package / "__init__.py").read_text())
+        )
+        assert doc, f"services/{package}/__init__.py says nothing of what lives there"
+
+
+def test_core_uses_no_domain_and_the_domains_have_no_cycle() -> None:
+    graph = package_graph()
+    assert graph["core"] == set()
+    assert cycle(graph) is None, cycle(graph)
+
+
+def test_the_package_check_sees_a_cycle() -> None:
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_tests_mirror_the_packages() -> None:
+    for package in package_graph():
+        if package != "analytics":  # its figures are tested through the homes and pages
+            assert (ROOT / "tests" / "services" / package).is_dir(), package
+
+
 def test_no_page_script_sits_directly_in_pages() -> None:
     """Streamlit's legacy discovery would serve pages/x.py without running app.py."""
     assert sorted(p.name for p in (ROOT / "pages").glob("*.py")) == []

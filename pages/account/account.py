@@ -7,8 +7,8 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import new_password, table
-from services import account
-from services.access import ROLES
+from services.core.access import ROLES
+from services.identity import account
 
 ENROLMENT = "account_enrolment"
 

@@ -8,8 +8,8 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
-from services import admin, registration
-from services.access import ADMIN, STAFF_ROLES
+from services.core.access import ADMIN, STAFF_ROLES
+from services.identity import admin, registration
 
 actor = state.guard(ADMIN)
 st.title("Accounts")

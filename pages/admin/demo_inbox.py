@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from services import notify
-from services.access import ADMIN
+from services.core import notify
+from services.core.access import ADMIN
 
 actor = state.guard(ADMIN)
 st.title("Demo inbox")

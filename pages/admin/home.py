@@ -7,8 +7,8 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import counts, figures, table
-from services import admin
-from services.access import ADMIN
+from services.core.access import ADMIN
+from services.identity import admin
 
 actor = state.guard(ADMIN)
 st.title("Administration")

@@ -7,14 +7,14 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import money
 from pages.components.widgets import figures
-from services import home
-from services.access import BILLING
+from services.core.access import BILLING
+from services.homes.billing import billing_home
 
 actor = state.guard(BILLING)
 st.title("Billing")
 
 with state.service_errors():
-    view = home.billing_home(actor=actor)
+    view = billing_home(actor=actor)
     share = "—" if view.online_share_30d is None else f"{view.online_share_30d:.0%}"
     figures(
         {

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.format import plain, when
-from services import alerts, clinical
-from services.access import CLINICIAN
+from services.core.access import CLINICIAN
+from services.health import alerts, clinical
 
 actor = state.guard(CLINICIAN)
 st.title("Metric alerts")

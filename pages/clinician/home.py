@@ -7,14 +7,14 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import figures, table
-from services import home
-from services.access import CLINICIAN
+from services.core.access import CLINICIAN
+from services.homes.clinician import clinician_home
 
 actor = state.guard(CLINICIAN)
 st.title("Clinician home")
 
 with state.service_errors():
-    view = home.clinician_home(actor=actor)
+    view = clinician_home(actor=actor)
     figures(
         {
             "Held results": view.held_results,

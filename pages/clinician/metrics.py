@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import metrics_page, state
-from services import session
-from services.access import CLINICIAN
+from services.core.access import CLINICIAN
+from services.identity import acting as session
 
 CHOSEN = "clinician_metrics_patient"  # set by the alert queue's "Open metrics"
 

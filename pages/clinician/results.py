@@ -11,8 +11,9 @@ import streamlit as st
 
 from pages.components import result_view, state
 from pages.components.format import plain, when
-from services import clock, results
-from services.access import CLINICIAN
+from services.core import clock
+from services.core.access import CLINICIAN
+from services.records import results
 
 actor = state.guard(CLINICIAN)
 st.title("Result release")

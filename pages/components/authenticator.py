@@ -1,10 +1,11 @@
 """streamlit-authenticator's sign-in form and cookie, with the portal's services behind them.
 
-The library draws the form and keeps the cookie; every decision is made by the services against the
-database: credentials, throttling and lock-out (`services.auth`), the second factor, and the
-server-side session (`services.sessions`). The library's own credentials dictionary is never built,
-and its cookie carries nothing but the opaque session token: a reload resumes the session, while
-sign-out, "sign out everywhere", the idle and absolute timeouts and an admin's disable still end it.
+The library draws the form and keeps the cookie; every decision is made by the services against
+the database: credentials, throttling and lock-out (`services.identity.auth`), the second factor,
+and the server-side session (`services.identity.sessions`). The library's own credentials
+dictionary is never built, and its cookie carries nothing but the opaque session token: a reload
+resumes the session, while sign-out, "sign out everywhere", the idle and absolute timeouts and an
+admin's disable still end it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.controllers import AuthenticationController, CookieController
 
 from pages.components import state
-from services import auth, cookie_handoff, sessions
-from services.access import Actor
-from services.config import settings
-from services.errors import AuthenticationFailed
+from services.core import cookie_handoff
+from services.core.access import Actor
+from services.core.config import settings
+from services.core.errors import AuthenticationFailed
+from services.identity import auth, sessions
 
 COOKIE = cookie_handoff.SESSION_COOKIE
 PENDING = "sign_in_pending"
@@ -31,7 +33,7 @@ FIELDS = {
     "Password": "Password",
     "Login": "Sign in",
 }
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what services.crypto.token makes
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what services.core.crypto.token makes
 _INSTANCE = "authenticator"
 _HANDED = "cookie_handed"  # per cookie name: the cookie and the ticket the page shows for it
 COOKIE_ROUTE = "/_portal/cookie/"  # server.cookies serves it
@@ -42,9 +44,9 @@ class _SessionCookie(CookieController):
 
     The cookie is read from the tab's connection (`st.context.cookies`) and set by the server's
     cookie route as HttpOnly (page scripts cannot read it): the page shows a 1-pixel image whose
-    URL carries a single-use ticket for it (`services.cookie_handoff`). The library's own cookie
-    component is not used: it reruns the page each time it first appears, and a rerun arriving
-    just after a click swallows that click.
+    URL carries a single-use ticket for it (`services.core.cookie_handoff`). The library's own
+    cookie component is not used: it reruns the page each time it first appears, and a rerun
+    arriving just after a click swallows that click.
     """
 
     def __init__(self) -> None:
@@ -97,7 +99,7 @@ def _sent_cookie() -> str | None:
 
 
 class _ServiceSignIn(AuthenticationController):
-    """The library's login controller, answered by `services.auth`."""
+    """The library's login controller, answered by `services.identity.auth`."""
 
     def __init__(self) -> None:
         """No credentials dictionary: the database is the only store of accounts."""
@@ -126,7 +128,7 @@ class Authenticator(stauth.Authenticate):
     def __init__(self) -> None:
         # Not the library's constructor, which builds a credentials store and a JWT cookie of
         # usernames; only the attributes its login view reads are set here.
-        self.attrs = {"login_sleep_time": 0}  # pacing failures is services.throttle's job
+        self.attrs = {"login_sleep_time": 0}  # pacing failures is services.core.throttle's job
         self.path = None
         self.api_key = None
         self.secret_key = secrets.token_urlsafe(32)  # read only by the library's unused captcha

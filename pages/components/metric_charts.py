@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from services import clinical
-from services.metrics import GlucoseSummary
+from services.health import clinical
+from services.health.metrics import GlucoseSummary
 
 BAND_COLOURS = ("#e8f4ea", "#fdf6d8", "#fde7cf", "#f9d3c8", "#f1b5b5")
 TARGET_COLOUR = "#e8f4ea"

@@ -14,9 +14,10 @@ import streamlit as st
 
 from pages.components import metric_charts, state
 from pages.components.format import plain, when
-from services import clinical, clock, device_import, metrics, readings
-from services.access import Actor
-from services.readings import BP, GLUCOSE, WEIGHT, Entry
+from services.core import clock
+from services.core.access import Actor
+from services.health import clinical, device_import, metrics, readings
+from services.health.readings import BP, GLUCOSE, WEIGHT, Entry
 
 PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "All": None, "Custom": None}
 FLASH = "metrics_flash"  # messages kept across the rerun that redraws the charts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.access import ADMIN, BILLING, CLINICIAN, HIM, MANAGER, PATIENT, PROXY
+from services.core.access import ADMIN, BILLING, CLINICIAN, HIM, MANAGER, PATIENT, PROXY
 
 
 @dataclass(frozen=True)

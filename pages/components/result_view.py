@@ -11,8 +11,8 @@ import streamlit as st
 
 from pages.components import metric_charts
 from pages.components.format import plain, when
-from services import results
-from services.access import Actor
+from services.core.access import Actor
+from services.records import results
 
 
 def components_table(detail: results.ResultDetail) -> None:

@@ -7,9 +7,10 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain
-from services import session, sessions
-from services.access import PATIENT, PROXY, Actor
-from services.config import settings
+from services.core.access import PATIENT, PROXY, Actor
+from services.core.config import settings
+from services.identity import acting as session
+from services.identity import sessions
 
 SWITCHER = "sidebar_acting_for"
 

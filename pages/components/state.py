@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from services.access import PATIENT, PROXY, Actor
-from services.errors import PortalError, ValidationError
+from services.core.access import PATIENT, PROXY, Actor
+from services.core.errors import PortalError, ValidationError
 
 log = logging.getLogger("portal.pages")
 

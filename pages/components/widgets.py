@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from services import passwords
+from services.identity import passwords
 
 
 def figures(values: Mapping[str, object]) -> None:

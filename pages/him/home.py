@@ -7,14 +7,14 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import counts, figures, table
-from services import home
-from services.access import HIM
+from services.core.access import HIM
+from services.homes.him import him_home
 
 actor = state.guard(HIM)
 st.title("Health information management")
 
 with state.service_errors():
-    view = home.him_home(actor=actor)
+    view = him_home(actor=actor)
     figures(
         {
             "Proxy requests to review": view.proxy_requests_pending,

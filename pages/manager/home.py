@@ -8,8 +8,8 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import count
 from pages.components.widgets import counts, figures, table
-from services import analytics
-from services.access import MANAGER
+from services.analytics import usage as analytics
+from services.core.access import MANAGER
 
 actor = state.guard(MANAGER)
 st.title("Portal usage")

@@ -7,8 +7,8 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import money, plain, when
 from pages.components.widgets import figures, table
-from services import home
-from services.access import PATIENT, PROXY
+from services.core.access import PATIENT, PROXY
+from services.homes.patient import patient_home
 
 actor = state.guard(PATIENT, PROXY)
 patient_id = state.acting_patient()
@@ -19,7 +19,7 @@ if patient_id is None:
     st.stop()
 
 with state.service_errors():
-    view = home.patient_home(actor=actor, patient_id=patient_id)
+    view = patient_home(actor=actor, patient_id=patient_id)
     mine = patient_id == actor.patient_id
     st.title(
         f"Welcome, {plain(view.patient_name.split()[0])}"

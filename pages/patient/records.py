@@ -10,7 +10,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
-from services import documents, printouts, records, sharing
+from services.records import documents, printouts, records, sharing
 
 NOTE_TYPES = {
     None: "All notes",

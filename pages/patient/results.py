@@ -10,7 +10,8 @@ import streamlit as st
 from pages.components import result_view, state
 from pages.components.format import plain, when
 from pages.components.widgets import table
-from services import clock, fhir_export, printouts, results
+from services.core import clock
+from services.records import fhir_export, printouts, results
 
 OPEN = "results_open"
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.widgets import new_password
-from services import recovery
+from services.identity import recovery
 
 st.title("Forgot your username or password?")
 username_tab, password_tab, reset_tab = st.tabs(["Username", "Password", "I have a reset code"])

@@ -8,8 +8,8 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.widgets import new_password
-from services import passwords, registration
-from services.errors import AuthenticationFailed
+from services.core.errors import AuthenticationFailed
+from services.identity import passwords, registration
 
 TICKET = "register_ticket"
 NAMES = "register_names"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import authenticator, state
-from services import cookie_handoff, sharing
+from services.core import cookie_handoff
+from services.records import sharing
 
 st.title("Shared health record")
 token = st.query_params.get("token", "")

@@ -9,8 +9,8 @@ import streamlit as st
 
 from pages.components import authenticator, navigation, state
 from pages.components.format import plain
-from services import auth
-from services.errors import AuthenticationFailed
+from services.core.errors import AuthenticationFailed
+from services.identity import auth
 
 st.title("Lakeside Health portal")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from services import registration
+from services.identity import registration
 
 st.title("Verify your email")
 st.write("Enter the 6-digit code we emailed you. It expires in 30 minutes.")

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from seed import demo
 from seed.load import seed_database
-from services import clock, db
+from services.core import clock, db
 from tests.conftest import TEST_OPTIONS
 from tests.support.served import streamlit_server
 

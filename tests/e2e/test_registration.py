@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from services import db, registration
-from services.models import Patient, User
+from services.core import db
+from services.core.models import Patient, User
+from services.identity import registration
 from tests.e2e.conftest import sign_in
 from tests.support import world
 from tests.support.served import streamlit_server

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
-from services import sharing
+from services.records import sharing
 from tests.e2e.conftest import prepared, serve, session_cookie, sign_in
 from tests.support import world
 from tests.support.beacon import Beacon

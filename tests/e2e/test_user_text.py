@@ -16,12 +16,14 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from pages.components.format import when
-from services import access, account, clock, db, results, sharing
-from services.models import LabResult
+from services.core import access, clock, db
+from services.core.models import LabResult
+from services.identity import account
+from services.records import results, sharing
 from tests.conftest import DEXCOM_EXPORT
 from tests.e2e.conftest import prepared, sign_in
-from tests.services.test_documents import uploaded
-from tests.services.test_results import _new_result
+from tests.services.records.test_documents import uploaded
+from tests.services.records.test_results import _new_result
 from tests.support import world
 from tests.support.beacon import Beacon
 from tests.support.served import streamlit_server

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages.components import navigation, state
 from pages.components.format import plain
-from services import cookie_handoff
+from services.core import cookie_handoff
 from tests.support import world
 from tests.support.world import DEMO_PASSWORD
 
@@ -120,8 +120,8 @@ def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
     """A grant revoked while the proxy is signed in: the page shows the refusal, not a trace."""
     from sqlalchemy import update
 
-    from services import clock, db
-    from services.models import ProxyGrant
+    from services.core import clock, db
+    from services.core.models import ProxyGrant
     from tests.support.world import patient_id
 
     at = signed_in("proxy.demo")
@@ -139,14 +139,15 @@ def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
 def test_an_unexpected_error_shows_a_generic_message(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services import home
+
+    from services.homes import clinician
 
     at = signed_in("clinician.demo")
 
     def broken(**_: object) -> None:
         raise RuntimeError("database exploded with PHI inside")
 
-    monkeypatch.setattr(home, "clinician_home", broken)
+    monkeypatch.setattr(clinician, "clinician_home", broken)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [state.GENERIC_ERROR]
@@ -179,8 +180,8 @@ def test_sign_out_returns_to_the_sign_in_page(seeded_url: str) -> None:
 def test_a_disabled_account_is_signed_out_on_its_next_rerun(seeded_url: str) -> None:
     from sqlalchemy import update
 
-    from services import db
-    from services.models import User
+    from services.core import db
+    from services.core.models import User
 
     at = signed_in("patient.demo")
     with db.transaction() as s:
@@ -206,7 +207,7 @@ def test_a_misconfigured_database_stops_start_up_with_one_line(configure) -> Non
 def test_an_idle_session_ends_on_the_next_rerun(seeded_url: str) -> None:
     from datetime import timedelta
 
-    from services import clock
+    from services.core import clock
     from tests.conftest import NOW
 
     at = signed_in("patient.demo")
@@ -256,8 +257,9 @@ def test_staff_enrol_at_first_sign_in_and_see_recovery_codes_once(seeded_url: st
     import pyotp
     from sqlalchemy import select
 
-    from services import auth, clock, db
-    from services.models import User
+    from services.core import clock, db
+    from services.core.models import User
+    from services.identity import auth
 
     with db.transaction() as s:
         user = s.scalars(
@@ -303,7 +305,8 @@ def test_changing_the_password_on_the_account_page(seeded_url: str) -> None:
 
 
 def test_a_new_email_on_the_account_page_waits_for_its_code(seeded_url: str) -> None:
-    from services import account, notify
+    from services.core import notify
+    from services.identity import account
 
     at = signed_in("patient.demo")
     at.switch_page("pages/account/account.py").run()
@@ -339,7 +342,7 @@ def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -
 def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
     import re
 
-    from services import notify
+    from services.core import notify
 
     at = submitted("clinician.demo", DEMO_PASSWORD)
     at.button(key="sign_in_send_email").click().run()

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from services import clock, db
-from services.models import BloodPressureReading, MetricAlert
+from services.core import clock, db
+from services.core.models import BloodPressureReading, MetricAlert
 from tests.pages.test_app import signed_in
 from tests.support import world
 

@@ -6,9 +6,9 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from services import notify
+from services.core import notify
 from tests.pages.test_app import APP
-from tests.services.test_registration import GOOD_PASSWORD, _unregistered
+from tests.services.identity.test_registration import GOOD_PASSWORD, _unregistered
 from tests.support import world
 
 
@@ -70,7 +70,7 @@ def test_a_mismatch_shows_the_same_neutral_message(seeded_url: str) -> None:
 
 
 def test_recover_pages_answer_without_revealing_accounts(seeded_url: str) -> None:
-    from services import recovery
+    from services.identity import recovery
 
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/public/recover.py").run()

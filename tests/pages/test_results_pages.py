@@ -3,11 +3,12 @@ choice; the clinician's release page releasing a held result with a comment."""
 
 from __future__ import annotations
 
-from services import db, results
-from services.models import LabResult
+from services.core import db
+from services.core.models import LabResult
+from services.records import results
 from tests.conftest import NOW
 from tests.pages.test_app import signed_in
-from tests.services.test_results import _alex, held_result
+from tests.services.records.test_results import _alex, held_result
 from tests.support import world
 
 

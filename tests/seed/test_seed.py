@@ -12,8 +12,8 @@ from sqlalchemy import func, inspect, select, text
 
 from seed import __main__ as cli
 from seed.load import SeedRefused, ensure_demo, seed_database
-from services import db
-from services.models import Base, Patient
+from services.core import db
+from services.core.models import Base, Patient
 from tests.conftest import TEST_OPTIONS
 
 SMALL = replace(TEST_OPTIONS, patients=30, cgm_share=0.1)

@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from server import cookies, guards, headers
-from services import cookie_handoff
+from services.core import cookie_handoff
 
 
 def test_strict_transport_security_only_in_production() -> None:

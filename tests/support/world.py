@@ -8,9 +8,10 @@ import uuid
 from sqlalchemy import select
 
 from seed import demo
-from services import access, auth, clock, db
-from services.access import Actor
-from services.models import Patient, ProxyGrant, User
+from services.core import access, clock, db
+from services.core.access import Actor
+from services.core.models import Patient, ProxyGrant, User
+from services.identity import auth
 from tests.conftest import TEST_OPTIONS
 
 DEMO_PASSWORD = demo.DEMO_PASSWORD

@@ -1,0 +1,238 @@
+"""The one access policy: may this actor do this to this patient's data?
+
+Default deny. A patient reaches their own record; a proxy reaches a patient through a live grant
+that covers the scope; staff reach patients only through a role that needs the scope
+(clinicians: only their care-team patients). A patient-side actor who lacks access is told
+"not found", so guessing ids reveals nothing; staff are told they lack permission.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from services.core import clock
+from services.core.errors import NotFound, PermissionDenied
+from services.core.models import (
+    CareTeamMember,
+    Patient,
+    PatientCareTeam,
+    Provider,
+    ProxyGrant,
+    User,
+    UserRole,
+)
+
+PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN = (
+    "patient",
+    "proxy",
+    "clinician",
+    "him",
+    "billing",
+    "manager",
+    "admin",
+)
+ROLES = (PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
+STAFF_ROLES = (CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
+
+# Scopes of a patient's data; a proxy grant lists the ones it covers.
+RESULTS, RECORDS, METRICS, APPOINTMENTS, MESSAGES, REFILLS, BILLING_SCOPE, DOCUMENTS = (
+    "results",
+    "records",
+    "metrics",
+    "appointments",
+    "messages",
+    "refills",
+    "billing",
+    "documents",
+)
+SCOPES = (RESULTS, RECORDS, METRICS, APPOINTMENTS, MESSAGES, REFILLS, BILLING_SCOPE, DOCUMENTS)
+# The patient-side overview (home page): every patient and proxy has it, no staff role does.
+SUMMARY = "summary"
+
+# Minimum necessary (HIPAA 164.502(b)): what each staff role's work needs.
+STAFF_SCOPES: dict[str, frozenset[str]] = {
+    CLINICIAN: frozenset(SCOPES) - {BILLING_SCOPE},
+    HIM: frozenset({RECORDS, RESULTS, DOCUMENTS}),
+    BILLING: frozenset({BILLING_SCOPE}),
+    MANAGER: frozenset(),
+    ADMIN: frozenset(),
+}
+
+# Product policy (COMPLIANCE.md): parents have full access to 0-11, limited access to 12-17,
+# and none from 18 unless the adult grants it or a legal document is reviewed.
+MINOR_FULL_ACCESS_BELOW = 12
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as services see it; `acting_for` is the patient chosen in the app."""
+
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    patient_id: uuid.UUID | None = None
+    acting_for: uuid.UUID | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & set(STAFF_ROLES))
+
+    @property
+    def primary_role(self) -> str:
+        return next((r for r in ROLES if r in self.roles), "")
+
+    def acting_as(self, patient_id: uuid.UUID | None) -> Actor:
+        return replace(self, acting_for=patient_id)
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The immutable actor value for a user row (roles read from the database)."""
+    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=roles,
+        patient_id=user.patient_id,
+        acting_for=user.patient_id,
+    )
+
+
+@dataclass(frozen=True)
+class Access:
+    """Why access was granted, and what it covers."""
+
+    basis: str  # self, proxy, or a staff role
+    scopes: frozenset[str]
+    adolescent_limited: bool = False  # parent of a 12-17 year old: no confidential information
+    grant_id: uuid.UUID | None = field(default=None, compare=False)
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _live_grants(proxy_user_id: uuid.UUID) -> Select[ProxyGrant, date]:
+    now = clock.now()
+    return (
+        select(ProxyGrant, Patient.birth_date)
+        .join(Patient, Patient.id == ProxyGrant.patient_id)
+        .where(
+            ProxyGrant.proxy_user_id == proxy_user_id,
+            ProxyGrant.revoked_at.is_(None),
+            or_(ProxyGrant.expires_at.is_(None), ProxyGrant.expires_at > now),
+        )
+    )
+
+
+def _grant_access(grant: ProxyGrant, birth: date) -> Access | None:
+    age = age_on(birth, clock.now().date())
+    if grant.basis == "parent_of_minor" and age >= ADULT_AGE:
+        return None
+    limited = grant.basis == "parent_of_minor" and age >= MINOR_FULL_ACCESS_BELOW
+    scopes = frozenset(s for s in grant.scopes.split(",") if s in SCOPES) | {SUMMARY}
+    return Access(basis=PROXY, scopes=scopes, adolescent_limited=limited, grant_id=grant.id)
+
+
+def clinician_patients(provider_user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """A subquery of the ids of the patients on this clinician's care teams."""
+    return (
+        select(PatientCareTeam.patient_id)
+        .join(CareTeamMember, CareTeamMember.care_team_id == PatientCareTeam.care_team_id)
+        .join(Provider, Provider.id == CareTeamMember.provider_id)
+        .where(Provider.user_id == provider_user_id)
+    )
+
+
+def patient_access(session: Session, actor: Actor, patient_id: uuid.UUID) -> Access | None:
+    """What the actor may see of this patient, or None."""
+    if actor.patient_id == patient_id and PATIENT in actor.roles:
+        return Access(basis="self", scopes=frozenset(SCOPES) | {SUMMARY})
+    if PROXY in actor.roles or PATIENT in actor.roles:
+        for grant, birth in session.execute(
+            _live_grants(actor.user_id).where(ProxyGrant.patient_id == patient_id)
+        ):
+            found = _grant_access(grant, birth)
+            if found is not None:
+                return found
+    staff_scopes: set[str] = set()
+    basis = ""
+    for role in STAFF_ROLES:
+        if role not in actor.roles or not STAFF_SCOPES[role]:
+            continue
+        if role == CLINICIAN:
+            on_team = session.scalar(
+                select(
+                    exists(
+                        clinician_patients(actor.user_id).where(
+                            PatientCareTeam.patient_id == patient_id
+                        )
+                    )
+                )
+            )
+            if not on_team:
+                continue
+        staff_scopes |= STAFF_SCOPES[role]
+        basis = basis or role
+    if staff_scopes:
+        return Access(basis=basis, scopes=frozenset(staff_scopes))
+    return None
+
+
+def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, scope: str) -> Access:
+    """Access to one scope of one patient's data, or the refusal that fits the actor."""
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Please sign in.")
+    exists_ = session.scalar(select(exists().where(Patient.id == patient_id)))
+    found = patient_access(session, actor, patient_id) if exists_ else None
+    if found is not None and scope in found.scopes:
+        return found
+    if actor.is_staff and exists_:
+        raise PermissionDenied("You do not have access to this part of this patient's record.")
+    raise NotFound("We could not find that record.")
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    """Default deny for staff work: the actor must hold one of the roles."""
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Please sign in.")
+    if not actor.roles & set(roles):
+        raise PermissionDenied("Your role does not include this work.")
+
+
+@dataclass(frozen=True)
+class PatientChoice:
+    patient_id: uuid.UUID
+    name: str
+    relationship: str  # "self", or the proxy relationship
+    scopes: frozenset[str]
+
+
+def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
+    """The patients this actor may act for: their own record first, then live proxy grants."""
+    choices: list[PatientChoice] = []
+    if actor.patient_id is not None and PATIENT in actor.roles:
+        own = session.get(Patient, actor.patient_id)
+        if own is not None:
+            choices.append(
+                PatientChoice(
+                    own.id, f"{own.first_name} {own.last_name}", "self", frozenset(SCOPES)
+                )
+            )
+    rows = session.execute(
+        _live_grants(actor.user_id).add_columns(Patient.first_name, Patient.last_name)
+    ).all()
+    for grant, birth, first, last in rows:
+        found = _grant_access(grant, birth)
+        if found is not None:
+            choices.append(
+                PatientChoice(grant.patient_id, f"{first} {last}", grant.relationship, found.scopes)
+            )
+    return choices

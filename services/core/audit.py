@@ -1,0 +1,213 @@
+"""The append-only, tamper-evident audit log (SECURITY.md 20-21).
+
+Each entry's `mac` is an HMAC-SHA256, keyed from configuration (never stored in the database),
+over the entry's content and the previous entry's `mac`. `audit_head` holds the last link under
+a MAC of its own, so cutting entries off the end is detected and the head cannot be set back
+without the key. A head set back to an earlier state of its own is caught by the checkpoint: the
+last committed (sequence, MAC), keyed, written after each commit to a file in the data directory,
+outside the database. Appenders lock the head row (PostgreSQL) or run under the process's DuckDB
+transaction lock, so the chain has one order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from services.core import clock, private_files
+from services.core.access import Actor
+from services.core.config import settings
+from services.core.models import AUDIT_GENESIS, AuditEvent, AuditHead
+
+SUCCESS, DENIED, NOT_FOUND, FAILURE = "success", "denied", "not_found", "failure"
+
+
+def _content(row: AuditEvent) -> bytes:
+    parts = [
+        str(row.seq),
+        row.occurred_at.isoformat(timespec="microseconds"),
+        str(row.actor_user_id or ""),
+        row.actor_username or "",
+        row.actor_role or "",
+        str(row.patient_id or ""),
+        str(row.acting_for_patient_id or ""),
+        row.action,
+        row.outcome,
+        row.detail or "",
+        row.prev_mac,
+    ]
+    return "\x1f".join(parts).encode()
+
+
+def _keyed(*parts: str) -> str:
+    return hmac.new(settings().audit_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def _mac(row: AuditEvent) -> str:
+    return hmac.new(settings().audit_key, _content(row), hashlib.sha256).hexdigest()
+
+
+def head_mac(last_seq: int, last_mac: str) -> str:
+    """The head row's own MAC: without the key, the head cannot be set to another entry."""
+    return _keyed("head", str(last_seq), last_mac)
+
+
+# --- the checkpoint outside the database -----------------------------------------------------
+
+CHECKPOINT_NAME = "audit-checkpoint"
+_checkpoint_lock = threading.Lock()
+_checkpoint_written: dict[Path, int] = {}
+
+
+def checkpoint_path() -> Path:
+    return settings().data_dir / CHECKPOINT_NAME
+
+
+def write_checkpoint(seq: int, mac: str) -> None:
+    """Replace the checkpoint with (seq, mac) unless this process already wrote a later one."""
+    path = checkpoint_path()
+    with _checkpoint_lock:
+        if _checkpoint_written.get(path, 0) >= seq and path.exists():
+            return
+        private_files.private_dir(path.parent)  # the data directory
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".checkpoint-")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{seq} {mac} {_keyed('checkpoint', str(seq), mac)}\n")
+        os.replace(tmp, path)
+        _checkpoint_written[path] = seq
+
+
+def _read_checkpoint() -> tuple[int, str] | None | str:
+    """(seq, mac), None when there is no checkpoint, or the problem with it."""
+    try:
+        seq, mac, tag = checkpoint_path().read_text().split()
+        if hmac.compare_digest(tag, _keyed("checkpoint", seq, mac)):
+            return int(seq), mac
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        pass
+    return "the checkpoint outside the database was altered"
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_after_commit(session: Session) -> None:
+    pending = session.info.pop("audit_checkpoint", None)
+    if pending is not None:
+        write_checkpoint(*pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_checkpoint_after_rollback(session: Session) -> None:
+    session.info.pop("audit_checkpoint", None)
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    patient_id: uuid.UUID | None = None,
+    outcome: str = SUCCESS,
+    detail: str | None = None,
+    username: str | None = None,
+) -> int:
+    """Append one event in the caller's transaction; returns its sequence number."""
+    query = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name != "duckdb":
+        query = query.with_for_update()
+    head = session.scalars(query).one()
+    acting_for = actor.acting_for if actor and actor.acting_for != actor.patient_id else None
+    row = AuditEvent(
+        seq=head.last_seq + 1,
+        occurred_at=clock.now(),
+        actor_user_id=actor.user_id if actor else None,
+        actor_username=actor.username if actor else username,
+        actor_role=actor.primary_role if actor else None,
+        patient_id=patient_id,
+        acting_for_patient_id=acting_for,
+        action=action,
+        outcome=outcome,
+        detail=(detail or None) and detail[:200],
+        prev_mac=head.last_mac,
+        mac="",
+    )
+    row.mac = _mac(row)
+    session.add(row)
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_seq=row.seq, last_mac=row.mac, mac=head_mac(row.seq, row.mac))
+    )
+    session.info["audit_checkpoint"] = (row.seq, row.mac)
+    return row.seq
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    ok: bool
+    entries: int
+    first_broken_seq: int | None
+    problem: str | None
+    last_at: datetime | None
+
+
+def verify_chain(session: Session, batch: int = 10_000) -> AuditCheck:
+    """Walk the whole chain in order; report the first broken link, then check the head and
+    the checkpoint outside the database."""
+    expected_prev, expected_seq, count, last_at = AUDIT_GENESIS, 1, 0, None
+    checkpoint = _read_checkpoint()
+    checkpoint_seen = False
+    after = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return AuditCheck(
+                    False, count, expected_seq, "entry missing or out of order", last_at
+                )
+            if row.prev_mac != expected_prev:
+                return AuditCheck(
+                    False, count, row.seq, "link to the previous entry broken", last_at
+                )
+            if not hmac.compare_digest(row.mac, _mac(row)):
+                return AuditCheck(False, count, row.seq, "entry content altered", last_at)
+            if isinstance(checkpoint, tuple) and row.seq == checkpoint[0]:
+                if row.mac != checkpoint[1]:
+                    return AuditCheck(
+                        False, count, row.seq, "entry differs from the checkpoint", last_at
+                    )
+                checkpoint_seen = True
+            expected_prev, expected_seq, last_at = row.mac, row.seq + 1, row.occurred_at
+            count += 1
+        after = rows[-1].seq
+    head = session.get(AuditHead, 1)
+    if head is None or not hmac.compare_digest(
+        head.mac or "", head_mac(head.last_seq, head.last_mac)
+    ):
+        return AuditCheck(False, count, expected_seq, "the chain's head was altered", last_at)
+    if head.last_seq != expected_seq - 1 or head.last_mac != expected_prev:
+        return AuditCheck(False, count, expected_seq, "entries removed from the end", last_at)
+    if isinstance(checkpoint, str):
+        return AuditCheck(False, count, expected_seq, checkpoint, last_at)
+    if checkpoint is None and count:
+        problem = "the checkpoint outside the database is missing"
+        return AuditCheck(False, count, expected_seq, problem, last_at)
+    if checkpoint is not None and not checkpoint_seen and checkpoint[0] > 0:
+        problem = "entries removed from the end (the checkpoint outside the database has more)"
+        return AuditCheck(False, count, expected_seq, problem, last_at)
+    return AuditCheck(True, count, None, None, last_at)

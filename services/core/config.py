@@ -1,0 +1,177 @@
+"""Typed settings, read once from the environment and `.streamlit/secrets.toml`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from services.core import private_files
+from services.core.errors import ConfigurationError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRETS_NAME = "dev-secrets.toml"
+DEV_KEY_MARKER = "dev-"
+# Keys that never live in the repository or the database (SECURITY.md 9, 21, 22).
+KEYS = ("audit_key", "secret_key")
+MIN_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    username: str | None
+    password: str | None
+    starttls: bool
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    url: str  # the gateway's endpoint: POST {"to", "body", "id"} as JSON
+    token: str | None  # sent as "Authorization: Bearer <token>"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    audit_key: bytes  # HMAC key of the audit chain
+    secret_key: bytes  # encrypts TOTP secrets, keys the hashes of one-time codes
+    environment: str  # "development" or "production"
+    clinic_name: str
+    idle_timeout_minutes: float
+    idle_warning_minutes: float
+    session_lifetime_hours: float
+    smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
+    sms: SmsSettings | None  # likewise for text messages
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.database_url.startswith("duckdb")
+
+
+def _secrets_file() -> dict[str, object]:
+    path = ROOT / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _setting(name: str, file_values: dict[str, object], default: str | None = None) -> str | None:
+    """Environment first (PORTAL_<NAME>), then secrets.toml (<name>), then the default."""
+    env = os.environ.get(f"PORTAL_{name.upper()}")
+    if env:
+        return env
+    value = file_values.get(name)
+    return str(value) if value is not None else default
+
+
+def _dev_keys(data_dir: Path) -> dict[str, str]:
+    """Development keys generated once into data/ (never committed); production refuses them."""
+    path = data_dir / DEV_SECRETS_NAME
+    found: dict[str, str] = {}
+    if path.exists():
+        with path.open("rb") as fh:
+            found = {k: str(v) for k, v in tomllib.load(fh).items()}
+    missing = [k for k in KEYS if k not in found]
+    if missing:
+        private_files.private_dir(data_dir)
+        found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# generated for development only; production refuses these keys\n")
+            fh.writelines(f'{k} = "{v}"\n' for k, v in found.items())
+        os.replace(tmp, path)
+    return found
+
+
+def _number(name: str, values: dict[str, object], default: float) -> float:
+    raw = _setting(name, values, str(default))
+    try:
+        number = float(raw or default)
+    except ValueError:
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be a number, not {raw!r}") from None
+    if number <= 0:
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be positive, not {raw!r}")
+    return number
+
+
+def number_setting(name: str, default: float) -> float:
+    """One positive number from the environment (PORTAL_<NAME>) or secrets.toml (<name>)."""
+    return _number(name, _secrets_file(), default)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process's settings; `settings.cache_clear()` re-reads them (tests)."""
+    values = _secrets_file()
+    data_dir = Path(_setting("data_dir", values, str(ROOT / "data")) or "")
+    environment = _setting("environment", values, "development") or "development"
+    if environment not in ("development", "production"):
+        raise ConfigurationError(
+            f"PORTAL_ENVIRONMENT must be 'development' or 'production', not {environment!r}"
+        )
+    default_url = f"duckdb:///{data_dir / 'portal.duckdb'}"
+    url = _setting("database_url", values, default_url) or default_url
+    keys = {k: _setting(k, values) for k in KEYS}
+    if any(v is None for v in keys.values()):
+        if environment == "production":
+            names = ", ".join(f"PORTAL_{k.upper()}" for k, v in keys.items() if v is None)
+            raise ConfigurationError(f"production mode needs {names} (or the same in secrets)")
+        generated = _dev_keys(data_dir)
+        keys = {k: v if v is not None else generated[k] for k, v in keys.items()}
+    if environment == "production":
+        for name, key in keys.items():
+            if key is None or key.startswith(DEV_KEY_MARKER) or len(key) < MIN_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"production mode refuses a development or short key: set PORTAL_{name.upper()}"
+                )
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        audit_key=str(keys["audit_key"]).encode(),
+        secret_key=str(keys["secret_key"]).encode(),
+        environment=environment,
+        clinic_name=_setting("clinic_name", values, "Lakeside Health") or "Lakeside Health",
+        idle_timeout_minutes=_number("idle_timeout_minutes", values, 15),
+        idle_warning_minutes=_number("idle_warning_minutes", values, 2),
+        session_lifetime_hours=_number("session_lifetime_hours", values, 12),
+        smtp=_smtp(values),
+        sms=_sms(values, environment),
+    )
+
+
+def _smtp(values: dict[str, object]) -> SmtpSettings | None:
+    host = _setting("smtp_host", values)
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=int(_number("smtp_port", values, 587)),
+        sender=_setting("smtp_from", values, "Lakeside Health <no-reply@lakeside.example>") or "",
+        username=_setting("smtp_username", values),
+        password=_setting("smtp_password", values),
+        starttls=(_setting("smtp_starttls", values, "true") or "true").lower()
+        in ("1", "true", "yes"),
+    )
+
+
+def _sms(values: dict[str, object], environment: str) -> SmsSettings | None:
+    url = _setting("sms_url", values)
+    if not url:
+        return None
+    scheme = url.split("://", 1)[0].lower()
+    allowed = ("https",) if environment == "production" else ("https", "http")
+    if scheme not in allowed:
+        raise ConfigurationError(
+            "PORTAL_SMS_URL must be an https:// URL"
+            + ("" if environment == "production" else " (or http:// outside production)")
+        )
+    return SmsSettings(url=url, token=_setting("sms_token", values))

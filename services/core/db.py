@@ -1,0 +1,230 @@
+"""Engine, transactions, schema versions and bulk loading for DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import (
+    Connection,
+    Engine,
+    PrimaryKeyConstraint,
+    Table,
+    create_engine,
+    insert,
+    inspect,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+
+from services.core import audit, clock, private_files
+from services.core.config import settings
+from services.core.errors import ConfigurationError, Conflict
+from services.core.migrations import MIGRATIONS, Migration
+from services.core.models import AUDIT_GENESIS, TIME_SERIES_TABLES, AuditHead, Base, SchemaVersion
+
+log = logging.getLogger(__name__)
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+# DuckDB allows one writer and fails the second of two conflicting transactions; in the one app
+# process we serialise transactions instead (PostgreSQL deployments lock rows, see audit.py).
+_duckdb_lock = threading.RLock()
+
+_TIME_SERIES = {t.name for t in TIME_SERIES_TABLES}
+
+
+@compiles(PrimaryKeyConstraint, "duckdb")
+def _duckdb_primary_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: Any) -> str | None:
+    """No ART index over hundreds of millions of readings: DuckDB keeps them clustered instead."""
+    if constraint.table.name in _TIME_SERIES:
+        return None
+    return compiler.visit_primary_key_constraint(constraint, **kw)
+
+
+def normalise_url(url: str) -> str:
+    """Check a database URL and pick the driver; one clear line when it is wrong."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"PORTAL_DATABASE_URL is not a database URL: {url!r} "
+            "(expected duckdb:///path/to/file.duckdb or postgresql://user@host:port/db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "duckdb":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise ConfigurationError("PORTAL_DATABASE_URL must name a DuckDB file, not memory")
+        if not Path(database).parent.exists():
+            raise ConfigurationError(
+                f"the DuckDB file's folder does not exist: {Path(database).parent}"
+            )
+        return parsed.render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ConfigurationError(
+        f"PORTAL_DATABASE_URL must be a duckdb:/// or postgresql:// URL, not {backend}://"
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL, connected once so that an unreachable database fails here."""
+    url = normalise_url(url)
+    if url.startswith("duckdb"):
+        database = Path(make_url(url).database or "")
+        private_files.restrict_new_files()
+        private_files.private_dir(database.parent)
+        engine = create_engine(url, pool_pre_ping=False)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        where = make_url(url).render_as_string(hide_password=True)
+        raise ConfigurationError(f"cannot open the database {where}: {reason}") from None
+    if engine.dialect.name == "duckdb":  # files an older release made readable to others
+        for path in (database, Path(f"{database}.wal")):
+            private_files.private_file(path)
+    return engine
+
+
+def engine() -> Engine:
+    """The process's one engine, made from the settings on first use."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = make_engine(settings().database_url)
+            migrate(_engine)
+        return _engine
+
+
+def reset() -> None:
+    """Forget the engine and settings (tests switch databases with this)."""
+    global _engine
+    with _engine_lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+    settings.cache_clear()
+
+
+def is_duckdb(eng: Engine | Connection) -> bool:
+    return eng.dialect.name == "duckdb"
+
+
+def _lock_for(eng: Engine) -> threading.RLock | nullcontext[None]:
+    return _duckdb_lock if is_duckdb(eng) else nullcontext()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back on any exception."""
+    eng = engine()
+    with _lock_for(eng):
+        session = Session(eng, expire_on_commit=False, autoflush=True)
+        try:
+            with session.begin():
+                yield session
+        except DBAPIError as exc:
+            if "conflict" in str(exc.orig).lower() or "could not serialize" in str(exc.orig):
+                raise Conflict(
+                    "Someone else changed this at the same moment; please try again."
+                ) from exc
+            raise
+        finally:
+            session.close()
+
+
+@contextmanager
+def read_only() -> Iterator[Session]:
+    """A session for reads that need no audit record (reference data, de-identified aggregates)."""
+    session = Session(engine(), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()  # ends the transaction; loaded values stay readable
+
+
+# --- schema versions (the steps live in services/migrations.py) -----------------------------
+
+
+def schema_version(conn: Connection) -> int | None:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return None
+    found = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
+    return int(found) if found is not None else None
+
+
+def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int | None, int]:
+    """Create a new database at the latest version, or upgrade an existing one in place."""
+    steps = MIGRATIONS if migrations is None else migrations
+    latest = 1 + len(steps)
+    with _lock_for(eng), eng.begin() as conn:
+        current = schema_version(conn)
+        if current is None:
+            Base.metadata.create_all(conn)
+            conn.execute(
+                insert(AuditHead),
+                {
+                    "id": 1,
+                    "last_seq": 0,
+                    "last_mac": AUDIT_GENESIS,
+                    "mac": audit.head_mac(0, AUDIT_GENESIS),
+                },
+            )
+            conn.execute(insert(SchemaVersion), {"version": latest, "applied_at": clock.now()})
+            return None, latest
+        if current > latest:
+            raise ConfigurationError(
+                f"the database is at schema version {current}, newer than this code ({latest})"
+            )
+        for version in range(current, latest):
+            log.info("upgrading schema %s -> %s", version, version + 1)
+            steps[version - 1](conn)
+            conn.execute(
+                insert(SchemaVersion),
+                {"version": version + 1, "applied_at": clock.now()},
+            )
+        return current, latest
+
+
+# --- bulk loading ---------------------------------------------------------------------------
+
+
+def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame | pa.Table) -> int:
+    """Append a DataFrame/Arrow batch to a table in one statement (no row-by-row ORM adds)."""
+    data = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    if data.num_rows == 0:
+        return 0
+    columns = list(data.column_names)
+    names = ", ".join(f'"{c}"' for c in columns)
+    if is_duckdb(conn):
+        raw: Any = conn.connection.driver_connection
+        view = f"_bulk_{table.name}"
+        raw.register(view, data)
+        try:
+            raw.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {view}')
+        finally:
+            raw.unregister(view)
+        return data.num_rows
+    raw_pg: Any = conn.connection.driver_connection
+    with raw_pg.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for batch in data.to_batches(max_chunksize=50_000):
+            for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
+                copy.write_row(row)
+    return data.num_rows

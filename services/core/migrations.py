@@ -1,0 +1,224 @@
+"""Numbered schema migrations: MIGRATIONS[i] upgrades a database from version i + 1 to i + 2.
+
+Version 1 is the baseline `create_all` made. A new database is created from the models at the
+latest version; an existing one runs the steps it lacks. Each step spells out its own DDL (never
+the current models, which move on), and a test checks that both paths give the same schema.
+Append a step for every change; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+
+from services.core.audit import head_mac, write_checkpoint
+
+Migration = Callable[[Connection], None]
+
+
+def _v2_second_factor_and_codes(conn: Connection) -> None:
+    """TOTP switched on only after a correct code; recovery codes; one-time codes."""
+    conn.execute(text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "recovery_codes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+        Column("code_hash", String(64), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("used_at", DateTime),
+    )
+    Table(
+        "one_time_codes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+        Column("purpose", String(24), nullable=False),
+        Column("code_hash", String(64), nullable=False, index=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("used_at", DateTime),
+        Column("attempts", Integer, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["recovery_codes"], meta.tables["one_time_codes"]])
+
+
+def _v3_registration(conn: Connection) -> None:
+    """Activation codes that staff issue to patients; throttles for anonymous forms."""
+    meta = MetaData()
+    Table("patients", meta, Column("id", Uuid, primary_key=True))
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "activation_codes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("code_hash", String(64), nullable=False, index=True),
+        Column("issued_by", Uuid, ForeignKey("users.id")),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("used_at", DateTime),
+    )
+    Table(
+        "throttles",
+        meta,
+        Column("key_hash", String(64), primary_key=True),
+        Column("failures", Integer, nullable=False),
+        Column("window_started_at", DateTime, nullable=False),
+        Column("blocked_until", DateTime),
+    )
+    meta.create_all(conn, tables=[meta.tables["activation_codes"], meta.tables["throttles"]])
+
+
+def _v4_notification_preferences(conn: Connection) -> None:
+    """Per kind of event, whether a user wants email and/or SMS."""
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "notification_preferences",
+        meta,
+        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+        Column("kind", String(24), primary_key=True),
+        Column("email", Boolean, nullable=False),
+        Column("sms", Boolean, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["notification_preferences"]])
+
+
+def _v5_unit_preferences(conn: Connection) -> None:
+    """Each user's units for weight and glucose."""
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "unit_preferences",
+        meta,
+        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+        Column("weight", String(8), nullable=False),
+        Column("glucose", String(8), nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["unit_preferences"]])
+
+
+def _v6_result_release(conn: Connection) -> None:
+    """Result categories a patient asked to wait for their clinician (the privacy exception),
+    and the history of hold decisions."""
+    meta = MetaData()
+    Table("patients", meta, Column("id", Uuid, primary_key=True))
+    Table("lab_results", meta, Column("id", Uuid, primary_key=True))
+    Table("providers", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "result_delay_preferences",
+        meta,
+        Column("patient_id", Uuid, ForeignKey("patients.id"), primary_key=True),
+        Column("category", String(32), primary_key=True),
+    )
+    Table(
+        "result_hold_decisions",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("result_id", Uuid, ForeignKey("lab_results.id"), nullable=False, index=True),
+        Column("provider_id", Uuid, ForeignKey("providers.id"), nullable=False),
+        Column("decision", String(16), nullable=False),
+        Column("reason", String(32)),
+        Column("note", Text),
+        Column("until", DateTime),
+        Column("decided_at", DateTime, nullable=False),
+    )
+    meta.create_all(
+        conn,
+        tables=[meta.tables["result_delay_preferences"], meta.tables["result_hold_decisions"]],
+    )
+    if conn.dialect.name == "duckdb":
+        # Releasing a result updates released_at; DuckDB cannot while it is indexed (see models).
+        conn.execute(text("DROP INDEX IF EXISTS ix_lab_results_status"))
+
+
+def _v7_share_links(conn: Connection) -> None:
+    """Time-limited, single-recipient download links a patient can revoke."""
+    meta = MetaData()
+    Table("patients", meta, Column("id", Uuid, primary_key=True))
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "share_links",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("created_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("recipient_name", String(200), nullable=False),
+        Column("recipient_email", String(254), nullable=False),
+        Column("what", String(16), nullable=False),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+        Column("revoked_at", DateTime),
+        Column("uses", Integer, nullable=False),
+    )
+    meta.create_all(conn, tables=[meta.tables["share_links"]])
+
+
+def _v8_double_values(conn: Connection) -> None:
+    """Weights and lab values as 8-byte floats. DuckDB's FLOAT is 4 bytes (8.1 read back as
+    8.100000381); PostgreSQL's FLOAT was already 8 bytes. Each value goes through its shortest
+    text form, so 87.9 stays 87.9. DuckDB will not alter a column of an indexed table: the
+    lab_components index is dropped and made again. (patients.height_cm stays 4 bytes on
+    DuckDB: every patient table depends on patients, so DuckDB refuses to alter it.)"""
+    if conn.dialect.name != "duckdb":
+        return
+
+    def to_double(table: str, column: str) -> None:
+        # DDL cannot bind identifiers; only the fixed names below are formatted in.
+        exact = f"CAST(CAST({column} AS VARCHAR) AS DOUBLE)"
+        conn.execute(text(f"ALTER TABLE {table} ALTER {column} TYPE DOUBLE USING {exact}"))
+
+    to_double("weight_readings", "weight_kg")
+    conn.execute(text("DROP INDEX IF EXISTS ix_lab_components_result_id"))
+    for column in ("value", "ref_low", "ref_high"):
+        to_double("lab_components", column)
+    conn.execute(text("CREATE INDEX ix_lab_components_result_id ON lab_components (result_id)"))
+
+
+def _v9_account_security(conn: Connection) -> None:
+    """Wrong second-step codes counted per account; an email change waiting for its code;
+    outbox messages to a fixed address; the audit head's own MAC (computed for the head row)."""
+    # No NOT NULL: DuckDB refuses that on a table other tables reference.
+    conn.execute(text("ALTER TABLE users ADD COLUMN second_factor_failures INTEGER DEFAULT 0"))
+    conn.execute(text("ALTER TABLE users ADD COLUMN pending_email VARCHAR(254)"))
+    conn.execute(text("ALTER TABLE notification_outbox ADD COLUMN to_address VARCHAR(254)"))
+    conn.execute(text("ALTER TABLE audit_head ADD COLUMN mac VARCHAR(64)"))
+    head = conn.execute(text("SELECT last_seq, last_mac FROM audit_head WHERE id = 1")).first()
+    if head is None:
+        return
+    conn.execute(
+        text("UPDATE audit_head SET mac = :mac WHERE id = 1"),
+        {"mac": head_mac(int(head.last_seq), str(head.last_mac))},
+    )
+    if head.last_seq:
+        write_checkpoint(int(head.last_seq), str(head.last_mac))
+
+
+MIGRATIONS: list[Migration] = [
+    _v2_second_factor_and_codes,
+    _v3_registration,
+    _v4_notification_preferences,
+    _v5_unit_preferences,
+    _v6_result_release,
+    _v7_share_links,
+    _v8_double_values,
+    _v9_account_security,
+]

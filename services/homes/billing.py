@@ -1,0 +1,72 @@
+"""Billing's home: receivables and recent payments, no clinical content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from services.core import access, clock
+from services.core.access import Actor
+from services.core.models import (
+    Payment,
+    PaymentPlan,
+    Statement,
+)
+from services.core.work import staff_work
+
+
+@dataclass(frozen=True)
+class BillingHome:
+    open_statements: int
+    outstanding_cents: int
+    past_due_statements: int
+    payments_30d: int
+    payments_30d_cents: int
+    online_share_30d: float | None
+    active_plans: int
+
+
+def billing_home(*, actor: Actor) -> BillingHome:
+    """Receivables and recent payments; no clinical content (minimum necessary)."""
+    with staff_work(actor, "home.billing.view", access.BILLING) as s:
+        now = clock.now()
+        today: date = now.date()
+        paid_per_statement = (
+            select(Payment.statement_id, func.sum(Payment.amount_cents).label("paid"))
+            .where(Payment.status == "succeeded")
+            .group_by(Payment.statement_id)
+            .subquery()
+        )
+        open_ = Statement.status.in_(("open", "plan"))
+        remaining = Statement.amount_cents - func.coalesce(paid_per_statement.c.paid, 0)
+        statements = s.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(remaining), 0),
+                func.count(case((Statement.due_date < today, 1))),
+            )
+            .select_from(Statement)
+            .outerjoin(paid_per_statement, paid_per_statement.c.statement_id == Statement.id)
+            .where(open_)
+        ).one()
+        payments = s.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Payment.amount_cents), 0),
+                func.count(case((Payment.online.is_(True), 1))),
+            ).where(Payment.status == "succeeded", Payment.paid_at >= now - timedelta(days=30))
+        ).one()
+        plans = s.scalar(
+            select(func.count()).select_from(PaymentPlan).where(PaymentPlan.status == "active")
+        )
+        return BillingHome(
+            open_statements=int(statements[0]),
+            outstanding_cents=int(statements[1]),
+            past_due_statements=int(statements[2]),
+            payments_30d=int(payments[0]),
+            payments_30d_cents=int(payments[1]),
+            online_share_30d=(payments[2] / payments[0]) if payments[0] else None,
+            active_plans=int(plans or 0),
+        )

@@ -1,0 +1,102 @@
+"""The clinician's home: held results, open alerts, messages and refills waiting."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+
+from services.core import access
+from services.core.access import Actor, clinician_patients
+from services.core.models import (
+    LabResult,
+    Message,
+    MessageThread,
+    Patient,
+    RefillRequest,
+)
+from services.core.work import staff_work
+from services.health.alerts import AlertItem, open_alerts
+from services.health.alerts import items as alert_items
+from services.homes.common import HOME_LIST_LIMIT, count
+
+
+@dataclass(frozen=True)
+class HeldResultItem:
+    result_id: uuid.UUID
+    patient_name: str
+    mrn: str
+    panel_name: str
+    held_at: datetime | None
+    hold_until: datetime | None
+    hold_reason: str | None
+
+
+@dataclass(frozen=True)
+class ClinicianHome:
+    held_results: int
+    held_list: list[HeldResultItem]
+    open_alerts: int
+    alert_list: list[AlertItem]
+    messages_waiting: int
+    refills_waiting: int
+
+
+def clinician_home(*, actor: Actor) -> ClinicianHome:
+    """Held results, open alerts, messages and refills waiting, for the care-team patients."""
+    with staff_work(actor, "home.clinician.view", access.CLINICIAN) as s:
+        mine = clinician_patients(actor.user_id)
+        held = (
+            select(
+                LabResult.id,
+                Patient.first_name + " " + Patient.last_name,
+                Patient.mrn,
+                LabResult.panel_name,
+                LabResult.held_at,
+                LabResult.hold_until,
+                LabResult.hold_reason,
+            )
+            .join(Patient, Patient.id == LabResult.patient_id)
+            .where(
+                LabResult.patient_id.in_(mine),
+                LabResult.released_at.is_(None),
+                LabResult.held_at.is_not(None),
+            )
+        )
+        alerts = open_alerts(actor.user_id)
+        last_message = (
+            select(Message.thread_id, func.max(Message.sent_at).label("last_at"))
+            .group_by(Message.thread_id)
+            .subquery()
+        )
+        waiting = (
+            select(MessageThread.id)
+            .join(last_message, last_message.c.thread_id == MessageThread.id)
+            .join(
+                Message,
+                and_(
+                    Message.thread_id == MessageThread.id, Message.sent_at == last_message.c.last_at
+                ),
+            )
+            .where(
+                MessageThread.patient_id.in_(mine),
+                MessageThread.status == "open",
+                Message.from_patient_side.is_(True),
+            )
+        )
+        refills = select(RefillRequest.id).where(
+            RefillRequest.patient_id.in_(mine), RefillRequest.status == "requested"
+        )
+        return ClinicianHome(
+            held_results=count(s, held),
+            held_list=[
+                HeldResultItem(*r)
+                for r in s.execute(held.order_by(LabResult.held_at).limit(HOME_LIST_LIMIT))
+            ],
+            open_alerts=count(s, alerts),
+            alert_list=alert_items(s, alerts, HOME_LIST_LIMIT),
+            messages_waiting=count(s, waiting),
+            refills_waiting=count(s, refills),
+        )

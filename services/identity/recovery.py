@@ -1,0 +1,130 @@
+"""Account recovery: forgot username, forgot password (SECURITY.md 3, 5).
+
+Both requests answer the same whether or not an account exists, and are throttled. A password
+reset code is single-use, expires in 15 minutes and allows 5 tries; using it ends every open
+session. It never signs anyone in: the next sign-in still asks for the second factor.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from services.core import access, audit, clock, crypto, db, notify, one_time, throttle
+from services.core.config import settings
+from services.core.errors import AuthenticationFailed, ValidationError
+from services.core.models import User, UserSession
+from services.identity import auth, passwords
+
+RESET_LIFETIME = timedelta(minutes=15)
+RESET_ATTEMPTS = 5
+RESET_PURPOSE = "password_reset"
+SENT = "If an account matches, we have emailed it. Check your inbox (and spam folder)."
+BAD_RESET = "That code is not right or has expired. Request a new one."
+
+
+def _requested(kind: str, value: str) -> str:
+    """Throttle by what was asked for; a block answers like any other request (no leak)."""
+    return throttle.key(kind, value)
+
+
+def username_reminder(*, email: str) -> str:
+    """Email the usernames registered to this address; the same answer either way."""
+    email = (email or "").strip().lower()
+    if not email or len(email) > 254:
+        raise ValidationError({"email": "Enter the email address on your account."})
+    key = _requested("username", email)
+    with db.transaction() as session:
+        if not throttle.allow(session, key):  # every request counts: five per 15 minutes
+            return SENT
+        # Exact match of the normalised address: a pattern match would let % and _ select others.
+        users = session.scalars(
+            select(User).where(func.lower(User.email) == email, User.status == "active")
+        ).all()
+        for user in users:
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "username_reminder",
+                f"{settings().clinic_name}: your username",
+                f"The username on your patient portal account is: {user.username}\n"
+                "If you did not ask for this, you can ignore this message.",
+            )
+            audit.record(session, access.actor_for(session, user), "auth.username_reminder")
+    notify.flush()
+    return SENT
+
+
+def password_reset_request(*, username: str) -> str:
+    """Email a reset code to the account's address; the same answer either way."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > auth.MAX_USERNAME:
+        raise ValidationError({"username": "Enter your username."})
+    key = _requested("reset", username)
+    with db.transaction() as session:
+        if not throttle.allow(session, key):
+            return SENT
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is not None and user.status == "active" and user.email:
+            code = crypto.recovery_code()
+            one_time.issue(session, user.id, RESET_PURPOSE, RESET_LIFETIME, code)
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "password_reset",
+                f"{settings().clinic_name}: reset your password",
+                f"Your password reset code is {code}. It works once and expires in 15 minutes.\n"
+                "If you did not ask for this, ignore this message; your password stays the same.",
+            )
+            audit.record(session, access.actor_for(session, user), "auth.password_reset_requested")
+    notify.flush()
+    return SENT
+
+
+def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
+    """Set a new password with a reset code; every open session ends."""
+    username = (username or "").strip().lower()
+    reset = False
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        row = None
+        if user is not None and user.status == "active":
+            row = one_time.latest_live(session, user.id, RESET_PURPOSE, RESET_ATTEMPTS)
+        if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
+            problem = passwords.password_problem(
+                new_password or "",
+                (user.display_name, user.username, (user.email or "").split("@")[0]),
+            )
+            if problem:
+                raise ValidationError({"new_password": problem})
+            now = clock.now()
+            row.used_at = now
+            user.password_hash = auth.hash_password(new_password)
+            user.failed_attempts = 0
+            user.locked_until = None
+            session.execute(
+                update(UserSession)
+                .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                .values(ended_at=now, end_reason="password_reset")
+            )
+            notify.security_notice(
+                session,
+                user,
+                "your password was reset",
+                "The password of your patient portal account was reset with an emailed code, "
+                "and every open session was signed out.",
+            )
+            audit.record(session, access.actor_for(session, user), "auth.password_reset")
+            reset = True
+        else:
+            if row is not None:
+                row.attempts += 1
+            audit.record(
+                session, None, "auth.password_reset", outcome=audit.FAILURE, username=username[:64]
+            )
+    if not reset:
+        raise AuthenticationFailed(BAD_RESET)
+    notify.flush()

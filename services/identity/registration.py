@@ -1,0 +1,325 @@
+"""Patient self-registration: prove who you are, choose credentials, verify your email.
+
+1. `registration_match`: first and last name, date of birth, and the medical record number
+   and/or the activation code the clinic gave must all match one patient record that has no
+   account yet. A mismatch says nothing about which field was wrong or whether the record
+   exists, and repeated tries are throttled. A match returns a short-lived signed ticket.
+2. `registration_create`: email, optional mobile phone, username, password (SECURITY.md 1) and
+   the terms (version and time recorded). The account is created pending, and a code is emailed.
+3. `registration_verify`: the emailed code activates the account.
+Every refusal names the fields to fix and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.core import access, audit, clock, crypto, db, notify, one_time, throttle
+from services.core.access import Actor
+from services.core.config import settings
+from services.core.contact import contact_fields
+from services.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
+from services.core.models import ActivationCode, Patient, User, UserRole
+from services.core.work import staff_work
+from services.identity import auth, passwords
+
+TERMS_VERSION = "2026-01"
+TICKET_LIFETIME = timedelta(minutes=30)
+VERIFY_LIFETIME = timedelta(minutes=30)
+VERIFY_ATTEMPTS = 5
+ACTIVATION_LIFETIME = timedelta(days=30)
+NO_MATCH = (
+    "We could not match these details to a patient record without an account. Check them "
+    "against your visit paperwork, or ask the clinic for an activation code."
+)
+BAD_CODE = "That code is not right or has expired."
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MAX_NAME = 80
+
+
+def _text(
+    fields: dict[str, str], name: str, value: str | None, label: str, limit: int = MAX_NAME
+) -> str:
+    value = (value or "").strip()
+    if not value:
+        fields[name] = f"Enter your {label}."
+    elif len(value) > limit:
+        fields[name] = f"Use at most {limit} characters."
+    elif any(ord(ch) < 32 for ch in value):
+        fields[name] = "Use letters, spaces and punctuation only."
+    return value
+
+
+def _birth_date(fields: dict[str, str], value: date | str | None) -> date | None:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            fields["birth_date"] = "Enter a date like 1970-01-31."
+            return None
+    if value is None:
+        fields["birth_date"] = "Enter your date of birth."
+        return None
+    today = clock.now().date()
+    if value > today:
+        fields["birth_date"] = "The date of birth cannot be in the future."
+    elif value < today - timedelta(days=365 * 130):
+        fields["birth_date"] = "Check the year of birth."
+    return value
+
+
+def _ticket(patient_id: uuid.UUID, expires: datetime) -> str:
+    body = f"{patient_id}.{int(expires.timestamp())}"
+    mac = hmac.new(settings().secret_key, body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def _ticket_patient(ticket: str) -> uuid.UUID:
+    try:
+        patient, expires, mac = (ticket or "").split(".")
+        body = f"{patient}.{expires}"
+        good = hmac.new(settings().secret_key, body.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(good, mac) or datetime.fromtimestamp(int(expires)) < clock.now():
+            raise ValueError
+        return uuid.UUID(patient)
+    except ValueError:
+        raise AuthenticationFailed("This registration has expired. Please start again.") from None
+
+
+def registration_match(
+    *,
+    first_name: str,
+    last_name: str,
+    birth_date: date | str | None,
+    mrn: str | None = None,
+    activation_code: str | None = None,
+) -> str:
+    """A ticket for the one patient record these details match; NotFound (throttled) otherwise."""
+    fields: dict[str, str] = {}
+    first = _text(fields, "first_name", first_name, "first name")
+    last = _text(fields, "last_name", last_name, "last name")
+    born = _birth_date(fields, birth_date)
+    mrn = (mrn or "").strip()
+    code = (activation_code or "").strip()
+    if not mrn and not code:
+        fields["mrn"] = "Enter your medical record number, the activation code, or both."
+    if mrn and not (mrn.isdigit() and len(mrn) <= 16):
+        fields["mrn"] = "A medical record number has only digits."
+    if code and len(code.replace("-", "").replace(" ", "")) != 10:
+        fields["activation_code"] = (
+            "An activation code has 10 letters and digits, like ABCDE-23456."
+        )
+    if fields:
+        raise ValidationError(fields)
+    key = throttle.key("register", first, last, str(born))
+    with db.transaction() as session:
+        throttle.check(session, key)
+        query = (
+            select(Patient.id)
+            .where(
+                func.lower(Patient.first_name) == first.lower(),
+                func.lower(Patient.last_name) == last.lower(),
+                Patient.birth_date == born,
+                ~select(User.id).where(User.patient_id == Patient.id).exists(),
+            )
+            .limit(2)
+        )
+        if mrn:
+            query = query.where(Patient.mrn == mrn.zfill(8))
+        if code:
+            query = query.where(
+                select(ActivationCode.id)
+                .where(
+                    ActivationCode.patient_id == Patient.id,
+                    ActivationCode.code_hash == crypto.code_hash(code),
+                    ActivationCode.used_at.is_(None),
+                    ActivationCode.expires_at > clock.now(),
+                )
+                .exists()
+            )
+        found = session.scalars(query).all()
+        if len(found) == 1:
+            audit.record(session, None, "registration.match", patient_id=found[0])
+            return _ticket(found[0], clock.now() + TICKET_LIFETIME)
+        throttle.fail(session, key)
+        audit.record(session, None, "registration.match", outcome=audit.FAILURE)
+    raise NotFound(NO_MATCH)
+
+
+def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
+    """Whether the username exists, told at most five times in 15 minutes per registration
+    (patient record) and per email address, so the form cannot list the usernames in use.
+    Its own transaction: a taken name counts even though the registration is then refused."""
+    keys = [
+        throttle.key("register-username", str(patient_id)),
+        throttle.key("register-username", email.strip()),
+    ]
+    with db.transaction() as session:
+        for key in keys:
+            throttle.check(session, key)
+        taken = bool(
+            session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.username == (username or "").strip().lower())
+            )
+        )
+        if taken:
+            for key in keys:
+                throttle.fail(session, key)
+    return taken
+
+
+def _account_fields(
+    session: Session,
+    patient: Patient,
+    email: str,
+    phone: str | None,
+    username: str,
+    password: str,
+    accept_terms: bool,
+    username_taken: bool,
+) -> tuple[str, str | None, str]:
+    fields: dict[str, str] = {}
+    email, phone = contact_fields(fields, email, phone)
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+    elif username_taken:
+        fields["username"] = "That username is taken; choose another."
+    context = (patient.first_name, patient.last_name, username, email.split("@")[0])
+    problem = passwords.password_problem(password or "", context)
+    if problem:
+        fields["password"] = problem
+    if not accept_terms:
+        fields["accept_terms"] = "Accept the terms of use to create your account."
+    if fields:
+        raise ValidationError(fields)
+    return email, phone, username
+
+
+def registration_create(
+    *, ticket: str, email: str, phone: str | None, username: str, password: str, accept_terms: bool
+) -> None:
+    """Create the pending account and email a verification code."""
+    patient_id = _ticket_patient(ticket)
+    taken = _username_taken(patient_id, email or "", username)
+    with db.transaction() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise AuthenticationFailed("This registration has expired. Please start again.")
+        email, phone, username = _account_fields(
+            session, patient, email, phone, username, password, accept_terms, taken
+        )
+        if session.scalar(
+            select(func.count()).select_from(User).where(User.patient_id == patient_id)
+        ):
+            raise Conflict("This patient record already has an account. Try signing in.")
+        now = clock.now()
+        user = User(
+            username=username,
+            display_name=f"{patient.first_name} {patient.last_name}",
+            email=email,
+            phone=phone,
+            password_hash=auth.hash_password(password),
+            status="pending",
+            failed_attempts=0,
+            patient_id=patient_id,
+            terms_version=TERMS_VERSION,
+            terms_accepted_at=now,
+            created_at=now,
+        )
+        session.add(user)
+        session.flush()
+        session.add(UserRole(user_id=user.id, role=access.PATIENT))
+        for code in session.scalars(
+            select(ActivationCode).where(
+                ActivationCode.patient_id == patient_id, ActivationCode.used_at.is_(None)
+            )
+        ):
+            code.used_at = now
+        _send_verification(session, user)
+        audit.record(
+            session, access.actor_for(session, user), "registration.created", patient_id=patient_id
+        )
+    notify.flush()
+
+
+def _send_verification(session: Session, user: User) -> None:
+    code = crypto.digits(6)
+    one_time.issue(session, user.id, "email_verify", VERIFY_LIFETIME, code)
+    notify.enqueue(
+        session,
+        user.id,
+        notify.EMAIL,
+        "email_verify",
+        f"{settings().clinic_name}: your verification code",
+        f"Your verification code is {code}. It expires in 30 minutes.\n"
+        "If you did not create a patient portal account, you can ignore this message.",
+    )
+
+
+def registration_verify(*, username: str, code: str) -> None:
+    """Activate a pending account with the emailed code (the same answer for every failure)."""
+    username = (username or "").strip().lower()
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        row = None
+        if user is not None and user.status == "pending":
+            row = one_time.latest_live(session, user.id, "email_verify", VERIFY_ATTEMPTS)
+        if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
+            row.used_at = clock.now()
+            user.status = "active"
+            audit.record(
+                session,
+                access.actor_for(session, user),
+                "registration.verified",
+                patient_id=user.patient_id,
+            )
+            return
+        if row is not None:
+            row.attempts += 1
+        audit.record(
+            session, None, "registration.verify", outcome=audit.FAILURE, username=username[:64]
+        )
+    raise AuthenticationFailed(BAD_CODE)
+
+
+def activation_code_issue(
+    *, actor: Actor, patient_id: uuid.UUID | None = None, mrn: str | None = None
+) -> str:
+    """HIM or admin staff: a new activation code for a patient without an account (shown once),
+    found by patient id or by medical record number."""
+    with staff_work(
+        actor, "registration.activation_code_issued", access.HIM, access.ADMIN
+    ) as session:
+        if mrn is not None:
+            patient_id = session.scalars(
+                select(Patient.id).where(Patient.mrn == mrn.strip().zfill(8))
+            ).first()
+        patient = session.get(Patient, patient_id) if patient_id is not None else None
+        if patient is None:
+            raise NotFound("We could not find that patient.")
+        if session.scalar(
+            select(func.count()).select_from(User).where(User.patient_id == patient_id)
+        ):
+            raise Conflict("This patient already has an account.")
+        code = crypto.recovery_code()
+        now = clock.now()
+        session.add(
+            ActivationCode(
+                patient_id=patient_id,
+                code_hash=crypto.code_hash(code),
+                issued_by=actor.user_id,
+                created_at=now,
+                expires_at=now + ACTIVATION_LIFETIME,
+            )
+        )
+        return code

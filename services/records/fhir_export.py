@@ -1,0 +1,389 @@
+"""The patient's record as a FHIR R4 JSON Bundle (HIPAA right of access: the form asked for).
+
+Released results only (the same `released_to_patient` rule as every patient-facing view), notes
+released to the patient (confidential adolescent notes left out for a parent with limited
+access), problems, medications, allergies, immunizations, visits, documents and the home
+readings as vital-sign Observations with their LOINC codes. A CGM stream is exported for the last
+14 days (the clinical window; the full stream is on the metrics page as CSV). Every resource is
+checked against the `fhir.resources` models before the bundle leaves (R4B models: R4's structures
+for these resources).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.core import access, clock
+from services.core.access import Actor
+from services.core.models import (
+    Allergy,
+    BloodPressureReading,
+    ClinicalNote,
+    Document,
+    Encounter,
+    GlucoseReading,
+    Immunization,
+    LabComponent,
+    LabResult,
+    Medication,
+    Patient,
+    Problem,
+    Provider,
+    WeightReading,
+)
+from services.core.work import patient_work
+from services.health import clinical
+from services.records.results import released_to_patient
+
+LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
+VITALS = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "vital-signs",
+}
+LABORATORY = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "laboratory",
+}
+GENDER = {"F": "female", "M": "male", "X": "other"}
+CGM_DAYS = clinical.TIR_WINDOW_DAYS
+
+
+def _ref(kind: str, rid: uuid.UUID) -> dict[str, str]:
+    return {"reference": f"urn:uuid:{rid}", "type": kind}
+
+
+def _when(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"  # stored as UTC
+
+
+def _quantity(value: float, unit: str, code: str) -> dict[str, Any]:
+    return {"value": round(float(value), 2), "unit": unit, "system": UCUM, "code": code}
+
+
+def _code(system: str, code: str, text: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": text}], "text": text}
+
+
+class _Builder:
+    def __init__(self, patient: Patient) -> None:
+        self.patient_ref = _ref("Patient", patient.id)
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, rid: uuid.UUID, resource: dict[str, Any]) -> None:
+        resource = {"id": str(rid), **resource}
+        self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": resource})
+
+    def vital(self, at: datetime, code: str, text: str, **value: Any) -> None:
+        self.add(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{self.patient_ref['reference']}/{code}/{at}"),
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": [{"coding": [VITALS]}],
+                "code": _code(LOINC, code, text),
+                "subject": self.patient_ref,
+                "effectiveDateTime": _when(at),
+                **value,
+            },
+        )
+
+
+def _patient(b: _Builder, p: Patient) -> None:
+    b.add(
+        p.id,
+        {
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:lakeside:mrn", "value": p.mrn}],
+            "name": [
+                {
+                    "family": p.last_name,
+                    "given": [n for n in (p.first_name, p.middle_name) if n],
+                }
+            ],
+            "birthDate": p.birth_date.isoformat(),
+            "gender": GENDER.get(p.sex, "unknown"),
+            **({"telecom": [{"system": "email", "value": p.email}]} if p.email else {}),
+        },
+    )
+
+
+def _results(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime) -> None:
+    for result in s.scalars(
+        select(LabResult)
+        .where(LabResult.patient_id == patient_id, released_to_patient(now))
+        .order_by(LabResult.collected_at)
+    ):
+        observations = []
+        for c in s.scalars(select(LabComponent).where(LabComponent.result_id == result.id)):
+            value: dict[str, Any] = (
+                {
+                    "valueQuantity": {
+                        "value": round(c.value, 4),
+                        "unit": c.unit or "",
+                        **({"system": UCUM, "code": c.unit} if c.unit else {}),
+                    }
+                }
+                if c.value is not None
+                else {"valueString": c.value_text or ""}
+            )
+            reference = {
+                k: {"value": v, "unit": c.unit or ""}
+                for k, v in (("low", c.ref_low), ("high", c.ref_high))
+                if v is not None
+            }
+            b.add(
+                c.id,
+                {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "category": [{"coding": [LABORATORY]}],
+                    "code": _code(LOINC, c.loinc, c.name),
+                    "subject": b.patient_ref,
+                    "effectiveDateTime": _when(result.collected_at),
+                    **value,
+                    **({"referenceRange": [reference]} if reference else {}),
+                    **(
+                        {
+                            "interpretation": [
+                                _code(
+                                    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                                    c.flag,
+                                    c.flag,
+                                )
+                            ]
+                        }
+                        if c.flag
+                        else {}
+                    ),
+                },
+            )
+            observations.append(_ref("Observation", c.id))
+        b.add(
+            result.id,
+            {
+                "resourceType": "DiagnosticReport",
+                "status": "final",
+                "category": [
+                    _code("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")
+                ],
+                "code": _code(LOINC, result.panel_code, result.panel_name),
+                "subject": b.patient_ref,
+                "effectiveDateTime": _when(result.collected_at),
+                "issued": _when(result.released_at or result.hold_until or now),
+                "result": observations,
+                **({"conclusion": result.clinician_comment} if result.clinician_comment else {}),
+            },
+        )
+
+
+def _vitals(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime) -> None:
+    bp = BloodPressureReading
+    for at, systolic, diastolic, pulse in s.execute(
+        select(bp.measured_at, bp.systolic, bp.diastolic, bp.pulse).where(
+            bp.patient_id == patient_id
+        )
+    ):
+        b.vital(
+            at,
+            "85354-9",
+            "Blood pressure panel",
+            component=[
+                {
+                    "code": _code(LOINC, "8480-6", "Systolic blood pressure"),
+                    "valueQuantity": _quantity(systolic, "mmHg", "mm[Hg]"),
+                },
+                {
+                    "code": _code(LOINC, "8462-4", "Diastolic blood pressure"),
+                    "valueQuantity": _quantity(diastolic, "mmHg", "mm[Hg]"),
+                },
+            ],
+        )
+        if pulse is not None:
+            b.vital(at, "8867-4", "Heart rate", valueQuantity=_quantity(pulse, "/min", "/min"))
+    w = WeightReading
+    for at, kg in s.execute(select(w.measured_at, w.weight_kg).where(w.patient_id == patient_id)):
+        b.vital(at, "29463-7", "Body weight", valueQuantity=_quantity(kg, "kg", "kg"))
+    g = GlucoseReading
+    for at, mg_dl in s.execute(
+        select(g.measured_at, g.mg_dl).where(
+            g.patient_id == patient_id,
+            (g.source != "cgm") | (g.measured_at >= now - timedelta(days=CGM_DAYS)),
+        )
+    ):
+        b.vital(
+            at,
+            "2339-0",
+            "Glucose [Mass/volume] in Blood",
+            valueQuantity=_quantity(mg_dl, "mg/dL", "mg/dL"),
+        )
+
+
+def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: datetime) -> None:
+    """The records scope: lists, visits and released notes (documents are their own scope)."""
+    for p in s.scalars(select(Problem).where(Problem.patient_id == patient_id)):
+        b.add(
+            p.id,
+            {
+                "resourceType": "Condition",
+                "clinicalStatus": _code(
+                    "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "active" if p.status == "active" else "resolved",
+                    p.status,
+                ),
+                "code": _code("http://hl7.org/fhir/sid/icd-10-cm", p.code, p.description),
+                "subject": b.patient_ref,
+                **({"onsetDateTime": p.onset_date.isoformat()} if p.onset_date else {}),
+                "recordedDate": _when(p.recorded_at),
+            },
+        )
+    for m in s.scalars(select(Medication).where(Medication.patient_id == patient_id)):
+        coding = (
+            _code("http://www.nlm.nih.gov/research/umls/rxnorm", m.rxnorm, m.name)
+            if m.rxnorm
+            else {"text": m.name}
+        )
+        b.add(
+            m.id,
+            {
+                "resourceType": "MedicationStatement",
+                "status": "active" if m.status == "active" else "stopped",
+                "medicationCodeableConcept": coding,
+                "subject": b.patient_ref,
+                "effectivePeriod": {
+                    "start": m.start_date.isoformat(),
+                    **({"end": m.end_date.isoformat()} if m.end_date else {}),
+                },
+                "dosage": [{"text": f"{m.dose}, {m.frequency}"}],
+            },
+        )
+    for a in s.scalars(select(Allergy).where(Allergy.patient_id == patient_id)):
+        b.add(
+            a.id,
+            {
+                "resourceType": "AllergyIntolerance",
+                "patient": b.patient_ref,
+                "code": {"text": a.substance},
+                "recordedDate": _when(a.recorded_at),
+                "reaction": [
+                    {
+                        "manifestation": [{"text": a.reaction}],
+                        "severity": a.severity
+                        if a.severity in ("mild", "moderate", "severe")
+                        else None,
+                    }
+                ],
+            },
+        )
+    for i in s.scalars(select(Immunization).where(Immunization.patient_id == patient_id)):
+        b.add(
+            i.id,
+            {
+                "resourceType": "Immunization",
+                "status": "completed",
+                "vaccineCode": _code("http://hl7.org/fhir/sid/cvx", i.cvx, i.vaccine),
+                "patient": b.patient_ref,
+                "occurrenceDateTime": i.administered_on.isoformat(),
+                **({"lotNumber": i.lot} if i.lot else {}),
+            },
+        )
+    for e, provider in s.execute(
+        select(Encounter, Provider.name)
+        .join(Provider, Provider.id == Encounter.provider_id)
+        .where(Encounter.patient_id == patient_id, Encounter.start_at <= now)
+    ):
+        b.add(
+            e.id,
+            {
+                "resourceType": "Encounter",
+                "status": "finished",
+                "class": {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "code": "VR" if e.kind in ("video", "telephone") else "AMB",
+                },
+                "subject": b.patient_ref,
+                "participant": [{"individual": {"display": provider}}],
+                "period": {
+                    "start": _when(e.start_at),
+                    **({"end": _when(e.end_at)} if e.end_at else {}),
+                },
+                "reasonCode": [{"text": e.reason}],
+            },
+        )
+    notes = select(ClinicalNote).where(
+        ClinicalNote.patient_id == patient_id,
+        ClinicalNote.released_at.is_not(None),
+        ClinicalNote.released_at <= now,
+    )
+    if limited:
+        notes = notes.where(ClinicalNote.sensitive.is_(False))
+    for n in s.scalars(notes):
+        b.add(
+            n.id, _document_reference(b, n.title, n.signed_at, "text/plain", data=n.body.encode())
+        )
+
+
+def _documents(b: _Builder, s: Session, patient_id: uuid.UUID) -> None:
+    for d in s.scalars(select(Document).where(Document.patient_id == patient_id)):
+        b.add(
+            d.id, _document_reference(b, d.title, d.created_at, d.content_type, size=d.size_bytes)
+        )
+
+
+def _document_reference(
+    b: _Builder,
+    title: str,
+    at: datetime,
+    content_type: str,
+    data: bytes | None = None,
+    size: int | None = None,
+) -> dict[str, Any]:
+    attachment: dict[str, Any] = {
+        "contentType": content_type,
+        "title": title,
+        "creation": _when(at),
+    }
+    if data is not None:
+        attachment["data"] = base64.b64encode(data).decode()
+    if size is not None:
+        attachment["size"] = size
+    return {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "subject": b.patient_ref,
+        "date": _when(at),
+        "description": title,
+        "content": [{"attachment": attachment}],
+    }
+
+
+def fhir_bundle(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
+    """The whole record the actor may see, as FHIR JSON; validated before it is returned."""
+    with patient_work(actor, patient_id, "records.fhir_export", access.RECORDS) as (session, found):
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
+        now = clock.now()
+        builder = _Builder(patient)
+        _patient(builder, patient)
+        if access.RESULTS in found.scopes:
+            _results(builder, session, patient_id, now)
+        if access.METRICS in found.scopes:
+            _vitals(builder, session, patient_id, now)
+        _record(builder, session, patient_id, found.adolescent_limited, now)
+        if access.DOCUMENTS in found.scopes:
+            _documents(builder, session, patient_id)
+    bundle = Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": _when(now),
+            "entry": builder.entries,
+        }
+    )
+    return bundle.model_dump_json(exclude_none=True).encode()

@@ -1,0 +1,180 @@
+"""Print-ready PDFs (a visit summary, the record summary) and the results as CSV.
+
+Every PDF page carries the patient's name and date of birth in its header, as printed records
+must. Text is set in DejaVu Sans (shipped in services/assets, Unicode) with fpdf2, so names and
+notes in any script print as written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlalchemy import select
+
+from services.core import access, clock
+from services.core.access import Actor
+from services.core.errors import NotFound
+from services.core.models import Encounter, LabComponent, LabResult, Provider
+from services.core.spreadsheet import csv_bytes
+from services.core.work import patient_work
+from services.records import records
+from services.records.results import released_to_patient
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+class _Document(FPDF):
+    def __init__(self, title: str, patient_name: str, birth_date: date, clinic: str) -> None:
+        super().__init__(format="Letter")
+        self.add_font("DejaVu", "", str(ASSETS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(ASSETS / "DejaVuSans-Bold.ttf"))
+        self.doc_title, self.patient, self.birth, self.clinic = (
+            title,
+            patient_name,
+            birth_date,
+            clinic,
+        )
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_title(title)
+        self.add_page()
+
+    def header(self) -> None:
+        self.set_font("DejaVu", "B", 9)
+        self.cell(
+            0, 5, f"{self.patient} · born {self.birth:%B %d, %Y}", new_x="LMARGIN", new_y="NEXT"
+        )
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 4, f"{self.clinic} · {self.doc_title}", new_x="LMARGIN", new_y="NEXT")
+        self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 5, f"Printed {clock.now():%Y-%m-%d %H:%M} UTC · page {self.page_no()}/{{nb}}")
+
+    def heading(self, text: str) -> None:
+        self.ln(2)
+        self.set_font("DejaVu", "B", 12)
+        self.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "", 10)
+
+    def para(self, text: str) -> None:
+        self.set_font("DejaVu", "", 10)
+        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+
+    def rows(self, lines: list[str], empty: str) -> None:
+        for line in lines or [empty]:
+            self.para(f"• {line}" if lines else line)
+
+
+def _clinic() -> str:
+    from services.core.config import settings
+
+    return settings().clinic_name
+
+
+def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
+    """The record summary: problems, medications, allergies, immunizations, latest results."""
+    with patient_work(actor, patient_id, "records.summary_pdf", access.RECORDS) as (session, found):
+        s = records._summary(session, patient_id)
+        latest = []
+        if access.RESULTS in found.scopes:
+            latest = [
+                tuple(r)
+                for r in session.execute(
+                    select(LabResult.panel_name, LabResult.collected_at)
+                    .where(LabResult.patient_id == patient_id, released_to_patient(clock.now()))
+                    .order_by(LabResult.collected_at.desc())
+                    .limit(15)
+                )
+            ]
+    pdf = _Document("Health record summary", s.patient_name, s.birth_date, _clinic())
+    pdf.para(f"Medical record number {s.mrn}")
+    pdf.heading("Problems")
+    pdf.rows(
+        [f"{d} ({c}), {st}" + (f", since {o:%Y-%m-%d}" if o else "") for c, d, o, st in s.problems],
+        "None recorded.",
+    )
+    pdf.heading("Medications")
+    pdf.rows(
+        [f"{n}: {d}, {f} (since {start:%Y-%m-%d}, {st})" for n, d, f, start, st in s.medications],
+        "None recorded.",
+    )
+    pdf.heading("Allergies")
+    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], "No known allergies.")
+    pdf.heading("Immunizations")
+    pdf.rows(
+        [f"{v}, {d:%Y-%m-%d}" + (f", lot {lot}" if lot else "") for v, d, lot in s.immunizations],
+        "None recorded.",
+    )
+    if latest:
+        pdf.heading("Latest test results")
+        pdf.rows([f"{name}, collected {at:%Y-%m-%d}" for name, at in latest], "")
+    return bytes(pdf.output())
+
+
+def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -> bytes:
+    """One visit's after-visit summary."""
+    with patient_work(actor, patient_id, "records.visit_pdf", access.RECORDS) as (session, _):
+        row = session.execute(
+            select(Encounter, Provider.name, Provider.credentials)
+            .join(Provider, Provider.id == Encounter.provider_id)
+            .where(
+                Encounter.id == encounter_id,
+                Encounter.patient_id == patient_id,
+                Encounter.start_at <= clock.now(),
+            )
+        ).first()
+        if row is None:
+            raise NotFound("We could not find that visit.")
+        visit, provider, credentials = row
+        s = records._summary(session, patient_id)
+    pdf = _Document("Visit summary", s.patient_name, s.birth_date, _clinic())
+    pdf.heading(f"{visit.kind.capitalize()} visit on {visit.start_at:%B %d, %Y at %H:%M}")
+    pdf.para(f"With {provider}, {credentials}")
+    pdf.para(f"Reason: {visit.reason}")
+    pdf.heading("Summary")
+    pdf.para(visit.visit_summary or "No summary was written for this visit.")
+    pdf.heading("Current medications")
+    pdf.rows([f"{n}: {d}, {f}" for n, d, f, _, st in s.medications if st == "active"], "None.")
+    pdf.heading("Allergies")
+    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], "No known allergies.")
+    return bytes(pdf.output())
+
+
+RESULT_COLUMNS = [
+    "collected_at",
+    "test",
+    "component",
+    "loinc",
+    "value",
+    "unit",
+    "reference_low",
+    "reference_high",
+    "flag",
+]
+
+
+def results_csv(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
+    """Every released result component as CSV (cells a spreadsheet will not run)."""
+    with patient_work(actor, patient_id, "results.csv_export", access.RESULTS) as (session, _):
+        rows = session.execute(
+            select(
+                LabResult.collected_at,
+                LabResult.panel_name,
+                LabComponent.name,
+                LabComponent.loinc,
+                LabComponent.value,
+                LabComponent.unit,
+                LabComponent.ref_low,
+                LabComponent.ref_high,
+                LabComponent.flag,
+            )
+            .join(LabComponent, LabComponent.result_id == LabResult.id)
+            .where(LabResult.patient_id == patient_id, released_to_patient(clock.now()))
+            .order_by(LabResult.collected_at, LabComponent.name)
+        ).all()
+    return csv_bytes(RESULT_COLUMNS, rows)

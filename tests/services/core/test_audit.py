@@ -1,0 +1,178 @@
+"""The audit chain: every change, removal or reordering of a row is detected."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from services.core import audit, db
+from services.core.models import AuditEvent, AuditHead
+from services.homes.clinician import clinician_home
+from services.homes.patient import patient_home
+from tests.support import world
+
+
+def _some_activity() -> None:
+    actor = world.sign_in("patient.demo")
+    for _ in range(3):
+        patient_home(actor=actor, patient_id=actor.patient_id)
+    clinician_home(actor=world.sign_in("clinician.demo"))
+
+
+def _verify() -> audit.AuditCheck:
+    with db.read_only() as s:
+        return audit.verify_chain(s, batch=2)  # small batches: the walk crosses batch edges
+
+
+def test_intact_chain_verifies(seeded_url: str) -> None:
+    _some_activity()
+    check = _verify()
+    assert check.ok and check.first_broken_seq is None
+    with db.read_only() as s:
+        assert check.entries == s.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_audit_rows_carry_who_what_whom_and_outcome(seeded_url: str) -> None:
+    actor = world.sign_in("patient.demo")
+    patient_home(actor=actor, patient_id=actor.patient_id)
+    with db.read_only() as s:
+        row = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    assert (row.actor_user_id, row.actor_username, row.patient_id) == (
+        actor.user_id,
+        "patient.demo",
+        actor.patient_id,
+    )
+    assert (row.action, row.outcome, row.actor_role) == ("home.patient.view", "success", "patient")
+
+
+@pytest.mark.parametrize(
+    "tamper, broken_at",
+    [
+        (
+            lambda s: s.execute(
+                update(AuditEvent).where(AuditEvent.seq == 3).values(outcome="denied")
+            ),
+            3,
+        ),
+        (
+            lambda s: s.execute(
+                update(AuditEvent).where(AuditEvent.seq == 2).values(actor_username="someone")
+            ),
+            2,
+        ),
+        (lambda s: s.execute(delete(AuditEvent).where(AuditEvent.seq == 3)), 3),
+    ],
+    ids=["edit outcome", "edit actor", "delete middle"],
+)
+def test_tampering_is_detected_at_the_first_broken_link(
+    seeded_url: str, tamper, broken_at: int
+) -> None:  # type: ignore[no-untyped-def]
+    _some_activity()
+    with db.transaction() as s:
+        tamper(s)
+    check = _verify()
+    assert not check.ok and check.first_broken_seq == broken_at
+
+
+def test_reordering_is_detected(seeded_url: str) -> None:
+    _some_activity()
+    with db.transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(seq=-2))
+        s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(seq=2))
+        s.execute(update(AuditEvent).where(AuditEvent.seq == -2).values(seq=3))
+    check = _verify()
+    assert not check.ok and check.first_broken_seq == 2
+
+
+def test_cutting_off_the_end_is_detected(seeded_url: str) -> None:
+    _some_activity()
+    with db.transaction() as s:
+        last = s.scalar(select(func.max(AuditEvent.seq)))
+        s.execute(delete(AuditEvent).where(AuditEvent.seq == last))
+    check = _verify()
+    assert not check.ok and check.problem == "entries removed from the end"
+
+
+def test_a_forged_row_without_the_key_is_detected(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _some_activity()
+    from services.core.config import settings
+
+    monkeypatch.setenv("PORTAL_AUDIT_KEY", "a-different-key-that-an-attacker-might-guess-000")
+    settings.cache_clear()
+    check = _verify()
+    assert not check.ok and check.first_broken_seq == 1
+
+
+def _head() -> tuple[int, str, str | None]:
+    with db.read_only() as s:
+        head = s.get(AuditHead, 1)
+        assert head is not None
+        return head.last_seq, head.last_mac, head.mac
+
+
+def _cut_after(seq: int) -> None:
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.seq > seq))
+
+
+def test_a_head_set_back_to_the_new_last_entry_without_the_key_is_detected(
+    seeded_url: str,
+) -> None:
+    """The probe: delete the last entries, point the head at the new last entry's MAC."""
+    _some_activity()
+    last_seq, _, _ = _head()
+    _cut_after(last_seq - 2)
+    with db.transaction() as s:
+        new_last = s.get(AuditEvent, last_seq - 2)
+        assert new_last is not None
+        s.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(last_seq=new_last.seq, last_mac=new_last.mac)
+        )
+    check = _verify()
+    assert not check.ok and check.problem == "the chain's head was altered"
+
+
+def test_a_head_rewound_to_an_earlier_state_of_its_own_is_caught_by_the_checkpoint(
+    seeded_url: str,
+) -> None:
+    _some_activity()
+    earlier = _head()  # a copy of the head row, as someone with the file could keep one
+    _some_activity()
+    _cut_after(earlier[0])
+    with db.transaction() as s:
+        s.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(last_seq=earlier[0], last_mac=earlier[1], mac=earlier[2])
+        )
+    check = _verify()
+    assert not check.ok and "checkpoint" in (check.problem or "")
+    assert audit.checkpoint_path().stat().st_mode & 0o777 == 0o600
+
+
+def test_an_altered_or_missing_checkpoint_is_reported(seeded_url: str) -> None:
+    _some_activity()
+    path = audit.checkpoint_path()
+    seq, mac, tag = path.read_text().split()
+    path.write_text(f"{int(seq) + 5} {mac} {tag}\n")
+    assert _verify().problem == "the checkpoint outside the database was altered"
+    path.unlink()
+    assert _verify().problem == "the checkpoint outside the database is missing"
+
+
+def test_the_checkpoint_follows_each_commit_and_not_a_rollback(seeded_url: str) -> None:
+    _some_activity()
+    before = audit.checkpoint_path().read_text()
+    try:
+        with db.transaction() as s:
+            audit.record(s, None, "test.rolled_back")
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert audit.checkpoint_path().read_text() == before
+    _some_activity()
+    assert _verify().ok

@@ -1,0 +1,223 @@
+"""Database URLs, schema versions, units of work and bulk loading, on both databases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Connection, Float, MetaData, Table, func, insert, inspect, select, text
+
+from services.core import audit, db
+from services.core.errors import ConfigurationError
+from services.core.models import SchemaVersion, Site, WeightReading
+from tests.support.postgres import free_port
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://root@localhost/portal", "must be a duckdb:/// or postgresql://"),
+        ("duckdb:///:memory:", "must name a DuckDB file"),
+        ("duckdb:////no/such/folder/portal.duckdb", "folder does not exist"),
+    ],
+)
+def test_bad_urls_stop_with_one_clear_line(url: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        db.make_engine(url)
+    assert says in error.value.message and "\n" not in error.value.message
+
+
+def test_unreachable_postgres_stops_with_one_clear_line() -> None:
+    url = f"postgresql://portal:secret-pw@127.0.0.1:{free_port()}/portal"
+    with pytest.raises(ConfigurationError) as error:
+        db.make_engine(url)
+    message = error.value.message
+    assert message.startswith("cannot open the database postgresql+psycopg://portal:***@127.0.0.1")
+    assert "secret-pw" not in message and "\n" not in message
+
+
+def test_new_database_is_created_at_the_latest_version(empty_url: str) -> None:
+    engine = db.make_engine(empty_url)
+    assert db.migrate(engine) == (None, 1 + len(db.MIGRATIONS))
+    assert db.migrate(engine) == (1 + len(db.MIGRATIONS), 1 + len(db.MIGRATIONS))
+    with engine.connect() as conn:
+        assert inspect(conn).has_table("glucose_readings") and inspect(conn).has_table("audit_log")
+    engine.dispose()
+
+
+def test_existing_database_upgrades_in_place_and_keeps_its_data(empty_url: str) -> None:
+    engine = db.make_engine(empty_url)
+    db.migrate(engine, migrations=[])  # a database made by an older release (version 1)
+    with engine.begin() as conn:
+        conn.execute(
+            Site.__table__.insert(),
+            {
+                "id": "00000000-0000-4000-8000-000000000001",
+                "code": "X",
+                "name": "Old site",
+                "state": "MN",
+            },
+        )
+
+    def add_phone(conn: Connection) -> None:
+        conn.execute(text("ALTER TABLE sites ADD COLUMN phone VARCHAR(32)"))
+
+    assert db.migrate(engine, migrations=[add_phone]) == (1, 2)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(phone) FROM sites")).scalar() == 0  # the new column
+        assert conn.execute(select(Site.name)).scalar() == "Old site"
+        assert conn.execute(select(func.max(SchemaVersion.version))).scalar() == 2
+    engine.dispose()
+
+
+def test_a_newer_database_than_the_code_is_refused(empty_url: str) -> None:
+    engine = db.make_engine(empty_url)
+    db.migrate(engine, migrations=[lambda conn: None, lambda conn: None])
+    with pytest.raises(ConfigurationError, match="newer than this code"):
+        db.migrate(engine, migrations=[])
+    engine.dispose()
+
+
+def test_a_failed_unit_of_work_leaves_nothing_behind(seeded_url: str) -> None:
+    with db.read_only() as s:
+        before = s.scalar(select(func.count()).select_from(Site))
+    with pytest.raises(RuntimeError), db.transaction() as s:
+        s.add(Site(code="NEW", name="Half-written", state="MN"))
+        audit.record(s, None, "test.write")
+        s.flush()
+        raise RuntimeError("killed half way")
+    with db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(Site)) == before
+        assert audit.verify_chain(s).ok
+
+
+def test_bulk_insert_loads_a_dataframe_in_one_statement(empty_url: str) -> None:
+    engine = db.make_engine(empty_url)
+    db.migrate(engine)
+    frame = pd.DataFrame(
+        {
+            "id": [f"00000000-0000-4000-8000-{i:012d}" for i in range(1000)],
+            "code": [f"S{i}" for i in range(1000)],
+            "name": [f"Site {i}" for i in range(1000)],
+            "state": "MN",
+        }
+    )
+    with engine.begin() as conn:
+        assert db.bulk_insert(conn, Site.__table__, frame) == 1000
+        assert db.bulk_insert(conn, Site.__table__, frame.iloc[:0]) == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Site)).scalar() == 1000
+    engine.dispose()
+
+
+def test_duckdb_keeps_no_index_on_the_time_series(tmp_path: Path) -> None:
+    engine = db.make_engine(f"duckdb:///{tmp_path / 'x.duckdb'}")
+    db.migrate(engine)
+    with engine.connect() as conn:
+        sql = conn.execute(
+            text("SELECT sql FROM duckdb_tables() WHERE table_name = 'glucose_readings'")
+        ).scalar()
+        assert "PRIMARY KEY" not in sql
+        assert (
+            "PRIMARY KEY"
+            in conn.execute(
+                text("SELECT sql FROM duckdb_tables() WHERE table_name = 'patients'")
+            ).scalar()
+        )
+    engine.dispose()
+
+
+def _columns(engine) -> dict[str, set[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """Every table's (column, type) pairs, read from information_schema (works on both)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema IN ('main', 'public')"
+            )
+        ).all()
+    out: dict[str, set[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        out.setdefault(table, set()).add((column, kind))
+    return out
+
+
+def _version_1_metadata() -> MetaData:
+    """The schema as release 1 created it: no later tables or columns."""
+    from services.core.models import Base
+
+    meta = MetaData()
+    for table in Base.metadata.sorted_tables:
+        if table.name in (
+            "recovery_codes",
+            "one_time_codes",
+            "activation_codes",
+            "throttles",
+            "notification_preferences",
+            "unit_preferences",
+            "result_delay_preferences",
+            "result_hold_decisions",
+            "share_links",
+        ):
+            continue
+        columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
+        for column in columns:
+            if (table.name, column.name) in FLOAT_IN_V1:
+                column.type = Float()  # 4 bytes on DuckDB until v8
+        Table(table.name, meta, *columns)
+    return meta
+
+
+LATER_COLUMNS = {
+    ("users", "totp_enabled_at"),  # v2
+    ("users", "second_factor_failures"),  # v9
+    ("users", "pending_email"),
+    ("notification_outbox", "to_address"),
+    ("audit_head", "mac"),
+}
+FLOAT_IN_V1 = {
+    ("weight_readings", "weight_kg"),
+    ("lab_components", "value"),
+    ("lab_components", "ref_low"),
+    ("lab_components", "ref_high"),
+}
+
+
+def test_migrating_from_version_1_gives_the_same_schema_as_a_new_database(
+    empty_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    old = db.make_engine(empty_url)
+    with old.begin() as conn:
+        _version_1_metadata().create_all(conn)
+        conn.execute(insert(SchemaVersion), {"version": 1, "applied_at": datetime(2026, 1, 1)})
+        conn.execute(
+            insert(WeightReading),
+            {
+                "patient_id": uuid.uuid4(),
+                "measured_at": datetime(2026, 1, 2),
+                "source": "manual",
+                "weight_kg": 87.9,
+            },
+        )
+    assert db.migrate(old) == (1, 1 + len(db.MIGRATIONS))
+    with old.connect() as conn:  # a 4-byte 87.9 comes out of the upgrade as 87.9, not 87.90000153
+        assert conn.execute(select(WeightReading.weight_kg)).scalar_one() == 87.9
+    if empty_url.startswith("duckdb"):
+        fresh_url = f"duckdb:///{tmp_path / 'fresh.duckdb'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        server.psql("CREATE DATABASE fresh_schema")
+        fresh_url = server.url("fresh_schema")
+    fresh = db.make_engine(fresh_url)
+    try:
+        db.migrate(fresh)
+        assert _columns(old) == _columns(fresh)
+    finally:
+        old.dispose()
+        fresh.dispose()
+        if not empty_url.startswith("duckdb"):
+            server.psql("DROP DATABASE fresh_schema WITH (FORCE)")
