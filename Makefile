@@ -6,17 +6,26 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test seed bench lint chromium postgresql clean
+.PHONY: run test seed bench lint lock chromium postgresql clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from lock files with hashes (reproducible; `make lock` updates them on purpose).
+# The project itself runs from the checkout, so it is not installed.
+$(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
+
+LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
+
+## Re-resolve the dependencies in pyproject.toml into the two lock files (then review and commit).
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(PY) -m piptools compile $(LOCK_FLAGS) --extra test -o requirements-test.lock pyproject.toml
 
 ## Serve the portal on http://localhost:8501 (seeds data/portal.duckdb on first start).
 run: $(VENV)/.installed
