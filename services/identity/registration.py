@@ -157,6 +157,9 @@ def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
     """Whether the username exists, told at most five times in 15 minutes per registration
     (patient record) and per email address, so the form cannot list the usernames in use.
     Its own transaction: a taken name counts even though the registration is then refused."""
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        return False  # refused for its form in _account_fields, without asking the database
     keys = [
         throttle.key("register-username", str(patient_id)),
         throttle.key("register-username", email.strip()),
@@ -165,11 +168,7 @@ def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
         for key in keys:
             throttle.check(session, key)
         taken = bool(
-            session.scalar(
-                select(func.count())
-                .select_from(User)
-                .where(User.username == (username or "").strip().lower())
-            )
+            session.scalar(select(func.count()).select_from(User).where(User.username == username))
         )
         if taken:
             for key in keys:
