@@ -12,7 +12,7 @@ from pathlib import Path
 from services.core import private_files
 from services.core.errors import ConfigurationError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: services/core/config.py
 DEV_SECRETS_NAME = "dev-secrets.toml"
 DEV_KEY_MARKER = "dev-"
 # Keys that never live in the repository or the database (SECURITY.md 9, 21, 22).

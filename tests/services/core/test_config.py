@@ -107,3 +107,15 @@ def test_codes_are_random_and_stored_only_as_keyed_hashes(env) -> None:  # type:
     stored = crypto.code_hash(code)
     assert code not in stored and crypto.codes_match(code.lower().replace("-", " "), stored)
     assert len(crypto.digits(6)) == 6 and crypto.digits(6).isdigit()
+
+
+def test_by_default_the_data_lives_in_the_checkouts_data_folder(env) -> None:  # type: ignore[no-untyped-def]
+    """As `make run` expects: data/ beside app.py, wherever the settings module lives."""
+    env.delenv("PORTAL_DATA_DIR")
+    env.setenv("PORTAL_AUDIT_KEY", "a" * 40)
+    env.setenv("PORTAL_SECRET_KEY", "b" * 40)
+    settings.cache_clear()
+    checkout = Path(__file__).resolve().parents[3]
+    assert (checkout / "app.py").exists()
+    assert settings().data_dir == checkout / "data"
+    assert settings().database_url.endswith(f"{checkout / 'data' / 'portal.duckdb'}")
