@@ -1,18 +1,19 @@
-"""The server: `streamlit run portal.py` serves app.py inside st.App with the portal's routes
-and middleware (see the `server` package)."""
+"""The server: `streamlit run portal.py` serves app.py inside st.App with the portal's routes,
+middleware and lifespan (see the `server` package)."""
 
 from __future__ import annotations
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from server import cookies, guards, headers
+from server import cookies, guards, headers, lifespan
 from services.core import private_files
 
 private_files.restrict_new_files()  # the data directory's files are the app user's alone
 
 app = st.App(
     "app.py",
+    lifespan=lifespan.jobs_in_this_process,
     routes=cookies.routes(),
     # The first runs outermost: every response gets the headers, refusals included.
     middleware=[Middleware(headers.SecurityHeaders), Middleware(guards.RequestGuards)],

@@ -9,6 +9,7 @@ from pages.components.format import when
 from pages.components.widgets import counts, figures, table
 from services.core.access import ADMIN
 from services.identity import admin
+from services.jobs.overview import jobs_overview
 
 actor = state.guard(ADMIN)
 st.title("Administration")
@@ -50,4 +51,20 @@ with state.service_errors():
             "Failed attempts": [a.failed_attempts for a in locked],
         },
         empty="No locked accounts.",
+    )
+    st.subheader("Scheduled jobs")
+    jobs = jobs_overview(actor=actor)
+    table(
+        {
+            "Job": [j.name.replace("_", " ") for j in jobs],
+            "What it does": [j.description for j in jobs],
+            "Every": [f"{j.every.total_seconds() / 60:g} min" for j in jobs],
+            "Last run": [when(j.last_started_at) for j in jobs],
+            "Outcome": [j.last_outcome or "not run yet" for j in jobs],
+            "Items": ["" if j.last_items is None else str(j.last_items) for j in jobs],
+            "Next run": [when(j.next_run_at) for j in jobs],
+            "Failures, 24 h": [j.failures_24h for j in jobs],
+            "Last error": [j.last_error or "" for j in jobs],
+        },
+        empty="No scheduled jobs.",
     )

@@ -47,6 +47,7 @@ class Settings:
     idle_timeout_minutes: float
     idle_warning_minutes: float
     session_lifetime_hours: float
+    jobs_tick_seconds: float  # how often the job runner looks for due jobs
     smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
     sms: SmsSettings | None  # likewise for text messages
 
@@ -143,6 +144,7 @@ def settings() -> Settings:
         idle_timeout_minutes=_number("idle_timeout_minutes", values, 15),
         idle_warning_minutes=_number("idle_warning_minutes", values, 2),
         session_lifetime_hours=_number("session_lifetime_hours", values, 12),
+        jobs_tick_seconds=_number("jobs_tick_seconds", values, 15),
         smtp=_smtp(values),
         sms=_sms(values, environment),
     )

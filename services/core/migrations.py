@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -212,6 +213,25 @@ def _v9_account_security(conn: Connection) -> None:
         write_checkpoint(int(head.last_seq), str(head.last_mac))
 
 
+def _v10_job_runs(conn: Connection) -> None:
+    """Runs of the scheduled jobs, shown to admins."""
+    meta = MetaData()
+    Table(
+        "job_runs",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("job", String(64), nullable=False),
+        Column("slot", DateTime, nullable=False),
+        Column("started_at", DateTime, nullable=False),
+        Column("ended_at", DateTime, nullable=False),
+        Column("items", Integer, nullable=False),
+        Column("outcome", String(16), nullable=False),
+        Column("error", String(500)),
+        Index("ix_job_runs_job_slot", "job", "slot"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -221,4 +241,5 @@ MIGRATIONS: list[Migration] = [
     _v7_share_links,
     _v8_double_values,
     _v9_account_security,
+    _v10_job_runs,
 ]

@@ -51,6 +51,22 @@ class SchemaVersion(Base):
     applied_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class JobRun(Base):
+    """One run of a scheduled job (schema v10): which slot of its schedule it ran for, when,
+    how many items it handled, and how it ended."""
+
+    __tablename__ = "job_runs"
+    id: Mapped[uuid.UUID] = _id()
+    job: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[datetime] = mapped_column(DateTime)  # the schedule's moment this run is for
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+    items: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))  # success, failure
+    error: Mapped[str | None] = mapped_column(String(500))
+    __table_args__ = (Index("ix_job_runs_job_slot", "job", "slot"),)
+
+
 class Site(Base):
     __tablename__ = "sites"
     id: Mapped[uuid.UUID] = _id()

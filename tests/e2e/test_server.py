@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
@@ -175,3 +175,21 @@ def test_nothing_leaves_the_machine_at_start_up(
         page.wait_for_timeout(1500)
     log = "".join(p.read_text() for p in tmp_path.glob("streamlit-*.log"))
     assert outside.hits == [] and "external IP" not in log
+
+
+def test_the_job_runner_starts_once_per_server_process(
+    e2e_template: Path, tmp_path: Path, browser: Browser
+) -> None:
+    """Started by the server's lifespan, not by sessions: three browsers, one runner."""
+    with serve(e2e_template, tmp_path, extra_env={"PORTAL_JOBS_TICK_SECONDS": "1"}) as base:
+        contexts = [browser.new_context() for _ in range(3)]
+        for context in contexts:
+            tab = context.new_page()
+            tab.goto(base)
+            expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        contexts[0].pages[0].wait_for_timeout(2500)
+        for context in contexts:
+            context.close()
+    log = "".join(p.read_text() for p in tmp_path.glob("streamlit-*.log"))
+    assert log.count("job runner started") == 1, log
+    assert "job release_ended_holds: success" in log and "job deliver_notifications: success" in log

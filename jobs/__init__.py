@@ -1,0 +1,1 @@
+"""`python -m jobs`: the job runner as its own process, for PostgreSQL deployments."""

@@ -1,0 +1,39 @@
+"""The scheduled jobs: each a name, how often it runs, and an idempotent function that returns
+how many items it handled (a second run at the same moment changes nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from services.core import notify
+from services.records import results
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[], int]
+    description: str
+
+
+def _deliver_notifications() -> int:
+    return notify.deliver().sent
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "release_ended_holds",
+        timedelta(minutes=1),
+        results.release_ended_holds,
+        "Held results whose hold has ended: recorded as released and the patient told",
+    ),
+    Job(
+        "deliver_notifications",
+        timedelta(minutes=1),
+        _deliver_notifications,
+        "Email and text messages waiting in the outbox (failures retried up to 5 times)",
+    ),
+)
