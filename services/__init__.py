@@ -10,4 +10,5 @@ health     clinical figures, readings, health metrics, device import, metric ale
 records    results and their release, the medical record, documents, FHIR, printouts, sharing
 homes      each role's home page (summaries of the domains above)
 analytics  portal-usage figures for managers, with small cells suppressed
+jobs       the scheduled jobs, their runner and what admins see of them
 """
