@@ -24,7 +24,7 @@ from seed import demo
 from seed.load import seed_database
 from seed.population import SeedOptions
 from services.core import clock, db
-from services.core.models import GlucoseReading
+from services.health.tables import GlucoseReading
 from services.homes.clinician import clinician_home
 from services.homes.patient import patient_home
 from services.identity import auth

@@ -20,8 +20,9 @@ from benchmarks.foundation import page_times, patient_rows, signed_in, timed
 from pages.components import metric_charts
 from services.core import access, clock, db
 from services.core.access import Actor
-from services.core.models import GlucoseReading, User
+from services.core.models import User
 from services.health import clinical, device_import, metrics
+from services.health.tables import GlucoseReading
 
 METRICS_PAGE = "pages/patient/metrics.py"
 IMPORT_ROWS = 100_000

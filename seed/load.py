@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from seed import metrics, population, records, workflows
 from seed.population import SeedOptions
 from services.core import db
-from services.core.models import TIME_SERIES_TABLES, Base, Patient
+from services.core.models import Base, Patient, time_series_tables
 
 Progress = Callable[[str], None]
 
@@ -41,7 +41,7 @@ class _Loader:
         self.conn, self.progress, self.started = conn, progress, started
         self.buffered: dict[str, list[pd.DataFrame]] = defaultdict(list)
         self.rows: dict[str, int] = defaultdict(int)
-        self._streamed = {t.name for t in TIME_SERIES_TABLES}
+        self._streamed = {t.name for t in time_series_tables()}
 
     def __call__(self, table: str, frame: pd.DataFrame | pa.Table) -> None:
         if table in self._streamed:

@@ -12,3 +12,14 @@ homes      each role's home page (summaries of the domains above)
 analytics  portal-usage figures for managers, with small cells suppressed
 jobs       the scheduled jobs, their runner and what admins see of them
 """
+
+# One metadata for the whole schema: each table lives beside its domain, and every table module
+# is imported with this package, so migrations and create_all always see every table.
+from services.analytics import tables as _analytics_tables  # noqa: E402,F401
+from services.billing import tables as _billing_tables  # noqa: E402,F401
+from services.care import tables as _care_tables  # noqa: E402,F401
+from services.health import tables as _health_tables  # noqa: E402,F401
+from services.him import tables as _him_tables  # noqa: E402,F401
+from services.identity import tables as _identity_tables  # noqa: E402,F401
+from services.proxy import tables as _proxy_tables  # noqa: E402,F401
+from services.records import tables as _records_tables  # noqa: E402,F401

@@ -30,7 +30,7 @@ from services.core import audit, clock, private_files
 from services.core.config import settings
 from services.core.errors import ConfigurationError, Conflict
 from services.core.migrations import MIGRATIONS, Migration
-from services.core.models import AUDIT_GENESIS, TIME_SERIES_TABLES, AuditHead, Base, SchemaVersion
+from services.core.models import AUDIT_GENESIS, AuditHead, Base, SchemaVersion
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,11 @@ _engine_lock = threading.Lock()
 # process we serialise transactions instead (PostgreSQL deployments lock rows, see audit.py).
 _duckdb_lock = threading.RLock()
 
-_TIME_SERIES = {t.name for t in TIME_SERIES_TABLES}
-
 
 @compiles(PrimaryKeyConstraint, "duckdb")
 def _duckdb_primary_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: Any) -> str | None:
     """No ART index over hundreds of millions of readings: DuckDB keeps them clustered instead."""
-    if constraint.table.name in _TIME_SERIES:
+    if constraint.table.info.get("time_series"):
         return None
     return compiler.visit_primary_key_constraint(constraint, **kw)
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor, clinician_patients
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import MetricAlert, Patient
+from services.core.models import Patient
 from services.core.work import patient_work, staff_work
+from services.health.tables import MetricAlert
 
 MAX_NOTE = 1000
 QUEUE_LIMIT = 500

@@ -32,11 +32,12 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, db
 from services.core.access import Actor
 from services.core.errors import PermissionDenied, ValidationError
-from services.core.models import Patient, UnitPreference
+from services.core.models import Patient
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
 from services.health import clinical
 from services.health.readings import BP, CGM, GLUCOSE, KINDS, MANUAL, STORED, TABLES, WEIGHT
+from services.health.tables import UnitPreference
 
 MAX_SPAN = timedelta(days=366 * 30)
 

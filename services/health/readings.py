@@ -21,15 +21,10 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import (
-    BloodPressureReading,
-    GlucoseReading,
-    MetricAlert,
-    Patient,
-    WeightReading,
-)
+from services.core.models import Patient
 from services.core.work import patient_work
 from services.health import clinical
+from services.health.tables import BloodPressureReading, GlucoseReading, MetricAlert, WeightReading
 
 BP, WEIGHT, GLUCOSE = "blood_pressure", "weight", "glucose"
 KINDS = (BP, WEIGHT, GLUCOSE)

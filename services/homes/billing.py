@@ -7,13 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from services.billing.tables import Payment, PaymentPlan, Statement
 from services.core import access, clock
 from services.core.access import Actor
-from services.core.models import (
-    Payment,
-    PaymentPlan,
-    Statement,
-)
 from services.core.work import staff_work
 
 

@@ -8,19 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from services.care.tables import Message, MessageThread, RefillRequest
 from services.core import access
 from services.core.access import Actor, clinician_patients
-from services.core.models import (
-    LabResult,
-    Message,
-    MessageThread,
-    Patient,
-    RefillRequest,
-)
+from services.core.models import Patient
 from services.core.work import staff_work
 from services.health.alerts import AlertItem, open_alerts
 from services.health.alerts import items as alert_items
 from services.homes.common import HOME_LIST_LIMIT, count
+from services.records.tables import LabResult
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,11 @@ from sqlalchemy import and_, case, func, select
 
 from services.core import access, clock
 from services.core.access import Actor
-from services.core.models import (
-    Patient,
-    ProxyRequest,
-    RecordsRequest,
-)
+from services.core.models import Patient
 from services.core.work import staff_work
+from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT
+from services.proxy.tables import ProxyRequest
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.billing.tables import Payment, Statement
+from services.care.tables import Appointment, Message, MessageThread
 from services.core import access, clock
 from services.core.access import Actor
-from services.core.models import (
-    Appointment,
-    LabComponent,
-    LabResult,
-    Message,
-    MessageThread,
-    Patient,
-    Payment,
-    Provider,
-    Statement,
-)
+from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.homes.common import HOME_LIST_LIMIT
 from services.records.results import released_to_patient
+from services.records.tables import LabComponent, LabResult
 
 NEW_RESULT_DAYS = 30
 

@@ -17,9 +17,10 @@ from services.core import access, audit, clock, crypto, db, notify, one_time
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
-from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User, UserSession
+from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User
 from services.core.work import patient_work
 from services.identity import auth, passwords, sessions, two_factor
+from services.identity.tables import UserSession
 
 # Kinds of events a user can choose channels for; security events always go by email.
 KINDS = ("results", "messages", "bills", "appointments")

@@ -12,10 +12,11 @@ from services.core import access, audit, clock, crypto, notify, one_time
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, ValidationError
-from services.core.models import AuditEvent, User, UserRole, UserSession
+from services.core.models import AuditEvent, User, UserRole
 from services.core.work import staff_work
 from services.identity import auth, recovery, two_factor
 from services.identity.registration import USERNAME_RE
+from services.identity.tables import UserSession
 from services.records import sharing
 
 

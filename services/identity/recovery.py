@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from services.core import access, audit, clock, crypto, db, notify, one_time, throttle
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed, ValidationError
-from services.core.models import User, UserSession
+from services.core.models import User
 from services.identity import auth, passwords
+from services.identity.tables import UserSession
 
 RESET_LIFETIME = timedelta(minutes=15)
 RESET_ATTEMPTS = 5

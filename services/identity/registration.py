@@ -26,9 +26,10 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
 from services.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
-from services.core.models import ActivationCode, Patient, User, UserRole
+from services.core.models import Patient, User, UserRole
 from services.core.work import staff_work
 from services.identity import auth, passwords
+from services.identity.tables import ActivationCode
 
 TERMS_VERSION = "2026-01"
 TICKET_LIFETIME = timedelta(minutes=30)

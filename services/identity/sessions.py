@@ -18,7 +18,8 @@ from services.core import audit, clock, crypto, db
 from services.core.access import Actor, actor_for
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed
-from services.core.models import User, UserSession
+from services.core.models import User
+from services.identity.tables import UserSession
 
 SESSION_ENDED = "Your session has ended. Please sign in again."
 # Activity is written at most this often, so a busy page does not write on every rerun.

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from services.core import audit, clock, crypto
 from services.core.access import actor_for
 from services.core.config import settings
-from services.core.models import RecoveryCode, User
+from services.core.models import User
+from services.identity.tables import RecoveryCode
 
 RECOVERY_CODES = 10
 SKEW_STEPS = 1

@@ -19,8 +19,8 @@ from services.core import access, clock, private_files
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import Document
 from services.core.work import patient_work
+from services.records.tables import Document
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_TITLE = 200

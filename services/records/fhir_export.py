@@ -22,25 +22,22 @@ from sqlalchemy.orm import Session
 
 from services.core import access, clock
 from services.core.access import Actor
-from services.core.models import (
+from services.core.models import Patient, Provider
+from services.core.work import patient_work
+from services.health import clinical
+from services.health.tables import BloodPressureReading, GlucoseReading, WeightReading
+from services.records.results import released_to_patient
+from services.records.tables import (
     Allergy,
-    BloodPressureReading,
     ClinicalNote,
     Document,
     Encounter,
-    GlucoseReading,
     Immunization,
     LabComponent,
     LabResult,
     Medication,
-    Patient,
     Problem,
-    Provider,
-    WeightReading,
 )
-from services.core.work import patient_work
-from services.health import clinical
-from services.records.results import released_to_patient
 
 LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
 VITALS = {

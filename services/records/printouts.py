@@ -17,11 +17,12 @@ from sqlalchemy import select
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import NotFound
-from services.core.models import Encounter, LabComponent, LabResult, Provider
+from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
 from services.records import records
 from services.records.results import released_to_patient
+from services.records.tables import Encounter, LabComponent, LabResult
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 

@@ -17,18 +17,17 @@ from sqlalchemy.orm import Session
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import ValidationError
-from services.core.models import (
+from services.core.models import Patient, Provider
+from services.core.work import patient_work
+from services.records.tables import (
     Allergy,
     ClinicalNote,
     Encounter,
     ImagingReport,
     Immunization,
     Medication,
-    Patient,
     Problem,
-    Provider,
 )
-from services.core.work import patient_work
 
 MAX_SEARCH = 100
 

@@ -25,15 +25,14 @@ from services.core import access, clock, db, notify
 from services.core.access import Actor, clinician_patients
 from services.core.config import number_setting
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import (
+from services.core.models import Patient, Provider
+from services.core.work import patient_work, staff_work
+from services.records.tables import (
     LabComponent,
     LabResult,
-    Patient,
-    Provider,
     ResultDelayPreference,
     ResultHoldDecision,
 )
-from services.core.work import patient_work, staff_work
 
 PREVENTING_HARM, PATIENT_REQUEST = "preventing_harm", "patient_request"
 HOLD_REASONS = {

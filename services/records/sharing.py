@@ -20,10 +20,11 @@ from services.core import access, audit, clock, crypto, db, throttle
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import Disclosure, Patient, ShareLink, User
+from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.records.fhir_export import fhir_bundle
 from services.records.printouts import summary_pdf
+from services.records.tables import Disclosure, ShareLink
 
 WHAT = {"summary_pdf": "Record summary (PDF)", "fhir": "Full record (FHIR R4 JSON)"}
 MAX_DAYS = 30

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from pages.components.format import when
 from services.core import access, clock, db
-from services.core.models import LabResult
 from services.identity import account
 from services.records import results, sharing
+from services.records.tables import LabResult
 from tests.conftest import DEXCOM_EXPORT
 from tests.e2e.conftest import prepared, sign_in
 from tests.services.records.test_documents import uploaded

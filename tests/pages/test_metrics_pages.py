@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from services.core import clock, db
-from services.core.models import BloodPressureReading, MetricAlert
+from services.health.tables import BloodPressureReading, MetricAlert
 from tests.pages.test_app import signed_in
 from tests.support import world
 

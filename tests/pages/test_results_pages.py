@@ -4,8 +4,8 @@ choice; the clinician's release page releasing a held result with a comment."""
 from __future__ import annotations
 
 from services.core import db
-from services.core.models import LabResult
 from services.records import results
+from services.records.tables import LabResult
 from tests.conftest import NOW
 from tests.pages.test_app import signed_in
 from tests.services.records.test_results import _alex, held_result

@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Float, MetaData, Table, func, insert, inspect
 
 from services.core import audit, db
 from services.core.errors import ConfigurationError
-from services.core.models import SchemaVersion, Site, WeightReading
+from services.core.models import SchemaVersion, Site
+from services.health.tables import WeightReading
 from tests.support.postgres import free_port
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, select
 
 from services.core import db
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import MetricAlert, Patient, PatientCareTeam
+from services.core.models import Patient, PatientCareTeam
 from services.core.spreadsheet import safe_cell
 from services.health import clinical, metrics, readings
 from services.health.readings import BP, CGM, GLUCOSE, WEIGHT, Entry
+from services.health.tables import MetricAlert
 from tests.conftest import DEXCOM_EXPORT, NOW
 from tests.support import world
 

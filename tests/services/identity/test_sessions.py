@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 
 from services.core import clock, db
 from services.core.errors import AuthenticationFailed
-from services.core.models import AuditEvent, User, UserSession
+from services.core.models import AuditEvent, User
 from services.identity import auth, sessions
+from services.identity.tables import UserSession
 from tests.conftest import NOW
 from tests.support import world
 

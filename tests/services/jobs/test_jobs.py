@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from services.core import clock, db
 from services.core.errors import PermissionDenied
-from services.core.models import JobRun, LabResult, NotificationOutbox
+from services.core.models import JobRun, NotificationOutbox
 from services.jobs import overview, registry, runner
+from services.records.tables import LabResult
 from tests.conftest import NOW
 from tests.services.records.test_results import held_result
 from tests.support import world

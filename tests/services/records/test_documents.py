@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from services.core import db
 from services.core.config import settings
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import Document
 from services.records import documents
+from services.records.tables import Document
 from tests.services.records.test_results import _alex
 from tests.support import world
 

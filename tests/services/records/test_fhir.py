@@ -11,8 +11,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from services.core import db
 from services.core.errors import NotFound, PermissionDenied
-from services.core.models import Immunization
 from services.records import fhir_export, results
+from services.records.tables import Immunization
 from tests.conftest import NOW
 from tests.services.records.test_results import _alex, _doctor, held_result
 from tests.support import world

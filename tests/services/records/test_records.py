@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from services.core import db
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.models import ClinicalNote, Encounter, Patient, Provider
+from services.core.models import Patient, Provider
 from services.records import printouts, records, results
+from services.records.tables import ClinicalNote, Encounter
 from tests.conftest import NOW
 from tests.services.records.test_results import _alex, _doctor, _new_result, held_result
 from tests.support import world

@@ -15,16 +15,10 @@ from sqlalchemy import func, select
 
 from services.core import audit, clock, db
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import (
-    AuditEvent,
-    LabComponent,
-    LabResult,
-    NotificationOutbox,
-    Provider,
-    User,
-)
+from services.core.models import AuditEvent, NotificationOutbox, Provider, User
 from services.homes.patient import patient_home
 from services.records import results
+from services.records.tables import LabComponent, LabResult
 from tests.conftest import NOW
 from tests.support import world
 

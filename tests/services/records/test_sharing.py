@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 from services.core import clock, db
 from services.core.errors import NotFound, PermissionDenied, RateLimited, ValidationError
-from services.core.models import Disclosure, Patient, ShareLink
+from services.core.models import Patient
 from services.identity import admin
 from services.records import sharing
+from services.records.tables import Disclosure, ShareLink
 from tests.conftest import NOW
 from tests.services.records.test_results import _alex
 from tests.support import world

@@ -1,0 +1,80 @@
+"""The billing tables (one metadata for the whole schema: services.core.models.Base)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.core.models import Base, id_column, patient_fk
+
+
+class InsuranceCoverage(Base):
+    __tablename__ = "insurance_coverages"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    payer: Mapped[str] = mapped_column(String(120))
+    member_id: Mapped[str] = mapped_column(String(40))
+    group_number: Mapped[str | None] = mapped_column(String(40))
+    effective_on: Mapped[date] = mapped_column(Date)
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    statement_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # patient responsibility
+    status: Mapped[str] = mapped_column(String(16))  # open, paid, plan, written_off
+
+
+class StatementLine(Base):
+    __tablename__ = "statement_lines"
+    id: Mapped[uuid.UUID] = id_column()
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("statements.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(200))
+    charge_cents: Mapped[int] = mapped_column(BigInteger)
+    insurance_paid_cents: Mapped[int] = mapped_column(BigInteger)
+    adjustment_cents: Mapped[int] = mapped_column(BigInteger)
+    patient_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(Base):
+    """A payment; only the processor's reference and the card's last four digits are kept."""
+
+    __tablename__ = "payments"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("statements.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))  # card, ach, plan
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    processor_ref: Mapped[str | None] = mapped_column(String(64))
+    paid_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # succeeded, refunded, failed
+    online: Mapped[bool] = mapped_column(Boolean)
+
+
+class PaymentPlan(Base):
+    __tablename__ = "payment_plans"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    monthly_cents: Mapped[int] = mapped_column(BigInteger)
+    start_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # active, completed, cancelled
+
+
+# --- proxies, HIM requests, documents -------------------------------------------------------

@@ -1,0 +1,53 @@
+"""The identity tables (one metadata for the whole schema: services.core.models.Base)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.core.models import Base, id_column
+
+
+class UserSession(Base):
+    """Server-side session records: the browser only holds a pointer to one."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RecoveryCode(Base):
+    """Second-factor recovery codes, stored hashed, each usable once (schema v2)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ActivationCode(Base):
+    """A single-use, expiring code staff give a patient to register (schema v3); stored hashed."""
+
+    __tablename__ = "activation_codes"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
