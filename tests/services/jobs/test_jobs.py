@@ -19,7 +19,7 @@ from services.core.models import JobRun, NotificationOutbox
 from services.jobs import overview, registry, runner
 from services.records.tables import LabResult
 from tests.conftest import NOW
-from tests.services.records.test_results import held_result
+from tests.services.records.test_results import _result_notices, held_result
 from tests.support import world
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,18 +34,6 @@ def _runs(job: str | None = None) -> list[JobRun]:
     with db.read_only() as s:
         query = select(JobRun).order_by(JobRun.started_at)
         return list(s.scalars(query.where(JobRun.job == job) if job else query))
-
-
-def _result_notices() -> int:
-    with db.read_only() as s:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(NotificationOutbox)
-                .where(NotificationOutbox.kind == "results")
-            )
-            or 0
-        )
 
 
 def test_each_job_run_twice_at_one_moment_changes_nothing_the_second_time(
