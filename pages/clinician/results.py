@@ -29,12 +29,12 @@ for message in st.session_state.pop("release_done", []):
 def _until(key: str) -> datetime:
     day = st.date_input(
         "Hold until",
-        value=clock.now().date() + timedelta(days=3),
+        value=clock.today() + timedelta(days=3),
         key=f"{key}_day",
-        min_value=clock.now().date(),
-        max_value=clock.now().date() + timedelta(days=30),
+        min_value=clock.today(),
+        max_value=clock.today() + timedelta(days=30),
     )
-    return datetime.combine(day, time(17, 0))
+    return clock.from_local(datetime.combine(day, time(17, 0)))  # 5 pm at the clinic
 
 
 def _held_label(h: results.HeldItem, show: Callable[[str], str]) -> str:

@@ -6,6 +6,10 @@ import re
 import string
 from datetime import datetime
 
+import pandas as pd
+
+from services.core import clock
+
 # Every ASCII punctuation mark may start Markdown, HTML, a link or image, LaTeX ($) or a
 # Streamlit directive (:red[...]); CommonMark lets a backslash make each one a plain character.
 _MARKUP = re.compile(f"([{re.escape(string.punctuation)}])")
@@ -30,7 +34,14 @@ def money(cents: int) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    return moment.strftime("%b %d, %Y %H:%M") if moment else "—"
+    """A stored (UTC) time as people read it: the clinic's wall clock, with its zone."""
+    return clock.local(moment).strftime("%b %d, %Y %H:%M %Z") if moment else "—"
+
+
+def local_times(values: pd.Series) -> pd.Series:
+    """Stored (UTC) times as the clinic's wall-clock times, for charts and tables."""
+    stamps = pd.to_datetime(values)
+    return stamps.dt.tz_localize("UTC").dt.tz_convert(clock.zone()).dt.tz_localize(None)
 
 
 def count(value: int | None) -> str:

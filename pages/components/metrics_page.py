@@ -7,13 +7,14 @@ corrects, deletes and imports readings. The services decide who may see and do w
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from pages.components import metric_charts, state
-from pages.components.format import plain, when
+from pages.components.format import local_times, plain, when
 from services.core import clock
 from services.core.access import Actor
 from services.health import clinical, device_import, metrics, readings
@@ -38,19 +39,18 @@ def _window(actor: Actor, patient_id: uuid.UUID) -> tuple[datetime, datetime] | 
     if chosen == "All":
         first = metrics.earliest_reading(actor=actor, patient_id=patient_id)
         return (first or now - timedelta(days=30)), end
+    today = clock.today()
     picked = st.date_input(
         "From and to",
-        value=(now.date() - timedelta(days=14), now.date()),
-        max_value=now.date(),
+        value=(today - timedelta(days=14), today),
+        max_value=today,
         key="metrics_custom",
     )
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info("Choose the first and the last day of the period.")
         return None
-    first_day, last_day = picked
-    return datetime.combine(first_day, time.min), datetime.combine(
-        last_day + timedelta(days=1), time.min
-    )
+    first_day, last_day = picked  # the clinic's days, from midnight to midnight
+    return clock.day_start(first_day), clock.day_start(last_day + timedelta(days=1))
 
 
 def _units(actor: Actor, view: metrics.MetricsView) -> metrics.Units:
@@ -290,7 +290,7 @@ def _when_inputs(prefix: str, default: datetime) -> datetime:
     moment = right.time_input(
         "Time", value=default.time().replace(second=0, microsecond=0), key=f"{prefix}_time", step=60
     )
-    return datetime.combine(day, moment)
+    return clock.from_local(datetime.combine(day, moment))  # typed on the clinic's clock
 
 
 def _entry_form(
@@ -299,7 +299,9 @@ def _entry_form(
     """A form for one reading; the Entry when submitted."""
     initial = initial or {}
     with st.form(prefix, clear_on_submit=initial == {}):
-        measured_at = _when_inputs(prefix, initial.get("measured_at") or clock.now())  # type: ignore[arg-type]
+        stored = initial.get("measured_at") or clock.now()
+        wall = clock.local(stored).replace(tzinfo=None)  # type: ignore[arg-type]
+        measured_at = _when_inputs(prefix, wall)
         values: dict[str, object] = {}
         if kind == BP:
             cols = st.columns(3)
@@ -477,6 +479,20 @@ def _plan_summary(plan: device_import.ImportPlan) -> None:
             st.caption(f"The first {len(plan.problems)} of {plan.problem_count:,} are shown.")
 
 
+def _in_clinic_time(view: metrics.MetricsView) -> metrics.MetricsView:
+    """The charts' and tables' times on the clinic's wall clock (stored times are UTC). The
+    typed-in readings keep their stored times: they are the keys for corrections."""
+
+    def shown(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(measured_at=local_times(frame["measured_at"])) if len(frame) else frame
+
+    return replace(
+        view,
+        series={name: shown(frame) for name, frame in view.series.items()},
+        bp=replace(view.bp, crises=shown(view.bp.crises)),
+    )
+
+
 def render(actor: Actor, patient_id: uuid.UUID) -> None:
     """The whole page for one patient: period, units, one tab per metric (and entry tabs)."""
     _show_flash()
@@ -484,8 +500,8 @@ def render(actor: Actor, patient_id: uuid.UUID) -> None:
     if window is None:
         return
     with state.service_errors():
-        view = metrics.metrics_view(
-            actor=actor, patient_id=patient_id, start=window[0], end=window[1]
+        view = _in_clinic_time(
+            metrics.metrics_view(actor=actor, patient_id=patient_id, start=window[0], end=window[1])
         )
         units = _units(actor, view)
         names = [KIND_LABELS[BP], KIND_LABELS[WEIGHT], KIND_LABELS[GLUCOSE]]

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import metric_charts
-from pages.components.format import plain, when
+from pages.components.format import local_times, plain, when
 from services.core.access import Actor
 from services.records import results
 
@@ -57,7 +57,7 @@ def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
         )
     words = [results.FLAG_WORDS.get(f or "", "In range") for f in frame["flag"]]
     trace = go.Scatter(
-        x=frame["collected_at"],
+        x=local_times(frame["collected_at"]),
         y=frame["value"],
         mode="lines+markers+text",
         name=name,

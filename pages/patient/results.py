@@ -3,7 +3,7 @@ trend, and the choice to have sensitive results wait for the clinician."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -27,7 +27,7 @@ with state.service_errors():
         format_func=lambda c: "All tests" if c is None else tests[c],
         key="results_test",
     )
-    today = clock.now().date()
+    today = clock.today()
     picked = right.date_input(
         "Collected between",
         value=(today - timedelta(days=365 * 3), today),
@@ -36,8 +36,8 @@ with state.service_errors():
     )
     since = until = None
     if isinstance(picked, tuple) and len(picked) == 2:
-        since = datetime.combine(picked[0], time.min)
-        until = datetime.combine(picked[1] + timedelta(days=1), time.min)
+        since = clock.day_start(picked[0])  # the clinic's days
+        until = clock.day_start(picked[1] + timedelta(days=1))
     shown = results.results_list(
         actor=actor, patient_id=patient_id, panel_code=test, since=since, until=until
     )

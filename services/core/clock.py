@@ -1,10 +1,22 @@
-"""The one clock: naive UTC datetimes everywhere; tests freeze it with `frozen()`."""
+"""The one clock: naive UTC datetimes are stored everywhere; tests freeze it with `frozen()`.
+
+People live in the clinic's time zone (`PORTAL_TIMEZONE`): days, morning and evening, deadlines
+and every shown time are reckoned there, correct across daylight-saving changes (a day is 23 or
+25 hours twice a year). `local_sql` does the same conversion inside the database, with the same
+function on DuckDB (ICU, built in) and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func
+
+from services.core.config import settings
 
 _frozen: datetime | None = None
 
@@ -24,3 +36,34 @@ def frozen(at: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings().timezone)
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (naive UTC) time as the clinic's wall-clock time, aware of its zone."""
+    return moment.replace(tzinfo=UTC).astimezone(zone())
+
+
+def from_local(wall: datetime) -> datetime:
+    """A wall-clock time in the clinic's zone as stored time (naive UTC). In the hour the clocks
+    skip it means the time after the change; in the hour they repeat, the first one."""
+    # fold=0: a skipped time takes the offset before the change (so 02:30 is 03:30 after it),
+    # a repeated one the first of its two offsets.
+    return wall.replace(tzinfo=zone(), fold=0).astimezone(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    return local(now()).date()
+
+
+def day_start(day: date) -> datetime:
+    """When the clinic's day begins, as stored time: local midnight in UTC."""
+    return from_local(datetime.combine(day, time.min))
+
+
+def local_sql(column: Any) -> ColumnElement[datetime]:
+    """The stored UTC timestamp column as the clinic's wall-clock timestamp, in SQL."""
+    return func.timezone(settings().timezone, func.timezone("UTC", column))

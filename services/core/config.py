@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.core import private_files
 from services.core.errors import ConfigurationError
@@ -48,6 +49,7 @@ class Settings:
     idle_warning_minutes: float
     session_lifetime_hours: float
     jobs_tick_seconds: float  # how often the job runner looks for due jobs
+    timezone: str  # the clinic's IANA zone: days, morning/evening and shown times use it
     smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
     sms: SmsSettings | None  # likewise for text messages
 
@@ -145,9 +147,20 @@ def settings() -> Settings:
         idle_warning_minutes=_number("idle_warning_minutes", values, 2),
         session_lifetime_hours=_number("session_lifetime_hours", values, 12),
         jobs_tick_seconds=_number("jobs_tick_seconds", values, 15),
+        timezone=_zone(_setting("timezone", values, "America/Chicago") or "America/Chicago"),
         smtp=_smtp(values),
         sms=_sms(values, environment),
     )
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"PORTAL_TIMEZONE is not a time zone: {name!r} (e.g. America/Chicago)"
+        ) from None
+    return name
 
 
 def _smtp(values: dict[str, object]) -> SmtpSettings | None:

@@ -248,7 +248,7 @@ def _series(
 
 
 def _hour_between(at: Any, low: float, high: float) -> ColumnElement[bool]:
-    hour = extract("hour", at)
+    hour = extract("hour", clock.local_sql(at))  # the clinic's morning, not UTC's
     return and_(hour >= low, hour < high)
 
 
@@ -311,7 +311,7 @@ def _weight_summary(
         .order_by(t.c.measured_at.desc())
         .limit(1)
     ).first()
-    day = cast(t.c.measured_at, Date).label("day")
+    day = cast(clock.local_sql(t.c.measured_at), Date).label("day")  # the clinic's day
     daily = (
         select(day, func.avg(t.c.weight_kg).label("kg"))
         .where(*_window(t, patient.id, start - timedelta(days=6), end))
@@ -327,7 +327,7 @@ def _weight_summary(
         select(daily.c.day, moving.label("weight_kg")).select_from(daily).order_by(daily.c.day),
         ["day", "weight_kg"],
     )
-    average = average[pd.to_datetime(average["day"]) >= pd.Timestamp(start.date())]
+    average = average[pd.to_datetime(average["day"]) >= pd.Timestamp(clock.local(start).date())]
     value = clinical.bmi(latest[1], patient.height_cm) if latest and patient.height_cm else None
     return WeightSummary(
         latest_kg=latest[1] if latest else None,
@@ -368,7 +368,8 @@ def glucose_summary(
     n = int(row[0] or 0)
     if n == 0:
         return None
-    minute = extract("hour", t.c.measured_at) * 60 + extract("minute", t.c.measured_at)
+    wall = clock.local_sql(t.c.measured_at)  # the AGP's 24-hour clock is the patient's
+    minute = extract("hour", wall) * 60 + extract("minute", wall)
     width = p.agp_bin_minutes
     bin_ = (func.floor(minute / width) * width).label("minute")
     agp = _frame(
@@ -407,7 +408,7 @@ def _glucose_days(
     session: Session, patient_id: uuid.UUID, start: datetime, end: datetime
 ) -> pd.DataFrame:
     t = TABLES[GLUCOSE]
-    day = cast(t.c.measured_at, Date).label("day")
+    day = cast(clock.local_sql(t.c.measured_at), Date).label("day")  # the clinic's day
     in_range = func.sum(
         case((and_(t.c.mg_dl >= clinical.LOW, t.c.mg_dl <= clinical.HIGH), 1), else_=0)
     )

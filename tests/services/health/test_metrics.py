@@ -4,14 +4,14 @@ aggregates, thinning, entry refusals, edits, alerts raised once, access, export 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
-from services.core import db
+from services.core import clock, db
 from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.models import Patient, PatientCareTeam
 from services.core.spreadsheet import safe_cell
@@ -19,6 +19,7 @@ from services.health import clinical, metrics, readings
 from services.health.readings import BP, CGM, GLUCOSE, WEIGHT, Entry
 from services.health.tables import MetricAlert
 from tests.conftest import DEXCOM_EXPORT, NOW
+from tests.services.core.test_clock import FALL_BACK, SPRING_FORWARD
 from tests.support import world
 
 # --- clinical figures (no database) -----------------------------------------------------------
@@ -148,11 +149,15 @@ def test_time_in_range_gmi_and_cv_are_computed_in_sql(seeded_url: str) -> None:
 def test_agp_percentiles_on_a_small_known_series(seeded_url: str) -> None:
     patient = _alex()
     _clear(GLUCOSE, patient)
-    day = NOW.replace(hour=0, minute=0, second=0) - timedelta(days=5)
+    first = NOW.date() - timedelta(days=5)  # readings at the clinic's midnight and noon
     rows = [
-        (day + timedelta(days=i, minutes=i), v) for i, v in enumerate([100, 110, 120, 130, 140])
+        (clock.day_start(first + timedelta(days=i)) + timedelta(minutes=i), v)
+        for i, v in enumerate([100, 110, 120, 130, 140])
     ]
-    rows += [(day + timedelta(days=i, hours=12, minutes=3), v) for i, v in enumerate([60, 80])]
+    rows += [
+        (clock.day_start(first + timedelta(days=i)) + timedelta(hours=12, minutes=3), v)
+        for i, v in enumerate([60, 80])
+    ]
     _put(
         GLUCOSE,
         patient,
@@ -217,7 +222,7 @@ def test_the_view_is_limited_to_the_window_and_to_the_chart_budget(seeded_url: s
 def test_bp_headline_morning_and_evening_averages(seeded_url: str) -> None:
     patient = _alex()
     _clear(BP, patient)
-    day = NOW.replace(hour=0, minute=0, second=0) - timedelta(days=3)
+    day = clock.day_start(NOW.date() - timedelta(days=3))  # 7 am and 8 pm at the clinic
     rows = [
         (day + timedelta(hours=7), 130, 84),
         (day + timedelta(days=1, hours=7), 134, 86),
@@ -235,6 +240,58 @@ def test_bp_headline_morning_and_evening_averages(seeded_url: str) -> None:
     assert bp.category == "Stage 2 hypertension"
     assert bp.morning == (132, 85, 2) and bp.evening == (153, 88, 2)
     assert list(bp.crises["systolic"]) == [186]
+
+
+def _bp_on(day: date, *wall_hours: float) -> list[tuple[datetime, int, int]]:
+    return [
+        (clock.from_local(datetime.combine(day, time()) + timedelta(hours=h)), 120, 80)
+        for h in wall_hours
+    ]
+
+
+@pytest.mark.parametrize("day", [SPRING_FORWARD, FALL_BACK], ids=["spring", "autumn"])
+def test_morning_and_evening_are_the_clinics_on_the_days_the_clocks_change(
+    seeded_url: str, day: date
+) -> None:
+    """4-12 h and 16-24 h on the clinic's wall clock, whatever the UTC offset that day."""
+    patient = _alex()
+    _clear(BP, patient)
+    # On UTC's clock these would be 3 mornings and 4 evenings; on the clinic's, 2 and 2.
+    rows = _bp_on(day, 3.5, 4.0, 11.9, 12.0, 15.9, 16.0, 23.9)
+    frame = pd.DataFrame(rows, columns=["measured_at", "systolic", "diastolic"]).assign(pulse=None)
+    _put(BP, patient, frame, "device")
+    view = metrics.metrics_view(
+        actor=world.actor_of("patient.demo"),
+        patient_id=patient,
+        start=clock.day_start(day),
+        end=clock.day_start(day + timedelta(days=1)),
+    )
+    assert view.bp.readings == 7
+    assert view.bp.morning is not None and view.bp.morning[2] == 2
+    assert view.bp.evening is not None and view.bp.evening[2] == 2
+
+
+@pytest.mark.parametrize(
+    "day, hours", [(SPRING_FORWARD, 23), (FALL_BACK, 25)], ids=["spring", "autumn"]
+)
+def test_a_cgm_day_is_the_clinics_day_of_23_or_25_hours(
+    seeded_url: str, day: date, hours: int
+) -> None:
+    patient = _alex()
+    _clear(GLUCOSE, patient)
+    start = clock.day_start(day) - timedelta(hours=2)  # two hours either side of the day
+    count = (hours + 4) * 12
+    times = [start + timedelta(minutes=5 * i) for i in range(count)]
+    frame = pd.DataFrame({"measured_at": times, "mg_dl": 110}).assign(flag=None)
+    _put(GLUCOSE, patient, frame, CGM)
+    view = metrics.metrics_view(
+        actor=world.actor_of("patient.demo"),
+        patient_id=patient,
+        start=start,
+        end=start + timedelta(hours=hours + 4),
+    )
+    days = view.glucose_days.set_index(pd.to_datetime(view.glucose_days["day"]).dt.date)
+    assert int(days.loc[day, "readings"]) == hours * 12
 
 
 def test_weight_moving_average_and_bmi(seeded_url: str) -> None:
