@@ -133,7 +133,7 @@ def _live_grants(proxy_user_id: uuid.UUID) -> Select[ProxyGrant, date]:
 
 
 def _grant_access(grant: ProxyGrant, birth: date) -> Access | None:
-    age = age_on(birth, clock.now().date())
+    age = age_on(birth, clock.today())  # birthdays turn at the clinic's midnight
     if grant.basis == "parent_of_minor" and age >= ADULT_AGE:
         return None
     limited = grant.basis == "parent_of_minor" and age >= MINOR_FULL_ACCESS_BELOW

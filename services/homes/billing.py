@@ -28,7 +28,7 @@ def billing_home(*, actor: Actor) -> BillingHome:
     """Receivables and recent payments; no clinical content (minimum necessary)."""
     with staff_work(actor, "home.billing.view", access.BILLING) as s:
         now = clock.now()
-        today: date = now.date()
+        today: date = clock.today()  # due dates are the clinic's days
         paid_per_statement = (
             select(Payment.statement_id, func.sum(Payment.amount_cents).label("paid"))
             .where(Payment.status == "succeeded")

@@ -68,7 +68,7 @@ def _birth_date(fields: dict[str, str], value: date | str | None) -> date | None
     if value is None:
         fields["birth_date"] = "Enter your date of birth."
         return None
-    today = clock.now().date()
+    today = clock.today()
     if value > today:
         fields["birth_date"] = "The date of birth cannot be in the future."
     elif value < today - timedelta(days=365 * 130):
