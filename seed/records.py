@@ -10,6 +10,7 @@ import pandas as pd
 
 from seed import reference as ref
 from seed.population import DEMO_PATIENT, Population, SeedOptions, uuids
+from services.core import clock
 
 Sink = Callable[[str, pd.DataFrame], None]
 
@@ -21,7 +22,7 @@ def _when(
     days = rng.integers(0, 365 * opts.years, n)
     minutes = rng.integers(hours[0] * 60, hours[1] * 60, n)
     return [
-        opts.start + timedelta(days=int(d), minutes=int(m))
+        clock.from_local(opts.start + timedelta(days=int(d), minutes=int(m)))
         for d, m in zip(days, minutes, strict=True)
     ]
 
@@ -366,7 +367,7 @@ def _appointments_and_billing(
                     (
                         provider,
                         pop.site_ids[pop.provider_site[p]],
-                        day + timedelta(minutes=30 * half_hour),
+                        clock.from_local(day + timedelta(minutes=30 * half_hour)),
                     )
                 )
     slot_frame = pd.DataFrame(slots, columns=["provider_id", "site_id", "start_at"])
