@@ -11,53 +11,39 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.core import cookie_handoff
 from services.identity import sessions
 
 LOOPBACK = {"127.0.0.1", "::1"}
-FORWARDED = {b"forwarded", b"x-forwarded-for", b"x-real-ip"}
-
-
-def _headers(scope: Scope) -> dict[bytes, bytes]:
-    return {k.lower(): v for k, v in scope.get("headers", [])}
-
-
-def _cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(headers.get(b"cookie", b"").decode("latin-1"))
-    except Exception:  # a malformed Cookie header is no cookie at all
-        return {}
-    return {k: m.value for k, m in jar.items()}
+FORWARDED = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 def _session_is_live(token: str | None) -> bool:
     return bool(token) and sessions.session_status(token=token or "") > 0
 
 
-async def media_allowed(headers: dict[bytes, bytes]) -> bool:
-    cookies = _cookies(headers)
+async def media_allowed(cookies: Mapping[str, str]) -> bool:
     if cookie_handoff.pass_is_live(cookies.get(cookie_handoff.PASS_COOKIE)):
         return True
     return await run_in_threadpool(_session_is_live, cookies.get(cookie_handoff.SESSION_COOKIE))
 
 
-def metrics_allowed(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    client = scope.get("client") or ("", 0)
-    return client[0] in LOOPBACK and not FORWARDED & set(headers)
+def metrics_allowed(client: str | None, headers: Mapping[str, str]) -> bool:
+    return client in LOOPBACK and not any(name in headers for name in FORWARDED)
 
 
-def same_origin(headers: dict[bytes, bytes]) -> bool:
-    origin = headers.get(b"origin")
+def same_origin(headers: Mapping[str, str]) -> bool:
+    origin = headers.get("origin")
     if origin is None:
         return True  # not a browser: Streamlit's own checks apply
-    return urlsplit(origin.decode("latin-1")).netloc == headers.get(b"host", b"").decode("latin-1")
+    return urlsplit(origin).netloc == headers.get("host", "")
 
 
 class RequestGuards:
@@ -70,12 +56,13 @@ class RequestGuards:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
-        path: str = scope.get("path", "")
+        request = HTTPConnection(scope)  # Starlette reads the headers and cookies
+        path, headers = request.url.path, request.headers
+        client = request.client.host if request.client else None
         refused = (
             (scope["type"] == "websocket" and not same_origin(headers))
-            or (path.startswith("/_stcore/metrics") and not metrics_allowed(scope, headers))
-            or (path.startswith("/media/") and not await media_allowed(headers))
+            or (path.startswith("/_stcore/metrics") and not metrics_allowed(client, headers))
+            or (path.startswith("/media/") and not await media_allowed(request.cookies))
         )
         if not refused:
             await self.app(scope, receive, send)

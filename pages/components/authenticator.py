@@ -34,6 +34,7 @@ FIELDS = {
     "Login": "Sign in",
 }
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what services.core.crypto.token makes
+TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what cookie_handoff.ticket_for makes
 _INSTANCE = "authenticator"
 _HANDED = "cookie_handed"  # per cookie name: the cookie and the ticket the page shows for it
 COOKIE_ROUTE = "/_portal/cookie/"  # server.cookies serves it
@@ -89,6 +90,10 @@ def hand_over(cookie: cookie_handoff.Cookie) -> None:
     if found == cookie_handoff.GONE:
         ticket = cookie_handoff.ticket_for(cookie)
         st.session_state[key] = (cookie, ticket)
+    # The page's one raw HTML element (SECURITY.md 16): nothing reaches it but a fixed route and
+    # a ticket of cookie_handoff's (URL-safe random text), checked here; never text a user typed.
+    if not TICKET_SHAPE.fullmatch(ticket or ""):
+        raise AssertionError("a cookie ticket is URL-safe random text")
     st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')
 
 

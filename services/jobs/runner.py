@@ -172,7 +172,3 @@ def stop_in_process() -> None:
         if _in_process is not None:
             _in_process.stop()
             _in_process = None
-
-
-def next_slot(job: Job, now: datetime) -> datetime:
-    return slot_of(job, now) + job.every

@@ -99,12 +99,14 @@ def page(browser: Browser) -> Iterator[Page]:
     assert not outside, f"requests left the machine: {outside}"
 
 
-def session_cookie(page: Page, present: bool = True) -> dict[str, object] | None:
+def session_cookie(
+    page: Page, present: bool = True, name: str = "lakeside_session"
+) -> dict[str, object] | None:
     """The browser's session cookie once it is there (or gone, for present=False): it is
     HttpOnly, so only the browser's own store shows it, never document.cookie."""
     deadline = time.monotonic() + 20
     while True:
-        found = [c for c in page.context.cookies() if c["name"] == "lakeside_session"]
+        found = [c for c in page.context.cookies() if c["name"] == name]
         if bool(found) == present:
             return dict(found[0]) if found else None
         if time.monotonic() > deadline:

@@ -4,7 +4,6 @@ cross-site websocket, and nothing leaves the machine at start-up."""
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -121,12 +120,8 @@ def test_a_share_recipient_downloads_with_a_media_pass_and_the_url_alone_fails(
     page.get_by_label("Your email address").fill(CLINIC)
     page.get_by_role("button", name="Open").click()
     expect(page.get_by_text("Ready. This download has been recorded")).to_be_visible()
-    deadline = time.monotonic() + 20
-    while not [c for c in page.context.cookies() if c["name"] == "lakeside_pass"]:
-        assert time.monotonic() < deadline, "no media pass"
-        page.wait_for_timeout(200)
-    [granted] = [c for c in page.context.cookies() if c["name"] == "lakeside_pass"]
-    assert granted["httpOnly"] is True and granted["sameSite"] == "Strict"
+    granted = session_cookie(page, name="lakeside_pass")
+    assert granted is not None and granted["httpOnly"] is True and granted["sameSite"] == "Strict"
     with page.expect_download() as download:
         page.get_by_role("button", name="Download record-summary.pdf").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
