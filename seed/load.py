@@ -77,6 +77,7 @@ def generate(opts: SeedOptions, load: _Loader) -> None:
     active_meds = records.clinical(pop, opts, rng, load)
     load.say("lab results")
     records.labs(pop, opts, rng, load)
+    records.confidential_teen(pop, opts, rng, load)
     workflows.him_requests(pop, opts, rng, demo, load)
     workflows.messages_and_refills(pop, opts, rng, active_meds, load)
     workflows.alerts(pop, opts, rng, load)

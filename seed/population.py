@@ -29,7 +29,7 @@ class SeedOptions:
 
 
 # Fixed places of the demo people in the population (see seed.demo).
-DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT = 0, 1, 2
+DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT, DEMO_TEEN = 0, 1, 2, 3
 REGISTRATION_DEMO_BIRTH = "1945-03-14"
 
 
@@ -177,12 +177,14 @@ def build(opts: SeedOptions, rng: np.random.Generator) -> Population:
 
 
 def _shape_demo_people(pop: Population, opts: SeedOptions) -> None:
-    """The demo patient (CGM, hypertension), a 9-year-old child and an 81-year-old parent."""
+    """The demo patient (CGM, hypertension), a 9-year-old child, an 81-year-old parent and a
+    15-year-old with her own account (confidential teen information; see records)."""
     as_of = np.datetime64(opts.as_of, "D")
     people = {
         DEMO_PATIENT: ("Alex", "Rivera", 58, False),
         DEMO_CHILD: ("Mia", "Larson", 9, True),
         DEMO_PARENT: ("Ruth", "Larson", 81, True),
+        DEMO_TEEN: ("Emma", "Larson", 15, True),
     }
     for i, (first, last, age, female) in people.items():
         pop.first[i], pop.last[i], pop.age[i], pop.female[i] = first, last, age, female
@@ -199,8 +201,10 @@ def _shape_demo_people(pop: Population, opts: SeedOptions) -> None:
     pop.hld[DEMO_PATIENT] = True
     pop.hf[DEMO_PATIENT] = False
     pop.htn[DEMO_PARENT] = pop.hf[DEMO_PARENT] = True
-    pop.cgm[DEMO_CHILD] = pop.cgm[DEMO_PARENT] = False
-    pop.dm1[DEMO_CHILD] = pop.dm2[DEMO_CHILD] = pop.htn[DEMO_CHILD] = pop.hf[DEMO_CHILD] = False
-    pop.activated[DEMO_PATIENT] = True
+    pop.cgm[DEMO_CHILD] = pop.cgm[DEMO_PARENT] = pop.cgm[DEMO_TEEN] = False
+    for young in (DEMO_CHILD, DEMO_TEEN):
+        pop.dm1[young] = pop.dm2[young] = pop.htn[young] = pop.hf[young] = False
+        pop.hld[young] = False
+    pop.activated[DEMO_PATIENT] = pop.activated[DEMO_TEEN] = True
     pop.activated[DEMO_CHILD] = pop.activated[DEMO_PARENT] = False
     pop.activity[DEMO_PATIENT] = 4.0

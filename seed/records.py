@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 
 from seed import reference as ref
-from seed.population import DEMO_PATIENT, Population, SeedOptions, uuids
+from seed.population import DEMO_PATIENT, DEMO_TEEN, Population, SeedOptions, uuids
 from services.core import clock
 
 Sink = Callable[[str, pd.DataFrame], None]
@@ -624,3 +624,146 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
     ].where(res["released_at"] < pd.Timestamp(opts.now - timedelta(days=30)))
     sink("lab_results", res)
     sink("lab_components", pd.concat(components, ignore_index=True))
+
+
+def confidential_teen(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink
+) -> None:
+    """Emma Larson (15, `teen.demo`, whose parent is `proxy.demo`): a confidential visit with
+    its note, a sexually transmitted infection test, a follow-up visit booked and a message
+    thread, all hidden from her parent (limited access at 12-17) and shown to her; and ordinary
+    entries her parent does see."""
+    i = DEMO_TEEN
+    pid, provider = pop.ids[i], pop.provider_ids[pop.team[i]]
+    site, team = pop.site_ids[pop.site[i]], pop.team_ids[pop.team[i]]
+    visit_at = clock.from_local(
+        datetime.combine(opts.now.date() - timedelta(days=12), time(15, 30))
+    )
+    encounter, result, thread = (str(u) for u in uuids(rng, 3))
+    sink(
+        "encounters",
+        pd.DataFrame(
+            [
+                (
+                    encounter,
+                    pid,
+                    provider,
+                    site,
+                    "office",
+                    visit_at,
+                    visit_at + timedelta(minutes=30),
+                    "Confidential adolescent visit",
+                    "Reason for visit: confidential adolescent visit.\nWe talked privately about "
+                    "your questions. Call the clinic or message us if anything changes.",
+                )
+            ],
+            columns=[
+                "id",
+                "patient_id",
+                "provider_id",
+                "site_id",
+                "kind",
+                "start_at",
+                "end_at",
+                "reason",
+                "visit_summary",
+            ],
+        ),
+    )
+    sink(
+        "clinical_notes",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, 1),
+                "patient_id": pid,
+                "encounter_id": encounter,
+                "author_provider_id": provider,
+                "note_type": "progress",
+                "title": "Confidential: reproductive health visit",
+                "body": "Subjective: 15-year-old seen alone for contraception counselling and "
+                "sexual health screening; confidentiality explained.\nPlan: screening test sent; "
+                "follow up in 2 weeks.",
+                "sensitive": True,
+                "signed_at": visit_at + timedelta(hours=2),
+                "released_at": visit_at + timedelta(hours=2),
+            }
+        ),
+    )
+    resulted = visit_at + timedelta(days=2)
+    sink(
+        "lab_results",
+        pd.DataFrame(
+            {
+                "id": [result],
+                "patient_id": pid,
+                "ordering_provider_id": provider,
+                "panel_code": "43304-5",
+                "panel_name": "Chlamydia trachomatis rRNA, NAA",
+                "category": "sensitive",
+                "collected_at": visit_at + timedelta(minutes=20),
+                "status": "final",
+                "resulted_at": resulted,
+                "released_at": resulted,
+            }
+        ),
+    )
+    sink(
+        "lab_components",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, 1),
+                "result_id": result,
+                "loinc": "43304-5",
+                "name": "Chlamydia trachomatis rRNA",
+                "value_text": "Not detected",
+            }
+        ),
+    )
+    follow_up = clock.from_local(datetime.combine(opts.now.date() + timedelta(days=3), time(16)))
+    sink(
+        "appointments",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, 2),
+                "patient_id": pid,
+                "provider_id": provider,
+                "site_id": site,
+                "slot_id": None,
+                "start_at": [follow_up, follow_up + timedelta(days=30)],
+                "minutes": 30,
+                "visit_type": "office",
+                "reason": ["Confidential follow-up", "Sports physical"],
+                "status": "booked",
+                "created_at": opts.now - timedelta(days=10),
+                "sensitive": [True, False],
+            }
+        ),
+    )
+    sink(
+        "message_threads",
+        pd.DataFrame(
+            {
+                "id": [thread],
+                "patient_id": pid,
+                "care_team_id": team,
+                "subject": "Your test result",
+                "status": "open",
+                "created_at": resulted,
+                "sensitive": True,
+            }
+        ),
+    )
+    sink(
+        "messages",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, 1),
+                "thread_id": thread,
+                "sender_user_id": None,
+                "from_patient_side": False,
+                "body": "Hi Emma, your test came back negative. See you at your follow-up.",
+                "sent_at": resulted + timedelta(hours=1),
+                "read_at": None,
+            }
+        ),
+    )

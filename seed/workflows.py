@@ -11,7 +11,15 @@ from argon2.low_level import Type, hash_secret
 
 from seed import reference as ref
 from seed.demo import DEMO_PASSWORD, totp_secret
-from seed.population import DEMO_CHILD, DEMO_PARENT, DEMO_PATIENT, Population, SeedOptions, uuids
+from seed.population import (
+    DEMO_CHILD,
+    DEMO_PARENT,
+    DEMO_PATIENT,
+    DEMO_TEEN,
+    Population,
+    SeedOptions,
+    uuids,
+)
 from seed.records import Sink
 from services.core import crypto
 from services.identity import auth
@@ -65,6 +73,7 @@ def accounts(
         }
     )
     users.loc[users["patient_id"] == pop.ids[DEMO_PATIENT], "username"] = "patient.demo"
+    users.loc[users["patient_id"] == pop.ids[DEMO_TEEN], "username"] = "teen.demo"
     providers = provider_users.assign(patient_id=None, role="clinician")
     providers.loc[0, "username"] = "clinician.demo"
     providers["email"] = providers["username"] + "@lakeside.example"
@@ -79,7 +88,7 @@ def accounts(
     )
     # Other caregivers: about 3% of patients have a proxy with an account of their own.
     cared_for = np.setdiff1d(
-        np.flatnonzero(rng.random(pop.n) < 0.03), [DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT]
+        np.flatnonzero(rng.random(pop.n) < 0.03), [DEMO_PATIENT, DEMO_CHILD, DEMO_PARENT, DEMO_TEEN]
     )
     caregiver_ids = uuids(rng, len(cared_for))
     caregivers = pd.DataFrame(
@@ -117,6 +126,7 @@ def accounts(
     proxy_demo = staff_ids[-1]
     grants = [
         (proxy_demo, DEMO_CHILD, "parent", FULL_SCOPES, "parent_of_minor", None),
+        (proxy_demo, DEMO_TEEN, "parent", FULL_SCOPES, "parent_of_minor", None),
         (
             proxy_demo,
             DEMO_PARENT,
@@ -208,23 +218,34 @@ def him_requests(
             }
         ),
     )
+    # Caregivers' requests waiting for HIM: adults represented by a guardian or an agent.
     pending = max(3, pop.n // 800)
+    who = rng.integers(DEMO_TEEN + 1, pop.n, pending)
+    who = who[pop.age[who] >= 18]
+    received = [opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 20, len(who))]
     sink(
         "proxy_requests",
         pd.DataFrame(
             {
-                "id": uuids(rng, pending),
+                "id": uuids(rng, len(who)),
                 "requester_user_id": demo["proxy.demo"],
-                "patient_id": pop.ids[rng.integers(3, pop.n, pending)],
-                "relationship": rng.choice(["guardian", "power_of_attorney", "parent"], pending),
+                "patient_id": None,
+                "relationship": rng.choice(
+                    ["guardian", "power_of_attorney", "health_care_poa"], len(who)
+                ),
                 "document_id": None,
-                "status": "pending",
-                "received_at": [
-                    opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 20, pending)
-                ],
+                "status": "received",
+                "received_at": received,
                 "decided_by": None,
                 "decided_at": None,
                 "decision_note": None,
+                "kind": "adult_legal",
+                "patient_first_name": pop.first[who],
+                "patient_last_name": pop.last[who],
+                "patient_birth_date": pop.birth[who].astype("datetime64[D]").astype(object),
+                "patient_mrn": pop.mrn[who],
+                "requester_note": "I handle this person's affairs; I can send the signed papers.",
+                "updated_at": received,
             }
         ),
     )

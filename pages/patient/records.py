@@ -10,6 +10,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
+from services.core import uploads
 from services.records import documents, printouts, records, sharing
 
 NOTE_TYPES = {
@@ -136,7 +137,7 @@ with state.service_errors():
                 data=lambda i=d.document_id: documents.document_download(
                     actor=actor, patient_id=patient_id, document_id=i
                 )[2],
-                file_name=f"{d.title}{documents.KINDS[d.content_type][1][0]}",
+                file_name=f"{d.title}{uploads.suffix(d.content_type)}",
                 mime=d.content_type,
                 on_click="ignore",
                 key=f"doc_{d.document_id}",

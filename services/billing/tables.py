@@ -49,6 +49,10 @@ class StatementLine(Base):
     insurance_paid_cents: Mapped[int] = mapped_column(BigInteger)
     adjustment_cents: Mapped[int] = mapped_column(BigInteger)
     patient_cents: Mapped[int] = mapped_column(BigInteger)
+    # Confidential adolescent information: hidden from a parent of a 12-17 year old (schema v11).
+    sensitive: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false", nullable=True
+    )
 
 
 class Payment(Base):

@@ -45,6 +45,10 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(16))  # booked, completed, cancelled, no_show
     created_at: Mapped[datetime] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Confidential adolescent information: hidden from a parent of a 12-17 year old (schema v11).
+    sensitive: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false", nullable=True
+    )
 
 
 class MessageThread(Base):
@@ -55,6 +59,10 @@ class MessageThread(Base):
     subject: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))  # open, closed
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Confidential adolescent information: hidden from a parent of a 12-17 year old (schema v11).
+    sensitive: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false", nullable=True
+    )
 
 
 class Message(Base):

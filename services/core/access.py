@@ -16,6 +16,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from services.core import clock
+from services.core.config import number_setting
 from services.core.errors import NotFound, PermissionDenied
 from services.core.models import (
     CareTeamMember,
@@ -63,10 +64,24 @@ STAFF_SCOPES: dict[str, frozenset[str]] = {
     ADMIN: frozenset(),
 }
 
-# Product policy (COMPLIANCE.md): parents have full access to 0-11, limited access to 12-17,
-# and none from 18 unless the adult grants it or a legal document is reviewed.
-MINOR_FULL_ACCESS_BELOW = 12
-ADULT_AGE = 18
+# The bases of a proxy grant: a parent of a minor (ends by itself at adulthood), the patient's
+# own consent (an invitation, or a caregiver's request the adult approved), or a legal document
+# HIM reviewed (guardianship, power of attorney).
+PARENT_OF_MINOR, PATIENT_CONSENT, LEGAL_DOCUMENT = (
+    "parent_of_minor",
+    "patient_consent",
+    "legal_document",
+)
+
+
+def limited_from_age() -> int:
+    """Product policy (COMPLIANCE.md, a setting): from this age a parent's access is limited."""
+    return int(number_setting("proxy_limited_from_age", 12))
+
+
+def adult_age() -> int:
+    """Product policy (a setting): at this age a parent's access ends by itself."""
+    return int(number_setting("proxy_adult_age", 18))
 
 
 @dataclass(frozen=True)
@@ -134,9 +149,9 @@ def _live_grants(proxy_user_id: uuid.UUID) -> Select[ProxyGrant, date]:
 
 def _grant_access(grant: ProxyGrant, birth: date) -> Access | None:
     age = age_on(birth, clock.today())  # birthdays turn at the clinic's midnight
-    if grant.basis == "parent_of_minor" and age >= ADULT_AGE:
+    if grant.basis == PARENT_OF_MINOR and age >= adult_age():
         return None
-    limited = grant.basis == "parent_of_minor" and age >= MINOR_FULL_ACCESS_BELOW
+    limited = grant.basis == PARENT_OF_MINOR and age >= limited_from_age()
     scopes = frozenset(s for s in grant.scopes.split(",") if s in SCOPES) | {SUMMARY}
     return Access(basis=PROXY, scopes=scopes, adolescent_limited=limited, grant_id=grant.id)
 
@@ -213,6 +228,7 @@ class PatientChoice:
     name: str
     relationship: str  # "self", or the proxy relationship
     scopes: frozenset[str]
+    limited: bool = False  # a parent's view of a 12-17 year old: no confidential information
 
 
 def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
@@ -233,6 +249,12 @@ def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
         found = _grant_access(grant, birth)
         if found is not None:
             choices.append(
-                PatientChoice(grant.patient_id, f"{first} {last}", grant.relationship, found.scopes)
+                PatientChoice(
+                    grant.patient_id,
+                    f"{first} {last}",
+                    grant.relationship,
+                    found.scopes,
+                    found.adolescent_limited,
+                )
             )
     return choices

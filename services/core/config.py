@@ -45,6 +45,7 @@ class Settings:
     secret_key: bytes  # encrypts TOTP secrets, keys the hashes of one-time codes
     environment: str  # "development" or "production"
     clinic_name: str
+    public_url: str  # where people reach the portal: links in emails start here
     idle_timeout_minutes: float
     idle_warning_minutes: float
     session_lifetime_hours: float
@@ -143,6 +144,9 @@ def settings() -> Settings:
         secret_key=str(keys["secret_key"]).encode(),
         environment=environment,
         clinic_name=_setting("clinic_name", values, "Lakeside Health") or "Lakeside Health",
+        public_url=(
+            _setting("public_url", values, "http://localhost:8501") or "http://localhost:8501"
+        ).rstrip("/"),
         idle_timeout_minutes=_number("idle_timeout_minutes", values, 15),
         idle_warning_minutes=_number("idle_warning_minutes", values, 2),
         session_lifetime_hours=_number("session_lifetime_hours", values, 12),

@@ -125,6 +125,8 @@ class User(Base):
     )
     # A new address waiting for its emailed code; `email` changes only then (schema v9).
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    # A caregiver's own date of birth, for HIM's identity check (proxy accounts; schema v11).
+    birth_date: Mapped[date | None] = mapped_column(Date)
 
 
 class UserRole(Base):

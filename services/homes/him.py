@@ -14,6 +14,7 @@ from services.core.models import Patient
 from services.core.work import staff_work
 from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT
+from services.proxy.review import QUEUE_STATUSES
 from services.proxy.tables import ProxyRequest
 
 
@@ -46,7 +47,7 @@ def him_home(*, actor: Actor) -> HimHome:
         open_ = RecordsRequest.status.in_(("received", "in_progress"))
         pending = s.execute(
             select(func.count(), func.min(ProxyRequest.received_at)).where(
-                ProxyRequest.status == "pending"
+                ProxyRequest.status.in_(list(QUEUE_STATUSES))
             )
         ).one()
         by_kind = dict(

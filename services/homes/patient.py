@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from services.billing.tables import Payment, Statement
 from services.care.tables import Appointment, Message, MessageThread
 from services.core import access, clock
-from services.core.access import Actor
+from services.core.access import Access, Actor
 from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.homes.common import HOME_LIST_LIMIT
-from services.records.results import released_to_patient
+from services.records.results import visible_to
 from services.records.tables import LabComponent, LabResult
 
 NEW_RESULT_DAYS = 30
@@ -57,7 +57,10 @@ def _patient_name(session: Session, patient_id: uuid.UUID) -> str:
     return f"{row.first_name} {row.last_name}"
 
 
-def _upcoming(session: Session, patient_id: uuid.UUID, now: datetime) -> list[AppointmentItem]:
+def _upcoming(
+    session: Session, patient_id: uuid.UUID, found: Access, now: datetime
+) -> list[AppointmentItem]:
+    confidential = [Appointment.sensitive.is_not(True)] if found.adolescent_limited else []
     rows = session.execute(
         select(Appointment.start_at, Provider.name, Appointment.visit_type, Appointment.reason)
         .join(Provider, Provider.id == Appointment.provider_id)
@@ -65,6 +68,7 @@ def _upcoming(session: Session, patient_id: uuid.UUID, now: datetime) -> list[Ap
             Appointment.patient_id == patient_id,
             Appointment.status == "booked",
             Appointment.start_at >= now,
+            *confidential,
         )
         .order_by(Appointment.start_at)
         .limit(5)
@@ -72,7 +76,8 @@ def _upcoming(session: Session, patient_id: uuid.UUID, now: datetime) -> list[Ap
     return [AppointmentItem(*r) for r in rows]
 
 
-def _unread(session: Session, patient_id: uuid.UUID) -> int:
+def _unread(session: Session, patient_id: uuid.UUID, found: Access) -> int:
+    confidential = [MessageThread.sensitive.is_not(True)] if found.adolescent_limited else []
     return int(
         session.scalar(
             select(func.count())
@@ -82,13 +87,16 @@ def _unread(session: Session, patient_id: uuid.UUID) -> int:
                 MessageThread.patient_id == patient_id,
                 Message.from_patient_side.is_(False),
                 Message.read_at.is_(None),
+                *confidential,
             )
         )
         or 0
     )
 
 
-def _new_results(session: Session, patient_id: uuid.UUID, now: datetime) -> list[ResultItem]:
+def _new_results(
+    session: Session, patient_id: uuid.UUID, found: Access, now: datetime
+) -> list[ResultItem]:
     abnormal = (
         select(func.count())
         .select_from(LabComponent)
@@ -106,7 +114,7 @@ def _new_results(session: Session, patient_id: uuid.UUID, now: datetime) -> list
         )
         .where(
             LabResult.patient_id == patient_id,
-            released_to_patient(now),
+            visible_to(found, now),
             LabResult.released_at >= now - timedelta(days=NEW_RESULT_DAYS),
             LabResult.first_viewed_at.is_(None),
         )
@@ -142,11 +150,13 @@ def patient_home(*, actor: Actor, patient_id: uuid.UUID) -> PatientHome:
         scopes = granted.scopes
         return PatientHome(
             patient_name=_patient_name(s, patient_id),
-            upcoming_appointments=_upcoming(s, patient_id, now)
+            upcoming_appointments=_upcoming(s, patient_id, granted, now)
             if access.APPOINTMENTS in scopes
             else None,
-            unread_messages=_unread(s, patient_id) if access.MESSAGES in scopes else None,
-            new_results=_new_results(s, patient_id, now) if access.RESULTS in scopes else None,
+            unread_messages=_unread(s, patient_id, granted) if access.MESSAGES in scopes else None,
+            new_results=_new_results(s, patient_id, granted, now)
+            if access.RESULTS in scopes
+            else None,
             balance_due_cents=balance_cents(s, patient_id)
             if access.BILLING_SCOPE in scopes
             else None,

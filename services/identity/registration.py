@@ -7,6 +7,9 @@
 2. `registration_create`: email, optional mobile phone, username, password (SECURITY.md 1) and
    the terms (version and time recorded). The account is created pending, and a code is emailed.
 3. `registration_verify`: the emailed code activates the account.
+A caregiver without a patient record of their own registers a proxy account
+(`caregiver_registration_create`: name, date of birth, then the same credentials, terms and
+email code); `proxy_account` does the same inside another service's transaction (an invitation).
 Every refusal names the fields to fix and writes nothing.
 """
 
@@ -16,6 +19,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -45,7 +49,7 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_NAME = 80
 
 
-def _text(
+def text_field(
     fields: dict[str, str], name: str, value: str | None, label: str, limit: int = MAX_NAME
 ) -> str:
     value = (value or "").strip()
@@ -58,7 +62,7 @@ def _text(
     return value
 
 
-def _birth_date(fields: dict[str, str], value: date | str | None) -> date | None:
+def birth_date_field(fields: dict[str, str], value: date | str | None) -> date | None:
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
@@ -104,9 +108,9 @@ def registration_match(
 ) -> str:
     """A ticket for the one patient record these details match; NotFound (throttled) otherwise."""
     fields: dict[str, str] = {}
-    first = _text(fields, "first_name", first_name, "first name")
-    last = _text(fields, "last_name", last_name, "last name")
-    born = _birth_date(fields, birth_date)
+    first = text_field(fields, "first_name", first_name, "first name")
+    last = text_field(fields, "last_name", last_name, "last name")
+    born = birth_date_field(fields, birth_date)
     mrn = (mrn or "").strip()
     code = (activation_code or "").strip()
     if not mrn and not code:
@@ -154,7 +158,7 @@ def registration_match(
     raise NotFound(NO_MATCH)
 
 
-def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
+def _username_taken(registration: str, email: str, username: str) -> bool:
     """Whether the username exists, told at most five times in 15 minutes per registration
     (patient record) and per email address, so the form cannot list the usernames in use.
     Its own transaction: a taken name counts even though the registration is then refused."""
@@ -162,7 +166,7 @@ def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
     if not USERNAME_RE.match(username):
         return False  # refused for its form in _account_fields, without asking the database
     keys = [
-        throttle.key("register-username", str(patient_id)),
+        throttle.key("register-username", registration),
         throttle.key("register-username", email.strip()),
     ]
     with db.transaction() as session:
@@ -178,8 +182,7 @@ def _username_taken(patient_id: uuid.UUID, email: str, username: str) -> bool:
 
 
 def _account_fields(
-    session: Session,
-    patient: Patient,
+    names: tuple[str, str],
     email: str,
     phone: str | None,
     username: str,
@@ -194,7 +197,7 @@ def _account_fields(
         fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
     elif username_taken:
         fields["username"] = "That username is taken; choose another."
-    context = (patient.first_name, patient.last_name, username, email.split("@")[0])
+    context = (*names, username, email.split("@")[0])
     problem = passwords.password_problem(password or "", context)
     if problem:
         fields["password"] = problem
@@ -210,13 +213,19 @@ def registration_create(
 ) -> None:
     """Create the pending account and email a verification code."""
     patient_id = _ticket_patient(ticket)
-    taken = _username_taken(patient_id, email or "", username)
+    taken = _username_taken(str(patient_id), email or "", username)
     with db.transaction() as session:
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise AuthenticationFailed("This registration has expired. Please start again.")
         email, phone, username = _account_fields(
-            session, patient, email, phone, username, password, accept_terms, taken
+            (patient.first_name, patient.last_name),
+            email,
+            phone,
+            username,
+            password,
+            accept_terms,
+            taken,
         )
         if session.scalar(
             select(func.count()).select_from(User).where(User.patient_id == patient_id)
@@ -249,6 +258,81 @@ def registration_create(
         audit.record(
             session, access.actor_for(session, user), "registration.created", patient_id=patient_id
         )
+    notify.flush()
+
+
+@dataclass(frozen=True)
+class CaregiverDetails:
+    """Who a caregiver registering a proxy account says they are, and their credentials."""
+
+    first_name: str
+    last_name: str
+    birth_date: date | str | None
+    email: str
+    phone: str | None
+    username: str
+    password: str
+    accept_terms: bool
+
+
+def username_taken(details: CaregiverDetails) -> bool:
+    """Whether the caregiver's chosen username is taken (throttled per email address); call it
+    before the registering transaction, since a taken name counts even when refused."""
+    return _username_taken(
+        f"caregiver:{details.email.strip().lower()}", details.email, details.username
+    )
+
+
+def proxy_account(session: Session, details: CaregiverDetails, taken: bool) -> User:
+    """A pending proxy account with a verification code on its way (in the caller's unit of
+    work); ValidationError with every field to fix when the details do not hold."""
+    fields: dict[str, str] = {}
+    first = text_field(fields, "first_name", details.first_name, "first name")
+    last = text_field(fields, "last_name", details.last_name, "last name")
+    born = birth_date_field(fields, details.birth_date)
+    if born is not None and "birth_date" not in fields and access.age_on(born, clock.today()) < 18:
+        fields["birth_date"] = "A caregiver's account is for adults (18 or older)."
+    try:
+        email, phone, username = _account_fields(
+            (first, last),
+            details.email,
+            details.phone,
+            details.username,
+            details.password,
+            details.accept_terms,
+            taken,
+        )
+    except ValidationError as exc:
+        raise ValidationError({**fields, **exc.fields}) from None
+    if fields:
+        raise ValidationError(fields)
+    now = clock.now()
+    user = User(
+        username=username,
+        display_name=f"{first} {last}",
+        email=email,
+        phone=phone,
+        password_hash=auth.hash_password(details.password),
+        status="pending",
+        failed_attempts=0,
+        birth_date=born,
+        terms_version=TERMS_VERSION,
+        terms_accepted_at=now,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add(UserRole(user_id=user.id, role=access.PROXY))
+    _send_verification(session, user)
+    audit.record(session, access.actor_for(session, user), "registration.proxy_created")
+    return user
+
+
+def caregiver_registration_create(details: CaregiverDetails) -> None:
+    """A caregiver's own proxy account (no patient record), pending its emailed code."""
+    taken = username_taken(details)
+    with db.transaction() as session:
+        proxy_account(session, details, taken)
     notify.flush()
 
 

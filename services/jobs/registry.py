@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.core import notify
+from services.proxy import age_rules
 from services.records import results
 
 
@@ -35,5 +36,12 @@ JOBS: tuple[Job, ...] = (
         timedelta(minutes=1),
         _deliver_notifications,
         "Email and text messages waiting in the outbox (failures retried up to 5 times)",
+    ),
+    Job(
+        "proxy_notices",
+        timedelta(hours=1),
+        age_rules.send_proxy_notices,
+        "Proxies and patients told 30 days before and on the day a parent's access narrows "
+        "(12) or ends (18), or a proxy's access reaches its end date",
     ),
 )

@@ -1,6 +1,6 @@
 """The patient's record as a FHIR R4 JSON Bundle (HIPAA right of access: the form asked for).
 
-Released results only (the same `released_to_patient` rule as every patient-facing view), notes
+Released results only (the same `visible_to` rule as every patient-facing view), notes
 released to the patient (confidential adolescent notes left out for a parent with limited
 access), problems, medications, allergies, immunizations, visits, documents and the home
 readings as vital-sign Observations with their LOINC codes. A CGM stream is exported for the last
@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.core import access, clock
-from services.core.access import Actor
+from services.core.access import Access, Actor
 from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.health import clinical
 from services.health.tables import BloodPressureReading, GlucoseReading, WeightReading
-from services.records.results import released_to_patient
+from services.records.records import confidential_visit
+from services.records.results import visible_to
 from services.records.tables import (
     Allergy,
     ClinicalNote,
@@ -111,10 +112,10 @@ def _patient(b: _Builder, p: Patient) -> None:
     )
 
 
-def _results(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime) -> None:
+def _results(b: _Builder, s: Session, patient_id: uuid.UUID, found: Access, now: datetime) -> None:
     for result in s.scalars(
         select(LabResult)
-        .where(LabResult.patient_id == patient_id, released_to_patient(now))
+        .where(LabResult.patient_id == patient_id, visible_to(found, now))
         .order_by(LabResult.collected_at)
     ):
         observations = []
@@ -294,6 +295,7 @@ def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: 
         select(Encounter, Provider.name)
         .join(Provider, Provider.id == Encounter.provider_id)
         .where(Encounter.patient_id == patient_id, Encounter.start_at <= now)
+        .where(*([~confidential_visit()] if limited else []))
     ):
         b.add(
             e.id,
@@ -369,7 +371,7 @@ def fhir_bundle(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
         builder = _Builder(patient)
         _patient(builder, patient)
         if access.RESULTS in found.scopes:
-            _results(builder, session, patient_id, now)
+            _results(builder, session, patient_id, found, now)
         if access.METRICS in found.scopes:
             _vitals(builder, session, patient_id, now)
         _record(builder, session, patient_id, found.adolescent_limited, now)

@@ -21,7 +21,7 @@ from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
 from services.records import records
-from services.records.results import released_to_patient
+from services.records.results import visible_to
 from services.records.tables import Encounter, LabComponent, LabResult
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -87,7 +87,7 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
                 tuple(r)
                 for r in session.execute(
                     select(LabResult.panel_name, LabResult.collected_at)
-                    .where(LabResult.patient_id == patient_id, released_to_patient(clock.now()))
+                    .where(LabResult.patient_id == patient_id, visible_to(found, clock.now()))
                     .order_by(LabResult.collected_at.desc())
                     .limit(15)
                 )
@@ -119,7 +119,7 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
 
 def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -> bytes:
     """One visit's after-visit summary."""
-    with patient_work(actor, patient_id, "records.visit_pdf", access.RECORDS) as (session, _):
+    with patient_work(actor, patient_id, "records.visit_pdf", access.RECORDS) as (session, found):
         row = session.execute(
             select(Encounter, Provider.name, Provider.credentials)
             .join(Provider, Provider.id == Encounter.provider_id)
@@ -127,6 +127,7 @@ def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -
                 Encounter.id == encounter_id,
                 Encounter.patient_id == patient_id,
                 Encounter.start_at <= clock.now(),
+                *([~records.confidential_visit()] if found.adolescent_limited else []),
             )
         ).first()
         if row is None:
@@ -161,7 +162,7 @@ RESULT_COLUMNS = [
 
 def results_csv(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
     """Every released result component as CSV (cells a spreadsheet will not run)."""
-    with patient_work(actor, patient_id, "results.csv_export", access.RESULTS) as (session, _):
+    with patient_work(actor, patient_id, "results.csv_export", access.RESULTS) as (session, found):
         rows = session.execute(
             select(
                 LabResult.collected_at,
@@ -175,7 +176,7 @@ def results_csv(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
                 LabComponent.flag,
             )
             .join(LabComponent, LabComponent.result_id == LabResult.id)
-            .where(LabResult.patient_id == patient_id, released_to_patient(clock.now()))
+            .where(LabResult.patient_id == patient_id, visible_to(found, clock.now()))
             .order_by(LabResult.collected_at, LabComponent.name)
         ).all()
     return csv_bytes(RESULT_COLUMNS, rows)

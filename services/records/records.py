@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from services.core import access, clock
@@ -83,9 +83,20 @@ def _search(text: str | None, *columns: Any) -> Any | None:
     return or_(*(c.ilike(needle) for c in columns))
 
 
+def confidential_visit() -> ColumnElement[bool]:
+    """A visit with a confidential adolescent note: hidden, with the note, from a parent whose
+    access is limited."""
+    return exists().where(
+        ClinicalNote.encounter_id == Encounter.id, ClinicalNote.sensitive.is_(True)
+    )
+
+
 def visits(*, actor: Actor, patient_id: uuid.UUID, search: str | None = None) -> list[Visit]:
     """Past visits, newest first, with the summary the patient was given."""
-    with patient_work(actor, patient_id, "records.visits.view", access.RECORDS) as (session, _):
+    with patient_work(actor, patient_id, "records.visits.view", access.RECORDS) as (
+        session,
+        granted,
+    ):
         query = (
             select(
                 Encounter.id,
@@ -99,6 +110,8 @@ def visits(*, actor: Actor, patient_id: uuid.UUID, search: str | None = None) ->
             .where(Encounter.patient_id == patient_id, Encounter.start_at <= clock.now())
             .order_by(Encounter.start_at.desc())
         )
+        if granted.adolescent_limited:
+            query = query.where(~confidential_visit())
         found = _search(search, Encounter.reason, Encounter.visit_summary, Provider.name)
         if found is not None:
             query = query.where(found)

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.core import access, clock, db, notify
-from services.core.access import Actor, clinician_patients
+from services.core.access import Access, Actor, clinician_patients
 from services.core.config import number_setting
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import Patient, Provider
@@ -62,6 +62,19 @@ def released_to_patient(now: datetime) -> ColumnElement[bool]:
             LabResult.hold_until <= now,
         ),
     )
+
+
+# Results a parent with limited access (a 12-17 year old's) never sees: reproductive health,
+# sexually transmitted infections, pregnancy, mental health and substance use tests.
+CONFIDENTIAL_CATEGORIES = ("sensitive",)
+
+
+def visible_to(found: Access, now: datetime) -> ColumnElement[bool]:
+    """What the patient side may see of the results: released ones, less confidential
+    adolescent results when a parent's access is limited."""
+    if found.adolescent_limited:
+        return and_(released_to_patient(now), LabResult.category.not_in(CONFIDENTIAL_CATEGORIES))
+    return released_to_patient(now)
 
 
 def held(now: datetime) -> ColumnElement[bool]:
@@ -153,8 +166,8 @@ def results_list(
     """The patient's released results, newest first, filtered by test and collection date."""
     if since is not None and until is not None and until < since:
         raise ValidationError({"until": "The end date must not be before the start date."})
-    with patient_work(actor, patient_id, "results.list", access.RESULTS) as (session, _):
-        where = [LabResult.patient_id == patient_id, released_to_patient(clock.now())]
+    with patient_work(actor, patient_id, "results.list", access.RESULTS) as (session, found):
+        where = [LabResult.patient_id == patient_id, visible_to(found, clock.now())]
         if panel_code:
             where.append(LabResult.panel_code == panel_code)
         if since is not None:
@@ -170,7 +183,7 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
         now = clock.now()
         visible = [LabResult.id == result_id, LabResult.patient_id == patient_id]
         if found.basis in ("self", access.PROXY):
-            visible.append(released_to_patient(now))
+            visible.append(visible_to(found, now))
         summaries = _summaries(session, *visible)
         if not summaries:
             raise NotFound("We could not find that result.")
@@ -200,7 +213,7 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
 
 def result_trend(*, actor: Actor, patient_id: uuid.UUID, loinc: str) -> pd.DataFrame:
     """One test's values over time (released results only), with its reference range."""
-    with patient_work(actor, patient_id, "results.trend", access.RESULTS) as (session, _):
+    with patient_work(actor, patient_id, "results.trend", access.RESULTS) as (session, found):
         rows = session.execute(
             select(
                 LabResult.collected_at,
@@ -215,7 +228,7 @@ def result_trend(*, actor: Actor, patient_id: uuid.UUID, loinc: str) -> pd.DataF
                 LabResult.patient_id == patient_id,
                 LabComponent.loinc == loinc,
                 LabComponent.value.is_not(None),
-                released_to_patient(clock.now()),
+                visible_to(found, clock.now()),
             )
             .order_by(LabResult.collected_at)
         ).all()

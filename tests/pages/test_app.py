@@ -158,7 +158,7 @@ def test_proxy_switches_between_the_people_they_care_for(seeded_url: str) -> Non
 
     at = signed_in("proxy.demo")
     box = at.sidebar.selectbox(key="sidebar_acting_for")
-    assert box.options == ["Mia Larson (parent)", "Ruth Larson (child)"]
+    assert box.options == ["Mia Larson (parent)", "Emma Larson (parent)", "Ruth Larson (child)"]
     box.select(patient_id("Ruth", "Larson")).run()
     assert at.title[0].value == "Ruth Larson's home"
     # Ruth's consent leaves billing out: no balance on her home.

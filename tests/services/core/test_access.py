@@ -169,6 +169,6 @@ def test_acting_choices_list_own_record_and_live_grants(seeded_url: str) -> None
 
     proxy: Actor = world.sign_in("proxy.demo")
     names = {c.name: c.relationship for c in acting_choices(actor=proxy)}
-    assert names == {"Mia Larson": "parent", "Ruth Larson": "child"}
+    assert names == {"Mia Larson": "parent", "Emma Larson": "parent", "Ruth Larson": "child"}
     me = world.sign_in("patient.demo")
     assert [c.relationship for c in acting_choices(actor=me)] == ["self"]

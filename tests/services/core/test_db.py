@@ -163,6 +163,9 @@ def _version_1_metadata() -> MetaData:
             "result_delay_preferences",
             "result_hold_decisions",
             "share_links",
+            "proxy_request_documents",
+            "proxy_invitations",
+            "proxy_notices",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -179,6 +182,27 @@ LATER_COLUMNS = {
     ("users", "pending_email"),
     ("notification_outbox", "to_address"),
     ("audit_head", "mac"),
+    ("users", "birth_date"),  # v11
+    ("appointments", "sensitive"),
+    ("message_threads", "sensitive"),
+    ("statement_lines", "sensitive"),
+    *(
+        ("proxy_requests", column)
+        for column in (
+            "kind",
+            "patient_first_name",
+            "patient_last_name",
+            "patient_birth_date",
+            "patient_mrn",
+            "requester_note",
+            "info_requested",
+            "deny_reason",
+            "scopes",
+            "grant_ends_at",
+            "match_confirmed_by",
+            "updated_at",
+        )
+    ),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

@@ -739,10 +739,22 @@ def test_the_queue_holds_only_care_team_alerts_and_each_is_acknowledged_once(
     from services.health import alerts
 
     clinician = world.actor_of("clinician.demo")
+    with db.transaction() as s:  # an alert for a patient on another team
+        mine = set(s.scalars(clinician_patients(clinician.user_id)))
+        other = s.scalars(select(Patient.id).where(Patient.id.not_in(mine)).limit(1)).one()
+        s.add(
+            MetricAlert(
+                patient_id=other,
+                metric="blood_pressure",
+                rule="bp_severe",
+                measured_at=NOW,
+                value_text="182/121 mmHg",
+                created_at=NOW,
+            )
+        )
     queue = alerts.alert_queue(actor=clinician)
     assert queue
     with db.read_only() as s:
-        mine = set(s.scalars(clinician_patients(clinician.user_id)))
         everyone = set(s.scalars(select(MetricAlert.patient_id)))
     assert {a.patient_id for a in queue} <= mine and everyone - mine  # others exist, not shown
     first = queue[0]

@@ -12,7 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 from services.core import db
 from services.core.errors import NotFound, PermissionDenied
 from services.records import fhir_export, results
-from services.records.tables import Immunization
+from services.records.tables import Allergy, Immunization
 from tests.conftest import NOW
 from tests.services.records.test_results import _alex, _doctor, held_result
 from tests.support import world
@@ -44,6 +44,15 @@ def test_the_bundle_validates_and_carries_the_record(seeded_url: str) -> None:
                 cvx="141",
                 administered_on=NOW.date() - timedelta(days=200),
                 lot="FL2026",
+            )
+        )
+        s.add(
+            Allergy(
+                patient_id=_alex(),
+                substance="Penicillin",
+                reaction="Hives",
+                severity="moderate",
+                recorded_at=NOW - timedelta(days=300),
             )
         )
     bundle = _export()

@@ -1,0 +1,89 @@
+"""Uploaded files: the type decided by the content, never by the name or the browser's word; the
+size limited; kept under generated names in a private folder with their SHA-256, and read back
+only when the hash still matches."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.core import private_files
+from services.core.config import settings
+
+MAX_BYTES = 10 * 1024 * 1024
+# Content signatures ("magic numbers") of the accepted types, and the names they may carry.
+KINDS = {
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+}
+
+
+@dataclass(frozen=True)
+class Stored:
+    storage_name: str
+    sha256: str
+    content_type: str
+    size_bytes: int
+
+
+def content_type(data: bytes) -> str | None:
+    """The accepted type this content really is, or None."""
+    for kind, (magic, _) in KINDS.items():
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def suffix(kind: str) -> str:
+    """The file-name ending for an accepted type."""
+    return KINDS[kind][1][0]
+
+
+def file_problem(filename: str, data: bytes) -> str | None:
+    """Why this file cannot be accepted, or None."""
+    kind = content_type(data)
+    ending = Path(filename or "").suffix.lower()
+    if not data:
+        return "The file is empty."
+    if len(data) > MAX_BYTES:
+        return "The file is larger than 10 MB."
+    if kind is None:
+        return "Only PDF, PNG and JPEG files can be uploaded (this file is none of them)."
+    if ending not in KINDS[kind][1]:
+        return f"The file's name says {ending or 'nothing'}, but it is {kind}."
+    return None
+
+
+def folder(name: str) -> Path:
+    """A private folder for one kind of upload in the data directory."""
+    return private_files.private_dir(private_files.private_dir(settings().data_dir) / name)
+
+
+@contextmanager
+def storing(place: Path, data: bytes) -> Iterator[Stored]:
+    """Write a checked file under a new name; removed again if the caller's work fails, so a
+    refused or failed upload leaves no file behind."""
+    kind = content_type(data)
+    assert kind is not None, "check the file with file_problem first"
+    name = uuid.uuid4().hex
+    path = place / name
+    try:
+        private_files.write_private(path, data)
+        yield Stored(name, hashlib.sha256(data).hexdigest(), kind, len(data))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def read_checked(place: Path, storage_name: str, sha256: str) -> bytes | None:
+    """A stored file's bytes, or None when it is missing or no longer matches its hash."""
+    path = place / storage_name
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None

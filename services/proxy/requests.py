@@ -1,0 +1,402 @@
+"""A caregiver asks for access to someone's record; an adult who can consent answers it in the
+portal, everything else goes to HIM's review (services.proxy.review).
+
+The requester gives the patient's name, date of birth and medical record number if known, the
+relationship, and the legal documents (checked by content like every upload). They see the
+status (received, waiting for more information, approved, denied) with the reasons, add what
+was asked for, or withdraw. Whether a record matched is never told: every request is simply
+"received".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.core import access, audit, clock, db, notify, uploads
+from services.core.access import Actor
+from services.core.errors import Conflict, NotFound, PermissionDenied
+from services.core.models import Patient, User
+from services.core.work import patient_work
+from services.identity.registration import birth_date_field, text_field
+from services.proxy import policy
+from services.proxy.tables import ProxyRequest, ProxyRequestDocument
+
+FOLDER = "proxy-documents"
+MAX_FILES = 5
+RECEIVED, NEEDS_INFO, WITH_PATIENT, APPROVED, DENIED, WITHDRAWN = (
+    "received",
+    "needs_info",
+    "with_patient",  # an adult who can consent decides in the portal
+    "approved",
+    "denied",
+    "withdrawn",
+)
+OPEN = (RECEIVED, NEEDS_INFO, WITH_PATIENT)
+# What the requester is told: whether the patient has the request is not theirs to know.
+STATUS_WORDS = {
+    RECEIVED: "Received",
+    WITH_PATIENT: "Received",
+    NEEDS_INFO: "Waiting for more information from you",
+    APPROVED: "Approved",
+    DENIED: "Denied",
+    WITHDRAWN: "Withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    data: bytes
+    doc_type: str
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """What a caregiver asks for."""
+
+    kind: str
+    first_name: str
+    last_name: str
+    birth_date: date | str | None
+    mrn: str
+    relationship: str
+    note: str
+    files: Sequence[UploadedFile] = ()
+
+
+@dataclass(frozen=True)
+class MyRequest:
+    request_id: uuid.UUID
+    kind: str
+    patient_name: str
+    relationship: str
+    status: str
+    status_words: str
+    received_at: datetime
+    updated_at: datetime | None
+    info_requested: str | None
+    decision: str | None  # the reason given with a denial, or what was approved
+    documents: int
+
+
+@dataclass(frozen=True)
+class RequestForPatient:
+    request_id: uuid.UUID
+    requester: str
+    relationship: str
+    note: str
+    received_at: datetime
+
+
+def _files_problems(fields: dict[str, str], files: Sequence[UploadedFile]) -> None:
+    if len(files) > MAX_FILES:
+        fields["files"] = f"Send at most {MAX_FILES} documents at a time."
+    for k, f in enumerate(files, start=1):
+        problem = uploads.file_problem(f.filename, f.data)
+        if problem:
+            fields["files"] = f"Document {k} ({f.filename or 'no name'}): {problem}"
+        elif f.doc_type not in policy.LEGAL_DOCUMENT_TYPES:
+            fields["files"] = f"Document {k}: choose what kind of document it is."
+
+
+@contextmanager
+def _stored(files: Sequence[UploadedFile]) -> Iterator[list[tuple[UploadedFile, uploads.Stored]]]:
+    """Keep the request's documents; none is left behind if the unit of work fails (enter this
+    before the transaction, so a failed commit removes them too)."""
+    with ExitStack() as stack:
+        place = uploads.folder(FOLDER)
+        yield [(f, stack.enter_context(uploads.storing(place, f.data))) for f in files]
+
+
+def _documents(
+    session: Session, request_id: uuid.UUID, stored: list[tuple[UploadedFile, uploads.Stored]]
+) -> None:
+    now = clock.now()
+    for f, kept in stored:
+        session.add(
+            ProxyRequestDocument(
+                request_id=request_id,
+                title=(f.filename or f.doc_type)[:200],
+                doc_type=f.doc_type,
+                content_type=kept.content_type,
+                size_bytes=kept.size_bytes,
+                storage_name=kept.storage_name,
+                sha256=kept.sha256,
+                uploaded_at=now,
+            )
+        )
+
+
+def _match(session: Session, first: str, last: str, born: date, mrn: str) -> uuid.UUID | None:
+    """The one record with this name and date of birth (and MRN, when given), or None."""
+    query = select(Patient.id).where(
+        func.lower(Patient.first_name) == first.lower(),
+        func.lower(Patient.last_name) == last.lower(),
+        Patient.birth_date == born,
+    )
+    if mrn:
+        query = query.where(Patient.mrn == mrn)
+    found = session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
+    fields: dict[str, str] = {}
+    if request.kind not in policy.REQUEST_KINDS:
+        fields["kind"] = "Choose whose record you are asking for."
+    first = text_field(fields, "first_name", request.first_name, "the patient's first name")
+    last = text_field(fields, "last_name", request.last_name, "the patient's last name")
+    born = birth_date_field(fields, request.birth_date)
+    mrn = (request.mrn or "").strip().upper()
+    if len(mrn) > 16 or (mrn and not mrn.isalnum()):
+        fields["mrn"] = "A medical record number has at most 16 letters and digits."
+    relationships = policy.REQUEST_RELATIONSHIPS.get(request.kind, {})
+    if request.relationship not in relationships:
+        fields["relationship"] = "Choose your relationship to the patient."
+    note = policy.checked_note(fields, "note", request.note)
+    if born is not None and "birth_date" not in fields and request.kind in policy.REQUEST_KINDS:
+        age = access.age_on(born, clock.today())
+        if request.kind == policy.MINOR and age >= access.adult_age():
+            fields["birth_date"] = (
+                "This person is an adult: choose one of the adult options instead."
+            )
+        elif request.kind != policy.MINOR and age < access.adult_age():
+            fields["birth_date"] = "This person is under 18: choose the option for a child."
+    if request.kind in (policy.MINOR, policy.ADULT_LEGAL) and not request.files:
+        fields["files"] = (
+            "Add the legal documents that show your right to this record (for example a birth "
+            "certificate, a custody or guardianship order, or a power of attorney)."
+        )
+    _files_problems(fields, request.files)
+    policy.raise_if(fields)
+    assert born is not None
+    return first, last, born, mrn, request.relationship, note
+
+
+def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
+    """A signed-in person's request for access; bad input or a bad file changes nothing."""
+    if not isinstance(actor, Actor) or not actor.roles & {access.PATIENT, access.PROXY}:
+        raise PermissionDenied("Sign in with your own portal account to ask for access.")
+    first, last, born, mrn, relationship, note = _checked(request)
+    with _stored(request.files) as stored, db.transaction() as session:
+        open_ = session.scalar(
+            select(func.count())
+            .select_from(ProxyRequest)
+            .where(ProxyRequest.requester_user_id == actor.user_id, ProxyRequest.status.in_(OPEN))
+        )
+        if (open_ or 0) >= 10:
+            raise Conflict("You have 10 requests open; wait for an answer before sending more.")
+        matched = _match(session, first, last, born, mrn)
+        with_patient = (
+            request.kind == policy.ADULT_CONSENT
+            and matched is not None
+            and matched != actor.patient_id
+            and bool(
+                session.scalar(
+                    select(func.count())
+                    .select_from(User)
+                    .where(User.patient_id == matched, User.status == "active")
+                )
+            )
+        )
+        now = clock.now()
+        row = ProxyRequest(
+            requester_user_id=actor.user_id,
+            patient_id=matched if with_patient else None,
+            relationship=relationship,
+            status=WITH_PATIENT if with_patient else RECEIVED,
+            received_at=now,
+            kind=request.kind,
+            patient_first_name=first,
+            patient_last_name=last,
+            patient_birth_date=born,
+            patient_mrn=mrn or None,
+            requester_note=note or None,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        _documents(session, row.id, stored)
+        audit.record(session, actor, "proxy.request.submit", detail=request.kind)
+        if with_patient:
+            requester = session.get(User, actor.user_id)
+            assert requester is not None
+            policy.tell(
+                session,
+                "someone asked to help with your care",
+                f"{requester.display_name} asked for access to your record in the patient "
+                "portal. Nothing is shared unless you approve it there.",
+                patient_id=matched,
+            )
+        request_id = row.id
+    notify.flush()
+    return request_id
+
+
+def _mine(session: Session, actor: Actor, request_id: uuid.UUID) -> ProxyRequest:
+    row = session.get(ProxyRequest, request_id)
+    if row is None or row.requester_user_id != actor.user_id:
+        raise NotFound("We could not find that request.")
+    return row
+
+
+def my_requests(*, actor: Actor) -> list[MyRequest]:
+    """The signed-in person's own requests for access, newest first."""
+    with db.transaction() as session:
+        docs = (
+            select(func.count())
+            .select_from(ProxyRequestDocument)
+            .where(ProxyRequestDocument.request_id == ProxyRequest.id)
+            .correlate(ProxyRequest)
+            .scalar_subquery()
+        )
+        rows = session.execute(
+            select(ProxyRequest, docs)
+            .where(ProxyRequest.requester_user_id == actor.user_id)
+            .order_by(ProxyRequest.received_at.desc())
+        ).all()
+        audit.record(session, actor, "proxy.request.list_own")
+        out = []
+        for r, count in rows:
+            decision = None
+            if r.status == DENIED:
+                reason = policy.DENY_REASONS.get(r.deny_reason or "", "")
+                decision = ": ".join(x for x in (reason, r.decision_note or "") if x)
+            elif r.status == APPROVED and r.scopes:
+                decision = ", ".join(policy.SCOPE_WORDS[s] for s in r.scopes.split(","))
+            out.append(
+                MyRequest(
+                    r.id,
+                    r.kind or "",
+                    f"{r.patient_first_name or ''} {r.patient_last_name or ''}".strip(),
+                    r.relationship,
+                    r.status,
+                    STATUS_WORDS.get(r.status, r.status),
+                    r.received_at,
+                    r.updated_at,
+                    r.info_requested if r.status == NEEDS_INFO else None,
+                    decision,
+                    int(count),
+                )
+            )
+        return out
+
+
+def proxy_request_add_info(
+    *,
+    actor: Actor,
+    request_id: uuid.UUID,
+    note: str,
+    files: Sequence[UploadedFile] = (),
+) -> None:
+    """Answer HIM's question (a note and/or documents); the request goes back to review."""
+    fields: dict[str, str] = {}
+    note = policy.checked_note(fields, "note", note)
+    if not note and not files:
+        fields["note"] = "Add a note or a document with what was asked for."
+    _files_problems(fields, files)
+    policy.raise_if(fields)
+    with _stored(files) as stored, db.transaction() as session:
+        row = _mine(session, actor, request_id)
+        if row.status != NEEDS_INFO:
+            raise Conflict("This request is not waiting for more information.")
+        _documents(session, row.id, stored)
+        if note:
+            row.requester_note = f"{row.requester_note or ''}\n\n{note}".strip()
+        row.status = RECEIVED
+        row.updated_at = clock.now()
+        audit.record(session, actor, "proxy.request.add_info")
+
+
+def proxy_request_withdraw(*, actor: Actor, request_id: uuid.UUID) -> None:
+    with db.transaction() as session:
+        row = _mine(session, actor, request_id)
+        if row.status not in OPEN:
+            raise Conflict("Only an open request can be withdrawn.")
+        row.status = WITHDRAWN
+        row.updated_at = clock.now()
+        audit.record(session, actor, "proxy.request.withdraw")
+
+
+# --- the adult patient's answer ---------------------------------------------------------------
+
+
+def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[RequestForPatient]:
+    """Requests for access to this adult's record waiting for their answer."""
+    with patient_work(actor, patient_id, "proxy.request.list_for_patient", access.SUMMARY) as (
+        session,
+        found,
+    ):
+        if found.basis != "self":
+            raise PermissionDenied("Only the patient can answer requests for their record.")
+        rows = session.execute(
+            select(ProxyRequest, User.display_name)
+            .join(User, User.id == ProxyRequest.requester_user_id)
+            .where(ProxyRequest.patient_id == patient_id, ProxyRequest.status == WITH_PATIENT)
+            .order_by(ProxyRequest.received_at)
+        ).all()
+        return [
+            RequestForPatient(
+                r.id,
+                name,
+                policy.DELEGATE_RELATIONSHIPS.get(r.relationship, r.relationship),
+                r.requester_note or "",
+                r.received_at,
+            )
+            for r, name in rows
+        ]
+
+
+def request_answer(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    request_id: uuid.UUID,
+    approve: bool,
+    scopes: set[str] | None = None,
+    ends_on: date | None = None,
+) -> None:
+    """The adult patient approves (with scopes and an end) or declines a request."""
+    with patient_work(actor, patient_id, "proxy.request.answer", access.SUMMARY) as (
+        session,
+        found,
+    ):
+        if found.basis != "self":
+            raise PermissionDenied("Only the patient can answer requests for their record.")
+        row = session.get(ProxyRequest, request_id)
+        if row is None or row.patient_id != patient_id or row.status != WITH_PATIENT:
+            raise NotFound("We could not find that request.")
+        now = clock.now()
+        if approve:
+            patient = session.get(Patient, patient_id)
+            assert patient is not None
+            fields: dict[str, str] = {}
+            stored = policy.checked_scopes(fields, scopes or set())
+            ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
+            policy.raise_if(fields)
+            policy.new_grant(
+                session,
+                patient_id=patient_id,
+                proxy_user_id=row.requester_user_id,
+                relationship=row.relationship,
+                scopes=stored,
+                basis=access.PATIENT_CONSENT,
+                ends_at=ends_at,
+            )
+            row.status, row.scopes, row.grant_ends_at = APPROVED, stored, ends_at
+        else:
+            row.status, row.deny_reason = DENIED, "patient_declined"
+        row.decided_by, row.decided_at, row.updated_at = actor.user_id, now, now
+        policy.tell(
+            session,
+            "your request for access was answered",
+            f"Your request for access to a patient's record was {row.status}.",
+            users=(row.requester_user_id,),
+        )
