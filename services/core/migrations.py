@@ -267,12 +267,11 @@ def _v11_proxy_access(conn: Connection) -> None:
     meta = MetaData()
     Table("patients", meta, Column("id", Uuid, primary_key=True))
     Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table("proxy_requests", meta, Column("id", Uuid, primary_key=True))
     Table(
         "proxy_request_documents",
         meta,
         Column("id", Uuid, primary_key=True),
-        Column("request_id", Uuid, ForeignKey("proxy_requests.id"), nullable=False, index=True),
+        Column("request_id", Uuid, nullable=False, index=True),
         Column("title", String(200), nullable=False),
         Column("doc_type", String(40), nullable=False),
         Column("content_type", String(40), nullable=False),

@@ -59,7 +59,8 @@ class ProxyRequestDocument(Base):
 
     __tablename__ = "proxy_request_documents"
     id: Mapped[uuid.UUID] = id_column()
-    request_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("proxy_requests.id"), index=True)
+    # No foreign key: DuckDB could then not update the request's own foreign keys (the match).
+    request_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     title: Mapped[str] = mapped_column(String(200))
     doc_type: Mapped[str] = mapped_column(String(40))
     content_type: Mapped[str] = mapped_column(String(40))
