@@ -36,9 +36,25 @@ current = authenticator.frame()
 if current is None:
     specs = list(navigation.PUBLIC_PAGES)
 else:
-    specs = navigation.pages_for(current.roles)
     sidebar(current)
+    choice = state.acting_choice()
+    scopes = frozenset() if choice is None else choice.scopes
+    if choice is not None and choice.patient_id == current.patient_id:
+        scopes |= {navigation.OWN_RECORD}
+    specs = navigation.pages_for(current.roles, scopes)
     recovery_codes(st.session_state.get(state.RECOVERY_CODES))
 
-pages = [st.Page(s.path, title=s.title, url_path=s.url_path, icon=s.icon) for s in specs]
+# An invitation opened before signing in is the first page after it.
+pending = current is not None and bool(st.session_state.get(state.PENDING_INVITATION))
+pages = [
+    st.Page(
+        s.path,
+        title=s.title,
+        url_path=s.url_path,
+        icon=s.icon,
+        visibility="hidden" if s.hidden else "visible",
+        default=pending and s is navigation.INVITATION,
+    )
+    for s in specs
+]
 st.navigation(pages, position="sidebar" if current is not None else "hidden").run()

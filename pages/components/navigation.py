@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.core import access
 from services.core.access import ADMIN, BILLING, CLINICIAN, HIM, MANAGER, PATIENT, PROXY
+
+# A pseudo-scope of the user's own record: pages only the patient themself may use.
+OWN_RECORD = "own_record"
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,9 @@ class PageSpec:
     title: str
     url_path: str
     icon: str
+    # A patient-side page needs one of these scopes of the record being viewed; () for none.
+    scopes: tuple[str, ...] = ()
+    hidden: bool = False  # reachable by its link, not listed in the navigation
 
 
 SIGN_IN = PageSpec("pages/public/sign_in.py", "Sign in", "sign-in", ":material/login:")
@@ -29,14 +36,47 @@ RECOVER = PageSpec(
     "pages/public/recover.py", "Forgot username or password", "recover", ":material/key:"
 )
 SHARED = PageSpec("pages/public/shared.py", "Shared record", "shared", ":material/share:")
+INVITATION = PageSpec(
+    "pages/public/invitation.py", "Invitation", "invitation", ":material/mail:", hidden=True
+)
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED)
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION)
 
+REQUEST_ACCESS = PageSpec(
+    "pages/proxy/request_access.py", "Request access", "request-access", ":material/how_to_reg:"
+)
 PATIENT_PAGES = (
-    PageSpec("pages/patient/home.py", "Home", "home", ":material/home:"),
-    PageSpec("pages/patient/results.py", "Test results", "results", ":material/lab_research:"),
-    PageSpec("pages/patient/records.py", "Medical record", "record", ":material/folder_open:"),
-    PageSpec("pages/patient/metrics.py", "Health metrics", "metrics", ":material/monitor_heart:"),
+    PageSpec("pages/patient/home.py", "Home", "home", ":material/home:", (access.SUMMARY,)),
+    PageSpec(
+        "pages/patient/results.py",
+        "Test results",
+        "results",
+        ":material/lab_research:",
+        (access.RESULTS,),
+    ),
+    PageSpec(
+        "pages/patient/records.py",
+        "Medical record",
+        "record",
+        ":material/folder_open:",
+        (access.RECORDS, access.DOCUMENTS),
+    ),
+    PageSpec(
+        "pages/patient/metrics.py",
+        "Health metrics",
+        "metrics",
+        ":material/monitor_heart:",
+        (access.METRICS,),
+    ),
+    PageSpec(
+        "pages/patient/proxies.py",
+        "Proxy access",
+        "proxy-access",
+        ":material/group_add:",
+        (OWN_RECORD,),
+    ),
+    REQUEST_ACCESS,
+    INVITATION,
 )
 CLINICIAN_METRICS = PageSpec(
     "pages/clinician/metrics.py", "Patient metrics", "patient-metrics", ":material/monitor_heart:"
@@ -55,7 +95,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec("pages/clinician/alerts.py", "Metric alerts", "alerts", ":material/warning:"),
         CLINICIAN_METRICS,
     ),
-    HIM: (PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),),
+    HIM: (
+        PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),
+        PageSpec(
+            "pages/him/proxy_review.py", "Proxy review", "proxy-review", ":material/verified_user:"
+        ),
+    ),
     BILLING: (PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),),
     MANAGER: (
         PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),
@@ -75,12 +120,14 @@ ACCOUNT = PageSpec(
 )
 
 
-def pages_for(roles: frozenset[str]) -> list[PageSpec]:
+def pages_for(roles: frozenset[str], scopes: frozenset[str] = frozenset()) -> list[PageSpec]:
     """The role's pages in a stable order, each once (a patient who is also a proxy), and the
-    account page that every signed-in user has."""
+    account page that every signed-in user has. A patient-side page is listed only when the
+    record being viewed opens one of its scopes (`scopes`, with OWN_RECORD for one's own)."""
     seen: dict[str, PageSpec] = {}
     for role, pages in PAGES_BY_ROLE.items():
         if role in roles:
             for page in pages:
-                seen.setdefault(page.path, page)
+                if not page.scopes or set(page.scopes) & scopes:
+                    seen.setdefault(page.path, page)
     return [*seen.values(), ACCOUNT] if seen else []

@@ -7,10 +7,11 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain
-from services.core.access import PATIENT, PROXY, Actor
+from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.config import settings
 from services.identity import acting as session
 from services.identity import sessions
+from services.proxy.policy import SCOPE_WORDS
 
 SWITCHER = "sidebar_acting_for"
 
@@ -58,19 +59,26 @@ def _idle_timer() -> None:
 
 
 def _patient_switcher(actor: Actor) -> None:
-    choices = st.session_state.get(state.CHOICES) or []
+    """Whose record to open. The list is read afresh on every page, so a grant that ends or
+    narrows shows at the proxy's next click."""
+    before = st.session_state.get(state.CHOICES) or []
+    choices: list[PatientChoice] = []
+    with state.service_errors():
+        choices = session.acting_choices(actor=actor, previous=before or None)
+    st.session_state[state.CHOICES] = choices
+    ids = [c.patient_id for c in choices]
+    lost = [c for c in before if c.patient_id not in ids]
+    for gone in lost:
+        if gone.patient_id in (state.acting_patient(), st.session_state.get(SWITCHER)):
+            st.warning(f"Your access to {plain(gone.name)}'s record has ended.")
     if not choices:
-        with state.service_errors():
-            choices = session.acting_choices(actor=actor)
-            st.session_state[state.CHOICES] = choices
-    if not choices:
+        st.session_state[state.ACTING_FOR] = None
         st.info("No patient records are linked to this account yet.")
         return
     labels = {
         c.patient_id: c.name if c.relationship == "self" else f"{c.name} ({c.relationship})"
         for c in choices
     }
-    ids = list(labels)
     if st.session_state.get(SWITCHER) not in ids:
         current = state.acting_patient()
         st.session_state[SWITCHER] = current if current in ids else ids[0]
@@ -83,6 +91,15 @@ def _patient_switcher(actor: Actor) -> None:
     )
     # The sidebar runs before the page, so the page already sees this choice.
     st.session_state[state.ACTING_FOR] = chosen
+    choice = next(c for c in choices if c.patient_id == chosen)
+    if choice.relationship != "self":
+        shown = [words for scope, words in SCOPE_WORDS.items() if scope in choice.scopes]
+        st.caption("You may see: " + ", ".join(shown) + ".")
+        if choice.limited:
+            st.caption(
+                "Confidential teen information (such as reproductive or mental health) is "
+                "not shown to parents once a child is 12."
+            )
 
 
 def recovery_codes(codes: list[str] | None) -> None:

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from services.core.access import PATIENT, PROXY, Actor
+from pages.components.format import plain
+from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.errors import PortalError, ValidationError
 
 log = logging.getLogger("portal.pages")
@@ -22,6 +23,8 @@ ACTING_FOR = "acting_for"
 COOKIE_READ = "session_cookie_read"
 FORGET_COOKIE = "session_cookie_forget"
 NOTICE = "signed_out_notice"
+# An invitation link opened before signing in: kept through sign-in, then offered to accept.
+PENDING_INVITATION = "pending_invitation_token"
 GENERIC_ERROR = (
     "Something went wrong on our side. Please try again; if it keeps happening, contact support."
 )
@@ -45,9 +48,12 @@ def token() -> str | None:
 
 
 def signed_in(actor: Actor, session_token: str) -> None:
-    """Start this tab's state afresh for a new session."""
+    """Start this tab's state afresh for a new session (an invitation being accepted stays)."""
+    pending = st.session_state.get(PENDING_INVITATION)
     st.session_state.clear()
     init()
+    if pending:
+        st.session_state[PENDING_INVITATION] = pending
     st.session_state[ACTOR] = actor
     st.session_state[TOKEN] = session_token
     st.session_state[ACTING_FOR] = actor.patient_id
@@ -81,7 +87,27 @@ def patient_page(title: str) -> tuple[Actor, uuid.UUID]:
         st.info("Choose whose record to open in the sidebar.")
         st.stop()
         raise AssertionError("st.stop() ends the script run")
+    viewing_notice(current, patient_id)
     return current, patient_id
+
+
+def acting_choice() -> PatientChoice | None:
+    """The sidebar's current choice: whose record, and what this user may see of it."""
+    chosen = acting_patient()
+    for choice in st.session_state.get(CHOICES) or []:
+        if isinstance(choice, PatientChoice) and choice.patient_id == chosen:
+            return choice
+    return None
+
+
+def viewing_notice(current: Actor, patient_id: uuid.UUID) -> None:
+    """Say whose record is open whenever it is not the user's own."""
+    choice = acting_choice()
+    if patient_id != current.patient_id and choice is not None:
+        st.info(
+            f"You are viewing {plain(choice.name)}'s record.",
+            icon=":material/supervisor_account:",
+        )
 
 
 def acting_patient() -> uuid.UUID | None:

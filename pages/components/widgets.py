@@ -1,13 +1,15 @@
-"""Read-only building blocks the pages share: a row of figures and tables (text only)."""
+"""Building blocks the pages share: figures and tables (text only), password and caregiver
+account fields."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from services.identity import passwords
+from services.identity import passwords, registration
 
 
 def figures(values: Mapping[str, object]) -> None:
@@ -34,4 +36,32 @@ def new_password(label: str, key: str) -> str:
     """A new-password field with the policy's advice (SECURITY.md 1)."""
     return st.text_input(
         label, type="password", key=key, max_chars=passwords.MAX_LENGTH, help=passwords.ADVICE
+    )
+
+
+def caregiver_account(key: str, email: str = "") -> registration.CaregiverDetails | None:
+    """The form of a caregiver's own account (name, date of birth, contact, sign-in, terms);
+    the details when submitted, else None."""
+    with st.form(key):
+        first = st.text_input("Your first name", max_chars=80, key=f"{key}_first")
+        last = st.text_input("Your last name", max_chars=80, key=f"{key}_last")
+        born = st.date_input(
+            "Your date of birth",
+            value=None,
+            min_value=date(1900, 1, 1),
+            format="YYYY-MM-DD",
+            key=f"{key}_birth",
+        )
+        address = st.text_input("Email", value=email, max_chars=254, key=f"{key}_email")
+        phone = st.text_input("Mobile phone (optional)", max_chars=24, key=f"{key}_phone")
+        username = st.text_input("Username", max_chars=64, key=f"{key}_username")
+        password = new_password("Password", f"{key}_password")
+        accept = st.checkbox(
+            f"I accept the portal's terms of use (version {registration.TERMS_VERSION}).",
+            key=f"{key}_terms",
+        )
+        if not st.form_submit_button("Create caregiver account", type="primary"):
+            return None
+    return registration.CaregiverDetails(
+        first, last, born, address, phone or None, username, password, accept
     )

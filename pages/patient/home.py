@@ -26,8 +26,7 @@ with state.service_errors():
         if mine
         else f"{plain(view.patient_name)}'s home"
     )
-    if not mine:
-        st.caption(f"You are acting for {plain(view.patient_name)}.")
+    state.viewing_notice(actor, patient_id)
 
     # A section is None when a proxy's scopes do not cover it: it is left out entirely.
     headline: dict[str, object] = {}

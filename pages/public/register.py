@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.widgets import new_password
+from pages.components.widgets import caregiver_account, new_password
 from services.core.errors import AuthenticationFailed
 from services.identity import passwords, registration
 
@@ -81,8 +81,37 @@ def _account_step(ticket: str) -> None:
             st.switch_page(navigation.VERIFY.path)
 
 
+def _caregiver_step() -> None:
+    st.write(
+        "A caregiver account lets you help with someone else's care: they invite you, or you "
+        "ask for access with the legal documents (a parent, a guardian, a power of attorney)."
+    )
+    details = caregiver_account("register_caregiver")
+    if details is not None:
+        with state.service_errors():
+            registration.caregiver_registration_create(details)
+            st.session_state["verify_username"] = details.username.strip().lower()
+            st.switch_page(navigation.VERIFY.path)
+
+
 ticket = st.session_state.get(TICKET)
-if isinstance(ticket, str):
+caregiver = (
+    st.radio(
+        "Who is this account for?",
+        ["me", "caregiver"],
+        format_func={
+            "me": "Me, a patient of the clinic",
+            "caregiver": "I care for someone else and am not a patient here",
+        }.get,
+        key="register_who",
+        horizontal=True,
+        disabled=isinstance(ticket, str),
+    )
+    == "caregiver"
+)
+if caregiver:
+    _caregiver_step()
+elif isinstance(ticket, str):
     _account_step(ticket)
     if st.button("Start again", key="register_restart"):
         st.session_state.pop(TICKET, None)

@@ -239,11 +239,16 @@ def patient_choices(session: Session, actor: Actor) -> list[PatientChoice]:
         if own is not None:
             choices.append(
                 PatientChoice(
-                    own.id, f"{own.first_name} {own.last_name}", "self", frozenset(SCOPES)
+                    own.id,
+                    f"{own.first_name} {own.last_name}",
+                    "self",
+                    frozenset(SCOPES) | {SUMMARY},
                 )
             )
     rows = session.execute(
-        _live_grants(actor.user_id).add_columns(Patient.first_name, Patient.last_name)
+        _live_grants(actor.user_id)
+        .add_columns(Patient.first_name, Patient.last_name)
+        .order_by(Patient.last_name, Patient.first_name)
     ).all()
     for grant, birth, first, last in rows:
         found = _grant_access(grant, birth)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from services.core import access, audit, db
@@ -17,11 +19,16 @@ def startup() -> None:
     db.engine()
 
 
-def acting_choices(*, actor: Actor) -> list[PatientChoice]:
-    """The patients the actor may act for (own record, live proxy grants); audited."""
+def acting_choices(
+    *, actor: Actor, previous: Sequence[PatientChoice] | None = None
+) -> list[PatientChoice]:
+    """The patients the actor may act for (own record, live proxy grants), read afresh on every
+    page so a revoked or narrowed grant shows at once; audited when the list is new or changed
+    from `previous` (what this tab showed last)."""
     with db.transaction() as session:
         choices = patient_choices(session, actor)
-        audit.record(session, actor, "proxy.choices.view", detail=f"{len(choices)} patients")
+        if previous is None or list(previous) != choices:
+            audit.record(session, actor, "proxy.choices.view", detail=f"{len(choices)} patients")
         return choices
 
 

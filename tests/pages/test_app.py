@@ -23,6 +23,9 @@ EXPECTED_PAGES = {
         "pages/patient/results.py",
         "pages/patient/records.py",
         "pages/patient/metrics.py",
+        "pages/patient/proxies.py",
+        "pages/proxy/request_access.py",
+        "pages/public/invitation.py",
         "pages/account/account.py",
     },
     "proxy.demo": {
@@ -30,6 +33,8 @@ EXPECTED_PAGES = {
         "pages/patient/results.py",
         "pages/patient/records.py",
         "pages/patient/metrics.py",
+        "pages/proxy/request_access.py",
+        "pages/public/invitation.py",
         "pages/account/account.py",
     },
     "clinician.demo": {
@@ -39,7 +44,7 @@ EXPECTED_PAGES = {
         "pages/clinician/metrics.py",
         "pages/account/account.py",
     },
-    "him.demo": {"pages/him/home.py", "pages/account/account.py"},
+    "him.demo": {"pages/him/home.py", "pages/him/proxy_review.py", "pages/account/account.py"},
     "billing.demo": {"pages/billing/home.py", "pages/account/account.py"},
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},
     "admin.demo": {
@@ -116,8 +121,8 @@ def test_wrong_password_is_a_message_not_a_traceback(seeded_url: str) -> None:
     assert _pages(at) == PUBLIC
 
 
-def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
-    """A grant revoked while the proxy is signed in: the page shows the refusal, not a trace."""
+def test_a_revoked_grant_leaves_the_switcher_at_the_next_click(seeded_url: str) -> None:
+    """A grant revoked while the proxy is signed in: the next click says so; no record, no trace."""
     from sqlalchemy import update
 
     from services.core import clock, db
@@ -132,8 +137,13 @@ def test_a_service_error_shows_as_a_message(seeded_url: str) -> None:
             .values(revoked_at=clock.now())
         )
     at.sidebar.selectbox(key="sidebar_acting_for").select(patient_id("Ruth", "Larson")).run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["We could not find that record."]
+    assert not at.exception and not at.error
+    assert [w.value for w in at.sidebar.warning] == [
+        "Your access to Ruth Larson's record has ended."
+    ]
+    box = at.sidebar.selectbox(key="sidebar_acting_for")
+    assert "Ruth Larson (child)" not in box.options
+    assert at.title[0].value == "Mia Larson's home"
 
 
 def test_an_unexpected_error_shows_a_generic_message(
@@ -158,7 +168,11 @@ def test_proxy_switches_between_the_people_they_care_for(seeded_url: str) -> Non
 
     at = signed_in("proxy.demo")
     box = at.sidebar.selectbox(key="sidebar_acting_for")
-    assert box.options == ["Mia Larson (parent)", "Emma Larson (parent)", "Ruth Larson (child)"]
+    assert sorted(box.options) == [
+        "Emma Larson (parent)",
+        "Mia Larson (parent)",
+        "Ruth Larson (child)",
+    ]
     box.select(patient_id("Ruth", "Larson")).run()
     assert at.title[0].value == "Ruth Larson's home"
     # Ruth's consent leaves billing out: no balance on her home.
