@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -36,6 +36,13 @@ def money(cents: int) -> str:
 def when(moment: datetime | None) -> str:
     """A stored (UTC) time as people read it: the clinic's wall clock, with its zone."""
     return clock.local(moment).strftime("%b %d, %Y %H:%M %Z") if moment else "—"
+
+
+def last_day(end: datetime | None) -> str:
+    """The last whole day before an end that falls at the clinic's midnight (access "until")."""
+    if end is None:
+        return "—"
+    return (clock.local(end) - timedelta(microseconds=1)).strftime("%b %d, %Y")
 
 
 def local_times(values: pd.Series) -> pd.Series:

@@ -110,6 +110,20 @@ def viewing_notice(current: Actor, patient_id: uuid.UUID) -> None:
         )
 
 
+FLASH = "flash_message"
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun an action needs to redraw the page."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if isinstance(message, str):
+        st.success(message)
+
+
 def acting_patient() -> uuid.UUID | None:
     found = st.session_state.get(ACTING_FOR)
     return found if isinstance(found, uuid.UUID) else None

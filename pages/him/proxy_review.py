@@ -8,7 +8,7 @@ import uuid
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import plain, when
+from pages.components.format import last_day, plain, when
 from pages.components.widgets import table
 from services.core.access import HIM, SCOPES
 from services.proxy import policy, review
@@ -181,7 +181,7 @@ def _decide(d: review.ReviewDetail) -> None:
                 until = review.review_approve(
                     actor=actor, request_id=d.request_id, scopes=set(scopes), ends_on=ends
                 )
-                st.success(f"Approved until {when(until)}. The requester has been told.")
+                st.success(f"Approved until {last_day(until)}. The requester has been told.")
     with deny:
         reason = st.selectbox(
             "Reason",

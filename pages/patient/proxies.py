@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import plain, when
+from pages.components.format import last_day, plain, when
 from pages.components.widgets import table
 from services.core import clock
 from services.core.access import PATIENT, SCOPES
@@ -52,7 +52,7 @@ def _people(patient_id: uuid.UUID) -> None:
             "Name": [p.name for p in people],
             "Relationship": [p.relationship.replace("_", " ") for p in people],
             "May see": [_words(p.scopes) for p in people],
-            "Until": [when(p.ends_at) if p.ends_at else "Until you turn 18" for p in people],
+            "Until": [last_day(p.ends_at) if p.ends_at else "You turn 18" for p in people],
             "Last used": [when(p.last_used_at) if p.last_used_at else "Not yet" for p in people],
         },
         empty="Nobody can act for you in the portal.",
@@ -85,7 +85,7 @@ def _people(patient_id: uuid.UUID) -> None:
             if st.button("Revoke access", key=f"proxy_revoke_{p.grant_id}", disabled=not confirm):
                 with state.service_errors():
                     grants.grant_revoke(actor=actor, patient_id=patient_id, grant_id=p.grant_id)
-                    st.success("Their access has ended.")
+                    state.flash(f"{plain(p.name)}'s access has ended.")
                     st.rerun()
 
 
@@ -115,6 +115,7 @@ def _asked(patient_id: uuid.UUID) -> None:
                         scopes=set(scopes),
                         ends_on=ends,
                     )
+                    state.flash(f"{plain(r.requester)} can now act for you.")
                     st.rerun()
             if decline.button("Decline", key=f"answer_no_{r.request_id}"):
                 with state.service_errors():
@@ -124,6 +125,7 @@ def _asked(patient_id: uuid.UUID) -> None:
                         request_id=r.request_id,
                         approve=False,
                     )
+                    state.flash("You declined the request. Nothing was shared.")
                     st.rerun()
 
 
@@ -148,6 +150,7 @@ def _invitations(patient_id: uuid.UUID) -> None:
                 invitations.invitation_cancel(
                     actor=actor, patient_id=patient_id, invitation_id=i.invitation_id
                 )
+                state.flash("The invitation was cancelled; its link no longer works.")
                 st.rerun()
 
 
@@ -185,6 +188,7 @@ def _invite(patient_id: uuid.UUID) -> None:
 
 actor = state.guard(PATIENT)
 st.title("Proxy access")
+state.show_flash()
 patient_id = state.acting_patient()
 if patient_id is None or patient_id != actor.patient_id:
     st.info("Only a patient can choose who acts for them. Open your own record in the sidebar.")

@@ -15,6 +15,7 @@ from services.proxy import policy, requests
 
 actor = state.guard(PATIENT, PROXY)
 st.title("Request access to someone's record")
+state.show_flash()
 
 
 def _files(key: str) -> list[requests.UploadedFile]:
@@ -61,12 +62,14 @@ def _mine() -> None:
                         requests.proxy_request_add_info(
                             actor=actor, request_id=r.request_id, note=note, files=files
                         )
+                        state.flash("Sent. The clinic will look at your request again.")
                         st.rerun()
         if r.status in requests.OPEN and st.button(
             f"Withdraw the request for {plain(r.patient_name)}", key=f"withdraw_{r.request_id}"
         ):
             with state.service_errors():
                 requests.proxy_request_withdraw(actor=actor, request_id=r.request_id)
+                state.flash("Your request was withdrawn.")
                 st.rerun()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.format import plain, when
+from pages.components.format import last_day, plain, when
 from pages.components.widgets import caregiver_account
 from services.proxy import invitations, policy
 
@@ -26,14 +26,15 @@ if view is None:
     st.session_state.pop(state.PENDING_INVITATION, None)
     st.stop()
 st.session_state[state.PENDING_INVITATION] = token
+whose = "their" if view.invited_by == view.patient_name else f"{plain(view.patient_name)}'s"
 st.write(
-    f"{plain(view.invited_by)} invites you to help with {plain(view.patient_name)}'s care "
-    f"as their {plain(view.relationship.lower())}."
+    f"{plain(view.invited_by)} invites you to help with {whose} care as their "
+    f"{plain(view.relationship.lower())}."
 )
 st.write(
     "You would see: "
     + ", ".join(policy.SCOPE_WORDS.get(s, s) for s in view.scopes)
-    + f". Access ends on {when(view.grant_ends_at)}."
+    + f". Access lasts until {last_day(view.grant_ends_at)}."
 )
 st.caption(f"This link works once, until {when(view.link_expires_at)}.")
 if current is not None:
