@@ -62,7 +62,9 @@ def text_field(
     return value
 
 
-def birth_date_field(fields: dict[str, str], value: date | str | None) -> date | None:
+def birth_date_field(
+    fields: dict[str, str], value: date | str | None, whose: str = "your"
+) -> date | None:
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
@@ -70,7 +72,7 @@ def birth_date_field(fields: dict[str, str], value: date | str | None) -> date |
             fields["birth_date"] = "Enter a date like 1970-01-31."
             return None
     if value is None:
-        fields["birth_date"] = "Enter your date of birth."
+        fields["birth_date"] = f"Enter {whose} date of birth."
         return None
     today = clock.today()
     if value > today:

@@ -153,7 +153,7 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
         fields["kind"] = "Choose whose record you are asking for."
     first = text_field(fields, "first_name", request.first_name, "the patient's first name")
     last = text_field(fields, "last_name", request.last_name, "the patient's last name")
-    born = birth_date_field(fields, request.birth_date)
+    born = birth_date_field(fields, request.birth_date, "the patient's")
     mrn = (request.mrn or "").strip().upper()
     if len(mrn) > 16 or (mrn and not mrn.isalnum()):
         fields["mrn"] = "A medical record number has at most 16 letters and digits."

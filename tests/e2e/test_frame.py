@@ -57,7 +57,7 @@ def test_signed_in_patient_typing_a_staff_url_does_not_get_the_page(
 
 def test_proxy_switches_to_the_other_person_they_care_for(page: Page, app_url: str) -> None:
     sign_in(page, app_url, "proxy.demo")
-    expect(page.get_by_role("heading", name="Mia Larson's home")).to_be_visible()
+    expect(page.get_by_role("heading", name="Emma Larson's home")).to_be_visible()
     page.get_by_label("Acting for").click()
     page.get_by_role("option", name="Ruth Larson (child)").click()
     expect(page.get_by_role("heading", name="Ruth Larson's home")).to_be_visible()
