@@ -1,2 +1,3 @@
-"""Health information management: records requests (ROI) and their legal deadlines (the table
-today; the queues come with the records-requests issue). Uses core and records."""
+"""Health information management: records requests (ROI) and the legal clocks they run on
+(`deadlines`: every kind's days and its one extension, on the clinic's calendar); the queues come
+with the records-requests issue. Uses core and records."""
