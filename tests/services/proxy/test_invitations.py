@@ -200,3 +200,16 @@ def test_grants_resting_on_a_legal_basis_are_not_the_patients_to_change(seeded_u
 def test_the_end_date_is_kept_within_the_maximum(seeded_url: str) -> None:
     assert policy.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert policy.add_months(date(2024, 8, 31), 18) == date(2026, 2, 28)
+
+
+def test_registering_through_a_used_link_creates_no_account(seeded_url: str) -> None:
+    from services.core.models import User
+
+    token = _invite()
+    invitations.invitation_accept(actor=world.sign_in("proxy.demo"), token=token)
+    with pytest.raises(NotFound):
+        invitations.invitation_register(
+            token=token, details=support.details("late.comer", "late.comer@example.org")
+        )
+    with db.read_only() as s:
+        assert s.query(User).filter(User.username == "late.comer").count() == 0

@@ -261,3 +261,12 @@ def test_a_requester_sees_only_their_own_requests(seeded_url: str) -> None:
     requests.proxy_request_withdraw(actor=jamie, request_id=request_id)  # type: ignore[arg-type]
     with pytest.raises(Conflict):
         requests.proxy_request_withdraw(actor=jamie, request_id=request_id)  # type: ignore[arg-type]
+
+
+def test_a_requester_may_have_ten_requests_open_at_once(seeded_url: str) -> None:
+    jamie = support.caregiver()
+    for _ in range(10):
+        _ask(jamie)
+    with pytest.raises(Conflict):
+        _ask(jamie)
+    assert len(requests.my_requests(actor=jamie)) == 10
