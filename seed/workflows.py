@@ -22,7 +22,9 @@ from seed.population import (
 )
 from seed.records import Sink
 from services.core import crypto
+from services.him import deadlines
 from services.identity import auth
+from services.records.extent import Extent
 
 FULL_SCOPES = "results,records,metrics,appointments,messages,refills,billing,documents"
 # (username, display name, role) of the staff demo accounts; patient.demo and proxy.demo follow.
@@ -169,19 +171,34 @@ def accounts(
 def him_requests(
     pop: Population, opts: SeedOptions, rng: np.random.Generator, demo: dict[str, str], sink: Sink
 ) -> None:
-    """Proxy reviews and records requests with their legal deadlines (COMPLIANCE.md)."""
-    deadline_days = {"access": 30, "roi": 30, "amendment": 60, "accounting": 60, "update": 30}
-    n = max(12, pop.n // 60)
+    """Proxy reviews, records requests on their legal clocks, and the disclosures on record."""
+    n = max(40, pop.n // 25)
     who = rng.integers(0, pop.n, n)
-    kind = rng.choice(list(deadline_days), n, p=[0.45, 0.3, 0.1, 0.05, 0.1])
-    received = [opts.now - timedelta(days=float(d)) for d in rng.uniform(0, 400, n)]
-    due = [r + timedelta(days=deadline_days[k]) for r, k in zip(received, kind, strict=True)]
-    open_ = np.array([r > opts.now - timedelta(days=40) for r in received]) & (rng.random(n) < 0.8)
-    status = np.where(open_, np.where(rng.random(n) < 0.5, "received", "in_progress"), "completed")
+    kind = rng.choice(["access", "roi", "accounting"], n, p=[0.55, 0.35, 0.10])
+    # A third arrived in the last month and is mostly still open (a few past their day).
+    recent = rng.random(n) < 0.35
+    ago = np.where(recent, rng.uniform(0, 33, n), rng.uniform(35, 400, n))
+    received = [opts.now - timedelta(days=float(d)) for d in ago]
+    due = [deadlines.due_at(k, r) for k, r in zip(kind, received, strict=True)]
+    open_ = recent & (rng.random(n) < 0.85)
+    status = np.where(
+        open_,
+        rng.choice(["received", "in_review", "in_progress"], n),
+        rng.choice(["fulfilled", "denied", "withdrawn"], n, p=[0.9, 0.04, 0.06]),
+    )
     completed = [
         None if o else r + timedelta(days=float(rng.uniform(2, 25)))
         for o, r in zip(open_, received, strict=True)
     ]
+    parts = rng.choice(["all", "results,visits", "imaging", "notes,visits", "billing"], n)
+    parts = np.where(kind == "accounting", None, parts)
+    by_email = rng.random(n) < 0.6
+    delivery = np.where(
+        kind == "roi",
+        np.where(by_email, "link", "mail"),
+        np.where(kind == "access", rng.choice(["portal", "cd_mail", "paper"], n), "portal"),
+    )
+    done = status == "fulfilled"
     rids = uuids(rng, n)
     sink(
         "records_requests",
@@ -190,34 +207,81 @@ def him_requests(
                 "id": rids,
                 "patient_id": pop.ids[who],
                 "kind": kind,
-                "requested_by": None,
-                "recipient": np.where(kind == "roi", "Northside Orthopedics", None),
-                "details": [f"Request for {k} of records" for k in kind],
+                "requested_by": None,  # on paper, entered by staff
+                "recipient": np.where(kind == "roi", RELEASE_TO[0], None),
+                "details": [
+                    "Accounting of disclosures, six years before the request"
+                    if k == "accounting"
+                    else f"{Extent(frozenset(p.split(','))).words()}; "
+                    + ("for continuity of care" if k == "roi" else "paper request")
+                    for k, p in zip(kind, parts, strict=True)
+                ],
                 "received_at": received,
                 "due_at": due,
                 "extended_due_at": None,
                 "extension_reason": None,
                 "status": status,
-                "completed_at": completed,
+                "completed_at": np.where(status == "withdrawn", None, completed),
                 "handled_by": np.where(open_, None, demo["him.demo"]),
+                "parts": parts,
+                "date_from": None,
+                "date_to": None,
+                "delivery": delivery,
+                "limited": False,
+                "fee_cents": 0,
+                "assigned_to": np.where(status == "in_progress", demo["him.demo"], None),
+                "updated_at": received,
+                "denial_ground": np.where(status == "denied", "not_held", None),
+                "denial_note": None,
+                # Packages of fulfilled seeded requests went out by mail (none is kept here).
+                "delivered_by": np.where(
+                    done, np.where(kind == "accounting", "portal", "mail"), None
+                ),
+                "package_name": None,
+                "package_sha256": None,
+                "package_bytes": None,
             }
         ),
     )
-    released = (~open_) & (kind == "roi")
+    roi = kind == "roi"
     sink(
-        "disclosures",
+        "release_authorizations",
         pd.DataFrame(
             {
-                "id": uuids(rng, int(released.sum())),
-                "patient_id": pop.ids[who[released]],
-                "disclosed_at": [c for c, r in zip(completed, released, strict=True) if r],
-                "recipient": "Northside Orthopedics",
-                "description": "Visit summaries and imaging reports, last 2 years",
-                "purpose": "Continuity of care (patient authorization)",
-                "request_id": rids[released],
+                "request_id": rids[roi],
+                "recipient_name": RELEASE_TO[0],
+                "recipient_address": np.where(by_email[roi], RELEASE_TO[1], RELEASE_TO[2]),
+                "purpose": "Continuity of care",
+                "parts": parts[roi],
+                "ends_on": [
+                    (r + timedelta(days=365)).date()
+                    for r, k in zip(received, roi, strict=True)
+                    if k
+                ],
+                "end_event": None,
+                "signature": [f"{pop.first[i]} {pop.last[i]}" for i in who[roi]],
+                "signed_on": [r.date() for r, k in zip(received, roi, strict=True) if k],
+                "signed_by": None,
+                "signer_relationship": "self",
+                "revoked_at": None,
+                "revoked_by": None,
             }
         ),
     )
+    released = done & roi
+    disclosures = pd.DataFrame(
+        {
+            "id": uuids(rng, int(released.sum())),
+            "patient_id": pop.ids[who[released]],
+            "disclosed_at": [c for c, r in zip(completed, released, strict=True) if r],
+            "recipient": f"{RELEASE_TO[0]}, {RELEASE_TO[2]}",
+            "description": [d for d, r in zip(parts, released, strict=True) if r],
+            "purpose": "Continuity of care",
+            "request_id": rids[released],
+            "basis": "authorization",
+        }
+    )
+    sink("disclosures", pd.concat([disclosures, _demo_disclosures(pop, opts, rng)]))
     # Caregivers' requests waiting for HIM: adults represented by a guardian or an agent.
     pending = max(3, pop.n // 800)
     who = rng.integers(DEMO_TEEN + 1, pop.n, pending)
@@ -248,6 +312,53 @@ def him_requests(
                 "updated_at": received,
             }
         ),
+    )
+
+
+RELEASE_TO = (
+    "Northside Orthopedics",
+    "records@northside-ortho.example",
+    "Northside Orthopedics, 400 Lake St, Suite 2, Rochester, MN 55901",
+)
+# Alex Rivera's disclosures over eight years, of every kind the accounting lists or leaves out:
+# (years ago, recipient, what, purpose, basis).
+DEMO_DISCLOSURES = (
+    (
+        0.3,
+        "State Department of Health",
+        "Reportable condition report",
+        "Public health",
+        "public_health",
+    ),
+    (1.2, "Hennepin County District Court", "Visit records, 2024", "Subpoena", "judicial"),
+    (
+        2.5,
+        "State Board of Medical Practice",
+        "Visit note, May 2023",
+        "Licensure review",
+        "health_oversight",
+    ),
+    (3.1, "Blue Lake Health Plan", "Claims detail", "Payment of a claim", "payment"),
+    (4.0, "Lakeside Cardiology", "Records for a referral", "Treatment", "treatment"),
+    (5.5, "Quality Improvement Office", "Chart review", "Health care operations", "operations"),
+    (6.5, "State Cancer Registry", "Screening result", "Public health", "public_health"),
+    (7.5, "County Sheriff", "Visit date", "Law enforcement request", "law_enforcement"),
+)
+
+
+def _demo_disclosures(pop: Population, opts: SeedOptions, rng: np.random.Generator) -> pd.DataFrame:
+    rows = DEMO_DISCLOSURES
+    return pd.DataFrame(
+        {
+            "id": uuids(rng, len(rows)),
+            "patient_id": pop.ids[DEMO_PATIENT],
+            "disclosed_at": [opts.now - timedelta(days=365.25 * r[0]) for r in rows],
+            "recipient": [r[1] for r in rows],
+            "description": [r[2] for r in rows],
+            "purpose": [r[3] for r in rows],
+            "request_id": None,
+            "basis": [r[4] for r in rows],
+        }
     )
 
 

@@ -29,10 +29,10 @@ def _scopes_picker(label: str, key: str, chosen: tuple[str, ...] | list[str] = (
 
 def _end_picker(label: str, key: str) -> date:
     today = clock.today()
-    latest = policy.add_months(today, policy.max_months())
+    latest = clock.add_months(today, policy.max_months())
     return st.date_input(
         label,
-        value=min(policy.add_months(today, policy.default_months()), latest),
+        value=min(clock.add_months(today, policy.default_months()), latest),
         min_value=today + timedelta(days=1),
         max_value=latest,
         format="YYYY-MM-DD",

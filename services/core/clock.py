@@ -8,6 +8,7 @@ function on DuckDB (ICU, built in) and PostgreSQL.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -67,3 +68,10 @@ def day_start(day: date) -> datetime:
 def local_sql(column: Any) -> ColumnElement[datetime]:
     """The stored UTC timestamp column as the clinic's wall-clock timestamp, in SQL."""
     return func.timezone(settings().timezone, func.timezone("UTC", column))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier); the month's last day when it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

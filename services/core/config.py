@@ -6,6 +6,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -110,6 +111,18 @@ def _number(name: str, values: dict[str, object], default: float) -> float:
 def number_setting(name: str, default: float) -> float:
     """One positive number from the environment (PORTAL_<NAME>) or secrets.toml (<name>)."""
     return _number(name, _secrets_file(), default)
+
+
+def cents_setting(name: str, default: str) -> int:
+    """An amount of money in dollars (PORTAL_<NAME> or secrets.toml), zero or more, in cents."""
+    raw = _setting(name, _secrets_file(), default) or default
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation:
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be an amount, not {raw!r}") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be dollars and cents, not {raw!r}")
+    return int(amount * 100)
 
 
 @lru_cache(maxsize=1)

@@ -310,6 +310,62 @@ def _v11_proxy_access(conn: Connection) -> None:
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 
+def _v12_records_requests(conn: Connection) -> None:
+    """Records requests worked end to end: what was asked and in what form, the assignee, the
+    denial, the release package; the signed authorizations behind third-party releases; the
+    legal basis of each disclosure; package links. "completed" is now "fulfilled"."""
+    for table, column, kind in (
+        ("records_requests", "parts", "VARCHAR(80)"),
+        ("records_requests", "date_from", "DATE"),
+        ("records_requests", "date_to", "DATE"),
+        ("records_requests", "delivery", "VARCHAR(16)"),
+        ("records_requests", "limited", "BOOLEAN"),
+        ("records_requests", "fee_cents", "INTEGER"),
+        ("records_requests", "assigned_to", "UUID"),  # DuckDB: no FK in ADD COLUMN
+        ("records_requests", "updated_at", "TIMESTAMP"),
+        ("records_requests", "denial_ground", "VARCHAR(32)"),
+        ("records_requests", "denial_note", "TEXT"),
+        ("records_requests", "delivered_by", "VARCHAR(16)"),
+        ("records_requests", "package_name", "VARCHAR(64)"),
+        ("records_requests", "package_sha256", "VARCHAR(64)"),
+        ("records_requests", "package_bytes", "BIGINT"),
+        ("disclosures", "basis", "VARCHAR(24)"),
+        ("share_links", "request_id", "UUID"),
+    ):
+        # DDL cannot bind identifiers; only the fixed names above are formatted in.
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    conn.execute(
+        text("UPDATE records_requests SET status = 'fulfilled' WHERE status = 'completed'")
+    )
+    conn.execute(
+        text(
+            "UPDATE disclosures SET basis = CASE WHEN request_id IS NULL THEN 'patient' "
+            "ELSE 'authorization' END"
+        )
+    )
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))
+    Table("records_requests", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "release_authorizations",
+        meta,
+        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
+        Column("recipient_name", String(200), nullable=False),
+        Column("recipient_address", String(200), nullable=False),
+        Column("purpose", String(200), nullable=False),
+        Column("parts", String(80), nullable=False),
+        Column("ends_on", Date),
+        Column("end_event", String(200)),
+        Column("signature", String(200), nullable=False),
+        Column("signed_on", Date, nullable=False),
+        Column("signed_by", Uuid, ForeignKey("users.id")),
+        Column("signer_relationship", String(40), nullable=False),
+        Column("revoked_at", DateTime),
+        Column("revoked_by", Uuid, ForeignKey("users.id")),
+    )
+    meta.create_all(conn, tables=[meta.tables["release_authorizations"]])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -321,4 +377,5 @@ MIGRATIONS: list[Migration] = [
     _v9_account_security,
     _v10_job_runs,
     _v11_proxy_access,
+    _v12_records_requests,
 ]

@@ -10,15 +10,8 @@ from datetime import date
 
 from services.core.contact import EMAIL_RE
 from services.core.errors import ValidationError
+from services.records.extent import PARTS
 
-PARTS = {
-    "all": "The whole record",
-    "results": "Test results",
-    "notes": "Clinical notes",
-    "imaging": "Imaging reports",
-    "visits": "Visit summaries",
-    "billing": "Billing records",
-}
 MAX_TEXT = 200
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
+    Integer,
     String,
     Text,
     Uuid,
@@ -18,7 +22,11 @@ from services.core.models import Base, id_column, patient_fk
 
 
 class RecordsRequest(Base):
-    """HIM work: access/ROI, amendment, accounting of disclosures, record updates."""
+    """HIM work: access/ROI, amendment, accounting of disclosures, record updates.
+
+    Columns added in schema v12 carry no foreign keys: DuckDB cannot add one to a table that
+    other tables reference.
+    """
 
     __tablename__ = "records_requests"
     id: Mapped[uuid.UUID] = id_column()
@@ -31,6 +39,49 @@ class RecordsRequest(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime)
     extended_due_at: Mapped[datetime | None] = mapped_column(DateTime)
     extension_reason: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # received, in_progress, completed, denied
+    # received, in_review, in_progress, fulfilled, denied, withdrawn (schema v12)
+    status: Mapped[str] = mapped_column(String(16))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who closed it, in requests older than v12. DuckDB cannot update a foreign-key column of a
+    # row other tables reference, so since v12 the one who decides becomes `assigned_to`.
     handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    # What was asked (schema v12): parts of the record and a date range; the form.
+    parts: Mapped[str | None] = mapped_column(String(80))
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    delivery: Mapped[str | None] = mapped_column(String(16))  # portal, cd_mail, paper, courier
+    # Asked by a parent whose access to a 12-17 year old is limited: no confidential information.
+    limited: Mapped[bool | None] = mapped_column(Boolean)
+    fee_cents: Mapped[int | None] = mapped_column(Integer)
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a user id
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    denial_ground: Mapped[str | None] = mapped_column(String(32))
+    denial_note: Mapped[str | None] = mapped_column(Text)
+    # How it was fulfilled: portal (download), link (to the recipient), mailed.
+    delivered_by: Mapped[str | None] = mapped_column(String(16))
+    # The release package as built (encrypted file in the data directory).
+    package_name: Mapped[str | None] = mapped_column(String(64))
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
+    package_bytes: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ReleaseAuthorization(Base):
+    """The signed authorization behind a release to a third party (164.508; schema v12)."""
+
+    __tablename__ = "release_authorizations"
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("records_requests.id"), primary_key=True
+    )
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    recipient_address: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(200))
+    parts: Mapped[str] = mapped_column(String(80))
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    end_event: Mapped[str | None] = mapped_column(String(200))
+    signature: Mapped[str] = mapped_column(String(200))
+    signed_on: Mapped[date] = mapped_column(Date)
+    # Who signed in the portal; None for a paper authorization staff entered.
+    signed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    signer_relationship: Mapped[str] = mapped_column(String(40))  # self, or the proxy's
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

@@ -12,6 +12,7 @@ from services.core import access, clock
 from services.core.access import Actor
 from services.core.models import Patient
 from services.core.work import staff_work
+from services.him.policy import OPEN
 from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT
 from services.proxy.review import QUEUE_STATUSES
@@ -44,7 +45,7 @@ def him_home(*, actor: Actor) -> HimHome:
     with staff_work(actor, "home.him.view", access.HIM) as s:
         now = clock.now()
         due = func.coalesce(RecordsRequest.extended_due_at, RecordsRequest.due_at)
-        open_ = RecordsRequest.status.in_(("received", "in_progress"))
+        open_ = RecordsRequest.status.in_(OPEN)
         pending = s.execute(
             select(func.count(), func.min(ProxyRequest.received_at)).where(
                 ProxyRequest.status.in_(list(QUEUE_STATUSES))

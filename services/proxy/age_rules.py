@@ -94,7 +94,7 @@ def send_proxy_notices() -> int:
     birthdays = [
         Patient.birth_date.between(born - window, born + window)
         for born in (
-            policy.add_months(today, -12 * age)
+            clock.add_months(today, -12 * age)
             for age in (access.limited_from_age(), access.adult_age())
         )
     ]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock
+from services.core import access, audit, clock, forms
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied
 from services.core.models import AuditEvent, Patient, ProxyGrant, User
@@ -109,7 +109,7 @@ def grant_scopes_change(
         grant = _managed(session, patient_id, grant_id)
         fields: dict[str, str] = {}
         stored = policy.checked_scopes(fields, scopes)
-        policy.raise_if(fields)
+        forms.raise_if(fields)
         grant.scopes = stored
         policy.tell(
             session,
@@ -130,7 +130,7 @@ def grant_renew(
         assert patient is not None
         fields: dict[str, str] = {}
         ends_at = policy.grant_end(fields, ends_on, patient.birth_date, grant.basis)
-        policy.raise_if(fields)
+        forms.raise_if(fields)
         grant.expires_at = ends_at
         policy.tell(
             session,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, crypto, db, notify
+from services.core import access, audit, clock, crypto, db, forms, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
@@ -78,7 +78,7 @@ def invitation_create(
         assert patient is not None
         _own_record(actor, found, patient)
         fields: dict[str, str] = {}
-        name = policy.checked_note(fields, "name", name, "Enter the person's name.")
+        name = forms.checked_note(fields, "name", name, "Enter the person's name.")
         if len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
             fields["name"] = f"Use at most {MAX_NAME} letters, spaces and punctuation."
         email, _ = contact_fields(fields, email, None)
@@ -89,7 +89,7 @@ def invitation_create(
             fields["relationship"] = "Choose how this person is related to you."
         stored = policy.checked_scopes(fields, scopes)
         ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
-        policy.raise_if(fields)
+        forms.raise_if(fields)
         token = crypto.token()
         now = clock.now()
         invitation = ProxyInvitation(

@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, clock, notify
+from services.core import access, clock, forms, notify
 from services.core.config import number_setting, settings
-from services.core.errors import ValidationError
 from services.core.models import ProxyGrant, User, UserRole
 
 SCOPE_WORDS = {
@@ -67,7 +66,7 @@ DENY_REASONS = {
     "patient_is_adult": "The patient is an adult and must agree or be represented legally",
     "other": "Other",
 }
-MAX_NOTE = 1000
+MAX_NOTE = forms.MAX_NOTE
 
 
 def default_months() -> int:
@@ -98,13 +97,6 @@ def invite_min_age() -> int:
     return int(number_setting("proxy_invite_min_age", 18))
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def birthday(birth: date, age: int) -> date:
     """The day someone born on `birth` turns `age` (29 February birthdays turn on 1 March)."""
     year = birth.year + age
@@ -118,10 +110,10 @@ def grant_end(fields: dict[str, str], ends_on: date | None, birth: date, basis: 
     none is chosen, refused past the maximum; a parent's grant never outlives the 18th
     birthday."""
     today = clock.today()
-    latest = add_months(today, max_months())
+    latest = clock.add_months(today, max_months())
     if basis == access.PARENT_OF_MINOR:
         latest = min(latest, birthday(birth, access.adult_age()) - timedelta(days=1))
-    chosen = ends_on or min(add_months(today, default_months()), latest)
+    chosen = ends_on or min(clock.add_months(today, default_months()), latest)
     if chosen <= today:
         fields["ends_on"] = "Choose an end date after today."
     elif chosen > latest:
@@ -137,20 +129,6 @@ def checked_scopes(fields: dict[str, str], scopes: set[str] | frozenset[str]) ->
     elif set(scopes) - set(access.SCOPES):
         fields["scopes"] = "Choose from the listed parts of the record."
     return ",".join(chosen)
-
-
-def checked_note(fields: dict[str, str], name: str, text: str | None, required: str = "") -> str:
-    text = (text or "").strip()
-    if required and not text:
-        fields[name] = required
-    elif len(text) > MAX_NOTE:
-        fields[name] = f"Use at most {MAX_NOTE} characters."
-    return text
-
-
-def raise_if(fields: dict[str, str]) -> None:
-    if fields:
-        raise ValidationError(fields)
 
 
 def new_grant(

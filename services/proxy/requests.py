@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, db, notify, uploads
+from services.core import access, audit, clock, db, forms, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied
 from services.core.models import Patient, User
@@ -160,7 +160,7 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     relationships = policy.REQUEST_RELATIONSHIPS.get(request.kind, {})
     if request.relationship not in relationships:
         fields["relationship"] = "Choose your relationship to the patient."
-    note = policy.checked_note(fields, "note", request.note)
+    note = forms.checked_note(fields, "note", request.note)
     if born is not None and "birth_date" not in fields and request.kind in policy.REQUEST_KINDS:
         age = access.age_on(born, clock.today())
         if request.kind == policy.MINOR and age >= access.adult_age():
@@ -175,7 +175,7 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
             "certificate, a custody or guardianship order, or a power of attorney)."
         )
     _files_problems(fields, request.files)
-    policy.raise_if(fields)
+    forms.raise_if(fields)
     assert born is not None
     return first, last, born, mrn, request.relationship, note
 
@@ -298,11 +298,11 @@ def proxy_request_add_info(
 ) -> None:
     """Answer HIM's question (a note and/or documents); the request goes back to review."""
     fields: dict[str, str] = {}
-    note = policy.checked_note(fields, "note", note)
+    note = forms.checked_note(fields, "note", note)
     if not note and not files:
         fields["note"] = "Add a note or a document with what was asked for."
     _files_problems(fields, files)
-    policy.raise_if(fields)
+    forms.raise_if(fields)
     with _stored(files) as stored, db.transaction() as session:
         row = _mine(session, actor, request_id)
         if row.status != NEEDS_INFO:
@@ -380,7 +380,7 @@ def request_answer(
             fields: dict[str, str] = {}
             stored = policy.checked_scopes(fields, scopes or set())
             ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
-            policy.raise_if(fields)
+            forms.raise_if(fields)
             policy.new_grant(
                 session,
                 patient_id=patient_id,

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, notify, uploads
+from services.core import access, audit, clock, forms, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.models import Patient, User
@@ -336,7 +336,7 @@ def review_approve(
         fields: dict[str, str] = {}
         stored = policy.checked_scopes(fields, scopes)
         ends_at = policy.grant_end(fields, ends_on, patient.birth_date, basis)
-        policy.raise_if(fields)
+        forms.raise_if(fields)
         policy.new_grant(
             session,
             patient_id=patient.id,
@@ -375,13 +375,13 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
         fields: dict[str, str] = {}
         if reason not in policy.DENY_REASONS:
             fields["reason"] = "Choose a reason from the list."
-        text = policy.checked_note(
+        text = forms.checked_note(
             fields,
             "note",
             note,
             "Explain the reason to the requester." if reason == "other" else "",
         )
-        policy.raise_if(fields)
+        forms.raise_if(fields)
         row.deny_reason, row.decision_note = reason, text or None
         _decided(session, actor, row, DENIED)
         policy.tell(
@@ -407,8 +407,8 @@ def review_ask_info(*, actor: Actor, request_id: uuid.UUID, what: str) -> None:
         row = _request(session, request_id)
         _open(row)
         fields: dict[str, str] = {}
-        text = policy.checked_note(fields, "what", what, "Say what the requester should send.")
-        policy.raise_if(fields)
+        text = forms.checked_note(fields, "what", what, "Say what the requester should send.")
+        forms.raise_if(fields)
         row.info_requested = text
         _decided(session, actor, row, NEEDS_INFO)
         row.decided_by = row.decided_at = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.health import clinical
 from services.health.tables import BloodPressureReading, GlucoseReading, WeightReading
+from services.records.extent import ALL, WHOLE, Extent
 from services.records.records import confidential_visit
 from services.records.results import visible_to
 from services.records.tables import (
@@ -33,6 +35,7 @@ from services.records.tables import (
     ClinicalNote,
     Document,
     Encounter,
+    ImagingReport,
     Immunization,
     LabComponent,
     LabResult,
@@ -112,10 +115,13 @@ def _patient(b: _Builder, p: Patient) -> None:
     )
 
 
-def _results(b: _Builder, s: Session, patient_id: uuid.UUID, found: Access, now: datetime) -> None:
+def _results(
+    b: _Builder, s: Session, patient_id: uuid.UUID, found: Access, now: datetime, extent: Extent
+) -> None:
     for result in s.scalars(
         select(LabResult)
         .where(LabResult.patient_id == patient_id, visible_to(found, now))
+        .where(*extent.within(LabResult.collected_at))
         .order_by(LabResult.collected_at)
     ):
         observations = []
@@ -223,8 +229,8 @@ def _vitals(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime) -> No
         )
 
 
-def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: datetime) -> None:
-    """The records scope: lists, visits and released notes (documents are their own scope)."""
+def _lists(b: _Builder, s: Session, patient_id: uuid.UUID) -> None:
+    """Problems, medications, allergies and immunizations (the whole record only)."""
     for p in s.scalars(select(Problem).where(Problem.patient_id == patient_id)):
         b.add(
             p.id,
@@ -291,10 +297,16 @@ def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: 
                 **({"lotNumber": i.lot} if i.lot else {}),
             },
         )
+
+
+def _visits(
+    b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: datetime, extent: Extent
+) -> None:
     for e, provider in s.execute(
         select(Encounter, Provider.name)
         .join(Provider, Provider.id == Encounter.provider_id)
         .where(Encounter.patient_id == patient_id, Encounter.start_at <= now)
+        .where(*extent.within(Encounter.start_at))
         .where(*([~confidential_visit()] if limited else []))
     ):
         b.add(
@@ -315,10 +327,16 @@ def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: 
                 "reasonCode": [{"text": e.reason}],
             },
         )
+
+
+def _notes(
+    b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: datetime, extent: Extent
+) -> None:
     notes = select(ClinicalNote).where(
         ClinicalNote.patient_id == patient_id,
         ClinicalNote.released_at.is_not(None),
         ClinicalNote.released_at <= now,
+        *extent.within(ClinicalNote.signed_at),
     )
     if limited:
         notes = notes.where(ClinicalNote.sensitive.is_(False))
@@ -328,8 +346,39 @@ def _record(b: _Builder, s: Session, patient_id: uuid.UUID, limited: bool, now: 
         )
 
 
-def _documents(b: _Builder, s: Session, patient_id: uuid.UUID) -> None:
-    for d in s.scalars(select(Document).where(Document.patient_id == patient_id)):
+def _imaging(b: _Builder, s: Session, patient_id: uuid.UUID, now: datetime, extent: Extent) -> None:
+    for r in s.scalars(
+        select(ImagingReport).where(
+            ImagingReport.patient_id == patient_id,
+            ImagingReport.released_at.is_not(None),
+            ImagingReport.released_at <= now,
+            *extent.within(ImagingReport.performed_at),
+        )
+    ):
+        b.add(
+            r.id,
+            {
+                "resourceType": "DiagnosticReport",
+                "status": "final",
+                "category": [
+                    _code("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")
+                ],
+                "code": {"text": f"{r.modality} {r.study}"},
+                "subject": b.patient_ref,
+                "effectiveDateTime": _when(r.performed_at),
+                "conclusion": r.report_text,
+            },
+        )
+
+
+def _documents(
+    b: _Builder, s: Session, patient_id: uuid.UUID, chosen: Collection[uuid.UUID] | None
+) -> None:
+    """The patient's documents (their metadata), or only those `chosen` for a package."""
+    query = select(Document).where(Document.patient_id == patient_id)
+    if chosen is not None:
+        query = query.where(Document.id.in_(list(chosen)))
+    for d in s.scalars(query):
         b.add(
             d.id, _document_reference(b, d.title, d.created_at, d.content_type, size=d.size_bytes)
         )
@@ -365,18 +414,37 @@ def _document_reference(
 def fhir_bundle(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
     """The whole record the actor may see, as FHIR JSON; validated before it is returned."""
     with patient_work(actor, patient_id, "records.fhir_export", access.RECORDS) as (session, found):
-        patient = session.get(Patient, patient_id)
-        assert patient is not None
-        now = clock.now()
-        builder = _Builder(patient)
-        _patient(builder, patient)
-        if access.RESULTS in found.scopes:
-            _results(builder, session, patient_id, found, now)
-        if access.METRICS in found.scopes:
-            _vitals(builder, session, patient_id, now)
-        _record(builder, session, patient_id, found.adolescent_limited, now)
-        if access.DOCUMENTS in found.scopes:
-            _documents(builder, session, patient_id)
+        return bundle_json(session, patient_id, found, clock.now())
+
+
+def bundle_json(
+    session: Session,
+    patient_id: uuid.UUID,
+    found: Access,
+    now: datetime,
+    extent: Extent = WHOLE,
+    documents: Collection[uuid.UUID] | None = None,
+) -> bytes:
+    """What `found` opens of the record within `extent`, as a validated FHIR R4 Bundle."""
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    limited = found.adolescent_limited
+    builder = _Builder(patient)
+    _patient(builder, patient)
+    if access.RESULTS in found.scopes and extent.has("results"):
+        _results(builder, session, patient_id, found, now, extent)
+    if access.METRICS in found.scopes and extent.has(ALL):
+        _vitals(builder, session, patient_id, now)
+    if extent.has(ALL):
+        _lists(builder, session, patient_id)
+    if extent.has("visits"):
+        _visits(builder, session, patient_id, limited, now, extent)
+    if extent.has("notes"):
+        _notes(builder, session, patient_id, limited, now, extent)
+    if extent.has("imaging"):
+        _imaging(builder, session, patient_id, now, extent)
+    if access.DOCUMENTS in found.scopes and extent.has(ALL):
+        _documents(builder, session, patient_id, documents)
     bundle = Bundle.model_validate(
         {
             "resourceType": "Bundle",

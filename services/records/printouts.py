@@ -27,7 +27,9 @@ from services.records.tables import Encounter, LabComponent, LabResult
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-class _Document(FPDF):
+class Printout(FPDF):
+    """A Letter-size PDF whose every page names the patient, their birth date and the clinic."""
+
     def __init__(self, title: str, patient_name: str, birth_date: date, clinic: str) -> None:
         super().__init__(format="Letter")
         self.add_font("DejaVu", "", str(ASSETS / "DejaVuSans.ttf"))
@@ -71,7 +73,7 @@ class _Document(FPDF):
             self.para(f"• {line}" if lines else line)
 
 
-def _clinic() -> str:
+def clinic() -> str:
     from services.core.config import settings
 
     return settings().clinic_name
@@ -92,7 +94,7 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
                     .limit(15)
                 )
             ]
-    pdf = _Document("Health record summary", s.patient_name, s.birth_date, _clinic())
+    pdf = Printout("Health record summary", s.patient_name, s.birth_date, clinic())
     pdf.para(f"Medical record number {s.mrn}")
     pdf.heading("Problems")
     pdf.rows(
@@ -134,7 +136,7 @@ def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -
             raise NotFound("We could not find that visit.")
         visit, provider, credentials = row
         s = records._summary(session, patient_id)
-    pdf = _Document("Visit summary", s.patient_name, s.birth_date, _clinic())
+    pdf = Printout("Visit summary", s.patient_name, s.birth_date, clinic())
     pdf.heading(f"{visit.kind.capitalize()} visit on {visit.start_at:%B %d, %Y at %H:%M}")
     pdf.para(f"With {provider}, {credentials}")
     pdf.para(f"Reason: {visit.reason}")

@@ -161,6 +161,8 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
     if not valid:
         raise NotFound(NOT_AVAILABLE)
     assert link is not None
+    if link.what == "package":
+        return _package(link)
     owner = _owner(link.created_by)
     if link.what == "fhir":
         data, name, kind = (
@@ -182,19 +184,39 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
                 recipient=f"{link.recipient_name} <{link.recipient_email}>",
                 description=f"{WHAT[link.what]} by share link {link.id}",
                 purpose="At the patient's request",
+                basis="patient",
             )
         )
-        session.execute(
-            update(ShareLink).where(ShareLink.id == link.id).values(uses=ShareLink.uses + 1)
-        )
-        audit.record(
-            session,
-            None,
-            "share.open",
-            patient_id=link.patient_id,
-            detail=f"link {link.id} to {link.recipient_email}",
-        )
+        _used(session, link)
     return name, kind, data
+
+
+def _used(session: Session, link: ShareLink) -> None:
+    session.execute(
+        update(ShareLink).where(ShareLink.id == link.id).values(uses=ShareLink.uses + 1)
+    )
+    audit.record(
+        session,
+        None,
+        "share.open",
+        patient_id=link.patient_id,
+        detail=f"link {link.id} to {link.recipient_email}",
+    )
+
+
+def _package(link: ShareLink) -> tuple[str, str, bytes]:
+    """A release package HIM sent (its release was recorded as a disclosure when it was sent):
+    the zip as it was built. Its owner is the clinic, not an account."""
+    from services.him import package
+    from services.him.tables import RecordsRequest
+
+    with db.transaction() as session:
+        row = session.get(RecordsRequest, link.request_id)
+        if row is None:
+            raise NotFound(NOT_AVAILABLE)
+        data = package.load(row)
+        _used(session, link)
+    return f"records-{link.created_at:%Y-%m-%d}.zip", "application/zip", data
 
 
 def links_end_with_account(session: Session, user_id: uuid.UUID) -> int:

@@ -175,6 +175,9 @@ class LabComponent(Base):
 
 
 class Disclosure(Base):
+    """A release of the patient's information outside the clinic (164.528), with its legal
+    basis (schema v12): services.him.accounting says which bases the accounting leaves out."""
+
     __tablename__ = "disclosures"
     id: Mapped[uuid.UUID] = id_column()
     patient_id: Mapped[uuid.UUID] = patient_fk()
@@ -183,6 +186,7 @@ class Disclosure(Base):
     description: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(120))
     request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("records_requests.id"))
+    basis: Mapped[str | None] = mapped_column(String(24))
 
 
 class ShareLink(Base):
@@ -194,12 +198,14 @@ class ShareLink(Base):
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     recipient_name: Mapped[str] = mapped_column(String(200))
     recipient_email: Mapped[str] = mapped_column(String(254))
-    what: Mapped[str] = mapped_column(String(16))  # summary_pdf, fhir
+    what: Mapped[str] = mapped_column(String(16))  # summary_pdf, fhir, package
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    # A release package's link: the records request it delivers (schema v12; a plain id).
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Document(Base):

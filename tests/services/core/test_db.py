@@ -166,6 +166,7 @@ def _version_1_metadata() -> MetaData:
             "proxy_request_documents",
             "proxy_invitations",
             "proxy_notices",
+            "release_authorizations",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -203,6 +204,27 @@ LATER_COLUMNS = {
             "updated_at",
         )
     ),
+    *(  # v12
+        ("records_requests", column)
+        for column in (
+            "parts",
+            "date_from",
+            "date_to",
+            "delivery",
+            "limited",
+            "fee_cents",
+            "assigned_to",
+            "updated_at",
+            "denial_ground",
+            "denial_note",
+            "delivered_by",
+            "package_name",
+            "package_sha256",
+            "package_bytes",
+        )
+    ),
+    ("disclosures", "basis"),
+    ("share_links", "request_id"),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

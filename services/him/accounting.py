@@ -1,0 +1,178 @@
+"""The accounting of disclosures (45 CFR 164.528): every disclosure in the six years before the
+request, except those the rule leaves out (treatment, payment, health care operations, to the
+patient, under the patient's own authorization). Each entry gives the date, the recipient, what
+was disclosed and why. Releases the patient asked for or authorized are listed after it, apart
+and marked as such, so the patient sees those too.
+
+HIM records disclosures made outside the portal (a subpoena answered, a public-health report)
+with their legal basis; releases the portal makes record themselves."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.core import access, audit, clock, forms
+from services.core.access import Actor
+from services.core.errors import NotFound
+from services.core.models import Patient
+from services.core.work import staff_work
+from services.him.policy import ACCOUNTING, FULFILLED
+from services.him.tables import RecordsRequest
+from services.records.printouts import Printout, clinic
+from services.records.tables import Disclosure
+
+EXCLUDED = {
+    "treatment": "Treatment",
+    "payment": "Payment",
+    "operations": "Health care operations",
+    "patient": "To the patient, or at the patient's request",
+    "authorization": "Under the patient's authorization",
+}
+LISTED = {
+    "public_health": "Public health reporting",
+    "health_oversight": "Health oversight (audit, inspection, licensure)",
+    "judicial": "Court order or subpoena",
+    "law_enforcement": "Law enforcement",
+    "abuse_report": "Report of abuse, neglect or domestic violence",
+    "research": "Research under a waiver of authorization",
+    "required_by_law": "Required by law",
+    "decedent": "Coroner, medical examiner or funeral director",
+    "workers_comp": "Workers' compensation",
+}
+BASES = {**LISTED, **EXCLUDED}
+YEARS = 6
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Entry:
+    disclosed_at: datetime
+    recipient: str
+    description: str
+    purpose: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Accounting:
+    patient_name: str
+    birth_date: date
+    mrn: str
+    since: date  # the first day covered
+    until: datetime  # the request's receipt
+    listed: list[Entry]  # what the rule requires
+    authorized: list[Entry]  # the patient's own releases, for their information
+
+
+def compile_accounting(session: Session, patient_id: uuid.UUID, asked_at: datetime) -> Accounting:
+    """The accounting as of a request received at `asked_at`."""
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    since = clock.add_months(clock.local(asked_at).date(), -12 * YEARS)
+    rows = session.scalars(
+        select(Disclosure)
+        .where(
+            Disclosure.patient_id == patient_id,
+            Disclosure.disclosed_at >= clock.day_start(since),
+            Disclosure.disclosed_at <= asked_at,
+        )
+        .order_by(Disclosure.disclosed_at)
+    ).all()
+    entries = [
+        Entry(d.disclosed_at, d.recipient, d.description, d.purpose, d.basis or "") for d in rows
+    ]
+    return Accounting(
+        patient_name=f"{patient.first_name} {patient.last_name}",
+        birth_date=patient.birth_date,
+        mrn=patient.mrn,
+        since=since,
+        until=asked_at,
+        # An unknown basis is listed: listing too much is the safe side of the rule.
+        listed=[e for e in entries if e.basis not in EXCLUDED],
+        authorized=[e for e in entries if e.basis in ("patient", "authorization")],
+    )
+
+
+def accounting_pdf(found: Accounting) -> bytes:
+    pdf = Printout("Accounting of disclosures", found.patient_name, found.birth_date, clinic())
+    last = clock.local(found.until).date()
+    pdf.para(f"Medical record number {found.mrn}")
+    pdf.para(
+        f"Disclosures of your health information from {found.since:%B %d, %Y} to "
+        f"{last:%B %d, %Y} (45 CFR 164.528). The rule leaves out disclosures for treatment, "
+        "payment and health care operations, to you, and under your own authorization."
+    )
+    pdf.heading("Disclosures")
+    pdf.rows(
+        [
+            f"{clock.local(e.disclosed_at):%Y-%m-%d}: to {e.recipient}. {e.description}. "
+            f"Purpose: {e.purpose} ({BASES.get(e.basis, 'other')})."
+            for e in found.listed
+        ],
+        "There were no disclosures the rule requires us to list.",
+    )
+    pdf.heading("Releases you asked for or authorized (for your information)")
+    pdf.rows(
+        [
+            f"{clock.local(e.disclosed_at):%Y-%m-%d}: to {e.recipient}. {e.description}. "
+            f"Purpose: {e.purpose}."
+            for e in found.authorized
+        ],
+        "None.",
+    )
+    return bytes(pdf.output())
+
+
+def accounting_for_request(session: Session, row: RecordsRequest) -> Accounting:
+    if row.kind != ACCOUNTING or row.status != FULFILLED:
+        raise NotFound("This accounting is not ready.")
+    return compile_accounting(session, row.patient_id, row.received_at)
+
+
+def disclosure_record(
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    disclosed_on: date | None,
+    recipient: str,
+    description: str,
+    purpose: str,
+    basis: str,
+) -> uuid.UUID:
+    """HIM records a disclosure made outside the portal, with its legal basis."""
+    fields: dict[str, str] = {}
+    texts = [
+        forms.checked_note(fields, name, value, message, MAX_TEXT)
+        for name, value, message in (
+            ("recipient", recipient, "Name who received the information."),
+            ("description", description, "Say what was disclosed."),
+            ("purpose", purpose, "Say why it was disclosed."),
+        )
+    ]
+    if basis not in BASES:
+        fields["basis"] = "Choose the legal basis from the list."
+    today = clock.today()
+    if disclosed_on is None or not today - timedelta(days=366 * YEARS) <= disclosed_on <= today:
+        fields["disclosed_on"] = "Give the day of the disclosure, within the last six years."
+    forms.raise_if(fields)
+    assert disclosed_on is not None
+    with staff_work(actor, "disclosure.record", access.HIM) as session:
+        if session.get(Patient, patient_id) is None:
+            raise NotFound("We could not find that patient.")
+        row = Disclosure(
+            id=uuid.uuid4(),
+            patient_id=patient_id,
+            disclosed_at=clock.day_start(disclosed_on) + timedelta(hours=12),
+            recipient=texts[0],
+            description=texts[1],
+            purpose=texts[2],
+            basis=basis,
+        )
+        session.add(row)
+        audit.record(session, actor, "disclosure.record", patient_id=patient_id)
+        return row.id

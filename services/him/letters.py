@@ -1,0 +1,58 @@
+"""The letters HIM sends through the portal as PDFs: a denial of access (164.524(d)), in plain
+language, with the ground, whether the patient may have it reviewed and how, and how to
+complain to the clinic and to the Secretary of Health and Human Services."""
+
+from __future__ import annotations
+
+from services.core import clock
+from services.core.models import Patient
+from services.him.policy import DENIAL_GROUNDS, KINDS
+from services.him.tables import RecordsRequest
+from services.records.printouts import Printout, clinic
+
+REVIEW = (
+    "You may ask that this denial be reviewed. A licensed health care professional chosen by "
+    "the clinic, who did not take part in the original decision, will review it, and we will "
+    "do what the reviewer decides. To ask for a review, reply to this letter through the "
+    "patient portal's messages to the records office, or write to the Health Information "
+    "Management office."
+)
+NO_REVIEW = "The law does not give a right to have a denial on this ground reviewed."
+COMPLAIN = (
+    "If you believe your privacy rights were not respected, you may complain to the clinic's "
+    "privacy officer, or to the Secretary of the U.S. Department of Health and Human Services "
+    "(Office for Civil Rights, www.hhs.gov/ocr/complaints). You will not be treated differently "
+    "for complaining."
+)
+
+
+def denial_letter(row: RecordsRequest, patient: Patient) -> bytes:
+    ground = DENIAL_GROUNDS[row.denial_ground or "not_held"]
+    name = f"{patient.first_name} {patient.last_name}"
+    pdf = Printout("Denial of a records request", name, patient.birth_date, clinic())
+    decided = clock.local(row.completed_at or clock.now()).date()
+    received = clock.local(row.received_at).date()
+    pdf.para(f"{decided:%B %d, %Y}")
+    pdf.ln(2)
+    pdf.para(f"Dear {name},")
+    pdf.ln(1)
+    pdf.para(
+        f"On {received:%B %d, %Y} we received your request: {KINDS[row.kind].lower()} "
+        f"({row.details}). We cannot fulfil it, for this reason:"
+    )
+    pdf.heading("Reason")
+    pdf.para(ground.words)
+    if row.denial_note:
+        pdf.para(row.denial_note)
+    pdf.heading("Your right to a review")
+    pdf.para(REVIEW if ground.reviewable else NO_REVIEW)
+    pdf.heading("Other parts of your record")
+    pdf.para(
+        "You may still see the rest of your record in the patient portal, and ask for any part "
+        "of it this denial does not cover."
+    )
+    pdf.heading("How to complain")
+    pdf.para(COMPLAIN)
+    pdf.ln(2)
+    pdf.para(f"Health Information Management, {clinic()}")
+    return bytes(pdf.output())
