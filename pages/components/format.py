@@ -30,7 +30,13 @@ def plain(text: object) -> str:
 
 
 def money(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
+    """Cents as dollars, exactly (integer arithmetic, never a float)."""
+    whole, part = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}${whole:,}.{part:02d}"
+
+
+def fee(cents: int) -> str:
+    return "Free" if cents == 0 else money(cents)
 
 
 def when(moment: datetime | None) -> str:

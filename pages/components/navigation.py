@@ -69,6 +69,13 @@ PATIENT_PAGES = (
         (access.METRICS,),
     ),
     PageSpec(
+        "pages/patient/requests.py",
+        "Records requests",
+        "records-requests",
+        ":material/description:",
+        (access.RECORDS,),
+    ),
+    PageSpec(
         "pages/patient/proxies.py",
         "Proxy access",
         "proxy-access",
@@ -97,6 +104,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
     ),
     HIM: (
         PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),
+        PageSpec(
+            "pages/him/records_requests.py",
+            "Records requests",
+            "records-queue",
+            ":material/assignment:",
+        ),
         PageSpec(
             "pages/him/proxy_review.py", "Proxy review", "proxy-review", ":material/verified_user:"
         ),

@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages.components.format import plain
 from services.identity import passwords, registration
 
 
@@ -18,12 +19,18 @@ def figures(values: Mapping[str, object]) -> None:
         column.metric(label, value)
 
 
-def table(columns: Mapping[str, Sequence[object]], empty: str) -> None:
-    """A read-only table of the given columns, or a sentence when it has no rows."""
+def table(columns: Mapping[str, Sequence[object]], empty: str, static: bool = False) -> None:
+    """A read-only table of the given columns, or a sentence when it has no rows; `static`
+    for a short table shown as plain HTML (read by screen readers and copied as text), whose
+    cells st.table would read as Markdown: each is escaped to show as written."""
     if not any(len(values) for values in columns.values()):
         st.write(empty)
         return
-    st.dataframe(pd.DataFrame(dict(columns)), hide_index=True, width="stretch")
+    if static:
+        frame = pd.DataFrame({plain(k): [plain(v) for v in vs] for k, vs in columns.items()})
+        st.table(frame.set_index(frame.columns[0]))
+    else:
+        st.dataframe(pd.DataFrame(dict(columns)), hide_index=True, width="stretch")
 
 
 def counts(title: str, by: Mapping[str, int], key: str, value: str) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, forms
 from services.core.access import Actor
-from services.core.errors import NotFound
+from services.core.errors import NotFound, ValidationError
 from services.core.models import Patient
 from services.core.work import staff_work
 from services.him.policy import ACCOUNTING, FULFILLED
@@ -137,14 +137,15 @@ def accounting_for_request(session: Session, row: RecordsRequest) -> Accounting:
 def disclosure_record(
     *,
     actor: Actor,
-    patient_id: uuid.UUID,
+    mrn: str,
     disclosed_on: date | None,
     recipient: str,
     description: str,
     purpose: str,
     basis: str,
 ) -> uuid.UUID:
-    """HIM records a disclosure made outside the portal, with its legal basis."""
+    """HIM records a disclosure made outside the portal, with its legal basis, for the patient
+    with this medical record number."""
     fields: dict[str, str] = {}
     texts = [
         forms.checked_note(fields, name, value, message, MAX_TEXT)
@@ -162,8 +163,9 @@ def disclosure_record(
     forms.raise_if(fields)
     assert disclosed_on is not None
     with staff_work(actor, "disclosure.record", access.HIM) as session:
-        if session.get(Patient, patient_id) is None:
-            raise NotFound("We could not find that patient.")
+        patient_id = session.scalar(select(Patient.id).where(Patient.mrn == mrn.strip()))
+        if patient_id is None:
+            raise ValidationError({"mrn": "No patient has this medical record number."})
         row = Disclosure(
             id=uuid.uuid4(),
             patient_id=patient_id,

@@ -110,7 +110,3 @@ def link_days() -> int:
 def due_soon_days() -> int:
     """The queue flags a request due within this many days."""
     return int(number_setting("records_due_soon_days", 7))
-
-
-def money(cents: int) -> str:
-    return "free" if cents == 0 else f"${cents // 100:,}.{cents % 100:02d}"

@@ -334,10 +334,8 @@ def authorization_revoke(*, actor: Actor, patient_id: uuid.UUID, request_id: uui
         return stopped or bool(links.rowcount)  # type: ignore[attr-defined]
 
 
-def package_download(
-    *, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID
-) -> tuple[str, bytes]:
-    """The patient's own copy as it was released in the portal: (file name, zip)."""
+def package_download(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) -> bytes:
+    """The patient's own copy (a zip) as it was released in the portal."""
     with patient_work(actor, patient_id, "records_request.download", access.RECORDS) as (
         session,
         found,
@@ -345,7 +343,7 @@ def package_download(
         row = _mine(session, actor, patient_id, request_id, found)
         if row.kind != ACCESS or row.delivered_by != policy.PORTAL:
             raise NotFound("This request has no download in the portal.")
-        return f"records-{row.completed_at or row.received_at:%Y-%m-%d}.zip", package.load(row)
+        return package.load(row)
 
 
 def denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) -> bytes:
@@ -362,14 +360,23 @@ def denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID)
         return letters.denial_letter(row, patient)
 
 
-def accounting_document(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) -> bytes:
-    """A produced accounting of disclosures (PDF)."""
+def accounting_view(
+    *, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID
+) -> accounting.Accounting:
+    """A produced accounting of disclosures, to read in the portal."""
     with patient_work(actor, patient_id, "records_request.accounting", access.RECORDS) as (
         session,
         found,
     ):
         row = _mine(session, actor, patient_id, request_id, found)
-        return accounting.accounting_pdf(accounting.accounting_for_request(session, row))
+        return accounting.accounting_for_request(session, row)
+
+
+def accounting_document(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) -> bytes:
+    """A produced accounting of disclosures (PDF)."""
+    return accounting.accounting_pdf(
+        accounting_view(actor=actor, patient_id=patient_id, request_id=request_id)
+    )
 
 
 def tell_patient(session: Session, row: RecordsRequest, subject: str, body: str) -> None:

@@ -17,7 +17,7 @@ ALWAYS = {
 }
 BY_SCOPE = {
     access.RESULTS: {"pages/patient/results.py"},
-    access.RECORDS: {"pages/patient/records.py"},
+    access.RECORDS: {"pages/patient/records.py", "pages/patient/requests.py"},
     access.DOCUMENTS: {"pages/patient/records.py"},
     access.METRICS: {"pages/patient/metrics.py"},
 }

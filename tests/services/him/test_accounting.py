@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from services.core import clock, db
 from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.models import Patient
 from services.him import accounting, queue, requests
 from services.him.tables import RecordsRequest
 from tests.conftest import NOW
@@ -17,10 +19,15 @@ from tests.services.him.test_records_requests import _alex, _him, _me, _release,
 from tests.support import world
 
 
+def _mrn() -> str:
+    with db.read_only() as s:
+        return s.scalars(select(Patient.mrn).where(Patient.id == _alex())).one()
+
+
 def _record(on: date, recipient: str, basis: str) -> None:
     accounting.disclosure_record(
         actor=_him(),
-        patient_id=_alex(),
+        mrn=_mrn(),
         disclosed_on=on,
         recipient=recipient,
         description="Records",
@@ -96,12 +103,14 @@ def test_the_first_accounting_in_twelve_months_is_free(seeded_url: str) -> None:
         ({"disclosed_on": NOW.date() + timedelta(days=1)}, "disclosed_on"),
         ({"disclosed_on": None}, "disclosed_on"),
         ({"description": "x" * 201}, "description"),
+        ({"mrn": "00000000"}, "mrn"),
     ],
 )
 def test_a_disclosure_record_needs_each_fact(
     seeded_url: str, changes: dict[str, object], field: str
 ) -> None:
     values: dict[str, object] = {
+        "mrn": _mrn(),
         "disclosed_on": NOW.date(),
         "recipient": "County court",
         "description": "Visit notes",
@@ -110,7 +119,7 @@ def test_a_disclosure_record_needs_each_fact(
     }
     values.update(changes)
     with pytest.raises(ValidationError) as refused:
-        accounting.disclosure_record(actor=_him(), patient_id=_alex(), **values)  # type: ignore[arg-type]
+        accounting.disclosure_record(actor=_him(), **values)  # type: ignore[arg-type]
     assert field in refused.value.fields
 
 
@@ -119,7 +128,7 @@ def test_only_him_records_disclosures(seeded_url: str) -> None:
         with pytest.raises(PermissionDenied):
             accounting.disclosure_record(
                 actor=world.actor_of(staff),
-                patient_id=_alex(),
+                mrn=_mrn(),
                 disclosed_on=NOW.date(),
                 recipient="Court",
                 description="Notes",

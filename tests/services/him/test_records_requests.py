@@ -295,9 +295,7 @@ def test_the_package_holds_what_was_asked_and_never_a_held_result(seeded_url: st
     rid = _copy(parts={"results"}, date_from=date(2025, 6, 1))
     done = queue.request_fulfil(actor=_him(), request_id=rid)
     assert done.delivered_by == "portal"
-    name, data = requests.package_download(actor=_me(), patient_id=_alex(), request_id=rid)
-    files = _zip(data)
-    assert name.endswith(".zip")
+    files = _zip(requests.package_download(actor=_me(), patient_id=_alex(), request_id=rid))
     assert set(files) == {"record.pdf", "record-fhir.json", "contents.txt"}
     bundle = json.loads(files["record-fhir.json"])
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
@@ -338,7 +336,7 @@ def test_a_whole_record_package_has_every_part_and_the_chosen_documents_only(
     with pytest.raises(ValidationError):  # documents go only into a whole-record copy
         queue.request_fulfil(actor=_him(), request_id=_copy(parts={"notes"}), documents=[chosen])
     done = queue.request_fulfil(actor=_him(), request_id=rid, documents=[chosen])
-    files = _zip(requests.package_download(actor=_me(), patient_id=_alex(), request_id=rid)[1])
+    files = _zip(requests.package_download(actor=_me(), patient_id=_alex(), request_id=rid))
     assert {"imaging-reports.pdf", "billing.csv"} <= set(files)
     assert len([f for f in files if f.startswith("documents/")]) == 1
     assert files["billing.csv"].startswith(b"statement_date,service_date")
@@ -351,13 +349,13 @@ def test_a_parents_limited_request_leaves_the_teens_confidential_information_out
     dana, emma = world.actor_of("proxy.demo"), world.patient_id("Emma", "Larson")
     rid = requests.copy_request(actor=dana, patient_id=emma, parts={"all"}, delivery="portal")
     queue.request_fulfil(actor=_him(), request_id=rid)
-    files = _zip(requests.package_download(actor=dana, patient_id=emma, request_id=rid)[1])
+    files = _zip(requests.package_download(actor=dana, patient_id=emma, request_id=rid))
     everything = pdf_text(files["record.pdf"]) + files["record-fhir.json"].decode()
     assert "Confidential" not in everything and "Chlamydia" not in everything
     teen = world.actor_of("teen.demo")
     own = requests.copy_request(actor=teen, patient_id=emma, parts={"all"}, delivery="portal")
     queue.request_fulfil(actor=_him(), request_id=own)
-    hers = _zip(requests.package_download(actor=teen, patient_id=emma, request_id=own)[1])
+    hers = _zip(requests.package_download(actor=teen, patient_id=emma, request_id=own))
     assert "Confidential" in pdf_text(hers["record.pdf"])
     # The parent sees the parent's requests, not the teen's own.
     assert [r.request_id for r in requests.my_requests(actor=dana, patient_id=emma)] == [rid]

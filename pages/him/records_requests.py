@@ -1,0 +1,297 @@
+"""HIM's records-request queue: open requests by due date with their flags, filters and
+assignment; one request with what it needs and the actions (move on, extend once, deny,
+fulfil); and disclosures made outside the portal, recorded for the accounting."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import fee, last_day, plain, when
+from pages.components.widgets import table
+from services.core import clock
+from services.core.access import HIM
+from services.him import accounting, policy, queue
+from services.records.extent import PARTS
+
+OPEN = "records_queue_open"
+
+actor = state.guard(HIM)
+st.title("Records requests")
+state.show_flash()
+
+
+def _queue() -> None:
+    kind_col, status_col, flag_col, who_col = st.columns(4)
+    kind = kind_col.selectbox(
+        "Kind",
+        [None, *policy.KINDS],
+        format_func=lambda k: "All kinds" if k is None else policy.KINDS[k],
+        key="rq_kind",
+    )
+    status = status_col.selectbox(
+        "Status",
+        [None, *policy.STATUSES],
+        format_func=lambda s: "All open" if s is None else policy.STATUSES[s],
+        key="rq_status",
+    )
+    flag = flag_col.selectbox(
+        "Deadline",
+        [None, *queue.FLAGS],
+        format_func=lambda f: "Any" if f is None else queue.FLAGS[f],
+        key="rq_flag",
+    )
+    assigned = who_col.selectbox(
+        "Assigned",
+        [None, "me", "nobody"],
+        format_func=lambda a: {None: "Anyone", "me": "To me", "nobody": "To nobody"}[a],
+        key="rq_assigned",
+    )
+    items = queue.records_queue(actor=actor, kind=kind, status=status, flag=flag, assigned=assigned)
+    late = sum(i.flag == "overdue" for i in items)
+    soon = sum(i.flag == "due_soon" for i in items)
+    st.caption(f"{len(items)} shown: {late} overdue, {soon} due within 7 days.")
+    table(
+        {
+            "Due by": [last_day(i.due_at) for i in items],
+            "Flag": [queue.FLAGS.get(i.flag, "") for i in items],
+            "Kind": [policy.KINDS.get(i.kind, i.kind) for i in items],
+            "Patient": [i.patient_name for i in items],
+            "MRN": [i.mrn for i in items],
+            "Status": [policy.STATUSES.get(i.status, i.status) for i in items],
+            "Received": [when(i.received_at) for i in items],
+            "Assigned to": [i.assignee or "" for i in items],
+        },
+        empty="No requests match.",
+    )
+    labels = {
+        i.request_id: f"{i.patient_name} (MRN {i.mrn}): {policy.KINDS.get(i.kind, i.kind)}, "
+        f"due {last_day(i.due_at)}"
+        for i in items
+    }
+    chosen = st.selectbox(
+        "Open a request",
+        [None, *labels],
+        format_func=lambda r: "Choose…" if r is None else labels[r],
+        key="rq_pick",
+    )
+    if chosen is not None:
+        st.session_state[OPEN] = chosen
+
+
+def _request(request_id: uuid.UUID) -> None:
+    d = queue.request_detail(actor=actor, request_id=request_id)
+    st.subheader(f"{policy.KINDS.get(d.kind, d.kind)} for {plain(d.patient_name)}")
+    st.caption(
+        f"MRN {plain(d.mrn)}, born {d.birth_date:%b %d, %Y}. Asked by {plain(d.requested_by)}, "
+        f"received {when(d.received_at)}. Status: {policy.STATUSES.get(d.status, d.status)}."
+    )
+    if d.status in policy.OPEN:
+        due = f"Due by the end of {d.last_day:%B %d, %Y}"
+        if d.flag == "overdue":
+            st.error(f"{due}: overdue.")
+        elif d.flag == "due_soon":
+            st.warning(f"{due}.")
+        else:
+            st.info(f"{due}.")
+    if d.extended:
+        st.text(f"Extended once. Reason given to the patient: {d.extension_reason or ''}")
+    facts = {
+        "What": d.what,
+        "Parts": ", ".join(PARTS.get(p, p) for p in sorted(d.parts)) or "—",
+        "Form": policy.COPY_FORMS.get(
+            d.delivery or "", policy.DELIVERED.get(d.delivery or "", "—")
+        ),
+        "Fee": fee(d.fee_cents),
+    }
+    if d.limited:
+        facts["Note"] = (
+            "Asked by a parent with limited access: confidential information is left out."
+        )
+    table({"": list(facts), "Value": list(facts.values())}, empty="")
+    if d.authorization is not None:
+        a = d.authorization
+        st.markdown("**Authorization**")
+        table(
+            {
+                "": ["Recipient", "Address", "Purpose", "Ends", "Signed", "Signer"],
+                "Value": [
+                    a.recipient_name,
+                    a.recipient_address,
+                    a.purpose,
+                    a.ends,
+                    f"{a.signature}, {a.signed_on:%Y-%m-%d}",
+                    a.signer_relationship,
+                ],
+            },
+            empty="",
+        )
+        if a.revoked_at:
+            st.error(f"Revoked by the patient {when(a.revoked_at)}: release nothing more.")
+    if d.status in policy.OPEN:
+        _work(d)
+    if d.status == policy.FULFILLED and d.delivered_by == policy.MAIL:
+        st.download_button(
+            "Download the package to mail",
+            data=lambda: queue.package_for_staff(actor=actor, request_id=d.request_id)[1],
+            file_name=f"release-{d.request_id}.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key=f"rq_package_{d.request_id}",
+            icon=":material/download:",
+        )
+
+
+def _work(d: queue.RequestDetail) -> None:
+    staff = dict(queue.him_staff(actor=actor))
+    left, right = st.columns(2)
+    options = [None, *staff]
+    assignee = left.selectbox(
+        "Assigned to",
+        options,
+        index=options.index(d.assigned_to) if d.assigned_to in staff else 0,
+        format_func=lambda u: "Nobody" if u is None else staff[u],
+        key=f"rq_assignee_{d.request_id}",
+    )
+    if left.button("Assign", key=f"rq_assign_{d.request_id}"):
+        with state.service_errors():
+            queue.request_assign(actor=actor, request_id=d.request_id, user_id=assignee)
+            state.flash("Assigned.")
+            st.rerun()
+    moves = queue.MOVES.get(d.status, ())
+    if moves:
+        target = right.selectbox(
+            "Move to",
+            list(moves),
+            format_func=policy.STATUSES.get,
+            key=f"rq_move_to_{d.request_id}",
+        )
+        if right.button("Move", key=f"rq_move_{d.request_id}"):
+            with state.service_errors():
+                queue.request_move(actor=actor, request_id=d.request_id, status=target)
+                state.flash(f"Now {policy.STATUSES[target].lower()}.")
+                st.rerun()
+    fulfil, extend, deny = st.tabs(["Fulfil", "Extend", "Deny"])
+    with fulfil:
+        _fulfil(d)
+    with extend:
+        new_day = st.date_input(
+            "New last day",
+            value=None,
+            min_value=d.last_day,
+            format="YYYY-MM-DD",
+            key=f"rq_ext_day_{d.request_id}",
+        )
+        reason = st.text_area(
+            "Reason (the patient is told)", max_chars=1000, key=f"rq_ext_reason_{d.request_id}"
+        )
+        if st.button("Extend the deadline", key=f"rq_extend_{d.request_id}"):
+            with state.service_errors():
+                queue.request_extend(
+                    actor=actor, request_id=d.request_id, new_last_day=new_day, reason=reason
+                )
+                state.flash("Extended. The patient has been told the reason and the new date.")
+                st.rerun()
+    with deny:
+        if d.kind in (policy.ACCESS, policy.ROI):
+            ground = st.selectbox(
+                "Ground",
+                list(policy.DENIAL_GROUNDS),
+                format_func=lambda g: policy.DENIAL_GROUNDS[g].words,
+                key=f"rq_ground_{d.request_id}",
+            )
+            st.caption(
+                "Reviewable: the patient may have it reviewed."
+                if policy.DENIAL_GROUNDS[ground].reviewable
+                else "Not reviewable."
+            )
+            note = st.text_area(
+                "Explanation for the letter (optional)",
+                max_chars=1000,
+                key=f"rq_deny_note_{d.request_id}",
+            )
+            if st.button("Deny and send the letter", key=f"rq_deny_{d.request_id}"):
+                with state.service_errors():
+                    queue.request_deny(
+                        actor=actor, request_id=d.request_id, ground=ground, note=note
+                    )
+                    state.flash("Denied. The letter is in the patient's portal.")
+                    st.rerun()
+        else:
+            st.write("This kind of request is not denied here.")
+
+
+def _fulfil(d: queue.RequestDetail) -> None:
+    chosen: list[uuid.UUID] = []
+    if d.documents:
+        names = dict(d.documents)
+        chosen = st.multiselect(
+            "Documents to include",
+            list(names),
+            format_func=names.get,
+            key=f"rq_docs_{d.request_id}",
+        )
+    if d.kind == policy.ROI:
+        st.write(
+            "The package goes by a secure link to the recipient's email, or is kept for "
+            "mailing; the release is recorded as a disclosure."
+        )
+    elif d.kind == policy.ACCOUNTING:
+        st.write("The accounting is produced from the disclosures on record.")
+    if st.button("Fulfil", type="primary", key=f"rq_fulfil_{d.request_id}"):
+        with state.service_errors():
+            done = queue.request_fulfil(actor=actor, request_id=d.request_id, documents=chosen)
+            state.flash(
+                f"Fulfilled: {policy.DELIVERED.get(done.delivered_by, done.delivered_by)}"
+                + (f", {len(done.files)} files in the package." if done.files else ".")
+            )
+            st.rerun()
+
+
+def _disclosure() -> None:
+    st.write(
+        "Record a disclosure made outside the portal (a subpoena answered, a report to public "
+        "health) so that it appears in the patient's accounting."
+    )
+    with st.form("disclosure_form"):
+        mrn = st.text_input("Patient MRN", max_chars=16, key="disc_mrn")
+        day = st.date_input(
+            "Disclosed on", value=clock.today(), format="YYYY-MM-DD", key="disc_day"
+        )
+        recipient = st.text_input("Recipient", max_chars=200, key="disc_recipient")
+        description = st.text_input("What was disclosed", max_chars=200, key="disc_what")
+        purpose = st.text_input("Purpose", max_chars=200, key="disc_purpose")
+        basis = st.selectbox(
+            "Legal basis",
+            list(accounting.BASES),
+            format_func=accounting.BASES.get,
+            key="disc_basis",
+        )
+        submitted = st.form_submit_button("Record the disclosure")
+    if submitted:
+        with state.service_errors():
+            accounting.disclosure_record(
+                actor=actor,
+                mrn=mrn,
+                disclosed_on=day,
+                recipient=recipient,
+                description=description,
+                purpose=purpose,
+                basis=basis,
+            )
+            state.flash("Recorded.")
+            st.rerun()
+
+
+with state.service_errors():
+    work, record = st.tabs(["Queue", "Record a disclosure"])
+    with work:
+        _queue()
+        opened = st.session_state.get(OPEN)
+        if isinstance(opened, uuid.UUID):
+            st.divider()
+            _request(opened)
+    with record:
+        _disclosure()

@@ -1,0 +1,288 @@
+"""Records requests: what I asked for, with its status, due date and fee (withdraw, revoke,
+download, letters); a copy of my record; a release to someone else under my signed
+authorization; an accounting of disclosures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import fee, last_day, plain, when
+from pages.components.widgets import table
+from services.core import clock
+from services.him import accounting, policy, requests
+from services.him.authorization import Authorization
+from services.records.extent import ALL, PARTS
+
+actor, patient_id = state.patient_page("Records requests")
+state.show_flash()
+st.caption(
+    "The law gives the clinic 30 days to send records (60 for an accounting of disclosures); "
+    "we usually take about two weeks. Your own copy is free."
+)
+
+
+def _what(key: str) -> tuple[set[str], date | None, date | None]:
+    """The parts of the record and the days, as the patient chooses them."""
+    whole = st.radio(
+        "What do you want?",
+        ["The whole record", "Some parts"],
+        horizontal=True,
+        key=f"{key}_whole",
+    )
+    parts = {ALL}
+    if whole == "Some parts":
+        parts = set(
+            st.multiselect(
+                "Which parts",
+                [p for p in PARTS if p != ALL],
+                format_func=PARTS.get,
+                key=f"{key}_parts",
+            )
+        )
+    left, right = st.columns(2)
+    start = left.date_input(
+        "From (optional)",
+        value=None,
+        min_value=date(policy.EARLIEST_YEAR, 1, 1),
+        max_value=clock.today(),
+        format="YYYY-MM-DD",
+        key=f"{key}_from",
+    )
+    end = right.date_input(
+        "To (optional)",
+        value=None,
+        min_value=date(policy.EARLIEST_YEAR, 1, 1),
+        max_value=clock.today(),
+        format="YYYY-MM-DD",
+        key=f"{key}_to",
+    )
+    return parts, start, end
+
+
+def _mine() -> None:
+    mine = requests.my_requests(actor=actor, patient_id=patient_id)
+    table(
+        {
+            "Received": [when(r.received_at) for r in mine],
+            "Request": [policy.KINDS.get(r.kind, r.kind) for r in mine],
+            "What": [r.what for r in mine],
+            "Status": [policy.STATUSES.get(r.status, r.status) for r in mine],
+            "Due by": [last_day(r.due_at) if r.is_open else "" for r in mine],
+            "Fee": [fee(r.fee_cents) for r in mine],
+        },
+        empty="You have not asked for records yet.",
+    )
+    for r in mine:
+        title = f"{policy.KINDS.get(r.kind, r.kind)} received {when(r.received_at)}"
+        with st.expander(plain(title)):
+            _one(r)
+
+
+def _one(r: requests.PatientRequest) -> None:
+    st.text(f"{r.what}\nStatus: {policy.STATUSES.get(r.status, r.status)}")
+    if r.recipient:
+        st.text(f"To: {r.recipient}")
+    if r.is_open:
+        st.write(f"Due by the end of {last_day(r.due_at)}.")
+    if r.extended:
+        st.warning(f"The clinic extended the deadline to {last_day(r.due_at)}.")
+        st.text(f"Reason: {r.extension_reason or ''}")
+    if r.revoked_at:
+        st.info(f"You revoked this authorization on {when(r.revoked_at)}.")
+    if r.status == policy.FULFILLED:
+        st.success(
+            f"Completed {when(r.completed_at)}: {policy.DELIVERED.get(r.delivered_by or '', '')}."
+        )
+        if r.kind == policy.ACCESS and r.delivered_by == policy.PORTAL:
+            st.download_button(
+                "Download your records (zip: PDF and FHIR)",
+                data=lambda rid=r.request_id: requests.package_download(
+                    actor=actor, patient_id=patient_id, request_id=rid
+                ),
+                file_name=f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
+                mime="application/zip",
+                on_click="ignore",
+                key=f"package_{r.request_id}",
+                icon=":material/download:",
+            )
+        if r.kind == policy.ACCOUNTING:
+            _accounting_tables(r)
+            st.download_button(
+                "Download the accounting (PDF)",
+                data=lambda rid=r.request_id: requests.accounting_document(
+                    actor=actor, patient_id=patient_id, request_id=rid
+                ),
+                file_name="accounting-of-disclosures.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                key=f"accounting_{r.request_id}",
+                icon=":material/download:",
+            )
+    if r.status == policy.DENIED:
+        st.error(
+            "The clinic could not fulfil this request. The letter explains why and your rights."
+        )
+        st.download_button(
+            "Download the letter (PDF)",
+            data=lambda rid=r.request_id: requests.denial_letter(
+                actor=actor, patient_id=patient_id, request_id=rid
+            ),
+            file_name="records-request-letter.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"letter_{r.request_id}",
+            icon=":material/download:",
+        )
+    if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
+        with state.service_errors():
+            requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
+            state.flash("Withdrawn.")
+            st.rerun()
+    if r.can_revoke:
+        st.caption("Revoking stops any release not yet made. Releases already made stay recorded.")
+        if st.button("Revoke my authorization", key=f"revoke_{r.request_id}"):
+            with state.service_errors():
+                stopped = requests.authorization_revoke(
+                    actor=actor, patient_id=patient_id, request_id=r.request_id
+                )
+                state.flash(
+                    "Revoked. The release was stopped."
+                    if stopped
+                    else "Revoked. The records had already been released; that stays recorded."
+                )
+                st.rerun()
+
+
+def _accounting_tables(r: requests.PatientRequest) -> None:
+    found = requests.accounting_view(actor=actor, patient_id=patient_id, request_id=r.request_id)
+    st.write(
+        f"Disclosures from {found.since:%B %d, %Y} to {last_day(found.until)} that the rule "
+        "requires us to list:"
+    )
+
+    def listing(entries: list[accounting.Entry], empty: str) -> None:
+        table(
+            {
+                "Date": [when(e.disclosed_at) for e in entries],
+                "To": [e.recipient for e in entries],
+                "What": [e.description for e in entries],
+                "Purpose": [e.purpose for e in entries],
+            },
+            empty=empty,
+            static=True,
+        )
+
+    listing(found.listed, "None.")
+    st.write("Releases you asked for or authorized (for your information):")
+    listing(found.authorized, "None.")
+
+
+def _copy() -> None:
+    st.write("A copy of your record for yourself.")
+    parts, start, end = _what("copy")
+    delivery = st.radio(
+        "How do you want it?",
+        list(policy.COPY_FORMS),
+        format_func=lambda d: f"{policy.COPY_FORMS[d]} ({fee(policy.fee_cents(policy.ACCESS, d))})",
+        key="copy_delivery",
+    )
+    if st.button("Ask for my copy", type="primary", key="copy_submit"):
+        with state.service_errors():
+            requests.copy_request(
+                actor=actor,
+                patient_id=patient_id,
+                parts=parts,
+                delivery=delivery,
+                date_from=start,
+                date_to=end,
+            )
+            state.flash("Your request was received. Its due date is shown under 'My requests'.")
+            st.rerun()
+
+
+def _release() -> None:
+    st.write(
+        "Authorize the clinic to send your records to someone else (another doctor, a lawyer, "
+        "an insurer). Every part of this form is required by law. You can revoke it at any "
+        "time, except for releases already made."
+    )
+    parts, start, end = _what("release")
+    with st.form("release_form"):
+        recipient = st.text_input(
+            "Send to (person or organization)", max_chars=200, key="release_recipient"
+        )
+        address = st.text_input(
+            "Their email address or postal address",
+            max_chars=200,
+            key="release_address",
+            help="With an email address, they get a secure link that works for them alone.",
+        )
+        purpose = st.text_input(
+            "Purpose", max_chars=200, key="release_purpose", help="For example: continuing care."
+        )
+        ends_on = st.date_input(
+            "This authorization ends on", value=None, format="YYYY-MM-DD", key="release_ends"
+        )
+        event = st.text_input("…or ends when (an event)", max_chars=200, key="release_event")
+        signature = st.text_input(
+            "Signature: type your full name", max_chars=200, key="release_sig"
+        )
+        signed_on = st.date_input(
+            "Date", value=clock.today(), format="YYYY-MM-DD", key="release_signed_on"
+        )
+        submitted = st.form_submit_button("Sign and send the authorization", type="primary")
+    st.caption(f"Fee: {fee(policy.fee_cents(policy.ROI, None))}.")
+    if submitted:
+        with state.service_errors():
+            requests.release_request(
+                actor=actor,
+                patient_id=patient_id,
+                form=Authorization(
+                    recipient_name=recipient,
+                    recipient_address=address,
+                    purpose=purpose,
+                    parts=frozenset(parts),
+                    ends_on=ends_on,
+                    end_event=event,
+                    signature=signature,
+                    signed_on=signed_on,
+                ),
+                date_from=start,
+                date_to=end,
+            )
+            state.flash("Your authorization was received. The release is due within 30 days.")
+            st.rerun()
+
+
+def _accounting() -> None:
+    st.write(
+        "A list of the times the clinic disclosed your health information to others in the "
+        "six years before your request, other than for your treatment, payment, the clinic's "
+        "operations, to you, or as you authorized. The first in any 12 months is free."
+    )
+    if st.button("Ask for an accounting of disclosures", key="accounting_submit"):
+        with state.service_errors():
+            requests.accounting_request(actor=actor, patient_id=patient_id)
+            state.flash("Your request was received. The clinic has 60 days to answer.")
+            st.rerun()
+
+
+def _tabs() -> None:
+    mine, copy, release, listing = st.tabs(
+        ["My requests", "Get a copy", "Send to someone else", "Accounting of disclosures"]
+    )
+    with mine:
+        _mine()
+    with copy:
+        _copy()
+    with release:
+        _release()
+    with listing:
+        _accounting()
+
+
+with state.service_errors():
+    _tabs()

@@ -1,0 +1,63 @@
+"""The records-request pages render for their roles and act through the services (AppTest)."""
+
+from __future__ import annotations
+
+from pages.components import navigation
+from services.him import queue, requests
+from tests.pages.test_app import signed_in
+from tests.pages.test_proxy_pages import _open, _press
+from tests.support import world
+
+
+def test_a_patient_asks_for_a_copy_and_sees_it_with_its_due_date(seeded_url: str) -> None:
+    at = _open(signed_in("patient.demo"), "pages/patient/requests.py")
+    assert at.title[0].value == "Records requests"
+    _press(at, "Ask for my copy")
+    assert not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success][0].startswith("Your request was received")
+    statuses = at.dataframe[0].value["Status"].tolist()
+    assert statuses[0] == "Received"
+    assert at.dataframe[0].value["Due by"].tolist()[0] == "Jul 01, 2026"
+
+
+def test_an_authorization_missing_its_parts_is_refused_by_name(seeded_url: str) -> None:
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    before = requests.my_requests(actor=alex, patient_id=alex.patient_id)
+    at = _open(signed_in("patient.demo"), "pages/patient/requests.py")
+    at.text_input(key="release_recipient").input("Northside Orthopedics")
+    _press(at, "Sign and send the authorization")
+    errors = " ".join(e.value for e in at.error)
+    for field in ("Recipient address", "Purpose", "Ends on", "Signature"):
+        assert field in errors, errors
+    assert requests.my_requests(actor=alex, patient_id=alex.patient_id) == before
+
+
+def test_him_opens_and_fulfils_a_request_from_the_queue(seeded_url: str) -> None:
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    rid = requests.copy_request(
+        actor=alex, patient_id=alex.patient_id, parts={"results"}, delivery="portal"
+    )
+    him = _open(signed_in("him.demo"), "pages/him/records_requests.py")
+    him.selectbox(key="rq_pick").select(rid).run()
+    assert not him.exception and not him.error, [e.value for e in him.error]
+    assert any("Copy of my records for Alex Rivera" in h.value for h in him.subheader)
+    _press(him, "Fulfil")
+    assert not him.error, [e.value for e in him.error]
+    assert any(s.value.startswith("Fulfilled: In the portal") for s in him.success)
+    done = queue.records_queue(actor=world.actor_of("him.demo"), status="fulfilled")
+    assert rid in {i.request_id for i in done}
+
+
+def test_only_him_has_the_queue_and_patient_side_users_have_their_page() -> None:
+    him = {p.path for p in navigation.pages_for(frozenset({"him"}))}
+    assert "pages/him/records_requests.py" in him
+    for role in ("clinician", "billing", "manager", "admin"):
+        pages = {p.path for p in navigation.pages_for(frozenset({role}))}
+        assert "pages/him/records_requests.py" not in pages
+        assert "pages/patient/requests.py" not in pages
+    patient = navigation.pages_for(frozenset({"patient"}), frozenset({"records"}))
+    assert "pages/patient/requests.py" in {p.path for p in patient}
+    without = navigation.pages_for(frozenset({"proxy"}), frozenset({"results"}))
+    assert "pages/patient/requests.py" not in {p.path for p in without}
