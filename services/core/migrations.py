@@ -312,8 +312,9 @@ def _v11_proxy_access(conn: Connection) -> None:
 
 def _v12_records_requests(conn: Connection) -> None:
     """Records requests worked end to end: what was asked and in what form, the assignee, the
-    denial, the release package; the signed authorizations behind third-party releases; the
-    legal basis of each disclosure; package links. "completed" is now "fulfilled"."""
+    denial, the release package; the signed authorizations behind third-party releases;
+    amendments; the legal basis of each disclosure; package links. "completed" is now
+    "fulfilled"."""
     for table, column, kind in (
         ("records_requests", "parts", "VARCHAR(80)"),
         ("records_requests", "date_from", "DATE"),
@@ -363,7 +364,32 @@ def _v12_records_requests(conn: Connection) -> None:
         Column("revoked_at", DateTime),
         Column("revoked_by", Uuid, ForeignKey("users.id")),
     )
-    meta.create_all(conn, tables=[meta.tables["release_authorizations"]])
+    Table("patients", meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "amendments",
+        meta,
+        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("item_kind", String(16), nullable=False),
+        Column("item_id", Uuid, nullable=False),
+        Column("item_label", String(200), nullable=False),
+        Column("change", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("notify", Text),
+        Column("routed_to", Uuid),
+        Column("decision", String(16)),
+        Column("decided_by", Uuid),
+        Column("decided_at", DateTime),
+        Column("amendment_text", Text),
+        Column("denial_ground", String(32)),
+        Column("denial_note", Text),
+        Column("disagreement", Text),
+        Column("disagreement_at", DateTime),
+        Column("rebuttal", Text),
+        Column("rebuttal_at", DateTime),
+    )
+    new = ("release_authorizations", "amendments")
+    meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 
 MIGRATIONS: list[Migration] = [

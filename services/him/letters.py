@@ -4,6 +4,8 @@ complain to the clinic and to the Secretary of Health and Human Services."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.core import clock
 from services.core.models import Patient
 from services.him.policy import DENIAL_GROUNDS, KINDS
@@ -26,16 +28,28 @@ COMPLAIN = (
 )
 
 
-def denial_letter(row: RecordsRequest, patient: Patient) -> bytes:
-    ground = DENIAL_GROUNDS[row.denial_ground or "not_held"]
+def _letter(title: str, row: RecordsRequest, patient: Patient) -> tuple[Printout, date]:
+    """A letter's page with its date and greeting; returns it and the day the request came."""
     name = f"{patient.first_name} {patient.last_name}"
-    pdf = Printout("Denial of a records request", name, patient.birth_date, clinic())
-    decided = clock.local(row.completed_at or clock.now()).date()
-    received = clock.local(row.received_at).date()
-    pdf.para(f"{decided:%B %d, %Y}")
+    pdf = Printout(title, name, patient.birth_date, clinic())
+    pdf.para(f"{clock.local(row.completed_at or clock.now()):%B %d, %Y}")
     pdf.ln(2)
     pdf.para(f"Dear {name},")
     pdf.ln(1)
+    return pdf, clock.local(row.received_at).date()
+
+
+def _ending(pdf: Printout) -> bytes:
+    pdf.heading("How to complain")
+    pdf.para(COMPLAIN)
+    pdf.ln(2)
+    pdf.para(f"Health Information Management, {clinic()}")
+    return bytes(pdf.output())
+
+
+def denial_letter(row: RecordsRequest, patient: Patient) -> bytes:
+    ground = DENIAL_GROUNDS[row.denial_ground or "not_held"]
+    pdf, received = _letter("Denial of a records request", row, patient)
     pdf.para(
         f"On {received:%B %d, %Y} we received your request: {KINDS[row.kind].lower()} "
         f"({row.details}). We cannot fulfil it, for this reason:"
@@ -51,8 +65,29 @@ def denial_letter(row: RecordsRequest, patient: Patient) -> bytes:
         "You may still see the rest of your record in the patient portal, and ask for any part "
         "of it this denial does not cover."
     )
-    pdf.heading("How to complain")
-    pdf.para(COMPLAIN)
-    pdf.ln(2)
-    pdf.para(f"Health Information Management, {clinic()}")
-    return bytes(pdf.output())
+    return _ending(pdf)
+
+
+def amendment_denial_letter(
+    patient: Patient, row: RecordsRequest, item: str, ground: str, note: str | None
+) -> bytes:
+    """164.526(d): the basis, the right to a statement of disagreement (or to have the request
+    and this denial sent with future disclosures of the item), and how to complain."""
+    pdf, received = _letter("Denial of an amendment request", row, patient)
+    pdf.para(
+        f"On {received:%B %d, %Y} you asked us to amend your record ({item}). We did not "
+        "accept the amendment, for this reason:"
+    )
+    pdf.heading("Reason")
+    pdf.para(ground)
+    if note:
+        pdf.para(note)
+    pdf.heading("Your right to disagree")
+    pdf.para(
+        "You may file a statement of disagreement with this decision in the patient portal, "
+        "under 'Records requests'. Your statement, and any response from the clinic, will be "
+        "kept with the item and included whenever the item is shown or disclosed. If you do "
+        "not file one, you may ask that your request and this letter be included with any "
+        "future disclosure of the item."
+    )
+    return _ending(pdf)

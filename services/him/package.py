@@ -32,7 +32,7 @@ from services.core.errors import NotFound
 from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.him.tables import RecordsRequest
-from services.records import records
+from services.records import addenda, records
 from services.records.documents import FOLDER as DOCUMENTS_FOLDER
 from services.records.extent import ALL, Extent
 from services.records.fhir_export import bundle_json
@@ -216,6 +216,7 @@ def _record_pdf(
             ],
             "No results in this period.",
         )
+    pdf.addenda(addenda.addenda(session, pid, found, extent))
     return bytes(pdf.output())
 
 

@@ -57,7 +57,7 @@ class PatientRequest:
         return self.kind == ROI and self.revoked_at is None and self.status != WITHDRAWN
 
 
-def _patient_side(found: Access) -> None:
+def patient_side(found: Access) -> None:
     """Only the patient or their representative asks; staff work the queue instead."""
     if found.basis not in ("self", access.PROXY):
         raise PermissionDenied("Records requests are made by the patient or their proxy.")
@@ -78,7 +78,7 @@ def _extent(fields: dict[str, str], parts: set[str], start: date | None, end: da
     return ",".join(p for p in PARTS if p in chosen)
 
 
-def _new_request(
+def new_request(
     session: Session,
     actor: Actor,
     patient_id: uuid.UUID,
@@ -125,9 +125,9 @@ def copy_request(
         session,
         found,
     ):
-        _patient_side(found)
+        patient_side(found)
         extent = Extent(frozenset(stored.split(",")), date_from, date_to)
-        row = _new_request(
+        row = new_request(
             session,
             actor,
             patient_id,
@@ -168,7 +168,7 @@ def release_request(
         session,
         found,
     ):
-        _patient_side(found)
+        patient_side(found)
         fields: dict[str, str] = {}
         stored = _extent(fields, set(form.parts), date_from, date_to)
         try:
@@ -178,7 +178,7 @@ def release_request(
         forms.raise_if(fields)
         extent = Extent(frozenset(stored.split(",")), date_from, date_to)
         delivery = policy.LINK if "@" in signed.recipient_address else policy.MAIL
-        row = _new_request(
+        row = new_request(
             session,
             actor,
             patient_id,
@@ -217,7 +217,7 @@ def accounting_request(*, actor: Actor, patient_id: uuid.UUID) -> uuid.UUID:
         session,
         found,
     ):
-        _patient_side(found)
+        patient_side(found)
         now = clock.now()
         year_ago = clock.day_start(clock.add_months(clock.local(now).date(), -12))
         earlier = session.scalar(
@@ -228,7 +228,7 @@ def accounting_request(*, actor: Actor, patient_id: uuid.UUID) -> uuid.UUID:
                 RecordsRequest.received_at >= year_ago,
             )
         )
-        row = _new_request(
+        row = new_request(
             session,
             actor,
             patient_id,
@@ -247,7 +247,7 @@ def my_requests(*, actor: Actor, patient_id: uuid.UUID) -> list[PatientRequest]:
         session,
         found,
     ):
-        _patient_side(found)
+        patient_side(found)
         query = (
             select(RecordsRequest, ReleaseAuthorization.revoked_at)
             .outerjoin(ReleaseAuthorization, ReleaseAuthorization.request_id == RecordsRequest.id)
@@ -282,7 +282,7 @@ def my_requests(*, actor: Actor, patient_id: uuid.UUID) -> list[PatientRequest]:
 def _mine(
     session: Session, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID, found: Access
 ) -> RecordsRequest:
-    _patient_side(found)
+    patient_side(found)
     row = session.get(RecordsRequest, request_id)
     if row is None or row.patient_id != patient_id:
         raise NotFound("We could not find that request.")

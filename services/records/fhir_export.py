@@ -27,6 +27,7 @@ from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.health import clinical
 from services.health.tables import BloodPressureReading, GlucoseReading, WeightReading
+from services.records import addenda
 from services.records.extent import ALL, WHOLE, Extent
 from services.records.records import confidential_visit
 from services.records.results import visible_to
@@ -384,6 +385,22 @@ def _documents(
         )
 
 
+def _addenda(b: _Builder, s: Session, patient_id: uuid.UUID, found: Access, extent: Extent) -> None:
+    """Amendments, statements of disagreement and rebuttals, each a DocumentReference whose
+    context points at the item it travels with (when that item is in the bundle)."""
+    present = {e["fullUrl"]: e["resource"]["resourceType"] for e in b.entries}
+    for n, a in enumerate(addenda.addenda(s, patient_id, found, extent)):
+        target = f"urn:uuid:{a.item_id}"
+        if target not in present:
+            continue
+        text = f"{addenda.TITLES[a.kind]} to {a.item_label}: {a.text}"
+        reference = _document_reference(
+            b, addenda.TITLES[a.kind], a.at, "text/plain", data=text.encode()
+        )
+        reference["context"] = {"related": [_ref(present[target], a.item_id)]}
+        b.add(uuid.uuid5(a.request_id, f"{a.kind}-{n}"), reference)
+
+
 def _document_reference(
     b: _Builder,
     title: str,
@@ -445,6 +462,7 @@ def bundle_json(
         _imaging(builder, session, patient_id, now, extent)
     if access.DOCUMENTS in found.scopes and extent.has(ALL):
         _documents(builder, session, patient_id, documents)
+    _addenda(builder, session, patient_id, found, extent)
     bundle = Bundle.model_validate(
         {
             "resourceType": "Bundle",

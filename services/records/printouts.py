@@ -20,7 +20,7 @@ from services.core.errors import NotFound
 from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
-from services.records import records
+from services.records import addenda, records
 from services.records.results import visible_to
 from services.records.tables import Encounter, LabComponent, LabResult
 
@@ -72,6 +72,12 @@ class Printout(FPDF):
         for line in lines or [empty]:
             self.para(f"• {line}" if lines else line)
 
+    def addenda(self, found: list[addenda.Addendum]) -> None:
+        """Amendments and statements of disagreement, each naming the item it belongs to."""
+        if found:
+            self.heading("Amendments and statements of disagreement")
+            self.rows([a.line() for a in found], "")
+
 
 def clinic() -> str:
     from services.core.config import settings
@@ -83,6 +89,7 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
     """The record summary: problems, medications, allergies, immunizations, latest results."""
     with patient_work(actor, patient_id, "records.summary_pdf", access.RECORDS) as (session, found):
         s = records._summary(session, patient_id)
+        extra = addenda.addenda(session, patient_id, found)
         latest = []
         if access.RESULTS in found.scopes:
             latest = [
@@ -116,6 +123,7 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
     if latest:
         pdf.heading("Latest test results")
         pdf.rows([f"{name}, collected {at:%Y-%m-%d}" for name, at in latest], "")
+    pdf.addenda(extra)
     return bytes(pdf.output())
 
 

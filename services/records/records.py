@@ -19,6 +19,7 @@ from services.core.access import Actor
 from services.core.errors import ValidationError
 from services.core.models import Patient, Provider
 from services.core.work import patient_work
+from services.records import addenda
 from services.records.tables import (
     Allergy,
     ClinicalNote,
@@ -177,6 +178,15 @@ def imaging(*, actor: Actor, patient_id: uuid.UUID) -> list[Imaging]:
             .order_by(ImagingReport.performed_at.desc())
         )
         return [Imaging(*row) for row in rows]
+
+
+def record_addenda(*, actor: Actor, patient_id: uuid.UUID) -> list[addenda.Addendum]:
+    """Amendments, statements of disagreement and rebuttals, with the items they belong to."""
+    with patient_work(actor, patient_id, "records.addenda.view", access.RECORDS) as (
+        session,
+        found,
+    ):
+        return addenda.addenda(session, patient_id, found)
 
 
 def summary(*, actor: Actor, patient_id: uuid.UUID) -> Summary:

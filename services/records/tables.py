@@ -189,6 +189,36 @@ class Disclosure(Base):
     basis: Mapped[str | None] = mapped_column(String(24))
 
 
+class Amendment(Base):
+    """A patient's request to amend one item of their record (164.526; schema v12), the
+    decision, and what then travels with the item: the amendment, or the patient's statement of
+    disagreement and the clinic's rebuttal. Worked by services.him.amendments."""
+
+    __tablename__ = "amendments"
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("records_requests.id"), primary_key=True
+    )
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    # note, problem, allergy, medication, result_comment, demographics (the patient's own id)
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    item_label: Mapped[str] = mapped_column(String(200))
+    change: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    notify: Mapped[str | None] = mapped_column(Text)  # people to tell of an amendment
+    routed_to: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a clinician's user id
+    decision: Mapped[str | None] = mapped_column(String(16))  # accepted, denied
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    amendment_text: Mapped[str | None] = mapped_column(Text)
+    denial_ground: Mapped[str | None] = mapped_column(String(32))
+    denial_note: Mapped[str | None] = mapped_column(Text)
+    disagreement: Mapped[str | None] = mapped_column(Text)
+    disagreement_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rebuttal: Mapped[str | None] = mapped_column(Text)
+    rebuttal_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class ShareLink(Base):
     """A patient's time-limited download link for one recipient (schema v7); token hashed."""
 

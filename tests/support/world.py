@@ -55,6 +55,13 @@ def actor_of(username: str) -> Actor:
         return access.actor_for(s, user)
 
 
+def actor_of_user(user_id: uuid.UUID) -> Actor:
+    with db.read_only() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        return access.actor_for(s, user)
+
+
 def patient_id(first: str, last: str) -> uuid.UUID:
     with db.read_only() as s:
         return s.scalars(

@@ -167,6 +167,7 @@ def _version_1_metadata() -> MetaData:
             "proxy_invitations",
             "proxy_notices",
             "release_authorizations",
+            "amendments",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]

@@ -44,8 +44,9 @@ def _him() -> Actor:
 
 
 def pdf_text(data: bytes) -> str:
+    """A PDF's words, its line breaks as spaces."""
     doc = pdfium.PdfDocument(data)
-    return "\n".join(page.get_textpage().get_text_range() for page in doc)
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in doc)
 
 
 def _copy(**changes: object) -> uuid.UUID:
