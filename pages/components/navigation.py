@@ -100,6 +100,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             "pages/clinician/results.py", "Result release", "release", ":material/lab_research:"
         ),
         PageSpec("pages/clinician/alerts.py", "Metric alerts", "alerts", ":material/warning:"),
+        PageSpec(
+            "pages/clinician/amendments.py",
+            "Amendment requests",
+            "amendments",
+            ":material/edit_note:",
+        ),
         CLINICIAN_METRICS,
     ),
     HIM: (

@@ -13,7 +13,7 @@ from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
 from services.core import clock
 from services.core.access import HIM
-from services.him import accounting, policy, queue
+from services.him import accounting, amendments, policy, queue
 from services.records.extent import PARTS
 
 OPEN = "records_queue_open"
@@ -130,8 +130,9 @@ def _request(request_id: uuid.UUID) -> None:
         )
         if a.revoked_at:
             st.error(f"Revoked by the patient {when(a.revoked_at)}: release nothing more.")
+    asked = _amendment(d) if d.kind == policy.AMENDMENT else None
     if d.status in policy.OPEN:
-        _work(d)
+        _work(d, asked)
     if d.status == policy.FULFILLED and d.delivered_by == policy.MAIL:
         st.download_button(
             "Download the package to mail",
@@ -144,7 +145,7 @@ def _request(request_id: uuid.UUID) -> None:
         )
 
 
-def _work(d: queue.RequestDetail) -> None:
+def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> None:
     staff = dict(queue.him_staff(actor=actor))
     left, right = st.columns(2)
     options = [None, *staff]
@@ -173,9 +174,16 @@ def _work(d: queue.RequestDetail) -> None:
                 queue.request_move(actor=actor, request_id=d.request_id, status=target)
                 state.flash(f"Now {policy.STATUSES[target].lower()}.")
                 st.rerun()
-    fulfil, extend, deny = st.tabs(["Fulfil", "Extend", "Deny"])
-    with fulfil:
-        _fulfil(d)
+    if asked is not None:
+        route, extend = st.tabs(["Route", "Extend"])
+        with route:
+            _route(asked)
+    else:
+        fulfil, extend, deny = st.tabs(["Fulfil", "Extend", "Deny"])
+        with fulfil:
+            _fulfil(d)
+        with deny:
+            _deny(d)
     with extend:
         new_day = st.date_input(
             "New last day",
@@ -194,33 +202,80 @@ def _work(d: queue.RequestDetail) -> None:
                 )
                 state.flash("Extended. The patient has been told the reason and the new date.")
                 st.rerun()
-    with deny:
-        if d.kind in (policy.ACCESS, policy.ROI):
-            ground = st.selectbox(
-                "Ground",
-                list(policy.DENIAL_GROUNDS),
-                format_func=lambda g: policy.DENIAL_GROUNDS[g].words,
-                key=f"rq_ground_{d.request_id}",
+
+
+def _deny(d: queue.RequestDetail) -> None:
+    ground = st.selectbox(
+        "Ground",
+        list(policy.DENIAL_GROUNDS),
+        format_func=lambda g: policy.DENIAL_GROUNDS[g].words,
+        key=f"rq_ground_{d.request_id}",
+    )
+    st.caption(
+        "Reviewable: the patient may have it reviewed."
+        if policy.DENIAL_GROUNDS[ground].reviewable
+        else "Not reviewable."
+    )
+    note = st.text_area(
+        "Explanation for the letter (optional)", max_chars=1000, key=f"rq_deny_note_{d.request_id}"
+    )
+    if st.button("Deny and send the letter", key=f"rq_deny_{d.request_id}"):
+        with state.service_errors():
+            queue.request_deny(actor=actor, request_id=d.request_id, ground=ground, note=note)
+            state.flash("Denied. The letter is in the patient's portal.")
+            st.rerun()
+
+
+def _amendment(d: queue.RequestDetail) -> amendments.AmendmentView:
+    a = amendments.amendment_detail(actor=actor, request_id=d.request_id)
+    st.markdown("**Amendment asked for**")
+    st.text(
+        f"Item: {a.item_label}\nNow: {a.current}\nChange asked: {a.change}\n"
+        f"Reason: {a.reason}\nTell: {a.notify or '—'}\nRouted to: {a.routed_to or 'nobody yet'}"
+    )
+    if a.decision:
+        st.text(
+            f"Decision: {a.decision}"
+            + (f"\nAmendment: {a.amendment_text}" if a.amendment_text else "")
+            + (
+                f"\nGround: {amendments.GROUNDS.get(a.denial_ground or '', '')}"
+                if a.denial_ground
+                else ""
             )
-            st.caption(
-                "Reviewable: the patient may have it reviewed."
-                if policy.DENIAL_GROUNDS[ground].reviewable
-                else "Not reviewable."
-            )
-            note = st.text_area(
-                "Explanation for the letter (optional)",
-                max_chars=1000,
-                key=f"rq_deny_note_{d.request_id}",
-            )
-            if st.button("Deny and send the letter", key=f"rq_deny_{d.request_id}"):
-                with state.service_errors():
-                    queue.request_deny(
-                        actor=actor, request_id=d.request_id, ground=ground, note=note
-                    )
-                    state.flash("Denied. The letter is in the patient's portal.")
-                    st.rerun()
+        )
+    if a.disagreement:
+        st.text(f"Patient's statement of disagreement: {a.disagreement}")
+        if a.rebuttal:
+            st.text(f"Rebuttal: {a.rebuttal}")
         else:
-            st.write("This kind of request is not denied here.")
+            rebuttal = st.text_area(
+                "Rebuttal (optional; the patient gets a copy)",
+                max_chars=amendments.MAX_TEXT,
+                key=f"rq_rebut_{d.request_id}",
+            )
+            if st.button("Add the rebuttal", key=f"rq_rebut_btn_{d.request_id}"):
+                with state.service_errors():
+                    amendments.rebuttal_add(actor=actor, request_id=d.request_id, rebuttal=rebuttal)
+                    state.flash("Rebuttal added. It travels with the item.")
+                    st.rerun()
+    return a
+
+
+def _route(a: amendments.AmendmentView) -> None:
+    people = dict(amendments.clinicians(actor=actor))
+    options = list(people)
+    who = st.selectbox(
+        "Route to (the author is suggested)",
+        options,
+        index=options.index(a.routed_to_id) if a.routed_to_id in people else 0,
+        format_func=people.get,
+        key=f"rq_route_to_{a.request_id}",
+    )
+    if st.button("Route for a decision", key=f"rq_route_{a.request_id}"):
+        with state.service_errors():
+            amendments.amendment_route(actor=actor, request_id=a.request_id, clinician_id=who)
+            state.flash(f"Routed to {people[who]}.")
+            st.rerun()
 
 
 def _fulfil(d: queue.RequestDetail) -> None:

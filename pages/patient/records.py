@@ -24,6 +24,7 @@ actor, patient_id = state.patient_page("Medical record")
 
 with state.service_errors():
     summary = records.summary(actor=actor, patient_id=patient_id)
+    extra = records.record_addenda(actor=actor, patient_id=patient_id)
     st.download_button(
         "Download the record summary (PDF)",
         data=lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
@@ -75,6 +76,9 @@ with state.service_errors():
         for n in found[:100]:
             with st.expander(f"{when(n.signed_at)} · {plain(n.title)} · {plain(n.author)}"):
                 st.text(n.body)  # as written, never as HTML
+                for a in extra:
+                    if a.item_id == n.note_id:
+                        st.info(plain(a.line()), icon=":material/edit_note:")
     with lists_tab:
         st.subheader("Problems")
         table(
@@ -115,6 +119,10 @@ with state.service_errors():
             },
             empty="None recorded.",
         )
+        if extra:
+            st.subheader("Amendments and statements of disagreement")
+            for a in extra:
+                st.text(a.line())
     with imaging_tab:
         reports = records.imaging(actor=actor, patient_id=patient_id)
         if not reports:

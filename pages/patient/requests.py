@@ -12,7 +12,7 @@ from pages.components import state
 from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
 from services.core import clock
-from services.him import accounting, policy, requests
+from services.him import accounting, amendments, policy, requests
 from services.him.authorization import Authorization
 from services.records.extent import ALL, PARTS
 
@@ -156,6 +156,92 @@ def _one(r: requests.PatientRequest) -> None:
                 st.rerun()
 
 
+def _amendment(r: requests.PatientRequest) -> None:
+    a = amendments.my_amendment(actor=actor, patient_id=patient_id, request_id=r.request_id)
+    st.text(f"Item: {a.item_label}\nChange asked: {a.change}\nReason: {a.reason}")
+    if a.decision == amendments.ACCEPTED:
+        st.success("Accepted. The amendment shows with the item in your record.")
+        st.text(f"Amendment: {a.amendment_text or ''}")
+    if a.decision == policy.DENIED:
+        st.error("Not accepted. The letter explains why and your right to disagree.")
+        st.download_button(
+            "Download the letter (PDF)",
+            data=lambda rid=r.request_id: amendments.amendment_denial_letter(
+                actor=actor, patient_id=patient_id, request_id=rid
+            ),
+            file_name="amendment-letter.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"amend_letter_{r.request_id}",
+            icon=":material/download:",
+        )
+        if a.disagreement:
+            st.text(f"Your statement of disagreement: {a.disagreement}")
+        else:
+            statement = st.text_area(
+                "Statement of disagreement (kept with the item from now on)",
+                max_chars=amendments.MAX_TEXT,
+                key=f"disagree_{r.request_id}",
+            )
+            if st.button("File my statement", key=f"disagree_btn_{r.request_id}"):
+                with state.service_errors():
+                    amendments.disagreement_file(
+                        actor=actor,
+                        patient_id=patient_id,
+                        request_id=r.request_id,
+                        statement=statement,
+                    )
+                    state.flash("Filed. It now travels with the item.")
+                    st.rerun()
+        if a.rebuttal:
+            st.text(f"The clinic's response: {a.rebuttal}")
+    if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
+        with state.service_errors():
+            requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
+            state.flash("Withdrawn.")
+            st.rerun()
+
+
+def _correction() -> None:
+    st.write(
+        "If something in your record is wrong or incomplete, ask the clinic to amend it. The "
+        "clinic answers within 60 days. If it says no, you may file a statement of "
+        "disagreement that stays with the item."
+    )
+    items = amendments.amendable_items(actor=actor, patient_id=patient_id)
+    labels = {(i.kind, i.item_id): i.label for i in items}
+    chosen = st.selectbox(
+        "What should be amended",
+        list(labels),
+        format_func=lambda k: labels[k],
+        key="amend_item",
+    )
+    with st.form("amend_form"):
+        change = st.text_area(
+            "What should it say instead", max_chars=amendments.MAX_TEXT, key="amend_change"
+        )
+        reason = st.text_area("Why", max_chars=amendments.MAX_TEXT, key="amend_reason")
+        people = st.text_area(
+            "Whom should we tell if we amend it (names and email addresses, optional)",
+            max_chars=amendments.MAX_TEXT,
+            key="amend_people",
+        )
+        submitted = st.form_submit_button("Ask for the amendment", type="primary")
+    if submitted and chosen is not None:
+        with state.service_errors():
+            amendments.amendment_request(
+                actor=actor,
+                patient_id=patient_id,
+                item_kind=chosen[0],
+                item_id=chosen[1],
+                change=change,
+                reason=reason,
+                notify_people=people,
+            )
+            state.flash("Your amendment request was received. The clinic has 60 days to answer.")
+            st.rerun()
+
+
 def _accounting_tables(r: requests.PatientRequest) -> None:
     found = requests.accounting_view(actor=actor, patient_id=patient_id, request_id=r.request_id)
     st.write(
@@ -271,8 +357,14 @@ def _accounting() -> None:
 
 
 def _tabs() -> None:
-    mine, copy, release, listing = st.tabs(
-        ["My requests", "Get a copy", "Send to someone else", "Accounting of disclosures"]
+    mine, copy, release, listing, correction = st.tabs(
+        [
+            "My requests",
+            "Get a copy",
+            "Send to someone else",
+            "Accounting of disclosures",
+            "Ask for a correction",
+        ]
     )
     with mine:
         _mine()
@@ -282,6 +374,8 @@ def _tabs() -> None:
         _release()
     with listing:
         _accounting()
+    with correction:
+        _correction()
 
 
 with state.service_errors():

@@ -43,6 +43,7 @@ EXPECTED_PAGES = {
         "pages/clinician/home.py",
         "pages/clinician/results.py",
         "pages/clinician/alerts.py",
+        "pages/clinician/amendments.py",
         "pages/clinician/metrics.py",
         "pages/account/account.py",
     },

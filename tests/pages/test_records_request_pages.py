@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pages.components import navigation
-from services.him import queue, requests
+from services.him import amendments, queue, requests
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open, _press
 from tests.support import world
@@ -61,3 +61,32 @@ def test_only_him_has_the_queue_and_patient_side_users_have_their_page() -> None
     assert "pages/patient/requests.py" in {p.path for p in patient}
     without = navigation.pages_for(frozenset({"proxy"}), frozenset({"results"}))
     assert "pages/patient/requests.py" not in {p.path for p in without}
+
+
+def test_an_amendment_asked_on_the_page_is_decided_on_the_clinicians_page(
+    seeded_url: str,
+) -> None:
+    at = _open(signed_in("patient.demo"), "pages/patient/requests.py")
+    at.text_area(key="amend_change").input("The onset was in 2019.")
+    at.text_area(key="amend_reason").input("Diagnosed elsewhere first.")
+    _press(at, "Ask for the amendment")
+    assert not at.error, [e.value for e in at.error]
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    [asked] = [
+        r
+        for r in requests.my_requests(actor=alex, patient_id=alex.patient_id)
+        if r.kind == "amendment"
+    ]
+    doctor = world.actor_of("clinician.demo")
+    amendments.amendment_route(
+        actor=world.actor_of("him.demo"), request_id=asked.request_id, clinician_id=doctor.user_id
+    )
+    clinician = _open(signed_in("clinician.demo"), "pages/clinician/amendments.py")
+    clinician.selectbox(key="amend_pick").select(asked.request_id).run()
+    clinician.text_area(key=f"amend_text_{asked.request_id}").input("Onset 2019, per patient.")
+    _press(clinician, "Accept and amend")
+    assert not clinician.error, [e.value for e in clinician.error]
+    assert any(s.value.startswith("Amended.") for s in clinician.success)
+    record = _open(signed_in("patient.demo"), "pages/patient/records.py")
+    assert any("Onset 2019, per patient." in t.value for t in record.text)

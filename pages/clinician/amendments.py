@@ -1,0 +1,91 @@
+"""Amendment requests routed to this clinician: the item as the record has it, what the
+patient asks to change and why; accept with the amendment's wording, or deny on a ground."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import last_day, plain
+from pages.components.widgets import table
+from services.core.access import CLINICIAN
+from services.him import amendments
+
+OPEN = "amendment_open"
+
+actor = state.guard(CLINICIAN)
+st.title("Amendment requests")
+state.show_flash()
+st.caption("The law gives 60 days to decide. A denial must state one of the grounds below.")
+
+
+def _list() -> None:
+    routed = amendments.routed_to_me(actor=actor)
+    table(
+        {
+            "Decide by": [last_day(due) for *_, due in routed],
+            "Patient": [name for _, name, _, _ in routed],
+            "Item": [label for _, _, label, _ in routed],
+        },
+        empty="No amendment requests are waiting for you.",
+    )
+    labels = {rid: f"{name}: {label}" for rid, name, label, _ in routed}
+    chosen = st.selectbox(
+        "Open a request",
+        [None, *labels],
+        format_func=lambda r: "Choose…" if r is None else labels[r],
+        key="amend_pick",
+    )
+    if chosen is not None:
+        st.session_state[OPEN] = chosen
+
+
+def _decide(request_id: uuid.UUID) -> None:
+    a = amendments.amendment_detail(actor=actor, request_id=request_id)
+    st.subheader(plain(a.item_label))
+    st.text(f"As recorded: {a.current}\n\nChange asked: {a.change}\n\nReason: {a.reason}")
+    accept, deny = st.tabs(["Accept", "Deny"])
+    with accept:
+        text = st.text_area(
+            "The amendment, as it will show with the item",
+            max_chars=amendments.MAX_TEXT,
+            key=f"amend_text_{request_id}",
+        )
+        if st.button("Accept and amend", type="primary", key=f"amend_accept_{request_id}"):
+            with state.service_errors():
+                amendments.amendment_decide(
+                    actor=actor, request_id=request_id, accept=True, text=text
+                )
+                st.session_state.pop(OPEN, None)
+                state.flash("Amended. The patient and the people they named have been told.")
+                st.rerun()
+    with deny:
+        ground = st.selectbox(
+            "Ground",
+            list(amendments.GROUNDS),
+            format_func=amendments.GROUNDS.get,
+            key=f"amend_ground_{request_id}",
+        )
+        note = st.text_area(
+            "Explanation for the letter (optional)",
+            max_chars=amendments.MAX_TEXT,
+            key=f"amend_note_{request_id}",
+        )
+        if st.button("Deny", key=f"amend_deny_{request_id}"):
+            with state.service_errors():
+                amendments.amendment_decide(
+                    actor=actor, request_id=request_id, accept=False, ground=ground, note=note
+                )
+                st.session_state.pop(OPEN, None)
+                state.flash("Denied. The patient has the letter and may file a disagreement.")
+                st.rerun()
+
+
+with state.service_errors():
+    _list()
+    opened = st.session_state.get(OPEN)
+    if isinstance(opened, uuid.UUID):
+        st.divider()
+        _decide(opened)
