@@ -8,12 +8,12 @@ import uuid
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
-from services.core import clock
+from services.core import clock, uploads
 from services.core.access import HIM
-from services.him import accounting, amendments, policy, queue
+from services.him import accounting, amendments, policy, queue, updates
 from services.records.extent import PARTS
 
 OPEN = "records_queue_open"
@@ -131,7 +131,9 @@ def _request(request_id: uuid.UUID) -> None:
         if a.revoked_at:
             st.error(f"Revoked by the patient {when(a.revoked_at)}: release nothing more.")
     asked = _amendment(d) if d.kind == policy.AMENDMENT else None
-    if d.status in policy.OPEN:
+    if d.kind == policy.UPDATE:
+        _update(d)
+    elif d.status in policy.OPEN:
         _work(d, asked)
     if d.status == policy.FULFILLED and d.delivered_by == policy.MAIL:
         st.download_button(
@@ -201,6 +203,47 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
                     actor=actor, request_id=d.request_id, new_last_day=new_day, reason=reason
                 )
                 state.flash("Extended. The patient has been told the reason and the new date.")
+                st.rerun()
+
+
+def _update(d: queue.RequestDetail) -> None:
+    u = updates.update_detail(actor=actor, request_id=d.request_id)
+    st.markdown(f"**As reported:** {plain(u.given)}")
+    table({"": list(u.facts), "Value": list(u.facts.values())}, empty="")
+    if u.has_document:
+        kind, data = updates.update_document(actor=actor, request_id=d.request_id)
+        if kind.startswith("image/"):
+            st.image(data, caption="The document as sent")
+        st.download_button(
+            "Download the document",
+            data=data,
+            file_name=f"record-update-{d.request_id}{uploads.suffix(kind)}",
+            mime=kind,
+            on_click="ignore",
+            key=f"rq_update_doc_{d.request_id}",
+            icon=":material/download:",
+        )
+    if u.status not in policy.OPEN:
+        return
+    st.caption(
+        "Confirming a death closes the patient's accounts, ends their sessions and every "
+        "proxy's access, and stops notifications. Confirming an adoption records the new name "
+        "and ends the access of other parents."
+    )
+    note = st.text_area(
+        "Note (needed to decline)", max_chars=1000, key=f"rq_update_note_{d.request_id}"
+    )
+    confirm, decline = st.columns(2)
+    for column, label, yes in (
+        (confirm, "Confirm and update the record", True),
+        (decline, "Decline", False),
+    ):
+        if column.button(
+            label, key=f"rq_update_{yes}_{d.request_id}", type="primary" if yes else "secondary"
+        ):
+            with state.service_errors():
+                updates.update_decide(actor=actor, request_id=d.request_id, confirm=yes, note=note)
+                state.flash("Confirmed; the record is updated." if yes else "Declined.")
                 st.rerun()
 
 
@@ -340,8 +383,23 @@ def _disclosure() -> None:
             st.rerun()
 
 
+def _enter_update() -> None:
+    st.write("Enter a death or an adoption reported by email, mail or at registration.")
+    death, adoption = st.tabs(["A death", "An adoption"])
+    with death:
+        report = record_update_forms.death_form("him_death")
+    with adoption:
+        notice = record_update_forms.adoption_form("him_adoption")
+    form = report or notice
+    if form is not None:
+        with state.service_errors():
+            updates.update_enter(actor=actor, form=form)
+            state.flash("Entered. It is in the queue to confirm.")
+            st.rerun()
+
+
 with state.service_errors():
-    work, record = st.tabs(["Queue", "Record a disclosure"])
+    work, record, enter = st.tabs(["Queue", "Record a disclosure", "Enter a record update"])
     with work:
         _queue()
         opened = st.session_state.get(OPEN)
@@ -350,3 +408,5 @@ with state.service_errors():
             _request(opened)
     with record:
         _disclosure()
+    with enter:
+        _enter_update()

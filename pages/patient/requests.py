@@ -8,15 +8,16 @@ from datetime import date
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
 from services.core import clock
-from services.him import accounting, amendments, policy, requests
+from services.him import accounting, amendments, policy, requests, updates
 from services.him.authorization import Authorization
 from services.records.extent import ALL, PARTS
 
 actor, patient_id = state.patient_page("Records requests")
+acting = state.acting_choice()
 state.show_flash()
 st.caption(
     "The law gives the clinic 30 days to send records (60 for an accounting of disclosures); "
@@ -356,6 +357,24 @@ def _accounting() -> None:
             st.rerun()
 
 
+def _record_update() -> None:
+    st.write(
+        "Tell the clinic that the person you act for has died, or (a parent) of an adoption. "
+        "The health information office confirms it before the record changes."
+    )
+    death, adoption = st.tabs(["A death", "An adoption"])
+    with death:
+        report = record_update_forms.death_form("update_death")
+    with adoption:
+        notice = record_update_forms.adoption_form("update_adoption")
+    form = report or notice
+    if form is not None:
+        with state.service_errors():
+            updates.update_report(actor=actor, patient_id=patient_id, form=form)
+            state.flash("Received. The health information office will confirm it.")
+            st.rerun()
+
+
 def _tabs() -> None:
     mine, copy, release, listing, correction = st.tabs(
         [
@@ -376,6 +395,9 @@ def _tabs() -> None:
         _accounting()
     with correction:
         _correction()
+    if acting is not None and acting.relationship != "self":
+        with st.expander("Report a death or an adoption"):
+            _record_update()
 
 
 with state.service_errors():

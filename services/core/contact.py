@@ -12,7 +12,12 @@ def contact_fields(fields: dict[str, str], email: str, phone: str | None) -> tup
     email = (email or "").strip()
     if not EMAIL_RE.match(email) or len(email) > 254:
         fields["email"] = "Enter an email address like name@example.org."
+    return email, phone_field(fields, "phone", phone)
+
+
+def phone_field(fields: dict[str, str], name: str, phone: str | None) -> str | None:
+    """A checked phone number (digits only), or a message in `fields`."""
     digits = re.sub(r"[\s().-]", "", phone or "")
     if digits and not re.fullmatch(r"\+?\d{10,15}", digits):
-        fields["phone"] = "Enter a mobile number of 10 to 15 digits, like +1 555 010 0199."
-    return email, digits or None
+        fields[name] = "Enter a phone number of 10 to 15 digits, like +1 555 010 0199."
+    return digits or None

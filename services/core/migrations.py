@@ -313,7 +313,8 @@ def _v11_proxy_access(conn: Connection) -> None:
 def _v12_records_requests(conn: Connection) -> None:
     """Records requests worked end to end: what was asked and in what form, the assignee, the
     denial, the release package; the signed authorizations behind third-party releases;
-    amendments; the legal basis of each disclosure; package links. "completed" is now
+    amendments; deceased and adoption notices; the legal basis of each disclosure; package
+    links. "completed" is now
     "fulfilled"."""
     for table, column, kind in (
         ("records_requests", "parts", "VARCHAR(80)"),
@@ -388,7 +389,31 @@ def _v12_records_requests(conn: Connection) -> None:
         Column("rebuttal", Text),
         Column("rebuttal_at", DateTime),
     )
-    new = ("release_authorizations", "amendments")
+    Table(
+        "record_updates",
+        meta,
+        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
+        Column("kind", String(16), nullable=False),
+        Column("first_name", String(80), nullable=False),
+        Column("middle_name", String(80)),
+        Column("last_name", String(80), nullable=False),
+        Column("birth_date", Date, nullable=False),
+        Column("mrn", String(16)),
+        Column("died_on", Date),
+        Column("reporter_name", String(160)),
+        Column("reporter_relationship", String(40)),
+        Column("reporter_phone", String(32)),
+        Column("document_type", String(32)),
+        Column("adopted_on", Date),
+        Column("new_first_name", String(80)),
+        Column("new_last_name", String(80)),
+        Column("adoptive_parents", String(200)),
+        Column("storage_name", String(64)),
+        Column("sha256", String(64)),
+        Column("content_type", String(40)),
+        Column("decided_note", Text),
+    )
+    new = ("release_authorizations", "amendments", "record_updates")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 

@@ -85,3 +85,32 @@ class ReleaseAuthorization(Base):
     signer_relationship: Mapped[str] = mapped_column(String(40))  # self, or the proxy's
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class RecordUpdate(Base):
+    """A deceased notification or an adoption (seeds/004; schema v12): exactly the facts and
+    the document COMPLIANCE.md lists, as reported, and HIM's decision."""
+
+    __tablename__ = "record_updates"
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("records_requests.id"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # deceased, adoption
+    first_name: Mapped[str] = mapped_column(String(80))
+    middle_name: Mapped[str | None] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    birth_date: Mapped[date] = mapped_column(Date)
+    mrn: Mapped[str | None] = mapped_column(String(16))
+    died_on: Mapped[date | None] = mapped_column(Date)
+    reporter_name: Mapped[str | None] = mapped_column(String(160))
+    reporter_relationship: Mapped[str | None] = mapped_column(String(40))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    adopted_on: Mapped[date | None] = mapped_column(Date)
+    new_first_name: Mapped[str | None] = mapped_column(String(80))
+    new_last_name: Mapped[str | None] = mapped_column(String(80))
+    adoptive_parents: Mapped[str | None] = mapped_column(String(200))
+    storage_name: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    decided_note: Mapped[str | None] = mapped_column(Text)

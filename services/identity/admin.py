@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, crypto, notify, one_time
@@ -14,9 +14,8 @@ from services.core.contact import contact_fields
 from services.core.errors import NotFound, ValidationError
 from services.core.models import AuditEvent, User, UserRole
 from services.core.work import staff_work
-from services.identity import auth, recovery, two_factor
+from services.identity import auth, recovery, sessions, two_factor
 from services.identity.registration import USERNAME_RE
-from services.identity.tables import UserSession
 from services.records import sharing
 
 
@@ -88,11 +87,7 @@ def _account(session: Session, username: str) -> User:
 
 
 def _end_sessions(session: Session, user: User, reason: str) -> None:
-    session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=clock.now(), end_reason=reason)
-    )
+    sessions.end_sessions(session, [user.id], reason)
 
 
 def account_unlock(*, actor: Actor, username: str) -> None:

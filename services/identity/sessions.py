@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -115,6 +116,16 @@ def _close(session: Session, token: str, reason: str) -> None:
         .where(
             UserSession.token_hash == crypto.code_hash(token or "-"), UserSession.ended_at.is_(None)
         )
+        .values(ended_at=clock.now(), end_reason=reason)
+    )
+
+
+def end_sessions(session: Session, user_ids: Any, reason: str) -> None:
+    """End every live session of these users (ids, or a select of them) in the caller's
+    transaction; their next rerun signs them out."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id.in_(user_ids), UserSession.ended_at.is_(None))
         .values(ended_at=clock.now(), end_reason=reason)
     )
 

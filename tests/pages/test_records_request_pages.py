@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from pages.components import navigation
-from services.him import amendments, queue, requests
+from services.core import db
+from services.core.models import Patient
+from services.him import amendments, queue, requests, updates
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open, _press
 from tests.support import world
@@ -90,3 +94,38 @@ def test_an_amendment_asked_on_the_page_is_decided_on_the_clinicians_page(
     assert any(s.value.startswith("Amended.") for s in clinician.success)
     record = _open(signed_in("patient.demo"), "pages/patient/records.py")
     assert any("Onset 2019, per patient." in t.value for t in record.text)
+
+
+def test_a_proxy_reports_a_death_and_him_confirms_it_on_the_queue_page(seeded_url: str) -> None:
+    ruth = world.patient_id("Ruth", _last_name("Ruth"))
+    at = signed_in("proxy.demo")
+    at.sidebar.selectbox(key="sidebar_acting_for").select(ruth).run()
+    at = _open(at, "pages/patient/requests.py")
+    _press(at, "Send the notification")
+    errors = " ".join(e.value for e in at.error)
+    assert "Give the date of death" in errors and "Reporter phone" in errors, errors
+    with db.read_only() as s:
+        record = s.get(Patient, ruth)
+        assert record is not None
+    rid = updates.update_report(
+        actor=world.actor_of("proxy.demo"),
+        patient_id=ruth,
+        form=updates.DeathReport(
+            updates.Person(record.first_name, "", record.last_name, record.birth_date, ""),
+            record.birth_date.replace(year=record.birth_date.year + 80),
+            "Dana Larson",
+            "daughter",
+            "612 555 0142",
+        ),
+    )
+    him = _open(signed_in("him.demo"), "pages/him/records_requests.py")
+    him.selectbox(key="rq_pick").select(rid).run()
+    _press(him, "Confirm and update the record")
+    assert not him.error, [e.value for e in him.error]
+    with db.read_only() as s:
+        assert s.get(Patient, ruth).deceased_on is not None  # type: ignore[union-attr]
+
+
+def _last_name(first: str) -> str:
+    with db.read_only() as s:
+        return s.scalars(select(Patient.last_name).where(Patient.first_name == first)).first()  # type: ignore[return-value]

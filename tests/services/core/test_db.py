@@ -168,6 +168,7 @@ def _version_1_metadata() -> MetaData:
             "proxy_notices",
             "release_authorizations",
             "amendments",
+            "record_updates",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
