@@ -282,6 +282,81 @@ def him_requests(
         }
     )
     sink("disclosures", pd.concat([disclosures, _demo_disclosures(pop, opts, rng)]))
+    _amendments_and_updates(pop, opts, rng, demo, sink)
+
+
+AMENDMENT_ASKS = (
+    ("My middle name is spelled wrong.", "It is on my passport as written."),
+    ("My phone number is out of date.", "I changed carriers last year."),
+    ("My preferred name is missing.", "I go by my middle name."),
+)
+
+
+def _amendments_and_updates(
+    pop: Population, opts: SeedOptions, rng: np.random.Generator, demo: dict[str, str], sink: Sink
+) -> None:
+    """A few open amendment requests (about personal details; some routed to the demo
+    clinician) and a death reported by phone, waiting for HIM."""
+    n = max(3, pop.n // 150)
+    who = rng.choice(np.arange(DEMO_TEEN + 1, pop.n), n + 1, replace=False)
+    received = [opts.now - timedelta(days=float(d)) for d in rng.uniform(1, 50, n + 1)]
+    ids = uuids(rng, n + 1)
+    asks = [AMENDMENT_ASKS[i % len(AMENDMENT_ASKS)] for i in range(n)]
+    kinds = ["amendment"] * n + ["update"]
+    sink(
+        "records_requests",
+        pd.DataFrame(
+            {
+                "id": ids,
+                "patient_id": pop.ids[who],
+                "kind": kinds,
+                "requested_by": None,
+                "recipient": None,
+                "details": [f"Amend Personal details: {a[0]}" for a in asks]
+                + ["Deceased notification"],
+                "received_at": received,
+                "due_at": [deadlines.due_at(k, r) for k, r in zip(kinds, received, strict=True)],
+                "status": ["in_review" if i % 2 else "received" for i in range(n)] + ["received"],
+                "limited": False,
+                "fee_cents": 0,
+                "updated_at": received,
+            }
+        ),
+    )
+    sink(
+        "amendments",
+        pd.DataFrame(
+            {
+                "request_id": ids[:n],
+                "patient_id": pop.ids[who[:n]],
+                "item_kind": "demographics",
+                "item_id": pop.ids[who[:n]],
+                "item_label": "Personal details",
+                "change": [a[0] for a in asks],
+                "reason": [a[1] for a in asks],
+                "routed_to": [demo["clinician.demo"] if i % 2 else None for i in range(n)],
+            }
+        ),
+    )
+    last = who[n]
+    sink(
+        "record_updates",
+        pd.DataFrame(
+            {
+                "request_id": ids[n:],
+                "kind": "deceased",
+                "first_name": pop.first[last],
+                "last_name": pop.last[last],
+                "birth_date": pop.birth[last].astype("datetime64[D]").astype(object),
+                "mrn": pop.mrn[last],
+                "died_on": (opts.now - timedelta(days=3)).date(),
+                "reporter_name": "Pat Morgan",
+                "reporter_relationship": "spouse",
+                "reporter_phone": "+15075550177",
+            },
+            index=[0],
+        ),
+    )
     # Caregivers' requests waiting for HIM: adults represented by a guardian or an agent.
     pending = max(3, pop.n // 800)
     who = rng.integers(DEMO_TEEN + 1, pop.n, pending)

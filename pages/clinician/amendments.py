@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain
-from pages.components.widgets import table
+from pages.components.widgets import open_one, table
 from services.core.access import CLINICIAN
 from services.him import amendments
 
@@ -32,14 +32,7 @@ def _list() -> None:
         empty="No amendment requests are waiting for you.",
     )
     labels = {rid: f"{name}: {label}" for rid, name, label, _ in routed}
-    chosen = st.selectbox(
-        "Open a request",
-        [None, *labels],
-        format_func=lambda r: "Choose…" if r is None else labels[r],
-        key="amend_pick",
-    )
-    if chosen is not None:
-        st.session_state[OPEN] = chosen
+    open_one(labels, "amend_pick", OPEN)
 
 
 def _decide(request_id: uuid.UUID) -> None:
@@ -59,8 +52,7 @@ def _decide(request_id: uuid.UUID) -> None:
                     actor=actor, request_id=request_id, accept=True, text=text
                 )
                 st.session_state.pop(OPEN, None)
-                state.flash("Amended. The patient and the people they named have been told.")
-                st.rerun()
+                state.done("Amended. The patient and the people they named have been told.")
     with deny:
         ground = st.selectbox(
             "Ground",
@@ -79,8 +71,7 @@ def _decide(request_id: uuid.UUID) -> None:
                     actor=actor, request_id=request_id, accept=False, ground=ground, note=note
                 )
                 st.session_state.pop(OPEN, None)
-                state.flash("Denied. The patient has the letter and may file a disagreement.")
-                st.rerun()
+                state.done("Denied. The patient has the letter and may file a disagreement.")
 
 
 with state.service_errors():

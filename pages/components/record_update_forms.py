@@ -10,20 +10,25 @@ from services.core import clock
 from services.him import updates
 
 
+def _day(label: str, key: str) -> date | None:
+    """A past day (empty until chosen)."""
+    return st.date_input(
+        label,
+        value=None,
+        min_value=date(1900, 1, 1),
+        max_value=clock.today(),
+        format="YYYY-MM-DD",
+        key=key,
+    )
+
+
 def _person(key: str) -> updates.Person:
     first, middle, last = st.columns(3)
     return updates.Person(
         first.text_input("Patient's first name", max_chars=80, key=f"{key}_first"),
         middle.text_input("Middle name (if any)", max_chars=80, key=f"{key}_middle"),
         last.text_input("Last name", max_chars=80, key=f"{key}_last"),
-        st.date_input(
-            "Patient's date of birth",
-            value=None,
-            min_value=date(1900, 1, 1),
-            max_value=clock.today(),
-            format="YYYY-MM-DD",
-            key=f"{key}_birth",
-        ),
+        _day("Patient's date of birth", f"{key}_birth"),
         st.text_input("Medical record number (if known)", max_chars=16, key=f"{key}_mrn"),
     )
 
@@ -32,14 +37,7 @@ def death_form(key: str) -> updates.DeathReport | None:
     """The facts a deceased notification needs; the report when submitted."""
     with st.form(key):
         person = _person(key)
-        died = st.date_input(
-            "Date of death",
-            value=None,
-            min_value=date(1900, 1, 1),
-            max_value=clock.today(),
-            format="YYYY-MM-DD",
-            key=f"{key}_died",
-        )
+        died = _day("Date of death", f"{key}_died")
         reporter = st.text_input("Your first and last name", max_chars=160, key=f"{key}_rname")
         relation = st.text_input(
             "Your relationship to the patient", max_chars=40, key=f"{key}_relation"
@@ -72,14 +70,7 @@ def adoption_form(key: str) -> updates.AdoptionNotice | None:
             type=["pdf", "png", "jpg", "jpeg"],
             key=f"{key}_file",
         )
-        adopted = st.date_input(
-            "Date of the adoption",
-            value=None,
-            min_value=date(1900, 1, 1),
-            max_value=clock.today(),
-            format="YYYY-MM-DD",
-            key=f"{key}_adopted",
-        )
+        adopted = _day("Date of the adoption", f"{key}_adopted")
         new_first, new_last = st.columns(2)
         first = new_first.text_input(
             "New first name (if it changes)", max_chars=80, key=f"{key}_nf"

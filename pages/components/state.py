@@ -118,6 +118,12 @@ def flash(message: str) -> None:
     st.session_state[FLASH] = message
 
 
+def done(message: str) -> None:
+    """After an action: redraw the page, which then shows this message."""
+    flash(message)
+    st.rerun()
+
+
 def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if isinstance(message, str):

@@ -33,6 +33,19 @@ def table(columns: Mapping[str, Sequence[object]], empty: str, static: bool = Fa
         st.dataframe(pd.DataFrame(dict(columns)), hide_index=True, width="stretch")
 
 
+def open_one(labels: Mapping[object, str], key: str, remember: str) -> None:
+    """A queue's "Open a request" picker: the chosen row's id is kept under `remember`, so the
+    request stays open while the page reruns."""
+    chosen = st.selectbox(
+        "Open a request",
+        [None, *labels],
+        format_func=lambda r: "Choose…" if r is None else labels[r],
+        key=key,
+    )
+    if chosen is not None:
+        st.session_state[remember] = chosen
+
+
 def counts(title: str, by: Mapping[str, int], key: str, value: str) -> None:
     """A titled two-column table of counts, such as accounts by role."""
     st.subheader(title)

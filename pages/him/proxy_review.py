@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import table
+from pages.components.widgets import open_one, table
 from services.core.access import HIM, SCOPES
 from services.proxy import policy, review
 
@@ -54,14 +54,7 @@ def _queue() -> None:
     labels = {
         i.request_id: f"{i.requester} for {i.patient_name} ({when(i.received_at)})" for i in items
     }
-    chosen = st.selectbox(
-        "Open a request",
-        [None, *labels],
-        format_func=lambda r: "Choose…" if r is None else labels[r],
-        key="review_pick",
-    )
-    if chosen is not None:
-        st.session_state[OPEN] = chosen
+    open_one(labels, "review_pick", OPEN)
 
 
 def _request(request_id: uuid.UUID) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import table
+from pages.components.widgets import open_one, table
 from services.core import clock, uploads
 from services.core.access import HIM
 from services.him import accounting, amendments, policy, queue, updates
@@ -71,14 +71,7 @@ def _queue() -> None:
         f"due {last_day(i.due_at)}"
         for i in items
     }
-    chosen = st.selectbox(
-        "Open a request",
-        [None, *labels],
-        format_func=lambda r: "Choose…" if r is None else labels[r],
-        key="rq_pick",
-    )
-    if chosen is not None:
-        st.session_state[OPEN] = chosen
+    open_one(labels, "rq_pick", OPEN)
 
 
 def _request(request_id: uuid.UUID) -> None:
@@ -161,8 +154,7 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
     if left.button("Assign", key=f"rq_assign_{d.request_id}"):
         with state.service_errors():
             queue.request_assign(actor=actor, request_id=d.request_id, user_id=assignee)
-            state.flash("Assigned.")
-            st.rerun()
+            state.done("Assigned.")
     moves = queue.MOVES.get(d.status, ())
     if moves:
         target = right.selectbox(
@@ -174,8 +166,7 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
         if right.button("Move", key=f"rq_move_{d.request_id}"):
             with state.service_errors():
                 queue.request_move(actor=actor, request_id=d.request_id, status=target)
-                state.flash(f"Now {policy.STATUSES[target].lower()}.")
-                st.rerun()
+                state.done(f"Now {policy.STATUSES[target].lower()}.")
     if asked is not None:
         route, extend = st.tabs(["Route", "Extend"])
         with route:
@@ -202,8 +193,7 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
                 queue.request_extend(
                     actor=actor, request_id=d.request_id, new_last_day=new_day, reason=reason
                 )
-                state.flash("Extended. The patient has been told the reason and the new date.")
-                st.rerun()
+                state.done("Extended. The patient has been told the reason and the new date.")
 
 
 def _update(d: queue.RequestDetail) -> None:
@@ -243,8 +233,7 @@ def _update(d: queue.RequestDetail) -> None:
         ):
             with state.service_errors():
                 updates.update_decide(actor=actor, request_id=d.request_id, confirm=yes, note=note)
-                state.flash("Confirmed; the record is updated." if yes else "Declined.")
-                st.rerun()
+                state.done("Confirmed; the record is updated." if yes else "Declined.")
 
 
 def _deny(d: queue.RequestDetail) -> None:
@@ -265,8 +254,7 @@ def _deny(d: queue.RequestDetail) -> None:
     if st.button("Deny and send the letter", key=f"rq_deny_{d.request_id}"):
         with state.service_errors():
             queue.request_deny(actor=actor, request_id=d.request_id, ground=ground, note=note)
-            state.flash("Denied. The letter is in the patient's portal.")
-            st.rerun()
+            state.done("Denied. The letter is in the patient's portal.")
 
 
 def _amendment(d: queue.RequestDetail) -> amendments.AmendmentView:
@@ -299,8 +287,7 @@ def _amendment(d: queue.RequestDetail) -> amendments.AmendmentView:
             if st.button("Add the rebuttal", key=f"rq_rebut_btn_{d.request_id}"):
                 with state.service_errors():
                     amendments.rebuttal_add(actor=actor, request_id=d.request_id, rebuttal=rebuttal)
-                    state.flash("Rebuttal added. It travels with the item.")
-                    st.rerun()
+                    state.done("Rebuttal added. It travels with the item.")
     return a
 
 
@@ -317,8 +304,7 @@ def _route(a: amendments.AmendmentView) -> None:
     if st.button("Route for a decision", key=f"rq_route_{a.request_id}"):
         with state.service_errors():
             amendments.amendment_route(actor=actor, request_id=a.request_id, clinician_id=who)
-            state.flash(f"Routed to {people[who]}.")
-            st.rerun()
+            state.done(f"Routed to {people[who]}.")
 
 
 def _fulfil(d: queue.RequestDetail) -> None:
@@ -341,11 +327,10 @@ def _fulfil(d: queue.RequestDetail) -> None:
     if st.button("Fulfil", type="primary", key=f"rq_fulfil_{d.request_id}"):
         with state.service_errors():
             done = queue.request_fulfil(actor=actor, request_id=d.request_id, documents=chosen)
-            state.flash(
+            state.done(
                 f"Fulfilled: {policy.DELIVERED.get(done.delivered_by, done.delivered_by)}"
                 + (f", {len(done.files)} files in the package." if done.files else ".")
             )
-            st.rerun()
 
 
 def _disclosure() -> None:
@@ -379,8 +364,7 @@ def _disclosure() -> None:
                 purpose=purpose,
                 basis=basis,
             )
-            state.flash("Recorded.")
-            st.rerun()
+            state.done("Recorded.")
 
 
 def _enter_update() -> None:
@@ -394,8 +378,7 @@ def _enter_update() -> None:
     if form is not None:
         with state.service_errors():
             updates.update_enter(actor=actor, form=form)
-            state.flash("Entered. It is in the queue to confirm.")
-            st.rerun()
+            state.done("Entered. It is in the queue to confirm.")
 
 
 with state.service_errors():

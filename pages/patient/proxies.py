@@ -85,8 +85,7 @@ def _people(patient_id: uuid.UUID) -> None:
             if st.button("Revoke access", key=f"proxy_revoke_{p.grant_id}", disabled=not confirm):
                 with state.service_errors():
                     grants.grant_revoke(actor=actor, patient_id=patient_id, grant_id=p.grant_id)
-                    state.flash(f"{plain(p.name)}'s access has ended.")
-                    st.rerun()
+                    state.done(f"{plain(p.name)}'s access has ended.")
 
 
 def _asked(patient_id: uuid.UUID) -> None:
@@ -115,8 +114,7 @@ def _asked(patient_id: uuid.UUID) -> None:
                         scopes=set(scopes),
                         ends_on=ends,
                     )
-                    state.flash(f"{plain(r.requester)} can now act for you.")
-                    st.rerun()
+                    state.done(f"{plain(r.requester)} can now act for you.")
             if decline.button("Decline", key=f"answer_no_{r.request_id}"):
                 with state.service_errors():
                     requests.request_answer(
@@ -125,8 +123,7 @@ def _asked(patient_id: uuid.UUID) -> None:
                         request_id=r.request_id,
                         approve=False,
                     )
-                    state.flash("You declined the request. Nothing was shared.")
-                    st.rerun()
+                    state.done("You declined the request. Nothing was shared.")
 
 
 def _invitations(patient_id: uuid.UUID) -> None:
@@ -150,8 +147,7 @@ def _invitations(patient_id: uuid.UUID) -> None:
                 invitations.invitation_cancel(
                     actor=actor, patient_id=patient_id, invitation_id=i.invitation_id
                 )
-                state.flash("The invitation was cancelled; its link no longer works.")
-                st.rerun()
+                state.done("The invitation was cancelled; its link no longer works.")
 
 
 def _invite(patient_id: uuid.UUID) -> None:

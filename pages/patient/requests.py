@@ -140,8 +140,7 @@ def _one(r: requests.PatientRequest) -> None:
     if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
         with state.service_errors():
             requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
-            state.flash("Withdrawn.")
-            st.rerun()
+            state.done("Withdrawn.")
     if r.can_revoke:
         st.caption("Revoking stops any release not yet made. Releases already made stay recorded.")
         if st.button("Revoke my authorization", key=f"revoke_{r.request_id}"):
@@ -149,12 +148,11 @@ def _one(r: requests.PatientRequest) -> None:
                 stopped = requests.authorization_revoke(
                     actor=actor, patient_id=patient_id, request_id=r.request_id
                 )
-                state.flash(
+                state.done(
                     "Revoked. The release was stopped."
                     if stopped
                     else "Revoked. The records had already been released; that stays recorded."
                 )
-                st.rerun()
 
 
 def _amendment(r: requests.PatientRequest) -> None:
@@ -192,15 +190,13 @@ def _amendment(r: requests.PatientRequest) -> None:
                         request_id=r.request_id,
                         statement=statement,
                     )
-                    state.flash("Filed. It now travels with the item.")
-                    st.rerun()
+                    state.done("Filed. It now travels with the item.")
         if a.rebuttal:
             st.text(f"The clinic's response: {a.rebuttal}")
     if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
         with state.service_errors():
             requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
-            state.flash("Withdrawn.")
-            st.rerun()
+            state.done("Withdrawn.")
 
 
 def _correction() -> None:
@@ -239,8 +235,7 @@ def _correction() -> None:
                 reason=reason,
                 notify_people=people,
             )
-            state.flash("Your amendment request was received. The clinic has 60 days to answer.")
-            st.rerun()
+            state.done("Your amendment request was received. The clinic has 60 days to answer.")
 
 
 def _accounting_tables(r: requests.PatientRequest) -> None:
@@ -286,8 +281,7 @@ def _copy() -> None:
                 date_from=start,
                 date_to=end,
             )
-            state.flash("Your request was received. Its due date is shown under 'My requests'.")
-            st.rerun()
+            state.done("Your request was received. Its due date is shown under 'My requests'.")
 
 
 def _release() -> None:
@@ -340,8 +334,7 @@ def _release() -> None:
                 date_from=start,
                 date_to=end,
             )
-            state.flash("Your authorization was received. The release is due within 30 days.")
-            st.rerun()
+            state.done("Your authorization was received. The release is due within 30 days.")
 
 
 def _accounting() -> None:
@@ -353,8 +346,7 @@ def _accounting() -> None:
     if st.button("Ask for an accounting of disclosures", key="accounting_submit"):
         with state.service_errors():
             requests.accounting_request(actor=actor, patient_id=patient_id)
-            state.flash("Your request was received. The clinic has 60 days to answer.")
-            st.rerun()
+            state.done("Your request was received. The clinic has 60 days to answer.")
 
 
 def _record_update() -> None:
@@ -371,8 +363,7 @@ def _record_update() -> None:
     if form is not None:
         with state.service_errors():
             updates.update_report(actor=actor, patient_id=patient_id, form=form)
-            state.flash("Received. The health information office will confirm it.")
-            st.rerun()
+            state.done("Received. The health information office will confirm it.")
 
 
 def _tabs() -> None:

@@ -62,15 +62,13 @@ def _mine() -> None:
                         requests.proxy_request_add_info(
                             actor=actor, request_id=r.request_id, note=note, files=files
                         )
-                        state.flash("Sent. The clinic will look at your request again.")
-                        st.rerun()
+                        state.done("Sent. The clinic will look at your request again.")
         if r.status in requests.OPEN and st.button(
             f"Withdraw the request for {plain(r.patient_name)}", key=f"withdraw_{r.request_id}"
         ):
             with state.service_errors():
                 requests.proxy_request_withdraw(actor=actor, request_id=r.request_id)
-                state.flash("Your request was withdrawn.")
-                st.rerun()
+                state.done("Your request was withdrawn.")
 
 
 def _ask() -> None:

@@ -1,5 +1,6 @@
-"""What a share link opens: the recipient confirms their email address and downloads what the
-patient shared. Every download is recorded as a disclosure."""
+"""What a link in an email opens: the recipient confirms their email address and downloads what
+a patient shared, or the records released to them under a patient's authorization. Every
+download is recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 from pages.components import authenticator, state
 from services.core import cookie_handoff
-from services.records import sharing
+from services.him import release
 
 st.title("Shared health record")
 token = st.query_params.get("token", "")
@@ -15,15 +16,15 @@ if not token:
     st.info("Open the link you were sent; it carries its key.")
     st.stop()
 st.write(
-    "A patient of Lakeside Health shared part of their record with you. Enter the email address "
-    "the link was sent to."
+    "A patient of Lakeside Health shared part of their record with you, or authorized its "
+    "release to you. Enter the email address the link was sent to."
 )
 with st.form("shared_open"):
     email = st.text_input("Your email address", max_chars=254, key="shared_email")
     opened = st.form_submit_button("Open", type="primary")
 if opened:
     with state.service_errors():
-        name, kind, data = sharing.share_open(token=token, recipient_email=email)
+        name, kind, data = release.shared_open(token=token, recipient_email=email)
         # Downloads need a portal session or a media pass; the recipient has no session.
         authenticator.hand_over(cookie_handoff.media_pass())
         st.success("Ready. This download has been recorded in the patient's record.")

@@ -122,9 +122,9 @@ def share_revoke(*, actor: Actor, patient_id: uuid.UUID, share_id: uuid.UUID) ->
             raise NotFound("That link was not found or is already revoked.")
 
 
-def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
-    """What a link gives its recipient: (file name, content type, bytes). Recorded as a
-    disclosure. Any mismatch gets the same answer, and repeated failures pause the link."""
+def checked_link(*, token: str, recipient_email: str) -> ShareLink:
+    """The live link this token opens for this recipient, or NotFound. Any mismatch gets the
+    same answer, and repeated failures pause the link."""
     email = (recipient_email or "").strip().lower()
     tried = throttle.key("share", token or "-")
     with db.transaction() as session:
@@ -158,11 +158,23 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
                 outcome=audit.DENIED,
                 detail="invalid, expired, revoked or wrong email",
             )
-    if not valid:
+        elif link is not None:
+            session.expunge(link)
+    if not valid or link is None:
         raise NotFound(NOT_AVAILABLE)
-    assert link is not None
-    if link.what == "package":
-        return _package(link)
+    return link
+
+
+def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
+    """What a patient's link gives its recipient: (file name, content type, bytes), recorded
+    as a disclosure. Release packages open through services.him.release."""
+    return deliver(checked_link(token=token, recipient_email=recipient_email))
+
+
+def deliver(link: ShareLink) -> tuple[str, str, bytes]:
+    """A checked patient's link's file, recorded as a disclosure."""
+    if link.what not in WHAT:
+        raise NotFound(NOT_AVAILABLE)
     owner = _owner(link.created_by)
     if link.what == "fhir":
         data, name, kind = (
@@ -187,11 +199,12 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
                 basis="patient",
             )
         )
-        _used(session, link)
+        link_used(session, link)
     return name, kind, data
 
 
-def _used(session: Session, link: ShareLink) -> None:
+def link_used(session: Session, link: ShareLink) -> None:
+    """Count and audit one download through a link."""
     session.execute(
         update(ShareLink).where(ShareLink.id == link.id).values(uses=ShareLink.uses + 1)
     )
@@ -202,21 +215,6 @@ def _used(session: Session, link: ShareLink) -> None:
         patient_id=link.patient_id,
         detail=f"link {link.id} to {link.recipient_email}",
     )
-
-
-def _package(link: ShareLink) -> tuple[str, str, bytes]:
-    """A release package HIM sent (its release was recorded as a disclosure when it was sent):
-    the zip as it was built. Its owner is the clinic, not an account."""
-    from services.him import package
-    from services.him.tables import RecordsRequest
-
-    with db.transaction() as session:
-        row = session.get(RecordsRequest, link.request_id)
-        if row is None:
-            raise NotFound(NOT_AVAILABLE)
-        data = package.load(row)
-        _used(session, link)
-    return f"records-{link.created_at:%Y-%m-%d}.zip", "application/zip", data
 
 
 def links_end_with_account(session: Session, user_id: uuid.UUID) -> int:

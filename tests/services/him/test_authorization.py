@@ -58,16 +58,20 @@ def test_each_missing_or_bad_element_is_refused_by_name(
     assert field in refused.value.fields
 
 
+# Every element a valid authorization needs, by its field name.
+ELEMENTS = {
+    "recipient_name",
+    "recipient_address",
+    "purpose",
+    "parts",
+    "ends_on",
+    "signature",
+    "signed_on",
+}
+
+
 def test_every_problem_is_named_at_once() -> None:
     empty = Authorization("", "", "", frozenset(), None, "", "", None)
     with pytest.raises(ValidationError) as refused:
         checked(empty, "Alex Rivera", TODAY)
-    assert set(refused.value.fields) == {
-        "recipient_name",
-        "recipient_address",
-        "purpose",
-        "parts",
-        "ends_on",
-        "signature",
-        "signed_on",
-    }
+    assert set(refused.value.fields) == ELEMENTS

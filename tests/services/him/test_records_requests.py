@@ -20,12 +20,13 @@ from services.core import clock, db
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox
-from services.him import deadlines, queue, requests
+from services.him import deadlines, queue, release, requests
 from services.him.authorization import Authorization
 from services.him.tables import RecordsRequest
-from services.records import documents, sharing
+from services.records import documents
 from services.records.tables import Disclosure, LabResult
 from tests.conftest import NOW
+from tests.services.him.test_authorization import ELEMENTS
 from tests.services.proxy import support
 from tests.services.records.test_results import held_result
 from tests.support import world
@@ -142,15 +143,7 @@ def test_a_release_names_every_missing_element_of_the_authorization(seeded_url: 
             signature="",
             signed_on=None,
         )
-    assert set(refused.value.fields) == {
-        "recipient_name",
-        "recipient_address",
-        "purpose",
-        "parts",
-        "ends_on",
-        "signature",
-        "signed_on",
-    }
+    assert set(refused.value.fields) == ELEMENTS
     with pytest.raises(ValidationError) as wrong_signer:
         _release(signature="Dana Larson")
     assert "Alex Rivera" in wrong_signer.value.fields["signature"]
@@ -384,8 +377,8 @@ def test_a_release_by_link_is_recorded_as_a_disclosure_and_opens_for_the_recipie
     assert _count(Disclosure, Disclosure.patient_id == _alex()) == before + 1
     assert sent.kind == "records_release"
     with pytest.raises(NotFound):
-        sharing.share_open(token=done.link_token, recipient_email="someone@else.example")
-    name, kind, data = sharing.share_open(
+        release.shared_open(token=done.link_token, recipient_email="someone@else.example")
+    name, kind, data = release.shared_open(
         token=done.link_token, recipient_email="Records@Northside.example"
     )
     assert (kind, set(_zip(data))) == (
@@ -414,7 +407,7 @@ def test_revoking_an_authorization_stops_a_pending_release_and_keeps_what_was_ma
     assert _row(sent).status == "fulfilled"  # made, and stays recorded
     assert _count(Disclosure, Disclosure.request_id == sent) == 1
     with pytest.raises(NotFound):  # the link not yet used stops working
-        sharing.share_open(token=link, recipient_email="records@northside.example")
+        release.shared_open(token=link, recipient_email="records@northside.example")
 
 
 def test_an_ended_authorization_is_not_released(seeded_url: str) -> None:
