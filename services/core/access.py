@@ -222,6 +222,21 @@ def require_role(actor: Actor, *roles: str) -> None:
         raise PermissionDenied("Your role does not include this work.")
 
 
+def staff_members(session: Session, role: str) -> list[tuple[uuid.UUID, str]]:
+    """The active accounts holding a staff role, by name: (user id, display name)."""
+    rows = session.execute(
+        select(User.id, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role, User.status == "active")
+        .order_by(User.display_name)
+    ).all()
+    return [(uid, name) for uid, name in rows]
+
+
+def holds_role(session: Session, user_id: uuid.UUID, role: str) -> bool:
+    return user_id in {uid for uid, _ in staff_members(session, role)}
+
+
 @dataclass(frozen=True)
 class PatientChoice:
     patient_id: uuid.UUID

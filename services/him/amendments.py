@@ -21,7 +21,7 @@ from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.contact import EMAIL_RE
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import Patient, Provider, User, UserRole
+from services.core.models import Patient, Provider, User
 from services.core.work import patient_work, staff_work
 from services.him import letters
 from services.him.policy import AMENDMENT, DENIED, FULFILLED, IN_REVIEW, OPEN
@@ -291,13 +291,7 @@ def amendment_detail(*, actor: Actor, request_id: uuid.UUID) -> AmendmentView:
 def clinicians(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """The clinicians an amendment can be routed to."""
     with staff_work(actor, "amendment.clinicians", access.HIM) as session:
-        rows = session.execute(
-            select(User.id, User.display_name)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == access.CLINICIAN, User.status == "active")
-            .order_by(User.display_name)
-        ).all()
-        return [(uid, name) for uid, name in rows]
+        return access.staff_members(session, access.CLINICIAN)
 
 
 def amendment_route(*, actor: Actor, request_id: uuid.UUID, clinician_id: uuid.UUID) -> None:
@@ -306,12 +300,7 @@ def amendment_route(*, actor: Actor, request_id: uuid.UUID, clinician_id: uuid.U
         a, row = _amendment(session, request_id)
         if row.status not in OPEN:
             raise Conflict("This amendment request is already decided.")
-        role = session.scalar(
-            select(UserRole.role).where(
-                UserRole.user_id == clinician_id, UserRole.role == access.CLINICIAN
-            )
-        )
-        if role is None:
+        if not access.holds_role(session, clinician_id, access.CLINICIAN):
             raise ValidationError({"clinician": "Choose a clinician."})
         a.routed_to = clinician_id
         row.status, row.updated_at = IN_REVIEW, clock.now()

@@ -20,7 +20,7 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.forms import checked_note, raise_if
-from services.core.models import Patient, User, UserRole
+from services.core.models import Patient, User
 from services.core.work import staff_work
 from services.him import deadlines, package, policy
 from services.him.policy import (
@@ -161,13 +161,7 @@ def records_queue(
 def him_staff(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Who a request can be assigned to."""
     with staff_work(actor, "records_queue.staff", access.HIM) as session:
-        rows = session.execute(
-            select(User.id, User.display_name)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == access.HIM, User.status == "active")
-            .order_by(User.display_name)
-        ).all()
-        return [(uid, name) for uid, name in rows]
+        return access.staff_members(session, access.HIM)
 
 
 def _request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
@@ -251,19 +245,8 @@ def request_assign(*, actor: Actor, request_id: uuid.UUID, user_id: uuid.UUID | 
     with staff_work(actor, "records_request.assign", access.HIM) as session:
         row = _request(session, request_id)
         _open(row)
-        if user_id is not None:
-            is_him = session.scalar(
-                select(func.count())
-                .select_from(UserRole)
-                .join(User, User.id == UserRole.user_id)
-                .where(
-                    UserRole.user_id == user_id,
-                    UserRole.role == access.HIM,
-                    User.status == "active",
-                )
-            )
-            if not is_him:
-                raise ValidationError({"assignee": "Choose a member of the HIM staff."})
+        if user_id is not None and not access.holds_role(session, user_id, access.HIM):
+            raise ValidationError({"assignee": "Choose a member of the HIM staff."})
         row.assigned_to, row.updated_at = user_id, clock.now()
         audit_patient(session, actor, "records_request.assign", row)
 
