@@ -334,6 +334,14 @@ def clinical(
     return active_meds
 
 
+# What a visit's statement line says, and its CPT code (95: by video).
+LINE_WORDS = {
+    "office": ("Office visit, established patient", "99213"),
+    "video": ("Video visit, established patient", "99213-95"),
+    "lab": ("Blood draw (venipuncture)", "36415"),
+}
+
+
 def _appointments_and_billing(
     pop: Population, opts: SeedOptions, rng: np.random.Generator, enc: pd.DataFrame, sink: Sink
 ) -> None:
@@ -421,36 +429,6 @@ def _appointments_and_billing(
     due = [d + timedelta(days=30) for d in statement_date]
     recent = np.array([d > opts.now.date() - timedelta(days=75) for d in statement_date])
     paid = rng.random(len(visits)) < np.where(recent, 0.45, 0.96)
-    sids = uuids(rng, len(visits))
-    statements = pd.DataFrame(
-        {
-            "id": sids,
-            "patient_id": visits["patient_id"].to_numpy(),
-            "statement_date": statement_date,
-            "due_date": due,
-            "amount_cents": patient,
-            "status": np.where(paid | (patient == 0), "paid", "open"),
-        }
-    )
-    keep = np.array([d <= opts.now.date() for d in statement_date])
-    sink("statements", statements[keep])
-    sink(
-        "statement_lines",
-        pd.DataFrame(
-            {
-                "id": uuids(rng, len(visits)),
-                "statement_id": sids,
-                "service_date": service,
-                "description": ["Office visit, established patient" for _ in range(len(visits))],
-                "charge_cents": charge,
-                "insurance_paid_cents": insurance,
-                "adjustment_cents": adjustment,
-                "patient_cents": patient,
-            }
-        )[keep],
-    )
-    pay = keep & paid & (patient > 0)
-    online = rng.random(len(visits)) < 0.62
     paid_at = [
         datetime.combine(d, datetime.min.time()) + timedelta(days=int(x), hours=int(h))
         for d, x, h in zip(
@@ -460,6 +438,39 @@ def _appointments_and_billing(
             strict=True,
         )
     ]
+    keep = np.array([d <= opts.now.date() for d in statement_date])
+    # Paid only where the payment has happened by now: the ledger and the status agree.
+    pay = keep & paid & (patient > 0) & np.array([t <= opts.now for t in paid_at])
+    sids = uuids(rng, len(visits))
+    statements = pd.DataFrame(
+        {
+            "id": sids,
+            "patient_id": visits["patient_id"].to_numpy(),
+            "statement_date": statement_date,
+            "due_date": due,
+            "amount_cents": patient,
+            "status": np.where(pay | (patient == 0), "paid", "open"),
+        }
+    )
+    sink("statements", statements[keep])
+    kind = visits["kind"].to_numpy()
+    sink(
+        "statement_lines",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, len(visits)),
+                "statement_id": sids,
+                "service_date": service,
+                "description": [LINE_WORDS.get(k, LINE_WORDS["office"])[0] for k in kind],
+                "charge_cents": charge,
+                "insurance_paid_cents": insurance,
+                "adjustment_cents": adjustment,
+                "patient_cents": patient,
+                "code": [LINE_WORDS.get(k, LINE_WORDS["office"])[1] for k in kind],
+            }
+        )[keep],
+    )
+    online = rng.random(len(visits)) < 0.62
     payments = pd.DataFrame(
         {
             "id": uuids(rng, len(visits)),
@@ -476,7 +487,6 @@ def _appointments_and_billing(
             "online": online,
         }
     )[pay]
-    payments = payments[payments["paid_at"] <= opts.now]
     sink("payments", payments)
     sink(
         "insurance_coverages",
@@ -764,6 +774,39 @@ def confidential_teen(
                 "body": "Hi Emma, your test came back negative. See you at your follow-up.",
                 "sent_at": resulted + timedelta(hours=1),
                 "read_at": None,
+            }
+        ),
+    )
+    # The confidential visit's bill: a statement her parent does not see.
+    statement = str(uuids(rng, 1)[0])
+    billed_on = visit_at.date() + timedelta(days=5)
+    sink(
+        "statements",
+        pd.DataFrame(
+            {
+                "id": [statement],
+                "patient_id": pid,
+                "statement_date": billed_on,
+                "due_date": billed_on + timedelta(days=30),
+                "amount_cents": 2500,
+                "status": "open",
+            }
+        ),
+    )
+    sink(
+        "statement_lines",
+        pd.DataFrame(
+            {
+                "id": uuids(rng, 1),
+                "statement_id": statement,
+                "service_date": visit_at.date(),
+                "description": "Office visit, confidential",
+                "charge_cents": 16000,
+                "insurance_paid_cents": 13500,
+                "adjustment_cents": 0,
+                "patient_cents": 2500,
+                "sensitive": True,
+                "code": "99213",
             }
         ),
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from services.core import clock
+from services.core.money import dollars as money
 
 # Every ASCII punctuation mark may start Markdown, HTML, a link or image, LaTeX ($) or a
 # Streamlit directive (:red[...]); CommonMark lets a backslash make each one a plain character.
@@ -27,12 +28,6 @@ def plain(text: object) -> str:
     someone may copy the text: the word joiners that stop autolinks would be copied too)."""
     unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, str(text))
     return _MARKUP.sub(r"\\\1", unlinked)
-
-
-def money(cents: int) -> str:
-    """Cents as dollars, exactly (integer arithmetic, never a float)."""
-    whole, part = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}${whole:,}.{part:02d}"
 
 
 def fee(cents: int) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     String,
+    Text,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +50,7 @@ class StatementLine(Base):
     insurance_paid_cents: Mapped[int] = mapped_column(BigInteger)
     adjustment_cents: Mapped[int] = mapped_column(BigInteger)
     patient_cents: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str | None] = mapped_column(String(16))  # CPT/HCPCS (schema v13)
     # Confidential adolescent information: hidden from a parent of a 12-17 year old (schema v11).
     sensitive: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="false", nullable=True
@@ -79,6 +81,31 @@ class PaymentPlan(Base):
     monthly_cents: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # active, completed, cancelled
+
+
+class Adjustment(Base):
+    """A change to what the patient owes on a statement, with its reason code (schema v13):
+    positive amounts lower the balance (charity care, a discount), negative ones raise it."""
+
+    __tablename__ = "adjustments"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    statement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("statements.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    posted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    posted_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BillingPreference(Base):
+    """The patient's statement preference (schema v13): paperless, or paper by mail too."""
+
+    __tablename__ = "billing_preferences"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patients.id"), primary_key=True)
+    paperless: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
 # --- proxies, HIM requests, documents -------------------------------------------------------

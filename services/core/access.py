@@ -214,6 +214,12 @@ def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, sco
     raise NotFound("We could not find that record.")
 
 
+def require_patient_side(found: Access, message: str) -> None:
+    """Work only the patient (or their proxy) does for themselves; staff have their own."""
+    if found.basis not in ("self", PROXY):
+        raise PermissionDenied(message)
+
+
 def require_role(actor: Actor, *roles: str) -> None:
     """Default deny for staff work: the actor must hold one of the roles."""
     if not isinstance(actor, Actor):

@@ -417,6 +417,37 @@ def _v12_records_requests(conn: Connection) -> None:
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 
+def _v13_billing(conn: Connection) -> None:
+    """Billing worked end to end: each line's procedure code, adjustments with their reason
+    codes, and the patient's paperless preference."""
+    conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
+    meta = MetaData()
+    for name in ("patients", "users", "statements"):
+        Table(name, meta, Column("id", Uuid, primary_key=True))
+    Table(
+        "adjustments",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("statement_id", Uuid, ForeignKey("statements.id"), nullable=False, index=True),
+        Column("amount_cents", BigInteger, nullable=False),
+        Column("reason", String(24), nullable=False),
+        Column("note", Text),
+        Column("posted_by", Uuid, ForeignKey("users.id")),
+        Column("posted_at", DateTime, nullable=False),
+    )
+    Table(
+        "billing_preferences",
+        meta,
+        Column("patient_id", Uuid, ForeignKey("patients.id"), primary_key=True),
+        Column("paperless", Boolean, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+        Column("updated_by", Uuid, ForeignKey("users.id")),
+    )
+    new = ("adjustments", "billing_preferences")
+    meta.create_all(conn, tables=[meta.tables[name] for name in new])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -429,4 +460,5 @@ MIGRATIONS: list[Migration] = [
     _v10_job_runs,
     _v11_proxy_access,
     _v12_records_requests,
+    _v13_billing,
 ]

@@ -20,13 +20,12 @@ import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.billing.tables import Statement, StatementLine
-from services.core import access, crypto, private_files, uploads
+from services.core import access, crypto, money, private_files, uploads
 from services.core.access import Access
 from services.core.errors import NotFound
 from services.core.models import Provider
@@ -269,13 +268,8 @@ def _billing_csv(session: Session, row: RecordsRequest, extent: Extent) -> bytes
         query = query.where(StatementLine.sensitive.is_not(True))
     return csv_bytes(
         BILLING_COLUMNS,
-        [(*r[:3], *(_dollars(c) for c in r[3:])) for r in session.execute(query)],
+        [(*r[:3], *(money.amount(c) for c in r[3:])) for r in session.execute(query)],
     )
-
-
-def _dollars(cents: int) -> str:
-    """Cents as an exact dollar amount, never through a float."""
-    return str(Decimal(cents).scaleb(-2))
 
 
 def store(package: Package) -> tuple[str, str]:

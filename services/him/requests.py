@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
-from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.him import accounting, deadlines, letters, package, policy
@@ -59,8 +59,7 @@ class PatientRequest:
 
 def patient_side(found: Access) -> None:
     """Only the patient or their representative asks; staff work the queue instead."""
-    if found.basis not in ("self", access.PROXY):
-        raise PermissionDenied("Records requests are made by the patient or their proxy.")
+    access.require_patient_side(found, "Records requests are made by the patient or their proxy.")
 
 
 def _extent(fields: dict[str, str], parts: set[str], start: date | None, end: date | None) -> str:

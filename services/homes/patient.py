@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.billing.tables import Payment, Statement
+from services.billing import ledger
 from services.care.tables import Appointment, Message, MessageThread
 from services.core import access, clock
 from services.core.access import Access, Actor
@@ -124,25 +124,6 @@ def _new_results(
     return [ResultItem(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
 
-def balance_cents(session: Session, patient_id: uuid.UUID) -> int:
-    """Open statements' patient responsibility less what has been paid against them."""
-    billed = session.scalar(
-        select(func.coalesce(func.sum(Statement.amount_cents), 0)).where(
-            Statement.patient_id == patient_id, Statement.status.in_(("open", "plan"))
-        )
-    )
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0))
-        .join(Statement, Statement.id == Payment.statement_id)
-        .where(
-            Payment.patient_id == patient_id,
-            Payment.status == "succeeded",
-            Statement.status.in_(("open", "plan")),
-        )
-    )
-    return max(int(billed or 0) - int(paid or 0), 0)
-
-
 def patient_home(*, actor: Actor, patient_id: uuid.UUID) -> PatientHome:
     """The patient's (or their proxy's) home: what is new and what is next."""
     with patient_work(actor, patient_id, "home.patient.view", access.SUMMARY) as (s, granted):
@@ -157,7 +138,7 @@ def patient_home(*, actor: Actor, patient_id: uuid.UUID) -> PatientHome:
             new_results=_new_results(s, patient_id, granted, now)
             if access.RESULTS in scopes
             else None,
-            balance_due_cents=balance_cents(s, patient_id)
+            balance_due_cents=ledger.balance(s, patient_id, granted.adolescent_limited)[0]
             if access.BILLING_SCOPE in scopes
             else None,
         )

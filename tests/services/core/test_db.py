@@ -169,6 +169,8 @@ def _version_1_metadata() -> MetaData:
             "release_authorizations",
             "amendments",
             "record_updates",
+            "adjustments",
+            "billing_preferences",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -227,6 +229,7 @@ LATER_COLUMNS = {
     ),
     ("disclosures", "basis"),
     ("share_links", "request_id"),
+    ("statement_lines", "code"),  # v13
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

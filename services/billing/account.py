@@ -1,0 +1,286 @@
+"""A patient's billing as they (or a proxy with the billing scope) see it: the balance and when
+it is due, statements with their line items and a statement PDF, payments with receipts,
+insurance on file, and the paperless preference. Integer cents throughout. A parent with
+limited access to a 12-17 year old does not see statements that bill confidential care."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.billing import ledger
+from services.billing.tables import (
+    BillingPreference,
+    InsuranceCoverage,
+    Payment,
+    Statement,
+    StatementLine,
+)
+from services.core import access, clock
+from services.core.access import Access, Actor
+from services.core.errors import NotFound
+from services.core.models import Patient
+from services.core.money import dollars
+from services.core.work import patient_work
+from services.records.printouts import Printout, clinic
+
+PATIENT_SIDE = "Billing is seen here by the patient or their proxy."
+METHODS = {"card": "Card", "ach": "Bank transfer", "plan": "Payment plan"}
+STATUSES = {"open": "Open", "plan": "On a payment plan", "paid": "Paid", "written_off": "Closed"}
+
+
+@dataclass(frozen=True)
+class StatementItem:
+    statement_id: uuid.UUID
+    statement_date: date
+    due_date: date
+    billed_cents: int
+    paid_cents: int
+    adjusted_cents: int
+    remaining_cents: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Line:
+    service_date: date
+    description: str
+    code: str | None
+    charge_cents: int
+    insurance_paid_cents: int
+    adjustment_cents: int
+    patient_cents: int
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    payment_id: uuid.UUID
+    paid_at: datetime
+    amount_cents: int
+    method: str
+    card_last4: str | None
+    statement_date: date | None
+    online: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    payer: str
+    member_id: str
+    group_number: str | None
+    effective_on: date
+
+
+@dataclass(frozen=True)
+class Overview:
+    balance_cents: int
+    due_date: date | None
+    statements: list[StatementItem]
+    payments: list[PaymentItem]
+    coverage: list[Coverage]
+    paperless: bool
+
+
+def _statements(session: Session, patient_id: uuid.UUID, found: Access) -> list[StatementItem]:
+    paid_q, adjusted_q = ledger.paid(), ledger.adjusted()
+    query = (
+        select(
+            Statement.id,
+            Statement.statement_date,
+            Statement.due_date,
+            Statement.amount_cents,
+            paid_q.c.cents,
+            adjusted_q.c.cents,
+            ledger.remaining(paid_q, adjusted_q),
+            Statement.status,
+        )
+        .outerjoin(paid_q, paid_q.c.statement_id == Statement.id)
+        .outerjoin(adjusted_q, adjusted_q.c.statement_id == Statement.id)
+        .where(Statement.patient_id == patient_id)
+        .order_by(Statement.statement_date.desc())
+    )
+    if found.adolescent_limited:
+        query = query.where(~ledger.confidential())
+    return [
+        StatementItem(sid, on, due, int(billed), int(p or 0), int(a or 0), int(left), st)
+        for sid, on, due, billed, p, a, left, st in session.execute(query)
+    ]
+
+
+def _payments(session: Session, patient_id: uuid.UUID, found: Access) -> list[PaymentItem]:
+    query = (
+        select(
+            Payment.id,
+            Payment.paid_at,
+            Payment.amount_cents,
+            Payment.method,
+            Payment.card_last4,
+            Statement.statement_date,
+            Payment.online,
+        )
+        .outerjoin(Statement, Statement.id == Payment.statement_id)
+        .where(Payment.patient_id == patient_id, Payment.status == "succeeded")
+        .order_by(Payment.paid_at.desc())
+    )
+    if found.adolescent_limited:
+        query = query.where(Payment.statement_id.is_(None) | ~ledger.confidential())
+    return [PaymentItem(*row) for row in session.execute(query)]
+
+
+def billing_overview(*, actor: Actor, patient_id: uuid.UUID) -> Overview:
+    with patient_work(actor, patient_id, "billing.view", access.BILLING_SCOPE) as (
+        session,
+        found,
+    ):
+        access.require_patient_side(found, PATIENT_SIDE)
+        balance, due = ledger.balance(session, patient_id, found.adolescent_limited)
+        coverage = [
+            Coverage(c.payer, c.member_id, c.group_number, c.effective_on)
+            for c in session.scalars(
+                select(InsuranceCoverage)
+                .where(InsuranceCoverage.patient_id == patient_id)
+                .order_by(InsuranceCoverage.effective_on.desc())
+            )
+        ]
+        preference = session.get(BillingPreference, patient_id)
+        return Overview(
+            balance_cents=balance,
+            due_date=due,
+            statements=_statements(session, patient_id, found),
+            payments=_payments(session, patient_id, found),
+            coverage=coverage,
+            paperless=bool(preference and preference.paperless),
+        )
+
+
+def _statement(
+    session: Session, patient_id: uuid.UUID, statement_id: uuid.UUID, found: Access
+) -> StatementItem:
+    for item in _statements(session, patient_id, found):
+        if item.statement_id == statement_id:
+            return item
+    raise NotFound("We could not find that statement.")
+
+
+def _lines(session: Session, statement_id: uuid.UUID) -> list[Line]:
+    rows = session.execute(
+        select(
+            StatementLine.service_date,
+            StatementLine.description,
+            StatementLine.code,
+            StatementLine.charge_cents,
+            StatementLine.insurance_paid_cents,
+            StatementLine.adjustment_cents,
+            StatementLine.patient_cents,
+        )
+        .where(StatementLine.statement_id == statement_id)
+        .order_by(StatementLine.service_date)
+    )
+    return [Line(*row) for row in rows]
+
+
+def statement_lines(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUID) -> list[Line]:
+    with patient_work(actor, patient_id, "billing.statement.view", access.BILLING_SCOPE) as (
+        session,
+        found,
+    ):
+        access.require_patient_side(found, PATIENT_SIDE)
+        _statement(session, patient_id, statement_id, found)
+        return _lines(session, statement_id)
+
+
+def statement_pdf(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUID) -> bytes:
+    with patient_work(actor, patient_id, "billing.statement.pdf", access.BILLING_SCOPE) as (
+        session,
+        found,
+    ):
+        access.require_patient_side(found, PATIENT_SIDE)
+        item = _statement(session, patient_id, statement_id, found)
+        lines = _lines(session, statement_id)
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
+    pdf = Printout(
+        "Statement", f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
+    )
+    pdf.para(f"Account {patient.mrn} · statement of {item.statement_date:%B %d, %Y}")
+    pdf.heading("Services")
+    pdf.rows(
+        [
+            f"{line.service_date:%Y-%m-%d} {line.description}"
+            + (f" ({line.code})" if line.code else "")
+            + f": charged {dollars(line.charge_cents)}, insurance paid "
+            f"{dollars(line.insurance_paid_cents)}, adjustments {dollars(line.adjustment_cents)}, "
+            f"you owe {dollars(line.patient_cents)}"
+            for line in lines
+        ],
+        "No services on this statement.",
+    )
+    pdf.heading("Summary")
+    pdf.rows(
+        [
+            f"Billed to you: {dollars(item.billed_cents)}",
+            f"Paid: {dollars(item.paid_cents)}",
+            f"Adjustments: {dollars(item.adjusted_cents)}",
+            f"Amount due: {dollars(item.remaining_cents)} by {item.due_date:%B %d, %Y}",
+        ],
+        "",
+    )
+    return bytes(pdf.output())
+
+
+def receipt_pdf(*, actor: Actor, patient_id: uuid.UUID, payment_id: uuid.UUID) -> bytes:
+    with patient_work(actor, patient_id, "billing.receipt.pdf", access.BILLING_SCOPE) as (
+        session,
+        found,
+    ):
+        access.require_patient_side(found, PATIENT_SIDE)
+        paid = next(
+            (p for p in _payments(session, patient_id, found) if p.payment_id == payment_id), None
+        )
+        if paid is None:
+            raise NotFound("We could not find that payment.")
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
+    pdf = Printout(
+        "Payment receipt", f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
+    )
+    pdf.para(f"Account {patient.mrn}")
+    pdf.heading(f"Received {dollars(paid.amount_cents)}, thank you")
+    pdf.rows(
+        [
+            f"Date: {clock.local(paid.paid_at):%B %d, %Y %H:%M %Z}",
+            f"Method: {METHODS.get(paid.method, paid.method)}"
+            + (f" ending {paid.card_last4}" if paid.card_last4 else ""),
+            f"Applied to the statement of {paid.statement_date:%B %d, %Y}"
+            if paid.statement_date
+            else "Applied to your account",
+            f"Receipt number: {paid.payment_id}",
+        ],
+        "",
+    )
+    return bytes(pdf.output())
+
+
+def paperless_set(*, actor: Actor, patient_id: uuid.UUID, paperless: bool) -> None:
+    """Statements in the portal only (with a notice), or also on paper by mail."""
+    with patient_work(actor, patient_id, "billing.paperless.set", access.BILLING_SCOPE) as (
+        session,
+        found,
+    ):
+        access.require_patient_side(found, PATIENT_SIDE)
+        row = session.get(BillingPreference, patient_id)
+        if row is None:
+            session.add(
+                BillingPreference(
+                    patient_id=patient_id,
+                    paperless=paperless,
+                    updated_at=clock.now(),
+                    updated_by=actor.user_id,
+                )
+            )
+        else:
+            row.paperless, row.updated_at, row.updated_by = paperless, clock.now(), actor.user_id
