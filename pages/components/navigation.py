@@ -69,6 +69,13 @@ PATIENT_PAGES = (
         (access.METRICS,),
     ),
     PageSpec(
+        "pages/patient/billing.py",
+        "Billing",
+        "billing-account",
+        ":material/receipt_long:",
+        (access.BILLING_SCOPE,),
+    ),
+    PageSpec(
         "pages/patient/requests.py",
         "Records requests",
         "records-requests",
@@ -120,7 +127,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             "pages/him/proxy_review.py", "Proxy review", "proxy-review", ":material/verified_user:"
         ),
     ),
-    BILLING: (PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),),
+    BILLING: (
+        PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),
+        PageSpec(
+            "pages/billing/receivables.py", "Receivables", "receivables", ":material/finance:"
+        ),
+    ),
     MANAGER: (
         PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),
     ),

@@ -23,6 +23,7 @@ EXPECTED_PAGES = {
         "pages/patient/results.py",
         "pages/patient/records.py",
         "pages/patient/metrics.py",
+        "pages/patient/billing.py",
         "pages/patient/requests.py",
         "pages/patient/proxies.py",
         "pages/proxy/request_access.py",
@@ -34,6 +35,7 @@ EXPECTED_PAGES = {
         "pages/patient/results.py",
         "pages/patient/records.py",
         "pages/patient/metrics.py",
+        "pages/patient/billing.py",
         "pages/patient/requests.py",
         "pages/proxy/request_access.py",
         "pages/public/invitation.py",
@@ -53,7 +55,11 @@ EXPECTED_PAGES = {
         "pages/him/proxy_review.py",
         "pages/account/account.py",
     },
-    "billing.demo": {"pages/billing/home.py", "pages/account/account.py"},
+    "billing.demo": {
+        "pages/billing/home.py",
+        "pages/billing/receivables.py",
+        "pages/account/account.py",
+    },
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},
     "admin.demo": {
         "pages/admin/home.py",

@@ -20,6 +20,7 @@ BY_SCOPE = {
     access.RECORDS: {"pages/patient/records.py", "pages/patient/requests.py"},
     access.DOCUMENTS: {"pages/patient/records.py"},
     access.METRICS: {"pages/patient/metrics.py"},
+    access.BILLING_SCOPE: {"pages/patient/billing.py"},
 }
 
 
