@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import money
+from pages.components.format import money, plain
 from pages.components.widgets import table
-from services.billing import receivables
+from services.billing import postings, receivables
 from services.core.access import BILLING
 
 actor = state.guard(BILLING)
@@ -29,7 +29,38 @@ def _rows(rows: list[receivables.Receivable], empty: str) -> None:
     )
 
 
+def _adjust(rows: list[receivables.Receivable]) -> None:
+    with st.expander("Post an adjustment"):
+        labels = {
+            r.statement_id: f"{r.patient_name} (MRN {r.mrn}), statement of "
+            f"{r.statement_date:%b %d, %Y}: {money(r.remaining_cents)} owed"
+            for r in rows
+        }
+        with st.form("adjustment_form"):
+            statement = st.selectbox(
+                "Statement", list(labels), format_func=labels.get, key="adjust_statement"
+            )
+            amount = st.text_input("Amount (dollars)", max_chars=14, key="adjust_amount")
+            reason = st.selectbox(
+                "Reason",
+                list(postings.REASONS),
+                format_func=postings.REASONS.get,
+                key="adjust_reason",
+            )
+            note = st.text_input(
+                "Note (needed for an administrative adjustment)", max_chars=1000, key="adjust_note"
+            )
+            submitted = st.form_submit_button("Post the adjustment")
+        if submitted:
+            with state.service_errors():
+                postings.adjustment_post(
+                    actor=actor, statement_id=statement, amount=amount, reason=reason, note=note
+                )
+                state.done(f"Posted {plain(amount)} ({postings.REASONS[reason].lower()}).")
+
+
 with state.service_errors():
+    state.show_flash()
     aged = receivables.aging(actor=actor)
     st.caption(f"As of {aged.as_of:%B %d, %Y}, by the age of the statement.")
     table(
@@ -48,6 +79,9 @@ with state.service_errors():
         format_func=lambda n: aged.buckets[n].label,
         key="aging_bucket",
     )
-    _rows(receivables.aging_accounts(actor=actor, bucket=bucket), "None in this bucket.")
+    accounts = receivables.aging_accounts(actor=actor, bucket=bucket)
+    _rows(accounts, "None in this bucket.")
+    if accounts:
+        _adjust(accounts)
     st.subheader("Past due")
     _rows(receivables.past_due(actor=actor), "Nothing is past due.")

@@ -29,3 +29,12 @@ def test_billing_staff_see_receivables_by_age(seeded_url: str) -> None:
     assert ages == [b.label for b in aged.buckets] + ["Total"]
     at.selectbox(key="aging_bucket").select(4).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_billing_staff_post_an_adjustment_from_the_bucket(seeded_url: str) -> None:
+    at = _open(signed_in("billing.demo"), "pages/billing/receivables.py")
+    at.text_input(key="adjust_amount").input("0.01")
+    at.selectbox(key="adjust_reason").select("prompt_pay")
+    next(b for b in at.button if b.label == "Post the adjustment").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("Posted") for s in at.success)
