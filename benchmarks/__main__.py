@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import foundation, metrics
+from benchmarks import billing, foundation, metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -29,10 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     database = args.database or RESULTS / f"portal-{args.patients}x{args.years}y.duckdb"
     figures = foundation.run(database, args.patients, args.years, args.cgm_share, args.runs)
     figures["metrics"] = metrics.run(args.runs, figures["plain_orm_rows_per_second"])
+    figures["billing"] = billing.run(args.runs)
     out = RESULTS / "latest.json"
     out.write_text(json.dumps(figures, indent=2, default=str))
     print(foundation.table(figures))
     print(metrics.table(figures["metrics"]))
+    print(billing.table(figures["billing"]))
     print(f"\nwritten to {out}")
     return 0
 
