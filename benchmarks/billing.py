@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import text
 
 from benchmarks.foundation import page_times, patient_rows, signed_in, timed
 from services.billing import account, receivables
@@ -19,11 +20,21 @@ from services.core import clock, db
 
 
 def _plain_patient(patient_id: uuid.UUID) -> int:
+    """The same page's data: statements with what each owes, payments, insurance, lines."""
     with db.read_only() as s:
         conn = s.connection()
         statements = patient_rows(conn, "statements", patient_id)
         payments = patient_rows(conn, "payments", patient_id)
         adjustments = patient_rows(conn, "adjustments", patient_id)
+        patient_rows(conn, "insurance_coverages", patient_id)
+        pd.read_sql(
+            text(
+                "SELECT * FROM statement_lines WHERE statement_id IN "
+                "(SELECT id FROM statements WHERE patient_id = :p)"
+            ),
+            conn,
+            params={"p": str(patient_id)},
+        )
     paid = payments[payments["status"] == "succeeded"].groupby("statement_id")["amount_cents"].sum()
     adjusted = adjustments.groupby("statement_id")["amount_cents"].sum()
     open_ = statements[statements["status"].isin(["open", "plan"])].set_index("id")

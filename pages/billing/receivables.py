@@ -68,7 +68,7 @@ with state.service_errors():
             "Age": [b.label for b in aged.buckets] + ["Total"],
             "Statements": [b.statements for b in aged.buckets]
             + [sum(b.statements for b in aged.buckets)],
-            "Patients": [b.patients for b in aged.buckets] + [""],
+            "Patients": [f"{b.patients:,}" for b in aged.buckets] + [""],
             "Owed": [money(b.cents) for b in aged.buckets] + [money(aged.total_cents)],
         },
         empty="Nothing is owed.",

@@ -14,6 +14,21 @@ actor, patient_id = state.patient_page("Billing")
 state.show_flash()
 
 
+def _lines(lines: list[account.Line]) -> None:
+    table(
+        {
+            "Date of service": [f"{x.service_date:%b %d, %Y}" for x in lines],
+            "Service": [x.description for x in lines],
+            "Code": [x.code or "" for x in lines],
+            "Charges": [money(x.charge_cents) for x in lines],
+            "Insurance paid": [money(x.insurance_paid_cents) for x in lines],
+            "Adjustments": [money(x.adjustment_cents) for x in lines],
+            "You owe": [money(x.patient_cents) for x in lines],
+        },
+        empty="No services on this statement.",
+    )
+
+
 def _statements(view: account.Overview) -> None:
     table(
         {
@@ -27,6 +42,24 @@ def _statements(view: account.Overview) -> None:
         },
         empty="You have no statements.",
     )
+    if len(view.statements) > account.LINES_SHOWN:
+        st.caption(
+            f"The newest {account.LINES_SHOWN} statements are shown with their services; "
+            "download an older one from its row below."
+        )
+        older = {s.statement_id: f"{s.statement_date:%B %d, %Y}" for s in view.statements}
+        chosen = st.selectbox("Statement", list(older), format_func=older.get, key="statement_pick")
+        st.download_button(
+            "That statement (PDF)",
+            data=lambda: account.statement_pdf(
+                actor=actor, patient_id=patient_id, statement_id=chosen
+            ),
+            file_name="statement-older.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="statement_pdf_any",
+            icon=":material/download:",
+        )
     for s in view.statements[:24]:
         with st.expander(
             f"Statement of {s.statement_date:%B %d, %Y}: {money(s.remaining_cents)} owed"

@@ -29,6 +29,7 @@ from services.core.work import patient_work
 from services.records.printouts import Printout, clinic
 
 PATIENT_SIDE = "Billing is seen here by the patient or their proxy."
+LINES_SHOWN = 6  # the newest statements, whose lines come with the overview
 METHODS = {"card": "Card", "ach": "Bank transfer", "plan": "Payment plan"}
 STATUSES = {"open": "Open", "plan": "On a payment plan", "paid": "Paid", "written_off": "Closed"}
 
@@ -83,10 +84,11 @@ class Overview:
     payments: list[PaymentItem]
     coverage: list[Coverage]
     paperless: bool
+    lines: dict[uuid.UUID, list[Line]]  # of the newest statements (LINES_SHOWN)
 
 
 def _statements(session: Session, patient_id: uuid.UUID, found: Access) -> list[StatementItem]:
-    paid_q, adjusted_q = ledger.paid(), ledger.adjusted()
+    paid_q, adjusted_q = ledger.paid(patient_id), ledger.adjusted(patient_id)
     query = (
         select(
             Statement.id,
@@ -137,7 +139,6 @@ def billing_overview(*, actor: Actor, patient_id: uuid.UUID) -> Overview:
         found,
     ):
         access.require_patient_side(found, PATIENT_SIDE)
-        balance, due = ledger.balance(session, patient_id, found.adolescent_limited)
         coverage = [
             Coverage(c.payer, c.member_id, c.group_number, c.effective_on)
             for c in session.scalars(
@@ -147,13 +148,17 @@ def billing_overview(*, actor: Actor, patient_id: uuid.UUID) -> Overview:
             )
         ]
         preference = session.get(BillingPreference, patient_id)
+        statements = _statements(session, patient_id, found)
+        owed = [s for s in statements if s.remaining_cents > 0]
         return Overview(
-            balance_cents=balance,
-            due_date=due,
-            statements=_statements(session, patient_id, found),
+            # The same ledger as ledger.balance, summed from the rows already read.
+            balance_cents=sum(s.remaining_cents for s in owed),
+            due_date=min((s.due_date for s in owed), default=None),
+            statements=statements,
             payments=_payments(session, patient_id, found),
             coverage=coverage,
             paperless=bool(preference and preference.paperless),
+            lines=_lines(session, [s.statement_id for s in statements[:LINES_SHOWN]]),
         )
 
 
@@ -166,9 +171,12 @@ def _statement(
     raise NotFound("We could not find that statement.")
 
 
-def _lines(session: Session, statement_id: uuid.UUID) -> list[Line]:
+def _lines(session: Session, statement_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Line]]:
+    """The lines of these statements, by statement, in date order (one query)."""
+    found: dict[uuid.UUID, list[Line]] = {sid: [] for sid in statement_ids}
     rows = session.execute(
         select(
+            StatementLine.statement_id,
             StatementLine.service_date,
             StatementLine.description,
             StatementLine.code,
@@ -177,10 +185,12 @@ def _lines(session: Session, statement_id: uuid.UUID) -> list[Line]:
             StatementLine.adjustment_cents,
             StatementLine.patient_cents,
         )
-        .where(StatementLine.statement_id == statement_id)
+        .where(StatementLine.statement_id.in_(statement_ids))
         .order_by(StatementLine.service_date)
     )
-    return [Line(*row) for row in rows]
+    for sid, on, what, code, charge, insurance, adjustment, owed in rows:
+        found[sid].append(Line(on, what, code, charge, insurance, adjustment, owed))
+    return found
 
 
 def statement_lines(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUID) -> list[Line]:
@@ -190,7 +200,7 @@ def statement_lines(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.U
     ):
         access.require_patient_side(found, PATIENT_SIDE)
         _statement(session, patient_id, statement_id, found)
-        return _lines(session, statement_id)
+        return _lines(session, [statement_id])[statement_id]
 
 
 def statement_pdf(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUID) -> bytes:
@@ -200,7 +210,7 @@ def statement_pdf(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUI
     ):
         access.require_patient_side(found, PATIENT_SIDE)
         item = _statement(session, patient_id, statement_id, found)
-        lines = _lines(session, statement_id)
+        lines = _lines(session, [statement_id])[statement_id]
         patient = session.get(Patient, patient_id)
         assert patient is not None
     pdf = Printout(

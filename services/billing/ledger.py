@@ -18,23 +18,22 @@ from services.billing.tables import Adjustment, Payment, Statement, StatementLin
 OPEN = ("open", "plan")
 
 
-def paid() -> Subquery:
-    """Cents paid per statement (succeeded payments)."""
-    return (
-        select(Payment.statement_id, func.sum(Payment.amount_cents).label("cents"))
-        .where(Payment.status == "succeeded", Payment.statement_id.is_not(None))
-        .group_by(Payment.statement_id)
-        .subquery("paid")
+def paid(patient_id: uuid.UUID | None = None) -> Subquery:
+    """Cents paid per statement (succeeded payments), of one patient when given."""
+    query = select(Payment.statement_id, func.sum(Payment.amount_cents).label("cents")).where(
+        Payment.status == "succeeded", Payment.statement_id.is_not(None)
     )
+    if patient_id is not None:
+        query = query.where(Payment.patient_id == patient_id)
+    return query.group_by(Payment.statement_id).subquery("paid")
 
 
-def adjusted() -> Subquery:
-    """Cents adjusted per statement."""
-    return (
-        select(Adjustment.statement_id, func.sum(Adjustment.amount_cents).label("cents"))
-        .group_by(Adjustment.statement_id)
-        .subquery("adjusted")
-    )
+def adjusted(patient_id: uuid.UUID | None = None) -> Subquery:
+    """Cents adjusted per statement, of one patient when given."""
+    query = select(Adjustment.statement_id, func.sum(Adjustment.amount_cents).label("cents"))
+    if patient_id is not None:
+        query = query.where(Adjustment.patient_id == patient_id)
+    return query.group_by(Adjustment.statement_id).subquery("adjusted")
 
 
 def remaining(paid_q: Subquery, adjusted_q: Subquery) -> ColumnElement[int]:
@@ -55,11 +54,11 @@ def confidential() -> ColumnElement[bool]:
 
 def balance(session: Session, patient_id: uuid.UUID, limited: bool) -> tuple[int, date | None]:
     """What the patient owes now, and the earliest due date among what is owed."""
-    paid_q, adjusted_q = paid(), adjusted()
+    paid_q, adjusted_q = paid(patient_id), adjusted(patient_id)
     owed = remaining(paid_q, adjusted_q)
     query = (
         select(
-            func.coalesce(func.sum(owed), 0),
+            func.coalesce(func.sum(case((owed > 0, owed), else_=0)), 0),
             func.min(case((owed > 0, Statement.due_date))),
         )
         .select_from(Statement)
@@ -70,4 +69,4 @@ def balance(session: Session, patient_id: uuid.UUID, limited: bool) -> tuple[int
     if limited:
         query = query.where(~confidential())
     cents, due = session.execute(query).one()
-    return max(int(cents or 0), 0), due
+    return int(cents or 0), due
