@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
+from services.billing import ledger
 from services.billing.tables import Payment, PaymentPlan, Statement
 from services.core import access, clock
 from services.core.access import Actor
@@ -29,14 +30,8 @@ def billing_home(*, actor: Actor) -> BillingHome:
     with staff_work(actor, "home.billing.view", access.BILLING) as s:
         now = clock.now()
         today: date = clock.today()  # due dates are the clinic's days
-        paid_per_statement = (
-            select(Payment.statement_id, func.sum(Payment.amount_cents).label("paid"))
-            .where(Payment.status == "succeeded")
-            .group_by(Payment.statement_id)
-            .subquery()
-        )
-        open_ = Statement.status.in_(("open", "plan"))
-        remaining = Statement.amount_cents - func.coalesce(paid_per_statement.c.paid, 0)
+        paid_q, adjusted_q = ledger.paid(), ledger.adjusted()
+        remaining = ledger.remaining(paid_q, adjusted_q)
         statements = s.execute(
             select(
                 func.count(),
@@ -44,8 +39,9 @@ def billing_home(*, actor: Actor) -> BillingHome:
                 func.count(case((Statement.due_date < today, 1))),
             )
             .select_from(Statement)
-            .outerjoin(paid_per_statement, paid_per_statement.c.statement_id == Statement.id)
-            .where(open_)
+            .outerjoin(paid_q, paid_q.c.statement_id == Statement.id)
+            .outerjoin(adjusted_q, adjusted_q.c.statement_id == Statement.id)
+            .where(Statement.status.in_(ledger.OPEN), remaining > 0)
         ).one()
         payments = s.execute(
             select(
