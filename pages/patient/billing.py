@@ -60,25 +60,11 @@ def _statements(view: account.Overview) -> None:
             key="statement_pdf_any",
             icon=":material/download:",
         )
-    for s in view.statements[:24]:
+    for s in view.statements[: account.LINES_SHOWN]:
         with st.expander(
             f"Statement of {s.statement_date:%B %d, %Y}: {money(s.remaining_cents)} owed"
         ):
-            lines = account.statement_lines(
-                actor=actor, patient_id=patient_id, statement_id=s.statement_id
-            )
-            table(
-                {
-                    "Date of service": [f"{x.service_date:%b %d, %Y}" for x in lines],
-                    "Service": [x.description for x in lines],
-                    "Code": [x.code or "" for x in lines],
-                    "Charges": [money(x.charge_cents) for x in lines],
-                    "Insurance paid": [money(x.insurance_paid_cents) for x in lines],
-                    "Adjustments": [money(x.adjustment_cents) for x in lines],
-                    "You owe": [money(x.patient_cents) for x in lines],
-                },
-                empty="No services on this statement.",
-            )
+            _lines(view.lines[s.statement_id])
             st.download_button(
                 "Statement (PDF)",
                 data=lambda sid=s.statement_id: account.statement_pdf(
