@@ -21,8 +21,11 @@ with state.service_errors():
             "Open alerts": view.open_alerts,
             "Messages waiting": view.messages_waiting,
             "Refills waiting": view.refills_waiting,
+            "Amendments to decide": view.amendments_waiting,
         }
     )
+    if view.amendments_waiting:
+        st.page_link("pages/clinician/amendments.py", label="Decide the amendment requests")
     st.subheader("Held results (longest held first)")
     held = view.held_list
     table(

@@ -1,4 +1,4 @@
-"""The clinician's home: held results, open alerts, messages and refills waiting."""
+"""The clinician's home: held results, open alerts, messages, refills and amendments waiting."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from services.core.models import Patient
 from services.core.work import staff_work
 from services.health.alerts import AlertItem, open_alerts
 from services.health.alerts import items as alert_items
+from services.him.policy import OPEN
+from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT, count
-from services.records.tables import LabResult
+from services.records.tables import Amendment, LabResult
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,12 @@ class ClinicianHome:
     alert_list: list[AlertItem]
     messages_waiting: int
     refills_waiting: int
+    amendments_waiting: int  # amendment requests routed to this clinician
 
 
 def clinician_home(*, actor: Actor) -> ClinicianHome:
-    """Held results, open alerts, messages and refills waiting, for the care-team patients."""
+    """Held results, open alerts, messages and refills waiting, for the care-team patients;
+    amendment requests routed to this clinician."""
     with staff_work(actor, "home.clinician.view", access.CLINICIAN) as s:
         mine = clinician_patients(actor.user_id)
         held = (
@@ -85,6 +89,11 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
         refills = select(RefillRequest.id).where(
             RefillRequest.patient_id.in_(mine), RefillRequest.status == "requested"
         )
+        routed = (
+            select(Amendment.request_id)
+            .join(RecordsRequest, RecordsRequest.id == Amendment.request_id)
+            .where(Amendment.routed_to == actor.user_id, RecordsRequest.status.in_(OPEN))
+        )
         return ClinicianHome(
             held_results=count(s, held),
             held_list=[
@@ -95,4 +104,5 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
             alert_list=alert_items(s, alerts, HOME_LIST_LIMIT),
             messages_waiting=count(s, waiting),
             refills_waiting=count(s, refills),
+            amendments_waiting=count(s, routed),
         )
