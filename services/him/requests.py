@@ -304,8 +304,8 @@ def request_withdraw(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UU
 
 def authorization_revoke(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) -> bool:
     """Revoke the authorization behind a release. A release not yet made stops (the request is
-    withdrawn, and a package link not yet used stops working); releases already made stay
-    recorded. Returns whether a pending release was stopped."""
+    withdrawn) and the package's link stops working, opened or not, so nothing more goes out;
+    releases already made stay recorded. Returns whether anything was stopped."""
     with patient_work(actor, patient_id, "records_request.revoke", access.RECORDS) as (
         session,
         found,
@@ -326,7 +326,6 @@ def authorization_revoke(*, actor: Actor, patient_id: uuid.UUID, request_id: uui
             .where(
                 ShareLink.request_id == request_id,
                 ShareLink.revoked_at.is_(None),
-                ShareLink.uses == 0,
             )
             .values(revoked_at=now)
         )

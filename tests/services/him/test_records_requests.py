@@ -410,6 +410,29 @@ def test_revoking_an_authorization_stops_a_pending_release_and_keeps_what_was_ma
         release.shared_open(token=link, recipient_email="records@northside.example")
 
 
+def test_revoking_stops_a_link_already_opened_too(seeded_url: str) -> None:
+    rid = _release(recipient_name="Dr. Lee")
+    link = queue.request_fulfil(actor=_him(), request_id=rid).link_token
+    assert link is not None
+    release.shared_open(token=link, recipient_email="records@northside.example")
+    assert requests.authorization_revoke(actor=_me(), patient_id=_alex(), request_id=rid)
+    with pytest.raises(NotFound):
+        release.shared_open(token=link, recipient_email="records@northside.example")
+
+
+def test_closed_requests_refuse_assignment_and_a_request_without_a_package_has_none(
+    seeded_url: str,
+) -> None:
+    rid = _copy()
+    queue.request_deny(actor=_him(), request_id=rid, ground="not_held")
+    with pytest.raises(Conflict):
+        queue.request_assign(actor=_him(), request_id=rid, user_id=_him().user_id)
+    with pytest.raises(NotFound):
+        queue.package_for_staff(actor=_him(), request_id=rid)
+    with pytest.raises(NotFound):
+        queue.request_detail(actor=_him(), request_id=uuid.uuid4())
+
+
 def test_an_ended_authorization_is_not_released(seeded_url: str) -> None:
     rid = _release(ends_on=NOW.date() + timedelta(days=5))
     with clock.frozen(NOW + timedelta(days=7)), pytest.raises(Conflict) as refused:
