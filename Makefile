@@ -27,9 +27,11 @@ lock: $(VENV)/.installed
 	$(PY) -m piptools compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
 	$(PY) -m piptools compile $(LOCK_FLAGS) --extra test -o requirements-test.lock pyproject.toml
 
-## Serve the portal on http://localhost:8501 (seeds data/portal.duckdb on first start).
+## Serve the portal on http://localhost:8501 (seeds data/portal.duckdb on first start), with the
+## demo payment processor on http://127.0.0.1:8502 (stopped with the portal).
 run: $(VENV)/.installed
 	$(PY) -m seed --if-missing
+	$(PY) -m demo_processor & trap 'kill $$! 2>/dev/null' EXIT; \
 	$(PY) -m streamlit run portal.py --server.port 8501
 
 ## Lint, type-check and run every test (services on DuckDB and PostgreSQL, pages, browser).

@@ -143,3 +143,10 @@ def test_the_architecture_check_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from sqlalchemy import select\nimport streamlit as st\n")
     assert _imports(bad) == {"sqlalchemy", "streamlit"}
+
+
+def test_the_portal_reaches_the_demo_processor_only_over_http() -> None:
+    """The demo processor stands in for an outside service: no portal code imports it."""
+    portal = [ROOT / "app.py", ROOT / "portal.py", *_python("services"), *_python("pages")]
+    portal += _python("server")
+    assert [str(p.relative_to(ROOT)) for p in portal if "demo_processor" in _imports(p)] == []

@@ -132,6 +132,7 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/billing/receivables.py", "Receivables", "receivables", ":material/finance:"
         ),
+        PageSpec("pages/billing/payments.py", "Payments", "payments", ":material/credit_card:"),
     ),
     MANAGER: (
         PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),

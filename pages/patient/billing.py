@@ -1,17 +1,117 @@
-"""Billing: the balance and when it is due, statements with their lines and a PDF, payments
-with receipts, insurance on file, and paperless statements."""
+"""Billing: the balance and when it is due, paying online on the processor's secure page,
+statements with their lines and a PDF, payments with receipts, insurance on file, and paperless
+statements."""
 
 from __future__ import annotations
+
+import secrets
+import uuid
 
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
-from services.billing import account
+from services.billing import account, checkout
 
 actor, patient_id = state.patient_page("Billing")
 state.show_flash()
+PAY_KEY = "billing_pay_key"  # (what is being paid, the key that names that payment)
+WHOLE, ONE, OTHER = "The whole balance", "One statement", "Another amount"
+
+
+def _receipt_button(payment_id: uuid.UUID, key: str) -> None:
+    st.download_button(
+        "Receipt (PDF)",
+        data=lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=payment_id),
+        file_name="receipt.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key=key,
+        icon=":material/receipt:",
+    )
+
+
+def _returned() -> None:
+    """Back from the processor's page: what the processor says happened."""
+    raw = st.query_params.get("checkout")
+    try:
+        checkout_id = uuid.UUID(str(raw))
+    except ValueError:
+        return
+    outcome = checkout.checkout_return(
+        actor=actor,
+        patient_id=patient_id,
+        checkout_id=checkout_id,
+        cancelled=st.query_params.get("outcome") == "cancelled",
+    )
+    if outcome.status == "paid":
+        card = f" by the card ending {outcome.card_last4}" if outcome.card_last4 else ""
+        st.success(f"Payment received: {money(outcome.amount_cents)}{card}. Thank you.")
+        if outcome.payment_id is not None:
+            _receipt_button(outcome.payment_id, "receipt_returned")
+    elif outcome.status == "open":
+        st.info(
+            "We are waiting for the payment service to confirm this payment. "
+            "It shows here and under Payments and receipts as soon as it does."
+        )
+        st.button("Check again", key="payment_check_again")
+    else:
+        st.info("No payment was made, and nothing was charged.")
+    st.session_state.pop(PAY_KEY, None)  # the next payment is a new one
+
+
+def _key_for(chosen: tuple[object, ...]) -> str:
+    """One key per thing being paid: a double click or a rerun reuses it, a change makes one."""
+    kept = st.session_state.get(PAY_KEY)
+    if not kept or kept[0] != chosen:
+        kept = (chosen, secrets.token_urlsafe(24))
+        st.session_state[PAY_KEY] = kept
+    return str(kept[1])
+
+
+def _pay(view: account.Overview) -> None:
+    owed = [s for s in view.statements if s.remaining_cents > 0]
+    if not owed:
+        st.info("You owe nothing now.")
+        return
+    if not checkout.online():
+        st.info("Paying online is not available; please call the billing office to pay.")
+        return
+    st.caption(
+        "You type your card on our payment processor's secure page: the portal never sees or "
+        "keeps your card number."
+    )
+    what = st.radio(
+        "What to pay",
+        [WHOLE, ONE, OTHER],
+        format_func=lambda x: f"{x} ({money(view.balance_cents)})" if x == WHOLE else x,
+        horizontal=True,
+        key="pay_what",
+    )
+    statement_id, amount = None, f"{view.balance_cents / 100:.2f}"
+    if what == ONE:
+        labels = {
+            s.statement_id: f"Statement of {s.statement_date:%B %d, %Y}: "
+            f"{money(s.remaining_cents)} owed"
+            for s in owed
+        }
+        statement_id = st.selectbox("Statement to pay", list(labels), format_func=labels.get)
+        amount = (
+            f"{next(s for s in owed if s.statement_id == statement_id).remaining_cents / 100:.2f}"
+        )
+    elif what == OTHER:
+        amount = st.text_input("Amount in dollars", placeholder="25.00", key="pay_amount")
+    key = _key_for((what, statement_id, amount))
+    if st.button("Continue to secure payment", type="primary", key="pay_start"):
+        started = checkout.checkout_start(
+            actor=actor, patient_id=patient_id, amount=amount, statement_id=statement_id, key=key
+        )
+        st.session_state["pay_url"] = (key, started.url)
+    ready = st.session_state.get("pay_url")
+    if ready and ready[0] == key:
+        st.link_button("Open the secure payment page", ready[1], type="primary")
+        st.caption("It opens in a new tab; come back here when you are done.")
 
 
 def _lines(lines: list[account.Line]) -> None:
@@ -97,15 +197,7 @@ def _payments(view: account.Overview) -> None:
         chosen = st.selectbox(
             "Receipt for", list(labels), format_func=labels.get, key="receipt_pick"
         )
-        st.download_button(
-            "Receipt (PDF)",
-            data=lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=chosen),
-            file_name="receipt.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key="receipt_pdf",
-            icon=":material/receipt:",
-        )
+        _receipt_button(chosen, "receipt_pdf")
 
 
 def _insurance(view: account.Overview) -> None:
@@ -129,6 +221,8 @@ def _insurance(view: account.Overview) -> None:
 
 
 with state.service_errors():
+    _returned()
+with state.service_errors():
     view = account.billing_overview(actor=actor, patient_id=patient_id)
     figures(
         {
@@ -137,9 +231,11 @@ with state.service_errors():
             "Statements": len(view.statements),
         }
     )
-    statements, payments, insurance = st.tabs(
-        ["Statements", "Payments and receipts", "Insurance and preferences"]
+    pay, statements, payments, insurance = st.tabs(
+        ["Pay", "Statements", "Payments and receipts", "Insurance and preferences"]
     )
+    with pay, state.service_errors():
+        _pay(view)
     with statements:
         _statements(view)
     with payments:

@@ -66,6 +66,7 @@ class PaymentItem:
     card_last4: str | None
     statement_date: date | None
     online: bool
+    processor_ref: str | None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _payments(session: Session, patient_id: uuid.UUID, found: Access) -> list[Pa
             Payment.card_last4,
             Statement.statement_date,
             Payment.online,
+            Payment.processor_ref,
         )
         .outerjoin(Statement, Statement.id == Payment.statement_id)
         .where(Payment.patient_id == patient_id, Payment.status == "succeeded")
@@ -243,32 +245,42 @@ def statement_pdf(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUI
 
 
 def receipt_pdf(*, actor: Actor, patient_id: uuid.UUID, payment_id: uuid.UUID) -> bytes:
+    """A receipt for one payment: the whole of what the processor took, however it was
+    applied (a balance paid at once is applied to several statements)."""
     with patient_work(actor, patient_id, "billing.receipt.pdf", access.BILLING_SCOPE) as (
         session,
         found,
     ):
         access.require_patient_side(found, PATIENT_SIDE)
-        paid = next(
-            (p for p in _payments(session, patient_id, found) if p.payment_id == payment_id), None
-        )
+        payments = _payments(session, patient_id, found)
+        paid = next((p for p in payments if p.payment_id == payment_id), None)
         if paid is None:
             raise NotFound("We could not find that payment.")
+        parts = [
+            p for p in payments if paid.processor_ref and p.processor_ref == paid.processor_ref
+        ]
+        parts = parts or [paid]
         patient = session.get(Patient, patient_id)
         assert patient is not None
     pdf = Printout(
         "Payment receipt", f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
     )
     pdf.para(f"Account {patient.mrn}")
-    pdf.heading(f"Received {dollars(paid.amount_cents)}, thank you")
+    pdf.heading(f"Received {dollars(sum(p.amount_cents for p in parts))}, thank you")
     pdf.rows(
         [
             f"Date: {clock.local(paid.paid_at):%B %d, %Y %H:%M %Z}",
             f"Method: {METHODS.get(paid.method, paid.method)}"
             + (f" ending {paid.card_last4}" if paid.card_last4 else ""),
-            f"Applied to the statement of {paid.statement_date:%B %d, %Y}"
-            if paid.statement_date
-            else "Applied to your account",
+            *(
+                f"{dollars(p.amount_cents)} applied to the statement of "
+                f"{p.statement_date:%B %d, %Y}"
+                if p.statement_date
+                else f"{dollars(p.amount_cents)} kept as a credit on your account"
+                for p in parts
+            ),
             f"Receipt number: {paid.payment_id}",
+            *([f"Payment reference: {paid.processor_ref}"] if paid.processor_ref else []),
         ],
         "",
     )

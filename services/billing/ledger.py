@@ -7,7 +7,8 @@ sees, its amount included."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
@@ -70,3 +71,105 @@ def balance(session: Session, patient_id: uuid.UUID, limited: bool) -> tuple[int
         query = query.where(~confidential())
     cents, due = session.execute(query).one()
     return int(cents or 0), due
+
+
+def owed_statements(
+    session: Session, patient_id: uuid.UUID, confidential_too: bool
+) -> list[tuple[uuid.UUID, int]]:
+    """The patient's statements that owe something, oldest due first, with what each owes."""
+    paid_q, adjusted_q = paid(patient_id), adjusted(patient_id)
+    owed = remaining(paid_q, adjusted_q)
+    query = (
+        select(Statement.id, owed)
+        .outerjoin(paid_q, paid_q.c.statement_id == Statement.id)
+        .outerjoin(adjusted_q, adjusted_q.c.statement_id == Statement.id)
+        .where(Statement.patient_id == patient_id, Statement.status.in_(OPEN), owed > 0)
+        .order_by(Statement.due_date, Statement.statement_date, Statement.id)
+    )
+    if not confidential_too:
+        query = query.where(~confidential())
+    return [(sid, int(cents)) for sid, cents in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Received:
+    """Money received for a patient, as the processor (or the billing office) reports it."""
+
+    patient_id: uuid.UUID
+    cents: int
+    method: str  # card, ach, plan
+    card_last4: str | None
+    processor_ref: str | None
+    online: bool
+    at: datetime
+
+
+def post_payment(
+    session: Session,
+    received: Received,
+    first: uuid.UUID | None = None,
+    confidential_too: bool = True,
+    only_first: bool = False,
+) -> list[Payment]:
+    """Apply money to what is owed: the `first` statement, then (unless `only_first`) the oldest
+    due; a statement paid in full closes. What is left over stays on the account as a credit,
+    applied to no statement, for billing staff."""
+    owing = owed_statements(session, received.patient_id, confidential_too)
+    owing.sort(key=lambda item: item[0] != first)  # stable: the chosen one first, then by due
+    if only_first:
+        owing = [item for item in owing if item[0] == first]
+    left, rows = received.cents, []
+    for statement_id, owes in owing:
+        if left <= 0:
+            break
+        part = min(owes, left)
+        rows.append(payment_row(received, statement_id, part))
+        if part == owes:
+            statement = session.get(Statement, statement_id)
+            assert statement is not None
+            statement.status = "paid"
+        left -= part
+    if left > 0:
+        rows.append(payment_row(received, None, left))
+    session.add_all(rows)
+    return rows
+
+
+def payment_row(received: Received, statement_id: uuid.UUID | None, cents: int) -> Payment:
+    return Payment(
+        id=uuid.uuid4(),
+        patient_id=received.patient_id,
+        statement_id=statement_id,
+        amount_cents=cents,
+        method=received.method,
+        card_last4=received.card_last4,
+        processor_ref=received.processor_ref,
+        paid_at=received.at,
+        status="succeeded",
+        online=received.online,
+    )
+
+
+def unpaid(session: Session, statement: Statement) -> int:
+    """What a statement's bill, payments and adjustments leave owed, whatever its status."""
+    paid_q, adjusted_q = paid(statement.patient_id), adjusted(statement.patient_id)
+    return int(
+        session.scalar(
+            select(
+                Statement.amount_cents
+                - func.coalesce(paid_q.c.cents, 0)
+                - func.coalesce(adjusted_q.c.cents, 0)
+            )
+            .outerjoin(paid_q, paid_q.c.statement_id == Statement.id)
+            .outerjoin(adjusted_q, adjusted_q.c.statement_id == Statement.id)
+            .where(Statement.id == statement.id)
+        )
+        or 0
+    )
+
+
+def reopen_if_owed(session: Session, statement_id: uuid.UUID) -> None:
+    """A paid statement that owes again (a payment moved away or refunded) opens again."""
+    statement = session.get(Statement, statement_id)
+    if statement is not None and statement.status == "paid" and unpaid(session, statement) > 0:
+        statement.status = "open"

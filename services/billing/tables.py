@@ -108,4 +108,38 @@ class BillingPreference(Base):
     updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
+class Checkout(Base):
+    """A payment begun on the processor's hosted page (schema v13). Our idempotency key and the
+    processor's references are each unique: a double click, a retry, a reload or a repeated
+    notification finds the same row, and only its move from open to paid posts money."""
+
+    __tablename__ = "checkouts"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    started_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # paid first, when chosen
+    # Whether the money may go to a statement billing confidential care (not a limited parent's).
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    processor_ref: Mapped[str] = mapped_column(String(255), unique=True)  # the hosted session
+    url: Mapped[str] = mapped_column(Text)  # the hosted payment page
+    status: Mapped[str] = mapped_column(String(16))  # open, paid, expired, cancelled
+    payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # once paid
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ProcessorEvent(Base):
+    """A notification from the processor, kept by its event id (schema v13): a repeat is seen."""
+
+    __tablename__ = "processor_events"
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(255))  # the hosted session it names
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(16))  # posted, already, unmatched, ignored
+
+
 # --- proxies, HIM requests, documents -------------------------------------------------------

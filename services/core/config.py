@@ -19,7 +19,11 @@ DEV_SECRETS_NAME = "dev-secrets.toml"
 DEV_KEY_MARKER = "dev-"
 # Keys that never live in the repository or the database (SECURITY.md 9, 21, 22).
 KEYS = ("audit_key", "secret_key")
+# The payment processor's API key and notification-signing secret: development makes its own for
+# the demo processor; production has them only when a real processor is configured.
+PAYMENT_KEYS = ("payment_secret_key", "payment_webhook_secret")
 MIN_KEY_LENGTH = 32
+DEMO_PROCESSOR_URL = "http://127.0.0.1:8502"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,13 @@ class SmsSettings:
 
 
 @dataclass(frozen=True)
+class PaymentSettings:
+    api_url: str  # the processor's API: Stripe's, or the demo processor's (a Stripe subset)
+    secret_key: str  # sent as "Authorization: Bearer <key>"
+    webhook_secret: str  # signs the processor's notifications
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -54,6 +65,7 @@ class Settings:
     timezone: str  # the clinic's IANA zone: days, morning/evening and shown times use it
     smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
     sms: SmsSettings | None  # likewise for text messages
+    payment: PaymentSettings | None  # None: no online payment (production without a processor)
 
     @property
     def is_duckdb(self) -> bool:
@@ -78,13 +90,14 @@ def _setting(name: str, file_values: dict[str, object], default: str | None = No
 
 
 def _dev_keys(data_dir: Path) -> dict[str, str]:
-    """Development keys generated once into data/ (never committed); production refuses them."""
+    """Development keys generated once into data/ (never committed); production refuses them.
+    The demo processor reads the same file, so both sides of a payment share its keys."""
     path = data_dir / DEV_SECRETS_NAME
     found: dict[str, str] = {}
     if path.exists():
         with path.open("rb") as fh:
             found = {k: str(v) for k, v in tomllib.load(fh).items()}
-    missing = [k for k in KEYS if k not in found]
+    missing = [k for k in (*KEYS, *PAYMENT_KEYS) if k not in found]
     if missing:
         private_files.private_dir(data_dir)
         found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
@@ -137,19 +150,7 @@ def settings() -> Settings:
         )
     default_url = f"duckdb:///{data_dir / 'portal.duckdb'}"
     url = _setting("database_url", values, default_url) or default_url
-    keys = {k: _setting(k, values) for k in KEYS}
-    if any(v is None for v in keys.values()):
-        if environment == "production":
-            names = ", ".join(f"PORTAL_{k.upper()}" for k, v in keys.items() if v is None)
-            raise ConfigurationError(f"production mode needs {names} (or the same in secrets)")
-        generated = _dev_keys(data_dir)
-        keys = {k: v if v is not None else generated[k] for k, v in keys.items()}
-    if environment == "production":
-        for name, key in keys.items():
-            if key is None or key.startswith(DEV_KEY_MARKER) or len(key) < MIN_KEY_LENGTH:
-                raise ConfigurationError(
-                    f"production mode refuses a development or short key: set PORTAL_{name.upper()}"
-                )
+    keys = _keys(KEYS, values, environment, data_dir)
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -167,7 +168,28 @@ def settings() -> Settings:
         timezone=_zone(_setting("timezone", values, "America/Chicago") or "America/Chicago"),
         smtp=_smtp(values),
         sms=_sms(values, environment),
+        payment=_payment(values, environment, data_dir),
     )
+
+
+def _keys(
+    names: tuple[str, ...], values: dict[str, object], environment: str, data_dir: Path
+) -> dict[str, str]:
+    """Secret keys from the environment or secrets; development generates the missing ones."""
+    keys = {k: _setting(k, values) for k in names}
+    if any(v is None for v in keys.values()):
+        if environment == "production":
+            missing = ", ".join(f"PORTAL_{k.upper()}" for k, v in keys.items() if v is None)
+            raise ConfigurationError(f"production mode needs {missing} (or the same in secrets)")
+        generated = _dev_keys(data_dir)
+        keys = {k: v if v is not None else generated[k] for k, v in keys.items()}
+    if environment == "production":
+        for name, key in keys.items():
+            if key is None or key.startswith(DEV_KEY_MARKER) or len(key) < MIN_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"production mode refuses a development or short key: set PORTAL_{name.upper()}"
+                )
+    return {k: str(v) for k, v in keys.items()}
 
 
 def _zone(name: str) -> str:
@@ -195,15 +217,37 @@ def _smtp(values: dict[str, object]) -> SmtpSettings | None:
     )
 
 
-def _sms(values: dict[str, object], environment: str) -> SmsSettings | None:
-    url = _setting("sms_url", values)
-    if not url:
-        return None
+def _web_address(name: str, url: str, environment: str) -> str:
+    """An outside service's URL: https, or http too outside production."""
     scheme = url.split("://", 1)[0].lower()
     allowed = ("https",) if environment == "production" else ("https", "http")
     if scheme not in allowed:
         raise ConfigurationError(
-            "PORTAL_SMS_URL must be an https:// URL"
+            f"PORTAL_{name.upper()} must be an https:// URL"
             + ("" if environment == "production" else " (or http:// outside production)")
         )
-    return SmsSettings(url=url, token=_setting("sms_token", values))
+    return url.rstrip("/")
+
+
+def _sms(values: dict[str, object], environment: str) -> SmsSettings | None:
+    url = _setting("sms_url", values)
+    if not url:
+        return None
+    return SmsSettings(
+        url=_web_address("sms_url", url, environment), token=_setting("sms_token", values)
+    )
+
+
+def _payment(values: dict[str, object], environment: str, data_dir: Path) -> PaymentSettings | None:
+    """The payment processor: the demo processor in development unless another is set; in
+    production only one that is set, with its own keys."""
+    default = None if environment == "production" else DEMO_PROCESSOR_URL
+    url = _setting("payment_api_url", values, default)
+    if not url:
+        return None
+    keys = _keys(PAYMENT_KEYS, values, environment, data_dir)
+    return PaymentSettings(
+        api_url=_web_address("payment_api_url", url, environment),
+        secret_key=keys["payment_secret_key"],
+        webhook_secret=keys["payment_webhook_secret"],
+    )

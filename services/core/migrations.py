@@ -419,7 +419,8 @@ def _v12_records_requests(conn: Connection) -> None:
 
 def _v13_billing(conn: Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
-    codes, and the patient's paperless preference."""
+    codes, the patient's paperless preference, and payments on the processor's hosted page
+    (checkouts, and the processor's notifications by event id)."""
     conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
     meta = MetaData()
     for name in ("patients", "users", "statements"):
@@ -444,7 +445,34 @@ def _v13_billing(conn: Connection) -> None:
         Column("updated_at", DateTime, nullable=False),
         Column("updated_by", Uuid, ForeignKey("users.id")),
     )
-    new = ("adjustments", "billing_preferences")
+    Table(
+        "checkouts",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("started_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("statement_id", Uuid),
+        Column("confidential", Boolean, nullable=False),
+        Column("amount_cents", BigInteger, nullable=False),
+        Column("idempotency_key", String(64), nullable=False, unique=True),
+        Column("processor_ref", String(255), nullable=False, unique=True),
+        Column("url", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("payment_ref", String(255), unique=True),
+        Column("card_last4", String(4)),
+        Column("created_at", DateTime, nullable=False),
+        Column("completed_at", DateTime),
+    )
+    Table(
+        "processor_events",
+        meta,
+        Column("event_id", String(255), primary_key=True),
+        Column("kind", String(64), nullable=False),
+        Column("reference", String(255)),
+        Column("received_at", DateTime, nullable=False),
+        Column("outcome", String(16), nullable=False),
+    )
+    new = ("adjustments", "billing_preferences", "checkouts", "processor_events")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 

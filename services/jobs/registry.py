@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.billing import checkout
 from services.core import notify
 from services.proxy import age_rules
 from services.records import results
@@ -36,6 +37,13 @@ JOBS: tuple[Job, ...] = (
         timedelta(minutes=1),
         _deliver_notifications,
         "Email and text messages waiting in the outbox (failures retried up to 5 times)",
+    ),
+    Job(
+        "payments_open",
+        timedelta(minutes=5),
+        checkout.ask_about_open,
+        "Payment pages left open for 10 minutes: the processor is asked how they ended "
+        "(in case its notification was lost); paid ones are posted once",
     ),
     Job(
         "proxy_notices",

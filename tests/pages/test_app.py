@@ -58,6 +58,7 @@ EXPECTED_PAGES = {
     "billing.demo": {
         "pages/billing/home.py",
         "pages/billing/receivables.py",
+        "pages/billing/payments.py",
         "pages/account/account.py",
     },
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from services.billing import account, receivables
+import pytest
+
+from services.billing import account, desk, receivables
 from services.core.money import dollars
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open
 from tests.support import world
+from tests.support.payments import demo_processor
 
 
 def test_the_patient_sees_the_balance_statements_and_sets_paperless(seeded_url: str) -> None:
@@ -38,3 +41,33 @@ def test_billing_staff_post_an_adjustment_from_the_bucket(seeded_url: str) -> No
     next(b for b in at.button if b.label == "Post the adjustment").click().run()
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Posted") for s in at.success)
+
+
+def test_the_patient_starts_a_payment_and_a_wrong_amount_is_refused(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with demo_processor(monkeypatch) as processor:
+        at = _open(signed_in("patient.demo"), "pages/patient/billing.py")
+        at.radio(key="pay_what").set_value("Another amount").run()
+        at.text_input(key="pay_amount").input("999999.00").run()
+        at.button(key="pay_start").click().run()
+        assert any("pay at most" in e.value for e in at.error)
+        assert processor.sessions == {}
+        at.text_input(key="pay_amount").input("1.00").run()
+        at.button(key="pay_start").click().run()
+        assert not at.error, [e.value for e in at.error]
+        assert len(processor.sessions) == 1
+        at.button(key="pay_start").click().run()  # a second click: the same payment page
+        assert len(processor.sessions) == 1
+
+
+def test_billing_staff_see_payments_and_move_one(seeded_url: str) -> None:
+    at = _open(signed_in("billing.demo"), "pages/billing/payments.py")
+    assert at.title[0].value == "Payments"
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.text_input(key="move_note").input("Meant for the other visit")
+    at.selectbox(key="move_target").select("credit")
+    next(b for b in at.button if b.label == "Move the payment").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value == "The payment was moved." for s in at.success)
+    assert desk.payments_desk(actor=world.actor_of("billing.demo")).credits

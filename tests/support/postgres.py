@@ -52,6 +52,15 @@ class PostgresServer:
             capture_output=True,
         )
 
+    def dump(self, database: str) -> bytes:
+        """Everything in one database, as pg_dump writes it (schema and rows)."""
+        return subprocess.run(
+            [str(BIN / "pg_dump"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+            + [database],
+            check=True,
+            capture_output=True,
+        ).stdout
+
     def stop(self) -> None:
         _as_postgres(
             [str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]

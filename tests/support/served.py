@@ -22,10 +22,11 @@ def streamlit_server(
     data_dir: Path,
     extra_env: dict[str, str] | None = None,
     flags: tuple[str, ...] = ("--server.address", "127.0.0.1"),
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Serve the app; yields its base URL and stops it afterwards. `flags=()` starts it as
-    `make run` does, with .streamlit/config.toml's address."""
-    port = free_port()
+    """Serve the app (on `port`, or a free one); yields its base URL and stops it afterwards.
+    `flags=()` starts it as `make run` does, with .streamlit/config.toml's address."""
+    port = port or free_port()
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": database_url,

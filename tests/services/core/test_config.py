@@ -14,7 +14,17 @@ from services.core.errors import ConfigurationError
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    for name in ("AUDIT_KEY", "SECRET_KEY", "ENVIRONMENT", "DATABASE_URL", "SMS_URL", "SMS_TOKEN"):
+    for name in (
+        "AUDIT_KEY",
+        "SECRET_KEY",
+        "ENVIRONMENT",
+        "DATABASE_URL",
+        "SMS_URL",
+        "SMS_TOKEN",
+        "PAYMENT_API_URL",
+        "PAYMENT_SECRET_KEY",
+        "PAYMENT_WEBHOOK_SECRET",
+    ):
         monkeypatch.delenv(f"PORTAL_{name}", raising=False)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     settings.cache_clear()
@@ -75,6 +85,34 @@ def test_the_sms_gateway_must_be_https_in_production(env) -> None:  # type: igno
     assert sms is not None and sms.token == "t" * 20
     settings.cache_clear()
     env.setenv("PORTAL_SMS_URL", "ftp://gateway.internal/")
+    with pytest.raises(ConfigurationError, match="https"):
+        settings()
+
+
+def test_payments_use_the_demo_processor_in_development_and_a_real_one_in_production(env) -> None:  # type: ignore[no-untyped-def]
+    found = settings().payment
+    assert found is not None and found.api_url == "http://127.0.0.1:8502"
+    assert found.secret_key.startswith("dev-") and found.webhook_secret != found.secret_key
+    settings.cache_clear()
+    env.setenv("PORTAL_ENVIRONMENT", "production")
+    env.setenv("PORTAL_AUDIT_KEY", "a" * 40)
+    env.setenv("PORTAL_SECRET_KEY", "s" * 40)
+    assert settings().payment is None  # no processor set: no paying online
+    settings.cache_clear()
+    env.setenv("PORTAL_PAYMENT_API_URL", "https://api.stripe.com")
+    with pytest.raises(ConfigurationError, match="PORTAL_PAYMENT_SECRET_KEY"):
+        settings()
+    settings.cache_clear()
+    env.setenv("PORTAL_PAYMENT_SECRET_KEY", "dev-" + "k" * 40)
+    env.setenv("PORTAL_PAYMENT_WEBHOOK_SECRET", "w" * 40)
+    with pytest.raises(ConfigurationError, match="development or short key"):
+        settings()
+    settings.cache_clear()
+    env.setenv("PORTAL_PAYMENT_SECRET_KEY", "sk_live_" + "k" * 40)
+    found = settings().payment
+    assert found is not None and found.secret_key.startswith("sk_live_")
+    settings.cache_clear()
+    env.setenv("PORTAL_PAYMENT_API_URL", "http://api.stripe.com")
     with pytest.raises(ConfigurationError, match="https"):
         settings()
 

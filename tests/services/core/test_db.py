@@ -171,6 +171,8 @@ def _version_1_metadata() -> MetaData:
             "record_updates",
             "adjustments",
             "billing_preferences",
+            "checkouts",
+            "processor_events",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]

@@ -1,0 +1,1 @@
+"""The demo payment processor (development and tests only)."""
