@@ -192,7 +192,11 @@ def _payments(view: account.Overview) -> None:
         },
         empty="No payments yet.",
     )
-    labels = {p.payment_id: f"{when(p.paid_at)}: {money(p.amount_cents)}" for p in view.payments}
+    labels = {
+        p.payment_id: f"{when(p.paid_at)}: {money(p.amount_cents)}"
+        for p in view.payments
+        if p.amount_cents > 0
+    }
     if labels:
         chosen = st.selectbox(
             "Receipt for", list(labels), format_func=labels.get, key="receipt_pick"

@@ -30,7 +30,7 @@ from services.records.printouts import Printout, clinic
 
 PATIENT_SIDE = "Billing is seen here by the patient or their proxy."
 LINES_SHOWN = 6  # the newest statements, whose lines come with the overview
-METHODS = {"card": "Card", "ach": "Bank transfer", "plan": "Payment plan"}
+METHODS = {"card": "Card", "ach": "Bank transfer", "plan": "Payment plan", "refund": "Refund"}
 STATUSES = {"open": "Open", "plan": "On a payment plan", "paid": "Paid", "written_off": "Closed"}
 
 

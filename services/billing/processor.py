@@ -219,6 +219,16 @@ class Processor:
             pass  # no longer open: paid or expired already; its status says which
         return self.hosted_get(ref)
 
+    def refund(self, *, key: str, payment_ref: str, amount_cents: int) -> Charge:
+        """Give back part or all of a payment the processor took."""
+        found = self._call(
+            "POST",
+            "/v1/refunds",
+            {"payment_intent": payment_ref, "amount": amount_cents},
+            key=key,
+        )
+        return Charge(ref=str(found["id"]), status=str(found.get("status")))
+
 
 def _refusal(exc: urllib.error.HTTPError) -> ProcessorRefused:
     try:

@@ -142,4 +142,24 @@ class ProcessorEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # posted, already, unmatched, ignored
 
 
+class Refund(Base):
+    """Money given back on a payment (schema v13): never more than the payment left after its
+    other refunds; above the approval amount a second billing user approves before it is
+    issued. Issued, it is posted as a negative payment (method "refund")."""
+
+    __tablename__ = "refunds"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("payments.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # awaiting (approval), issued, rejected
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    processor_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+
 # --- proxies, HIM requests, documents -------------------------------------------------------

@@ -419,11 +419,11 @@ def _v12_records_requests(conn: Connection) -> None:
 
 def _v13_billing(conn: Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
-    codes, the patient's paperless preference, and payments on the processor's hosted page
-    (checkouts, and the processor's notifications by event id)."""
+    codes, the patient's paperless preference, payments on the processor's hosted page
+    (checkouts, and the processor's notifications by event id), and refunds."""
     conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
     meta = MetaData()
-    for name in ("patients", "users", "statements"):
+    for name in ("patients", "users", "statements", "payments"):
         Table(name, meta, Column("id", Uuid, primary_key=True))
     Table(
         "adjustments",
@@ -472,7 +472,23 @@ def _v13_billing(conn: Connection) -> None:
         Column("received_at", DateTime, nullable=False),
         Column("outcome", String(16), nullable=False),
     )
-    new = ("adjustments", "billing_preferences", "checkouts", "processor_events")
+    Table(
+        "refunds",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("payment_id", Uuid, ForeignKey("payments.id"), nullable=False, index=True),
+        Column("amount_cents", BigInteger, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("requested_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("requested_at", DateTime, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("decided_by", Uuid, ForeignKey("users.id")),
+        Column("decided_at", DateTime),
+        Column("decision_note", Text),
+        Column("processor_ref", String(255), unique=True),
+    )
+    new = ("adjustments", "billing_preferences", "checkouts", "processor_events", "refunds")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.billing import account, desk, receivables
+from services.billing import account, desk, receivables, refunds
 from services.core.money import dollars
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open
@@ -71,3 +71,18 @@ def test_billing_staff_see_payments_and_move_one(seeded_url: str) -> None:
     assert not at.error, [e.value for e in at.error]
     assert any(s.value == "The payment was moved." for s in at.success)
     assert desk.payments_desk(actor=world.actor_of("billing.demo")).credits
+
+
+def test_billing_staff_refund_by_cheque_and_see_large_ones_wait(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_REFUND_APPROVAL_OVER", "0.50")
+    at = _open(signed_in("billing.demo"), "pages/billing/payments.py")
+    at.text_input(key="refund_amount").input("1.00")
+    at.text_input(key="refund_reason").input("Charged twice")
+    next(b for b in at.button if b.label == "Refund").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("second billing user" in s.value for s in at.success)
+    [waiting] = refunds.refunds_waiting(actor=world.actor_of("billing.demo"))
+    at.button(key=f"approve_{waiting.refund_id}").click().run()
+    assert any("Another billing user" in e.value for e in at.error)

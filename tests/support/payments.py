@@ -3,9 +3,11 @@ hand typing a card on its hosted page (what the patient's browser does)."""
 
 from __future__ import annotations
 
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from datetime import UTC
 import pytest
 
 from demo_processor.server import DemoProcessor, serve
+from services.billing import checkout
 from services.core import clock, db
+from services.core.access import Actor
 
 PAYS, DECLINED, FAILS, SAVES_THEN_DECLINES = (
     "4242424242424242",
@@ -67,3 +71,24 @@ def type_card(page_url: str, card: str, expiry: str = "12/34", cvc: str = "123")
             return Typed(answer.status, None, answer.read().decode())
     except urllib.error.HTTPError as exc:
         return Typed(exc.code, exc.headers.get("Location"), exc.read().decode())
+
+
+def pay_online(
+    actor: Actor,
+    patient_id: uuid.UUID,
+    amount: str,
+    statement_id: uuid.UUID | None = None,
+    card: str = PAYS,
+) -> checkout.Outcome:
+    """The whole online payment: the hosted page made, the card typed, the patient back."""
+    started = checkout.checkout_start(
+        actor=actor,
+        patient_id=patient_id,
+        amount=amount,
+        statement_id=statement_id,
+        key=secrets.token_urlsafe(24),
+    )
+    type_card(started.url, card)
+    return checkout.checkout_return(
+        actor=actor, patient_id=patient_id, checkout_id=started.checkout_id
+    )

@@ -173,6 +173,7 @@ def _version_1_metadata() -> MetaData:
             "billing_preferences",
             "checkouts",
             "processor_events",
+            "refunds",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
