@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from seed import plans as billing_plans
 from seed import reference as ref
 from seed.population import DEMO_PATIENT, DEMO_TEEN, Population, SeedOptions, uuids
 from services.core import clock
@@ -452,7 +453,9 @@ def _appointments_and_billing(
             "status": np.where(pay | (patient == 0), "paid", "open"),
         }
     )
-    sink("statements", statements[keep])
+    kept = statements[keep].copy()
+    plan_tables, plan_payments = billing_plans.plans(pop, opts, kept)
+    sink("statements", kept)
     kind = visits["kind"].to_numpy()
     sink(
         "statement_lines",
@@ -487,6 +490,8 @@ def _appointments_and_billing(
             "online": online,
         }
     )[pay]
+    if len(plan_payments):
+        payments = pd.concat([payments, plan_payments], ignore_index=True)
     sink("payments", payments)
     sink(
         "insurance_coverages",
@@ -501,23 +506,8 @@ def _appointments_and_billing(
             }
         ),
     )
-    planners = np.flatnonzero(rng.random(pop.n) < 0.02)
-    sink(
-        "payment_plans",
-        pd.DataFrame(
-            {
-                "id": uuids(rng, len(planners)),
-                "patient_id": pop.ids[planners],
-                "total_cents": rng.integers(300, 3000, len(planners)) * 100,
-                "monthly_cents": rng.integers(25, 150, len(planners)) * 100,
-                "start_date": [
-                    opts.now.date() - timedelta(days=int(d))
-                    for d in rng.integers(10, 300, len(planners))
-                ],
-                "status": "active",
-            }
-        ),
-    )
+    for name, frame in plan_tables.items():
+        sink(name, frame)
 
 
 def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:

@@ -133,6 +133,9 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             "pages/billing/receivables.py", "Receivables", "receivables", ":material/finance:"
         ),
         PageSpec("pages/billing/payments.py", "Payments", "payments", ":material/credit_card:"),
+        PageSpec(
+            "pages/billing/plans.py", "Payment plans", "payment-plans", ":material/event_repeat:"
+        ),
     ),
     MANAGER: (
         PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),

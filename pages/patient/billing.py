@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
+from datetime import date
 
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
-from services.billing import account, checkout
+from services.billing import account, checkout, plans
 
 actor, patient_id = state.patient_page("Billing")
 state.show_flash()
 PAY_KEY = "billing_pay_key"  # (what is being paid, the key that names that payment)
+PAY_URL = "billing_pay_url"  # (that key, the processor's page for it)
 WHOLE, ONE, OTHER = "The whole balance", "One statement", "Another amount"
 
 
@@ -45,7 +48,12 @@ def _returned() -> None:
         checkout_id=checkout_id,
         cancelled=st.query_params.get("outcome") == "cancelled",
     )
-    if outcome.status == "paid":
+    if outcome.status == "saved":
+        st.success(
+            f"Your card ending {outcome.card_last4} is saved: it pays each instalment of your "
+            "plan on its due day."
+        )
+    elif outcome.status == "paid":
         card = f" by the card ending {outcome.card_last4}" if outcome.card_last4 else ""
         st.success(f"Payment received: {money(outcome.amount_cents)}{card}. Thank you.")
         if outcome.payment_id is not None:
@@ -70,11 +78,29 @@ def _key_for(chosen: tuple[object, ...]) -> str:
     return str(kept[1])
 
 
+def _hosted(
+    label: str, chosen: tuple[object, ...], start: Callable[[str], checkout.Started]
+) -> None:
+    """A button that asks for the processor's page for `chosen`, then the link to it."""
+    key = _key_for(chosen)
+    if st.button(label, type="primary", key=f"hosted_{chosen[0]}"):
+        st.session_state[PAY_URL] = (key, start(key).url)
+    ready = st.session_state.get(PAY_URL)
+    if ready and ready[0] == key:
+        st.link_button("Open the secure payment page", ready[1], type="primary")
+        st.caption("It opens in a new tab; come back here when you are done.")
+
+
 def _pay(view: account.Overview) -> None:
-    owed = [s for s in view.statements if s.remaining_cents > 0]
+    owed = [s for s in view.statements if s.remaining_cents > 0 and s.status == "open"]
     if not owed:
-        st.info("You owe nothing now.")
+        st.info(
+            "You owe nothing now outside your payment plan."
+            if view.balance_cents
+            else "You owe nothing now."
+        )
         return
+    payable = sum(s.remaining_cents for s in owed)
     if not checkout.online():
         st.info("Paying online is not available; please call the billing office to pay.")
         return
@@ -85,11 +111,11 @@ def _pay(view: account.Overview) -> None:
     what = st.radio(
         "What to pay",
         [WHOLE, ONE, OTHER],
-        format_func=lambda x: f"{x} ({money(view.balance_cents)})" if x == WHOLE else x,
+        format_func=lambda x: f"{x} ({money(payable)})" if x == WHOLE else x,
         horizontal=True,
         key="pay_what",
     )
-    statement_id, amount = None, f"{view.balance_cents / 100:.2f}"
+    statement_id, amount = None, f"{payable / 100:.2f}"
     if what == ONE:
         labels = {
             s.statement_id: f"Statement of {s.statement_date:%B %d, %Y}: "
@@ -102,16 +128,96 @@ def _pay(view: account.Overview) -> None:
         )
     elif what == OTHER:
         amount = st.text_input("Amount in dollars", placeholder="25.00", key="pay_amount")
-    key = _key_for((what, statement_id, amount))
-    if st.button("Continue to secure payment", type="primary", key="pay_start"):
-        started = checkout.checkout_start(
+    _hosted(
+        "Continue to secure payment",
+        ("pay", what, statement_id, amount),
+        lambda key: checkout.checkout_start(
             actor=actor, patient_id=patient_id, amount=amount, statement_id=statement_id, key=key
+        ),
+    )
+
+
+def _plan_schedule(instalments: list[tuple[date, int, str]]) -> None:
+    table(
+        {
+            "Instalment": list(range(1, len(instalments) + 1)),
+            "Due": [f"{due:%b %d, %Y}" for due, _, _ in instalments],
+            "Amount": [money(cents) for _, cents, _ in instalments],
+            "Status": [status.capitalize() for _, _, status in instalments],
+        },
+        empty="",
+    )
+
+
+def _plan() -> None:
+    plan, offer = plans.plan_overview(actor=actor, patient_id=patient_id)
+    if plan is None and offer is None:
+        st.info(
+            "A payment plan spreads an open balance over 3 to 12 months, each month at least "
+            f"{money(plans.min_monthly())}. You have no balance a plan could take now."
         )
-        st.session_state["pay_url"] = (key, started.url)
-    ready = st.session_state.get("pay_url")
-    if ready and ready[0] == key:
-        st.link_button("Open the secure payment page", ready[1], type="primary")
-        st.caption("It opens in a new tab; come back here when you are done.")
+        return
+    if plan is None:
+        assert offer is not None
+        st.write(
+            f"Pay your open balance of {money(offer.balance_cents)} in monthly instalments. "
+            "No interest or fees."
+        )
+        months = st.select_slider(
+            "Months",
+            list(offer.terms),
+            format_func=lambda m: f"{m} ({money(offer.terms[m][0][1])} a month)",
+            key="plan_months",
+        )
+        _plan_schedule([(due, cents, "due") for due, cents in offer.terms[months]])
+        if st.button("Start the plan", type="primary", key="plan_start"):
+            plans.plan_create(actor=actor, patient_id=patient_id, months=months)
+            state.done("Your payment plan has started.")
+        return
+    figures(
+        {
+            "Plan total": money(plan.total_cents),
+            "Still to pay": money(plan.remaining_cents),
+            "Next instalment": f"{plan.next_due.due_date:%b %d, %Y}" if plan.next_due else "—",
+            "Standing": plan.standing.capitalize(),
+        }
+    )
+    if plan.standing != "on track":
+        st.warning(
+            "An instalment was missed. Pay it below, or call the billing office to change "
+            "your plan."
+        )
+    _plan_schedule([(i.due_date, i.amount_cents, i.status) for i in plan.instalments])
+    if plan.card:
+        st.write(f"Instalments are paid on their due day by your {plan.card}.")
+        if st.button("Stop automatic payments", key="plan_autopay_stop"):
+            plans.autopay_stop(actor=actor, patient_id=patient_id)
+            state.done("Automatic payments stopped; pay each instalment here.")
+    else:
+        _hosted(
+            "Save a card for automatic payments",
+            ("card", plan.plan_id),
+            lambda key: checkout.card_start(actor=actor, patient_id=patient_id, key=key),
+        )
+    if plan.next_due is not None:
+        what = st.radio(
+            "Pay now",
+            ["next", "rest"],
+            format_func=lambda x: (
+                f"The next instalment ({money(plan.next_due.amount_cents)})"
+                if x == "next" and plan.next_due
+                else f"The rest of the plan ({money(plan.remaining_cents)})"
+            ),
+            horizontal=True,
+            key="plan_pay_what",
+        )
+        _hosted(
+            "Pay on the secure page",
+            ("plan", plan.plan_id, what, plan.remaining_cents),
+            lambda key: checkout.plan_checkout_start(
+                actor=actor, patient_id=patient_id, what=what, key=key
+            ),
+        )
 
 
 def _lines(lines: list[account.Line]) -> None:
@@ -235,11 +341,13 @@ with state.service_errors():
             "Statements": len(view.statements),
         }
     )
-    pay, statements, payments, insurance = st.tabs(
-        ["Pay", "Statements", "Payments and receipts", "Insurance and preferences"]
+    pay, plan, statements, payments, insurance = st.tabs(
+        ["Pay", "Payment plan", "Statements", "Payments and receipts", "Insurance and preferences"]
     )
     with pay, state.service_errors():
         _pay(view)
+    with plan, state.service_errors():
+        _plan()
     with statements:
         _statements(view)
     with payments:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
@@ -19,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.billing import ledger
+from services.billing import ledger, plans
 from services.billing.account import PATIENT_SIDE
 from services.billing.processor import (
     BadNotification,
@@ -54,7 +55,7 @@ class Started:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # paid, open, cancelled, expired
+    status: str  # paid, saved (a card), open, cancelled, expired
     amount_cents: int
     card_last4: str | None
     payment_id: uuid.UUID | None  # for the receipt, once paid
@@ -69,7 +70,11 @@ def _amount(
     session: Session, patient_id: uuid.UUID, found: Access, amount: str, first: uuid.UUID | None
 ) -> int:
     """The amount typed, checked against what is owed (the chosen statement, or the balance)."""
-    owing = dict(ledger.owed_statements(session, patient_id, not found.adolescent_limited))
+    owing = dict(
+        ledger.owed_statements(
+            session, patient_id, not found.adolescent_limited, statuses=("open",)
+        )
+    )
     if first is not None and first not in owing:
         raise NotFound("That statement owes nothing now, or we could not find it.")
     most = owing[first] if first is not None else sum(owing.values())
@@ -89,6 +94,17 @@ def _amount(
     return cents
 
 
+@dataclass(frozen=True)
+class _Intent:
+    """What a hosted page is for, decided inside the access-checked transaction."""
+
+    purpose: str  # payment, or card (saved for a plan)
+    cents: int
+    statement_id: uuid.UUID | None = None
+    plan_id: uuid.UUID | None = None
+    confidential: bool = True  # may the money reach a statement billing confidential care
+
+
 def checkout_start(
     *,
     actor: Actor,
@@ -97,31 +113,77 @@ def checkout_start(
     key: str,
     statement_id: uuid.UUID | None = None,
 ) -> Started:
-    """A hosted payment page for this amount (at most what is owed; a statement's first when
-    one is chosen). The same key always gives the same page."""
+    """A hosted payment page for this amount (at most what is owed outside a plan; a statement's
+    first when one is chosen). The same key always gives the same page."""
+    return _begin(
+        actor,
+        patient_id,
+        key,
+        "billing.checkout.start",
+        lambda session, found: _Intent(
+            "payment",
+            _amount(session, patient_id, found, amount, statement_id),
+            statement_id,
+            confidential=not found.adolescent_limited,
+        ),
+    )
+
+
+def plan_checkout_start(*, actor: Actor, patient_id: uuid.UUID, what: str, key: str) -> Started:
+    """A hosted payment page for the plan's next unpaid instalment ("next") or all the rest
+    ("rest": paying the plan off early)."""
+
+    def intent(session: Session, _found: Access) -> _Intent:
+        plan_id, cents = plans.plan_for_payment(session, patient_id, what)
+        return _Intent("payment", cents, plan_id=plan_id)
+
+    return _begin(actor, patient_id, key, "billing.plan.checkout.start", intent)
+
+
+def card_start(*, actor: Actor, patient_id: uuid.UUID, key: str) -> Started:
+    """A hosted page where the patient saves a card that then pays the plan's instalments."""
+
+    def intent(session: Session, _found: Access) -> _Intent:
+        plan_id, _ = plans.plan_for_payment(session, patient_id, "rest")
+        return _Intent("card", 0, plan_id=plan_id)
+
+    return _begin(actor, patient_id, key, "billing.plan.card.start", intent)
+
+
+def _begin(
+    actor: Actor,
+    patient_id: uuid.UUID,
+    key: str,
+    action: str,
+    decide: Callable[[Session, Access], _Intent],
+) -> Started:
     if not KEY.fullmatch(key):
         raise ValidationError({"key": "This payment form has expired; please start again."})
     pay = processor()
     checkout_id = uuid.uuid5(NAMESPACE, key)
-    with patient_work(actor, patient_id, "billing.checkout.start", access.BILLING_SCOPE) as (
-        session,
-        found,
-    ):
+    with patient_work(actor, patient_id, action, access.BILLING_SCOPE) as (session, found):
         access.require_patient_side(found, PATIENT_SIDE)
         existing = session.scalar(select(Checkout).where(Checkout.idempotency_key == key))
         if existing is not None:
             return _again(existing, patient_id)
-        cents = _amount(session, patient_id, found, amount, statement_id)
-        confidential_too = not found.adolescent_limited
+        intent = decide(session, found)
     back = f"{settings().public_url}/billing-account?checkout={checkout_id}&outcome="
-    hosted = pay.hosted_create(
-        key=key,
-        amount_cents=cents,
-        description=f"{settings().clinic_name}: payment on account",
-        reference=str(checkout_id),
-        success_url=back + "done",
-        cancel_url=back + "cancelled",
-    )
+    if intent.purpose == "card":
+        hosted = pay.hosted_setup(
+            key=key,
+            reference=str(checkout_id),
+            success_url=back + "done",
+            cancel_url=back + "cancelled",
+        )
+    else:
+        hosted = pay.hosted_create(
+            key=key,
+            amount_cents=intent.cents,
+            description=f"{settings().clinic_name}: payment on account",
+            reference=str(checkout_id),
+            success_url=back + "done",
+            cancel_url=back + "cancelled",
+        )
     if not hosted.url:
         raise Conflict("The payment service did not give a payment page; nothing was charged.")
     try:
@@ -131,9 +193,11 @@ def checkout_start(
                     id=checkout_id,
                     patient_id=patient_id,
                     started_by=actor.user_id,
-                    statement_id=statement_id,
-                    confidential=confidential_too,
-                    amount_cents=cents,
+                    purpose=intent.purpose,
+                    statement_id=intent.statement_id,
+                    plan_id=intent.plan_id,
+                    confidential=intent.confidential,
+                    amount_cents=intent.cents,
                     idempotency_key=key,
                     processor_ref=hosted.ref,
                     url=hosted.url,
@@ -146,7 +210,7 @@ def checkout_start(
                 actor,
                 "billing.checkout.open",
                 patient_id=patient_id,
-                detail=f"{money.dollars(cents)} {hosted.ref}",
+                detail=f"{intent.purpose} {money.dollars(intent.cents)} {hosted.ref}",
             )
     except IntegrityError:  # the same submission twice at once: the other one kept the page
         with db.read_only() as session:
@@ -161,7 +225,7 @@ def _again(row: Checkout, patient_id: uuid.UUID) -> Started:
     if row.patient_id != patient_id:
         raise Conflict("This payment form has expired; please start again.")
     if row.status != "open":
-        raise Conflict("This payment is finished; see Payments and receipts.")
+        raise Conflict("This payment page is finished; start again if you need another.")
     return Started(row.id, row.url)
 
 
@@ -215,6 +279,8 @@ def _apply(session: Session, hosted: Hosted, source: str, closed_as: str = "expi
     if row is None:
         return "unmatched"
     now = clock.now()
+    if hosted.status == "complete" and row.purpose == "card":
+        return _card_saved(session, row, hosted)
     if hosted.status == "complete" and hosted.paid:
         # Only the statement that moves the checkout to paid posts: every other path finds none.
         done = session.execute(
@@ -243,7 +309,10 @@ def _apply(session: Session, hosted: Hosted, source: str, closed_as: str = "expi
             ),
             first=row.statement_id,
             confidential_too=row.confidential,
+            among=plans.plan_statements(session, row.plan_id) if row.plan_id else None,
         )
+        if row.plan_id is not None:
+            plans.instalments_paid(session, row.plan_id, cents, hosted.payment_ref, now)
         audit.record(
             session,
             None,
@@ -270,6 +339,38 @@ def _apply(session: Session, hosted: Hosted, source: str, closed_as: str = "expi
     return "ignored"
 
 
+def _card_saved(session: Session, row: Checkout, hosted: Hosted) -> str:
+    card = hosted.card
+    if card is None:
+        return "ignored"  # the status check that names the card saves it
+    done = session.execute(
+        update(Checkout)
+        .where(Checkout.id == row.id, Checkout.status == "open")
+        .values(status="saved", card_last4=card.last4, completed_at=clock.now())
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return "already"
+    plans.card_saved(
+        session,
+        row.patient_id,
+        row.plan_id,
+        row.started_by,
+        card.token,
+        card.customer,
+        card.brand,
+        card.last4,
+    )
+    audit.record(
+        session,
+        None,
+        "billing.plan.card.saved",
+        patient_id=row.patient_id,
+        detail=f"card ending {card.last4}",
+        username=PROCESSOR,
+    )
+    return "saved"
+
+
 def notification_receive(payload: bytes, signature: str) -> int:
     """A notification from the processor: the HTTP status to answer (400 when it is not the
     processor's, or a replay; 200 once handled, or when it was handled before)."""
@@ -280,7 +381,7 @@ def notification_receive(payload: bytes, signature: str) -> int:
         log.warning("refused a payment notification: %s", exc)
         return 400
     hosted = hosted_of(event)
-    if hosted is not None and hosted.paid and hosted.card is None:
+    if hosted is not None and hosted.status == "complete" and hosted.card is None:
         hosted = _with_card(hosted)
     try:
         with db.transaction() as session:
@@ -303,7 +404,8 @@ def notification_receive(payload: bytes, signature: str) -> int:
 
 
 def _with_card(hosted: Hosted) -> Hosted:
-    """Notifications do not carry the card: ask for it (the receipt shows its last four)."""
+    """Notifications do not carry the card: ask for it (receipts show its last four; a card
+    saved for a plan needs its token)."""
     try:
         found = processor().hosted_get(hosted.ref)
     except PortalError:
@@ -336,5 +438,5 @@ def ask_about_open() -> int:
         except PortalError:
             return changed  # the processor is away: the next run asks again
         with db.transaction() as session:
-            changed += _apply(session, hosted, "status check") in ("posted", "closed")
+            changed += _apply(session, hosted, "status check") in ("posted", "closed", "saved")
     return changed

@@ -74,16 +74,20 @@ def balance(session: Session, patient_id: uuid.UUID, limited: bool) -> tuple[int
 
 
 def owed_statements(
-    session: Session, patient_id: uuid.UUID, confidential_too: bool
+    session: Session,
+    patient_id: uuid.UUID,
+    confidential_too: bool,
+    statuses: tuple[str, ...] = OPEN,
 ) -> list[tuple[uuid.UUID, int]]:
-    """The patient's statements that owe something, oldest due first, with what each owes."""
+    """The patient's statements that owe something, oldest due first, with what each owes
+    (of these statuses: open ones, or those on a plan too)."""
     paid_q, adjusted_q = paid(patient_id), adjusted(patient_id)
     owed = remaining(paid_q, adjusted_q)
     query = (
         select(Statement.id, owed)
         .outerjoin(paid_q, paid_q.c.statement_id == Statement.id)
         .outerjoin(adjusted_q, adjusted_q.c.statement_id == Statement.id)
-        .where(Statement.patient_id == patient_id, Statement.status.in_(OPEN), owed > 0)
+        .where(Statement.patient_id == patient_id, Statement.status.in_(statuses), owed > 0)
         .order_by(Statement.due_date, Statement.statement_date, Statement.id)
     )
     if not confidential_too:
@@ -110,11 +114,14 @@ def post_payment(
     first: uuid.UUID | None = None,
     confidential_too: bool = True,
     only_first: bool = False,
+    among: set[uuid.UUID] | None = None,
 ) -> list[Payment]:
     """Apply money to what is owed: the `first` statement, then (unless `only_first`) the oldest
-    due; a statement paid in full closes. What is left over stays on the account as a credit,
-    applied to no statement, for billing staff."""
+    due, of the statements `among` when given (a plan's); a statement paid in full closes. What
+    is left over stays on the account as a credit, applied to no statement, for billing staff."""
     owing = owed_statements(session, received.patient_id, confidential_too)
+    if among is not None:
+        owing = [item for item in owing if item[0] in among]
     owing.sort(key=lambda item: item[0] != first)  # stable: the chosen one first, then by due
     if only_first:
         owing = [item for item in owing if item[0] == first]

@@ -219,6 +219,44 @@ class Processor:
             pass  # no longer open: paid or expired already; its status says which
         return self.hosted_get(ref)
 
+    def hosted_setup(
+        self, *, key: str, reference: str, success_url: str, cancel_url: str
+    ) -> Hosted:
+        """A hosted page where the patient saves a card for later charges (nothing is charged)."""
+        found = self._call(
+            "POST",
+            "/v1/checkout/sessions",
+            {
+                "mode": "setup",
+                "currency": "usd",
+                "client_reference_id": reference,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+            },
+            key=key,
+        )
+        return _hosted(found)
+
+    def charge_saved(
+        self, *, key: str, amount_cents: int, customer: str, payment_method: str, description: str
+    ) -> Charge:
+        """Charge a saved card without the patient present; a decline raises ProcessorRefused."""
+        found = self._call(
+            "POST",
+            "/v1/payment_intents",
+            {
+                "amount": amount_cents,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": payment_method,
+                "off_session": True,
+                "confirm": True,
+                "description": description,
+            },
+            key=key,
+        )
+        return Charge(ref=str(found["id"]), status=str(found.get("status")))
+
     def refund(self, *, key: str, payment_ref: str, amount_cents: int) -> Charge:
         """Give back part or all of a payment the processor took."""
         found = self._call(

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Integer,
     String,
     Text,
     Uuid,
@@ -74,13 +75,63 @@ class Payment(Base):
 
 
 class PaymentPlan(Base):
+    """A balance paid over 3 to 12 months (its instalments and statements below)."""
+
     __tablename__ = "payment_plans"
     id: Mapped[uuid.UUID] = id_column()
     patient_id: Mapped[uuid.UUID] = patient_fk()
     total_cents: Mapped[int] = mapped_column(BigInteger)
     monthly_cents: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # active, completed, cancelled
+    status: Mapped[str] = mapped_column(String(16))  # active, completed, defaulted, cancelled
+    months: Mapped[int | None] = mapped_column(Integer)  # schema v13, as are the columns below
+    # The saved card that pays each instalment on its day. No foreign key: DuckDB cannot change
+    # a foreign-key column of a row that other rows (the instalments) refer to.
+    payment_method_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a user (DuckDB adds no FK)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PlanStatement(Base):
+    """The statements a plan pays (schema v13)."""
+
+    __tablename__ = "plan_statements"
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payment_plans.id"), primary_key=True
+    )
+    statement_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("statements.id"), primary_key=True
+    )
+
+
+class PlanInstalment(Base):
+    """One month's amount of a plan (schema v13); the last absorbs the rounding."""
+
+    __tablename__ = "plan_instalments"
+    id: Mapped[uuid.UUID] = id_column()
+    plan_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("payment_plans.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # due, paid, missed
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # charges of the saved card
+    payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+
+class PaymentMethod(Base):
+    """A card the processor saved for a plan (schema v13): only its token and last four."""
+
+    __tablename__ = "payment_methods"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    customer_ref: Mapped[str] = mapped_column(String(255))
+    processor_ref: Mapped[str] = mapped_column(String(255), unique=True)
+    brand: Mapped[str | None] = mapped_column(String(24))
+    last4: Mapped[str | None] = mapped_column(String(4))
+    saved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(DateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Adjustment(Base):
@@ -117,14 +168,16 @@ class Checkout(Base):
     id: Mapped[uuid.UUID] = id_column()
     patient_id: Mapped[uuid.UUID] = patient_fk()
     started_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(String(16))  # payment, or card (saved for a plan)
     statement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # paid first, when chosen
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # paying a plan's instalments
     # Whether the money may go to a statement billing confidential care (not a limited parent's).
     confidential: Mapped[bool] = mapped_column(Boolean)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     processor_ref: Mapped[str] = mapped_column(String(255), unique=True)  # the hosted session
     url: Mapped[str] = mapped_column(Text)  # the hosted payment page
-    status: Mapped[str] = mapped_column(String(16))  # open, paid, expired, cancelled
+    status: Mapped[str] = mapped_column(String(16))  # open, paid, saved, expired, cancelled
     payment_ref: Mapped[str | None] = mapped_column(String(255), unique=True)  # once paid
     card_last4: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(DateTime)

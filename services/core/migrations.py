@@ -420,10 +420,18 @@ def _v12_records_requests(conn: Connection) -> None:
 def _v13_billing(conn: Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
     codes, the patient's paperless preference, payments on the processor's hosted page
-    (checkouts, and the processor's notifications by event id), and refunds."""
+    (checkouts, and the processor's notifications by event id), refunds, and payment plans
+    (their statements, instalments and the saved card that pays them)."""
     conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
+    for column, kind in (
+        ("months", "INTEGER"),
+        ("payment_method_id", "UUID"),
+        ("created_by", "UUID"),
+        ("created_at", "TIMESTAMP"),
+    ):
+        conn.execute(text(f"ALTER TABLE payment_plans ADD COLUMN {column} {kind}"))
     meta = MetaData()
-    for name in ("patients", "users", "statements", "payments"):
+    for name in ("patients", "users", "statements", "payments", "payment_plans"):
         Table(name, meta, Column("id", Uuid, primary_key=True))
     Table(
         "adjustments",
@@ -451,7 +459,9 @@ def _v13_billing(conn: Connection) -> None:
         Column("id", Uuid, primary_key=True),
         Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
         Column("started_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("purpose", String(16), nullable=False),
         Column("statement_id", Uuid),
+        Column("plan_id", Uuid),
         Column("confidential", Boolean, nullable=False),
         Column("amount_cents", BigInteger, nullable=False),
         Column("idempotency_key", String(64), nullable=False, unique=True),
@@ -488,7 +498,48 @@ def _v13_billing(conn: Connection) -> None:
         Column("decision_note", Text),
         Column("processor_ref", String(255), unique=True),
     )
-    new = ("adjustments", "billing_preferences", "checkouts", "processor_events", "refunds")
+    Table(
+        "plan_statements",
+        meta,
+        Column("plan_id", Uuid, ForeignKey("payment_plans.id"), primary_key=True),
+        Column("statement_id", Uuid, ForeignKey("statements.id"), primary_key=True),
+    )
+    Table(
+        "plan_instalments",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("plan_id", Uuid, ForeignKey("payment_plans.id"), nullable=False, index=True),
+        Column("number", Integer, nullable=False),
+        Column("due_date", Date, nullable=False),
+        Column("amount_cents", BigInteger, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("paid_at", DateTime),
+        Column("attempts", Integer, nullable=False),
+        Column("payment_ref", String(255), unique=True),
+    )
+    Table(
+        "payment_methods",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("customer_ref", String(255), nullable=False),
+        Column("processor_ref", String(255), nullable=False, unique=True),
+        Column("brand", String(24)),
+        Column("last4", String(4)),
+        Column("saved_by", Uuid, ForeignKey("users.id")),
+        Column("saved_at", DateTime, nullable=False),
+        Column("removed_at", DateTime),
+    )
+    new = (
+        "adjustments",
+        "billing_preferences",
+        "checkouts",
+        "processor_events",
+        "refunds",
+        "plan_statements",
+        "plan_instalments",
+        "payment_methods",
+    )
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 

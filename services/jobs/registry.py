@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.billing import checkout
+from services.billing import checkout, plans
 from services.core import notify
 from services.proxy import age_rules
 from services.records import results
@@ -44,6 +44,13 @@ JOBS: tuple[Job, ...] = (
         checkout.ask_about_open,
         "Payment pages left open for 10 minutes: the processor is asked how they ended "
         "(in case its notification was lost); paid ones are posted once",
+    ),
+    Job(
+        "plan_instalments",
+        timedelta(hours=1),
+        plans.instalments_due,
+        "Payment-plan instalments due: the saved card is charged (once per attempt); a declined "
+        "one, or one paid by hand and past its grace days, is marked missed and the patient told",
     ),
     Job(
         "proxy_notices",

@@ -59,6 +59,7 @@ EXPECTED_PAGES = {
         "pages/billing/home.py",
         "pages/billing/receivables.py",
         "pages/billing/payments.py",
+        "pages/billing/plans.py",
         "pages/account/account.py",
     },
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},

@@ -50,14 +50,14 @@ def test_the_patient_starts_a_payment_and_a_wrong_amount_is_refused(
         at = _open(signed_in("patient.demo"), "pages/patient/billing.py")
         at.radio(key="pay_what").set_value("Another amount").run()
         at.text_input(key="pay_amount").input("999999.00").run()
-        at.button(key="pay_start").click().run()
+        at.button(key="hosted_pay").click().run()
         assert any("pay at most" in e.value for e in at.error)
         assert processor.sessions == {}
         at.text_input(key="pay_amount").input("1.00").run()
-        at.button(key="pay_start").click().run()
+        at.button(key="hosted_pay").click().run()
         assert not at.error, [e.value for e in at.error]
         assert len(processor.sessions) == 1
-        at.button(key="pay_start").click().run()  # a second click: the same payment page
+        at.button(key="hosted_pay").click().run()  # a second click: the same payment page
         assert len(processor.sessions) == 1
 
 
@@ -86,3 +86,21 @@ def test_billing_staff_refund_by_cheque_and_see_large_ones_wait(
     [waiting] = refunds.refunds_waiting(actor=world.actor_of("billing.demo"))
     at.button(key=f"approve_{waiting.refund_id}").click().run()
     assert any("Another billing user" in e.value for e in at.error)
+
+
+def test_the_patient_starts_a_plan_and_asks_to_save_a_card(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_PLAN_MIN_MONTHLY", "10.00")
+    with demo_processor(monkeypatch) as processor:
+        at = _open(signed_in("patient.demo"), "pages/patient/billing.py")
+        at.button(key="plan_start").click().run()
+        assert not at.error, [e.value for e in at.error]
+        assert any(s.value == "Your payment plan has started." for s in at.success)
+        assert next(m for m in at.metric if m.label == "Standing").value == "On track"
+        at.button(key="hosted_card").click().run()
+        assert not at.error, [e.value for e in at.error]
+        [page] = processor.sessions.values()
+        assert page["mode"] == "setup"
+        at.button(key="hosted_plan").click().run()
+        assert len(processor.sessions) == 2

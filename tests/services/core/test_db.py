@@ -174,6 +174,9 @@ def _version_1_metadata() -> MetaData:
             "checkouts",
             "processor_events",
             "refunds",
+            "plan_statements",
+            "plan_instalments",
+            "payment_methods",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -233,6 +236,10 @@ LATER_COLUMNS = {
     ("disclosures", "basis"),
     ("share_links", "request_id"),
     ("statement_lines", "code"),  # v13
+    ("payment_plans", "months"),
+    ("payment_plans", "payment_method_id"),
+    ("payment_plans", "created_by"),
+    ("payment_plans", "created_at"),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

@@ -1,0 +1,41 @@
+"""Billing staff's payment plans: defaulted and missed first, then on track by the next due
+day, with what is left and whether a saved card pays them (billing fields only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import money
+from pages.components.widgets import figures, table
+from services.billing import plans
+from services.core.access import BILLING
+
+actor = state.guard(BILLING)
+st.title("Payment plans")
+
+with state.service_errors():
+    rows = plans.plans_queue(actor=actor)
+    figures({s.capitalize(): sum(r.standing == s for r in rows) for s in plans.STANDINGS})
+    standing = st.radio(
+        "Show",
+        ["all", *plans.STANDINGS],
+        format_func=lambda s: s.capitalize(),
+        horizontal=True,
+        key="plans_standing",
+    )
+    shown = [r for r in rows if standing in ("all", r.standing)]
+    table(
+        {
+            "Patient": [r.patient_name for r in shown],
+            "MRN": [r.mrn for r in shown],
+            "Standing": [r.standing.capitalize() for r in shown],
+            "Missed": [r.missed for r in shown],
+            "Plan total": [money(r.total_cents) for r in shown],
+            "Still to pay": [money(r.remaining_cents) for r in shown],
+            "Next due": [f"{r.next_due:%b %d, %Y}" if r.next_due else "" for r in shown],
+            "Saved card": ["Yes" if r.autopay else "" for r in shown],
+        },
+        empty="No payment plan here.",
+        static=True,
+    )
