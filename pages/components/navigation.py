@@ -136,6 +136,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/billing/plans.py", "Payment plans", "payment-plans", ":material/event_repeat:"
         ),
+        PageSpec(
+            "pages/billing/assistance.py",
+            "Financial assistance",
+            "financial-assistance",
+            ":material/volunteer_activism:",
+        ),
     ),
     MANAGER: (
         PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),

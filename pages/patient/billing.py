@@ -14,7 +14,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
-from services.billing import account, checkout, plans
+from services.billing import account, assistance, checkout, plans
 
 actor, patient_id = state.patient_page("Billing")
 state.show_flash()
@@ -284,6 +284,62 @@ def _statements(view: account.Overview) -> None:
             )
 
 
+def _assistance() -> None:
+    mine = assistance.my_assistance(actor=actor, patient_id=patient_id)
+    rules = assistance.policy()
+    if mine is not None:
+        if mine.status == assistance.SUBMITTED:
+            st.info(
+                f"Your application of {mine.submitted_at:%B %d, %Y} is with the billing office. "
+                "We tell you when it is decided."
+            )
+        elif mine.status == assistance.APPROVED:
+            st.success(
+                f"Approved: {mine.approved_percent}% off, {money(mine.discount_cents or 0)} "
+                "taken off what you owed."
+            )
+        else:
+            st.warning("Your application was not approved.")
+            if mine.decision_note:
+                st.text(f"Why: {mine.decision_note}")
+        if mine.status == assistance.SUBMITTED:
+            return
+    st.write(
+        "If paying your bill is hard, you may qualify for a discount based on your household's "
+        "size and income, as a share of the federal poverty level:"
+    )
+    table(
+        {
+            "Household income up to": [
+                f"{upto}% of the poverty level" for upto, _ in rules.brackets
+            ],
+            "Discount": [f"{off}%" for _, off in rules.brackets],
+        },
+        empty="",
+    )
+    with st.form("assistance_form", clear_on_submit=False):
+        household = st.number_input(
+            "People in your household", min_value=1, max_value=20, value=1, step=1
+        )
+        income = st.text_input("Household income for a year (dollars)", placeholder="32000")
+        files = st.file_uploader(
+            "Proof of income (PDF, PNG or JPEG, up to 10 MB each)",
+            type=["pdf", "png", "jpg", "jpeg"],
+            accept_multiple_files=True,
+            help="For example last year's tax return, recent pay stubs, or a benefits letter.",
+        )
+        sent = st.form_submit_button("Apply for assistance")
+    if sent:
+        assistance.assistance_apply(
+            actor=actor,
+            patient_id=patient_id,
+            household_size=int(household),
+            annual_income=income,
+            proofs=[assistance.Proof(f.name, f.getvalue()) for f in files or []],
+        )
+        state.done("Your application was sent to the billing office.")
+
+
 def _payments(view: account.Overview) -> None:
     table(
         {
@@ -341,8 +397,15 @@ with state.service_errors():
             "Statements": len(view.statements),
         }
     )
-    pay, plan, statements, payments, insurance = st.tabs(
-        ["Pay", "Payment plan", "Statements", "Payments and receipts", "Insurance and preferences"]
+    pay, plan, statements, payments, insurance, help_paying = st.tabs(
+        [
+            "Pay",
+            "Payment plan",
+            "Statements",
+            "Payments and receipts",
+            "Insurance and preferences",
+            "Financial assistance",
+        ]
     )
     with pay, state.service_errors():
         _pay(view)
@@ -354,3 +417,5 @@ with state.service_errors():
         _payments(view)
     with insurance:
         _insurance(view)
+    with help_paying, state.service_errors():
+        _assistance()

@@ -180,3 +180,15 @@ def reopen_if_owed(session: Session, statement_id: uuid.UUID) -> None:
     statement = session.get(Statement, statement_id)
     if statement is not None and statement.status == "paid" and unpaid(session, statement) > 0:
         statement.status = "open"
+
+
+def close(session: Session, statement_id: uuid.UUID) -> None:
+    """A statement that owes nothing more: paid when anything was paid on it, else closed."""
+    statement = session.get(Statement, statement_id)
+    assert statement is not None
+    any_paid = session.scalar(
+        select(func.count()).where(
+            Payment.statement_id == statement_id, Payment.status == "succeeded"
+        )
+    )
+    statement.status = "paid" if any_paid else "written_off"

@@ -286,6 +286,46 @@ def _settle_status(session: Session, plan_id: uuid.UUID) -> None:
         plan.status = ACTIVE
 
 
+def reschedule(session: Session, plan_id: uuid.UUID) -> None:
+    """After a discount lowered what the plan's statements owe: the unpaid instalments share the
+    new amount (the last absorbing the rounding); with nothing left the plan is complete."""
+    owed = sum(
+        ledger.unpaid(session, statement)
+        for statement in session.scalars(
+            select(Statement).where(Statement.id.in_(plan_statements(session, plan_id)))
+        )
+        if statement.status in ledger.OPEN
+    )
+    unpaid = list(
+        session.scalars(
+            select(PlanInstalment)
+            .where(PlanInstalment.plan_id == plan_id, PlanInstalment.status != PAID)
+            .order_by(PlanInstalment.number)
+        )
+    )
+    if not unpaid:
+        return
+    if owed <= 0:
+        for row in unpaid:
+            session.delete(row)
+    else:
+        amounts = [cents for _, cents in schedule(owed, len(unpaid), unpaid[0].due_date)]
+        for row, cents in zip(unpaid, amounts, strict=True):
+            row.amount_cents = cents
+    session.flush()
+    _settle_status(session, plan_id)
+
+
+def reschedule_open(session: Session, patient_id: uuid.UUID) -> None:
+    """Reschedule the patient's open plans (after an adjustment lowered what they owe)."""
+    for plan_id in session.scalars(
+        select(PaymentPlan.id).where(
+            PaymentPlan.patient_id == patient_id, PaymentPlan.status.in_((ACTIVE, DEFAULTED))
+        )
+    ).all():
+        reschedule(session, plan_id)
+
+
 def card_saved(
     session: Session,
     patient_id: uuid.UUID,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.billing import ledger
-from services.billing.tables import Adjustment, Payment, Statement
+from services.billing import ledger, plans
+from services.billing.tables import Adjustment, Statement
 from services.core import access, audit, clock, forms, money
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound
@@ -78,13 +78,10 @@ def adjustment_post(
             posted_at=clock.now(),
         )
         session.add(row)
+        session.flush()
         if cents == left:
-            any_paid = session.scalar(
-                select(func.count()).where(
-                    Payment.statement_id == statement_id, Payment.status == "succeeded"
-                )
-            )
-            statement.status = "paid" if any_paid else "written_off"
+            ledger.close(session, statement_id)
+        plans.reschedule_open(session, statement.patient_id)
         audit.record(
             session,
             actor,

@@ -215,4 +215,41 @@ class Refund(Base):
     processor_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
 
 
+class AssistanceApplication(Base):
+    """A request for financial assistance (schema v13): household size and income give the
+    share of the federal poverty level, which the policy table turns into a discount that
+    billing staff approve (or change, or deny)."""
+
+    __tablename__ = "assistance_applications"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    submitted_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    household_size: Mapped[int] = mapped_column(Integer)
+    annual_income_cents: Mapped[int] = mapped_column(BigInteger)
+    percent_of_poverty: Mapped[int] = mapped_column(Integer)  # on the day it was sent
+    suggested_percent: Mapped[int] = mapped_column(Integer)  # the policy table's discount
+    status: Mapped[str] = mapped_column(String(16))  # submitted, approved, denied
+    approved_percent: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    discount_cents: Mapped[int | None] = mapped_column(BigInteger)  # what the approval took off
+
+
+class AssistanceDocument(Base):
+    """Proof sent with an application (checked by content; stored privately; schema v13)."""
+
+    __tablename__ = "assistance_documents"
+    id: Mapped[uuid.UUID] = id_column()
+    # No foreign key: DuckDB could then not record the decision (decided_by) on the application.
+    application_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    storage_name: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 # --- proxies, HIM requests, documents -------------------------------------------------------

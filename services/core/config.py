@@ -126,6 +126,11 @@ def number_setting(name: str, default: float) -> float:
     return _number(name, _secrets_file(), default)
 
 
+def text_setting(name: str, default: str) -> str:
+    """One text value from the environment (PORTAL_<NAME>) or secrets.toml (<name>)."""
+    return _setting(name, _secrets_file(), default) or default
+
+
 def cents_setting(name: str, default: str) -> int:
     """An amount of money in dollars (PORTAL_<NAME> or secrets.toml), zero or more, in cents."""
     raw = _setting(name, _secrets_file(), default) or default

@@ -421,7 +421,8 @@ def _v13_billing(conn: Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
     codes, the patient's paperless preference, payments on the processor's hosted page
     (checkouts, and the processor's notifications by event id), refunds, and payment plans
-    (their statements, instalments and the saved card that pays them)."""
+    (their statements, instalments and the saved card that pays them), and financial-assistance
+    applications with their documents."""
     conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
     for column, kind in (
         ("months", "INTEGER"),
@@ -530,7 +531,39 @@ def _v13_billing(conn: Connection) -> None:
         Column("saved_at", DateTime, nullable=False),
         Column("removed_at", DateTime),
     )
+    Table(
+        "assistance_applications",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+        Column("submitted_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("submitted_at", DateTime, nullable=False),
+        Column("household_size", Integer, nullable=False),
+        Column("annual_income_cents", BigInteger, nullable=False),
+        Column("percent_of_poverty", Integer, nullable=False),
+        Column("suggested_percent", Integer, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("approved_percent", Integer),
+        Column("decided_by", Uuid, ForeignKey("users.id")),
+        Column("decided_at", DateTime),
+        Column("decision_note", Text),
+        Column("discount_cents", BigInteger),
+    )
+    Table(
+        "assistance_documents",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("application_id", Uuid, nullable=False, index=True),
+        Column("title", String(200), nullable=False),
+        Column("content_type", String(40), nullable=False),
+        Column("size_bytes", BigInteger, nullable=False),
+        Column("storage_name", String(64), nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("uploaded_at", DateTime, nullable=False),
+    )
     new = (
+        "assistance_applications",
+        "assistance_documents",
         "adjustments",
         "billing_preferences",
         "checkouts",

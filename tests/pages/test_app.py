@@ -60,6 +60,7 @@ EXPECTED_PAGES = {
         "pages/billing/receivables.py",
         "pages/billing/payments.py",
         "pages/billing/plans.py",
+        "pages/billing/assistance.py",
         "pages/account/account.py",
     },
     "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.billing import account, desk, receivables, refunds
+from services.billing import account, assistance, desk, receivables, refunds
 from services.core.money import dollars
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open
@@ -104,3 +104,27 @@ def test_the_patient_starts_a_plan_and_asks_to_save_a_card(
         assert page["mode"] == "setup"
         at.button(key="hosted_plan").click().run()
         assert len(processor.sessions) == 2
+
+
+def test_billing_staff_decide_an_assistance_application(seeded_url: str) -> None:
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    assistance.assistance_apply(
+        actor=alex,
+        patient_id=alex.patient_id,
+        household_size=3,
+        annual_income="30000",
+        proofs=[assistance.Proof("stub.pdf", b"%PDF-1.4\n%%EOF\n")],
+    )
+    patient = _open(signed_in("patient.demo"), "pages/patient/billing.py")
+    assert any("is with the billing office" in i.value for i in patient.info)
+    at = _open(signed_in("billing.demo"), "pages/billing/assistance.py")
+    assert at.number_input(key="assist_percent").value == 100
+    at.number_input(key="assist_percent").set_value(0)
+    next(b for b in at.button if b.label == "Approve").click().run()
+    assert any("1 to 100 percent" in e.value for e in at.error)
+    at.number_input(key="assist_percent").set_value(40)
+    next(b for b in at.button if b.label == "Approve").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("Approved:") for s in at.success)
+    assert assistance.assistance_queue(actor=world.actor_of("billing.demo")) == []

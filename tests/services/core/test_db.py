@@ -177,6 +177,8 @@ def _version_1_metadata() -> MetaData:
             "plan_statements",
             "plan_instalments",
             "payment_methods",
+            "assistance_applications",
+            "assistance_documents",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
