@@ -14,13 +14,15 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
-from services.billing import account, assistance, checkout, plans
+from services.billing import account, assistance, checkout, insurance, plans
+from services.core.uploads import Upload
 
 actor, patient_id = state.patient_page("Billing")
 state.show_flash()
 PAY_KEY = "billing_pay_key"  # (what is being paid, the key that names that payment)
 PAY_URL = "billing_pay_url"  # (that key, the processor's page for it)
 WHOLE, ONE, OTHER = "The whole balance", "One statement", "Another amount"
+CARD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
 def _receipt_button(payment_id: uuid.UUID, key: str) -> None:
@@ -335,7 +337,7 @@ def _assistance() -> None:
             patient_id=patient_id,
             household_size=int(household),
             annual_income=income,
-            proofs=[assistance.Proof(f.name, f.getvalue()) for f in files or []],
+            proofs=[Upload(f.name, f.getvalue()) for f in files or []],
         )
         state.done("Your application was sent to the billing office.")
 
@@ -373,9 +375,41 @@ def _insurance(view: account.Overview) -> None:
             "Member ID": [c.member_id for c in view.coverage],
             "Group": [c.group_number or "" for c in view.coverage],
             "Since": [f"{c.effective_on:%b %d, %Y}" for c in view.coverage],
+            "Card pictures": [", ".join(c.sides) for c in view.coverage],
         },
         empty="No insurance on file.",
     )
+    for c in view.coverage[:1]:
+        for side in c.sides:
+            st.download_button(
+                f"Card {side} ({c.payer})",
+                data=lambda side=side, cid=c.coverage_id: insurance.insurance_card(
+                    actor=actor, patient_id=patient_id, coverage_id=cid, side=side
+                )[2],
+                file_name=f"insurance-card-{side}",
+                on_click="ignore",
+                key=f"card_{side}_{c.coverage_id}",
+                icon=":material/badge:",
+            )
+    with st.expander("Add a new insurance card"), st.form("insurance_form"):
+        payer = st.text_input("Insurance plan", max_chars=120)
+        member_id = st.text_input("Member ID", max_chars=40)
+        group_number = st.text_input("Group number (if on the card)", max_chars=40)
+        since = st.date_input("Coverage starts", value=date.today(), format="MM/DD/YYYY")
+        front = st.file_uploader("Picture of the front (PDF, PNG or JPEG)", type=CARD_TYPES)
+        back = st.file_uploader("Picture of the back", type=CARD_TYPES)
+        if st.form_submit_button("Add the card"):
+            insurance.insurance_add(
+                actor=actor,
+                patient_id=patient_id,
+                payer=payer,
+                member_id=member_id,
+                group_number=group_number,
+                effective_on=since,
+                front=Upload(front.name, front.getvalue()) if front else None,
+                back=Upload(back.name, back.getvalue()) if back else None,
+            )
+            state.done("Your insurance card was added.")
     paperless = st.toggle(
         "Paperless statements (we tell you when a statement is ready; no paper by mail)",
         value=view.paperless,

@@ -71,10 +71,12 @@ class PaymentItem:
 
 @dataclass(frozen=True)
 class Coverage:
+    coverage_id: uuid.UUID
     payer: str
     member_id: str
     group_number: str | None
     effective_on: date
+    sides: tuple[str, ...]  # the card's pictures on file: front, back
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,25 @@ def billing_overview(*, actor: Actor, patient_id: uuid.UUID) -> Overview:
     ):
         access.require_patient_side(found, PATIENT_SIDE)
         coverage = [
-            Coverage(c.payer, c.member_id, c.group_number, c.effective_on)
+            Coverage(
+                c.id,
+                c.payer,
+                c.member_id,
+                c.group_number,
+                c.effective_on,
+                tuple(
+                    side
+                    for side, doc in (("front", c.front_document_id), ("back", c.back_document_id))
+                    if doc
+                ),
+            )
             for c in session.scalars(
                 select(InsuranceCoverage)
                 .where(InsuranceCoverage.patient_id == patient_id)
-                .order_by(InsuranceCoverage.effective_on.desc())
+                .order_by(
+                    InsuranceCoverage.effective_on.desc(),
+                    InsuranceCoverage.added_at.desc().nulls_last(),
+                )
             )
         ]
         preference = session.get(BillingPreference, patient_id)

@@ -8,8 +8,7 @@ patient owes now, as charity-care adjustments; a plan's instalments shrink to ma
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,12 +34,6 @@ SUBMITTED, APPROVED, DENIED = "submitted", "approved", "denied"
 MAX_FILES = 5
 MAX_HOUSEHOLD = 20
 LIST_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Proof:
-    filename: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -134,21 +127,13 @@ def _application(session: Session, row: AssistanceApplication) -> Application:
     )
 
 
-@contextmanager
-def _stored(proofs: Sequence[Proof]) -> Iterator[list[tuple[Proof, uploads.Stored]]]:
-    """Keep the proofs; none is left behind if the unit of work fails (entered before it)."""
-    with ExitStack() as stack:
-        place = uploads.folder(FOLDER)
-        yield [(p, stack.enter_context(uploads.storing(place, p.data))) for p in proofs]
-
-
 def assistance_apply(
     *,
     actor: Actor,
     patient_id: uuid.UUID,
     household_size: int,
     annual_income: str,
-    proofs: Sequence[Proof],
+    proofs: Sequence[uploads.Upload],
 ) -> uuid.UUID:
     """Apply for assistance with proof of income (PDF, PNG or JPEG; checked by content)."""
     fields: dict[str, str] = {}
@@ -170,7 +155,7 @@ def assistance_apply(
     rules = policy()
     percent = rules.percent_of_poverty(household_size, income)
     with (
-        _stored(proofs) as stored,
+        uploads.storing_all(uploads.folder(FOLDER), proofs) as stored,
         patient_work(actor, patient_id, "billing.assistance.apply", access.BILLING_SCOPE) as (
             session,
             found,

@@ -29,6 +29,11 @@ class InsuranceCoverage(Base):
     member_id: Mapped[str] = mapped_column(String(40))
     group_number: Mapped[str | None] = mapped_column(String(40))
     effective_on: Mapped[date] = mapped_column(Date)
+    # The card's pictures, kept as the patient's documents (schema v13; no foreign keys, which
+    # DuckDB cannot add to an existing table).
+    front_document_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    back_document_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    added_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Statement(Base):

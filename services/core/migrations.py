@@ -33,6 +33,13 @@ from services.core.audit import head_mac, write_checkpoint
 Migration = Callable[[Connection], None]
 
 
+def _add_columns(conn: Connection, columns: tuple[tuple[str, str, str], ...]) -> None:
+    """ALTER TABLE ... ADD COLUMN for each (table, column, SQL type)."""
+    for table, column, kind in columns:
+        # DDL cannot bind identifiers; only the fixed names of the steps are formatted in.
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+
+
 def _v2_second_factor_and_codes(conn: Connection) -> None:
     """TOTP switched on only after a correct code; recovery codes; one-time codes."""
     conn.execute(text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
@@ -238,26 +245,27 @@ def _v11_proxy_access(conn: Connection) -> None:
     """Proxy access end to end: invitations, caregivers' requests with their documents and the
     reviewer's decision, notices of the age rules, caregivers' birth dates, and the confidential
     adolescent flag on appointments, message threads and statement lines."""
-    for table, column, kind in (
-        ("users", "birth_date", "DATE"),
-        ("appointments", "sensitive", "BOOLEAN DEFAULT false"),
-        ("message_threads", "sensitive", "BOOLEAN DEFAULT false"),
-        ("statement_lines", "sensitive", "BOOLEAN DEFAULT false"),
-        ("proxy_requests", "kind", "VARCHAR(16)"),
-        ("proxy_requests", "patient_first_name", "VARCHAR(80)"),
-        ("proxy_requests", "patient_last_name", "VARCHAR(80)"),
-        ("proxy_requests", "patient_birth_date", "DATE"),
-        ("proxy_requests", "patient_mrn", "VARCHAR(16)"),
-        ("proxy_requests", "requester_note", "TEXT"),
-        ("proxy_requests", "info_requested", "TEXT"),
-        ("proxy_requests", "deny_reason", "VARCHAR(32)"),
-        ("proxy_requests", "scopes", "VARCHAR(200)"),
-        ("proxy_requests", "grant_ends_at", "TIMESTAMP"),
-        ("proxy_requests", "match_confirmed_by", "UUID"),  # DuckDB: no FK in ADD COLUMN
-        ("proxy_requests", "updated_at", "TIMESTAMP"),
-    ):
-        # DDL cannot bind identifiers; only the fixed names above are formatted in.
-        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    _add_columns(
+        conn,
+        (
+            ("users", "birth_date", "DATE"),
+            ("appointments", "sensitive", "BOOLEAN DEFAULT false"),
+            ("message_threads", "sensitive", "BOOLEAN DEFAULT false"),
+            ("statement_lines", "sensitive", "BOOLEAN DEFAULT false"),
+            ("proxy_requests", "kind", "VARCHAR(16)"),
+            ("proxy_requests", "patient_first_name", "VARCHAR(80)"),
+            ("proxy_requests", "patient_last_name", "VARCHAR(80)"),
+            ("proxy_requests", "patient_birth_date", "DATE"),
+            ("proxy_requests", "patient_mrn", "VARCHAR(16)"),
+            ("proxy_requests", "requester_note", "TEXT"),
+            ("proxy_requests", "info_requested", "TEXT"),
+            ("proxy_requests", "deny_reason", "VARCHAR(32)"),
+            ("proxy_requests", "scopes", "VARCHAR(200)"),
+            ("proxy_requests", "grant_ends_at", "TIMESTAMP"),
+            ("proxy_requests", "match_confirmed_by", "UUID"),  # DuckDB: no FK in ADD COLUMN
+            ("proxy_requests", "updated_at", "TIMESTAMP"),
+        ),
+    )
     conn.execute(
         text(
             "UPDATE proxy_requests SET status = 'received', kind = 'adult_legal' "
@@ -316,26 +324,27 @@ def _v12_records_requests(conn: Connection) -> None:
     amendments; deceased and adoption notices; the legal basis of each disclosure; package
     links. "completed" is now
     "fulfilled"."""
-    for table, column, kind in (
-        ("records_requests", "parts", "VARCHAR(80)"),
-        ("records_requests", "date_from", "DATE"),
-        ("records_requests", "date_to", "DATE"),
-        ("records_requests", "delivery", "VARCHAR(16)"),
-        ("records_requests", "limited", "BOOLEAN"),
-        ("records_requests", "fee_cents", "INTEGER"),
-        ("records_requests", "assigned_to", "UUID"),  # DuckDB: no FK in ADD COLUMN
-        ("records_requests", "updated_at", "TIMESTAMP"),
-        ("records_requests", "denial_ground", "VARCHAR(32)"),
-        ("records_requests", "denial_note", "TEXT"),
-        ("records_requests", "delivered_by", "VARCHAR(16)"),
-        ("records_requests", "package_name", "VARCHAR(64)"),
-        ("records_requests", "package_sha256", "VARCHAR(64)"),
-        ("records_requests", "package_bytes", "BIGINT"),
-        ("disclosures", "basis", "VARCHAR(24)"),
-        ("share_links", "request_id", "UUID"),
-    ):
-        # DDL cannot bind identifiers; only the fixed names above are formatted in.
-        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    _add_columns(
+        conn,
+        (
+            ("records_requests", "parts", "VARCHAR(80)"),
+            ("records_requests", "date_from", "DATE"),
+            ("records_requests", "date_to", "DATE"),
+            ("records_requests", "delivery", "VARCHAR(16)"),
+            ("records_requests", "limited", "BOOLEAN"),
+            ("records_requests", "fee_cents", "INTEGER"),
+            ("records_requests", "assigned_to", "UUID"),  # DuckDB: no FK in ADD COLUMN
+            ("records_requests", "updated_at", "TIMESTAMP"),
+            ("records_requests", "denial_ground", "VARCHAR(32)"),
+            ("records_requests", "denial_note", "TEXT"),
+            ("records_requests", "delivered_by", "VARCHAR(16)"),
+            ("records_requests", "package_name", "VARCHAR(64)"),
+            ("records_requests", "package_sha256", "VARCHAR(64)"),
+            ("records_requests", "package_bytes", "BIGINT"),
+            ("disclosures", "basis", "VARCHAR(24)"),
+            ("share_links", "request_id", "UUID"),
+        ),
+    )
     conn.execute(
         text("UPDATE records_requests SET status = 'fulfilled' WHERE status = 'completed'")
     )
@@ -423,14 +432,19 @@ def _v13_billing(conn: Connection) -> None:
     (checkouts, and the processor's notifications by event id), refunds, and payment plans
     (their statements, instalments and the saved card that pays them), and financial-assistance
     applications with their documents."""
-    conn.execute(text("ALTER TABLE statement_lines ADD COLUMN code VARCHAR(16)"))
-    for column, kind in (
-        ("months", "INTEGER"),
-        ("payment_method_id", "UUID"),
-        ("created_by", "UUID"),
-        ("created_at", "TIMESTAMP"),
-    ):
-        conn.execute(text(f"ALTER TABLE payment_plans ADD COLUMN {column} {kind}"))
+    _add_columns(
+        conn,
+        (
+            ("statement_lines", "code", "VARCHAR(16)"),
+            ("payment_plans", "months", "INTEGER"),
+            ("payment_plans", "payment_method_id", "UUID"),  # DuckDB: no FK in ADD COLUMN
+            ("payment_plans", "created_by", "UUID"),
+            ("payment_plans", "created_at", "TIMESTAMP"),
+            ("insurance_coverages", "front_document_id", "UUID"),
+            ("insurance_coverages", "back_document_id", "UUID"),
+            ("insurance_coverages", "added_at", "TIMESTAMP"),
+        ),
+    )
     meta = MetaData()
     for name in ("patients", "users", "statements", "payments", "payment_plans"):
         Table(name, meta, Column("id", Uuid, primary_key=True))

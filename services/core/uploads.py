@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from services.core import private_files
 from services.core.config import settings
@@ -21,6 +22,14 @@ KINDS = {
     "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
     "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
 }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the person sent it: its name and bytes (checked with file_problem)."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,22 @@ def storing(place: Path, data: bytes) -> Iterator[Stored]:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+class _HasData(Protocol):
+    @property
+    def data(self) -> bytes: ...
+
+
+Sent = TypeVar("Sent", bound=_HasData)
+
+
+@contextmanager
+def storing_all(place: Path, files: Sequence[Sent]) -> Iterator[list[tuple[Sent, Stored]]]:
+    """Keep several checked files; none is left behind if the caller's work fails (enter this
+    before the transaction, so a failed commit removes them too)."""
+    with ExitStack() as stack:
+        yield [(f, stack.enter_context(storing(place, f.data))) for f in files]
 
 
 def read_checked(place: Path, storage_name: str, sha256: str) -> bytes | None:

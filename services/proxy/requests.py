@@ -11,8 +11,7 @@ was asked for, or withdraw. Whether a record matched is never told: every reques
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -106,15 +105,6 @@ def _files_problems(fields: dict[str, str], files: Sequence[UploadedFile]) -> No
             fields["files"] = f"Document {k}: choose what kind of document it is."
 
 
-@contextmanager
-def _stored(files: Sequence[UploadedFile]) -> Iterator[list[tuple[UploadedFile, uploads.Stored]]]:
-    """Keep the request's documents; none is left behind if the unit of work fails (enter this
-    before the transaction, so a failed commit removes them too)."""
-    with ExitStack() as stack:
-        place = uploads.folder(FOLDER)
-        yield [(f, stack.enter_context(uploads.storing(place, f.data))) for f in files]
-
-
 def _documents(
     session: Session, request_id: uuid.UUID, stored: list[tuple[UploadedFile, uploads.Stored]]
 ) -> None:
@@ -185,7 +175,10 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
     if not isinstance(actor, Actor) or not actor.roles & {access.PATIENT, access.PROXY}:
         raise PermissionDenied("Sign in with your own portal account to ask for access.")
     first, last, born, mrn, relationship, note = _checked(request)
-    with _stored(request.files) as stored, db.transaction() as session:
+    with (
+        uploads.storing_all(uploads.folder(FOLDER), request.files) as stored,
+        db.transaction() as session,
+    ):
         open_ = session.scalar(
             select(func.count())
             .select_from(ProxyRequest)
@@ -303,7 +296,10 @@ def proxy_request_add_info(
         fields["note"] = "Add a note or a document with what was asked for."
     _files_problems(fields, files)
     forms.raise_if(fields)
-    with _stored(files) as stored, db.transaction() as session:
+    with (
+        uploads.storing_all(uploads.folder(FOLDER), files) as stored,
+        db.transaction() as session,
+    ):
         row = _mine(session, actor, request_id)
         if row.status != NEEDS_INFO:
             raise Conflict("This request is not waiting for more information.")

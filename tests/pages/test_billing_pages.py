@@ -6,6 +6,7 @@ import pytest
 
 from services.billing import account, assistance, desk, receivables, refunds
 from services.core.money import dollars
+from services.core.uploads import Upload
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open
 from tests.support import world
@@ -114,7 +115,7 @@ def test_billing_staff_decide_an_assistance_application(seeded_url: str) -> None
         patient_id=alex.patient_id,
         household_size=3,
         annual_income="30000",
-        proofs=[assistance.Proof("stub.pdf", b"%PDF-1.4\n%%EOF\n")],
+        proofs=[Upload("stub.pdf", b"%PDF-1.4\n%%EOF\n")],
     )
     patient = _open(signed_in("patient.demo"), "pages/patient/billing.py")
     assert any("is with the billing office" in i.value for i in patient.info)

@@ -44,7 +44,7 @@ def _apply(household: int = 4, income: str = "40000", proofs=None) -> uuid.UUID:
         patient_id=_alex(),
         household_size=household,
         annual_income=income,
-        proofs=[assistance.Proof("tax-return.pdf", PDF)] if proofs is None else proofs,
+        proofs=[uploads.Upload("tax-return.pdf", PDF)] if proofs is None else proofs,
     )
 
 
@@ -81,8 +81,8 @@ def _files() -> set[str]:
         (4, "lots", None, "annual_income"),
         (4, "-5", None, "annual_income"),
         (4, "40000", [], "proofs"),
-        (4, "40000", [assistance.Proof("pay.pdf", b"MZ\x90\x00 not a pdf")], "proofs"),
-        (4, "40000", [assistance.Proof("pay.png", PDF)], "proofs"),
+        (4, "40000", [uploads.Upload("pay.pdf", b"MZ\x90\x00 not a pdf")], "proofs"),
+        (4, "40000", [uploads.Upload("pay.png", PDF)], "proofs"),
     ],
 )
 def test_bad_applications_are_refused_and_change_nothing(
@@ -179,7 +179,7 @@ def test_assistance_is_refused_to_others(seeded_url: str) -> None:
             patient_id=other,
             household_size=2,
             annual_income="1",
-            proofs=[assistance.Proof("a.pdf", PDF)],
+            proofs=[uploads.Upload("a.pdf", PDF)],
         )
     with pytest.raises(PermissionDenied):
         assistance.my_assistance(actor=_billing(), patient_id=_alex())

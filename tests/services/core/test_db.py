@@ -242,6 +242,9 @@ LATER_COLUMNS = {
     ("payment_plans", "payment_method_id"),
     ("payment_plans", "created_by"),
     ("payment_plans", "created_at"),
+    ("insurance_coverages", "front_document_id"),
+    ("insurance_coverages", "back_document_id"),
+    ("insurance_coverages", "added_at"),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),
