@@ -257,4 +257,17 @@ class AssistanceDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class StatementRun(Base):
+    """The month's statements sent (schema v13): once a month, by billing staff."""
+
+    __tablename__ = "statement_runs"
+    id: Mapped[uuid.UUID] = id_column()
+    month: Mapped[date] = mapped_column(Date, unique=True)  # its first day
+    run_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    run_at: Mapped[datetime] = mapped_column(DateTime)
+    patients: Mapped[int] = mapped_column(Integer)  # with a balance
+    notices: Mapped[int] = mapped_column(Integer)  # emails and texts queued
+    paper: Mapped[int] = mapped_column(Integer)  # statements to print and mail
+
+
 # --- proxies, HIM requests, documents -------------------------------------------------------

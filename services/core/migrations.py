@@ -430,8 +430,8 @@ def _v13_billing(conn: Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
     codes, the patient's paperless preference, payments on the processor's hosted page
     (checkouts, and the processor's notifications by event id), refunds, and payment plans
-    (their statements, instalments and the saved card that pays them), and financial-assistance
-    applications with their documents."""
+    (their statements, instalments and the saved card that pays them), financial-assistance
+    applications with their documents, and the monthly statement runs."""
     _add_columns(
         conn,
         (
@@ -575,7 +575,19 @@ def _v13_billing(conn: Connection) -> None:
         Column("sha256", String(64), nullable=False),
         Column("uploaded_at", DateTime, nullable=False),
     )
+    Table(
+        "statement_runs",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("month", Date, nullable=False, unique=True),
+        Column("run_by", Uuid, ForeignKey("users.id"), nullable=False),
+        Column("run_at", DateTime, nullable=False),
+        Column("patients", Integer, nullable=False),
+        Column("notices", Integer, nullable=False),
+        Column("paper", Integer, nullable=False),
+    )
     new = (
+        "statement_runs",
         "assistance_applications",
         "assistance_documents",
         "adjustments",

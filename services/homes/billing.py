@@ -8,7 +8,15 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 
 from services.billing import ledger
-from services.billing.tables import Payment, PaymentPlan, Statement
+from services.billing.tables import (
+    AssistanceApplication,
+    Payment,
+    PaymentPlan,
+    PlanInstalment,
+    ProcessorEvent,
+    Refund,
+    Statement,
+)
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.work import staff_work
@@ -23,6 +31,10 @@ class BillingHome:
     payments_30d_cents: int
     online_share_30d: float | None
     active_plans: int
+    plans_in_trouble: int  # with a missed instalment, or defaulted
+    assistance_waiting: int
+    refunds_waiting: int
+    unmatched_notices: int
 
 
 def billing_home(*, actor: Actor) -> BillingHome:
@@ -53,6 +65,23 @@ def billing_home(*, actor: Actor) -> BillingHome:
         plans = s.scalar(
             select(func.count()).select_from(PaymentPlan).where(PaymentPlan.status == "active")
         )
+        trouble = s.scalar(
+            select(func.count(func.distinct(PlanInstalment.plan_id)))
+            .join(PaymentPlan, PaymentPlan.id == PlanInstalment.plan_id)
+            .where(
+                PlanInstalment.status == "missed",
+                PaymentPlan.status.in_(("active", "defaulted")),
+            )
+        )
+        waiting = s.execute(
+            select(
+                select(func.count())
+                .where(AssistanceApplication.status == "submitted")
+                .scalar_subquery(),
+                select(func.count()).where(Refund.status == "awaiting").scalar_subquery(),
+                select(func.count()).where(ProcessorEvent.outcome == "unmatched").scalar_subquery(),
+            )
+        ).one()
         return BillingHome(
             open_statements=int(statements[0]),
             outstanding_cents=int(statements[1]),
@@ -61,4 +90,8 @@ def billing_home(*, actor: Actor) -> BillingHome:
             payments_30d_cents=int(payments[1]),
             online_share_30d=(payments[2] / payments[0]) if payments[0] else None,
             active_plans=int(plans or 0),
+            plans_in_trouble=int(trouble or 0),
+            assistance_waiting=int(waiting[0]),
+            refunds_waiting=int(waiting[1]),
+            unmatched_notices=int(waiting[2]),
         )

@@ -130,3 +130,12 @@ def test_billing_staff_decide_an_assistance_application(seeded_url: str) -> None
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("Approved:") for s in at.success)
     assert assistance.assistance_queue(actor=world.actor_of("billing.demo")) == []
+
+
+def test_billing_staff_send_the_months_statements_from_the_home(seeded_url: str) -> None:
+    at = _open(signed_in("billing.demo"), "pages/billing/home.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="statements_run").click().run()
+    assert any(s.value.startswith("Statements of") for s in at.success)
+    at.button(key="statements_run").click().run()
+    assert any("were sent on" in e.value for e in at.error)

@@ -22,6 +22,7 @@ from services.core import clock, db
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox, Patient
+from services.homes.billing import billing_home
 from tests.support import world
 from tests.support.payments import PAYS, SAVES_THEN_DECLINES, demo_processor, type_card
 
@@ -217,6 +218,7 @@ def test_declined_instalments_are_missed_told_and_two_default_the_plan(
         plans.instalments_due()
     plan = _plan()
     assert (plan.status, plan.standing, _told()) == ("defaulted", "defaulted", 2)
+    assert billing_home(actor=world.actor_of("billing.demo")).plans_in_trouble == 1
     queue = plans.plans_queue(actor=world.actor_of("billing.demo"))
     assert queue[0].plan_id == plan.plan_id and queue[0].standing == "defaulted"
     # The patient can still pay what is missed by hand; the plan is back to one missed.

@@ -179,6 +179,7 @@ def _version_1_metadata() -> MetaData:
             "payment_methods",
             "assistance_applications",
             "assistance_documents",
+            "statement_runs",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
