@@ -1,2 +1,4 @@
-"""Billing: statements and their lines, insurance on file, payments and payment plans (the tables
-today; the services come with the billing issue). Uses core; never clinical content."""
+"""Billing: the ledger of statements, payments and adjustments; the patient's account, paying on
+the processor's hosted page, payment plans, financial assistance and insurance cards; billing
+staff's receivables, payments desk, refunds and monthly statements. Uses core and records (the
+printouts, the patient's documents); never clinical content."""
