@@ -184,18 +184,10 @@ def assistance_apply(
         )
         session.add(row)
         session.flush()
-        session.add_all(
-            AssistanceDocument(
-                application_id=row.id,
-                title=(proof.filename or "proof of income")[:200],
-                content_type=kept.content_type,
-                size_bytes=kept.size_bytes,
-                storage_name=kept.storage_name,
-                sha256=kept.sha256,
-                uploaded_at=now,
-            )
-            for proof, kept in stored
-        )
+        for proof, kept in stored:
+            document = AssistanceDocument(application_id=row.id)
+            document.keep(kept, proof.filename or "proof of income", now)
+            session.add(document)
         return row.id
 
 

@@ -16,6 +16,7 @@ from services.core import access, clock, forms, uploads
 from services.core.access import Actor
 from services.core.errors import NotFound
 from services.core.work import patient_work
+from services.records import documents
 from services.records.documents import FOLDER as DOCUMENTS
 from services.records.tables import Document
 
@@ -72,18 +73,8 @@ def insurance_add(
         now = clock.now()
         kept: dict[str, uuid.UUID] = {}
         for (side, _), (_, file) in zip(sent, stored, strict=True):
-            document = Document(
-                id=uuid.uuid4(),
-                patient_id=patient_id,
-                uploaded_by=actor.user_id,
-                title=f"{CARD} ({side}): {payer.strip()}"[:200],
-                doc_type=CARD,
-                content_type=file.content_type,
-                size_bytes=file.size_bytes,
-                storage_name=file.storage_name,
-                sha256=file.sha256,
-                shared_by_staff=False,
-                created_at=now,
+            document = documents.kept(
+                patient_id, actor.user_id, f"{CARD} ({side}): {payer.strip()}", CARD, file
             )
             session.add(document)
             kept[side] = document.id

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.core.models import Base, id_column, patient_fk
+from services.core.models import Base, StoredFile, id_column, patient_fk
 
 
 class InsuranceCoverage(Base):
@@ -242,19 +242,13 @@ class AssistanceApplication(Base):
     discount_cents: Mapped[int | None] = mapped_column(BigInteger)  # what the approval took off
 
 
-class AssistanceDocument(Base):
+class AssistanceDocument(StoredFile, Base):
     """Proof sent with an application (checked by content; stored privately; schema v13)."""
 
     __tablename__ = "assistance_documents"
     id: Mapped[uuid.UUID] = id_column()
     # No foreign key: DuckDB could then not record the decision (decided_by) on the application.
     application_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    storage_name: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class StatementRun(Base):

@@ -32,9 +32,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.core.uploads import Stored
+
 
 class Base(DeclarativeBase):
     pass
+
+
+class StoredFile:
+    """The columns of a file kept by services.core.uploads: its title, its type as its content
+    says, size, generated storage name, SHA-256, and when it came."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    storage_name: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    def keep(self, stored: Stored, title: str, at: datetime) -> None:
+        """Fill the columns from a file just stored."""
+        self.title = title[:200]
+        self.content_type = stored.content_type
+        self.size_bytes = stored.size_bytes
+        self.storage_name = stored.storage_name
+        self.sha256 = stored.sha256
+        self.uploaded_at = at
 
 
 def id_column() -> Mapped[uuid.UUID]:

@@ -105,23 +105,20 @@ def _files_problems(fields: dict[str, str], files: Sequence[UploadedFile]) -> No
             fields["files"] = f"Document {k}: choose what kind of document it is."
 
 
+def _document(
+    request_id: uuid.UUID, doc_type: str, kept: uploads.Stored, title: str, at: datetime
+) -> ProxyRequestDocument:
+    row = ProxyRequestDocument(request_id=request_id, doc_type=doc_type)
+    row.keep(kept, title, at)
+    return row
+
+
 def _documents(
     session: Session, request_id: uuid.UUID, stored: list[tuple[UploadedFile, uploads.Stored]]
 ) -> None:
     now = clock.now()
     for f, kept in stored:
-        session.add(
-            ProxyRequestDocument(
-                request_id=request_id,
-                title=(f.filename or f.doc_type)[:200],
-                doc_type=f.doc_type,
-                content_type=kept.content_type,
-                size_bytes=kept.size_bytes,
-                storage_name=kept.storage_name,
-                sha256=kept.sha256,
-                uploaded_at=now,
-            )
-        )
+        session.add(_document(request_id, f.doc_type, kept, f.filename or f.doc_type, now))
 
 
 def _match(session: Session, first: str, last: str, born: date, mrn: str) -> uuid.UUID | None:

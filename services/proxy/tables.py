@@ -8,7 +8,6 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.core.models import Base, id_column, patient_fk
+from services.core.models import Base, StoredFile, id_column, patient_fk
 
 
 class ProxyRequest(Base):
@@ -54,20 +53,14 @@ class ProxyRequest(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class ProxyRequestDocument(Base):
+class ProxyRequestDocument(StoredFile, Base):
     """A legal document sent with a proxy request (checked by content; stored privately)."""
 
     __tablename__ = "proxy_request_documents"
     id: Mapped[uuid.UUID] = id_column()
     # No foreign key: DuckDB could then not update the request's own foreign keys (the match).
     request_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    title: Mapped[str] = mapped_column(String(200))
     doc_type: Mapped[str] = mapped_column(String(40))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    storage_name: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ProxyInvitation(Base):

@@ -51,6 +51,29 @@ def _checked(filename: str, data: bytes, title: str, doc_type: str) -> None:
         raise ValidationError(fields)
 
 
+def kept(
+    patient_id: uuid.UUID,
+    uploaded_by: uuid.UUID,
+    title: str,
+    doc_type: str,
+    stored: uploads.Stored,
+) -> Document:
+    """The document row of a file the patient's side just sent (stored in FOLDER)."""
+    return Document(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        uploaded_by=uploaded_by,
+        title=title[:MAX_TITLE],
+        doc_type=doc_type,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        storage_name=stored.storage_name,
+        sha256=stored.sha256,
+        shared_by_staff=False,
+        created_at=clock.now(),
+    )
+
+
 def document_upload(
     *,
     actor: Actor,
@@ -68,18 +91,7 @@ def document_upload(
     ):
         if found.basis not in ("self", access.PROXY):
             raise PermissionDenied("Documents are uploaded here by the patient or their proxy.")
-        document = Document(
-            patient_id=patient_id,
-            uploaded_by=actor.user_id,
-            title=title.strip(),
-            doc_type=doc_type,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            storage_name=stored.storage_name,
-            sha256=stored.sha256,
-            shared_by_staff=False,
-            created_at=clock.now(),
-        )
+        document = kept(patient_id, actor.user_id, title.strip(), doc_type, stored)
         session.add(document)
         session.flush()
         return document.id

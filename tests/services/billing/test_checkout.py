@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,16 +38,9 @@ from tests.support.payments import (
     FAILS,
     PAYS,
     SIGNING_SECRET,
-    demo_processor,
     processor_time,
     type_card,
 )
-
-
-@pytest.fixture
-def processor(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProcessor]:
-    with demo_processor(monkeypatch) as found:
-        yield found
 
 
 def _alex() -> uuid.UUID:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -24,7 +23,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.core.models import NotificationOutbox, Patient
 from services.homes.billing import billing_home
 from tests.support import world
-from tests.support.payments import PAYS, SAVES_THEN_DECLINES, demo_processor, type_card
+from tests.support.payments import PAYS, SAVES_THEN_DECLINES, type_card
 
 
 @given(
@@ -54,13 +53,6 @@ def test_the_policy_keeps_each_month_above_the_minimum(monkeypatch: pytest.Monke
     assert plans.terms(7_500) == [3]
     assert plans.terms(30_000) == list(range(3, 13))
     assert plans.terms(20_000) == [3, 4, 5, 6, 7, 8]
-
-
-@pytest.fixture
-def processor(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProcessor]:
-    monkeypatch.setenv("PORTAL_PLAN_MIN_MONTHLY", "10.00")
-    with demo_processor(monkeypatch) as found:
-        yield found
 
 
 def _alex() -> uuid.UUID:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,16 +19,10 @@ from services.billing.tables import Payment, Refund
 from services.core import db
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.identity import admin
 from tests.conftest import NOW
+from tests.services.billing.conftest import another_biller
 from tests.support import world
-from tests.support.payments import demo_processor, pay_online
-
-
-@pytest.fixture
-def processor(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoProcessor]:
-    with demo_processor(monkeypatch) as found:
-        yield found
+from tests.support.payments import pay_online
 
 
 def _alex() -> uuid.UUID:
@@ -38,17 +31,6 @@ def _alex() -> uuid.UUID:
 
 def _billing() -> Actor:
     return world.actor_of("billing.demo")
-
-
-def _second_billing_user() -> Actor:
-    admin.staff_create(
-        actor=world.actor_of("admin.demo"),
-        username="billing.two",
-        display_name="Second Biller",
-        email="billing.two@lakeside.example",
-        role="billing",
-    )
-    return world.actor_of("billing.two")
 
 
 def _paid_online(cents: int = 500) -> tuple[uuid.UUID, uuid.UUID]:
@@ -92,7 +74,7 @@ def test_a_large_refund_needs_a_second_billing_user(
 ) -> None:
     monkeypatch.setenv("PORTAL_REFUND_APPROVAL_OVER", "1.00")
     payment, _ = _paid_online(500)
-    second = _second_billing_user()
+    second = another_biller("billing.two")
     assert (
         refunds.refund_request(actor=_billing(), payment_id=payment, amount="4.00", reason="Error")
         == refunds.AWAITING
@@ -117,15 +99,8 @@ def test_two_approvals_at_once_issue_one_refund(
 ) -> None:
     monkeypatch.setenv("PORTAL_REFUND_APPROVAL_OVER", "1.00")
     payment, _ = _paid_online(500)
-    second = _second_billing_user()
-    admin.staff_create(
-        actor=world.actor_of("admin.demo"),
-        username="billing.three",
-        display_name="Third Biller",
-        email="billing.three@lakeside.example",
-        role="billing",
-    )
-    third = world.actor_of("billing.three")
+    second = another_biller("billing.two")
+    third = another_biller("billing.three")
     refunds.refund_request(actor=_billing(), payment_id=payment, amount="5.00", reason="Error")
     [waiting] = refunds.refunds_waiting(actor=second)
     errors: list[Exception] = []
