@@ -27,8 +27,13 @@ class AppointmentSlot(Base):
     site_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sites.id"))
     start_at: Mapped[datetime] = mapped_column(DateTime)
     minutes: Mapped[int] = mapped_column(Integer)
-    visit_type: Mapped[str] = mapped_column(String(24))  # office, video
+    visit_type: Mapped[str] = mapped_column(String(24))  # the slot's kind: office or video
     booked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Schema v14: the template that made it (none for the seeded ones), and a slot closed by a
+    # block (vacation) or held for a waitlist offer, which no one else may book meanwhile.
+    template_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    blocked: Mapped[bool | None] = mapped_column(Boolean)
+    held_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Appointment(Base):
@@ -49,6 +54,127 @@ class Appointment(Base):
     sensitive: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="false", nullable=True
     )
+    # Schema v14. A reschedule is a new appointment pointing at the one it replaced (DuckDB
+    # cannot change an indexed column such as start_at of a row others refer to).
+    booked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    rescheduled_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    video_room: Mapped[str | None] = mapped_column(String(64))  # unguessable, for video visits
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ScheduleTemplate(Base):
+    """A provider's weekly slots (schema v14): on a weekday, from-to (clinic time), at a site,
+    slots of a length and kind (office or video)."""
+
+    __tablename__ = "schedule_templates"
+    id: Mapped[uuid.UUID] = id_column()
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("providers.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("sites.id"))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 Monday .. 6 Sunday
+    start_minute: Mapped[int] = mapped_column(Integer)  # minutes after local midnight
+    end_minute: Mapped[int] = mapped_column(Integer)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    slot_kind: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ScheduleBlock(Base):
+    """Time a provider is away (schema v14): its visits are cancelled with notices and offers."""
+
+    __tablename__ = "schedule_blocks"
+    id: Mapped[uuid.UUID] = id_column()
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("providers.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AppointmentRequest(Base):
+    """A "request only" visit (schema v14): staff schedule it."""
+
+    __tablename__ = "appointment_requests"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    visit_type: Mapped[str] = mapped_column(String(24))
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a wish, or any
+    preferred: Mapped[str] = mapped_column(Text)  # days and times that suit
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # requested, scheduled, cancelled
+    requested_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class WaitlistEntry(Base):
+    """A patient who would take an earlier slot for a booked visit (schema v14)."""
+
+    __tablename__ = "waitlist_entries"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    appointment_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)  # the one to move up
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # None: any provider
+    slot_kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # waiting, moved, ended
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WaitlistOffer(Base):
+    """An earlier slot offered to one waiting patient (schema v14); the first to accept gets it."""
+
+    __tablename__ = "waitlist_offers"
+    id: Mapped[uuid.UUID] = id_column()
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    slot_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    offered_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))  # open, accepted, expired, declined, gone
+
+
+class ReminderSent(Base):
+    """One reminder of one visit (schema v14): sent once, whatever the runner does."""
+
+    __tablename__ = "reminders_sent"
+    appointment_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    days_before: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CheckIn(Base):
+    """E-check-in of a visit (schema v14): what the patient confirmed or changed."""
+
+    __tablename__ = "checkins"
+    appointment_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    contact_confirmed: Mapped[bool] = mapped_column(Boolean)
+    insurance_confirmed: Mapped[bool] = mapped_column(Boolean)
+    medication_changes: Mapped[str | None] = mapped_column(Text)  # for the care team to review
+    allergy_changes: Mapped[str | None] = mapped_column(Text)
+    completed_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    completed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuestionnaireResponse(Base):
+    """A scored questionnaire sent at check-in (schema v14)."""
+
+    __tablename__ = "questionnaire_responses"
+    id: Mapped[uuid.UUID] = id_column()
+    appointment_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    instrument: Mapped[str] = mapped_column(String(16))  # phq9, gad7
+    answers: Mapped[str] = mapped_column(String(32))  # "0,1,2,..."
+    score: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(24))
+    self_harm: Mapped[bool] = mapped_column(Boolean)  # PHQ-9 item 9 above 0
+    submitted_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class MessageThread(Base):

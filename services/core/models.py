@@ -99,6 +99,7 @@ class Site(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(2))
+    address: Mapped[str | None] = mapped_column(String(200))  # schema v14
 
 
 class Patient(Base):

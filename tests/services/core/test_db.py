@@ -180,6 +180,14 @@ def _version_1_metadata() -> MetaData:
             "assistance_applications",
             "assistance_documents",
             "statement_runs",
+            "schedule_templates",
+            "schedule_blocks",
+            "appointment_requests",
+            "waitlist_entries",
+            "waitlist_offers",
+            "reminders_sent",
+            "checkins",
+            "questionnaire_responses",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -246,6 +254,19 @@ LATER_COLUMNS = {
     ("insurance_coverages", "front_document_id"),
     ("insurance_coverages", "back_document_id"),
     ("insurance_coverages", "added_at"),
+    ("sites", "address"),  # v14
+    *(("appointment_slots", c) for c in ("template_id", "blocked", "held_until")),
+    *(
+        ("appointments", c)
+        for c in (
+            "booked_by",
+            "rescheduled_from",
+            "cancelled_by",
+            "cancel_reason",
+            "video_room",
+            "checked_in_at",
+        )
+    ),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),
