@@ -37,6 +37,7 @@ def organisation(pop: Population, sink: Sink) -> None:
                 "code": [s[0] for s in ref.SITES],
                 "name": [s[1] for s in ref.SITES],
                 "state": [s[2] for s in ref.SITES],
+                "address": [s[3] for s in ref.SITES],
             }
         ),
     )

@@ -17,13 +17,13 @@ LAST_NAMES = (
     "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Olson Larson"
 ).split()
 
-SITES = (
-    ("RST", "Lakeside Health Rochester", "MN"),
-    ("MSP", "Lakeside Health Minneapolis", "MN"),
-    ("PHX", "Lakeside Health Phoenix", "AZ"),
-    ("SCT", "Lakeside Health Scottsdale", "AZ"),
-    ("JAX", "Lakeside Health Jacksonville", "FL"),
-    ("LAC", "Lakeside Health La Crosse", "WI"),
+SITES = (  # (code, name, state, a made-up street address)
+    ("RST", "Lakeside Health Rochester", "MN", "1200 Lakeview Drive NW, Rochester, MN 55901"),
+    ("MSP", "Lakeside Health Minneapolis", "MN", "410 Harbor Avenue, Minneapolis, MN 55401"),
+    ("PHX", "Lakeside Health Phoenix", "AZ", "2750 Desert Willow Road, Phoenix, AZ 85004"),
+    ("SCT", "Lakeside Health Scottsdale", "AZ", "88 Canyon Vista Way, Scottsdale, AZ 85251"),
+    ("JAX", "Lakeside Health Jacksonville", "FL", "5 Riverbend Plaza, Jacksonville, FL 32202"),
+    ("LAC", "Lakeside Health La Crosse", "WI", "730 Bluff Street, La Crosse, WI 54601"),
 )
 
 SPECIALTIES = ("Family Medicine", "Internal Medicine", "Pediatrics", "Endocrinology", "Cardiology")

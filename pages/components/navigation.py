@@ -69,6 +69,13 @@ PATIENT_PAGES = (
         (access.METRICS,),
     ),
     PageSpec(
+        "pages/patient/visits.py",
+        "Visits",
+        "visits",
+        ":material/event:",
+        (access.APPOINTMENTS,),
+    ),
+    PageSpec(
         "pages/patient/billing.py",
         "Billing",
         "billing-account",

@@ -21,6 +21,7 @@ BY_SCOPE = {
     access.DOCUMENTS: {"pages/patient/records.py"},
     access.METRICS: {"pages/patient/metrics.py"},
     access.BILLING_SCOPE: {"pages/patient/billing.py"},
+    access.APPOINTMENTS: {"pages/patient/visits.py"},
 }
 
 

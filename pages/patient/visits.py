@@ -1,0 +1,205 @@
+"""Visits: upcoming ones (place, instructions, video join, add to calendar, cancel or move),
+booking a visit in an open slot (or asking for a "request only" one), and past visits. Times
+are the clinic's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services.care import booking, policy, visits
+from services.core import clock
+
+actor, patient_id = state.patient_page("Visits")
+state.show_flash()
+ANY = "any"
+MOVING = "visits_moving"  # the visit being moved to another time
+
+
+def _upcoming(items: list[visits.Visit]) -> None:
+    if not items:
+        st.info("You have no upcoming visits. Book one under Schedule a visit.")
+    for v in items:
+        with st.container(border=True):
+            st.markdown(f"**{when(v.start_at)}** · {v.type_name} · {v.minutes} minutes")
+            st.text(f"With {v.provider_name}")
+            if v.video:
+                st.text("Video visit: the join button appears 15 minutes before the start.")
+            else:
+                st.text(f"{v.site_name}, {v.address or ''}")
+                if v.map_link:
+                    st.text(f"Map: {v.map_link}")
+            st.caption(v.instructions)
+            st.text(f"Reason: {v.reason}")
+            if v.waitlisted:
+                st.caption("You asked to be offered an earlier time if one opens.")
+            _actions(v)
+
+
+def _actions(v: visits.Visit) -> None:
+    buttons = st.columns(4)
+    if v.join_url:
+        buttons[0].link_button("Join the video visit", v.join_url, type="primary")
+    buttons[1].download_button(
+        "Add to calendar",
+        data=lambda a=v.appointment_id: visits.visit_ics(
+            actor=actor, patient_id=patient_id, appointment_id=a
+        ),
+        file_name="visit.ics",
+        mime="text/calendar",
+        on_click="ignore",
+        key=f"ics_{v.appointment_id}",
+        icon=":material/event:",
+    )
+    if not v.can_change:
+        if v.change_note:
+            st.caption(v.change_note)
+        return
+    if buttons[2].button("Move to another time", key=f"move_{v.appointment_id}"):
+        st.session_state[MOVING] = (v.appointment_id, v.visit_type)
+        st.info("Choose the new time under Schedule a visit.")
+    if buttons[3].button("Cancel visit", key=f"cancel_{v.appointment_id}"):
+        booking.cancel(actor=actor, patient_id=patient_id, appointment_id=v.appointment_id)
+        state.done("Your visit was cancelled.")
+
+
+def _slot_label(s: booking.OpenSlot) -> str:
+    team = " (your care team)" if s.own_team else ""
+    return f"{when(s.start_at)} · {s.provider_name}{team} · {s.site_name}"
+
+
+def _schedule() -> None:
+    choices = booking.booking_choices(actor=actor, patient_id=patient_id)
+    moving = st.session_state.get(MOVING)
+    types = {v.code: v for v in choices.visit_types}
+    if moving:
+        st.info("Choose a new time for your visit; the old time is freed when you confirm.")
+        if st.button("Keep the old time", key="move_stop"):
+            st.session_state.pop(MOVING, None)
+            st.rerun()
+    code = st.selectbox(
+        "Type of visit",
+        list(types),
+        index=list(types).index(moving[1]) if moving else 0,
+        format_func=lambda c: types[c].name + ("" if types[c].self_schedule else " (request)"),
+        disabled=bool(moving),
+        key="schedule_type",
+    )
+    chosen = types[code]
+    if not chosen.self_schedule:
+        _request(chosen)
+        return
+    providers = {ANY: "Any provider"} | {
+        pid: name + (" (your care team)" if own else "") for pid, name, own in choices.providers
+    }
+    sites = {ANY: "Any location"} | dict(choices.sites)
+    left, right = st.columns(2)
+    provider = left.selectbox("Provider", list(providers), format_func=providers.get)
+    site = right.selectbox("Location", list(sites), format_func=sites.get)
+    today = clock.today()
+    span = st.date_input(
+        "Days",
+        value=(today, today + timedelta(days=14)),
+        min_value=today,
+        max_value=today + timedelta(days=policy.SEARCH_DAYS_MAX),
+        format="MM/DD/YYYY",
+    )
+    if not isinstance(span, tuple) or len(span) != 2:
+        st.caption("Choose the first and the last day.")
+        return
+    slots = booking.open_slots(
+        actor=actor,
+        patient_id=patient_id,
+        visit_type=code,
+        date_from=span[0],
+        date_to=span[1],
+        provider_id=None if provider == ANY else provider,  # type: ignore[arg-type]
+        site_id=None if site == ANY else site,  # type: ignore[arg-type]
+    )
+    if not slots:
+        st.info("No open times in those days. Try other days, any provider or any location.")
+        return
+    _book(slots, chosen, moving)
+
+
+def _book(
+    slots: list[booking.OpenSlot], chosen: policy.VisitType, moving: tuple[uuid.UUID, str] | None
+) -> None:
+    labels = {s.slot_id: _slot_label(s) for s in slots}
+    slot = st.radio("Open times (clinic time)", list(labels), format_func=labels.get)
+    reason = "" if moving else st.text_input("Reason for the visit", max_chars=200)
+    waitlist = not moving and st.checkbox(
+        "Offer me an earlier time if one opens", key="schedule_waitlist"
+    )
+    if st.button("Move my visit here" if moving else "Book this time", type="primary"):
+        try:
+            if moving:
+                booking.reschedule(
+                    actor=actor, patient_id=patient_id, appointment_id=moving[0], slot_id=slot
+                )
+                st.session_state.pop(MOVING, None)
+            else:
+                booking.book(
+                    actor=actor,
+                    patient_id=patient_id,
+                    slot_id=slot,
+                    visit_type=chosen.code,
+                    reason=reason,
+                    waitlist=bool(waitlist),
+                )
+            state.done(f"{'Moved to' if moving else 'Booked'}: {labels[slot]}.")
+        except booking.SlotTaken as taken:
+            st.warning(taken.message)
+            for s in taken.next_slots:
+                st.text(_slot_label(s))
+
+
+def _request(chosen: policy.VisitType) -> None:
+    st.write(
+        f"A {chosen.name.lower()} is arranged by the clinic: send a request and we call you "
+        "to find a time."
+    )
+    with st.form("visit_request"):
+        preferred = st.text_input(
+            "Days and times that suit you", max_chars=500, key="request_preferred"
+        )
+        note = st.text_area("Anything we should know", max_chars=1000)
+        if st.form_submit_button("Send the request"):
+            booking.request_visit(
+                actor=actor,
+                patient_id=patient_id,
+                visit_type=chosen.code,
+                preferred=preferred,
+                note=note,
+            )
+            state.done("Your request was sent; the clinic will call you.")
+
+
+def _past(items: list[visits.Visit]) -> None:
+    table(
+        {
+            "When": [when(v.start_at) for v in items],
+            "Visit": [v.type_name for v in items],
+            "With": [v.provider_name for v in items],
+            "Where": ["Video" if v.video else v.site_name for v in items],
+            "Reason": [v.reason for v in items],
+        },
+        empty="No past visits.",
+        static=True,
+    )
+
+
+with state.service_errors():
+    upcoming, past = visits.my_visits(actor=actor, patient_id=patient_id)
+    now, schedule, before = st.tabs(["Upcoming", "Schedule a visit", "Past visits"])
+    with now, state.service_errors():
+        _upcoming(upcoming)
+    with schedule, state.service_errors():
+        _schedule()
+    with before:
+        _past(past)
