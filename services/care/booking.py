@@ -213,7 +213,7 @@ def _overlaps(session: Session, patient_id: uuid.UUID, start: datetime, end: dat
     return False
 
 
-def _take(
+def take(
     session: Session,
     actor: Actor,
     patient_id: uuid.UUID,
@@ -243,7 +243,7 @@ def _take(
     done = session.execute(
         update(AppointmentSlot)
         .where(AppointmentSlot.id == slot_id, free)
-        .values(booked=True, held_until=None)
+        .values(booked=True, held_until=None, freed_at=None)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise SlotTaken([])
@@ -309,7 +309,7 @@ def book(
             found,
         ):
             _patient_side(found)
-            appointment = _take(session, actor, patient_id, slot_id, visit, text)
+            appointment = take(session, actor, patient_id, slot_id, visit, text)
             if waitlist:
                 session.add(
                     WaitlistEntry(
@@ -352,7 +352,7 @@ def release(session: Session, appointment: Appointment, by: uuid.UUID | None, wh
         session.execute(
             update(AppointmentSlot)
             .where(AppointmentSlot.id == appointment.slot_id)
-            .values(booked=False, held_until=None)
+            .values(booked=False, held_until=None, freed_at=clock.now())
         )
     session.execute(
         update(WaitlistEntry)
@@ -388,7 +388,7 @@ def reschedule(
             visit = _visit_type(old.visit_type, bookable=False)
             release(session, old, actor.user_id, "rescheduled")
             session.flush()  # the old time no longer counts as an overlap
-            new = _take(session, actor, patient_id, slot_id, visit, old.reason, replaces=old.id)
+            new = take(session, actor, patient_id, slot_id, visit, old.reason, replaces=old.id)
             old.status = "rescheduled"
             session.execute(
                 update(WaitlistEntry)

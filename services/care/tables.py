@@ -34,6 +34,7 @@ class AppointmentSlot(Base):
     template_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     blocked: Mapped[bool | None] = mapped_column(Boolean)
     held_until: Mapped[datetime | None] = mapped_column(DateTime)
+    freed_at: Mapped[datetime | None] = mapped_column(DateTime)  # a cancellation opened it
 
 
 class Appointment(Base):

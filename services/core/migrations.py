@@ -615,6 +615,7 @@ def _v14_appointments(conn: Connection) -> None:
             ("appointment_slots", "template_id", "UUID"),
             ("appointment_slots", "blocked", "BOOLEAN"),
             ("appointment_slots", "held_until", "TIMESTAMP"),
+            ("appointment_slots", "freed_at", "TIMESTAMP"),
             ("appointments", "booked_by", "UUID"),
             ("appointments", "rescheduled_from", "UUID"),
             ("appointments", "cancelled_by", "UUID"),

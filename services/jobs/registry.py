@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.billing import checkout, plans
+from services.care import reminders, waitlist
 from services.core import notify
 from services.proxy import age_rules
 from services.records import results
@@ -51,6 +52,19 @@ JOBS: tuple[Job, ...] = (
         plans.instalments_due,
         "Payment-plan instalments due: the saved card is charged (once per attempt); a declined "
         "one, or one paid by hand and past its grace days, is marked missed and the patient told",
+    ),
+    Job(
+        "waitlist_offers",
+        timedelta(minutes=1),
+        waitlist.offer_open_slots,
+        "Slots freed before waiting patients' visits: offered to the first waiting, held until "
+        "the offer expires, then to the next",
+    ),
+    Job(
+        "visit_reminders",
+        timedelta(minutes=15),
+        reminders.send_reminders,
+        "Visit reminders by the patient's channels, once per rule (e.g. 3 days and 1 day before)",
     ),
     Job(
         "proxy_notices",

@@ -255,7 +255,7 @@ LATER_COLUMNS = {
     ("insurance_coverages", "back_document_id"),
     ("insurance_coverages", "added_at"),
     ("sites", "address"),  # v14
-    *(("appointment_slots", c) for c in ("template_id", "blocked", "held_until")),
+    *(("appointment_slots", c) for c in ("template_id", "blocked", "held_until", "freed_at")),
     *(
         ("appointments", c)
         for c in (
