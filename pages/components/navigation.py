@@ -110,6 +110,7 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
         ),
+        PageSpec("pages/clinician/schedule.py", "Schedule", "schedule", ":material/event_note:"),
         PageSpec(
             "pages/clinician/results.py", "Result release", "release", ":material/lab_research:"
         ),

@@ -12,7 +12,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import when
 from pages.components.widgets import table
-from services.care import booking, policy, visits
+from services.care import booking, checkin, policy, questionnaires, visits, waitlist
 from services.core import clock
 
 actor, patient_id = state.patient_page("Visits")
@@ -39,6 +39,11 @@ def _upcoming(items: list[visits.Visit]) -> None:
             if v.waitlisted:
                 st.caption("You asked to be offered an earlier time if one opens.")
             _actions(v)
+            if v.checked_in:
+                st.caption("Checked in. Thank you.")
+            elif v.checkin_open:
+                with st.expander("Check in for this visit"):
+                    _checkin(v)
 
 
 def _actions(v: visits.Visit) -> None:
@@ -66,6 +71,70 @@ def _actions(v: visits.Visit) -> None:
     if buttons[3].button("Cancel visit", key=f"cancel_{v.appointment_id}"):
         booking.cancel(actor=actor, patient_id=patient_id, appointment_id=v.appointment_id)
         state.done("Your visit was cancelled.")
+
+
+def _checkin(v: visits.Visit) -> None:
+    """Confirm details, report changes, answer the visit's questionnaires."""
+    form = checkin.checkin_form(actor=actor, patient_id=patient_id, appointment_id=v.appointment_id)
+    key = f"checkin_{v.appointment_id}"
+    with st.form(key):
+        st.text("Contact details on file: " + ("; ".join(form.contact) or "none"))
+        contact = st.checkbox("These are right", key=f"{key}_contact")
+        st.text(f"Insurance on file: {form.insurance or 'none'}")
+        insurance = st.checkbox("This is my current insurance", key=f"{key}_insurance")
+        st.text("Medicines on file: " + (", ".join(form.medications) or "none"))
+        meds = st.text_area("Changes to your medicines (for your care team)", key=f"{key}_meds")
+        st.text("Allergies on file: " + (", ".join(form.allergies) or "none"))
+        allergies = st.text_area("Changes to your allergies", key=f"{key}_allergies")
+        answers: dict[str, tuple[int, ...]] = {}
+        for instrument in form.questionnaires:
+            st.subheader(instrument.name)
+            st.caption(questionnaires.STEM)
+            picked = [
+                st.radio(
+                    f"{n}. {item}",
+                    range(len(questionnaires.ANSWERS)),
+                    format_func=lambda a: questionnaires.ANSWERS[a],
+                    index=None,
+                    horizontal=True,
+                    key=f"{key}_{instrument.code}_{n}",
+                )
+                for n, item in enumerate(instrument.items, start=1)
+            ]
+            answers[instrument.code] = tuple(a for a in picked if a is not None)
+        sent = st.form_submit_button("Check in")
+    if sent:
+        done = checkin.checkin_submit(
+            actor=actor,
+            patient_id=patient_id,
+            appointment_id=v.appointment_id,
+            contact_confirmed=contact,
+            insurance_confirmed=insurance,
+            medication_changes=meds,
+            allergy_changes=allergies,
+            answers=answers,
+        )
+        if done.crisis:
+            st.error(done.crisis)  # shown at once, before anything else
+            return
+        state.done("You are checked in. Thank you.")
+
+
+def _offers() -> None:
+    for offer in waitlist.my_offers(actor=actor, patient_id=patient_id):
+        with st.container(border=True):
+            st.markdown(f"**An earlier time is open: {when(offer.start_at)}**")
+            st.text(
+                f"With {offer.provider_name} at {offer.site_name}, instead of "
+                f"{when(offer.instead_of)}. Held for you until {when(offer.expires_at)}."
+            )
+            take, keep = st.columns(2)
+            if take.button("Take the earlier time", key=f"offer_take_{offer.offer_id}"):
+                waitlist.offer_accept(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
+                state.done("Your visit was moved to the earlier time.")
+            if keep.button("Keep my time", key=f"offer_keep_{offer.offer_id}"):
+                waitlist.offer_decline(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
+                state.done("You kept your time.")
 
 
 def _slot_label(s: booking.OpenSlot) -> str:
@@ -198,6 +267,7 @@ with state.service_errors():
     upcoming, past = visits.my_visits(actor=actor, patient_id=patient_id)
     now, schedule, before = st.tabs(["Upcoming", "Schedule a visit", "Past visits"])
     with now, state.service_errors():
+        _offers()
         _upcoming(upcoming)
     with schedule, state.service_errors():
         _schedule()

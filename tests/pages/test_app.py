@@ -45,6 +45,7 @@ EXPECTED_PAGES = {
     },
     "clinician.demo": {
         "pages/clinician/home.py",
+        "pages/clinician/schedule.py",
         "pages/clinician/results.py",
         "pages/clinician/alerts.py",
         "pages/clinician/amendments.py",

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.care import booking, checkin, questionnaires
+from services.care import booking, checkin, clinician_visits, questionnaires
 from services.care.tables import CheckIn, QuestionnaireResponse
 from services.core import clock, crypto, db
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -104,3 +104,27 @@ def test_check_in_is_refused_outside_its_window_or_incomplete(seeded_url: str) -
         checkin.checkin_form(
             actor=world.actor_of("clinician.demo"), patient_id=_alex(), appointment_id=visit
         )
+
+
+def test_the_clinician_sees_the_flag_on_top_of_the_schedule(seeded_url: str) -> None:
+    with db.read_only() as s:
+        doctor = s.scalars(
+            select(Provider.id)
+            .join(User, User.id == Provider.user_id)
+            .where(User.username == "clinician.demo")
+        ).one()
+    slots = [s for s in _search(_me(), _alex(), first=2, days=6) if s.provider_id == doctor]
+    assert slots, "the demo clinician has open slots"
+    visit = booking.book(
+        actor=_me(), patient_id=_alex(), slot_id=slots[-1].slot_id, visit_type="annual"
+    )
+    with clock.frozen(slots[-1].start_at - timedelta(days=1)):
+        _submit(visit, ITEM9)
+    week = clinician_visits.clinician_schedule(
+        actor=world.actor_of("clinician.demo"), first=clock.today(), days=7
+    )
+    assert week[0].appointment_id == visit and week[0].flagged and week[0].checked_in
+    assert [(s.instrument, s.score) for s in week[0].scores] == [("gad7", 0), ("phq9", 1)]
+    assert [v.start_at for v in week[1:]] == sorted(v.start_at for v in week[1:])
+    with pytest.raises(PermissionDenied):
+        clinician_visits.clinician_schedule(actor=_me())
