@@ -159,6 +159,9 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             "pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"
         ),
         PageSpec("pages/admin/accounts.py", "Accounts", "accounts", ":material/group:"),
+        PageSpec(
+            "pages/admin/schedule.py", "Schedule", "clinic-schedule", ":material/calendar_month:"
+        ),
         PageSpec("pages/admin/demo_inbox.py", "Demo inbox", "demo-inbox", ":material/inbox:"),
     ),
 }

@@ -15,6 +15,7 @@ from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
 from services.billing import account, assistance, checkout, insurance, plans
+from services.core import clock
 from services.core.uploads import Upload
 
 actor, patient_id = state.patient_page("Billing")
@@ -395,7 +396,7 @@ def _insurance(view: account.Overview) -> None:
         payer = st.text_input("Insurance plan", max_chars=120)
         member_id = st.text_input("Member ID", max_chars=40)
         group_number = st.text_input("Group number (if on the card)", max_chars=40)
-        since = st.date_input("Coverage starts", value=date.today(), format="MM/DD/YYYY")
+        since = st.date_input("Coverage starts", value=clock.today(), format="MM/DD/YYYY")
         front = st.file_uploader("Picture of the front (PDF, PNG or JPEG)", type=CARD_TYPES)
         back = st.file_uploader("Picture of the back", type=CARD_TYPES)
         if st.form_submit_button("Add the card"):

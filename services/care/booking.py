@@ -77,7 +77,7 @@ def _free(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _slots(
+def slots_for(
     session: Session,
     patient_id: uuid.UUID,
     kind: str,
@@ -181,7 +181,7 @@ def open_slots(
         found,
     ):
         _patient_side(found)
-        return _slots(
+        return slots_for(
             session,
             patient_id,
             kind,
@@ -273,7 +273,7 @@ def _next_like(patient_id: uuid.UUID, slot_id: uuid.UUID) -> list[OpenSlot]:
         slot = session.get(AppointmentSlot, slot_id)
         if slot is None:
             return []
-        return _slots(
+        return slots_for(
             session,
             patient_id,
             slot.visit_type,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.billing import checkout, plans
-from services.care import reminders, waitlist
+from services.care import reminders, schedule, waitlist
 from services.core import notify
 from services.proxy import age_rules
 from services.records import results
@@ -52,6 +52,12 @@ JOBS: tuple[Job, ...] = (
         plans.instalments_due,
         "Payment-plan instalments due: the saved card is charged (once per attempt); a declined "
         "one, or one paid by hand and past its grace days, is marked missed and the patient told",
+    ),
+    Job(
+        "schedule_slots",
+        timedelta(hours=6),
+        schedule.generate_slots,
+        "Slots from the providers' weekly templates for the coming six weeks (each made once)",
     ),
     Job(
         "waitlist_offers",

@@ -70,6 +70,7 @@ EXPECTED_PAGES = {
     "admin.demo": {
         "pages/admin/home.py",
         "pages/admin/accounts.py",
+        "pages/admin/schedule.py",
         "pages/admin/demo_inbox.py",
         "pages/account/account.py",
     },

@@ -71,3 +71,17 @@ def test_the_clinician_schedule_shows_the_flag(seeded_url: str) -> None:
     at = _open(signed_in("clinician.demo"), "pages/clinician/schedule.py")
     assert at.title[0].value == "Schedule"
     assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_the_admin_adds_weekly_hours_and_schedules_a_request(seeded_url: str) -> None:
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    booking.request_visit(
+        actor=alex, patient_id=alex.patient_id, visit_type="procedure", preferred="Any morning"
+    )
+    at = _open(signed_in("admin.demo"), "pages/admin/schedule.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    next(b for b in at.button if b.label == "Add the weekly hours").click().run()
+    assert any(s.value.startswith("Added;") for s in at.success), [e.value for e in at.error]
+    at.button(key="request_book").click().run()
+    assert any("the patient is told" in s.value for s in at.success)
