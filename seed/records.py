@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -416,6 +417,35 @@ def _appointments_and_billing(
             )
         )
     sink("appointment_slots", slot_frame)
+    # The weekly hours behind those slots, so the schedule job keeps making them (no draws:
+    # the rest of the world stays the same).
+    weekdays = range(5)
+    sink(
+        "schedule_templates",
+        pd.DataFrame(
+            {
+                "id": [
+                    uuid.uuid5(uuid.NAMESPACE_OID, f"template-{provider}-{day}")
+                    for provider in pop.provider_ids
+                    for day in weekdays
+                ],
+                "provider_id": [p for p in pop.provider_ids for _ in weekdays],
+                "site_id": [
+                    pop.site_ids[pop.provider_site[i]]
+                    for i in range(len(pop.provider_ids))
+                    for _ in weekdays
+                ],
+                "weekday": [day for _ in pop.provider_ids for day in weekdays],
+                "start_minute": 9 * 60,
+                "end_minute": 16 * 60,
+                "slot_minutes": 30,
+                "slot_kind": "office",
+                "active": True,
+                "created_by": None,
+                "created_at": opts.now,
+            }
+        ),
+    )
     sink(
         "appointments",
         pd.concat([appts, pd.DataFrame(booked, columns=appts.columns)], ignore_index=True),
