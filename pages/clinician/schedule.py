@@ -19,7 +19,7 @@ with state.service_errors():
     if not visits:
         st.info("No visits booked.")
     for v in visits:
-        with st.container(border=True):
+        with st.container(border=True, key=f"visit_{v.appointment_id}"):
             if v.flagged:
                 st.error(
                     "PHQ-9 item 9 answered above 0 (thoughts of self-harm): contact the patient "

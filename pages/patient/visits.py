@@ -25,7 +25,7 @@ def _upcoming(items: list[visits.Visit]) -> None:
     if not items:
         st.info("You have no upcoming visits. Book one under Schedule a visit.")
     for v in items:
-        with st.container(border=True):
+        with st.container(border=True, key=f"visit_{v.appointment_id}"):
             st.markdown(f"**{when(v.start_at)}** · {v.type_name} · {v.minutes} minutes")
             st.text(f"With {v.provider_name}")
             if v.video:
@@ -122,17 +122,17 @@ def _checkin(v: visits.Visit) -> None:
 
 def _offers() -> None:
     for offer in waitlist.my_offers(actor=actor, patient_id=patient_id):
-        with st.container(border=True):
+        with st.container(border=True, key=f"offer_{offer.offer_id}"):
             st.markdown(f"**An earlier time is open: {when(offer.start_at)}**")
             st.text(
                 f"With {offer.provider_name} at {offer.site_name}, instead of "
                 f"{when(offer.instead_of)}. Held for you until {when(offer.expires_at)}."
             )
             take, keep = st.columns(2)
-            if take.button("Take the earlier time", key=f"offer_take_{offer.offer_id}"):
+            if take.button("Take the earlier time", key=f"take_offer_{offer.offer_id}"):
                 waitlist.offer_accept(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
                 state.done("Your visit was moved to the earlier time.")
-            if keep.button("Keep my time", key=f"offer_keep_{offer.offer_id}"):
+            if keep.button("Keep my time", key=f"keep_offer_{offer.offer_id}"):
                 waitlist.offer_decline(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
                 state.done("You kept your time.")
 

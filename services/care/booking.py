@@ -17,7 +17,13 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.care import policy
-from services.care.tables import Appointment, AppointmentRequest, AppointmentSlot, WaitlistEntry
+from services.care.tables import (
+    Appointment,
+    AppointmentRequest,
+    AppointmentSlot,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from services.core import access, clock, db, forms
 from services.core.access import Access, Actor
 from services.core.config import text_setting
@@ -344,7 +350,8 @@ def _own_booked(session: Session, patient_id: uuid.UUID, appointment_id: uuid.UU
 
 def release(session: Session, appointment: Appointment, by: uuid.UUID | None, why: str) -> None:
     """Cancel a visit in the caller's transaction and free its slot (offered on by the waitlist
-    job); its own waitlist entry ends."""
+    job); its own waitlist entry ends, and an offer open to it is withdrawn, its slot no longer
+    held."""
     appointment.status = "cancelled"
     appointment.cancelled_at, appointment.cancelled_by = clock.now(), by
     appointment.cancel_reason = why[:200] or None
@@ -359,6 +366,23 @@ def release(session: Session, appointment: Appointment, by: uuid.UUID | None, wh
         .where(WaitlistEntry.appointment_id == appointment.id, WaitlistEntry.status == "waiting")
         .values(status="ended")
     )
+    offered = session.execute(
+        select(WaitlistOffer.id, WaitlistOffer.slot_id)
+        .join(WaitlistEntry, WaitlistEntry.id == WaitlistOffer.entry_id)
+        .where(
+            WaitlistEntry.appointment_id == appointment.id,
+            WaitlistOffer.status == policy.OFFER_OPEN,
+        )
+    ).all()
+    for offer_id, slot_id in offered:  # one at most (one open offer per waiting visit)
+        session.execute(
+            update(AppointmentSlot).where(AppointmentSlot.id == slot_id).values(held_until=None)
+        )
+        session.execute(
+            update(WaitlistOffer)
+            .where(WaitlistOffer.id == offer_id)
+            .values(status=policy.OFFER_WITHDRAWN)
+        )
 
 
 def cancel(

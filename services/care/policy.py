@@ -100,3 +100,7 @@ def checkin_days() -> float:
 
 JOIN_EARLY = timedelta(minutes=15)  # a video visit's join button appears this long before
 SEARCH_DAYS_MAX = 90  # the furthest a patient may look for open slots
+# A waitlist offer's life: open until taken, declined, expired, or withdrawn when the visit it
+# would move is cancelled.
+OFFER_OPEN, OFFER_ACCEPTED, OFFER_EXPIRED = "open", "accepted", "expired"
+OFFER_DECLINED, OFFER_WITHDRAWN = "declined", "withdrawn"

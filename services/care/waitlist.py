@@ -22,7 +22,12 @@ from services.core.errors import Conflict, NotFound
 from services.core.models import Provider, Site
 from services.core.work import patient_work
 
-OPEN, ACCEPTED, EXPIRED, DECLINED = "open", "accepted", "expired", "declined"
+OPEN, ACCEPTED, EXPIRED, DECLINED = (
+    policy.OFFER_OPEN,
+    policy.OFFER_ACCEPTED,
+    policy.OFFER_EXPIRED,
+    policy.OFFER_DECLINED,
+)
 
 
 @dataclass(frozen=True)

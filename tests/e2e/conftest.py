@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from seed import demo
 from seed.load import seed_database
@@ -97,6 +97,31 @@ def page(browser: Browser) -> Iterator[Page]:
     yield tab
     context.close()
     assert not outside, f"requests left the machine: {outside}"
+
+
+def new_tab(browser: Browser) -> Page:
+    """A tab in a context of its own (its own cookies: another person)."""
+    tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.set_default_timeout(30_000)
+    return tab
+
+
+def click_until(target: Locator, settled: Callable[[], bool], wait_ms: int = 500) -> None:
+    """Click `target` until `settled()`: a click that lands while the page is still rerunning
+    (after another widget's change, or a reloaded page resuming its session from the cookie)
+    can be lost when the page is drawn again."""
+    for _ in range(10):
+        target.click()
+        target.page.wait_for_timeout(wait_ms)
+        if settled():
+            return
+    raise AssertionError(f"clicking {target} did not take")
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Open one of a page's tabs."""
+    tab = page.get_by_role("tab", name=name)
+    click_until(tab, lambda: tab.get_attribute("aria-selected") == "true", 300)
 
 
 def session_cookie(

@@ -16,7 +16,7 @@ from demo_processor.server import DemoProcessor, serve
 from server.payments import PATH
 from services.billing.tables import Statement, StatementLine
 from services.core import db
-from tests.e2e.conftest import prepared, sign_in
+from tests.e2e.conftest import new_tab, prepared, sign_in
 from tests.support.payments import API_KEY, DECLINED, PAYS, SIGNING_SECRET
 from tests.support.postgres import free_port
 from tests.support.served import streamlit_server
@@ -24,12 +24,6 @@ from tests.support.world import patient_id
 
 pytestmark = pytest.mark.e2e
 BILL = "$85.00"
-
-
-def _tab(browser: Browser) -> Page:
-    tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    tab.set_default_timeout(30_000)
-    return tab
 
 
 def _bill_alex() -> None:
@@ -109,7 +103,7 @@ def test_a_statement_is_paid_on_the_processors_page_and_billing_sees_it(
             port=port,
         ),
     ):
-        patient = _tab(browser)
+        patient = new_tab(browser)
         sign_in(patient, base, "patient.demo")
         expect(patient.get_by_text("Welcome, Alex")).to_be_visible()
 
@@ -134,7 +128,7 @@ def test_a_statement_is_paid_on_the_processors_page_and_billing_sees_it(
         hosted.get_by_role("tab", name="Payments and receipts").click()
         expect(hosted.get_by_text("Card ending 4242").first).to_be_visible()
 
-        billing = _tab(browser)
+        billing = new_tab(browser)
         sign_in(billing, base, "billing.demo")
         billing.get_by_role("link", name="Payments").click()
         posted = billing.get_by_role("table").first

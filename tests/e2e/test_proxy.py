@@ -15,18 +15,12 @@ from sqlalchemy import select
 from services.core import clock
 from services.core.models import Patient, ProxyGrant
 from services.identity import registration
-from tests.e2e.conftest import prepared, serve, sign_in
+from tests.e2e.conftest import click_until, new_tab, prepared, serve, sign_in
 from tests.services.proxy import support
 from tests.support.served import streamlit_server
 from tests.support.world import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-def _tab(browser: Browser) -> Page:
-    tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    tab.set_default_timeout(30_000)
-    return tab
 
 
 def _a_child_without_a_proxy() -> Patient:
@@ -73,7 +67,7 @@ def test_a_caregiver_asks_for_a_child_and_him_approves(
     document.write_bytes(support.pdf("Order of guardianship"))
     name = f"{child.first_name} {child.last_name}"
     with streamlit_server(f"duckdb:///{path}", tmp_path) as base:
-        caregiver = _tab(browser)
+        caregiver = new_tab(browser)
         sign_in(caregiver, base, "pat.guardian", support.PASSWORD)
         expect(caregiver.get_by_text("No patient records are linked")).to_be_visible()
         caregiver.get_by_role("link", name="Request access").click()
@@ -92,7 +86,7 @@ def test_a_caregiver_asks_for_a_child_and_him_approves(
         expect(outcome.first).to_be_visible()
         assert "received" in outcome.first.inner_text(), caregiver.locator("body").inner_text()
 
-        him = _tab(browser)
+        him = new_tab(browser)
         sign_in(him, base, "him.demo")
         him.get_by_role("link", name="Proxy review").click()
         him.get_by_label("Open a request").click()
@@ -117,7 +111,7 @@ def test_a_delegate_accepts_an_invitation_and_a_revocation_applies_at_the_next_c
     browser: Browser, e2e_template: Path, tmp_path: Path
 ) -> None:
     with serve(e2e_template, tmp_path) as base:
-        patient = _tab(browser)
+        patient = new_tab(browser)
         sign_in(patient, base, "patient.demo")
         patient.get_by_role("link", name="Proxy access").click()
         form = patient.get_by_test_id("stForm")
@@ -129,14 +123,14 @@ def test_a_delegate_accepts_an_invitation_and_a_revocation_applies_at_the_next_c
         form.get_by_role("button", name="Send invitation").click()
         expect(patient.get_by_text(re.compile("Invitation sent to"))).to_be_visible()
 
-        admin = _tab(browser)
+        admin = new_tab(browser)
         sign_in(admin, base, "admin.demo")
         admin.get_by_role("link", name="Demo inbox").click()
         body = admin.get_by_text(re.compile(r"/invitation\?token=")).first.inner_text()
         token = re.search(r"/invitation\?token=(\S+)", body).group(1)  # type: ignore[union-attr]
         admin.close()
 
-        delegate = _tab(browser)
+        delegate = new_tab(browser)
         delegate.goto(f"{base}/invitation?token={token}")
         expect(
             delegate.get_by_text(re.compile("Alex Rivera invites you to help with their care"))
@@ -161,15 +155,7 @@ def test_a_delegate_accepts_an_invitation_and_a_revocation_applies_at_the_next_c
         patient.reload()
         patient.get_by_text("Change access for Dana Larson").click()
         sure = patient.get_by_role("checkbox", name="Yes, end Dana Larson's access now")
-        # A reloaded page resumes its session from the cookie and reruns once: a click that
-        # lands before that rerun is lost, so click until the box stays checked.
-        for _ in range(5):
-            if not sure.is_checked():
-                patient.get_by_text("Yes, end Dana Larson's access now").click()
-            patient.wait_for_timeout(1000)
-            if sure.is_checked():
-                break
-        expect(sure).to_be_checked()
+        click_until(patient.get_by_text("Yes, end Dana Larson's access now"), sure.is_checked, 1000)
         revoke = patient.get_by_role("button", name="Revoke access")
         expect(revoke).to_be_enabled()  # the checkbox's rerun has finished
         revoke.click()

@@ -12,16 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.core import clock
-from tests.e2e.conftest import serve, sign_in
+from tests.e2e.conftest import new_tab, serve, sign_in
 
 pytestmark = pytest.mark.e2e
 RECIPIENT, EMAIL = "Dr. Ana Ruiz", "ana.ruiz@ortho.example"
-
-
-def _tab(browser: Browser) -> Page:
-    tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    tab.set_default_timeout(30_000)
-    return tab
 
 
 def _due(days: int) -> str:
@@ -39,7 +33,7 @@ def test_a_release_to_a_third_party_is_fulfilled_and_appears_in_the_accounting(
     browser: Browser, e2e_template: Path, tmp_path: Path
 ) -> None:
     with serve(e2e_template, tmp_path) as base:
-        patient = _tab(browser)
+        patient = new_tab(browser)
         sign_in(patient, base, "patient.demo")
         patient.get_by_role("link", name="Records requests").click()
         expect(patient.get_by_role("heading", name="Records requests")).to_be_visible()
@@ -54,7 +48,7 @@ def test_a_release_to_a_third_party_is_fulfilled_and_appears_in_the_accounting(
         form.get_by_role("button", name="Sign and send the authorization").click()
         expect(patient.get_by_text("Your authorization was received")).to_be_visible()
 
-        him = _tab(browser)
+        him = new_tab(browser)
         sign_in(him, base, "him.demo")
         him.get_by_role("link", name="Records requests").click()
         _open_request(him, "Release to a third party", 30)
@@ -72,13 +66,13 @@ def test_a_release_to_a_third_party_is_fulfilled_and_appears_in_the_accounting(
         him.get_by_role("button", name="Fulfil", exact=True).click()
         expect(him.get_by_text("Fulfilled: In the portal")).to_be_visible()
 
-        admin = _tab(browser)
+        admin = new_tab(browser)
         sign_in(admin, base, "admin.demo")
         admin.get_by_role("link", name="Demo inbox").click()
         body = admin.get_by_text(re.compile(r"/shared\?token=")).first.inner_text()
         token = re.search(r"/shared\?token=(\S+)", body).group(1)  # type: ignore[union-attr]
         admin.close()
-        recipient = _tab(browser)
+        recipient = new_tab(browser)
         recipient.goto(f"{base}/shared?token={token}")
         recipient.get_by_label("Your email address").fill(EMAIL)
         recipient.get_by_role("button", name="Open").click()

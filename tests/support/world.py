@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -96,3 +97,24 @@ def grant_of(proxy: Actor, patient: uuid.UUID) -> uuid.UUID:
                 ProxyGrant.proxy_user_id == proxy.user_id, ProxyGrant.patient_id == patient
             )
         ).one()
+
+
+def proxy_of_alex(scopes: frozenset[str]) -> Actor:
+    """proxy.demo, given a live grant to Alex Rivera's record covering exactly these scopes."""
+    proxy = actor_of("proxy.demo")
+    alex = patient_id("Alex", "Rivera")
+    now = clock.now()
+    with db.transaction() as s:
+        s.add(
+            ProxyGrant(
+                patient_id=alex,
+                proxy_user_id=proxy.user_id,
+                relationship="spouse",
+                scopes=",".join(sorted(scopes)),
+                basis="patient_consent",
+                granted_at=now - timedelta(days=1),
+                expires_at=now + timedelta(days=30),
+                revoked_at=None,
+            )
+        )
+    return proxy.acting_as(alex)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.billing import account, assistance, plans
-from services.billing.tables import Adjustment, AssistanceApplication
+from services.billing.tables import Adjustment, AssistanceApplication, AssistanceDocument
 from services.core import db, uploads
 from services.core.errors import (
     ConfigurationError,
@@ -113,6 +113,17 @@ def test_an_approval_takes_the_discount_off_what_is_owed(seeded_url: str) -> Non
     assert item.owed_cents == before.balance_cents and item.mrn
     [(doc_id, title)] = item.application.documents
     assert assistance.assistance_document(actor=_billing(), document_id=doc_id)[2] == PDF
+    with pytest.raises(NotFound, match="could not find"):
+        assistance.assistance_document(actor=_billing(), document_id=uuid.uuid4())
+    with db.read_only() as s:
+        stored = s.get(AssistanceDocument, doc_id)
+        assert stored is not None
+    kept = uploads.folder(assistance.FOLDER) / stored.storage_name
+    proof = kept.read_bytes()
+    kept.unlink()  # the file lost from the disk: said plainly, never a stack trace
+    with pytest.raises(NotFound, match="could not be read"):
+        assistance.assistance_document(actor=_billing(), document_id=doc_id)
+    kept.write_bytes(proof)
     taken = assistance.assistance_decide(actor=_billing(), application_id=application, approve=True)
     assert taken == sum(s.remaining_cents * 50 // 100 for s in owed)
     after = account.billing_overview(actor=_me(), patient_id=_alex())

@@ -56,6 +56,10 @@ def test_a_new_card_goes_on_file_with_its_pictures(seeded_url: str) -> None:
         insurance.insurance_card(
             actor=_me(), patient_id=_alex(), coverage_id=before[0].coverage_id, side="front"
         )
+    with pytest.raises(NotFound, match="could not find that card"):
+        insurance.insurance_card(
+            actor=_me(), patient_id=_alex(), coverage_id=coverage, side="inside"
+        )
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,10 @@ def test_a_rejection_needs_a_reason_and_frees_the_amount(
     with pytest.raises(ValidationError):
         refunds.refund_reject(actor=_billing(), refund_id=waiting.refund_id, note="")
     refunds.refund_reject(actor=_billing(), refund_id=waiting.refund_id, note="Not owed")
+    with pytest.raises(Conflict, match="no longer waiting"):
+        refunds.refund_reject(actor=_billing(), refund_id=waiting.refund_id, note="Twice")
+    with pytest.raises(Conflict, match="no longer waiting"):
+        refunds.refund_reject(actor=_billing(), refund_id=uuid.uuid4(), note="Unknown")
     assert processor.refunds == {}
     assert (
         refunds.refund_request(actor=_billing(), payment_id=payment, amount="1.00", reason="Fee")

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from services.care import booking, checkin, clinician_visits, questionnaires
-from services.care.tables import CheckIn, QuestionnaireResponse
+from services.care.tables import AppointmentSlot, CheckIn, QuestionnaireResponse
 from services.core import clock, crypto, db
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import NotificationOutbox, Provider, User
+from services.core.models import AuditEvent, NotificationOutbox, Provider, User
 from tests.services.care.test_booking import _alex, _me, _search
 from tests.support import world
 
@@ -80,6 +80,50 @@ def test_item_9_flags_the_clinician_at_once_and_shows_crisis_help(seeded_url: st
     assert len(told) == 1
     body = crypto.decrypt(told[0][0].body.encode()).decode()
     assert "needs your attention" in body and "PHQ" not in body and "Alex" not in body
+
+
+def test_item_9_for_a_provider_without_an_account_is_still_flagged_and_audited(
+    seeded_url: str,
+) -> None:
+    """A locum without a portal account: no email can go, but the schedule flag and the audit do,
+    and the patient still sees the crisis help."""
+    with db.transaction() as s:
+        site = s.scalars(select(Provider.site_id).limit(1)).one()
+        locum = Provider(
+            id=uuid.uuid4(),
+            user_id=None,
+            name="Robin Locum",
+            credentials="MD",
+            specialty="Family medicine",
+            npi="1999999999",
+            site_id=site,
+        )
+        s.add(locum)
+        s.flush()
+        slot = AppointmentSlot(
+            id=uuid.uuid4(),
+            provider_id=locum.id,
+            site_id=site,
+            start_at=clock.now() + timedelta(days=3),
+            minutes=30,
+            visit_type="office",
+            booked=False,
+        )
+        s.add(slot)
+    visit = booking.book(actor=_me(), patient_id=_alex(), slot_id=slot.id, visit_type="annual")
+    done = _submit(visit, ITEM9)
+    assert done.crisis == questionnaires.CRISIS
+    with db.read_only() as s:
+        assert (
+            s.scalars(select(NotificationOutbox).where(NotificationOutbox.kind == "care")).all()
+            == []
+        )
+        flagged = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "appointments.checkin.flag", AuditEvent.patient_id == _alex()
+            )
+        ).all()
+    assert len(flagged) == 1
 
 
 def test_check_in_is_refused_outside_its_window_or_incomplete(seeded_url: str) -> None:

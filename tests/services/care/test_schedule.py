@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from services.care import booking, schedule, waitlist
 from services.care.tables import Appointment, AppointmentSlot
 from services.core import clock, crypto, db
-from services.core.errors import Conflict, PermissionDenied, ValidationError
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox, Provider, Site
 from tests.services.care.test_booking import _alex, _me, _search
 from tests.support import world
@@ -70,6 +70,7 @@ def test_a_template_makes_its_slots_once_at_the_same_local_time_across_dst(
 
 def test_bad_templates_are_refused(seeded_url: str) -> None:
     provider, site = _provider_and_site()
+    kept = schedule.templates_list(actor=_admin())
     for start, end, minutes, kind in (
         ("9am", "10:00", 30, "office"),
         ("10:00", "10:15", 30, "office"),
@@ -87,6 +88,19 @@ def test_bad_templates_are_refused(seeded_url: str) -> None:
                 slot_minutes=minutes,
                 slot_kind=kind,
             )
+    for who, where in ((uuid.uuid4(), site), (provider, uuid.uuid4())):
+        with pytest.raises(NotFound, match="from the lists"):
+            schedule.template_add(
+                actor=_admin(),
+                provider_id=who,
+                site_id=where,
+                weekday=1,
+                start="09:00",
+                end="12:00",
+                slot_minutes=30,
+                slot_kind="office",
+            )
+    assert schedule.templates_list(actor=_admin()) == kept  # nothing added by a refusal
     with pytest.raises(PermissionDenied):
         schedule.templates_list(actor=world.actor_of("clinician.demo"))
     with pytest.raises(PermissionDenied):
@@ -150,6 +164,16 @@ def test_request_only_visits_are_scheduled_from_the_queue(seeded_url: str) -> No
     assert schedule.requests_queue(actor=_admin()) == []
     with pytest.raises(Conflict):
         schedule.request_schedule(actor=_admin(), request_id=request, slot_id=slots[1].slot_id)
+    for unknown in (
+        lambda: schedule.request_slots(
+            actor=_admin(), request_id=uuid.uuid4(), first=clock.today()
+        ),
+        lambda: schedule.request_schedule(
+            actor=_admin(), request_id=uuid.uuid4(), slot_id=slots[1].slot_id
+        ),
+    ):
+        with pytest.raises(NotFound, match="that request"):
+            unknown()
     with db.read_only() as s:
         site = s.get(Site, row.site_id)
         assert site is not None and site.address

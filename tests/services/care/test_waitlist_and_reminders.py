@@ -114,6 +114,33 @@ def test_a_declined_offer_goes_to_the_next(seeded_url: str) -> None:
     ]
 
 
+def test_cancelling_the_waiting_visit_withdraws_its_offer_for_the_next(seeded_url: str) -> None:
+    first, second = _patients(2)
+    slots = _search(_me(), _alex(), first=3, days=20)
+    early = slots[0]
+    later = [s for s in slots if s.provider_id == early.provider_id and s.start_at > early.start_at]
+    holder = booking.book(
+        actor=_me(), patient_id=_alex(), slot_id=early.slot_id, visit_type="office"
+    )
+    waiting = _book(first, later[0], waitlist_too=True)
+    with clock.frozen(clock.now() + timedelta(seconds=1)):
+        _book(second, later[1], waitlist_too=True)
+    booking.cancel(actor=_me(), patient_id=_alex(), appointment_id=holder)
+    waitlist.offer_open_slots()
+    assert first.patient_id and second.patient_id
+    [offer] = waitlist.my_offers(actor=first, patient_id=first.patient_id)
+    booking.cancel(actor=first, patient_id=first.patient_id, appointment_id=waiting)
+    assert waitlist.my_offers(actor=first, patient_id=first.patient_id) == []
+    with pytest.raises(Conflict, match="offer has ended"):
+        waitlist.offer_accept(actor=first, patient_id=first.patient_id, offer_id=offer.offer_id)
+    assert _start(waiting).status == "cancelled"  # the refusal changed nothing
+    # No longer held: the next waiting patient is offered it at once, not when the offer expires.
+    assert waitlist.offer_open_slots() == 1
+    assert [o.start_at for o in waitlist.my_offers(actor=second, patient_id=second.patient_id)] == [
+        early.start_at
+    ]
+
+
 def _reminders() -> list[str]:
     with db.read_only() as s:
         return [

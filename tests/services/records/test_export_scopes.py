@@ -12,34 +12,14 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from services.core import access, db
+from services.core import access
 from services.core.errors import NotFound
-from services.core.models import ProxyGrant
 from services.health import metrics
 from services.records import documents, fhir_export, printouts, records
 from tests.conftest import NOW
 from tests.services.records.test_documents import uploaded
 from tests.services.records.test_results import _alex
 from tests.support import world
-
-
-def _proxy_with(scopes: frozenset[str]) -> access.Actor:
-    """proxy.demo, given a live grant to Alex's record covering exactly these scopes."""
-    proxy = world.actor_of("proxy.demo")
-    with db.transaction() as s:
-        s.add(
-            ProxyGrant(
-                patient_id=_alex(),
-                proxy_user_id=proxy.user_id,
-                relationship="spouse",
-                scopes=",".join(sorted(scopes)),
-                basis="patient_consent",
-                granted_at=NOW - timedelta(days=1),
-                expires_at=NOW + timedelta(days=30),
-                revoked_at=None,
-            )
-        )
-    return proxy.acting_as(_alex())
 
 
 def _fhir_parts(actor: access.Actor, document_id: uuid.UUID) -> set[str]:
@@ -110,7 +90,7 @@ GRANTS = [frozenset({s}) for s in access.SCOPES] + [
 @pytest.mark.parametrize("scopes", GRANTS, ids=lambda s: "+".join(sorted(s)))
 def test_every_export_follows_the_grant_scopes(seeded_url: str, scopes: frozenset[str]) -> None:
     document_id = uploaded()
-    proxy = _proxy_with(scopes)
+    proxy = world.proxy_of_alex(scopes)
     for name, (needs, export) in EXPORTS.items():
         if needs not in scopes:
             with pytest.raises(NotFound):
@@ -128,6 +108,6 @@ def test_every_export_follows_the_grant_scopes(seeded_url: str, scopes: frozense
 def test_a_proxy_without_the_documents_scope_gets_no_document_in_fhir(seeded_url: str) -> None:
     """The probe that found it: Ruth's delegate (no documents scope) saw her upload in FHIR."""
     document_id = uploaded()
-    proxy = _proxy_with(frozenset(access.SCOPES) - {access.DOCUMENTS})
+    proxy = world.proxy_of_alex(frozenset(access.SCOPES) - {access.DOCUMENTS})
     bundle = fhir_export.fhir_bundle(actor=proxy, patient_id=_alex()).decode()
     assert str(document_id) not in bundle and "Letter from the cardiologist" not in bundle
