@@ -52,6 +52,11 @@ with state.service_errors():
             },
             empty="No upcoming appointments.",
         )
+        st.page_link(
+            "pages/patient/visits.py",
+            label="See, move or book visits, and check in",
+            icon=":material/event:",
+        )
 
     if view.new_results is not None:
         st.subheader("New results")

@@ -93,6 +93,12 @@ def reminder_days() -> tuple[int, ...]:
     return tuple(sorted({int(d) for d in raw.split(",") if d.strip().isdigit()}, reverse=True))
 
 
+def type_name(code: str) -> str:
+    """A visit type's name for people, also for kinds seeded or kept before the list."""
+    kind = VISIT_TYPES.get(code)
+    return kind.name if kind else code.replace("_", " ").capitalize()
+
+
 def checkin_days() -> float:
     """E-check-in opens this many days before the visit."""
     return number_setting("checkin_days", 7)

@@ -82,7 +82,7 @@ def _visit(
         minutes=a.minutes,
         status=a.status,
         visit_type=a.visit_type,
-        type_name=kind.name if kind else a.visit_type.replace("_", " ").capitalize(),
+        type_name=policy.type_name(a.visit_type),
         provider_name=provider,
         site_name=site.name,
         address=None if video else site.address,
