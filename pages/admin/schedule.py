@@ -33,6 +33,21 @@ def _templates(choices: schedule.Choices) -> None:
         empty="No weekly templates yet.",
         static=True,
     )
+    if rows:
+        with st.expander("End weekly hours"):
+            names = {
+                t.template_id: f"{t.provider_name} · {DAYS[t.weekday]} {t.start}–{t.end} · "
+                f"{t.site_name}"
+                for t in rows
+            }
+            chosen = st.selectbox("Weekly hours", list(names), format_func=names.get)
+            st.caption(
+                "Open times from these hours close; booked visits stay (block the days "
+                "to cancel them with a notice)."
+            )
+            if st.button("End these hours", key="template_end"):
+                kept = schedule.template_end(actor=actor, template_id=chosen)
+                state.done(f"Ended. {kept} booked visit(s) remain in those hours.")
     with st.form("template_form"):
         provider = st.selectbox(
             "Provider", list(choices.providers), format_func=choices.providers.get

@@ -141,6 +141,34 @@ def templates_list(*, actor: Actor) -> list[Template]:
         ]
 
 
+def template_end(*, actor: Actor, template_id: uuid.UUID) -> int:
+    """End a template's weekly hours: no more slots are made from it and its open future slots
+    close; visits already booked in them stay (block the days to cancel them). Returns how many
+    booked visits remain in its hours."""
+    with staff_work(actor, "schedule.template.end", *KEEPERS) as session:
+        ended = session.execute(
+            update(ScheduleTemplate)
+            .where(ScheduleTemplate.id == template_id, ScheduleTemplate.active.is_(True))
+            .values(active=False)
+        )
+        if ended.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFound("We could not find those weekly hours (or they have ended already).")
+        mine = (
+            AppointmentSlot.template_id == template_id,
+            AppointmentSlot.start_at > clock.now(),
+        )
+        session.execute(
+            update(AppointmentSlot)
+            .where(*mine, AppointmentSlot.booked.is_(False))
+            .values(blocked=True, held_until=None)
+        )
+        return len(
+            session.scalars(
+                select(AppointmentSlot.id).where(*mine, AppointmentSlot.booked.is_(True))
+            ).all()
+        )
+
+
 def _blocked(session: Session, provider_id: uuid.UUID, start: datetime, end: datetime) -> bool:
     return (
         session.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from services.care import booking, visits
+from services.care import booking, schedule, visits
 from services.core import clock
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open
@@ -85,3 +85,11 @@ def test_the_admin_adds_weekly_hours_and_schedules_a_request(seeded_url: str) ->
     assert any(s.value.startswith("Added;") for s in at.success), [e.value for e in at.error]
     at.button(key="request_book").click().run()
     assert any("the patient is told" in s.value for s in at.success)
+
+
+def test_the_admin_ends_weekly_hours(seeded_url: str) -> None:
+    at = _open(signed_in("admin.demo"), "pages/admin/schedule.py")
+    before = len(schedule.templates_list(actor=world.actor_of("admin.demo")))
+    at.button(key="template_end").click().run()
+    assert any(s.value.startswith("Ended.") for s in at.success), [e.value for e in at.error]
+    assert len(schedule.templates_list(actor=world.actor_of("admin.demo"))) == before - 1

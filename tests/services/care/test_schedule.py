@@ -24,6 +24,10 @@ def _admin():  # type: ignore[no-untyped-def]
     return world.actor_of("admin.demo")
 
 
+def _day(ahead: int) -> date:
+    return clock.today() + timedelta(days=ahead)
+
+
 def _provider_and_site() -> tuple[uuid.UUID, uuid.UUID]:
     with db.read_only() as s:
         provider = s.scalars(select(Provider).order_by(Provider.npi).limit(1)).one()
@@ -66,6 +70,44 @@ def test_a_template_makes_its_slots_once_at_the_same_local_time_across_dst(
         "10:00",
         5,
     )
+
+
+def test_ended_hours_close_their_open_slots_and_keep_the_booked_visits(seeded_url: str) -> None:
+    provider, site = _provider_and_site()
+    template = schedule.template_add(
+        actor=_admin(),
+        provider_id=provider,
+        site_id=site,
+        weekday=5,  # Saturdays: the seed has no slots then
+        start="09:00",
+        end="10:00",
+        slot_minutes=30,
+        slot_kind="office",
+    )
+    schedule.generate_slots()
+
+    def saturdays() -> list[booking.OpenSlot]:
+        ahead = [d for d in range(1, 7 * schedule.WEEKS_AHEAD) if _day(d).weekday() == 5]
+        return [s for d in ahead for s in _search(_me(), _alex(), first=d, days=d)]
+
+    assert len(saturdays()) == 2 * schedule.WEEKS_AHEAD  # two slots each Saturday
+    kept = booking.book(
+        actor=_me(), patient_id=_alex(), slot_id=saturdays()[0].slot_id, visit_type="office"
+    )
+    assert schedule.template_end(actor=_admin(), template_id=template) == 1
+    assert saturdays() == []
+    schedule.generate_slots(today=_day(7))  # a week on: other templates' slots, none of this one
+    with db.read_only() as s:
+        made = s.scalar(select(func.count()).where(AppointmentSlot.template_id == template))
+    assert made == 2 * schedule.WEEKS_AHEAD
+    assert template not in {t.template_id for t in schedule.templates_list(actor=_admin())}
+    with db.read_only() as s:
+        visit = s.get(Appointment, kept)
+        assert visit is not None and visit.status == "booked"
+    with pytest.raises(NotFound, match="ended already"):
+        schedule.template_end(actor=_admin(), template_id=template)
+    with pytest.raises(PermissionDenied):
+        schedule.template_end(actor=world.actor_of("clinician.demo"), template_id=template)
 
 
 def test_bad_templates_are_refused(seeded_url: str) -> None:
