@@ -42,6 +42,12 @@ def organisation(pop: Population, sink: Sink) -> None:
             }
         ),
     )
+    sink(
+        "pharmacies",
+        pd.DataFrame(
+            ref.PHARMACY_DIRECTORY, columns=["name", "address", "phone", "ncpdp_id"]
+        ).assign(id=lambda d: [ref.pharmacy_id(n) for n in d["ncpdp_id"]]),
+    )
 
 
 def patients(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
@@ -181,9 +187,32 @@ def clinical(
                         None,
                         "active",
                         int(rng.integers(0, 4)),
+                        None,
                     )
                 )
                 active_meds.setdefault(pid, []).append(mid)
+        if i == DEMO_PATIENT:  # one of each kind a refill request is refused for, and one to ask
+            for name, rx, dose, freq, status, refills, controlled in ref.DEMO_MEDICATIONS:
+                mid = str(uuid.uuid5(uuid.NAMESPACE_OID, f"demo-medication-{pid}-{rx}"))
+                ended = opts.now.date() - timedelta(days=40) if status == "stopped" else None
+                meds.append(
+                    (
+                        mid,
+                        pid,
+                        name,
+                        rx,
+                        dose,
+                        freq,
+                        provider,
+                        opts.start.date(),
+                        ended,
+                        status,
+                        refills,
+                        controlled,
+                    )
+                )
+                if status == "active":
+                    active_meds.setdefault(pid, []).append(mid)
         if rng.random() < 0.3:
             sub, reaction, severity = ref.ALLERGIES[int(rng.integers(0, len(ref.ALLERGIES)))]
             allergies.append((pid, sub, reaction, severity, opts.start))
@@ -272,6 +301,7 @@ def clinical(
                 "end_date",
                 "status",
                 "refills_remaining",
+                "controlled",
             ],
         ),
     )

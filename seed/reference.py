@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 FIRST_NAMES_F = (
     "Olivia Emma Ava Sophia Mia Amelia Harper Evelyn Abigail Ella Grace Chloe Nora Lily Zoe "
     "Hannah Aria Layla Riley Leah Maya Ruth Joan Carol Linda Susan Karen Nancy Betty Helen"
@@ -114,6 +116,16 @@ MEDICATIONS = {
     "asthma": (("Albuterol inhaler", "745679", "90 mcg/actuation", "2 puffs as needed"),),
 }
 
+# The demo patient's medicines besides their conditions' (no random draws, so the rest of the
+# seed is unchanged): a controlled substance, a stopped course, one without refills left, and
+# one that may be refilled online. (name, RxNorm, dose, frequency, status, refills, DEA schedule)
+DEMO_MEDICATIONS = (
+    ("Zolpidem", "854873", "5 mg tablet", "at bedtime as needed", "active", 2, "IV"),
+    ("Amoxicillin", "308182", "500 mg capsule", "three times daily", "stopped", 0, None),
+    ("Fluticasone nasal spray", "896188", "50 mcg/spray", "2 sprays daily", "active", 0, None),
+    ("Cetirizine", "1014678", "10 mg tablet", "once daily", "active", 3, None),
+)
+
 ALLERGIES = (
     ("Penicillin", "Hives", "moderate"),
     ("Sulfa drugs", "Rash", "mild"),
@@ -152,17 +164,37 @@ VISIT_REASONS = (
     "Headache",
 )
 
-MESSAGE_SUBJECTS = (
-    "Question about my medication",
-    "Home blood pressure readings",
-    "Lab result question",
-    "Glucose readings after meals",
-    "Appointment follow-up",
-    "Side effects",
-    "Referral request",
+# Subjects of the seeded conversations with the care team, and their categories.
+MESSAGE_TOPICS = (
+    ("Question about my medication", "medical"),
+    ("Home blood pressure readings", "medical"),
+    ("Lab result question", "medical"),
+    ("Glucose readings after meals", "medical"),
+    ("Appointment follow-up", "appointment"),
+    ("Side effects", "medical"),
+    ("Referral request", "other"),
 )
 
-PHARMACIES = ("Main Street Pharmacy", "Lakeside Outpatient Pharmacy", "Corner Drug", "MedMart #214")
+# The pharmacy directory: name, address, phone, NCPDP number (all made up).
+PHARMACY_DIRECTORY = (
+    ("Main Street Pharmacy", "210 Main Street, Rochester, MN 55902", "507-555-0141", "2400011"),
+    (
+        "Lakeside Outpatient Pharmacy",
+        "1200 Lakeview Drive NW, Rochester, MN 55901",
+        "507-555-0100",
+        "2400028",
+    ),
+    ("Corner Drug", "45 Broadway Avenue S, Rochester, MN 55904", "507-555-0177", "2400035"),
+    ("MedMart #214", "3800 Highway 52 N, Rochester, MN 55901", "507-555-0162", "2400042"),
+)
+PHARMACIES = tuple(p[0] for p in PHARMACY_DIRECTORY)
+
+
+def pharmacy_id(ncpdp: str) -> str:
+    """A directory entry's id, the same in every seed (made from its NCPDP number)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"pharmacy-{ncpdp}"))
+
+
 PAYERS = ("Blue Lake Health Plan", "Medicare Part B", "Prairie Mutual", "State Medicaid")
 
 USAGE_FEATURES = (

@@ -437,6 +437,9 @@ def _demo_disclosures(pop: Population, opts: SeedOptions, rng: np.random.Generat
     )
 
 
+REFILL_DENIAL = "This medicine needs a review at a visit before it is refilled again."
+
+
 def messages_and_refills(
     pop: Population,
     opts: SeedOptions,
@@ -458,16 +461,8 @@ def messages_and_refills(
             tid = uuids(rng, 1)[0]
             replies = int(rng.integers(1, 5))
             recent = started > opts.now - timedelta(days=7)
-            threads.append(
-                (
-                    tid,
-                    pid,
-                    team,
-                    ref.MESSAGE_SUBJECTS[int(rng.integers(0, len(ref.MESSAGE_SUBJECTS)))],
-                    "open" if recent else "closed",
-                    started,
-                )
-            )
+            subject, category = ref.MESSAGE_TOPICS[int(rng.integers(0, len(ref.MESSAGE_TOPICS)))]
+            name = f"{pop.first[i]} {pop.last[i]}"
             at = started
             for r in range(replies):
                 patient_side = r % 2 == 0
@@ -487,34 +482,78 @@ def messages_and_refills(
                         body,
                         min(at, opts.now),
                         None if unread else min(at, opts.now),
+                        name if patient_side else None,
                     )
                 )
+            # An open thread whose last word is the patient's waits for an answer since then.
+            asked = at if replies % 2 == 1 else None
+            threads.append(
+                (
+                    tid,
+                    pid,
+                    team,
+                    subject,
+                    "open" if recent else "closed",
+                    started,
+                    category,
+                    "care",
+                    f"care:{team}",
+                    min(asked, opts.now) if recent and asked else None,
+                    min(at, opts.now),
+                )
+            )
         for med in active_meds.get(pid, []):
             for _ in range(int(rng.poisson(0.8 * opts.years))):
                 at = opts.now - timedelta(days=float(rng.uniform(0, 365 * opts.years)))
                 pending = at > opts.now - timedelta(days=4)
+                store = int(rng.integers(0, len(ref.PHARMACIES)))
+                status = "requested" if pending else ("sent" if rng.random() < 0.92 else "denied")
+                decided = None if pending else at + timedelta(hours=20)
                 refills.append(
                     (
                         pid,
                         med,
                         user,
-                        ref.PHARMACIES[int(rng.integers(0, len(ref.PHARMACIES)))],
-                        "requested"
-                        if pending
-                        else ("approved" if rng.random() < 0.92 else "denied"),
+                        ref.PHARMACIES[store],
+                        ref.pharmacy_id(ref.PHARMACY_DIRECTORY[store][3]),
+                        status,
                         at,
-                        None if pending else at + timedelta(hours=20),
+                        decided,
+                        decided if status == "sent" else None,
+                        30 if status == "sent" else None,
+                        REFILL_DENIAL if status == "denied" else None,
                     )
                 )
     sink(
         "message_threads",
         pd.DataFrame(
-            threads, columns=["id", "patient_id", "care_team_id", "subject", "status", "created_at"]
+            threads,
+            columns=[
+                "id",
+                "patient_id",
+                "care_team_id",
+                "subject",
+                "status",
+                "created_at",
+                "category",
+                "recipient",
+                "pool",
+                "waiting_since",
+                "updated_at",
+            ],
         ),
     )
     frame = pd.DataFrame(
         messages,
-        columns=["thread_id", "sender_user_id", "from_patient_side", "body", "sent_at", "read_at"],
+        columns=[
+            "thread_id",
+            "sender_user_id",
+            "from_patient_side",
+            "body",
+            "sent_at",
+            "read_at",
+            "signature",
+        ],
     )
     sink("messages", frame.assign(id=uuids(rng, len(frame))))
     frame = pd.DataFrame(
@@ -524,14 +563,23 @@ def messages_and_refills(
             "medication_id",
             "requested_by",
             "pharmacy",
+            "pharmacy_id",
             "status",
             "requested_at",
             "decided_at",
+            "sent_at",
+            "quantity",
+            "decision_note",
         ],
     )
     sink(
         "refill_requests",
-        frame.assign(id=uuids(rng, len(frame)), decided_by=None, decision_note=None),
+        frame.assign(
+            id=uuids(rng, len(frame)),
+            decided_by=None,
+            refills=0,
+            quantity=frame["quantity"].astype("Int64"),
+        ),
     )
 
 

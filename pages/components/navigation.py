@@ -76,6 +76,20 @@ PATIENT_PAGES = (
         (access.APPOINTMENTS,),
     ),
     PageSpec(
+        "pages/patient/messages.py",
+        "Messages",
+        "messages",
+        ":material/mail:",
+        (access.MESSAGES,),
+    ),
+    PageSpec(
+        "pages/patient/refills.py",
+        "Refills",
+        "refills",
+        ":material/medication:",
+        (access.REFILLS,),
+    ),
+    PageSpec(
         "pages/patient/billing.py",
         "Billing",
         "billing-account",
@@ -99,6 +113,7 @@ PATIENT_PAGES = (
     REQUEST_ACCESS,
     INVITATION,
 )
+STAFF_INBOX = PageSpec("pages/staff/inbox.py", "Inbox", "inbox", ":material/inbox:")
 CLINICIAN_METRICS = PageSpec(
     "pages/clinician/metrics.py", "Patient metrics", "patient-metrics", ":material/monitor_heart:"
 )
@@ -111,6 +126,10 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
         ),
         PageSpec("pages/clinician/schedule.py", "Schedule", "schedule", ":material/event_note:"),
+        STAFF_INBOX,
+        PageSpec(
+            "pages/clinician/refills.py", "Refill requests", "refill-queue", ":material/medication:"
+        ),
         PageSpec(
             "pages/clinician/results.py", "Result release", "release", ":material/lab_research:"
         ),
@@ -134,9 +153,11 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
         PageSpec(
             "pages/him/proxy_review.py", "Proxy review", "proxy-review", ":material/verified_user:"
         ),
+        STAFF_INBOX,
     ),
     BILLING: (
         PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),
+        STAFF_INBOX,
         PageSpec(
             "pages/billing/receivables.py", "Receivables", "receivables", ":material/finance:"
         ),

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.core.models import Base, id_column, patient_fk
+from services.core.models import Base, StoredFile, id_column, patient_fk
 
 
 class AppointmentSlot(Base):
@@ -190,6 +190,18 @@ class MessageThread(Base):
     sensitive: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="false", nullable=True
     )
+    # Schema v15: what it is about, to whom it was written, the staff pool it is in (by the
+    # routing rules, or forwarded), who has claimed it, since when the patient has waited for an
+    # answer (none while the last word is the staff's), and when anything last happened. None of
+    # these is indexed: DuckDB could not then update them while messages refer to the thread.
+    category: Mapped[str | None] = mapped_column(String(24))
+    recipient: Mapped[str | None] = mapped_column(String(16))  # care, billing, records
+    pool: Mapped[str | None] = mapped_column(String(64))
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Message(Base):
@@ -200,7 +212,42 @@ class Message(Base):
     from_patient_side: Mapped[bool] = mapped_column(Boolean)
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(DateTime)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)  # by the other side
+    # Schema v15: who wrote it, as shown: a clinician's name and role, or "Dana Larson for
+    # Emma Larson" when a proxy writes.
+    signature: Mapped[str | None] = mapped_column(String(200))
+
+
+class MessageAttachment(StoredFile, Base):
+    """A file sent with a message (checked by content, stored privately; schema v15)."""
+
+    __tablename__ = "message_attachments"
+    id: Mapped[uuid.UUID] = id_column()
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+
+
+class ThreadNote(Base):
+    """Staff-only history of a thread (schema v15): internal notes, claims, assignments,
+    forwards, closing. Kept apart from the messages so no patient-side query can reach it."""
+
+    __tablename__ = "thread_notes"
+    id: Mapped[uuid.UUID] = id_column()
+    thread_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # note, claim, assign, forward, close, reopen
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Pharmacy(Base):
+    """The pharmacy directory (schema v15)."""
+
+    __tablename__ = "pharmacies"
+    id: Mapped[uuid.UUID] = id_column()
+    name: Mapped[str] = mapped_column(String(160))
+    address: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32))
+    ncpdp_id: Mapped[str] = mapped_column(String(7), unique=True)  # the pharmacy's NCPDP number
 
 
 class RefillRequest(Base):
@@ -210,11 +257,19 @@ class RefillRequest(Base):
     medication_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("medications.id"))
     requested_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     pharmacy: Mapped[str] = mapped_column(String(160))
-    status: Mapped[str] = mapped_column(String(16))  # requested, approved, denied
+    # requested, approved, sent (to the pharmacy), denied, visit_needed
+    status: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[datetime] = mapped_column(DateTime)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # Schema v15: the chosen pharmacy from the directory, the patient's note, what was approved
+    # (quantity and refills) and when the prescription went to the pharmacy.
+    pharmacy_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    note: Mapped[str | None] = mapped_column(String(500))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    refills: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 # --- billing --------------------------------------------------------------------------------

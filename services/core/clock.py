@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import ColumnElement, func
 
 from services.core.config import settings
@@ -63,6 +64,13 @@ def today() -> date:
 def day_start(day: date) -> datetime:
     """When the clinic's day begins, as stored time: local midnight in UTC."""
     return from_local(datetime.combine(day, time.min))
+
+
+def business_days(since: datetime, until: datetime) -> int:
+    """Whole business days (Monday to Friday, in the clinic's time zone) from `since` to
+    `until`; public holidays count as business days."""
+    start, end = local(since).date(), local(until).date()
+    return int(np.busday_count(start, end)) if end > start else 0
 
 
 def local_sql(column: Any) -> ColumnElement[datetime]:

@@ -41,6 +41,18 @@ def _add_columns(conn: Connection, columns: tuple[tuple[str, str, str], ...]) ->
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
+def _stored_file() -> list[Column[object]]:
+    """The columns of a file kept by services.core.uploads (models.StoredFile), title first."""
+    return [
+        Column("title", String(200), nullable=False),
+        Column("content_type", String(40), nullable=False),
+        Column("size_bytes", BigInteger, nullable=False),
+        Column("storage_name", String(64), nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("uploaded_at", DateTime, nullable=False),
+    ]
+
+
 def _v2_second_factor_and_codes(conn: Connection) -> None:
     """TOTP switched on only after a correct code; recovery codes; one-time codes."""
     conn.execute(text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
@@ -569,12 +581,7 @@ def _v13_billing(conn: Connection) -> None:
         meta,
         Column("id", Uuid, primary_key=True),
         Column("application_id", Uuid, nullable=False, index=True),
-        Column("title", String(200), nullable=False),
-        Column("content_type", String(40), nullable=False),
-        Column("size_bytes", BigInteger, nullable=False),
-        Column("storage_name", String(64), nullable=False),
-        Column("sha256", String(64), nullable=False),
-        Column("uploaded_at", DateTime, nullable=False),
+        *_stored_file(),
     )
     Table(
         "statement_runs",
@@ -731,6 +738,63 @@ def _v14_appointments(conn: Connection) -> None:
     meta.create_all(conn, tables=[t for t in meta.sorted_tables if t.name not in stand_ins])
 
 
+def _v15_messaging_and_refills(conn: Connection) -> None:
+    """Secure messaging with a staff inbox, and refills with a clinician queue: threads' category,
+    recipient, pool, claim, waiting time and closing; signed messages with attachments; the
+    staff-only thread notes; the pharmacy directory; controlled substances; refill requests'
+    pharmacy, note, approved quantity and refills, and when they went to the pharmacy."""
+    _add_columns(
+        conn,
+        (
+            ("message_threads", "category", "VARCHAR(24)"),
+            ("message_threads", "recipient", "VARCHAR(16)"),
+            ("message_threads", "pool", "VARCHAR(64)"),
+            ("message_threads", "assigned_to", "UUID"),
+            ("message_threads", "waiting_since", "TIMESTAMP"),
+            ("message_threads", "updated_at", "TIMESTAMP"),
+            ("message_threads", "closed_at", "TIMESTAMP"),
+            ("message_threads", "closed_by", "UUID"),
+            ("messages", "signature", "VARCHAR(200)"),
+            ("medications", "controlled", "VARCHAR(4)"),
+            ("refill_requests", "pharmacy_id", "UUID"),
+            ("refill_requests", "note", "VARCHAR(500)"),
+            ("refill_requests", "quantity", "INTEGER"),
+            ("refill_requests", "refills", "INTEGER"),
+            ("refill_requests", "sent_at", "TIMESTAMP"),
+        ),
+    )
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))  # only for the foreign key
+    Table(
+        "message_attachments",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("message_id", Uuid, nullable=False, index=True),
+        *_stored_file(),
+    )
+    Table(
+        "thread_notes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("thread_id", Uuid, nullable=False, index=True),
+        Column("author_user_id", Uuid, ForeignKey("users.id")),
+        Column("kind", String(16), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+    )
+    Table(
+        "pharmacies",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("name", String(160), nullable=False),
+        Column("address", String(200), nullable=False),
+        Column("phone", String(32), nullable=False),
+        Column("ncpdp_id", String(7), nullable=False, unique=True),
+    )
+    new = ("message_attachments", "thread_notes", "pharmacies")
+    meta.create_all(conn, tables=[meta.tables[name] for name in new])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -745,4 +809,5 @@ MIGRATIONS: list[Migration] = [
     _v12_records_requests,
     _v13_billing,
     _v14_appointments,
+    _v15_messaging_and_refills,
 ]

@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import numpy as np
 import pypdfium2 as pdfium
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -104,15 +103,8 @@ class ReviewDetail:
     documents: list[DocumentInfo]
 
 
-def business_days(since: datetime, until: datetime) -> int:
-    """Whole business days (Monday to Friday, in the clinic's time zone) from `since` to
-    `until`; public holidays count as business days."""
-    start, end = clock.local(since).date(), clock.local(until).date()
-    return int(np.busday_count(start, end)) if end > start else 0
-
-
 def _waited(row: ProxyRequest, now: datetime) -> tuple[int, bool]:
-    days = business_days(row.received_at, now)
+    days = clock.business_days(row.received_at, now)
     return days, days > policy.review_business_days()
 
 

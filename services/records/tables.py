@@ -75,6 +75,9 @@ class Medication(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # active, stopped
     refills_remaining: Mapped[int] = mapped_column(Integer, default=0)
+    # Schema v15: the DEA schedule of a controlled substance (II to V), none otherwise. A refill
+    # of a controlled substance is never requested online.
+    controlled: Mapped[str | None] = mapped_column(String(4))
 
 
 class Allergy(Base):

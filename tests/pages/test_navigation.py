@@ -22,6 +22,8 @@ BY_SCOPE = {
     access.METRICS: {"pages/patient/metrics.py"},
     access.BILLING_SCOPE: {"pages/patient/billing.py"},
     access.APPOINTMENTS: {"pages/patient/visits.py"},
+    access.MESSAGES: {"pages/patient/messages.py"},
+    access.REFILLS: {"pages/patient/refills.py"},
 }
 
 

@@ -63,6 +63,13 @@ def actor_of_user(user_id: uuid.UUID) -> Actor:
         return access.actor_for(s, user)
 
 
+def actor_of_patient(patient: uuid.UUID) -> Actor:
+    """The actor of a patient's own portal account."""
+    with db.read_only() as s:
+        user = s.scalars(select(User).where(User.patient_id == patient)).one()
+        return access.actor_for(s, user)
+
+
 def patient_id(first: str, last: str) -> uuid.UUID:
     with db.read_only() as s:
         return s.scalars(

@@ -188,6 +188,9 @@ def _version_1_metadata() -> MetaData:
             "reminders_sent",
             "checkins",
             "questionnaire_responses",
+            "message_attachments",
+            "thread_notes",
+            "pharmacies",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
@@ -267,6 +270,22 @@ LATER_COLUMNS = {
             "checked_in_at",
         )
     ),
+    *(  # v15
+        ("message_threads", c)
+        for c in (
+            "category",
+            "recipient",
+            "pool",
+            "assigned_to",
+            "waiting_since",
+            "updated_at",
+            "closed_at",
+            "closed_by",
+        )
+    ),
+    ("messages", "signature"),
+    ("medications", "controlled"),
+    *(("refill_requests", c) for c in ("pharmacy_id", "note", "quantity", "refills", "sent_at")),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

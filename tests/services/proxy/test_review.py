@@ -227,7 +227,7 @@ def test_the_queue_flags_requests_past_the_service_level(seeded_url: str) -> Non
     request_id = _ask(jamie)
     him = world.sign_in("him.demo")
     # Received on a Monday: five business days later is the next Monday; the sixth is late.
-    assert review.business_days(NOW, NOW + timedelta(days=7)) == 5
+    assert clock.business_days(NOW, NOW + timedelta(days=7)) == 5
     with clock.frozen(NOW + timedelta(days=9)):
         item = next(q for q in review.review_queue(actor=him) if q.request_id == request_id)
         assert item.business_days == 7 and item.overdue

@@ -1,0 +1,138 @@
+"""Messages: conversations with the care team, the billing office and the records office
+(newest first, unread marked, search), one conversation read and answered, and a new message
+with a category and attachments. Not for emergencies, and it says so."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services.care import messages, pools
+from services.core.uploads import Upload
+
+actor, patient_id = state.patient_page("Messages")
+state.show_flash()
+PICK = "messages_pick"  # the conversation being read
+SENT = "messages_sent"  # a conversation just started, to open on the next run
+FILE_TYPES = ["pdf", "png", "jpg", "jpeg"]
+
+
+def _files(key: str) -> list[Upload]:
+    chosen = st.file_uploader(
+        "Attachments (PDF, PNG or JPEG, up to 10 MB each, at most 3)",
+        type=FILE_TYPES,
+        accept_multiple_files=True,
+        key=key,
+    )
+    return [Upload(f.name, f.getvalue()) for f in chosen or []]
+
+
+def _inbox() -> None:
+    search = st.text_input("Search your messages", max_chars=100, key="messages_search")
+    threads = messages.my_threads(actor=actor, patient_id=patient_id, search=search)
+    table(
+        {
+            "Last message": [when(t.last_at) for t in threads],
+            "Subject": [t.subject for t in threads],
+            "With": [t.with_whom for t in threads],
+            "About": [t.category for t in threads],
+            "Unread": [t.unread or "" for t in threads],
+            "Status": ["Open" if t.status == "open" else "Closed" for t in threads],
+        },
+        empty="No messages found." if search else "No messages yet.",
+        static=True,
+    )
+    if not threads:
+        return
+    labels = {
+        t.thread_id: f"{'● ' if t.unread else ''}{t.subject} · {t.with_whom} · {when(t.last_at)}"
+        for t in threads
+    }
+    if SENT in st.session_state:
+        st.session_state[PICK] = st.session_state.pop(SENT)
+    if st.session_state.get(PICK) not in labels:
+        st.session_state.pop(PICK, None)  # a search left it out
+    chosen = st.selectbox(
+        "Open a conversation",
+        [None, *labels],
+        format_func=lambda t: "Choose…" if t is None else labels[t],
+        key=PICK,
+    )
+    if chosen is not None:
+        _thread(chosen)
+
+
+def _thread(thread_id: uuid.UUID) -> None:
+    view = messages.thread_read(actor=actor, patient_id=patient_id, thread_id=thread_id)
+    st.subheader(view.subject)
+    st.caption(f"{view.category} · with {view.with_whom}")
+    for m in view.messages:
+        with st.container(border=True, key=f"message_{m.message_id}"):
+            st.caption(f"{m.signature} · {when(m.sent_at)}")
+            st.text(m.body)
+            for a in m.attachments:
+                st.download_button(
+                    f"Download {a.title}",
+                    data=lambda a=a: messages.message_attachment(
+                        actor=actor,
+                        patient_id=patient_id,
+                        thread_id=thread_id,
+                        attachment_id=a.attachment_id,
+                    ),
+                    file_name=a.title,
+                    on_click="ignore",
+                    key=f"attachment_{a.attachment_id}",
+                    icon=":material/attach_file:",
+                )
+    if view.status != "open":
+        st.caption("This conversation was closed; writing again opens it.")
+    with st.form(f"reply_{thread_id}", clear_on_submit=True):
+        body = st.text_area("Your reply", max_chars=messages.MAX_BODY)
+        files = _files(f"reply_files_{thread_id}")
+        if st.form_submit_button("Send reply"):
+            messages.message_reply(
+                actor=actor,
+                patient_id=patient_id,
+                thread_id=thread_id,
+                body=body,
+                attachments=files,
+            )
+            state.done("Your reply was sent.")
+
+
+def _write() -> None:
+    st.warning(messages.answer_note())
+    with st.form("message_new"):
+        recipient = st.selectbox(
+            "To", list(pools.RECIPIENTS), format_func=pools.RECIPIENTS.get, key="message_to"
+        )
+        category = st.selectbox(
+            "About", list(pools.CATEGORIES), format_func=pools.CATEGORIES.get, key="message_about"
+        )
+        subject = st.text_input("Subject", max_chars=messages.MAX_SUBJECT, key="message_subject")
+        body = st.text_area("Message", max_chars=messages.MAX_BODY, key="message_body")
+        files = _files("message_files")
+        if st.form_submit_button("Send message"):
+            thread = messages.message_send(
+                actor=actor,
+                patient_id=patient_id,
+                recipient=recipient,
+                category=category,
+                subject=subject,
+                body=body,
+                attachments=files,
+            )
+            st.session_state[SENT] = thread
+            state.done("Your message was sent. You will find the answer under Conversations.")
+
+
+with state.service_errors():
+    inbox, write = st.tabs(["Conversations", "Write a message"])
+    with inbox, state.service_errors():
+        _inbox()
+    with write, state.service_errors():
+        _write()

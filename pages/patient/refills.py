@@ -1,0 +1,79 @@
+"""Refills: ask for a refill of a medicine that allows it (the others say why not), at a pharmacy
+of the directory, with a note; and each request's status."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services.care import refills
+
+actor, patient_id = state.patient_page("Refills")
+state.show_flash()
+
+
+def _ask() -> None:
+    medicines, pharmacies, last = refills.refill_choices(actor=actor, patient_id=patient_id)
+    ready = {m.medication_id: m for m in medicines if m.refusal is None}
+    for m in medicines:
+        if m.refusal is not None:
+            st.caption(m.refusal)
+    if not ready:
+        st.info("None of your medicines can be refilled online right now.")
+        return
+    stores = {p.pharmacy_id: p for p in pharmacies}
+    with st.form("refill_form"):
+        medicine = st.selectbox(
+            "Medicine",
+            list(ready),
+            format_func=lambda m: (
+                f"{ready[m].name} {ready[m].dose}, {ready[m].frequency} "
+                f"({ready[m].refills_remaining} refills left)"
+            ),
+        )
+        pharmacy = st.selectbox(
+            "Pharmacy",
+            list(stores),
+            index=list(stores).index(last) if last in stores else 0,
+            format_func=lambda p: f"{stores[p].name}, {stores[p].address}",
+        )
+        note = st.text_area("Note for your care team (optional)", max_chars=500)
+        if st.form_submit_button("Request the refill"):
+            refills.refill_request(
+                actor=actor,
+                patient_id=patient_id,
+                medication_id=medicine,
+                pharmacy_id=pharmacy,
+                note=note,
+            )
+            state.done("Your refill request was sent to your care team.")
+
+
+def _status() -> None:
+    mine = refills.my_refills(actor=actor, patient_id=patient_id)
+    table(
+        {
+            "Asked": [when(r.requested_at) for r in mine],
+            "Medicine": [r.medicine for r in mine],
+            "Pharmacy": [r.pharmacy for r in mine],
+            "Status": [r.status_name for r in mine],
+            "Note from your care team": [r.note or "" for r in mine],
+        },
+        empty="No refill requests yet.",
+        static=True,
+    )
+    if any(r.status == refills.VISIT_NEEDED for r in mine):
+        st.page_link(
+            "pages/patient/visits.py",
+            label="Your care team asked for a visit first: schedule one",
+            icon=":material/event:",
+        )
+
+
+with state.service_errors():
+    st.subheader("Request a refill")
+    _ask()
+    st.subheader("Your requests")
+    _status()

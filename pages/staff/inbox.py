@@ -1,0 +1,149 @@
+"""The staff inbox: the pools this person works, each pool's open conversations (the longest
+wait first, against the response-time goal), and one conversation to take, assign, answer,
+note, forward or close. Internal notes are marked as never shown to the patient."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from pages.components import state
+from pages.components.format import when
+from pages.components.widgets import table
+from services.care import inbox, messages, pools
+from services.core.access import BILLING, CLINICIAN, HIM
+from services.core.uploads import Upload
+
+actor = state.guard(CLINICIAN, BILLING, HIM)
+st.title("Inbox")
+state.show_flash()
+PICK = "inbox_pick"
+
+
+def _waited(item: inbox.QueueItem) -> str:
+    if item.waiting_since is None:
+        return "Answered"
+    days = f"{item.business_days} of {pools.goal_business_days()} business days"
+    return days + (" — past the goal" if item.overdue else "")
+
+
+def _queue(pool: str) -> None:
+    items = inbox.inbox_queue(actor=actor, pool=pool)
+    table(
+        {
+            "Waiting": [_waited(i) for i in items],
+            "Since": [when(i.waiting_since or i.updated_at) for i in items],
+            "Patient": [f"{i.patient_name} (MRN {i.mrn})" for i in items],
+            "Subject": [i.subject for i in items],
+            "About": [i.category for i in items],
+            "Taken by": [i.assigned_to or "" for i in items],
+            "Unread": [i.unread or "" for i in items],
+        },
+        empty="No open conversations in this pool.",
+        static=True,
+    )
+    labels = {i.thread_id: f"{i.patient_name} · {i.subject} · {_waited(i)}" for i in items}
+    if st.session_state.get(PICK) not in labels:
+        st.session_state.pop(PICK, None)
+    chosen = st.selectbox(
+        "Open a conversation",
+        [None, *labels],
+        format_func=lambda t: "Choose…" if t is None else labels[t],
+        key=PICK,
+    )
+    if chosen is not None:
+        _thread(chosen)
+
+
+def _thread(thread_id: uuid.UUID) -> None:
+    view = inbox.inbox_thread(actor=actor, thread_id=thread_id)
+    st.subheader(f"{view.subject}")
+    st.text(f"{view.patient_name} (MRN {view.mrn}) · {view.category} · {view.pool_name}")
+    st.caption(f"Taken by {view.assigned_to}" if view.assigned_to else "Not taken yet")
+    for m in view.messages:
+        with st.container(border=True, key=f"message_{m.message_id}"):
+            st.caption(f"{m.signature} · {when(m.sent_at)}")
+            st.text(m.body)
+            for a in m.attachments:
+                st.download_button(
+                    f"Download {a.title}",
+                    data=lambda a=a: inbox.inbox_attachment(
+                        actor=actor, thread_id=thread_id, attachment_id=a.attachment_id
+                    ),
+                    file_name=a.title,
+                    on_click="ignore",
+                    key=f"attachment_{a.attachment_id}",
+                    icon=":material/attach_file:",
+                )
+    with st.expander("Staff notes and history (never shown to the patient)"):
+        for n in view.notes:
+            st.text(f"{when(n.created_at)} · {n.author} · {n.kind}: {n.body}")
+        if not view.notes:
+            st.caption("Nothing yet.")
+    _actions(view)
+
+
+def _actions(view: inbox.StaffThread) -> None:
+    tid = view.thread_id
+    if view.assigned_to is None and st.button("Take this conversation", key=f"claim_{tid}"):
+        inbox.inbox_claim(actor=actor, thread_id=tid)
+        state.done("You have taken the conversation.")
+    reply, note, forward, more = st.tabs(["Reply", "Internal note", "Forward", "Assign or close"])
+    with reply, st.form(f"reply_{tid}", clear_on_submit=True):
+        st.caption(f"Signed: {inbox.signature(actor, view.pool)}")
+        body = st.text_area("Reply to the patient", max_chars=messages.MAX_BODY)
+        files = st.file_uploader(
+            "Attachments (PDF, PNG or JPEG)",
+            type=["pdf", "png", "jpg", "jpeg"],
+            accept_multiple_files=True,
+            key=f"reply_files_{tid}",
+        )
+        if st.form_submit_button("Send reply", type="primary"):
+            inbox.inbox_reply(
+                actor=actor,
+                thread_id=tid,
+                body=body,
+                attachments=[Upload(f.name, f.getvalue()) for f in files or []],
+            )
+            state.done("Your reply was sent; the patient is told a message is waiting.")
+    with note, st.form(f"note_{tid}", clear_on_submit=True):
+        text = st.text_area("Note for staff only", max_chars=messages.MAX_BODY)
+        if st.form_submit_button("Add the note"):
+            inbox.inbox_note(actor=actor, thread_id=tid, body=text)
+            state.done("Note added.")
+    with forward, st.form(f"forward_{tid}"):
+        choices = inbox.forward_choices(actor=actor)
+        choices.pop(view.pool, None)
+        pool = st.selectbox("Forward to", list(choices), format_func=choices.get)
+        why = st.text_input("Note for the next pool", max_chars=1000)
+        if st.form_submit_button("Forward"):
+            inbox.inbox_forward(actor=actor, thread_id=tid, pool=pool, note=why)
+            st.session_state.pop(PICK, None)
+            state.done(f"Forwarded to {choices[pool]}.")
+    with more:
+        staff = inbox.pool_staff(actor=actor, thread_id=tid)
+        who = st.selectbox("Assign to", list(staff), format_func=staff.get, key=f"assignee_{tid}")
+        if st.button("Assign", key=f"assign_{tid}"):
+            inbox.inbox_assign(actor=actor, thread_id=tid, user_id=who)
+            state.done(f"Assigned to {staff[who]}.")
+        if st.button("Close the conversation", key=f"close_{tid}"):
+            inbox.inbox_close(actor=actor, thread_id=tid)
+            st.session_state.pop(PICK, None)
+            state.done("Closed.")
+
+
+with state.service_errors():
+    mine = inbox.my_pools(actor=actor)
+    names = {
+        p.code: f"{p.name}{' (your team)' if p.mine else ''} · {p.waiting} waiting, "
+        f"{p.open_threads} open"
+        for p in mine
+    }
+    st.caption(
+        f"The goal: every patient has an answer within {pools.goal_business_days()} business "
+        "days. Conversations waiting longest come first."
+    )
+    code = st.selectbox("Pool", list(names), format_func=names.get, key="inbox_pool")
+    if code is not None:
+        _queue(code)
