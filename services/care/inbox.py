@@ -89,6 +89,11 @@ def _own_teams(session: Session, actor: Actor) -> set[uuid.UUID]:
     )
 
 
+def own_pools(session: Session, actor: Actor) -> list[str]:
+    """The nurse pools of the clinician's own care teams."""
+    return [pools.pool_code(pools.CARE, team) for team in _own_teams(session, actor)]
+
+
 def _pool_codes(session: Session, actor: Actor) -> list[str]:
     """The pools this staff member works: their own care teams first."""
     codes: list[str] = []
@@ -139,7 +144,7 @@ def my_pools(*, actor: Actor) -> list[PoolSummary]:
             ).all()
         }
         names = _team_names(session)
-        own = {pools.pool_code(pools.CARE, t) for t in _own_teams(session, actor)}
+        own = set(own_pools(session, actor))
         return [
             PoolSummary(c, pools.pool_name(c, names), *counts.get(c, (0, 0)), c in own)
             for c in codes

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
-from services.care.tables import Message, MessageThread, RefillRequest
+from services.care import inbox
+from services.care.tables import MessageThread, RefillRequest
 from services.core import access
 from services.core.access import Actor, clinician_patients
 from services.core.models import Patient
@@ -66,25 +67,10 @@ def clinician_home(*, actor: Actor) -> ClinicianHome:
             )
         )
         alerts = open_alerts(actor.user_id)
-        last_message = (
-            select(Message.thread_id, func.max(Message.sent_at).label("last_at"))
-            .group_by(Message.thread_id)
-            .subquery()
-        )
-        waiting = (
-            select(MessageThread.id)
-            .join(last_message, last_message.c.thread_id == MessageThread.id)
-            .join(
-                Message,
-                and_(
-                    Message.thread_id == MessageThread.id, Message.sent_at == last_message.c.last_at
-                ),
-            )
-            .where(
-                MessageThread.patient_id.in_(mine),
-                MessageThread.status == "open",
-                Message.from_patient_side.is_(True),
-            )
+        waiting = select(MessageThread.id).where(  # in the pools of the clinician's teams
+            MessageThread.pool.in_(inbox.own_pools(s, actor)),
+            MessageThread.status == "open",
+            MessageThread.waiting_since.is_not(None),
         )
         refills = select(RefillRequest.id).where(
             RefillRequest.patient_id.in_(mine), RefillRequest.status == "requested"

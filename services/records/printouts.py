@@ -65,7 +65,13 @@ class Printout(FPDF):
         self.set_font("DejaVu", "", 10)
 
     def para(self, text: str) -> None:
+        """A paragraph, kept on one page when it fits on one (never split by a page break)."""
         self.set_font("DejaVu", "", 10)
+        lines = self.multi_cell(0, 5, text, dry_run=True, output="LINES")
+        assert isinstance(lines, list)
+        height = 5 * len(lines)
+        if height <= self.eph and self.y + height > self.page_break_trigger:
+            self.add_page()
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
 
     def rows(self, lines: list[str], empty: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -122,6 +123,12 @@ def open_tab(page: Page, name: str) -> None:
     """Open one of a page's tabs."""
     tab = page.get_by_role("tab", name=name)
     click_until(tab, lambda: tab.get_attribute("aria-selected") == "true", 300)
+
+
+def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
+    """Pick an option of a select box."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).first.click()
 
 
 def session_cookie(

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from services.care import booking
 from services.core import clock
-from tests.e2e.conftest import click_until, new_tab, open_tab, prepared, serve, sign_in
+from tests.e2e.conftest import choose, click_until, new_tab, open_tab, prepared, serve, sign_in
 from tests.support import world
 from tests.support.served import streamlit_server
 
@@ -35,11 +35,6 @@ def _pick_time(page: Page, index: int) -> None:
     click_until(times.locator("label").nth(index), radio.is_checked)  # the label, not the input
 
 
-def _choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).first.click()
-
-
 def _to_visits(page: Page, tab: str) -> None:
     page.get_by_role("link", name="Visits").click()
     open_tab(page, tab)
@@ -52,8 +47,8 @@ def test_book_move_check_in_and_the_clinician_sees_the_scores(
         patient = new_tab(browser)
         sign_in(patient, base, "patient.demo")
         _to_visits(patient, "Schedule a visit")
-        _choose(patient, "Type of visit", ANNUAL)
-        _choose(patient, "Provider", re.compile("Jordan Patel"))
+        choose(patient, "Type of visit", ANNUAL)
+        choose(patient, "Provider", re.compile("Jordan Patel"))
         _pick_time(patient, LATER)  # more than a day ahead: it can still be moved online
         patient.get_by_label("Reason for the visit").fill(REASON)
         patient.get_by_role("button", name="Book this time").click()
@@ -62,7 +57,7 @@ def test_book_move_check_in_and_the_clinician_sees_the_scores(
         open_tab(patient, "Upcoming")
         _card(patient, REASON).get_by_role("button", name="Move to another time").click()
         open_tab(patient, "Schedule a visit")
-        _choose(patient, "Provider", re.compile("Jordan Patel"))
+        choose(patient, "Provider", re.compile("Jordan Patel"))
         _pick_time(patient, LATER + 1)
         patient.get_by_role("button", name="Move my visit here").click()
         expect(patient.get_by_text(re.compile("^Moved to: "))).to_be_visible()

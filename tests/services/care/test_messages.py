@@ -18,6 +18,7 @@ from services.core import access, clock, crypto, db, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox, PatientCareTeam
+from services.homes.clinician import clinician_home
 from services.homes.patient import patient_home
 from tests.support import world
 
@@ -100,7 +101,9 @@ def test_a_message_lands_in_its_pool_and_the_right_staff_see_it(seeded_url: str)
 def test_a_reply_is_signed_marks_read_and_tells_the_patient_without_content(
     seeded_url: str,
 ) -> None:
+    waiting = clinician_home(actor=_clinician()).messages_waiting
     thread = _send(subject="Stairs", body="Private detail about my knee")
+    assert clinician_home(actor=_clinician()).messages_waiting == waiting + 1
     before = patient_home(actor=_me(), patient_id=_alex()).unread_messages
     [item] = [
         i
@@ -111,6 +114,7 @@ def test_a_reply_is_signed_marks_read_and_tells_the_patient_without_content(
     view = inbox.inbox_thread(actor=_clinician(), thread_id=thread)  # the patient's is read now
     assert view.patient_name == "Alex Rivera" and view.messages[0].signature == "Alex Rivera"
     inbox.inbox_reply(actor=_clinician(), thread_id=thread, body="Ice it and rest; call if worse.")
+    assert clinician_home(actor=_clinician()).messages_waiting == waiting
     [mine] = [
         t for t in messages.my_threads(actor=_me(), patient_id=_alex()) if t.thread_id == thread
     ]
