@@ -9,7 +9,7 @@ from datetime import date, datetime
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from services.care import refill_queue
 from services.core.access import CLINICIAN
 
@@ -57,7 +57,7 @@ def _decide(item: refill_queue.QueueItem) -> None:
                 sent_now=sent,
                 reason=reason,
             )
-            state.done(f"{item.patient_name}: {item.medicine} — {status.replace('_', ' ')}.")
+            state.done(plain(f"{item.patient_name}: {item.medicine} — {status.replace('_', ' ')}."))
 
 
 with state.service_errors():

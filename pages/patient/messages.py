@@ -9,7 +9,7 @@ import uuid
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import messages, pools
 from services.core.uploads import Upload
@@ -68,15 +68,15 @@ def _inbox() -> None:
 
 def _thread(thread_id: uuid.UUID) -> None:
     view = messages.thread_read(actor=actor, patient_id=patient_id, thread_id=thread_id)
-    st.subheader(view.subject)
+    st.subheader(plain(view.subject))
     st.caption(f"{view.category} · with {view.with_whom}")
     for m in view.messages:
         with st.container(border=True, key=f"message_{m.message_id}"):
-            st.caption(f"{m.signature} · {when(m.sent_at)}")
+            st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
             st.text(m.body)
             for a in m.attachments:
                 st.download_button(
-                    f"Download {a.title}",
+                    plain(f"Download {a.title}"),
                     data=lambda a=a: messages.message_attachment(
                         actor=actor,
                         patient_id=patient_id,

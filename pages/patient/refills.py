@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import refills
 
@@ -19,7 +19,7 @@ def _ask() -> None:
     ready = {m.medication_id: m for m in medicines if m.refusal is None}
     for m in medicines:
         if m.refusal is not None:
-            st.caption(m.refusal)
+            st.caption(plain(m.refusal))
     if not ready:
         st.info("None of your medicines can be refilled online right now.")
         return

@@ -9,7 +9,7 @@ import uuid
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import inbox, messages, pools
 from services.core.access import BILLING, CLINICIAN, HIM
@@ -58,16 +58,16 @@ def _queue(pool: str) -> None:
 
 def _thread(thread_id: uuid.UUID) -> None:
     view = inbox.inbox_thread(actor=actor, thread_id=thread_id)
-    st.subheader(f"{view.subject}")
+    st.subheader(plain(view.subject))
     st.text(f"{view.patient_name} (MRN {view.mrn}) · {view.category} · {view.pool_name}")
-    st.caption(f"Taken by {view.assigned_to}" if view.assigned_to else "Not taken yet")
+    st.caption(plain(f"Taken by {view.assigned_to}") if view.assigned_to else "Not taken yet")
     for m in view.messages:
         with st.container(border=True, key=f"message_{m.message_id}"):
-            st.caption(f"{m.signature} · {when(m.sent_at)}")
+            st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
             st.text(m.body)
             for a in m.attachments:
                 st.download_button(
-                    f"Download {a.title}",
+                    plain(f"Download {a.title}"),
                     data=lambda a=a: inbox.inbox_attachment(
                         actor=actor, thread_id=thread_id, attachment_id=a.attachment_id
                     ),
@@ -91,7 +91,7 @@ def _actions(view: inbox.StaffThread) -> None:
         state.done("You have taken the conversation.")
     reply, note, forward, more = st.tabs(["Reply", "Internal note", "Forward", "Assign or close"])
     with reply, st.form(f"reply_{tid}", clear_on_submit=True):
-        st.caption(f"Signed: {inbox.signature(actor, view.pool)}")
+        st.caption(plain(f"Signed: {inbox.signature(actor, view.pool)}"))
         body = st.text_area("Reply to the patient", max_chars=messages.MAX_BODY)
         files = st.file_uploader(
             "Attachments (PDF, PNG or JPEG)",
@@ -120,13 +120,13 @@ def _actions(view: inbox.StaffThread) -> None:
         if st.form_submit_button("Forward"):
             inbox.inbox_forward(actor=actor, thread_id=tid, pool=pool, note=why)
             st.session_state.pop(PICK, None)
-            state.done(f"Forwarded to {choices[pool]}.")
+            state.done(plain(f"Forwarded to {choices[pool]}."))
     with more:
         staff = inbox.pool_staff(actor=actor, thread_id=tid)
         who = st.selectbox("Assign to", list(staff), format_func=staff.get, key=f"assignee_{tid}")
         if st.button("Assign", key=f"assign_{tid}"):
             inbox.inbox_assign(actor=actor, thread_id=tid, user_id=who)
-            state.done(f"Assigned to {staff[who]}.")
+            state.done(plain(f"Assigned to {staff[who]}."))
         if st.button("Close the conversation", key=f"close_{tid}"):
             inbox.inbox_close(actor=actor, thread_id=tid)
             st.session_state.pop(PICK, None)

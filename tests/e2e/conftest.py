@@ -126,9 +126,10 @@ def open_tab(page: Page, name: str) -> None:
 
 
 def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
-    """Pick an option of a select box."""
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).first.click()
+    """Pick an option of a select box (opened again if a rerun closed it)."""
+    options = page.get_by_role("option")
+    click_until(page.get_by_label(label), lambda: options.count() > 0)
+    options.filter(has_text=option).first.click()
 
 
 def session_cookie(

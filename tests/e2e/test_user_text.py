@@ -1,6 +1,7 @@
 """Text people typed is shown as text on every page that shows it (SECURITY.md 16): a Markdown
 and HTML payload in every user-writable field (share recipient, document title, a device file's
-person, an email address, a release comment, a hold note) is drawn as typed. No image or link
+person, an email address, a release comment, a hold note, a message's subject, text and
+attachment name, a staff reply and internal note, a refill note) is drawn as typed. No image or link
 is made of it, and the browser never fetches the beacon URL inside it."""
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from pages.components.format import when
+from services.care import inbox, messages, refills
 from services.core import access, clock, db
+from services.core.uploads import Upload
 from services.identity import account
 from services.records import results, sharing
 from services.records.tables import LabResult
 from tests.conftest import DEXCOM_EXPORT
-from tests.e2e.conftest import prepared, sign_in
+from tests.e2e.conftest import choose, prepared, sign_in
 from tests.services.records.test_documents import uploaded
 from tests.services.records.test_results import _new_result
 from tests.support import world
@@ -88,6 +91,25 @@ def world_with_payloads(
             actor=_doctor(), result_ids=[released], comment=_payload(beacon, "comment")
         )
         held = _held_new_result(_payload(beacon, "hold"))
+        thread = messages.message_send(
+            actor=me,
+            patient_id=alex,
+            recipient="care",
+            category="medical",
+            subject=_payload(beacon, "subject"),
+            body=_payload(beacon, "body"),
+            attachments=[Upload(_payload(beacon, "file") + ".pdf", b"%PDF-1.4\n%%EOF\n")],
+        )
+        inbox.inbox_note(actor=_doctor(), thread_id=thread, body=_payload(beacon, "note"))
+        inbox.inbox_reply(actor=_doctor(), thread_id=thread, body=_payload(beacon, "reply"))
+        medicines, stores, _ = refills.refill_choices(actor=me, patient_id=alex)
+        refills.refill_request(
+            actor=me,
+            patient_id=alex,
+            medication_id=next(m.medication_id for m in medicines if m.refusal is None),
+            pharmacy_id=stores[0].pharmacy_id,
+            note=_payload(beacon, "refill"),
+        )
         [item] = [h for h in results.held_results(actor=_doctor()) if h.result_id == held]
         with db.read_only() as s:
             collected = s.scalar(select(LabResult.collected_at).where(LabResult.id == released))
@@ -140,6 +162,10 @@ def test_payloads_typed_by_patients_and_staff_show_as_typed(
     _shown_as_text(
         page, beacon, f"Comment from your care team: {_payload(beacon, 'comment')}", "comment"
     )
+    page.get_by_role("link", name="Messages").click()
+    choose(page, "Open a conversation", "bold-subject")
+    for field in ("subject", "body", "reply", "file"):
+        _shown_as_text(page, beacon, _payload(beacon, field), field)
     page.get_by_role("link", name="Health metrics").click()
     page.get_by_role("tab", name="Import from a device").click()
     device_file = tmp_path / "named.csv"
@@ -157,6 +183,13 @@ def test_payloads_typed_by_patients_and_staff_show_as_typed(
     page.get_by_role("link", name="Result release").click()
     page.get_by_text(facts["held"]).first.click()
     _shown_as_text(page, beacon, _payload(beacon, "hold"), "hold")
+    page.get_by_role("link", name="Inbox").click()
+    choose(page, "Open a conversation", "bold-subject")
+    page.get_by_text("Staff notes and history").click()
+    for field in ("subject", "body", "note", "file"):
+        _shown_as_text(page, beacon, _payload(beacon, field), field)
+    page.get_by_role("link", name="Refill requests").click()
+    _shown_as_text(page, beacon, f"Patient's note: {_payload(beacon, 'refill')}", "refill")
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 

@@ -36,7 +36,7 @@ def _pick_time(page: Page, index: int) -> None:
 
 
 def _to_visits(page: Page, tab: str) -> None:
-    page.get_by_role("link", name="Visits").click()
+    page.get_by_role("link", name="Visits", exact=True).click()
     open_tab(page, tab)
 
 
