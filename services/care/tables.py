@@ -276,3 +276,17 @@ class RefillRequest(Base):
 
 
 Index("ix_appointments_start", Appointment.patient_id, Appointment.start_at)
+
+
+# PostgreSQL only: DuckDB turns an update of an indexed column into delete + insert, which its
+# foreign keys refuse while messages refer to the thread (and the columnar scan is quick there).
+# The staff queues read the open threads of a pool, and the requests waiting for a decision.
+Index(
+    "ix_message_threads_open_pool",
+    MessageThread.pool,
+    MessageThread.waiting_since,
+    postgresql_where=MessageThread.status == "open",
+).ddl_if(dialect="postgresql")
+Index("ix_refill_requests_status", RefillRequest.status, RefillRequest.requested_at).ddl_if(
+    dialect="postgresql"
+)

@@ -793,6 +793,16 @@ def _v15_messaging_and_refills(conn: Connection) -> None:
     )
     new = ("message_attachments", "thread_notes", "pharmacies")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
+    if conn.dialect.name == "postgresql":  # the staff queues' indexes (see services/care/tables)
+        conn.execute(
+            text(
+                "CREATE INDEX ix_message_threads_open_pool ON message_threads (pool, waiting_since)"
+                " WHERE status = 'open'"
+            )
+        )
+        conn.execute(
+            text("CREATE INDEX ix_refill_requests_status ON refill_requests (status, requested_at)")
+        )
 
 
 MIGRATIONS: list[Migration] = [

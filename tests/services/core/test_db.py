@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, Float, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Float,
+    Index,
+    MetaData,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from services.core import audit, db
 from services.core.errors import ConfigurationError
@@ -132,6 +143,16 @@ def test_duckdb_keeps_no_index_on_the_time_series(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def _indexes(engine) -> set[str]:  # type: ignore[no-untyped-def]
+    """The names of the indexes the schema made (PostgreSQL's catalogue)."""
+    with engine.connect() as conn:
+        return set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+        )
+
+
 def _columns(engine) -> dict[str, set[tuple[str, str]]]:  # type: ignore[no-untyped-def]
     """Every table's (column, type) pairs, read from information_schema (works on both)."""
     with engine.connect() as conn:
@@ -191,14 +212,21 @@ def _version_1_metadata() -> MetaData:
             "message_attachments",
             "thread_notes",
             "pharmacies",
+            "job_runs",  # v10
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
         for column in columns:
             if (table.name, column.name) in FLOAT_IN_V1:
                 column.type = Float()  # 4 bytes on DuckDB until v8
-        Table(table.name, meta, *columns)
+        old = Table(table.name, meta, *columns)
+        for index in table.indexes:  # the table-level ones (a column's own index came with it)
+            if index.name not in LATER_INDEXES and len(index.columns) > 1:
+                Index(index.name, *(old.c[c.name] for c in index.columns))
     return meta
+
+
+LATER_INDEXES = {"ix_message_threads_open_pool", "ix_refill_requests_status"}  # v15
 
 
 LATER_COLUMNS = {
@@ -324,6 +352,8 @@ def test_migrating_from_version_1_gives_the_same_schema_as_a_new_database(
     try:
         db.migrate(fresh)
         assert _columns(old) == _columns(fresh)
+        if not empty_url.startswith("duckdb"):
+            assert _indexes(old) == _indexes(fresh)
     finally:
         old.dispose()
         fresh.dispose()
