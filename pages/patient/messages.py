@@ -8,7 +8,7 @@ import uuid
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import conversation, state
 from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import messages, pools
@@ -54,14 +54,7 @@ def _inbox() -> None:
     }
     if SENT in st.session_state:
         st.session_state[PICK] = st.session_state.pop(SENT)
-    if st.session_state.get(PICK) not in labels:
-        st.session_state.pop(PICK, None)  # a search left it out
-    chosen = st.selectbox(
-        "Open a conversation",
-        [None, *labels],
-        format_func=lambda t: "Choose…" if t is None else labels[t],
-        key=PICK,
-    )
+    chosen = conversation.pick(labels, PICK)
     if chosen is not None:
         _thread(chosen)
 
@@ -70,24 +63,12 @@ def _thread(thread_id: uuid.UUID) -> None:
     view = messages.thread_read(actor=actor, patient_id=patient_id, thread_id=thread_id)
     st.subheader(plain(view.subject))
     st.caption(f"{view.category} · with {view.with_whom}")
-    for m in view.messages:
-        with st.container(border=True, key=f"message_{m.message_id}"):
-            st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
-            st.text(m.body)
-            for a in m.attachments:
-                st.download_button(
-                    plain(f"Download {a.title}"),
-                    data=lambda a=a: messages.message_attachment(
-                        actor=actor,
-                        patient_id=patient_id,
-                        thread_id=thread_id,
-                        attachment_id=a.attachment_id,
-                    ),
-                    file_name=a.title,
-                    on_click="ignore",
-                    key=f"attachment_{a.attachment_id}",
-                    icon=":material/attach_file:",
-                )
+    conversation.show(
+        view.messages,
+        lambda attachment_id: messages.message_attachment(
+            actor=actor, patient_id=patient_id, thread_id=thread_id, attachment_id=attachment_id
+        ),
+    )
     if view.status != "open":
         st.caption("This conversation was closed; writing again opens it.")
     with st.form(f"reply_{thread_id}", clear_on_submit=True):

@@ -8,7 +8,7 @@ import uuid
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import conversation, state
 from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import inbox, messages, pools
@@ -44,14 +44,7 @@ def _queue(pool: str) -> None:
         static=True,
     )
     labels = {i.thread_id: f"{i.patient_name} · {i.subject} · {_waited(i)}" for i in items}
-    if st.session_state.get(PICK) not in labels:
-        st.session_state.pop(PICK, None)
-    chosen = st.selectbox(
-        "Open a conversation",
-        [None, *labels],
-        format_func=lambda t: "Choose…" if t is None else labels[t],
-        key=PICK,
-    )
+    chosen = conversation.pick(labels, PICK)
     if chosen is not None:
         _thread(chosen)
 
@@ -61,21 +54,12 @@ def _thread(thread_id: uuid.UUID) -> None:
     st.subheader(plain(view.subject))
     st.text(f"{view.patient_name} (MRN {view.mrn}) · {view.category} · {view.pool_name}")
     st.caption(plain(f"Taken by {view.assigned_to}") if view.assigned_to else "Not taken yet")
-    for m in view.messages:
-        with st.container(border=True, key=f"message_{m.message_id}"):
-            st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
-            st.text(m.body)
-            for a in m.attachments:
-                st.download_button(
-                    plain(f"Download {a.title}"),
-                    data=lambda a=a: inbox.inbox_attachment(
-                        actor=actor, thread_id=thread_id, attachment_id=a.attachment_id
-                    ),
-                    file_name=a.title,
-                    on_click="ignore",
-                    key=f"attachment_{a.attachment_id}",
-                    icon=":material/attach_file:",
-                )
+    conversation.show(
+        view.messages,
+        lambda attachment_id: inbox.inbox_attachment(
+            actor=actor, thread_id=thread_id, attachment_id=attachment_id
+        ),
+    )
     with st.expander("Staff notes and history (never shown to the patient)"):
         for n in view.notes:
             st.text(f"{when(n.created_at)} · {n.author} · {n.kind}: {n.body}")

@@ -343,10 +343,7 @@ def inbox_reply(
     attachments: Sequence[uploads.Upload] = (),
 ) -> uuid.UUID:
     """Answer the patient: signed, the wait ends, the patient is told a message is waiting."""
-    fields: dict[str, str] = {}
-    text = messages.checked_body(fields, body)
-    messages.checked_files(fields, attachments)
-    forms.raise_if(fields)
+    text = messages.checked_message(body, attachments)
     with uploads.storing_all(uploads.folder(messages.FOLDER), attachments) as stored:
         with staff_work(actor, "messages.staff.reply", *pools.STAFF_ROLES) as session:
             thread = _thread(session, actor, thread_id, "messages.staff.reply")

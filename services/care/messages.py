@@ -93,6 +93,15 @@ def checked_body(fields: dict[str, str], body: str) -> str:
     return forms.checked_note(fields, "body", body, "Write your message.", MAX_BODY)
 
 
+def checked_message(body: str, attachments: Sequence[uploads.Upload]) -> str:
+    """A reply's text and files, or the whole reply refused."""
+    fields: dict[str, str] = {}
+    text = checked_body(fields, body)
+    checked_files(fields, attachments)
+    forms.raise_if(fields)
+    return text
+
+
 def next_moment(latest: datetime | None) -> datetime:
     """Now, or just after the thread's latest entry: its order never depends on ties."""
     now = clock.now()
@@ -195,6 +204,18 @@ def _signature(session: Session, actor: Actor, patient_id: uuid.UUID) -> str:
     return name if actor.patient_id == patient_id else f"{actor.display_name} for {name}"
 
 
+def _post_for_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    thread: MessageThread,
+    text: str,
+    stored: Sequence[tuple[uploads.Upload, uploads.Stored]],
+) -> uuid.UUID:
+    signature = _signature(session, actor, patient_id)
+    return post(session, thread, actor.user_id, True, text, signature, stored)
+
+
 def _confidential(session: Session, actor: Actor, patient_id: uuid.UUID) -> bool:
     """A teen's own message (12 to 17) is confidential: their parent's access does not show it."""
     if actor.patient_id != patient_id:
@@ -253,15 +274,7 @@ def message_send(
             )
             session.add(thread)
             session.flush()
-            post(
-                session,
-                thread,
-                actor.user_id,
-                True,
-                text,
-                _signature(session, actor, patient_id),
-                stored,
-            )
+            _post_for_patient(session, actor, patient_id, thread, text, stored)
             return thread.id
 
 
@@ -274,10 +287,7 @@ def message_reply(
     attachments: Sequence[uploads.Upload] = (),
 ) -> uuid.UUID:
     """Write again in a conversation (a closed one opens again and waits for an answer)."""
-    fields: dict[str, str] = {}
-    text = checked_body(fields, body)
-    checked_files(fields, attachments)
-    forms.raise_if(fields)
+    text = checked_message(body, attachments)
     with uploads.storing_all(uploads.folder(FOLDER), attachments) as stored:
         with patient_work(actor, patient_id, "messages.reply", access.MESSAGES) as (session, found):
             access.require_patient_side(found, PATIENT_SIDE)
@@ -285,15 +295,7 @@ def message_reply(
             if thread.status != "open":
                 thread.status, thread.closed_at, thread.closed_by = "open", None, None
             thread.waiting_since = thread.waiting_since or clock.now()
-            return post(
-                session,
-                thread,
-                actor.user_id,
-                True,
-                text,
-                _signature(session, actor, patient_id),
-                stored,
-            )
+            return _post_for_patient(session, actor, patient_id, thread, text, stored)
 
 
 def unread_in_thread(from_patient_side: bool) -> ScalarSelect[int]:

@@ -80,18 +80,21 @@ def _last_labs(session: Session, patient_id: uuid.UUID, codes: tuple[str, ...]) 
     return found
 
 
-def refill_queue(*, actor: Actor) -> list[QueueItem]:
-    """Requests waiting for a decision, oldest first."""
-    with staff_work(actor, "refills.queue", access.CLINICIAN) as session:
-        rows = session.execute(
-            select(RefillRequest, Medication, Patient)
-            .join(Medication, Medication.id == RefillRequest.medication_id)
-            .join(Patient, Patient.id == RefillRequest.patient_id)
-            .where(RefillRequest.status == refills.REQUESTED)
-            .order_by(RefillRequest.requested_at, RefillRequest.id)
-        ).all()
-        items = []
-        for r, m, p in rows:
+def _queue(session: Session, status: str, context: bool) -> list[QueueItem]:
+    """Requests in one status, oldest first; with `context`, the last fill, the last visit and
+    the results that bear on each medicine."""
+    rows = session.execute(
+        select(RefillRequest, Medication, Patient)
+        .join(Medication, Medication.id == RefillRequest.medication_id)
+        .join(Patient, Patient.id == RefillRequest.patient_id)
+        .where(RefillRequest.status == status)
+        .order_by(RefillRequest.requested_at, RefillRequest.id)
+    ).all()
+    items = []
+    for r, m, p in rows:
+        filled = visit = None
+        labs: list[LabValue] = []
+        if context:
             filled = session.scalar(
                 select(func.max(RefillRequest.sent_at)).where(
                     RefillRequest.medication_id == m.id, RefillRequest.status == refills.SENT
@@ -104,23 +107,30 @@ def refill_queue(*, actor: Actor) -> list[QueueItem]:
                     Encounter.start_at <= clock.now(),
                 )
             )
-            items.append(
-                QueueItem(
-                    r.id,
-                    p.id,
-                    f"{p.first_name} {p.last_name}",
-                    p.mrn,
-                    f"{m.name} {m.dose}, {m.frequency}",
-                    m.refills_remaining,
-                    r.pharmacy,
-                    r.note,
-                    r.requested_at,
-                    filled or m.start_date,
-                    visit,
-                    _last_labs(session, p.id, RELEVANT_LABS.get(m.rxnorm or "", ())),
-                )
+            labs = _last_labs(session, p.id, RELEVANT_LABS.get(m.rxnorm or "", ()))
+        items.append(
+            QueueItem(
+                r.id,
+                p.id,
+                f"{p.first_name} {p.last_name}",
+                p.mrn,
+                f"{m.name} {m.dose}, {m.frequency}",
+                m.refills_remaining,
+                r.pharmacy,
+                r.note,
+                r.requested_at,
+                (filled or m.start_date) if context else None,
+                visit,
+                labs,
             )
-        return items
+        )
+    return items
+
+
+def refill_queue(*, actor: Actor) -> list[QueueItem]:
+    """Requests waiting for a decision, oldest first, with what bears on each."""
+    with staff_work(actor, "refills.queue", access.CLINICIAN) as session:
+        return _queue(session, refills.REQUESTED, context=True)
 
 
 def refill_decide(
@@ -203,30 +213,7 @@ def refill_mark_sent(*, actor: Actor, request_id: uuid.UUID) -> None:
 def approved_waiting(*, actor: Actor) -> list[QueueItem]:
     """Approved requests not yet marked sent to the pharmacy, oldest first."""
     with staff_work(actor, "refills.approved", access.CLINICIAN) as session:
-        rows = session.execute(
-            select(RefillRequest, Medication, Patient)
-            .join(Medication, Medication.id == RefillRequest.medication_id)
-            .join(Patient, Patient.id == RefillRequest.patient_id)
-            .where(RefillRequest.status == refills.APPROVED)
-            .order_by(RefillRequest.decided_at, RefillRequest.id)
-        ).all()
-        return [
-            QueueItem(
-                r.id,
-                p.id,
-                f"{p.first_name} {p.last_name}",
-                p.mrn,
-                f"{m.name} {m.dose}, {m.frequency}",
-                m.refills_remaining,
-                r.pharmacy,
-                r.note,
-                r.requested_at,
-                None,
-                None,
-                [],
-            )
-            for r, m, p in rows
-        ]
+        return _queue(session, refills.APPROVED, context=False)
 
 
 def _tell(session: Session, patient_id: uuid.UUID) -> None:

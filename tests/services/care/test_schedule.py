@@ -34,20 +34,25 @@ def _provider_and_site() -> tuple[uuid.UUID, uuid.UUID]:
         return provider.id, provider.site_id
 
 
-def test_a_template_makes_its_slots_once_at_the_same_local_time_across_dst(
-    seeded_url: str,
-) -> None:
+def _saturday_mornings(kind: str) -> uuid.UUID:
+    """Weekly hours on Saturdays, 9 to 10 (the seed has no slots then): two slots a week."""
     provider, site = _provider_and_site()
-    template = schedule.template_add(
+    return schedule.template_add(
         actor=_admin(),
         provider_id=provider,
         site_id=site,
-        weekday=5,  # Saturdays: the seed has no slots then
+        weekday=5,
         start="09:00",
         end="10:00",
         slot_minutes=30,
-        slot_kind="video",
+        slot_kind=kind,
     )
+
+
+def test_a_template_makes_its_slots_once_at_the_same_local_time_across_dst(
+    seeded_url: str,
+) -> None:
+    template = _saturday_mornings("video")
     first = date(2026, 10, 26)  # daylight saving ends on November 1
     assert schedule.generate_slots(today=first) >= 2 * schedule.WEEKS_AHEAD  # the seeded ones too
     assert schedule.generate_slots(today=first) == 0
@@ -73,17 +78,7 @@ def test_a_template_makes_its_slots_once_at_the_same_local_time_across_dst(
 
 
 def test_ended_hours_close_their_open_slots_and_keep_the_booked_visits(seeded_url: str) -> None:
-    provider, site = _provider_and_site()
-    template = schedule.template_add(
-        actor=_admin(),
-        provider_id=provider,
-        site_id=site,
-        weekday=5,  # Saturdays: the seed has no slots then
-        start="09:00",
-        end="10:00",
-        slot_minutes=30,
-        slot_kind="office",
-    )
+    template = _saturday_mornings("office")
     schedule.generate_slots()
 
     def saturdays() -> list[booking.OpenSlot]:

@@ -6,6 +6,7 @@ reminder goes once per rule even when the runner runs twice, with no clinical de
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -52,9 +53,21 @@ def _start(appointment_id: uuid.UUID) -> Appointment:
         return found
 
 
-def test_a_freed_slot_is_offered_in_order_held_and_the_first_to_accept_moves_up(
-    seeded_url: str,
-) -> None:
+@dataclass
+class Waiting:
+    """Alex holds an early slot; two patients hold later ones with the same provider and asked,
+    the first a second before the other, to be offered an earlier time."""
+
+    first: Actor
+    second: Actor
+    early: booking.OpenSlot
+    later: list[booking.OpenSlot]
+    holder: uuid.UUID
+    a: uuid.UUID
+    b: uuid.UUID
+
+
+def _two_waiting() -> Waiting:
     first, second = _patients(2)
     slots = _search(_me(), _alex(), first=3, days=20)
     early = slots[0]
@@ -62,9 +75,26 @@ def test_a_freed_slot_is_offered_in_order_held_and_the_first_to_accept_moves_up(
     holder = booking.book(
         actor=_me(), patient_id=_alex(), slot_id=early.slot_id, visit_type="office"
     )
-    a = _book(first, later[0], waitlist_too=True)  # asked first
+    a = _book(first, later[0], waitlist_too=True)
     with clock.frozen(clock.now() + timedelta(seconds=1)):
         b = _book(second, later[1], waitlist_too=True)
+    assert first.patient_id and second.patient_id
+    return Waiting(first, second, early, later, holder, a, b)
+
+
+def test_a_freed_slot_is_offered_in_order_held_and_the_first_to_accept_moves_up(
+    seeded_url: str,
+) -> None:
+    w = _two_waiting()
+    first, second, early, later, holder, a, b = (
+        w.first,
+        w.second,
+        w.early,
+        w.later,
+        w.holder,
+        w.a,
+        w.b,
+    )
     assert waitlist.offer_open_slots() == 0  # nothing has opened
     booking.cancel(actor=_me(), patient_id=_alex(), appointment_id=holder)
     assert waitlist.offer_open_slots() == 1
@@ -91,16 +121,8 @@ def test_a_freed_slot_is_offered_in_order_held_and_the_first_to_accept_moves_up(
 
 
 def test_a_declined_offer_goes_to_the_next(seeded_url: str) -> None:
-    first, second = _patients(2)
-    slots = _search(_me(), _alex(), first=3, days=20)
-    early = slots[0]
-    later = [s for s in slots if s.provider_id == early.provider_id and s.start_at > early.start_at]
-    holder = booking.book(
-        actor=_me(), patient_id=_alex(), slot_id=early.slot_id, visit_type="office"
-    )
-    _book(first, later[0], waitlist_too=True)
-    with clock.frozen(clock.now() + timedelta(seconds=1)):
-        _book(second, later[1], waitlist_too=True)
+    w = _two_waiting()
+    first, second, early, holder = w.first, w.second, w.early, w.holder
     booking.cancel(actor=_me(), patient_id=_alex(), appointment_id=holder)
     waitlist.offer_open_slots()
     assert first.patient_id and second.patient_id
@@ -115,16 +137,8 @@ def test_a_declined_offer_goes_to_the_next(seeded_url: str) -> None:
 
 
 def test_cancelling_the_waiting_visit_withdraws_its_offer_for_the_next(seeded_url: str) -> None:
-    first, second = _patients(2)
-    slots = _search(_me(), _alex(), first=3, days=20)
-    early = slots[0]
-    later = [s for s in slots if s.provider_id == early.provider_id and s.start_at > early.start_at]
-    holder = booking.book(
-        actor=_me(), patient_id=_alex(), slot_id=early.slot_id, visit_type="office"
-    )
-    waiting = _book(first, later[0], waitlist_too=True)
-    with clock.frozen(clock.now() + timedelta(seconds=1)):
-        _book(second, later[1], waitlist_too=True)
+    w = _two_waiting()
+    first, second, early, holder, waiting = w.first, w.second, w.early, w.holder, w.a
     booking.cancel(actor=_me(), patient_id=_alex(), appointment_id=holder)
     waitlist.offer_open_slots()
     assert first.patient_id and second.patient_id

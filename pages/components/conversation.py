@@ -1,0 +1,43 @@
+"""What the patient's Messages page and the staff Inbox share: the conversation picker and the
+messages drawn as typed, with their attachments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+
+import streamlit as st
+
+from pages.components.format import plain, when
+from services.care.messages import MessageView
+
+
+def pick(labels: Mapping[uuid.UUID, str], key: str) -> uuid.UUID | None:
+    """The "Open a conversation" picker; a choice no longer listed (a search, a forward) is
+    dropped."""
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)
+    chosen: uuid.UUID | None = st.selectbox(
+        "Open a conversation",
+        [None, *labels],
+        format_func=lambda t: "Choose…" if t is None else labels[t],
+        key=key,
+    )
+    return chosen
+
+
+def show(messages: list[MessageView], attachment: Callable[[uuid.UUID], bytes]) -> None:
+    """Each message in a card: who and when, the text as typed, its files to download."""
+    for m in messages:
+        with st.container(border=True, key=f"message_{m.message_id}"):
+            st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
+            st.text(m.body)
+            for a in m.attachments:
+                st.download_button(
+                    plain(f"Download {a.title}"),
+                    data=lambda a=a: attachment(a.attachment_id),
+                    file_name=a.title,
+                    on_click="ignore",
+                    key=f"attachment_{a.attachment_id}",
+                    icon=":material/attach_file:",
+                )
