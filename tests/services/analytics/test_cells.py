@@ -1,0 +1,79 @@
+"""Small cells: every count of 1 to 10 is hidden, and an attacker who knows every shown count and
+that each line adds up to its total (across tables, totals and neighbouring filters) cannot work
+out any hidden count. The attack is solved independently here, by least squares: a hidden count
+is worked out when it is a combination of the published equations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.analytics import cells
+
+
+def _with_totals(inner: np.ndarray) -> np.ndarray:
+    """Add an "all" position to every dimension, holding the sums."""
+    out = inner
+    for axis in range(inner.ndim):
+        out = np.concatenate([out, out.sum(axis=axis, keepdims=True)], axis=axis)
+    return out
+
+
+def _recoverable(counts: np.ndarray, hidden: np.ndarray) -> list[int]:
+    """The hidden entries an attacker can compute exactly from everything shown."""
+    unknown = [int(i) for i in np.flatnonzero(hidden)]
+    column = {entry: k for k, entry in enumerate(unknown)}
+    rows = []
+    for line in cells.lines(counts.shape):
+        row = np.zeros(len(unknown))
+        for position, index in enumerate(line):
+            if int(index) in column:
+                row[column[int(index)]] = -1.0 if position == len(line) - 1 else 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    equations = np.array(rows).T  # combinations of the equations, per unknown
+    found = []
+    for entry, k in column.items():
+        target = np.zeros(len(unknown))
+        target[k] = 1.0
+        weights, *_ = np.linalg.lstsq(equations, target, rcond=None)
+        if np.allclose(equations @ weights, target, atol=1e-8):
+            found.append(entry)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("shape", [(6, 4), (5, 3, 3), (4, 3, 2, 2)])
+def test_no_small_count_shows_and_none_can_be_worked_out(seed: int, shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(seed)
+    # Mostly small counts with some large ones and zeros, like a thin slice of a small clinic.
+    inner = np.where(
+        rng.random(shape) < 0.3, rng.integers(11, 200, shape), rng.integers(0, 12, shape)
+    )
+    counts = _with_totals(inner.astype(np.int64))
+    hidden = cells.protect(counts)
+    small = (counts >= 1) & (counts <= cells.SMALL)
+    assert not (small & ~hidden).any()  # every 1-10 hidden
+    assert _recoverable(counts, hidden) == []
+
+
+def test_a_lone_small_cell_gets_a_partner_in_its_row_and_column() -> None:
+    counts = _with_totals(np.array([[5, 40, 60], [30, 50, 70]], dtype=np.int64))
+    hidden = cells.protect(counts)
+    assert hidden[0, 0] and hidden[:, 0].sum() >= 2 and hidden[0, :].sum() >= 2
+    assert _recoverable(counts, hidden) == []
+    assert not hidden[2, 3]  # the grand total is shown
+
+
+def test_nothing_small_hides_nothing() -> None:
+    counts = _with_totals(np.array([[0, 40], [30, 50]], dtype=np.int64))
+    assert not cells.protect(counts).any()
+
+
+def test_totals_that_do_not_add_up_are_refused() -> None:
+    counts = _with_totals(np.array([[20, 40], [30, 50]], dtype=np.int64))
+    counts[0, 0] += 1
+    with pytest.raises(ValueError):
+        cells.protect(counts)
