@@ -107,22 +107,34 @@ def new_tab(browser: Browser) -> Page:
     return tab
 
 
+def idle(page: Page) -> None:
+    """Wait until the app is not running the page's script (Streamlit's running icon gone)."""
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0)
+
+
 def click_until(target: Locator, settled: Callable[[], bool], wait_ms: int = 500) -> None:
-    """Click `target` until `settled()`: a click that lands while the page is still rerunning
-    (after another widget's change, or a reloaded page resuming its session from the cookie)
-    can be lost when the page is drawn again."""
+    """Click `target` until `settled()` holds once the app is idle again: a click that lands
+    while the page is still rerunning (after another widget's change, or a reloaded page
+    resuming its session from the cookie) can be lost when the page is drawn again."""
     for _ in range(10):
         target.click()
         target.page.wait_for_timeout(wait_ms)
+        idle(target.page)
         if settled():
             return
     raise AssertionError(f"clicking {target} did not take")
 
 
 def open_tab(page: Page, name: str) -> None:
-    """Open one of a page's tabs."""
-    tab = page.get_by_role("tab", name=name)
-    click_until(tab, lambda: tab.get_attribute("aria-selected") == "true", 300)
+    """Open one of a page's tabs once the app is idle (a rerun still under way can draw the
+    tabs anew with the one chosen before)."""
+    tabs = page.get_by_role("tab", name=name)  # two while a rerun draws the tabs anew
+    idle(page)
+    click_until(
+        tabs.last,
+        lambda: tabs.count() == 1 and tabs.get_attribute("aria-selected") == "true",
+        300,
+    )
 
 
 def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
@@ -130,6 +142,8 @@ def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
     options = page.get_by_role("option")
     click_until(page.get_by_label(label), lambda: options.count() > 0)
     options.filter(has_text=option).first.click()
+    page.wait_for_timeout(1000)  # the rerun the choice makes has begun
+    idle(page)
 
 
 def session_cookie(

@@ -14,7 +14,16 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from services.care import booking
 from services.core import clock
-from tests.e2e.conftest import choose, click_until, new_tab, open_tab, prepared, serve, sign_in
+from tests.e2e.conftest import (
+    choose,
+    click_until,
+    idle,
+    new_tab,
+    open_tab,
+    prepared,
+    serve,
+    sign_in,
+)
 from tests.support import world
 from tests.support.served import streamlit_server
 
@@ -30,9 +39,16 @@ def _card(page: Page, text: str) -> Locator:
 
 
 def _pick_time(page: Page, index: int) -> None:
+    """Pick the index-th open time, and again if a rerun under way drew the list anew."""
     times = page.get_by_role("radiogroup", name="Open times (clinic time)")
     radio = times.get_by_role("radio").nth(index)
-    click_until(times.locator("label").nth(index), radio.is_checked)  # the label, not the input
+    for _ in range(3):
+        click_until(times.locator("label").nth(index), radio.is_checked)  # the label, not input
+        page.wait_for_timeout(1000)
+        idle(page)
+        if radio.is_checked():
+            return
+    expect(radio).to_be_checked()
 
 
 def _to_visits(page: Page, tab: str) -> None:
@@ -51,6 +67,8 @@ def test_book_move_check_in_and_the_clinician_sees_the_scores(
         choose(patient, "Provider", re.compile("Jordan Patel"))
         _pick_time(patient, LATER)  # more than a day ahead: it can still be moved online
         patient.get_by_label("Reason for the visit").fill(REASON)
+        idle(patient)
+        expect(patient.get_by_role("radio").nth(LATER)).to_be_checked()  # still the one picked
         patient.get_by_role("button", name="Book this time").click()
         expect(patient.get_by_text(re.compile("^Booked: "))).to_be_visible()
 
@@ -59,6 +77,7 @@ def test_book_move_check_in_and_the_clinician_sees_the_scores(
         open_tab(patient, "Schedule a visit")
         choose(patient, "Provider", re.compile("Jordan Patel"))
         _pick_time(patient, LATER + 1)
+        idle(patient)
         patient.get_by_role("button", name="Move my visit here").click()
         expect(patient.get_by_text(re.compile("^Moved to: "))).to_be_visible()
 
