@@ -166,8 +166,10 @@ def sign_in(
 ) -> None:
     """Type the username and password; demo staff then type their authenticator code."""
     page.goto(base)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("textbox", name="Username").fill(username)
+    # A textbox, not a label: the page before (an account page) has a "Password" heading, and
+    # while the sign-in page replaces it both can be on the screen.
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     if code and username in demo.DEMO_STAFF_USERNAMES and password == demo.DEMO_PASSWORD:
         field = page.get_by_label("Code from your authenticator app, or a recovery code")
