@@ -97,8 +97,7 @@ def _actions(view: inbox.StaffThread) -> None:
             inbox.inbox_note(actor=actor, thread_id=tid, body=text)
             state.done("Note added.")
     with forward, st.form(f"forward_{tid}"):
-        choices = inbox.forward_choices(actor=actor)
-        choices.pop(view.pool, None)
+        choices = view.forward_to
         pool = st.selectbox("Forward to", list(choices), format_func=choices.get)
         why = st.text_input("Note for the next pool", max_chars=1000)
         if st.form_submit_button("Forward"):
@@ -106,7 +105,7 @@ def _actions(view: inbox.StaffThread) -> None:
             st.session_state.pop(PICK, None)
             state.done(plain(f"Forwarded to {choices[pool]}."))
     with more:
-        staff = inbox.pool_staff(actor=actor, thread_id=tid)
+        staff = view.assignees
         who = st.selectbox("Assign to", list(staff), format_func=staff.get, key=f"assignee_{tid}")
         if st.button("Assign", key=f"assign_{tid}"):
             inbox.inbox_assign(actor=actor, thread_id=tid, user_id=who)

@@ -73,6 +73,8 @@ class StaffThread:
     waiting_since: datetime | None
     messages: list[messages.MessageView]
     notes: list[Note]
+    forward_to: dict[str, str]  # the other pools, by code, with their names
+    assignees: dict[uuid.UUID, str]  # the staff who work this pool
 
 
 def _team_names(session: Session) -> dict[uuid.UUID, str]:
@@ -129,7 +131,7 @@ def _waited(thread: MessageThread, now: datetime) -> tuple[int, bool]:
 
 def my_pools(*, actor: Actor) -> list[PoolSummary]:
     """The pools this staff member works, with their open and waiting threads."""
-    with staff_work(actor, "messages.pools", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.pools", *pools.INBOX_ROLES) as session:
         codes = _pool_codes(session, actor)
         counts = {
             pool: (int(open_), int(waiting or 0))
@@ -154,7 +156,7 @@ def my_pools(*, actor: Actor) -> list[PoolSummary]:
 def inbox_queue(*, actor: Actor, pool: str) -> list[QueueItem]:
     """A pool's open threads: those waiting for an answer first, longest wait first; then the
     rest, most recent first."""
-    with staff_work(actor, "messages.queue", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.queue", *pools.INBOX_ROLES) as session:
         if pool not in _pool_codes(session, actor):
             raise NotFound("Choose one of your pools.")
         unread = messages.unread_in_thread(from_patient_side=True)
@@ -230,7 +232,7 @@ def _note(session: Session, actor: Actor, thread: MessageThread, kind: str, body
 def inbox_thread(*, actor: Actor, thread_id: uuid.UUID) -> StaffThread:
     """One thread for staff: the messages, the internal notes; the patient's messages are
     marked read."""
-    with staff_work(actor, "messages.thread", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.thread", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.read")
         session.execute(
             update(Message)
@@ -275,18 +277,20 @@ def inbox_thread(*, actor: Actor, thread_id: uuid.UUID) -> StaffThread:
                 )
                 for n in notes
             ],
+            {c: name for c, name in all_pools(session).items() if c != thread.pool},
+            _workers(session, thread.pool or ""),
         )
 
 
 def inbox_attachment(*, actor: Actor, thread_id: uuid.UUID, attachment_id: uuid.UUID) -> bytes:
-    with staff_work(actor, "messages.staff.attachment", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.staff.attachment", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.attachment.view")
         return messages.attachment_bytes(session, thread.id, attachment_id)
 
 
 def inbox_claim(*, actor: Actor, thread_id: uuid.UUID) -> None:
     """Take a thread: one staff member at a time."""
-    with staff_work(actor, "messages.claim", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.claim", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.claim")
         done = session.execute(
             update(MessageThread)
@@ -296,13 +300,6 @@ def inbox_claim(*, actor: Actor, thread_id: uuid.UUID) -> None:
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("Someone has already taken this conversation.")
         _note(session, actor, thread, "claim", "Took the conversation.")
-
-
-def pool_staff(*, actor: Actor, thread_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """Whom a thread may be assigned to: the staff who work its pool."""
-    with staff_work(actor, "messages.staff.list", *pools.STAFF_ROLES) as session:
-        thread = _thread(session, actor, thread_id, "messages.staff.assignees")
-        return _workers(session, thread.pool or "")
 
 
 def _workers(session: Session, pool: str) -> dict[uuid.UUID, str]:
@@ -320,7 +317,7 @@ def _workers(session: Session, pool: str) -> dict[uuid.UUID, str]:
 
 
 def inbox_assign(*, actor: Actor, thread_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    with staff_work(actor, "messages.assign", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.assign", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.assign")
         workers = _workers(session, thread.pool or "")
         if user_id not in workers:
@@ -345,7 +342,7 @@ def inbox_reply(
     """Answer the patient: signed, the wait ends, the patient is told a message is waiting."""
     text = messages.checked_message(body, attachments)
     with uploads.storing_all(uploads.folder(messages.FOLDER), attachments) as stored:
-        with staff_work(actor, "messages.staff.reply", *pools.STAFF_ROLES) as session:
+        with staff_work(actor, "messages.staff.reply", *pools.INBOX_ROLES) as session:
             thread = _thread(session, actor, thread_id, "messages.staff.reply")
             if thread.status != "open":
                 raise Conflict("This conversation is closed; the patient can write again.")
@@ -369,7 +366,7 @@ def inbox_note(*, actor: Actor, thread_id: uuid.UUID, body: str) -> None:
     fields: dict[str, str] = {}
     text = forms.checked_note(fields, "note", body, "Write the note.", messages.MAX_BODY)
     forms.raise_if(fields)
-    with staff_work(actor, "messages.note", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.note", *pools.INBOX_ROLES) as session:
         _note(
             session, actor, _thread(session, actor, thread_id, "messages.staff.note"), "note", text
         )
@@ -380,7 +377,7 @@ def inbox_forward(*, actor: Actor, thread_id: uuid.UUID, pool: str, note: str) -
     fields: dict[str, str] = {}
     text = forms.checked_note(fields, "note", note, "Say why it is forwarded.")
     forms.raise_if(fields)
-    with staff_work(actor, "messages.forward", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.forward", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.forward")
         choices = all_pools(session)
         if pool not in choices or pool == thread.pool:
@@ -392,15 +389,10 @@ def inbox_forward(*, actor: Actor, thread_id: uuid.UUID, pool: str, note: str) -
 
 def inbox_close(*, actor: Actor, thread_id: uuid.UUID) -> None:
     """Close a conversation (the patient can write again, which opens it)."""
-    with staff_work(actor, "messages.close", *pools.STAFF_ROLES) as session:
+    with staff_work(actor, "messages.close", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.close")
         if thread.status != "open":
             raise Conflict("This conversation is already closed.")
         thread.status, thread.closed_at, thread.closed_by = "closed", clock.now(), actor.user_id
         thread.waiting_since = None
         _note(session, actor, thread, "close", "Closed the conversation.")
-
-
-def forward_choices(*, actor: Actor) -> dict[str, str]:
-    with staff_work(actor, "messages.pools.all", *pools.STAFF_ROLES) as session:
-        return all_pools(session)

@@ -33,7 +33,7 @@ CLINICAL = frozenset({"medical", "refill"})  # always to the care team
 OFFICE_OF = {"billing": BILLING_OFFICE, "records": RECORDS_OFFICE}
 # Who works each kind of pool.
 WORKERS = {CARE: access.CLINICIAN, BILLING_OFFICE: access.BILLING, RECORDS_OFFICE: access.HIM}
-STAFF_ROLES = tuple(WORKERS.values())
+INBOX_ROLES = tuple(WORKERS.values())  # the staff who work the pools
 
 
 @dataclass(frozen=True)

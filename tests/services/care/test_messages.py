@@ -169,7 +169,7 @@ def test_claim_assign_note_forward_and_close(seeded_url: str) -> None:
     inbox.inbox_claim(actor=_clinician(), thread_id=thread)
     with pytest.raises(Conflict):
         inbox.inbox_claim(actor=_clinician(), thread_id=thread)
-    staff = inbox.pool_staff(actor=_clinician(), thread_id=thread)
+    staff = inbox.inbox_thread(actor=_clinician(), thread_id=thread).assignees
     assert _clinician().user_id in staff and other.user_id not in staff
     with pytest.raises(ValidationError):
         inbox.inbox_assign(actor=_clinician(), thread_id=thread, user_id=other.user_id)
@@ -184,8 +184,14 @@ def test_claim_assign_note_forward_and_close(seeded_url: str) -> None:
     assert [n.kind for n in view.notes] == ["claim", "note", "forward"]
     assert "A bill" in view.notes[-1].body
     inbox.inbox_close(actor=other, thread_id=thread)
+    with pytest.raises(Conflict, match="already closed"):
+        inbox.inbox_close(actor=other, thread_id=thread)
     with pytest.raises(Conflict):
         inbox.inbox_reply(actor=other, thread_id=thread, body="Late")
+    with pytest.raises(NotFound, match="attachment"):
+        inbox.inbox_attachment(actor=other, thread_id=thread, attachment_id=uuid.uuid4())
+    with pytest.raises(ValidationError):
+        inbox.inbox_note(actor=other, thread_id=thread, body=" ")
     assert thread not in {i.thread_id for i in inbox.inbox_queue(actor=other, pool="billing")}
     # The patient writes again: it opens and waits again.
     messages.message_reply(actor=_me(), patient_id=_alex(), thread_id=thread, body="Any news?")
@@ -196,7 +202,11 @@ def test_two_clinicians_claiming_at_once_one_gets_it(seeded_url: str) -> None:
     thread = _send()
     first = _clinician()
     second = world.actor_of_user(
-        next(u for u in inbox.pool_staff(actor=first, thread_id=thread) if u != first.user_id)
+        next(
+            u
+            for u in inbox.inbox_thread(actor=first, thread_id=thread).assignees
+            if u != first.user_id
+        )
     )
     start = threading.Barrier(2)
     outcomes: list[str] = []
@@ -269,6 +279,10 @@ def test_bad_messages_are_refused_and_change_nothing(seeded_url: str) -> None:
     with pytest.raises(NotFound):  # another patient's conversation: as if it were not there
         assert other.patient_id
         messages.thread_read(actor=other, patient_id=_alex(), thread_id=_send())
+    with pytest.raises(NotFound, match="that conversation"):  # Alex's id, a made-up thread
+        messages.message_reply(
+            actor=_me(), patient_id=_alex(), thread_id=uuid.uuid4(), body="Hello?"
+        )
 
 
 def test_a_proxy_writes_for_the_patient_and_is_named(seeded_url: str) -> None:

@@ -156,6 +156,10 @@ def test_approved_then_marked_sent(seeded_url: str) -> None:
         refill_queue.refill_mark_sent(actor=_clinician(), request_id=request)
     with pytest.raises(NotFound):
         refill_queue.refill_mark_sent(actor=_clinician(), request_id=uuid.uuid4())
+    with pytest.raises(NotFound):
+        refill_queue.refill_decide(
+            actor=_clinician(), request_id=uuid.uuid4(), decision="deny", reason="Unknown"
+        )
 
 
 def test_two_clinicians_deciding_at_once_make_one_decision(seeded_url: str) -> None:
