@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import tomllib
@@ -91,23 +92,37 @@ def _setting(name: str, file_values: dict[str, object], default: str | None = No
 
 def _dev_keys(data_dir: Path) -> dict[str, str]:
     """Development keys generated once into data/ (never committed); production refuses them.
-    The demo processor reads the same file, so both sides of a payment share its keys."""
+    The demo processor reads the same file, so both sides of a payment share its keys. Processes
+    starting at once (two app servers, the jobs worker) take a file lock and read again under
+    it, so they all end with the same keys."""
     path = data_dir / DEV_SECRETS_NAME
-    found: dict[str, str] = {}
-    if path.exists():
-        with path.open("rb") as fh:
-            found = {k: str(v) for k, v in tomllib.load(fh).items()}
-    missing = [k for k in (*KEYS, *PAYMENT_KEYS) if k not in found]
-    if missing:
-        private_files.private_dir(data_dir)
-        found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write("# generated for development only; production refuses these keys\n")
-            fh.writelines(f'{k} = "{v}"\n' for k, v in found.items())
-        os.replace(tmp, path)
+    found = _read_dev_keys(path)
+    if all(k in found for k in (*KEYS, *PAYMENT_KEYS)):
+        return found
+    private_files.private_dir(data_dir)
+    lock_fd = os.open(data_dir / ".dev-secrets.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        found = _read_dev_keys(path)
+        missing = [k for k in (*KEYS, *PAYMENT_KEYS) if k not in found]
+        if missing:
+            found |= {k: DEV_KEY_MARKER + secrets.token_hex(32) for k in missing}
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write("# generated for development only; production refuses these keys\n")
+                fh.writelines(f'{k} = "{v}"\n' for k, v in found.items())
+            os.replace(tmp, path)
+    finally:
+        os.close(lock_fd)  # closing releases the lock
     return found
+
+
+def _read_dev_keys(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return {k: str(v) for k, v in tomllib.load(fh).items()}
 
 
 def _number(name: str, values: dict[str, object], default: float) -> float:

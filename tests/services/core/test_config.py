@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
+import time
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from services.core import crypto
-from services.core.config import settings
+from services.core.config import ROOT, settings
 from services.core.errors import ConfigurationError
 
 
@@ -40,6 +44,40 @@ def test_development_keys_are_generated_once_privately_and_reused(env, tmp_path:
     again = settings()
     assert (first.audit_key, first.secret_key) == (again.audit_key, again.secret_key)
     assert first.audit_key != first.secret_key
+
+
+def test_processes_starting_at_once_agree_on_one_set_of_development_keys(
+    env, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two app servers and the jobs worker may start together on a fresh data directory (all
+    eight read the settings at the same moment)."""
+    code = (
+        "import sys, time; from services.core.config import settings; "
+        "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); s = settings(); "
+        "keys = (s.audit_key, s.secret_key, s.payment.secret_key, s.payment.webhook_secret); "
+        "print(*(k.decode() if isinstance(k, bytes) else k for k in keys))"
+    )
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(time.time() + 3)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    printed = {p.communicate(timeout=60)[0].strip() for p in starts}
+    assert [p.returncode for p in starts] == [0] * 8
+    assert len(printed) == 1
+    assert printed == {" ".join(_read_keys(tmp_path / "dev-secrets.toml"))}
+
+
+def _read_keys(path: Path) -> list[str]:
+    with path.open("rb") as fh:
+        keys = tomllib.load(fh)
+    return [
+        keys[k] for k in ("audit_key", "secret_key", "payment_secret_key", "payment_webhook_secret")
+    ]
 
 
 @pytest.mark.parametrize(
