@@ -47,8 +47,8 @@ def test_development_keys_are_generated_once_privately_and_reused(env, tmp_path:
 
 
 def test_processes_starting_at_once_agree_on_one_set_of_development_keys(
-    env, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Two app servers and the jobs worker may start together on a fresh data directory (all
     eight read the settings at the same moment)."""
     code = (
@@ -90,8 +90,8 @@ def _read_keys(path: Path) -> list[str]:
     ],
 )
 def test_production_refuses_missing_short_or_development_keys(
-    env, values: dict[str, str], says: str
-) -> None:  # type: ignore[no-untyped-def]
+    env: pytest.MonkeyPatch, values: dict[str, str], says: str
+) -> None:
     env.setenv("PORTAL_ENVIRONMENT", "production")
     for name, value in values.items():
         env.setenv(f"PORTAL_{name}", value)
