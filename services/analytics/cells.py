@@ -1,23 +1,38 @@
 """Small cells (COMPLIANCE.md, Reporting): a count of 1 to 10 people is never shown, and no hidden
 count can be worked out by subtraction from what is shown.
 
-A figure is published as a table of counts with totals along every dimension (for example
-week × feature × site × age band, each with an "all" position last): every line along one
-dimension sums to its total, and anyone can subtract along any line, across totals, or between
-views that differ by one filter. Primary suppression hides each count of 1 to 10. Complementary
-suppression then hides more counts until (1) no line has exactly one hidden count and (2) no
-hidden count follows from the shown ones by any combination of the lines' sums (checked
-exactly, with linear algebra, on each group of hidden counts that share lines)."""
+Every figure on the dashboard is published as slices: for each period bucket (a day, a week, a
+month, or the whole period) a table by site and age band with an "all" position last on both, so
+that every filter the dashboard offers is one position of a slice and filters that differ by one
+group are neighbours on one line. Anyone can subtract along a row or a column of a slice.
+
+A slice is safe when no hidden count follows from the shown ones and the lines' sums. Negating the
+cells that are a total on one line only (y = -x there) makes every line of the slice sum to zero,
+so the unknown part of the hidden counts is the cycle space of the bipartite graph whose nodes are
+the slice's rows and columns and whose edges are its hidden cells: a hidden count can be worked
+out exactly if and only if its edge is a bridge (on no cycle). Protection hides every count of 1
+to 10, then, while a hidden cell is a bridge, hides the cheapest path of shown cells that closes a
+cycle through it (small counts first, totals late, zeros last, the grand total never).
+
+A figure that adds up over its buckets (sign-ins per week with the period's total) has a line
+along time as well. Each bucket's slice is protected on its own and the period's slice hides
+exactly the positions hidden in any bucket; then every hidden count still has a free direction:
+its bucket slice's cycle, repeated at the same positions in the period slice, satisfies every
+slice line and every time line (tests/services/analytics/test_cells.py attacks both kinds with
+an independent least-squares solver)."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
 
 SMALL = 10  # the CMS cell-size rule: 1 to 10 people are never shown
-TOLERANCE = 1e-9  # relative: an eigenvalue this small is zero
+_TOTAL_COST = 1_000_000  # hide a total only when no inner cell will do
+_ZERO_COST = 1_000_000_000  # a zero last: its bound (never negative) helps an attacker
+_GRAND_TOTAL_COST = 1_000_000_000_000
 
 Counts = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -32,102 +47,102 @@ def lines(shape: tuple[int, ...]) -> Iterator[npt.NDArray[np.intp]]:
 
 def check_totals(counts: Counts) -> None:
     """Refuse a table whose totals do not add up (they would leak or mislead)."""
-    for line in lines(counts.shape):
-        values = counts.flat[line]
-        if values[:-1].sum() != values[-1]:
+    for axis, size in enumerate(counts.shape):
+        inner = np.take(counts, range(size - 1), axis=axis).sum(axis=axis)
+        if not np.array_equal(inner, np.take(counts, size - 1, axis=axis)):
             raise ValueError("every line's cells must add up to its total")
 
 
-def _complement(counts: Counts, hidden: Mask, line: npt.NDArray[np.intp]) -> int | None:
-    """The entry of this line to hide as well: the smallest positive shown count, a cell
-    before the total; a shown zero only when nothing else is left."""
-    best: tuple[bool, bool, int, int] | None = None
-    for position, index in enumerate(line):
-        value = int(counts.flat[index])
-        if hidden.flat[index]:
-            continue
-        key = (value == 0, position == len(line) - 1, value, int(index))
-        if best is None or key < best:
-            best = key
-    return None if best is None else best[3]
+def _bridges(hidden: Mask) -> list[tuple[int, int]]:
+    """Hidden cells on no cycle of hidden cells (rows and columns as the graph's nodes)."""
+    rows, cols = hidden.shape
+    adjacent: list[list[int]] = [[] for _ in range(rows + cols)]
+    for r, c in zip(*np.nonzero(hidden), strict=True):
+        adjacent[int(r)].append(rows + int(c))
+        adjacent[rows + int(c)].append(int(r))
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    found: list[tuple[int, int]] = []
 
-
-def _groups(hidden_lines: list[npt.NDArray[np.intp]], hidden: Mask) -> list[list[int]]:
-    """Hidden entries grouped by the lines they share (a hidden count can only be worked out
-    from lines that reach it)."""
-    parent: dict[int, int] = {}
-
-    def root(i: int) -> int:
-        while parent.setdefault(i, i) != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for line in hidden_lines:
-        members = [int(i) for i in line if hidden.flat[i]]
-        for other in members[1:]:
-            parent[root(other)] = root(members[0])
-        for i in members:
-            root(i)
-    groups: dict[int, list[int]] = {}
-    for i in parent:
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
-
-
-def disclosed(counts: Counts, hidden: Mask) -> list[int]:
-    """Hidden entries that follow exactly from the shown ones and the lines' sums."""
-    shape = counts.shape
-    touching = [line for line in lines(shape) if hidden.flat[line].any()]
-    found: list[int] = []
-    for group in _groups(touching, hidden):
-        column = {entry: k for k, entry in enumerate(group)}
-        rows = []
-        for line in touching:
-            if not any(int(i) in column for i in line):
+    def visit(node: int, parent: int) -> None:
+        order[node] = low[node] = len(order)
+        for other in adjacent[node]:
+            if other == parent:
+                continue  # one cell per row and column: no parallel edges
+            if other in order:
+                low[node] = min(low[node], order[other])
                 continue
-            row = np.zeros(len(group))
-            for position, index in enumerate(line):
-                if int(index) in column:
-                    row[column[int(index)]] = -1.0 if position == len(line) - 1 else 1.0
-            rows.append(row)
-        matrix = np.array(rows)
-        # The null space of the equations the hidden entries satisfy (the eigenvectors of AᵀA
-        # with eigenvalue zero): an entry with no share in it can take one value only.
-        values, vectors = np.linalg.eigh(matrix.T @ matrix)
-        free = vectors[:, values < TOLERANCE * max(1.0, float(values.max(initial=0.0)))]
-        for entry, k in column.items():
-            if free.size == 0 or np.abs(free[k, :]).max() < 1e-6:
-                found.append(entry)
+            visit(other, node)
+            low[node] = min(low[node], low[other])
+            if low[other] > order[node]:
+                found.append((node, other - rows) if node < rows else (other, node - rows))
+
+    for start in range(rows + cols):
+        if start not in order and adjacent[start]:
+            visit(start, -1)
     return found
 
 
+def _costs(counts: Counts, hidden: Mask) -> list[list[int]]:
+    """What hiding each cell costs: nothing when hidden already, then small counts first,
+    totals late, zeros last and the grand total never while anything else will do."""
+    cost = 1 + counts + np.where(counts == 0, _ZERO_COST, 0)
+    cost[-1, :] += _TOTAL_COST
+    cost[:, -1] += _TOTAL_COST
+    cost[-1, -1] = _GRAND_TOTAL_COST
+    return np.where(hidden, 0, cost).tolist()  # type: ignore[no-any-return]
+
+
+def _cycle_through(counts: Counts, hidden: Mask, row: int, col: int) -> list[tuple[int, int]]:
+    """The cheapest cells to hide so that (row, col) lies on a cycle: a path from its row to its
+    column that does not use it."""
+    rows, cols = counts.shape
+    costs = _costs(counts, hidden)
+    best = {row: 0}
+    back: dict[int, int] = {}
+    queue = [(0, row)]
+    target = rows + col
+    while queue:
+        cost, node = heapq.heappop(queue)
+        if node == target:
+            break
+        if cost > best[node]:
+            continue
+        if node < rows:
+            steps = [(rows + c, costs[node][c]) for c in range(cols) if (node, c) != (row, col)]
+        else:
+            c = node - rows
+            steps = [(r, costs[r][c]) for r in range(rows) if (r, c) != (row, col)]
+        for other, step in steps:
+            total = cost + step
+            if total < best.get(other, total + 1):
+                best[other] = total
+                back[other] = node
+                heapq.heappush(queue, (total, other))
+    path = []
+    node = target
+    while node != row:
+        before = back[node]
+        path.append((before, node - rows) if before < rows else (node, before - rows))
+        node = before
+    return [(r, c) for r, c in path if not hidden[r, c]]
+
+
 def protect(counts: Counts) -> Mask:
-    """Which entries to hide: every count of 1 to 10, and enough others that none of them can
-    be worked out by subtraction."""
+    """Which cells of one slice (sites and "all" × age bands and "all") to hide: every count of
+    1 to 10, and enough others that none of them can be worked out by subtraction."""
+    if counts.ndim != 2 or min(counts.shape) < 2:
+        raise ValueError("a slice has two dimensions, each with its total last")
     check_totals(counts)
     hidden = (counts >= 1) & (counts <= SMALL)
-    all_lines = list(lines(counts.shape))
-    through: dict[int, list[int]] = {}  # entry -> the lines through it
-    for number, line in enumerate(all_lines):
-        for index in line:
-            through.setdefault(int(index), []).append(number)
-    while True:
-        changed = False
-        for line in all_lines:
-            if int(hidden.flat[line].sum()) == 1:
-                extra = _complement(counts, hidden, line)
-                if extra is not None:
-                    hidden.flat[extra] = True
-                    changed = True
-        if changed:
-            continue
-        exposed = disclosed(counts, hidden)
-        if not exposed:
-            return hidden
-        for entry in exposed:
-            extras = (_complement(counts, hidden, all_lines[n]) for n in through[entry])
-            extra = next((e for e in extras if e is not None), None)
-            if extra is None:
-                raise ValueError("a small count cannot be protected in this table")
-            hidden.flat[extra] = True
+    while bridges := _bridges(hidden):
+        for r, c in _cycle_through(counts, hidden, *bridges[0]):
+            hidden[r, c] = True
+    return hidden
+
+
+def protect_series(counts: Counts) -> tuple[Mask, Mask]:
+    """Slices that add up over their buckets (axis 0): each bucket's mask, and the period's
+    (the sum over the buckets), which hides every position hidden in any bucket."""
+    masks = np.stack([protect(bucket) for bucket in counts]) if len(counts) else counts > 0
+    return masks, masks.any(axis=0)

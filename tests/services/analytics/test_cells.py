@@ -44,19 +44,34 @@ def _recoverable(counts: np.ndarray, hidden: np.ndarray) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("seed", range(40))
-@pytest.mark.parametrize("shape", [(6, 4), (5, 3, 3), (4, 3, 2, 2)])
-def test_no_small_count_shows_and_none_can_be_worked_out(seed: int, shape: tuple[int, ...]) -> None:
-    rng = np.random.default_rng(seed)
-    # Mostly small counts with some large ones and zeros, like a thin slice of a small clinic.
-    inner = np.where(
+def _thin(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Mostly small counts with some large ones and zeros, like a thin slice of a small clinic."""
+    return np.where(
         rng.random(shape) < 0.3, rng.integers(11, 200, shape), rng.integers(0, 12, shape)
-    )
-    counts = _with_totals(inner.astype(np.int64))
+    ).astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("shape", [(2, 2), (6, 4), (5, 7), (12, 9)])
+def test_no_small_count_shows_and_none_can_be_worked_out(seed: int, shape: tuple[int, int]) -> None:
+    counts = _with_totals(_thin(np.random.default_rng(seed), shape))
     hidden = cells.protect(counts)
     small = (counts >= 1) & (counts <= cells.SMALL)
     assert not (small & ~hidden).any()  # every 1-10 hidden
     assert _recoverable(counts, hidden) == []
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_series_with_its_period_total_leaks_nothing_along_time(seed: int) -> None:
+    """Weekly slices and the period's slice, attacked together: the lines along time (a
+    position's weeks add up to its period total) are equations too."""
+    rng = np.random.default_rng(seed)
+    weeks = _with_totals(_thin(rng, (int(rng.integers(1, 9)), 5, 6)))  # last: the period
+    masks, period = cells.protect_series(weeks[:-1])
+    hidden = np.concatenate([masks, period[None]])
+    small = (weeks >= 1) & (weeks <= cells.SMALL)
+    assert not (small & ~hidden).any()
+    assert _recoverable(weeks, hidden) == []
 
 
 def test_a_lone_small_cell_gets_a_partner_in_its_row_and_column() -> None:
@@ -77,3 +92,16 @@ def test_totals_that_do_not_add_up_are_refused() -> None:
     counts[0, 0] += 1
     with pytest.raises(ValueError):
         cells.protect(counts)
+    with pytest.raises(ValueError):
+        cells.protect(np.arange(4, dtype=np.int64))  # a slice has two dimensions
+
+
+def test_the_attacker_finds_what_primary_suppression_alone_leaves() -> None:
+    """The solver above is a real attack: small counts hidden without complements come out."""
+    counts = _with_totals(np.array([[5, 40, 60], [30, 50, 70]], dtype=np.int64))
+    hidden = (counts >= 1) & (counts <= cells.SMALL)
+    assert _recoverable(counts, hidden) == [0]
+    weeks = _with_totals(np.array([[[5, 6], [30, 40]], [[20, 30], [40, 50]]], dtype=np.int64))
+    masks, _ = cells.protect_series(weeks[:-1])
+    shown_period = np.concatenate([masks, np.zeros_like(masks[:1])])
+    assert _recoverable(weeks, shown_period)  # the period's totals give week 1 away
