@@ -90,7 +90,7 @@ def _costs(counts: Counts, hidden: Mask) -> list[list[int]]:
     cost[-1, :] += _TOTAL_COST
     cost[:, -1] += _TOTAL_COST
     cost[-1, -1] = _GRAND_TOTAL_COST
-    return np.where(hidden, 0, cost).tolist()  # type: ignore[no-any-return]
+    return list(np.where(hidden, 0, cost).tolist())
 
 
 def _cycle_through(counts: Counts, hidden: Mask, row: int, col: int) -> list[tuple[int, int]]:
@@ -145,4 +145,4 @@ def protect_series(counts: Counts) -> tuple[Mask, Mask]:
     """Slices that add up over their buckets (axis 0): each bucket's mask, and the period's
     (the sum over the buckets), which hides every position hidden in any bucket."""
     masks = np.stack([protect(bucket) for bucket in counts]) if len(counts) else counts > 0
-    return masks, masks.any(axis=0)
+    return masks, np.asarray(masks.any(axis=0), dtype=np.bool_)
