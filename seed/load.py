@@ -15,8 +15,9 @@ import pyarrow as pa
 from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.engine import make_url
 
-from seed import metrics, population, records, workflows
+from seed import metrics, population, records, usage, workflows
 from seed.population import SeedOptions
+from services.analytics import rollups
 from services.core import db
 from services.core.models import Base, Patient, time_series_tables
 
@@ -89,8 +90,11 @@ def generate(opts: SeedOptions, load: _Loader) -> None:
     for batch in metrics.cgm(pop, opts, rng):
         load("glucose_readings", batch)
     load.say("portal usage events")
-    workflows.usage(pop, opts, rng, load)
+    for batch in usage.events(pop, opts):
+        load("portal_usage_events", batch)
     load.flush()
+    days = rollups.rebuild(load.conn, opts.now)  # the job goes on from the history's end
+    load.say(f"usage rollups: {days:,} days")
 
 
 def _holds_data(conn: Connection) -> bool:

@@ -28,7 +28,7 @@ MANUAL, DEVICE, CGM = 0, 1, 2
 NO_FLAG, LOW, HIGH = -1, 0, 1
 
 
-def _coded(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
+def coded(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), pa.array(values))
 
 
@@ -45,11 +45,11 @@ def _table(pid: list[np.ndarray], columns: dict[str, list[np.ndarray]], ids: lis
     values = {name: np.concatenate(parts) for name, parts in columns.items()}
     values["measured_at"] = stored(values["measured_at"])  # made on the clinic's clock
     order = np.lexsort((values["measured_at"], rank[patients]))
-    data: dict[str, pa.Array] = {"patient_id": _coded(patients[order], tuple(ids))}
+    data: dict[str, pa.Array] = {"patient_id": coded(patients[order], tuple(ids))}
     for name, column in values.items():
         ordered = column[order]
         data[name] = (
-            _coded(ordered.astype(np.int8), CODED[name]) if name in CODED else pa.array(ordered)
+            coded(ordered.astype(np.int8), CODED[name]) if name in CODED else pa.array(ordered)
         )
     return pa.table(data)
 

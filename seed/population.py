@@ -17,6 +17,7 @@ class SeedOptions:
     cgm_share: float
     seed: int
     as_of: date
+    events: int | None = None  # portal usage events (None: the demo's volume)
 
     @property
     def now(self) -> datetime:
@@ -69,6 +70,7 @@ class Population:
     activated: np.ndarray
     account_ids: np.ndarray  # the id each patient's account has once activated
     activity: np.ndarray  # relative portal activity (heavy-tailed)
+    joined: np.ndarray  # days after the history begins that each account opened
     site_ids: np.ndarray
     provider_ids: np.ndarray
     provider_user_ids: np.ndarray
@@ -166,6 +168,7 @@ def build(opts: SeedOptions, rng: np.random.Generator) -> Population:
         activated=activated,
         account_ids=uuids(rng, n),
         activity=rng.lognormal(0.0, 1.1, n),
+        joined=_joined(opts, n),
         site_ids=uuids(rng, n_sites),
         provider_ids=uuids(rng, n_providers),
         provider_user_ids=uuids(rng, n_providers),
@@ -174,6 +177,13 @@ def build(opts: SeedOptions, rng: np.random.Generator) -> Population:
     )
     _shape_demo_people(pop, opts)
     return pop
+
+
+def _joined(opts: SeedOptions, n: int) -> np.ndarray:
+    """Accounts open over the years, a few more each year than the last (its own random stream,
+    so the rest of the population is the same as before it existed)."""
+    u = np.random.default_rng([opts.seed, 1601]).random(n)
+    return 365.0 * opts.years * u**0.8
 
 
 def _shape_demo_people(pop: Population, opts: SeedOptions) -> None:
@@ -208,3 +218,4 @@ def _shape_demo_people(pop: Population, opts: SeedOptions) -> None:
     pop.activated[DEMO_PATIENT] = pop.activated[DEMO_TEEN] = True
     pop.activated[DEMO_CHILD] = pop.activated[DEMO_PARENT] = False
     pop.activity[DEMO_PATIENT] = 4.0
+    pop.joined[DEMO_PATIENT] = pop.joined[DEMO_TEEN] = 0.0

@@ -197,16 +197,17 @@ def pharmacy_id(ncpdp: str) -> str:
 
 PAYERS = ("Blue Lake Health Plan", "Medicare Part B", "Prairie Mutual", "State Medicaid")
 
+# What people do after signing in (services.core.usage.FEATURES): the home overview most.
 USAGE_FEATURES = (
-    ("results", 0.24),
-    ("messages", 0.19),
-    ("metrics", 0.15),
-    ("appointments", 0.15),
-    ("billing", 0.08),
-    ("records", 0.08),
-    ("refills", 0.06),
-    ("documents", 0.03),
-    ("proxy", 0.02),
+    ("home", 0.22),
+    ("results", 0.20),
+    ("messages", 0.15),
+    ("metrics", 0.12),
+    ("appointments", 0.12),
+    ("billing", 0.06),
+    ("records", 0.06),
+    ("refills", 0.05),
+    ("documents", 0.02),
 )
 # Portal use by weekday (Mon..Sun) and hour: weekday peaks, quiet weekends and nights.
 WEEKDAY_WEIGHTS = (1.25, 1.15, 1.1, 1.05, 0.95, 0.6, 0.55)

@@ -1,4 +1,4 @@
-"""Accounts (demo ones included), proxies, HIM requests, messages, refills, alerts, usage."""
+"""Accounts (demo ones included), proxies, HIM requests, messages, refills, alerts."""
 
 from __future__ import annotations
 
@@ -111,9 +111,18 @@ def accounts(
     everyone["failed_attempts"] = 0
     everyone["locked_until"] = None
     everyone["terms_version"] = np.where(everyone["role"] == "patient", "2026-01", None)
-    everyone["terms_accepted_at"] = np.where(everyone["role"] == "patient", created, None)
-    everyone["created_at"] = created
+    # Patients' accounts open over the years (pop.joined); everyone else's at the start.
+    opened = pd.Series(created, index=everyone.index, dtype="datetime64[us]")
+    is_patient = (everyone["role"] == "patient").to_numpy()
+    opened[is_patient] = np.datetime64(created, "us") + (pop.joined[patients] * 86_400e6).astype(
+        "timedelta64[us]"
+    )
+    everyone["terms_accepted_at"] = opened.where(is_patient, None)
+    everyone["created_at"] = opened
     everyone["last_sign_in_at"] = None
+    # The activation funnel: the emailed code a few minutes after registering, a first sign-in.
+    everyone["email_verified_at"] = (opened + pd.Timedelta(minutes=4)).where(is_patient, None)
+    everyone["first_sign_in_at"] = (opened + pd.Timedelta(minutes=6)).where(is_patient, None)
     # Staff always use a second factor: the demo staff come enrolled (keys in seed.demo).
     staff_demo = demo & (everyone["role"] != "patient") & (everyone["role"] != "proxy")
     everyone["totp_secret_encrypted"] = [
@@ -121,9 +130,11 @@ def accounts(
         for u, s in zip(everyone["username"], staff_demo, strict=True)
     ]
     everyone["totp_enabled_at"] = np.where(staff_demo, created, None)
+    _patients_second_factor(everyone, is_patient & ~demo.to_numpy(), opts)
     everyone["totp_last_step"] = None
     sink("users", everyone.drop(columns=["role"]))
     sink("user_roles", everyone[["id", "role"]].rename(columns={"id": "user_id"}))
+    sink("activation_codes", _activation_codes(pop, opts, opened[is_patient].to_numpy()))
 
     proxy_demo = staff_ids[-1]
     grants = [
@@ -166,6 +177,46 @@ def accounts(
     )
     ids = dict(zip(everyone.loc[demo, "username"], everyone.loc[demo, "id"], strict=True))
     return ids
+
+
+def _patients_second_factor(
+    everyone: pd.DataFrame, patients: np.ndarray, opts: SeedOptions
+) -> None:
+    """About one patient in eight turned on a second step, some weeks after registering."""
+    rng = np.random.default_rng([opts.seed, 1603])  # its own stream: the rest stays the same
+    chosen = patients & (rng.random(len(everyone)) < 0.125)
+    later = pd.to_timedelta(rng.integers(1, 90, len(everyone)), unit="D")
+    everyone.loc[chosen, "totp_enabled_at"] = (everyone["created_at"] + later)[chosen]
+    everyone.loc[chosen, "totp_secret_encrypted"] = [
+        crypto.encrypt(rng.bytes(20).hex().encode()) for _ in range(int(chosen.sum()))
+    ]
+
+
+def _activation_codes(pop: Population, opts: SeedOptions, opened: np.ndarray) -> pd.DataFrame:
+    """The codes staff issued: used by each account's registration, and for some adults who
+    have not registered yet, unused (the earlier ones expired). Never valid codes: random hashes."""
+    rng = np.random.default_rng([opts.seed, 1604])
+    registered = np.flatnonzero(pop.activated)
+    waiting = np.flatnonzero(~pop.activated & (pop.age >= 18) & (rng.random(pop.n) < 0.2))
+    issued = np.concatenate(
+        [
+            opened - pd.to_timedelta(rng.integers(1, 20, len(registered)), unit="D").to_numpy(),
+            np.datetime64(opts.now, "us")
+            - pd.to_timedelta(rng.integers(1, 365 * opts.years, len(waiting)), unit="D").to_numpy(),
+        ]
+    )
+    who = np.concatenate([registered, waiting])
+    return pd.DataFrame(
+        {
+            "id": uuids(rng, len(who)),
+            "patient_id": pop.ids[who],
+            "code_hash": [rng.bytes(32).hex() for _ in range(len(who))],
+            "issued_by": None,
+            "created_at": issued,
+            "expires_at": issued + np.timedelta64(30, "D"),
+            "used_at": np.concatenate([opened, np.full(len(waiting), np.datetime64("NaT"))]),
+        }
+    )
 
 
 def him_requests(
@@ -581,33 +632,6 @@ def messages_and_refills(
             quantity=frame["quantity"].astype("Int64"),
         ),
     )
-
-
-def usage(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:
-    """Portal use shaped like the real thing: weekday and daytime peaks, a few heavy users."""
-    users = np.flatnonzero(pop.activated)
-    per_day = 0.05 * pop.activity[users] * np.where(pop.cgm[users] | pop.htn[users], 1.6, 1.0)
-    counts = rng.poisson(per_day * 365 * opts.years)
-    who = np.repeat(users, counts)
-    m = len(who)
-    span_days = 365 * opts.years
-    weekday_of = (np.arange(span_days) + opts.start.weekday()) % 7
-    day_weight = np.asarray(ref.WEEKDAY_WEIGHTS)[weekday_of]
-    days = rng.choice(span_days, m, p=day_weight / day_weight.sum())
-    hours = rng.choice(24, m, p=np.asarray(ref.HOUR_WEIGHTS) / sum(ref.HOUR_WEIGHTS))
-    seconds = days.astype(np.int64) * 86_400 + hours * 3600 + rng.integers(0, 3600, m)
-    features, weights = zip(*ref.USAGE_FEATURES, strict=True)
-    feature = rng.choice(len(features), m, p=np.asarray(weights) / sum(weights))
-    order = np.lexsort((seconds, who))
-    events = pd.DataFrame(
-        {
-            "user_id": pop.account_ids[who[order]],
-            "occurred_at": np.datetime64(opts.start, "s") + seconds[order] * np.timedelta64(1, "s"),
-            "feature": pd.Categorical.from_codes(feature[order], categories=list(features)),
-            "patient_id": pop.ids[who[order]],
-        }
-    )
-    sink("portal_usage_events", events.drop_duplicates(["user_id", "occurred_at", "feature"]))
 
 
 def alerts(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sink) -> None:

@@ -1,24 +1,52 @@
-"""The analytics tables (one metadata for the whole schema: services.core.models.Base)."""
+"""The analytics tables (one metadata for the whole schema: services.core.models.Base): the daily
+rollups of portal use that the managers' dashboard reads instead of the raw events (schema v16)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (
-    DateTime,
-    String,
-    Uuid,
-)
+from sqlalchemy import Date, DateTime, Integer, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base
 
+# Rollups grow with days × people: clustered by day like the time series, no ART index on DuckDB
+# (see services.core.db); the seed leaves them empty and builds them from the events.
+_ROLLUP = {"info": {"time_series": True}}
 
-class PortalUsageEvent(Base):
-    __tablename__ = "portal_usage_events"
-    __table_args__ = {"info": {"time_series": True}}  # see core.models.time_series_tables
+
+class UsageUserDay(Base):
+    """One row per person and clinic day with any portal use."""
+
+    __tablename__ = "usage_user_days"
+    __table_args__ = _ROLLUP
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
-    feature: Mapped[str] = mapped_column(String(32), primary_key=True)
-    patient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    site: Mapped[str] = mapped_column(String(16))  # the person's site code, or "none"
+    age_band: Mapped[str] = mapped_column(String(8))  # their age that day, banded
+    features: Mapped[int] = mapped_column(Integer)  # bit i: core.usage.FEATURES[i] used
+    events: Mapped[int] = mapped_column(Integer)
+    sign_ins: Mapped[int] = mapped_column(Integer)
+
+
+class UsageHour(Base):
+    """Portal use per clinic day and hour (the clinic's wall clock), by site and age band."""
+
+    __tablename__ = "usage_hours"
+    __table_args__ = _ROLLUP
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    site: Mapped[str] = mapped_column(String(16), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    sign_ins: Mapped[int] = mapped_column(Integer)
+    users: Mapped[int] = mapped_column(Integer)
+
+
+class UsageRollupState(Base):
+    """One row: events recorded before `rolled_until` are in the rollups."""
+
+    __tablename__ = "usage_rollup_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rolled_until: Mapped[datetime] = mapped_column(DateTime)

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
-from services.analytics.tables import PortalUsageEvent
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.models import Patient, User, UserRole
+from services.core.usage import PortalUsageEvent
 from services.core.work import staff_work
 
 # CMS cell-size rule (COMPLIANCE.md): never show a count of 1 to 10 people.

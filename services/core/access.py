@@ -38,6 +38,7 @@ PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN = (
     "admin",
 )
 ROLES = (PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
+SELF = "self"  # the basis of a patient's access to their own record (a proxy's is PROXY)
 STAFF_ROLES = (CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
 
 # Scopes of a patient's data; a proxy grant lists the ones it covers.
@@ -169,7 +170,7 @@ def clinician_patients(provider_user_id: uuid.UUID) -> Select[uuid.UUID]:
 def patient_access(session: Session, actor: Actor, patient_id: uuid.UUID) -> Access | None:
     """What the actor may see of this patient, or None."""
     if actor.patient_id == patient_id and PATIENT in actor.roles:
-        return Access(basis="self", scopes=frozenset(SCOPES) | {SUMMARY})
+        return Access(basis=SELF, scopes=frozenset(SCOPES) | {SUMMARY})
     if PROXY in actor.roles or PATIENT in actor.roles:
         for grant, birth in session.execute(
             _live_grants(actor.user_id).where(ProxyGrant.patient_id == patient_id)
@@ -216,7 +217,7 @@ def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, sco
 
 def require_patient_side(found: Access, message: str) -> None:
     """Work only the patient (or their proxy) does for themselves; staff have their own."""
-    if found.basis not in ("self", PROXY):
+    if found.basis not in (SELF, PROXY):
         raise PermissionDenied(message)
 
 

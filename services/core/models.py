@@ -151,6 +151,9 @@ class User(Base):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     # A caregiver's own date of birth, for HIM's identity check (proxy accounts; schema v11).
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # The activation funnel (schema v16): the registration's email code, the first sign-in.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class UserRole(Base):

@@ -4,6 +4,7 @@ files), whoever creates them (the app, the seed, DuckDB's own files)."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -17,8 +18,12 @@ def restrict_new_files() -> None:
 
 
 def private_dir(path: Path) -> Path:
+    """Make the folder, or close an existing one of ours to others. A shared scratch folder
+    (sticky, like /tmp) or someone else's is left as it is: closing it would break them."""
     path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    path.chmod(PRIVATE_DIR)
+    info = path.stat()
+    if info.st_uid == os.geteuid() and not info.st_mode & stat.S_ISVTX:
+        path.chmod(PRIVATE_DIR)
     return path
 
 

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from services.core import audit, db
-from services.core.access import Access, Actor, authorize_patient, require_role
+from services.core import audit, db, usage
+from services.core.access import PROXY, SELF, Access, Actor, authorize_patient, require_role
 from services.core.errors import NotFound, PermissionDenied
 
 
@@ -42,6 +42,8 @@ def patient_work(
             access = authorize_patient(session, actor, patient_id, scope)
             yield session, access
             audit.record(session, actor, action, patient_id=patient_id)
+            if access.basis in (SELF, PROXY):  # portal use, for the managers' analytics
+                usage.record_use(session, actor.user_id, usage.feature_of(scope), patient_id)
     except (NotFound, PermissionDenied) as exc:
         _record_refusal(actor, action, patient_id, exc)
         raise

@@ -251,7 +251,7 @@ def insert(
 
 
 def patient_side(session: Session, patient_id: uuid.UUID, scope_access: access.Access) -> Patient:
-    if scope_access.basis not in ("self", access.PROXY):
+    if scope_access.basis not in (access.SELF, access.PROXY):
         raise PermissionDenied(PATIENT_SIDE_ONLY)
     patient = session.get(Patient, patient_id)
     if patient is None:  # authorize_patient found it a moment ago, in this transaction

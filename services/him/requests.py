@@ -144,7 +144,7 @@ def copy_request(
 
 def _signer_name(session: Session, actor: Actor, patient_id: uuid.UUID, found: Access) -> str:
     """Whose typed name the signature must be: the patient's, or the representative's own."""
-    if found.basis == "self":
+    if found.basis == access.SELF:
         patient = session.get(Patient, patient_id)
         assert patient is not None
         return f"{patient.first_name} {patient.last_name}"
@@ -203,7 +203,7 @@ def release_request(
                 signature=signed.signature,
                 signed_on=signed.signed_on,
                 signed_by=actor.user_id,
-                signer_relationship="self" if found.basis == "self" else "representative",
+                signer_relationship="self" if found.basis == access.SELF else "representative",
             )
         )
         return row.id

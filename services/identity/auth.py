@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import audit, clock, crypto, db, notify, one_time
+from services.core import audit, clock, crypto, db, notify, one_time, usage
 from services.core.access import STAFF_ROLES, Actor, actor_for
 from services.core.errors import AuthenticationFailed, RateLimited, ValidationError
 from services.core.models import OneTimeCode, User
@@ -136,6 +136,9 @@ def _open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> 
     actor = actor_for(session, user)
     token = sessions.start(session, user)
     audit.record(session, actor, "auth.sign_in")
+    if not actor.is_staff:  # a patient's or a proxy's sign-in is portal use
+        user.first_sign_in_at = user.first_sign_in_at or user.last_sign_in_at
+        usage.record_use(session, user.id, usage.SIGN_IN, user.patient_id)
     return SignedIn(actor, token, codes)
 
 

@@ -21,6 +21,7 @@ from services.core.config import settings
 MIN_LENGTH = 15
 ADVICE = f"At least {MIN_LENGTH} characters. A few random words make a strong one."
 MAX_LENGTH = 256
+ZXCVBN_MAX = 72  # zxcvbn refuses longer input; the first 72 characters decide the hint
 MIN_CONTEXT_WORD = 3  # shorter context words (initials) would refuse too much
 MIN_DISTINCT = 5  # "aaaaaaaaaaaaaaaa" and "abababababababab" are long but trivial
 SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz" * 2, "qwertyuiopasdfghjklzxcvbnm" * 2)
@@ -78,7 +79,7 @@ def password_strength(password: str, context: tuple[str, ...] = ()) -> Strength:
     candidate = normalise(password)[:MAX_LENGTH]
     if not candidate:
         return Strength(0, LABELS[0], f"Use at least {MIN_LENGTH} characters.")
-    result = zxcvbn(candidate[:100], user_inputs=_context_words(context))
+    result = zxcvbn(candidate[:ZXCVBN_MAX], user_inputs=_context_words(context))
     feedback = result["feedback"]
     hint = feedback.get("warning") or " ".join(feedback.get("suggestions") or []) or "Looks good."
     problem = password_problem(password, context)

@@ -363,6 +363,7 @@ def registration_verify(*, username: str, code: str) -> None:
         if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
             row.used_at = clock.now()
             user.status = "active"
+            user.email_verified_at = row.used_at
             audit.record(
                 session,
                 access.actor_for(session, user),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.analytics import rollups
 from services.billing import checkout, plans
 from services.care import reminders, schedule, waitlist
 from services.core import notify
@@ -78,5 +79,12 @@ JOBS: tuple[Job, ...] = (
         age_rules.send_proxy_notices,
         "Proxies and patients told 30 days before and on the day a parent's access narrows "
         "(12) or ends (18), or a proxy's access reaches its end date",
+    ),
+    Job(
+        "usage_rollups",
+        timedelta(minutes=5),
+        rollups.roll_up,
+        "Portal-use rollups for the managers' dashboard: the clinic days with newly recorded "
+        "usage events rebuilt from those days' events",
     ),
 )

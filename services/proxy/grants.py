@@ -36,7 +36,7 @@ class ProxyItem:
 def proxies_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ProxyItem]:
     """Everyone who can act for this patient now, with what they may see and their last use."""
     with patient_work(actor, patient_id, "proxy.grants.list", access.SUMMARY) as (session, found):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can see who acts for them.")
         now = clock.now()
         last_use = (
@@ -93,7 +93,7 @@ def _managed(session: Session, patient_id: uuid.UUID, grant_id: uuid.UUID) -> Pr
 
 
 def _patient_self(found: access.Access) -> None:
-    if found.basis != "self":
+    if found.basis != access.SELF:
         raise PermissionDenied("Only the patient can change who acts for them.")
 
 

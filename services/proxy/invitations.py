@@ -50,7 +50,7 @@ class PendingInvitation:
 
 def _own_record(actor: Actor, found: access.Access, patient: Patient) -> None:
     """Only the patient manages who acts for them, and only from the policy's age."""
-    if found.basis != "self":
+    if found.basis != access.SELF:
         raise PermissionDenied("Only the patient can choose who acts for them.")
     if access.age_on(patient.birth_date, clock.today()) < policy.invite_min_age():
         raise PermissionDenied(
@@ -233,7 +233,7 @@ def invitations_pending(*, actor: Actor, patient_id: uuid.UUID) -> list[PendingI
         session,
         found,
     ):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can see whom they invited.")
         rows = session.scalars(
             select(ProxyInvitation)
@@ -264,7 +264,7 @@ def invitation_cancel(*, actor: Actor, patient_id: uuid.UUID, invitation_id: uui
         session,
         found,
     ):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can cancel their invitations.")
         invitation = session.get(ProxyInvitation, invitation_id)
         if (

@@ -327,7 +327,7 @@ def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[Request
         session,
         found,
     ):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can answer requests for their record.")
         rows = session.execute(
             select(ProxyRequest, User.display_name)
@@ -361,7 +361,7 @@ def request_answer(
         session,
         found,
     ):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can answer requests for their record.")
         row = session.get(ProxyRequest, request_id)
         if row is None or row.patient_id != patient_id or row.status != WITH_PATIENT:

@@ -89,7 +89,7 @@ def document_upload(
         uploads.storing(uploads.folder(FOLDER), data) as stored,
         patient_work(actor, patient_id, "documents.upload", access.DOCUMENTS) as (session, found),
     ):
-        if found.basis not in ("self", access.PROXY):
+        if found.basis not in (access.SELF, access.PROXY):
             raise PermissionDenied("Documents are uploaded here by the patient or their proxy.")
         document = kept(patient_id, actor.user_id, title.strip(), doc_type, stored)
         session.add(document)

@@ -182,14 +182,14 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
     with patient_work(actor, patient_id, "results.view", access.RESULTS) as (session, found):
         now = clock.now()
         visible = [LabResult.id == result_id, LabResult.patient_id == patient_id]
-        if found.basis in ("self", access.PROXY):
+        if found.basis in (access.SELF, access.PROXY):
             visible.append(visible_to(found, now))
         summaries = _summaries(session, *visible)
         if not summaries:
             raise NotFound("We could not find that result.")
         result = session.get(LabResult, result_id)
         assert result is not None
-        if found.basis in ("self", access.PROXY) and result.first_viewed_at is None:
+        if found.basis in (access.SELF, access.PROXY) and result.first_viewed_at is None:
             # The release-to-view figures count from here.
             session.execute(
                 update(LabResult).where(LabResult.id == result_id).values(first_viewed_at=now)
@@ -264,7 +264,7 @@ def delay_preferences_update(*, actor: Actor, patient_id: uuid.UUID, categories:
         session,
         found,
     ):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can change this choice.")
         session.execute(
             delete(ResultDelayPreference).where(ResultDelayPreference.patient_id == patient_id)

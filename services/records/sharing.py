@@ -68,7 +68,7 @@ def share_create(
         raise ValidationError(fields)
     token = crypto.token()
     with patient_work(actor, patient_id, "share.create", access.RECORDS) as (session, found):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can share their record.")
         now = clock.now()
         session.add(
@@ -107,7 +107,7 @@ def shares_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ShareItem]:
 
 def share_revoke(*, actor: Actor, patient_id: uuid.UUID, share_id: uuid.UUID) -> None:
     with patient_work(actor, patient_id, "share.revoke", access.RECORDS) as (session, found):
-        if found.basis != "self":
+        if found.basis != access.SELF:
             raise PermissionDenied("Only the patient can revoke a link.")
         done = session.execute(
             update(ShareLink)

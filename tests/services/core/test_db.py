@@ -212,6 +212,9 @@ def _version_1_metadata() -> MetaData:
             "message_attachments",
             "thread_notes",
             "pharmacies",
+            "usage_user_days",  # v16
+            "usage_hours",
+            "usage_rollup_state",
             "job_runs",  # v10
         ):
             continue
@@ -314,6 +317,9 @@ LATER_COLUMNS = {
     ("messages", "signature"),
     ("medications", "controlled"),
     *(("refill_requests", c) for c in ("pharmacy_id", "note", "quantity", "refills", "sent_at")),
+    ("portal_usage_events", "recorded_at"),  # v16
+    ("users", "email_verified_at"),
+    ("users", "first_sign_in_at"),
 }
 FLOAT_IN_V1 = {
     ("weight_readings", "weight_kg"),

@@ -66,3 +66,14 @@ def test_generated_development_keys_are_private(
         settings.cache_clear()
     assert _mode(data) == 0o700
     assert all(_mode(p) == 0o600 for p in data.iterdir())
+
+
+def test_a_shared_scratch_folder_is_left_open(tmp_path: Path) -> None:
+    """A database put in a sticky shared folder (like /tmp) must not close it to everyone."""
+    shared = tmp_path / "scratch"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    engine = db.make_engine(f"duckdb:///{shared / 'portal.duckdb'}")
+    engine.dispose()
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert _mode(shared / "portal.duckdb") == 0o600  # the file itself is still private

@@ -1,0 +1,175 @@
+"""Daily rollups of portal use: what the managers' dashboard reads instead of the raw events.
+
+Each run of the job looks only at events recorded since its last run, finds the clinic days they
+fall on (in the clinic's time zone), and rebuilds those days' rows from the raw events of those
+days: a late event (recorded long after it happened) rebuilds its own day, and the rollups always
+equal an aggregate from scratch. Events reach the rollups `LAG` after they are recorded, so that
+a transaction still open when the job runs is not missed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    case,
+    cast,
+    delete,
+    distinct,
+    extract,
+    func,
+    insert,
+    select,
+)
+
+from services.analytics.tables import UsageHour, UsageRollupState, UsageUserDay
+from services.core import clock, db
+from services.core.models import Patient, Site, User
+from services.core.usage import FEATURES, SIGN_IN, PortalUsageEvent
+
+LAG = timedelta(minutes=2)
+CHUNK_DAYS = 31  # days rebuilt per statement: a month of events at a time
+NO_SITE, NO_AGE = "none", "unknown"
+AGE_BANDS = ((18, "0-17"), (35, "18-34"), (50, "35-49"), (65, "50-64"), (75, "65-74"))
+OLDEST_BAND = "75+"
+BANDS = (*(band for _, band in AGE_BANDS), OLDEST_BAND)
+
+
+def _numeric_date(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A date as the number yyyymmdd (the same arithmetic in both databases)."""
+    return extract("year", value) * 10000 + extract("month", value) * 100 + extract("day", value)
+
+
+def _age_band(day: ColumnElement[Any], birth: Any) -> ColumnElement[str]:
+    """The person's age on that day, banded ("unknown" without a patient record)."""
+    age = func.floor((_numeric_date(day) - _numeric_date(birth)) / 10000.0)
+    return case(
+        (birth.is_(None), NO_AGE),
+        *((age < upper, band) for upper, band in AGE_BANDS),
+        else_=OLDEST_BAND,
+    )
+
+
+def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
+    """The raw events of clinic days first..last with each one's day, hour, site and age band."""
+    wall = clock.local_sql(PortalUsageEvent.occurred_at)
+    day = cast(wall, Date)
+    bit = case({f: 1 << i for i, f in enumerate(FEATURES)}, value=PortalUsageEvent.feature, else_=0)
+    return (
+        select(
+            day.label("day"),
+            extract("hour", wall).label("hour"),
+            PortalUsageEvent.user_id,
+            func.coalesce(Site.code, NO_SITE).label("site"),
+            _age_band(day, Patient.birth_date).label("age_band"),
+            bit.label("bit"),
+            case((PortalUsageEvent.feature == SIGN_IN, 1), else_=0).label("sign_in"),
+        )
+        .join(User, User.id == PortalUsageEvent.user_id, isouter=True)
+        .join(Patient, Patient.id == User.patient_id, isouter=True)
+        .join(Site, Site.id == Patient.site_id, isouter=True)
+        .where(
+            PortalUsageEvent.occurred_at >= clock.day_start(first),
+            PortalUsageEvent.occurred_at < clock.day_start(last + timedelta(days=1)),
+        )
+    )
+
+
+def _rebuild_days(conn: Connection, first: date, last: date) -> None:
+    """Replace the rollups of clinic days first..last with an aggregate of their raw events."""
+    for table in (UsageUserDay, UsageHour):
+        conn.execute(delete(table).where(table.day >= first, table.day <= last))
+    events = _events(first, last).subquery()
+    per_person = select(
+        events.c.day,
+        events.c.user_id,
+        func.max(events.c.site),
+        func.max(events.c.age_band),
+        func.bit_or(events.c.bit),
+        func.count(),
+        func.sum(events.c.sign_in),
+    ).group_by(events.c.day, events.c.user_id)
+    conn.execute(
+        insert(UsageUserDay).from_select(
+            ["day", "user_id", "site", "age_band", "features", "events", "sign_ins"], per_person
+        )
+    )
+    per_hour = select(
+        events.c.day,
+        events.c.hour,
+        events.c.site,
+        events.c.age_band,
+        func.count(),
+        func.sum(events.c.sign_in),
+        func.count(distinct(events.c.user_id)),
+    ).group_by(events.c.day, events.c.hour, events.c.site, events.c.age_band)
+    conn.execute(
+        insert(UsageHour).from_select(
+            ["day", "hour", "site", "age_band", "events", "sign_ins", "users"], per_hour
+        )
+    )
+
+
+def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Consecutive days as (first, last) runs of at most CHUNK_DAYS."""
+    start = previous = None
+    for day in sorted(days):
+        if start is None or previous is None:
+            start = previous = day
+        elif day == previous + timedelta(days=1) and (day - start).days < CHUNK_DAYS:
+            previous = day
+        else:
+            yield start, previous
+            start = previous = day
+    if start is not None and previous is not None:
+        yield start, previous
+
+
+def _set_watermark(conn: Connection, until: datetime) -> None:
+    conn.execute(delete(UsageRollupState))
+    conn.execute(insert(UsageRollupState).values(id=1, rolled_until=until))
+
+
+def _days(conn: Connection, since: datetime | None, until: datetime | None) -> list[date]:
+    """The clinic days of the events recorded in [since, until) (open ends: no bound)."""
+    recorded = PortalUsageEvent.recorded_at
+    day = cast(clock.local_sql(PortalUsageEvent.occurred_at), Date)
+    query = select(day).distinct()
+    if since is not None:
+        query = query.where(recorded >= since)
+    if until is not None:
+        query = query.where(recorded < until)
+    found = conn.execute(query).scalars()
+    return [d if isinstance(d, date) else date.fromisoformat(str(d)) for d in found]
+
+
+def roll_up() -> int:
+    """The job: rebuild the clinic days with events recorded since the last run; how many."""
+    until = clock.now() - LAG
+    with db.transaction() as session:
+        conn = session.connection()
+        since = conn.execute(select(UsageRollupState.rolled_until)).scalar()
+        if since is not None and since >= until:
+            return 0
+        days = _days(conn, since, until)
+        for first, last in _runs(days):
+            _rebuild_days(conn, first, last)
+        _set_watermark(conn, until)
+    return len(days)
+
+
+def rebuild(conn: Connection, until: datetime) -> int:
+    """Every day's rollups from scratch (the seed, or a repair), the job going on from events
+    recorded at `until`; how many days hold events."""
+    for table in (UsageUserDay, UsageHour):
+        conn.execute(delete(table))
+    days = _days(conn, None, None)
+    for first, last in _runs(days):
+        _rebuild_days(conn, first, last)
+    _set_watermark(conn, until)
+    return len(days)
