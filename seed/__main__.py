@@ -20,6 +20,7 @@ from services.core.errors import ConfigurationError
 
 MAX_PATIENTS = 5_000_000
 MAX_YEARS = 20
+MAX_EVENTS = 2_000_000_000
 DEMO = {"patients": 400, "years": 3, "cgm_share": 0.05}
 
 
@@ -33,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
         "--cgm-share", type=float, default=DEMO["cgm_share"], help="share of patients on CGM (0-1)"
     )
     p.add_argument("--seed", type=int, default=2026, help="random seed: same seed, same data")
+    p.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        help="portal usage events to make (e.g. 100000000; default: about 1.5 sessions a month "
+        "per account)",
+    )
     p.add_argument(
         "--as-of", default=None, help="date the history ends (YYYY-MM-DD; default today)"
     )
@@ -58,6 +66,8 @@ def options(args: argparse.Namespace) -> SeedOptions:
         problems.append(f"--cgm-share must be between 0 and 1 (got {args.cgm_share})")
     if args.seed < 0:
         problems.append(f"--seed must not be negative (got {args.seed})")
+    if args.events is not None and not 0 <= args.events <= MAX_EVENTS:
+        problems.append(f"--events must be between 0 and {MAX_EVENTS:,} (got {args.events})")
     try:
         as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
@@ -65,7 +75,7 @@ def options(args: argparse.Namespace) -> SeedOptions:
         as_of = date.today()
     if problems:
         raise ValueError("; ".join(problems))
-    return SeedOptions(args.patients, args.years, args.cgm_share, args.seed, as_of)
+    return SeedOptions(args.patients, args.years, args.cgm_share, args.seed, as_of, args.events)
 
 
 def _print_demo_keys(seed: int) -> None:

@@ -45,7 +45,7 @@ def _numeric_date(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return extract("year", value) * 10000 + extract("month", value) * 100 + extract("day", value)
 
 
-def _age_band(day: ColumnElement[Any], birth: Any) -> ColumnElement[str]:
+def age_band(day: ColumnElement[Any], birth: Any) -> ColumnElement[str]:
     """The person's age on that day, banded ("unknown" without a patient record)."""
     age = func.floor((_numeric_date(day) - _numeric_date(birth)) / 10000.0)
     return case(
@@ -66,7 +66,7 @@ def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
             extract("hour", wall).label("hour"),
             PortalUsageEvent.user_id,
             func.coalesce(Site.code, NO_SITE).label("site"),
-            _age_band(day, Patient.birth_date).label("age_band"),
+            age_band(day, Patient.birth_date).label("age_band"),
             bit.label("bit"),
             case((PortalUsageEvent.feature == SIGN_IN, 1), else_=0).label("sign_in"),
         )

@@ -115,6 +115,37 @@ def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
     assert 0 < labs["abnormal"][0] < labs["n"][0]
 
 
+def test_a_large_usage_history_has_its_size_and_the_shape_of_real_use(tmp_path: Path) -> None:
+    """`--events N`: N events in time order, sessions opening with a sign-in, weekday and
+    daytime peaks on the clinic's clock, growth over the years, and the rollups built."""
+    path = tmp_path / "usage.duckdb"
+    report = seed_database(
+        f"duckdb:///{path}", replace(SMALL, years=2, events=300_000), progress=_quiet
+    )
+    assert report.rows["portal_usage_events"] == 300_000
+    wall = "timezone('America/Chicago', timezone('UTC', occurred_at))"
+    shape = _read(
+        path,
+        f"""SELECT isodow({wall}) AS dow, hour({wall}) AS h, year({wall}) AS y,
+               feature, count(*) AS n FROM portal_usage_events GROUP BY ALL""",
+    )
+    by = lambda column: shape.groupby(column)["n"].sum()  # noqa: E731
+    assert by("dow")[2] > 1.5 * by("dow")[7], "weekdays busier than Sundays"
+    assert by("h")[10] > 5 * by("h")[3], "mornings busier than the small hours"
+    years = by("y")
+    assert years.iloc[-1] > years.iloc[0], "use grows as accounts open"
+    assert 0.15 < by("feature")["sign_in"] / 300_000 < 0.35, "a sign-in opens each session"
+    ordered = _read(
+        path,
+        "SELECT count(*) AS n FROM (SELECT occurred_at < lag(occurred_at) OVER (ORDER BY rowid) "
+        "AS back "
+        "FROM portal_usage_events) WHERE back",
+    )
+    assert ordered["n"][0] == 0, "stored in time order, as a live portal records them"
+    rolled = _read(path, "SELECT sum(events) AS n FROM usage_user_days")
+    assert rolled["n"][0] == 300_000
+
+
 @pytest.mark.parametrize(
     "argv, says",
     [
@@ -122,6 +153,7 @@ def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
         (["--years", "0"], "--years"),
         (["--cgm-share", "1.5"], "--cgm-share"),
         (["--as-of", "yesterday"], "--as-of"),
+        (["--events", "-1"], "--events"),
         (["--database-url", "mysql://x/y"], "duckdb:/// or postgresql://"),
     ],
 )

@@ -1,0 +1,275 @@
+"""The managers' portal-usage dashboard: one audited call gives every figure for a period and a
+filter, each as a table (the chart is drawn from it and the CSV is the same table), read from the
+rollups and the account tables in SQL, with small counts hidden (services.analytics.cells). No
+name, record number or other identifier of anyone is in it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.analytics import adoption, engagement
+from services.analytics.cube import Axes, Filters, rate
+from services.analytics.periods import Period
+from services.analytics.rollups import BANDS, NO_AGE, NO_SITE
+from services.core import access, clock
+from services.core.access import Actor
+from services.core.errors import ValidationError
+from services.core.models import Site
+from services.core.work import staff_work
+
+HIDDEN = "suppressed"  # how a hidden figure reads in tables and downloads
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FEATURE_NAMES = {
+    "sign_in": "Sign-in",
+    "home": "Home",
+    "results": "Test results",
+    "records": "Health record",
+    "metrics": "Health metrics",
+    "appointments": "Visits",
+    "messages": "Messages",
+    "refills": "Refills",
+    "billing": "Billing",
+    "documents": "Documents",
+}
+DAILY_UP_TO = 120  # days; a longer period is drawn by week
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    about: str  # what it counts, in a sentence
+    kind: str  # line, bar, heatmap or funnel: how the page draws it
+    table: pd.DataFrame  # the first column labels the rows; hidden numbers are None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    previous: Period
+    filters: Filters
+    sites: list[tuple[str, str]]  # (code, name) to filter by
+    bands: tuple[str, ...]
+    headline: pd.DataFrame  # measure, this period, the one before
+    figures: dict[str, Figure]
+
+
+def yesterday() -> date:
+    return clock.today() - timedelta(days=1)
+
+
+def _axes(session: Session) -> tuple[Axes, list[tuple[str, str]]]:
+    sites = [
+        (str(c), str(n))
+        for c, n in session.execute(select(Site.code, Site.name).order_by(Site.code))
+    ]
+    return Axes(tuple(c for c, _ in sites) + (NO_SITE,), (*BANDS, NO_AGE)), sites
+
+
+def _check(filters: Filters, axes: Axes) -> None:
+    if filters.site is not None and filters.site not in axes.sites:
+        raise ValidationError({"site": "Choose one of the sites listed."})
+    if filters.age_band is not None and filters.age_band not in axes.bands:
+        raise ValidationError({"age_band": "Choose one of the age bands listed."})
+
+
+def _table(first: str, labels: Sequence[object], **columns: Any) -> pd.DataFrame:
+    return pd.DataFrame({first: list(labels), **{k: list(v) for k, v in columns.items()}})
+
+
+def _headline(session: Session, period: Period, axes: Axes, f: Filters) -> list[tuple[str, object]]:
+    """The period's key figures, in the same order for this period and the one before."""
+    daily = engagement.daily_active(session, period, axes)
+    active = engagement.active_people(session, period, axes, None).series(f)[0]
+    person_days = daily.total(f)
+    average = None if person_days is None else person_days / period.days
+    patients, activated = adoption.over_time(session, [period.last], axes)
+    return [
+        ("People active", active),
+        ("Average daily active people", None if average is None else round(average, 1)),
+        (
+            "Stickiness % (average daily ÷ people active)",
+            _share(_stickiness(person_days, active, period.days)),
+        ),
+        ("Activated accounts at the end", activated.series(f)[0]),
+        ("Activation rate at the end", _share(rate(activated.series(f)[0], patients.series(f)[0]))),
+    ]
+
+
+def _stickiness(person_days: int | None, people: int | None, days: int) -> float | None:
+    """Average daily active people as a share of the people active in the whole span."""
+    ratio = rate(person_days, people)
+    return None if ratio is None else ratio / days
+
+
+def _share(ratio: float | None) -> float | None:
+    return None if ratio is None else round(100 * ratio, 1)
+
+
+def _engagement(session: Session, period: Period, axes: Axes, f: Filters) -> dict[str, Figure]:
+    figures = {}
+    daily = engagement.daily_active(session, period, axes)
+    if period.days <= DAILY_UP_TO:
+        figures["daily"] = Figure(
+            "Daily active people",
+            "People who used the portal each day (each person once a day).",
+            "line",
+            _table("Day", daily.buckets, **{"People": daily.series(f)}),
+        )
+    weekly = engagement.active_people(session, period, axes, engagement.WEEK)
+    figures["weekly"] = Figure(
+        "Weekly active people",
+        "People who used the portal in each week (weeks begin on Monday; the first and last "
+        "may be partial).",
+        "bar",
+        _table("Week of", weekly.buckets, **{"People": weekly.series(f)}),
+    )
+    monthly = engagement.active_people(session, period, axes, engagement.MONTH)
+    days: list[date] = period.each_day()
+    months: list[date] = period.months()
+    month_days = [[d for d in days if d.replace(day=1) == month] for month in months]
+    person_days = [daily.total(f, days) for days in month_days]
+    people = monthly.series(f)
+    figures["monthly"] = Figure(
+        "Monthly active people and stickiness",
+        "People who used the portal in each month, and stickiness: the month's average daily "
+        "active people as a share of them (%).",
+        "bar",
+        _table(
+            "Month",
+            [m.strftime("%b %Y") for m in months],
+            **{
+                "People": people,
+                "Stickiness %": [
+                    _share(_stickiness(d, p, len(days)))
+                    for d, p, days in zip(person_days, people, month_days, strict=True)
+                ],
+            },
+        ),
+    )
+    by_feature = engagement.feature_use(session, period, axes)
+    figures["features"] = Figure(
+        "Use by feature, per week",
+        "People who used each part of the portal in each week.",
+        "line",
+        _table(
+            "Week of",
+            weekly.buckets,
+            **{FEATURE_NAMES[k]: cube.series(f) for k, cube in by_feature.items()},
+        ),
+    )
+    hours = engagement.weekday_hours(session, period, axes)
+    values = hours.series(f)
+    figures["hours"] = Figure(
+        "When people use the portal",
+        "People active in each hour of each weekday (clinic time), added up over the period.",
+        "heatmap",
+        _table(
+            "Hour",
+            [f"{h:02d}:00" for h in range(24)],
+            **{WEEKDAYS[d]: values[d * 24 : d * 24 + 24] for d in range(7)},
+        ),
+    )
+    return figures
+
+
+def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[str, Figure]:
+    ends = _bucket_ends(period)
+    patients, activated = adoption.over_time(session, ends, axes)
+    on_record, accounts = patients.series(f), activated.series(f)
+    funnel = adoption.funnel(session, period, axes)
+    stages = funnel.series(f)
+    proxies = adoption.proxies(session, period, axes).series(f)
+    registered = stages[adoption.FUNNEL.index(adoption.REGISTERED)]
+    return {
+        "activation": Figure(
+            "Patients and activated accounts",
+            "Patients on record and accounts with a verified email at the end of each week or "
+            "month, and the activation rate (%).",
+            "line",
+            _table(
+                "At the end of",
+                ends,
+                **{
+                    "Patients": on_record,
+                    "Activated accounts": accounts,
+                    "Activation rate %": [
+                        _share(rate(a, p)) for a, p in zip(accounts, on_record, strict=True)
+                    ],
+                },
+            ),
+        ),
+        "funnel": Figure(
+            "Activation funnel",
+            "Patients at each step by the end of the period.",
+            "funnel",
+            _table("Step", adoption.FUNNEL, **{"Patients": stages[: len(adoption.FUNNEL)]}),
+        ),
+        "access": Figure(
+            "Second step and caregivers",
+            "Accounts with a second sign-in step (and their share of registered accounts), "
+            "patients with a caregiver's access, and caregivers' accounts, at the end of the "
+            "period.",
+            "bar",
+            _table(
+                "Measure",
+                [adoption.SECOND_STEP, "Second step on, % of registered", *adoption.PROXY_KINDS],
+                **{
+                    "Value": [
+                        stages[-1],
+                        _share(rate(stages[-1], registered)),
+                        *proxies,
+                    ]
+                },
+            ),
+        ),
+    }
+
+
+def _bucket_ends(period: Period) -> list[date]:
+    """The last day of each week (90 days or fewer) or month in the period."""
+    starts = period.weeks() if period.days <= DAILY_UP_TO else period.months()
+    ends = [s - timedelta(days=1) for s in starts[1:]] + [period.last]
+    return [e for e in ends if e >= period.first]
+
+
+def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
+    """Every figure for the period and filter, with the previous period's headline beside it."""
+    with staff_work(actor, "analytics.dashboard.view", access.MANAGER) as session:
+        axes, sites = _axes(session)
+        _check(filters, axes)
+        previous = period.previous()
+        now, before = (
+            _headline(session, period, axes, filters),
+            _headline(session, previous, axes, filters),
+        )
+        headline = pd.DataFrame(
+            {
+                "Measure": [m for m, _ in now],
+                period.label(): [v for _, v in now],
+                previous.label(): [v for _, v in before],
+            }
+        )
+        return Dashboard(
+            period=period,
+            previous=previous,
+            filters=filters,
+            sites=sites,
+            bands=axes.bands,
+            headline=headline,
+            figures={
+                **_adoption(session, period, axes, filters),
+                **_engagement(session, period, axes, filters),
+            },
+        )
+
+
+def as_text(value: object) -> str:
+    """A table cell as the page and the CSV show it."""
+    return HIDDEN if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

@@ -1,0 +1,99 @@
+"""Engagement, from the daily rollups only: daily, weekly and monthly active people, stickiness,
+use by feature per week, and when in the week people use the portal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Select, case, cast, extract, func, select
+from sqlalchemy.orm import Session
+
+from services.analytics.cube import Axes, Cube
+from services.analytics.periods import Period
+from services.analytics.tables import UsageHour, UsageUserDay
+from services.core.usage import FEATURES
+
+U = UsageUserDay
+WEEK, MONTH = "week", "month"
+
+
+def _in(period: Period) -> Any:
+    return U.day.between(period.first, period.last)
+
+
+def _rows(session: Session, query: Select[Any] | Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def daily_active(session: Session, period: Period, axes: Axes) -> Cube:
+    """People active each day (a person counts once a day): the days add up to person-days."""
+    query = select(U.day, U.site, U.age_band, func.count()).where(_in(period))
+    rows = _rows(session, query.group_by(U.day, U.site, U.age_band))
+    return Cube(rows, period.each_day(), axes, adds_up=True)
+
+
+def _bucket(unit: str) -> Any:
+    return cast(func.date_trunc(unit, cast(U.day, DateTime)), Date)
+
+
+def _people(period: Period, bucket: Any) -> Any:
+    """One row per person and bucket, with the person's site and latest age band in it (so a
+    person counts in one group only, and the groups add up to "all")."""
+    return (
+        select(
+            bucket.label("bucket"),
+            U.user_id,
+            func.max(U.site).label("site"),
+            func.max(U.age_band).label("age_band"),
+            func.bit_or(U.features).label("features"),
+        )
+        .where(_in(period))
+        .group_by(bucket, U.user_id)
+        .subquery()
+    )
+
+
+def active_people(session: Session, period: Period, axes: Axes, unit: str | None) -> Cube:
+    """Distinct people active in each week or month, or (unit None) in the whole period."""
+    people = _people(period, _bucket(unit) if unit else cast(period.first, Date))
+    query = select(people.c.bucket, people.c.site, people.c.age_band, func.count()).group_by(
+        people.c.bucket, people.c.site, people.c.age_band
+    )
+    buckets: Sequence[date] = (
+        period.weeks() if unit == WEEK else period.months() if unit == MONTH else [period.first]
+    )
+    return Cube(_rows(session, query), buckets, axes)
+
+
+def feature_use(session: Session, period: Period, axes: Axes) -> dict[str, Cube]:
+    """Distinct people using each feature, per week."""
+    people = _people(period, _bucket(WEEK))
+    columns = [
+        func.sum(case((people.c.features.op("&")(1 << k) != 0, 1), else_=0)).label(feature)
+        for k, feature in enumerate(FEATURES)
+    ]
+    query = select(people.c.bucket, people.c.site, people.c.age_band, *columns).group_by(
+        people.c.bucket, people.c.site, people.c.age_band
+    )
+    rows = _rows(session, query)
+    weeks = period.weeks()
+    return {
+        feature: Cube([(r[0], r[1], r[2], r[3 + k] or 0) for r in rows], weeks, axes)
+        for k, feature in enumerate(FEATURES)
+    }
+
+
+def weekday_hours(session: Session, period: Period, axes: Axes) -> Cube:
+    """People active in each hour of each weekday (clinic time), summed over the period's days:
+    buckets (ISO weekday 1-7, hour 0-23). No total of them is shown anywhere."""
+    dow = extract("isodow", UsageHour.day)
+    query = (
+        select(dow, UsageHour.hour, UsageHour.site, UsageHour.age_band, func.sum(UsageHour.users))
+        .where(UsageHour.day.between(period.first, period.last))
+        .group_by(dow, UsageHour.hour, UsageHour.site, UsageHour.age_band)
+    )
+    rows = [((int(d), int(h)), s, b, n) for d, h, s, b, n in _rows(session, query)]
+    buckets = [(d, h) for d in range(1, 8) for h in range(24)]
+    return Cube(rows, buckets, axes)

@@ -1,0 +1,66 @@
+"""The dashboard's period: whole clinic days, the one before it for comparison, and the weeks and
+months it is drawn in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.core.clock import add_months
+from services.core.errors import ValidationError
+
+CHOICES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Last year": 365}
+MAX_DAYS = 3 * 366  # a custom period of up to three years
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period:
+        """The same number of days just before."""
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=k) for k in range(self.days)]
+
+    def weeks(self) -> list[date]:
+        """The Mondays of the weeks it touches (the first and last may be partial)."""
+        monday = self.first - timedelta(days=self.first.weekday())
+        return [monday + timedelta(weeks=k) for k in range((self.last - monday).days // 7 + 1)]
+
+    def months(self) -> list[date]:
+        """The first days of the months it touches."""
+        month, found = self.first.replace(day=1), []
+        while month <= self.last:
+            found.append(month)
+            month = add_months(month, 1)
+        return found
+
+    def label(self) -> str:
+        return f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"
+
+
+def ending(days: int, yesterday: date) -> Period:
+    """The last `days` whole days (today is not over yet)."""
+    return Period(yesterday - timedelta(days=days - 1), yesterday)
+
+
+def custom(first: date | None, last: date | None, yesterday: date) -> Period:
+    """A period the manager chose; refused with a clear message when it cannot be shown."""
+    if first is None or last is None:
+        raise ValidationError({"period": "Choose the first and the last day."})
+    if first > last:
+        raise ValidationError({"period": "The first day must not be after the last."})
+    if last > yesterday:
+        raise ValidationError(
+            {"period": f"Choose days up to {yesterday:%d %b %Y} (today is not over)."}
+        )
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationError({"period": "Choose at most three years."})
+    return Period(first, last)
