@@ -24,7 +24,6 @@ an independent least-squares solver)."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -36,13 +35,6 @@ _GRAND_TOTAL_COST = 1_000_000_000_000
 
 Counts = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
-
-
-def lines(shape: tuple[int, ...]) -> Iterator[npt.NDArray[np.intp]]:
-    """Flat indices of every line along every dimension; a line's last entry is its total."""
-    flat = np.arange(int(np.prod(shape))).reshape(shape)
-    for axis in range(len(shape)):
-        yield from np.moveaxis(flat, axis, -1).reshape(-1, shape[axis])
 
 
 def check_totals(counts: Counts) -> None:

@@ -80,7 +80,9 @@ def _check(filters: Filters, axes: Axes) -> None:
 
 
 def _table(first: str, labels: Sequence[object], **columns: Any) -> pd.DataFrame:
-    return pd.DataFrame({first: list(labels), **{k: list(v) for k, v in columns.items()}})
+    """Numbers stay numbers and a hidden one stays None (not NaN in a float column)."""
+    data = {first: list(labels), **{k: list(v) for k, v in columns.items()}}
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
 
 
 def _headline(session: Session, period: Period, axes: Axes, f: Filters) -> list[tuple[str, object]]:
@@ -249,12 +251,10 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
             _headline(session, period, axes, filters),
             _headline(session, previous, axes, filters),
         )
-        headline = pd.DataFrame(
-            {
-                "Measure": [m for m, _ in now],
-                period.label(): [v for _, v in now],
-                previous.label(): [v for _, v in before],
-            }
+        headline = _table(
+            "Measure",
+            [m for m, _ in now],
+            **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
         )
         return Dashboard(
             period=period,

@@ -9,39 +9,8 @@ import numpy as np
 import pytest
 
 from services.analytics import cells
-
-
-def _with_totals(inner: np.ndarray) -> np.ndarray:
-    """Add an "all" position to every dimension, holding the sums."""
-    out = inner
-    for axis in range(inner.ndim):
-        out = np.concatenate([out, out.sum(axis=axis, keepdims=True)], axis=axis)
-    return out
-
-
-def _recoverable(counts: np.ndarray, hidden: np.ndarray) -> list[int]:
-    """The hidden entries an attacker can compute exactly from everything shown."""
-    unknown = [int(i) for i in np.flatnonzero(hidden)]
-    column = {entry: k for k, entry in enumerate(unknown)}
-    rows = []
-    for line in cells.lines(counts.shape):
-        row = np.zeros(len(unknown))
-        for position, index in enumerate(line):
-            if int(index) in column:
-                row[column[int(index)]] = -1.0 if position == len(line) - 1 else 1.0
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return []
-    equations = np.array(rows).T  # combinations of the equations, per unknown
-    found = []
-    for entry, k in column.items():
-        target = np.zeros(len(unknown))
-        target[k] = 1.0
-        weights, *_ = np.linalg.lstsq(equations, target, rcond=None)
-        if np.allclose(equations @ weights, target, atol=1e-8):
-            found.append(entry)
-    return found
+from tests.support.disclosure import recoverable as _recoverable
+from tests.support.disclosure import with_totals as _with_totals
 
 
 def _thin(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
