@@ -1,48 +1,148 @@
-"""Portal usage for managers: de-identified headline figures, small counts suppressed."""
+"""Portal usage for managers: adoption and engagement over a period, compared with the one
+before, by site and age band; every chart beside its table and with its CSV. Counts of 1 to 10
+people, and the counts that would give them away, read "suppressed"."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import count
-from pages.components.widgets import counts, figures, table
-from services.analytics import usage as analytics
+from services.analytics import dashboard, periods
+from services.analytics.cube import Filters
 from services.core.access import MANAGER
+from services.core.spreadsheet import csv_bytes
+
+CUSTOM = "Custom…"
+SECTIONS = {
+    "Adoption": ("activation", "funnel", "access"),
+    "Engagement": ("daily", "weekly", "monthly", "features", "hours"),
+}
 
 actor = state.guard(MANAGER)
 st.title("Portal usage")
-st.caption("Last 30 days. Counts of 1 to 10 people are shown as a range (CMS cell-size rule).")
+st.caption(
+    "No person is named or counted alone here: a count of 1 to 10 people, and any count that "
+    "would let one be worked out by subtraction, reads “suppressed” (CMS cell-size rule), in "
+    "the charts, the tables and the downloads alike."
+)
+
+
+def _period() -> periods.Period | None:
+    yesterday = dashboard.yesterday()
+    choice = st.selectbox("Period", [*periods.CHOICES, CUSTOM], index=1, key="usage_period")
+    if choice != CUSTOM:
+        return periods.ending(periods.CHOICES[choice], yesterday)
+    chosen = st.date_input(
+        "From and to",
+        value=(yesterday.replace(day=1), yesterday),
+        max_value=yesterday,
+        key="usage_custom",
+    )
+    picked = list(chosen) if isinstance(chosen, tuple | list) else [chosen]
+    first, last = (picked + [None, None])[:2]  # the second day is missing until it is picked
+    return periods.custom(_day(first), _day(last), yesterday)
+
+
+def _day(value: object) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return dashboard.HIDDEN
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def _chart(figure: dashboard.Figure) -> go.Figure | None:
+    """The picture of a figure's table (its counts; shares only where it has nothing else);
+    hidden values are gaps. None when every value is hidden."""
+    frame = figure.table.copy()
+    label = frame.columns[0]
+    counts = [c for c in frame.columns[1:] if not str(c).endswith("%")]
+    numbers = counts or list(frame.columns[1:])
+    frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
+    if frame[numbers].isna().all().all():
+        return None
+    frame[label] = frame[label].astype(str)
+    if figure.kind == "heatmap":
+        chart = px.imshow(
+            frame.set_index(label).T,
+            aspect="auto",
+            text_auto=True,
+            labels={"x": label, "y": "Weekday", "color": "People"},
+            color_continuous_scale="Blues",
+        )
+    elif figure.kind == "funnel":
+        chart = px.funnel(frame, x=numbers[0], y=label, text=numbers[0])
+    elif figure.kind == "bar":
+        chart = px.bar(frame, x=label, y=list(numbers), barmode="group", text_auto=True)
+    else:
+        chart = px.line(frame, x=label, y=list(numbers), markers=True)
+    chart.update_layout(height=340, margin={"t": 10, "b": 10}, legend_title_text="")
+    return chart
+
+
+def _figure(key: str, figure: dashboard.Figure, board: dashboard.Dashboard) -> None:
+    st.subheader(figure.title)
+    st.caption(figure.about)
+    picture, numbers = st.columns([3, 2])
+    chart = _chart(figure)
+    if chart is None:
+        picture.info("Every value here is suppressed for this period and filter.")
+    else:
+        picture.plotly_chart(chart, width="stretch", key=f"chart_{key}")
+    shown = figure.table.copy()
+    for column in shown.columns[1:]:
+        shown[column] = [dashboard.as_text(v) for v in shown[column]]
+    shown[shown.columns[0]] = shown[shown.columns[0]].astype(str)
+    numbers.dataframe(shown, hide_index=True, width="stretch", height=340)
+    numbers.download_button(
+        f"Download “{figure.title}” (CSV)",
+        csv_bytes(list(shown.columns), shown.itertuples(index=False, name=None)),
+        file_name=f"{key}-{board.period.first}-{board.period.last}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+    )
+
 
 with state.service_errors():
-    view = analytics.manager_home(actor=actor)
-    rate = "—" if view.activation_rate is None else f"{view.activation_rate:.0%}"
-    figures(
-        {
-            "Patients": f"{view.patients:,}",
-            "Activated accounts": count(view.activated_accounts),
-            "Activation rate": rate,
-            "Active users": count(view.active_users_30d),
-        }
+    period_col, site_col, band_col = st.columns(3)
+    with period_col:
+        period = _period()
+    choices = dashboard.filter_choices(actor=actor)
+    site = site_col.selectbox(
+        "Site",
+        [None, *choices.sites],
+        format_func=lambda code: "All sites" if code is None else choices.sites[code],
+        key="usage_site",
     )
-    st.subheader("Use by feature")
-    features = view.by_feature
-    if features:
-        chart = px.bar(
-            x=[f.feature for f in features],
-            y=[f.events for f in features],
-            text=[f.events for f in features],  # values printed on the bars, not colour alone
-            labels={"x": "Feature", "y": "Events"},
-        )
-        chart.update_layout(height=320, margin={"t": 10, "b": 10})
-        st.plotly_chart(chart, width="stretch")
-    table(
-        {
-            "Feature": [f.feature for f in features],
-            "Events": [f.events for f in features],
-            "Users": [count(f.users) for f in features],
-        },
-        empty="No portal use in the last 30 days.",
+    band = band_col.selectbox(
+        "Age band",
+        [None, *choices.bands],
+        format_func=lambda b: "All ages" if b is None else choices.bands[b],
+        key="usage_band",
     )
-    counts("Events by weekday", view.by_weekday, "Weekday", "Events")
+    if period is not None:
+        board = dashboard.dashboard(actor=actor, period=period, filters=Filters(site, band))
+        st.subheader(f"{board.period.label()}, compared with {board.previous.label()}")
+        rows = list(board.headline.itertuples(index=False, name=None))
+        places = [c for _ in range(0, len(rows), 3) for c in st.columns(3)]
+        for column, row in zip(places, rows, strict=False):
+            measure, now, then = row
+            change = None if now is None or then is None else round(now - then, 1)
+            column.metric(
+                measure,
+                _number(now),
+                delta=None if change is None else f"{change:+,} on the period before",
+                help=f"The period before: {_number(then)}",
+            )
+        for section, keys in SECTIONS.items():
+            st.header(section)
+            for key in keys:
+                if key in board.figures:
+                    _figure(key, board.figures[key], board)

@@ -39,6 +39,7 @@ FEATURE_NAMES = {
     "documents": "Documents",
 }
 DAILY_UP_TO = 120  # days; a longer period is drawn by week
+BAND_LABELS = {NO_AGE: "Not known (caregivers)", "75+": "75 and over"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,23 @@ class Dashboard:
     bands: tuple[str, ...]
     headline: pd.DataFrame  # measure, this period, the one before
     figures: dict[str, Figure]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the dashboard can be filtered by, each with its label."""
+
+    sites: dict[str, str]
+    bands: dict[str, str]
+
+
+def filter_choices(*, actor: Actor) -> Choices:
+    with staff_work(actor, "analytics.filters.view", access.MANAGER) as session:
+        axes, sites = _axes(session)
+        return Choices(
+            sites={**dict(sites), NO_SITE: "No site (caregivers' own accounts)"},
+            bands={b: BAND_LABELS.get(b, b.replace("-", "–")) for b in axes.bands},
+        )
 
 
 def yesterday() -> date:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from services.analytics import usage as analytics
+from services.analytics import dashboard, periods
+from services.analytics.cube import Filters
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied
@@ -37,7 +39,12 @@ STAFF_SERVICES: dict[str, tuple[Callable[..., Any], str, str]] = {
     "clinician_home": (clinician_home, access.CLINICIAN, "home.clinician.view"),
     "him_home": (him_home, access.HIM, "home.him.view"),
     "billing_home": (billing_home, access.BILLING, "home.billing.view"),
-    "manager_home": (analytics.manager_home, access.MANAGER, "home.manager.view"),
+    "manager_dashboard": (
+        partial(dashboard.dashboard, period=periods.ending(30, NOW.date()), filters=Filters()),
+        access.MANAGER,
+        "analytics.dashboard.view",
+    ),
+    "manager_filters": (dashboard.filter_choices, access.MANAGER, "analytics.filters.view"),
     "admin_home": (admin.admin_home, access.ADMIN, "home.admin.view"),
     "audit_verify": (admin.audit_verify, access.ADMIN, "audit.verify"),
 }

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from services.analytics import usage as analytics
 from services.care import policy
 from services.core import clock, db
 from services.core.access import Actor
@@ -73,10 +72,6 @@ def test_him_billing_admin_homes(seeded_url: str) -> None:
     admin = admin_home(actor=world.sign_in("admin.demo"))
     assert admin.audit.ok and admin.audit.entries >= 5
     assert admin.accounts_by_role["clinician"] >= 1
-
-
-def test_small_counts_are_suppressed() -> None:
-    assert [analytics.suppress(n) for n in (0, 1, 10, 11)] == [0, None, None, 11]
 
 
 def test_expired_or_revoked_grant_stops_at_once(seeded_url: str) -> None:
