@@ -1,4 +1,6 @@
-"""Run the benchmark suite: print a table and write benchmarks/results/latest.json."""
+"""Run the benchmark suite: print a table and write benchmarks/results/latest.json
+(`python -m benchmarks analytics`: the managers' dashboard over a large usage history, written to
+benchmarks/results/analytics.json)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,25 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import billing, foundation, metrics
+from benchmarks import analytics, billing, foundation, metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("suite", nargs="?", choices=("all", "analytics"), default="all")
+    parser.add_argument(
+        "--events", type=int, default=100_000_000, help="usage events (analytics suite)"
+    )
+    parser.add_argument(
+        "--cold-runs", type=int, default=10, help="new processes timed (analytics suite)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="seed and time on this (empty) PostgreSQL database instead (analytics suite)",
+    )
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--cgm-share", type=float, default=0.05)
@@ -26,6 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    if args.suite == "analytics":
+        years = min(args.years, 3)
+        found = analytics.run(
+            RESULTS, args.patients, years, args.events, args.runs, args.cold_runs, args.database_url
+        )
+        name = "analytics-postgresql.json" if args.database_url else "analytics.json"
+        (RESULTS / name).write_text(json.dumps(found, indent=2, default=str))
+        print(analytics.table(found))
+        return 0
     database = args.database or RESULTS / f"portal-{args.patients}x{args.years}y.duckdb"
     figures = foundation.run(database, args.patients, args.years, args.cgm_share, args.runs)
     figures["metrics"] = metrics.run(args.runs, figures["plain_orm_rows_per_second"])

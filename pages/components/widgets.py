@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pages.components.format import plain
 from services.identity import passwords, registration
@@ -31,6 +32,18 @@ def table(columns: Mapping[str, Sequence[object]], empty: str, static: bool = Fa
         st.table(frame.set_index(frame.columns[0]))
     else:
         st.dataframe(pd.DataFrame(dict(columns)), hide_index=True, width="stretch")
+
+
+def narrow(
+    place: DeltaGenerator, label: str, choices: Mapping[str, str], everything: str, key: str
+) -> str | None:
+    """A filter's select box: None (shown as `everything`) or one of the choices' keys."""
+    return place.selectbox(  # type: ignore[no-any-return]
+        label,
+        [None, *choices],
+        format_func=lambda k: everything if k is None else choices[k],
+        key=key,
+    )
 
 
 def open_one(labels: Mapping[object, str], key: str, remember: str) -> None:

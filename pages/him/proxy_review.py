@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import open_one, table
+from pages.components.widgets import narrow, open_one, table
 from services.core.access import HIM, SCOPES
 from services.proxy import policy, review
 
@@ -21,18 +21,8 @@ st.title("Proxy review")
 
 def _queue() -> None:
     left, right = st.columns(2)
-    status = left.selectbox(
-        "Status",
-        [None, *review.QUEUE_STATUSES],
-        format_func=lambda s: "All open" if s is None else review.QUEUE_STATUSES[s],
-        key="review_status",
-    )
-    kind = right.selectbox(
-        "Kind",
-        [None, *policy.REQUEST_KINDS],
-        format_func=lambda k: "All kinds" if k is None else policy.REQUEST_KINDS[k],
-        key="review_kind",
-    )
+    status = narrow(left, "Status", review.QUEUE_STATUSES, "All open", "review_status")
+    kind = narrow(right, "Kind", policy.REQUEST_KINDS, "All kinds", "review_kind")
     items = review.review_queue(actor=actor, status=status, kind=kind)
     late = sum(i.overdue for i in items)
     st.caption(

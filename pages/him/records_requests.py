@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import open_one, table
+from pages.components.widgets import narrow, open_one, table
 from services.core import clock, uploads
 from services.core.access import HIM
 from services.him import accounting, amendments, policy, queue, updates
@@ -25,24 +25,9 @@ state.show_flash()
 
 def _queue() -> None:
     kind_col, status_col, flag_col, who_col = st.columns(4)
-    kind = kind_col.selectbox(
-        "Kind",
-        [None, *policy.KINDS],
-        format_func=lambda k: "All kinds" if k is None else policy.KINDS[k],
-        key="rq_kind",
-    )
-    status = status_col.selectbox(
-        "Status",
-        [None, *policy.STATUSES],
-        format_func=lambda s: "All open" if s is None else policy.STATUSES[s],
-        key="rq_status",
-    )
-    flag = flag_col.selectbox(
-        "Deadline",
-        [None, *queue.FLAGS],
-        format_func=lambda f: "Any" if f is None else queue.FLAGS[f],
-        key="rq_flag",
-    )
+    kind = narrow(kind_col, "Kind", policy.KINDS, "All kinds", "rq_kind")
+    status = narrow(status_col, "Status", policy.STATUSES, "All open", "rq_status")
+    flag = narrow(flag_col, "Deadline", queue.FLAGS, "Any", "rq_flag")
     assigned = who_col.selectbox(
         "Assigned",
         [None, "me", "nobody"],

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import state
+from pages.components.widgets import narrow
 from services.analytics import dashboard, periods
 from services.analytics.cube import Filters
 from services.core.access import MANAGER
@@ -115,18 +116,8 @@ with state.service_errors():
     with period_col:
         period = _period()
     choices = dashboard.filter_choices(actor=actor)
-    site = site_col.selectbox(
-        "Site",
-        [None, *choices.sites],
-        format_func=lambda code: "All sites" if code is None else choices.sites[code],
-        key="usage_site",
-    )
-    band = band_col.selectbox(
-        "Age band",
-        [None, *choices.bands],
-        format_func=lambda b: "All ages" if b is None else choices.bands[b],
-        key="usage_band",
-    )
+    site = narrow(site_col, "Site", choices.sites, "All sites", "usage_site")
+    band = narrow(band_col, "Age band", choices.bands, "All ages", "usage_band")
     if period is not None:
         board = dashboard.dashboard(actor=actor, period=period, filters=Filters(site, band))
         st.subheader(f"{board.period.label()}, compared with {board.previous.label()}")

@@ -132,9 +132,3 @@ def protect(counts: Counts) -> Mask:
             hidden[r, c] = True
     return hidden
 
-
-def protect_series(counts: Counts) -> tuple[Mask, Mask]:
-    """Slices that add up over their buckets (axis 0): each bucket's mask, and the period's
-    (the sum over the buckets), which hides every position hidden in any bucket."""
-    masks = np.stack([protect(bucket) for bucket in counts]) if len(counts) else counts > 0
-    return masks, np.asarray(masks.any(axis=0), dtype=np.bool_)

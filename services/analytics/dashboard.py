@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.analytics import adoption, engagement
-from services.analytics.cube import Axes, Filters, rate
+from services.analytics.cube import Axes, Cube, Filters, rate
 from services.analytics.periods import Period
 from services.analytics.rollups import BANDS, NO_AGE, NO_SITE
 from services.core import access, clock
@@ -103,9 +103,10 @@ def _table(first: str, labels: Sequence[object], **columns: Any) -> pd.DataFrame
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
 
 
-def _headline(session: Session, period: Period, axes: Axes, f: Filters) -> list[tuple[str, object]]:
+def _headline(
+    session: Session, period: Period, axes: Axes, f: Filters, daily: Cube
+) -> list[tuple[str, object]]:
     """The period's key figures, in the same order for this period and the one before."""
-    daily = engagement.daily_active(session, period, axes)
     active = engagement.active_people(session, period, axes, None).series(f)[0]
     person_days = daily.total(f)
     average = None if person_days is None else person_days / period.days
@@ -132,9 +133,10 @@ def _share(ratio: float | None) -> float | None:
     return None if ratio is None else round(100 * ratio, 1)
 
 
-def _engagement(session: Session, period: Period, axes: Axes, f: Filters) -> dict[str, Figure]:
+def _engagement(
+    session: Session, period: Period, axes: Axes, f: Filters, daily: Cube
+) -> dict[str, Figure]:
     figures = {}
-    daily = engagement.daily_active(session, period, axes)
     if period.days <= DAILY_UP_TO:
         figures["daily"] = Figure(
             "Daily active people",
@@ -265,9 +267,10 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
         axes, sites = _axes(session)
         _check(filters, axes)
         previous = period.previous()
-        now, before = (
-            _headline(session, period, axes, filters),
-            _headline(session, previous, axes, filters),
+        daily = engagement.daily_active(session, period, axes)
+        now = _headline(session, period, axes, filters, daily)
+        before = _headline(
+            session, previous, axes, filters, engagement.daily_active(session, previous, axes)
         )
         headline = _table(
             "Measure",
@@ -283,7 +286,7 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
             headline=headline,
             figures={
                 **_adoption(session, period, axes, filters),
-                **_engagement(session, period, axes, filters),
+                **_engagement(session, period, axes, filters, daily),
             },
         )
 

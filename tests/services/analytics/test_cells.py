@@ -13,6 +13,13 @@ from tests.support.disclosure import recoverable as _recoverable
 from tests.support.disclosure import with_totals as _with_totals
 
 
+def _series(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rule for buckets that add up (services.analytics.cube.Cube.total): each bucket
+    protected alone; the period's total hidden wherever any bucket is."""
+    masks = np.stack([cells.protect(bucket) for bucket in buckets])
+    return masks, masks.any(axis=0)
+
+
 def _thin(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Mostly small counts with some large ones and zeros, like a thin slice of a small clinic."""
     return np.where(
@@ -36,7 +43,7 @@ def test_a_series_with_its_period_total_leaks_nothing_along_time(seed: int) -> N
     position's weeks add up to its period total) are equations too."""
     rng = np.random.default_rng(seed)
     weeks = _with_totals(_thin(rng, (int(rng.integers(1, 9)), 5, 6)))  # last: the period
-    masks, period = cells.protect_series(weeks[:-1])
+    masks, period = _series(weeks[:-1])
     hidden = np.concatenate([masks, period[None]])
     small = (weeks >= 1) & (weeks <= cells.SMALL)
     assert not (small & ~hidden).any()
@@ -71,6 +78,6 @@ def test_the_attacker_finds_what_primary_suppression_alone_leaves() -> None:
     hidden = (counts >= 1) & (counts <= cells.SMALL)
     assert _recoverable(counts, hidden) == [0]
     weeks = _with_totals(np.array([[[5, 6], [30, 40]], [[20, 30], [40, 50]]], dtype=np.int64))
-    masks, _ = cells.protect_series(weeks[:-1])
+    masks, _ = _series(weeks[:-1])
     shown_period = np.concatenate([masks, np.zeros_like(masks[:1])])
     assert _recoverable(weeks, shown_period)  # the period's totals give week 1 away
