@@ -131,4 +131,3 @@ def protect(counts: Counts) -> Mask:
         for r, c in _cycle_through(counts, hidden, *bridges[0]):
             hidden[r, c] = True
     return hidden
-
