@@ -1,15 +1,14 @@
 """Portal use as the managers' analytics count it: an event each time a signed-in patient or
 proxy uses a feature (sign-in, the home overview, or one scope of a record), written in the
 transaction of the work itself. A page's reruns are one use: one event per person and feature
-a minute."""
+a minute (looked up in the events themselves, so it holds across app processes and databases)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Index, String, Uuid, insert
+from sqlalchemy import DateTime, Index, String, Uuid, exists, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -20,10 +19,6 @@ from services.core.models import Base
 SIGN_IN, HOME = "sign_in", "home"
 FEATURES = (SIGN_IN, HOME, *SCOPES)  # the order of the bits in the daily rollups
 THROTTLE = timedelta(minutes=1)
-_KEEP = 100_000  # remembered (person, feature) pairs before the memory starts again
-
-_last: dict[tuple[uuid.UUID, str], datetime] = {}
-_last_guard = threading.Lock()
 
 
 class PortalUsageEvent(Base):
@@ -47,14 +42,14 @@ def record_use(
 ) -> None:
     """Add the event unless this person used this feature in the last minute."""
     now = clock.now()
-    key = (user_id, feature)
-    with _last_guard:
-        before = _last.get(key)
-        if before is not None and before <= now < before + THROTTLE:
-            return
-        if len(_last) >= _KEEP:
-            _last.clear()
-        _last[key] = now
+    recent = exists().where(  # the time range first: recent rows only (zone maps, the key)
+        PortalUsageEvent.occurred_at > now - THROTTLE,
+        PortalUsageEvent.occurred_at <= now,
+        PortalUsageEvent.user_id == user_id,
+        PortalUsageEvent.feature == feature,
+    )
+    if session.scalar(select(recent)):
+        return
     row = {
         "user_id": user_id,
         "occurred_at": now,

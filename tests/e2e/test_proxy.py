@@ -16,7 +16,7 @@ from sqlalchemy import select
 from services.core import clock
 from services.core.models import Patient, ProxyGrant
 from services.identity import registration
-from tests.e2e.conftest import click_until, new_tab, prepared, serve, sign_in
+from tests.e2e.conftest import click_until, idle, new_tab, prepared, serve, sign_in
 from tests.services.proxy import support
 from tests.support.served import streamlit_server
 from tests.support.world import DEMO_PASSWORD
@@ -78,7 +78,8 @@ def test_a_caregiver_asks_for_a_child_and_him_approves(
         caregiver.get_by_role("link", name="Request access").click()
         expect(caregiver.get_by_role("heading", name="Ask for access")).to_be_visible()
         caregiver.wait_for_timeout(500)  # the form settles before typing
-        form = caregiver.get_by_test_id("stForm")
+        idle(caregiver)  # a rerun still under way can draw the form twice
+        form = caregiver.get_by_test_id("stForm").last
         form.get_by_label("Patient's first name").fill(child.first_name)
         form.get_by_label("Patient's last name").fill(child.last_name)
         _type_date(caregiver, "Patient's date of birth", child.birth_date)
