@@ -375,6 +375,27 @@ LINE_WORDS = {
 }
 
 
+SELF_BOOKED, CHECKED_IN = 0.45, 0.6  # shares of visits booked and checked in online
+
+
+def _booked_online(pop: Population, opts: SeedOptions, appts: pd.DataFrame) -> pd.DataFrame:
+    """Past visits the patient booked in the portal, and those checked in online, among patients
+    whose account was open by then (drawn apart: the rest of the world stays the same)."""
+    rng = np.random.default_rng([opts.seed, 14])
+    index = pd.Series(np.arange(pop.n), index=pop.ids)
+    who = index[appts["patient_id"]].to_numpy()
+    opened = pd.Timestamp(opts.start) + pd.to_timedelta(pop.joined[who], unit="D")
+    created = pd.to_datetime(appts["created_at"])
+    online = pop.activated[who] & (created >= opened).to_numpy()
+    booked = online & (rng.random(len(appts)) < SELF_BOOKED)
+    checked = online & (rng.random(len(appts)) < CHECKED_IN) & (appts["status"] == "completed")
+    appts["booked_by"] = np.where(booked, pop.account_ids[who], None)
+    start = pd.to_datetime(appts["start_at"])
+    early = pd.to_timedelta(rng.integers(60, 6 * 24 * 60, len(appts)), unit="min")
+    appts["checked_in_at"] = (start - early).where(checked.to_numpy(), None)
+    return appts
+
+
 def _appointments_and_billing(
     pop: Population, opts: SeedOptions, rng: np.random.Generator, enc: pd.DataFrame, sink: Sink
 ) -> None:
@@ -478,7 +499,11 @@ def _appointments_and_billing(
     )
     sink(
         "appointments",
-        pd.concat([appts, pd.DataFrame(booked, columns=appts.columns)], ignore_index=True),
+        _booked_online(
+            pop,
+            opts,
+            pd.concat([appts, pd.DataFrame(booked, columns=appts.columns)], ignore_index=True),
+        ),
     )
 
     # Statements: one per visit; insurance pays most; patients pay most of the rest.

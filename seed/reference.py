@@ -208,6 +208,7 @@ USAGE_FEATURES = (
     ("records", 0.06),
     ("refills", 0.05),
     ("documents", 0.02),
+    ("device_import", 0.01),
 )
 # Portal use by weekday (Mon..Sun) and hour: weekday peaks, quiet weekends and nights.
 WEEKDAY_WEIGHTS = (1.25, 1.15, 1.1, 1.05, 0.95, 0.6, 0.55)

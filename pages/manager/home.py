@@ -15,6 +15,7 @@ from pages.components import state
 from pages.components.widgets import narrow
 from services.analytics import dashboard, periods
 from services.analytics.cube import Filters
+from services.analytics.figures import Figure
 from services.core.access import MANAGER
 from services.core.spreadsheet import csv_bytes
 
@@ -22,6 +23,7 @@ CUSTOM = "Custom…"
 SECTIONS = {
     "Adoption": ("activation", "funnel", "access"),
     "Engagement": ("daily", "weekly", "monthly", "features", "hours"),
+    "Service levels": ("results", "messages", "refills", "deadlines", "visits", "payments"),
 }
 
 actor = state.guard(MANAGER)
@@ -59,13 +61,13 @@ def _number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
-def _chart(figure: dashboard.Figure) -> go.Figure | None:
-    """The picture of a figure's table (its counts; shares only where it has nothing else);
+def _chart(figure: Figure) -> go.Figure | None:
+    """The picture of a figure's table (the columns it names, else its counts, else its shares);
     hidden values are gaps. None when every value is hidden."""
     frame = figure.table.copy()
     label = frame.columns[0]
     counts = [c for c in frame.columns[1:] if not str(c).endswith("%")]
-    numbers = counts or list(frame.columns[1:])
+    numbers = list(figure.plot) or counts or list(frame.columns[1:])
     frame[numbers] = frame[numbers].apply(pd.to_numeric, errors="coerce")
     if frame[numbers].isna().all().all():
         return None
@@ -88,7 +90,7 @@ def _chart(figure: dashboard.Figure) -> go.Figure | None:
     return chart
 
 
-def _figure(key: str, figure: dashboard.Figure, board: dashboard.Dashboard) -> None:
+def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
     st.subheader(figure.title)
     st.caption(figure.about)
     picture, numbers = st.columns([3, 2])

@@ -12,8 +12,8 @@ from sqlalchemy import Date, DateTime, and_, case, column, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from services.analytics.cube import Axes, Cube
+from services.analytics.groups import age_band
 from services.analytics.periods import Period
-from services.analytics.rollups import age_band
 from services.analytics.tables import UsageUserDay
 from services.core import clock
 from services.core.models import Patient, ProxyGrant, Site, User

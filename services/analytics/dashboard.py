@@ -5,19 +5,18 @@ name, record number or other identifier of anyone is in it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.analytics import adoption, engagement
+from services.analytics import adoption, engagement, service_levels
 from services.analytics.cube import Axes, Cube, Filters, rate
+from services.analytics.figures import Figure, percent, table
+from services.analytics.groups import BANDS, NO_AGE, NO_SITE
 from services.analytics.periods import Period
-from services.analytics.rollups import BANDS, NO_AGE, NO_SITE
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import ValidationError
@@ -37,17 +36,10 @@ FEATURE_NAMES = {
     "refills": "Refills",
     "billing": "Billing",
     "documents": "Documents",
+    "device_import": "Device imports",
 }
 DAILY_UP_TO = 120  # days; a longer period is drawn by week
 BAND_LABELS = {NO_AGE: "Not known (caregivers)", "75+": "75 and over"}
-
-
-@dataclass(frozen=True)
-class Figure:
-    title: str
-    about: str  # what it counts, in a sentence
-    kind: str  # line, bar, heatmap or funnel: how the page draws it
-    table: pd.DataFrame  # the first column labels the rows; hidden numbers are None
 
 
 @dataclass(frozen=True)
@@ -97,12 +89,6 @@ def _check(filters: Filters, axes: Axes) -> None:
         raise ValidationError({"age_band": "Choose one of the age bands listed."})
 
 
-def _table(first: str, labels: Sequence[object], **columns: Any) -> pd.DataFrame:
-    """Numbers stay numbers and a hidden one stays None (not NaN in a float column)."""
-    data = {first: list(labels), **{k: list(v) for k, v in columns.items()}}
-    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-
-
 def _headline(
     session: Session, period: Period, axes: Axes, f: Filters, daily: Cube
 ) -> list[tuple[str, object]]:
@@ -116,10 +102,13 @@ def _headline(
         ("Average daily active people", None if average is None else round(average, 1)),
         (
             "Stickiness % (average daily ÷ people active)",
-            _share(_stickiness(person_days, active, period.days)),
+            percent(_stickiness(person_days, active, period.days)),
         ),
         ("Activated accounts at the end", activated.series(f)[0]),
-        ("Activation rate at the end", _share(rate(activated.series(f)[0], patients.series(f)[0]))),
+        (
+            "Activation rate at the end",
+            percent(rate(activated.series(f)[0], patients.series(f)[0])),
+        ),
     ]
 
 
@@ -127,10 +116,6 @@ def _stickiness(person_days: int | None, people: int | None, days: int) -> float
     """Average daily active people as a share of the people active in the whole span."""
     ratio = rate(person_days, people)
     return None if ratio is None else ratio / days
-
-
-def _share(ratio: float | None) -> float | None:
-    return None if ratio is None else round(100 * ratio, 1)
 
 
 def _engagement(
@@ -142,7 +127,7 @@ def _engagement(
             "Daily active people",
             "People who used the portal each day (each person once a day).",
             "line",
-            _table("Day", daily.buckets, **{"People": daily.series(f)}),
+            table("Day", daily.buckets, **{"People": daily.series(f)}),
         )
     weekly = engagement.active_people(session, period, axes, engagement.WEEK)
     figures["weekly"] = Figure(
@@ -150,7 +135,7 @@ def _engagement(
         "People who used the portal in each week (weeks begin on Monday; the first and last "
         "may be partial).",
         "bar",
-        _table("Week of", weekly.buckets, **{"People": weekly.series(f)}),
+        table("Week of", weekly.buckets, **{"People": weekly.series(f)}),
     )
     monthly = engagement.active_people(session, period, axes, engagement.MONTH)
     days: list[date] = period.each_day()
@@ -163,13 +148,13 @@ def _engagement(
         "People who used the portal in each month, and stickiness: the month's average daily "
         "active people as a share of them (%).",
         "bar",
-        _table(
+        table(
             "Month",
             [m.strftime("%b %Y") for m in months],
             **{
                 "People": people,
                 "Stickiness %": [
-                    _share(_stickiness(d, p, len(days)))
+                    percent(_stickiness(d, p, len(days)))
                     for d, p, days in zip(person_days, people, month_days, strict=True)
                 ],
             },
@@ -180,7 +165,7 @@ def _engagement(
         "Use by feature, per week",
         "People who used each part of the portal in each week.",
         "line",
-        _table(
+        table(
             "Week of",
             weekly.buckets,
             **{FEATURE_NAMES[k]: cube.series(f) for k, cube in by_feature.items()},
@@ -192,7 +177,7 @@ def _engagement(
         "When people use the portal",
         "People active in each hour of each weekday (clinic time), added up over the period.",
         "heatmap",
-        _table(
+        table(
             "Hour",
             [f"{h:02d}:00" for h in range(24)],
             **{WEEKDAYS[d]: values[d * 24 : d * 24 + 24] for d in range(7)},
@@ -215,14 +200,14 @@ def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[
             "Patients on record and accounts with a verified email at the end of each week or "
             "month, and the activation rate (%).",
             "line",
-            _table(
+            table(
                 "At the end of",
                 ends,
                 **{
                     "Patients": on_record,
                     "Activated accounts": accounts,
                     "Activation rate %": [
-                        _share(rate(a, p)) for a, p in zip(accounts, on_record, strict=True)
+                        percent(rate(a, p)) for a, p in zip(accounts, on_record, strict=True)
                     ],
                 },
             ),
@@ -231,7 +216,7 @@ def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[
             "Activation funnel",
             "Patients at each step by the end of the period.",
             "funnel",
-            _table("Step", adoption.FUNNEL, **{"Patients": stages[: len(adoption.FUNNEL)]}),
+            table("Step", adoption.FUNNEL, **{"Patients": stages[: len(adoption.FUNNEL)]}),
         ),
         "access": Figure(
             "Second step and caregivers",
@@ -239,13 +224,13 @@ def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[
             "patients with a caregiver's access, and caregivers' accounts, at the end of the "
             "period.",
             "bar",
-            _table(
+            table(
                 "Measure",
                 [adoption.SECOND_STEP, "Second step on, % of registered", *adoption.PROXY_KINDS],
                 **{
                     "Value": [
                         stages[-1],
-                        _share(rate(stages[-1], registered)),
+                        percent(rate(stages[-1], registered)),
                         *proxies,
                     ]
                 },
@@ -272,7 +257,7 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
         before = _headline(
             session, previous, axes, filters, engagement.daily_active(session, previous, axes)
         )
-        headline = _table(
+        headline = table(
             "Measure",
             [m for m, _ in now],
             **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
@@ -287,6 +272,7 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
             figures={
                 **_adoption(session, period, axes, filters),
                 **_engagement(session, period, axes, filters, daily),
+                **service_levels.figures(session, period, axes, filters),
             },
         )
 

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Date,
     Select,
@@ -27,6 +26,8 @@ from sqlalchemy import (
     select,
 )
 
+from services.analytics import facts
+from services.analytics.groups import NO_SITE, age_band
 from services.analytics.tables import UsageHour, UsageRollupState, UsageUserDay
 from services.core import clock, db
 from services.core.models import Patient, Site, User
@@ -34,25 +35,6 @@ from services.core.usage import FEATURES, SIGN_IN, PortalUsageEvent
 
 LAG = timedelta(minutes=2)
 CHUNK_DAYS = 31  # days rebuilt per statement: a month of events at a time
-NO_SITE, NO_AGE = "none", "unknown"
-AGE_BANDS = ((18, "0-17"), (35, "18-34"), (50, "35-49"), (65, "50-64"), (75, "65-74"))
-OLDEST_BAND = "75+"
-BANDS = (*(band for _, band in AGE_BANDS), OLDEST_BAND)
-
-
-def _numeric_date(value: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A date as the number yyyymmdd (the same arithmetic in both databases)."""
-    return extract("year", value) * 10000 + extract("month", value) * 100 + extract("day", value)
-
-
-def age_band(day: ColumnElement[Any], birth: Any) -> ColumnElement[str]:
-    """The person's age on that day, banded ("unknown" without a patient record)."""
-    age = func.floor((_numeric_date(day) - _numeric_date(birth)) / 10000.0)
-    return case(
-        (birth.is_(None), NO_AGE),
-        *((age < upper, band) for upper, band in AGE_BANDS),
-        else_=OLDEST_BAND,
-    )
 
 
 def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
@@ -149,7 +131,8 @@ def _days(conn: Connection, since: datetime | None, until: datetime | None) -> l
 
 
 def roll_up() -> int:
-    """The job: rebuild the clinic days with events recorded since the last run; how many."""
+    """The job: rebuild the clinic days with events recorded since the last run, and the service
+    facts of the work changed since then; how many days."""
     until = clock.now() - LAG
     with db.transaction() as session:
         conn = session.connection()
@@ -159,17 +142,19 @@ def roll_up() -> int:
         days = _days(conn, since, until)
         for first, last in _runs(days):
             _rebuild_days(conn, first, last)
+        facts.update(conn, since)
         _set_watermark(conn, until)
     return len(days)
 
 
 def rebuild(conn: Connection, until: datetime) -> int:
-    """Every day's rollups from scratch (the seed, or a repair), the job going on from events
-    recorded at `until`; how many days hold events."""
+    """Every day's rollups and every service fact from scratch (the seed, or a repair), the job
+    going on from events recorded (and work changed) at `until`; how many days hold events."""
     for table in (UsageUserDay, UsageHour):
         conn.execute(delete(table))
     days = _days(conn, None, None)
     for first, last in _runs(days):
         _rebuild_days(conn, first, last)
+    facts.update(conn, None)
     _set_watermark(conn, until)
     return len(days)

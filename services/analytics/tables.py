@@ -1,12 +1,23 @@
 """The analytics tables (one metadata for the whole schema: services.core.models.Base): the daily
-rollups of portal use that the managers' dashboard reads instead of the raw events (schema v16)."""
+rollups of portal use that the managers' dashboard reads instead of the raw events (schema v16),
+and the facts its service levels are counted from (schema v17)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, SmallInteger, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    SmallInteger,
+    String,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base
@@ -45,8 +56,30 @@ class UsageHour(Base):
 
 
 class UsageRollupState(Base):
-    """One row: events recorded before `rolled_until` are in the rollups."""
+    """One row: events recorded, and work changed, before `rolled_until` are in the rollups."""
 
     __tablename__ = "usage_rollup_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     rolled_until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ServiceFact(Base):
+    """One row per piece of work the portal's service levels count (a released result, a
+    patient's message thread, a refill, a records or caregiver-access request, a visit, a
+    payment, a statement), rebuilt when the work changes (services.analytics.facts)."""
+
+    __tablename__ = "service_facts"
+    __table_args__ = _ROLLUP
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the clinic day the work began
+    site: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(8))
+    queue: Mapped[str | None] = mapped_column(String(64))  # a message pool, a request's kind
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)  # viewed, answered, decided…
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)  # done before this: on time
+    hours: Mapped[float | None] = mapped_column(Double)  # started to done
+    flag: Mapped[bool | None] = mapped_column(Boolean)  # held, self-scheduled, online, on a plan
+    flag_hours: Mapped[float | None] = mapped_column(Double)  # how long a result was held
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)

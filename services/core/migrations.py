@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -871,6 +872,31 @@ def _v16_usage_analytics(conn: Connection) -> None:
         )
 
 
+def _v17_service_facts(conn: Connection) -> None:
+    """The facts the dashboard's service levels are counted from (filled by the rollup job,
+    which starts again from scratch: its watermark is cleared)."""
+    Table(
+        "service_facts",
+        MetaData(),
+        Column("kind", String(12), nullable=False),
+        Column("item_id", Uuid, nullable=False),
+        Column("day", Date, nullable=False),
+        Column("site", String(16), nullable=False),
+        Column("age_band", String(8), nullable=False),
+        Column("queue", String(64)),
+        Column("started_at", DateTime, nullable=False),
+        Column("done_at", DateTime),
+        Column("due_at", DateTime),
+        Column("hours", Double),
+        Column("flag", Boolean),
+        Column("flag_hours", Double),
+        Column("amount_cents", BigInteger),
+    ).create(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE service_facts ADD PRIMARY KEY (kind, item_id)"))
+    conn.execute(text("DELETE FROM usage_rollup_state"))
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -887,4 +913,5 @@ MIGRATIONS: list[Migration] = [
     _v14_appointments,
     _v15_messaging_and_refills,
     _v16_usage_analytics,
+    _v17_service_facts,
 ]

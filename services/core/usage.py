@@ -16,8 +16,8 @@ from services.core import clock
 from services.core.access import SCOPES, SUMMARY
 from services.core.models import Base
 
-SIGN_IN, HOME = "sign_in", "home"
-FEATURES = (SIGN_IN, HOME, *SCOPES)  # the order of the bits in the daily rollups
+SIGN_IN, HOME, DEVICE_IMPORT = "sign_in", "home", "device_import"
+FEATURES = (SIGN_IN, HOME, *SCOPES, DEVICE_IMPORT)  # the order of the bits in the daily rollups
 THROTTLE = timedelta(minutes=1)
 
 

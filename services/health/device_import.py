@@ -16,7 +16,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from services.core import access, clock
+from services.core import access, clock, usage
 from services.core.access import Actor
 from services.core.errors import ValidationError
 from services.core.models import Patient
@@ -247,5 +247,7 @@ def import_confirm(*, actor: Actor, patient_id: uuid.UUID, data: bytes) -> Impor
         alerts: list[Alert] = []
         for kind, rows in checked.rows.items():
             alerts += readings.insert(session, kind, patient, rows, source)
+        if found.basis in (access.SELF, access.PROXY):  # a device's readings brought in
+            usage.record_use(session, actor.user_id, usage.DEVICE_IMPORT, patient_id)
         plan = checked.plan
         return ImportPlan(**{**plan.__dict__, "alerts": alerts})

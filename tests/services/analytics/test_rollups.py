@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 
-from services.analytics import rollups
+from services.analytics import groups, rollups
 from services.analytics.tables import UsageHour, UsageUserDay
 from services.core import clock, db, usage
 from services.core.config import settings
@@ -48,9 +48,9 @@ def _hours() -> pd.DataFrame:
 
 def _band(born: date | None, day: date) -> str:
     if born is None:
-        return rollups.NO_AGE
+        return groups.NO_AGE
     age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    return next((band for upper, band in rollups.AGE_BANDS if age < upper), rollups.OLDEST_BAND)
+    return next((band for upper, band in groups.AGE_BANDS if age < upper), groups.OLDEST_BAND)
 
 
 def _from_scratch() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -61,7 +61,7 @@ def _from_scratch() -> tuple[pd.DataFrame, pd.DataFrame]:
             select(PortalUsageEvent.user_id, PortalUsageEvent.occurred_at, PortalUsageEvent.feature)
         ).all()
         people = {
-            str(u): (code or rollups.NO_SITE, born)
+            str(u): (code or groups.NO_SITE, born)
             for u, code, born in s.execute(
                 select(User.id, Site.code, Patient.birth_date)
                 .join(Patient, Patient.id == User.patient_id, isouter=True)
@@ -71,7 +71,7 @@ def _from_scratch() -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for user_id, at, feature in events:
         wall = at.replace(tzinfo=UTC).astimezone(zone)
-        site, born = people.get(str(user_id), (rollups.NO_SITE, None))
+        site, born = people.get(str(user_id), (groups.NO_SITE, None))
         rows.append(
             {
                 "day": wall.date(),
