@@ -110,6 +110,7 @@ def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
         file_name=f"{key}-{board.period.first}-{board.period.last}.csv",
         mime="text/csv",
         key=f"csv_{key}",
+        on_click="ignore",  # a download needs no rerun of the whole dashboard
     )
 
 

@@ -140,6 +140,7 @@ def open_tab(page: Page, name: str) -> None:
 def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
     """Pick an option of a select box (opened again if a rerun closed it)."""
     options = page.get_by_role("option")
+    idle(page)  # a rerun still drawing the page can show the box twice
     click_until(page.get_by_label(label), lambda: options.count() > 0)
     options.filter(has_text=option).first.click()
     page.wait_for_timeout(1000)  # the rerun the choice makes has begun

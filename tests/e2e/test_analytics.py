@@ -36,6 +36,9 @@ def test_a_manager_changes_the_period_and_a_filter_and_downloads_a_figure(
         month = periods.ending(30, yesterday)
         expect(page.get_by_role("heading", name=f"{month.label()}, compared with")).to_be_visible()
         expect(page.get_by_role("heading", name="Weekly active people")).to_be_visible()
+        expect(page.get_by_role("heading", name="Service levels")).to_be_visible()
+        for title in ("Results: release to first view", "Requests against their legal deadlines"):
+            expect(page.get_by_role("heading", name=title)).to_be_visible()
         idle(page)
         rows = _weekly_csv(page)
         assert rows[0] == ["Week of", "People"] and len(rows) - 1 == len(month.weeks())

@@ -215,6 +215,7 @@ def _version_1_metadata() -> MetaData:
             "usage_user_days",  # v16
             "usage_hours",
             "usage_rollup_state",
+            "service_facts",  # v17
             "job_runs",  # v10
         ):
             continue
