@@ -7,16 +7,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Select, case, cast, extract, func, select
+from sqlalchemy import Date, Select, case, cast, extract, func, select, union_all
 from sqlalchemy.orm import Session
 
+from services.analytics import periods
 from services.analytics.cube import Axes, Cube
-from services.analytics.periods import Period
-from services.analytics.tables import UsageHour, UsageUserDay
+from services.analytics.periods import MONTH, WEEK, Period
+from services.analytics.rollups import bucket_of
+from services.analytics.tables import UsageHour, UsageUserDay, UsageUserPeriod
 from services.core.usage import FEATURES
 
 U = UsageUserDay
-WEEK, MONTH = "week", "month"
 
 
 def _in(period: Period) -> Any:
@@ -34,30 +35,53 @@ def daily_active(session: Session, period: Period, axes: Axes) -> Cube:
     return Cube(rows, period.each_day(), axes, adds_up=True)
 
 
-def _bucket(unit: str) -> Any:
-    return cast(func.date_trunc(unit, cast(U.day, DateTime)), Date)
+def _by_bucket(period: Period, unit: str) -> Any:
+    """One row per person and week or month of the period: whole weeks and months from their
+    rollup, the partial ones at the period's ends grouped from its days."""
+    p = UsageUserPeriod
+    starts = period.weeks() if unit == WEEK else period.months()
+    whole = [s for s in starts if s >= period.first and periods.bucket(s, unit).last <= period.last]
+    start = bucket_of(unit, U.day)
+    ends = select(
+        start.label("bucket"),
+        U.user_id,
+        func.max(U.site).label("site"),
+        func.max(U.age_band).label("age_band"),
+        func.bit_or(U.features).label("features"),
+    ).where(_in(period))
+    if not whole:
+        return ends.group_by(start, U.user_id).subquery()
+    inside = Period(whole[0], periods.bucket(whole[-1], unit).last)
+    ends = ends.where(~U.day.between(inside.first, inside.last)).group_by(start, U.user_id)
+    rollup = select(p.start.label("bucket"), p.user_id, p.site, p.age_band, p.features).where(
+        p.unit == unit, p.start.between(inside.first, inside.last)
+    )
+    return union_all(rollup, ends).subquery()
 
 
-def _people(period: Period, bucket: Any) -> Any:
-    """One row per person and bucket, with the person's site and latest age band in it (so a
-    person counts in one group only, and the groups add up to "all")."""
+def _people(period: Period, unit: str | None) -> Any:
+    """One row per person and bucket (a week, a month, or the whole period for None), with the
+    person's site and latest age band in it (so a person counts in one group only, and the
+    groups add up to "all")."""
+    if unit is not None:
+        return _by_bucket(period, unit)
+    months = _by_bucket(period, MONTH)
     return (
         select(
-            bucket.label("bucket"),
-            U.user_id,
-            func.max(U.site).label("site"),
-            func.max(U.age_band).label("age_band"),
-            func.bit_or(U.features).label("features"),
+            cast(period.first, Date).label("bucket"),
+            months.c.user_id,
+            func.max(months.c.site).label("site"),
+            func.max(months.c.age_band).label("age_band"),
+            func.bit_or(months.c.features).label("features"),
         )
-        .where(_in(period))
-        .group_by(bucket, U.user_id)
+        .group_by(months.c.user_id)
         .subquery()
     )
 
 
 def active_people(session: Session, period: Period, axes: Axes, unit: str | None) -> Cube:
     """Distinct people active in each week or month, or (unit None) in the whole period."""
-    people = _people(period, _bucket(unit) if unit else cast(period.first, Date))
+    people = _people(period, unit)
     query = select(people.c.bucket, people.c.site, people.c.age_band, func.count()).group_by(
         people.c.bucket, people.c.site, people.c.age_band
     )
@@ -69,7 +93,7 @@ def active_people(session: Session, period: Period, axes: Axes, unit: str | None
 
 def feature_use(session: Session, period: Period, axes: Axes) -> dict[str, Cube]:
     """Distinct people using each feature, per week."""
-    people = _people(period, _bucket(WEEK))
+    people = _people(period, WEEK)
     columns = [
         func.sum(case((people.c.features.op("&")(1 << k) != 0, 1), else_=0)).label(feature)
         for k, feature in enumerate(FEATURES)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from services.core.clock import add_months
 from services.core.errors import ValidationError
 
+WEEK, MONTH = "week", "month"  # calendar weeks begin on Monday
 CHOICES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Last year": 365}
 MAX_DAYS = 3 * 366  # a custom period of up to three years
 
@@ -44,6 +45,15 @@ class Period:
 
     def label(self) -> str:
         return f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"
+
+
+def bucket(day: date, unit: str) -> Period:
+    """The calendar week or month the day falls in."""
+    if unit == WEEK:
+        monday = day - timedelta(days=day.weekday())
+        return Period(monday, monday + timedelta(days=6))
+    first = day.replace(day=1)
+    return Period(first, add_months(first, 1) - timedelta(days=1))
 
 
 def ending(days: int, yesterday: date) -> Period:

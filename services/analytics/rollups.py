@@ -13,8 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Date,
+    DateTime,
     Select,
     case,
     cast,
@@ -23,18 +25,21 @@ from sqlalchemy import (
     extract,
     func,
     insert,
+    literal,
     select,
 )
 
-from services.analytics import facts
+from services.analytics import facts, periods
 from services.analytics.groups import NO_SITE, age_band
-from services.analytics.tables import UsageHour, UsageRollupState, UsageUserDay
+from services.analytics.periods import MONTH, WEEK, Period
+from services.analytics.tables import UsageHour, UsageRollupState, UsageUserDay, UsageUserPeriod
 from services.core import clock, db
 from services.core.models import Patient, Site, User
 from services.core.usage import FEATURES, SIGN_IN, PortalUsageEvent
 
 LAG = timedelta(minutes=2)
 CHUNK_DAYS = 31  # days rebuilt per statement: a month of events at a time
+USAGE, FACTS = WATERMARKS = (1, 2)  # the state's rows: the usage rollups', the service facts'
 
 
 def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
@@ -60,6 +65,34 @@ def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
             PortalUsageEvent.occurred_at < clock.day_start(last + timedelta(days=1)),
         )
     )
+
+
+def bucket_of(unit: str, day: Any) -> ColumnElement[date]:
+    """The first day of the calendar week or month of a date column, in SQL."""
+    return cast(func.date_trunc(unit, cast(day, DateTime)), Date)
+
+
+def _rebuild_periods(conn: Connection, first: date, last: date) -> None:
+    """Replace the weeks' and months' rows touching days first..last from the days' rows."""
+    u, p = UsageUserDay, UsageUserPeriod
+    for unit in (WEEK, MONTH):
+        span = Period(periods.bucket(first, unit).first, periods.bucket(last, unit).last)
+        conn.execute(delete(p).where(p.unit == unit, p.start.between(span.first, span.last)))
+        start = bucket_of(unit, u.day)
+        per_person = (
+            select(
+                literal(unit),
+                start,
+                u.user_id,
+                func.max(u.site),
+                func.max(u.age_band),
+                func.bit_or(u.features),
+            )
+            .where(u.day.between(span.first, span.last))
+            .group_by(start, u.user_id)
+        )
+        columns = ["unit", "start", "user_id", "site", "age_band", "features"]
+        conn.execute(insert(p).from_select(columns, per_person))
 
 
 def _rebuild_days(conn: Connection, first: date, last: date) -> None:
@@ -95,6 +128,7 @@ def _rebuild_days(conn: Connection, first: date, last: date) -> None:
             ["day", "hour", "site", "age_band", "events", "sign_ins", "users"], per_hour
         )
     )
+    _rebuild_periods(conn, first, last)
 
 
 def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
@@ -112,9 +146,15 @@ def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
         yield start, previous
 
 
-def _set_watermark(conn: Connection, until: datetime) -> None:
+def _watermark(conn: Connection, which: int) -> datetime | None:
+    return conn.execute(
+        select(UsageRollupState.rolled_until).where(UsageRollupState.id == which)
+    ).scalar()
+
+
+def _set_watermarks(conn: Connection, until: datetime) -> None:
     conn.execute(delete(UsageRollupState))
-    conn.execute(insert(UsageRollupState).values(id=1, rolled_until=until))
+    conn.execute(insert(UsageRollupState), [{"id": w, "rolled_until": until} for w in WATERMARKS])
 
 
 def _days(conn: Connection, since: datetime | None, until: datetime | None) -> list[date]:
@@ -136,25 +176,25 @@ def roll_up() -> int:
     until = clock.now() - LAG
     with db.transaction() as session:
         conn = session.connection()
-        since = conn.execute(select(UsageRollupState.rolled_until)).scalar()
-        if since is not None and since >= until:
+        usage_since, facts_since = (_watermark(conn, w) for w in WATERMARKS)
+        if usage_since is not None and facts_since is not None and usage_since >= until:
             return 0
-        days = _days(conn, since, until)
+        days = _days(conn, usage_since, until)
         for first, last in _runs(days):
             _rebuild_days(conn, first, last)
-        facts.update(conn, since)
-        _set_watermark(conn, until)
+        facts.update(conn, facts_since)
+        _set_watermarks(conn, until)
     return len(days)
 
 
 def rebuild(conn: Connection, until: datetime) -> int:
     """Every day's rollups and every service fact from scratch (the seed, or a repair), the job
     going on from events recorded (and work changed) at `until`; how many days hold events."""
-    for table in (UsageUserDay, UsageHour):
+    for table in (UsageUserDay, UsageHour, UsageUserPeriod):
         conn.execute(delete(table))
     days = _days(conn, None, None)
     for first, last in _runs(days):
         _rebuild_days(conn, first, last)
     facts.update(conn, None)
-    _set_watermark(conn, until)
+    _set_watermarks(conn, until)
     return len(days)

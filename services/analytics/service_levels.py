@@ -15,14 +15,15 @@ from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, DateTime, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services.analytics import facts
 from services.analytics.cells import SMALL
 from services.analytics.cube import Axes, Cube, Filters, rate
 from services.analytics.figures import Figure, percent, table
-from services.analytics.periods import Period
+from services.analytics.periods import MONTH, WEEK, Period
+from services.analytics.rollups import bucket_of
 from services.analytics.tables import ServiceFact
 from services.care import inbox, pools
 from services.core import clock
@@ -64,9 +65,9 @@ class Rows:
 
 
 def _bucket(period: Period) -> tuple[Any, list[date]]:
-    unit = "week" if period.days <= DAILY_UP_TO else "month"
-    starts = period.weeks() if unit == "week" else period.months()
-    return cast(func.date_trunc(unit, cast(F.day, DateTime)), Date), starts
+    if period.days <= DAILY_UP_TO:
+        return bucket_of(WEEK, F.day), period.weeks()
+    return bucket_of(MONTH, F.day), period.months()
 
 
 def _where(

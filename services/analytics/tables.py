@@ -41,6 +41,20 @@ class UsageUserDay(Base):
     sign_ins: Mapped[int] = mapped_column(Integer)
 
 
+class UsageUserPeriod(Base):
+    """One row per person and calendar week (from Monday) or month with any portal use: the
+    person's days in it added up, so that whole weeks and months are not grouped again."""
+
+    __tablename__ = "usage_user_periods"
+    __table_args__ = _ROLLUP
+    unit: Mapped[str] = mapped_column(String(5), primary_key=True)  # week, month
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    site: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(8))  # the latest in it
+    features: Mapped[int] = mapped_column(Integer)
+
+
 class UsageHour(Base):
     """Portal use per clinic day and hour (the clinic's wall clock), by site and age band."""
 
@@ -56,7 +70,8 @@ class UsageHour(Base):
 
 
 class UsageRollupState(Base):
-    """One row: events recorded, and work changed, before `rolled_until` are in the rollups."""
+    """A row per rollup (rollups.WATERMARKS): events recorded, or work changed, before
+    `rolled_until` are in it."""
 
     __tablename__ = "usage_rollup_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

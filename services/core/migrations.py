@@ -873,8 +873,9 @@ def _v16_usage_analytics(conn: Connection) -> None:
 
 
 def _v17_service_facts(conn: Connection) -> None:
-    """The facts the dashboard's service levels are counted from (filled by the rollup job,
-    which starts again from scratch: its watermark is cleared)."""
+    """The facts the dashboard's service levels are counted from (filled from scratch by the
+    rollup job's next run: they have no watermark yet); each person's weeks and months of use,
+    from their days."""
     Table(
         "service_facts",
         MetaData(),
@@ -892,9 +893,27 @@ def _v17_service_facts(conn: Connection) -> None:
         Column("flag_hours", Double),
         Column("amount_cents", BigInteger),
     ).create(conn)
+    Table(
+        "usage_user_periods",
+        MetaData(),
+        Column("unit", String(5), nullable=False),
+        Column("start", Date, nullable=False),
+        Column("user_id", Uuid, nullable=False),
+        Column("site", String(16), nullable=False),
+        Column("age_band", String(8), nullable=False),
+        Column("features", Integer, nullable=False),
+    ).create(conn)
+    for unit in ("week", "month"):
+        start = f"CAST(date_trunc('{unit}', CAST(day AS TIMESTAMP)) AS DATE)"
+        conn.execute(
+            text(
+                f"INSERT INTO usage_user_periods SELECT '{unit}', {start}, user_id, max(site), "
+                f"max(age_band), bit_or(features) FROM usage_user_days GROUP BY {start}, user_id"
+            )
+        )
     if conn.dialect.name == "postgresql":
         conn.execute(text("ALTER TABLE service_facts ADD PRIMARY KEY (kind, item_id)"))
-    conn.execute(text("DELETE FROM usage_rollup_state"))
+        conn.execute(text("ALTER TABLE usage_user_periods ADD PRIMARY KEY (unit, start, user_id)"))
 
 
 MIGRATIONS: list[Migration] = [

@@ -9,11 +9,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 
-from services.analytics import groups, rollups
-from services.analytics.tables import UsageHour, UsageUserDay
+from services.analytics import groups, periods, rollups
+from services.analytics.tables import UsageHour, UsageUserDay, UsageUserPeriod
 from services.core import clock, db, usage
 from services.core.config import settings
 from services.core.models import Patient, Site, User
@@ -44,6 +45,33 @@ def _hours() -> pd.DataFrame:
         columns=["day", "hour", "site", "age_band", "events", "sign_ins", "users"],
     )
     return frame.sort_values(["day", "hour", "site", "age_band"]).reset_index(drop=True)
+
+
+def _periods() -> pd.DataFrame:
+    with db.read_only() as s:
+        rows = s.execute(select(UsageUserPeriod)).scalars().all()
+    frame = pd.DataFrame(
+        [(r.unit, r.start, str(r.user_id), r.site, r.age_band, r.features) for r in rows],
+        columns=["unit", "start", "user_id", "site", "age_band", "features"],
+    )
+    return frame.sort_values(["unit", "start", "user_id"]).reset_index(drop=True)
+
+
+def _periods_from(days: pd.DataFrame) -> pd.DataFrame:
+    """Each person's weeks and months, from their days, worked out again here."""
+    found = []
+    for unit in (periods.WEEK, periods.MONTH):
+        start = [periods.bucket(d, unit).first for d in days["day"]]
+        grouped = days.assign(unit=unit, start=start).groupby(["unit", "start", "user_id"])
+        found.append(
+            grouped.agg(
+                site=("site", "max"),
+                age_band=("age_band", "max"),
+                features=("features", lambda f: int(np.bitwise_or.reduce(f.to_numpy()))),
+            ).reset_index()
+        )
+    frame = pd.concat(found, ignore_index=True)
+    return frame.sort_values(["unit", "start", "user_id"]).reset_index(drop=True)
 
 
 def _band(born: date | None, day: date) -> str:
@@ -107,6 +135,7 @@ def _assert_equal_to_scratch() -> None:
     days, hours = _from_scratch()
     pd.testing.assert_frame_equal(_user_days(), days, check_dtype=False)
     pd.testing.assert_frame_equal(_hours(), hours, check_dtype=False)
+    pd.testing.assert_frame_equal(_periods(), _periods_from(days), check_dtype=False)
 
 
 def _event(user_id: uuid.UUID, at: datetime, feature: str, recorded: datetime) -> None:

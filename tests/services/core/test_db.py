@@ -216,6 +216,7 @@ def _version_1_metadata() -> MetaData:
             "usage_hours",
             "usage_rollup_state",
             "service_facts",  # v17
+            "usage_user_periods",
             "job_runs",  # v10
         ):
             continue
