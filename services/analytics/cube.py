@@ -5,13 +5,20 @@ cube, so neighbouring filters cannot be subtracted from each other."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import timedelta
 
 import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from services.analytics import cells
+from services.analytics.tables import ProtectedSlice
+from services.core import clock, db
 
 
 @dataclass(frozen=True)
@@ -33,17 +40,69 @@ class Axes:
         return site, band
 
 
-@lru_cache(maxsize=100_000)
-def _protected(data: bytes, rows: int, cols: int) -> bytes:
-    """A slice's mask (aggregates only: safe to share between managers and requests)."""
-    counts = np.frombuffer(data, dtype=np.int64).reshape(rows, cols)
-    return cells.protect(counts.copy()).tobytes()
+_known: dict[str, bytes] = {}  # digest → mask: this process's, and those stored
+_new: dict[str, bytes] = {}  # protected here since the last store()
+_loaded = False
+KEEP_DAYS = 7  # stored masks older than this are dropped (recomputed if ever needed again)
+MAX_KNOWN = 200_000
+
+
+def _digest(counts: np.ndarray) -> str:
+    rows, cols = counts.shape
+    return hashlib.sha1(f"{rows}x{cols}".encode() + counts.tobytes()).hexdigest()
 
 
 def protect_slice(counts: np.ndarray) -> np.ndarray:
-    rows, cols = counts.shape
-    raw = _protected(np.ascontiguousarray(counts, dtype=np.int64).tobytes(), rows, cols)
-    return np.frombuffer(raw, dtype=np.bool_).reshape(rows, cols)
+    """A slice's mask: known already (aggregates only: safe to share between managers,
+    requests and processes), or worked out now and kept."""
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    digest = _digest(counts)
+    mask = _known.get(digest)
+    if mask is None:
+        if len(_known) >= MAX_KNOWN:  # a long-lived process: start again from the stored ones
+            _known.clear()
+        mask = _known[digest] = _new[digest] = cells.protect(counts.copy()).tobytes()
+    return np.frombuffer(mask, dtype=np.bool_).reshape(counts.shape)
+
+
+def load(session: Session) -> None:
+    """The masks stored by earlier views and processes (once a process)."""
+    global _loaded
+    if _loaded:
+        return
+    for digest, hidden in session.execute(select(ProtectedSlice.digest, ProtectedSlice.hidden)):
+        _known[digest] = np.array([c == "1" for c in hidden], dtype=np.bool_).tobytes()
+    _loaded = True
+
+
+def store(session: Session) -> None:
+    """Keep the masks worked out here for later views and processes; drop old ones."""
+    if not _new:
+        return
+    pending = dict(_new)
+    _new.clear()
+    stored = set(
+        session.scalars(select(ProtectedSlice.digest).where(ProtectedSlice.digest.in_(pending)))
+    )
+    today = clock.today()
+    rows = [
+        {
+            "digest": d,
+            "hidden": "".join("1" if b else "0" for b in np.frombuffer(m, dtype=np.bool_)),
+            "stored_on": today,
+        }
+        for d, m in pending.items()
+        if d not in stored
+    ]
+    if rows:
+        conn = session.connection()
+        if db.is_duckdb(conn):
+            db.bulk_insert(conn, ProtectedSlice.__table__, pd.DataFrame(rows))  # type: ignore[arg-type]
+        else:  # another process may store the same slice at the same moment
+            session.execute(postgresql.insert(ProtectedSlice).on_conflict_do_nothing(), rows)
+    session.execute(
+        delete(ProtectedSlice).where(ProtectedSlice.stored_on < today - timedelta(days=KEEP_DAYS))
+    )
 
 
 class Cube:

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.analytics import adoption, engagement, service_levels
+from services.analytics import adoption, cube, engagement, service_levels
 from services.analytics.cube import Axes, Cube, Filters, rate
 from services.analytics.figures import Figure, percent, table
 from services.analytics.groups import BANDS, NO_AGE, NO_SITE
@@ -168,7 +168,7 @@ def _engagement(
         table(
             "Week of",
             weekly.buckets,
-            **{FEATURE_NAMES[k]: cube.series(f) for k, cube in by_feature.items()},
+            **{FEATURE_NAMES[k]: counts.series(f) for k, counts in by_feature.items()},
         ),
     )
     hours = engagement.weekday_hours(session, period, axes)
@@ -251,6 +251,7 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
     with staff_work(actor, "analytics.dashboard.view", access.MANAGER) as session:
         axes, sites = _axes(session)
         _check(filters, axes)
+        cube.load(session)
         previous = period.previous()
         daily = engagement.daily_active(session, period, axes)
         now = _headline(session, period, axes, filters, daily)
@@ -262,6 +263,12 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
             [m for m, _ in now],
             **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
         )
+        figures = {
+            **_adoption(session, period, axes, filters),
+            **_engagement(session, period, axes, filters, daily),
+            **service_levels.figures(session, period, axes, filters),
+        }
+        cube.store(session)
         return Dashboard(
             period=period,
             previous=previous,
@@ -269,11 +276,7 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
             sites=sites,
             bands=axes.bands,
             headline=headline,
-            figures={
-                **_adoption(session, period, axes, filters),
-                **_engagement(session, period, axes, filters, daily),
-                **service_levels.figures(session, period, axes, filters),
-            },
+            figures=figures,
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -98,3 +99,13 @@ class ServiceFact(Base):
     flag: Mapped[bool | None] = mapped_column(Boolean)  # held, self-scheduled, online, on a plan
     flag_hours: Mapped[float | None] = mapped_column(Double)  # how long a result was held
     amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ProtectedSlice(Base):
+    """Which cells of a slice of counts are hidden (services.analytics.cells), by the slice's
+    digest: counts alone decide it, so any manager's view may reuse it (schema v18)."""
+
+    __tablename__ = "protected_slices"
+    digest: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hidden: Mapped[str] = mapped_column(Text)  # "0"/"1" per cell, row by row
+    stored_on: Mapped[date] = mapped_column(Date)

@@ -916,6 +916,17 @@ def _v17_service_facts(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE usage_user_periods ADD PRIMARY KEY (unit, start, user_id)"))
 
 
+def _v18_protected_slices(conn: Connection) -> None:
+    """The analytics' small-cell masks, kept for later views and processes."""
+    Table(
+        "protected_slices",
+        MetaData(),
+        Column("digest", String(40), primary_key=True),
+        Column("hidden", Text, nullable=False),
+        Column("stored_on", Date, nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -933,4 +944,5 @@ MIGRATIONS: list[Migration] = [
     _v15_messaging_and_refills,
     _v16_usage_analytics,
     _v17_service_facts,
+    _v18_protected_slices,
 ]

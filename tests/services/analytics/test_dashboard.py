@@ -12,18 +12,19 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import delete, insert, select
 
 import services
-from services.analytics import adoption, dashboard, engagement, periods, rollups
+from services.analytics import adoption, cells, cube, dashboard, engagement, periods, rollups
 from services.analytics.cube import Filters
-from services.analytics.tables import UsageHour, UsageUserDay
+from services.analytics.tables import ProtectedSlice, UsageHour, UsageUserDay
 from services.core import clock, db
 from services.core.errors import PermissionDenied, ValidationError
 from services.core.models import Patient, User
 from services.core.usage import FEATURES, PortalUsageEvent
-from tests.conftest import NOW
+from tests.conftest import AS_OF, NOW
 from tests.support import world
 from tests.support.disclosure import recoverable
 
@@ -339,3 +340,32 @@ def test_managers_are_refused_every_patient_level_service(seeded_url: str) -> No
         else:
             pytest.fail(f"{name} served a manager")
     assert len(refused_access) >= 0.8 * len(walked), refused_input
+
+
+def test_a_new_process_reuses_the_stored_masks_and_old_ones_are_dropped(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def new_process() -> None:
+        monkeypatch.setattr(cube, "_known", {})
+        monkeypatch.setattr(cube, "_new", {})
+        monkeypatch.setattr(cube, "_loaded", False)
+
+    manager = world.actor_of("manager.demo")
+    old = {"digest": "0" * 40, "hidden": "0000", "stored_on": AS_OF - timedelta(days=30)}
+    with db.transaction() as s:
+        s.execute(insert(ProtectedSlice).values(old))
+    new_process()
+    first = dashboard.dashboard(actor=manager, period=MAY, filters=Filters())
+    with db.read_only() as s:
+        digests = set(s.scalars(select(ProtectedSlice.digest)))
+    assert len(digests) > 100 and old["digest"] not in digests
+    new_process()
+
+    def worked_out_again(counts: np.ndarray) -> np.ndarray:
+        raise AssertionError("a stored mask was worked out again")
+
+    monkeypatch.setattr(cells, "protect", worked_out_again)
+    again = dashboard.dashboard(actor=manager, period=MAY, filters=Filters())
+    assert again.figures.keys() == first.figures.keys()
+    for key, figure in first.figures.items():
+        pd.testing.assert_frame_equal(again.figures[key].table, figure.table)
