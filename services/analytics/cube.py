@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ class Axes:
 
 _known: dict[str, bytes] = {}  # digest → mask: this process's, and those stored
 _new: dict[str, bytes] = {}  # protected here since the last store()
-_loaded = False
+_loaded_on: date | None = None  # the day the stored masks were last read
 KEEP_DAYS = 7  # stored masks older than this are dropped (recomputed if ever needed again)
 MAX_KNOWN = 200_000
 
@@ -66,19 +66,20 @@ def protect_slice(counts: np.ndarray) -> np.ndarray:
 
 
 def load(session: Session) -> None:
-    """The masks stored by earlier views and processes (once a process)."""
-    global _loaded
-    if _loaded:
+    """The masks stored by earlier views, other processes and the job (read once a day)."""
+    global _loaded_on
+    if _loaded_on == clock.today():
         return
     for digest, hidden in session.execute(select(ProtectedSlice.digest, ProtectedSlice.hidden)):
         _known[digest] = np.array([c == "1" for c in hidden], dtype=np.bool_).tobytes()
-    _loaded = True
+    _loaded_on = clock.today()
 
 
-def store(session: Session) -> None:
-    """Keep the masks worked out here for later views and processes; drop old ones."""
+def store(session: Session) -> int:
+    """Keep the masks worked out here for later views and processes, drop old ones; how many
+    were new."""
     if not _new:
-        return
+        return 0
     pending = dict(_new)
     _new.clear()
     stored = set(
@@ -103,6 +104,7 @@ def store(session: Session) -> None:
     session.execute(
         delete(ProtectedSlice).where(ProtectedSlice.stored_on < today - timedelta(days=KEEP_DAYS))
     )
+    return len(rows)
 
 
 class Cube:

@@ -12,12 +12,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.analytics import adoption, cube, engagement, service_levels
+from services.analytics import adoption, cube, engagement, periods, service_levels
 from services.analytics.cube import Axes, Cube, Filters, rate
 from services.analytics.figures import Figure, percent, table
 from services.analytics.groups import BANDS, NO_AGE, NO_SITE
 from services.analytics.periods import Period
-from services.core import access, clock
+from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import ValidationError
 from services.core.models import Site
@@ -246,38 +246,57 @@ def _bucket_ends(period: Period) -> list[date]:
     return [e for e in ends if e >= period.first]
 
 
+def _views(
+    session: Session, period: Period, axes: Axes, filters: Filters
+) -> tuple[pd.DataFrame, dict[str, Figure]]:
+    """The headline (this period and the one before) and every figure."""
+    previous = period.previous()
+    daily = engagement.daily_active(session, period, axes)
+    now = _headline(session, period, axes, filters, daily)
+    before = _headline(
+        session, previous, axes, filters, engagement.daily_active(session, previous, axes)
+    )
+    headline = table(
+        "Measure",
+        [m for m, _ in now],
+        **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
+    )
+    figures = {
+        **_adoption(session, period, axes, filters),
+        **_engagement(session, period, axes, filters, daily),
+        **service_levels.figures(session, period, axes, filters),
+    }
+    return headline, figures
+
+
 def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
     """Every figure for the period and filter, with the previous period's headline beside it."""
     with staff_work(actor, "analytics.dashboard.view", access.MANAGER) as session:
         axes, sites = _axes(session)
         _check(filters, axes)
         cube.load(session)
-        previous = period.previous()
-        daily = engagement.daily_active(session, period, axes)
-        now = _headline(session, period, axes, filters, daily)
-        before = _headline(
-            session, previous, axes, filters, engagement.daily_active(session, previous, axes)
-        )
-        headline = table(
-            "Measure",
-            [m for m, _ in now],
-            **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
-        )
-        figures = {
-            **_adoption(session, period, axes, filters),
-            **_engagement(session, period, axes, filters, daily),
-            **service_levels.figures(session, period, axes, filters),
-        }
+        headline, figures = _views(session, period, axes, filters)
         cube.store(session)
         return Dashboard(
             period=period,
-            previous=previous,
+            previous=period.previous(),
             filters=filters,
             sites=sites,
             bands=axes.bands,
             headline=headline,
             figures=figures,
         )
+
+
+def prepare() -> int:
+    """The job: the small-cell masks of the periods managers choose from, worked out and stored
+    ahead of the day's first view (one view protects every filter); how many were new."""
+    with db.transaction() as session:
+        axes, _ = _axes(session)
+        cube.load(session)
+        for days in periods.CHOICES.values():
+            _views(session, periods.ending(days, yesterday()), axes, Filters())
+        return cube.store(session)
 
 
 def as_text(value: object) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.analytics import rollups
+from services.analytics import dashboard, rollups
 from services.billing import checkout, plans
 from services.care import reminders, schedule, waitlist
 from services.core import notify
@@ -86,5 +86,12 @@ JOBS: tuple[Job, ...] = (
         rollups.roll_up,
         "Portal-use rollups for the managers' dashboard: the clinic days with newly recorded "
         "usage events rebuilt from those days' events",
+    ),
+    Job(
+        "analytics_masks",
+        timedelta(hours=1),
+        dashboard.prepare,
+        "The managers' dashboard made ready: small-cell protection for the periods on offer "
+        "worked out ahead of the first view",
     ),
 )

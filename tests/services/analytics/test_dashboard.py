@@ -342,30 +342,49 @@ def test_managers_are_refused_every_patient_level_service(seeded_url: str) -> No
     assert len(refused_access) >= 0.8 * len(walked), refused_input
 
 
+def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analytics as a process just started finds them: nothing known but what is stored."""
+    monkeypatch.setattr(cube, "_known", {})
+    monkeypatch.setattr(cube, "_new", {})
+    monkeypatch.setattr(cube, "_loaded_on", None)
+
+
+def _worked_out_again(counts: np.ndarray) -> np.ndarray:
+    raise AssertionError("a stored mask was worked out again")
+
+
 def test_a_new_process_reuses_the_stored_masks_and_old_ones_are_dropped(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def new_process() -> None:
-        monkeypatch.setattr(cube, "_known", {})
-        monkeypatch.setattr(cube, "_new", {})
-        monkeypatch.setattr(cube, "_loaded", False)
-
     manager = world.actor_of("manager.demo")
     old = {"digest": "0" * 40, "hidden": "0000", "stored_on": AS_OF - timedelta(days=30)}
     with db.transaction() as s:
         s.execute(insert(ProtectedSlice).values(old))
-    new_process()
+    _new_process(monkeypatch)
     first = dashboard.dashboard(actor=manager, period=MAY, filters=Filters())
     with db.read_only() as s:
         digests = set(s.scalars(select(ProtectedSlice.digest)))
     assert len(digests) > 100 and old["digest"] not in digests
-    new_process()
+    _new_process(monkeypatch)
 
-    def worked_out_again(counts: np.ndarray) -> np.ndarray:
-        raise AssertionError("a stored mask was worked out again")
-
-    monkeypatch.setattr(cells, "protect", worked_out_again)
+    monkeypatch.setattr(cells, "protect", _worked_out_again)
     again = dashboard.dashboard(actor=manager, period=MAY, filters=Filters())
     assert again.figures.keys() == first.figures.keys()
     for key, figure in first.figures.items():
         pd.testing.assert_frame_equal(again.figures[key].table, figure.table)
+
+
+def test_the_job_prepares_every_period_on_offer_for_every_filter(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _new_process(monkeypatch)
+    assert dashboard.prepare() > 100
+    assert dashboard.prepare() == 0  # all of them known now
+    _new_process(monkeypatch)
+    monkeypatch.setattr(cells, "protect", _worked_out_again)
+    manager = world.actor_of("manager.demo")
+    choices = dashboard.filter_choices(actor=manager)
+    for days in periods.CHOICES.values():
+        period = periods.ending(days, dashboard.yesterday())
+        for site in [None, *choices.sites]:
+            dashboard.dashboard(actor=manager, period=period, filters=Filters(site=site))
