@@ -71,7 +71,7 @@ def load(session: Session) -> None:
     if _loaded_on == clock.today():
         return
     for digest, hidden in session.execute(select(ProtectedSlice.digest, ProtectedSlice.hidden)):
-        _known[digest] = np.array([c == "1" for c in hidden], dtype=np.bool_).tobytes()
+        _known[digest] = (np.frombuffer(hidden.encode(), dtype=np.uint8) == ord("1")).tobytes()
     _loaded_on = clock.today()
 
 
@@ -125,8 +125,15 @@ class Cube:
         sites = {s: k for k, s in enumerate(axes.sites)}
         bands = {b: k for k, b in enumerate(axes.bands)}
         inner = np.zeros((len(self.buckets), len(axes.sites), len(axes.bands)), dtype=np.int64)
-        for bucket, site, band, count in rows:
-            inner[place[bucket], sites[str(site)], bands[str(band)]] += int(count)  # type: ignore[call-overload]
+        found = list(rows)
+        if found:
+            bucket, site, band, count = zip(*found, strict=True)
+            at = (
+                [place[b] for b in bucket],
+                [sites[str(s)] for s in site],
+                [bands[str(b)] for b in band],
+            )
+            np.add.at(inner, at, np.asarray([int(c) for c in count], dtype=np.int64))
         with_sites = np.concatenate([inner, inner.sum(axis=1, keepdims=True)], axis=1)
         self.counts = np.concatenate([with_sites, with_sites.sum(axis=2, keepdims=True)], axis=2)
         self.hidden = (

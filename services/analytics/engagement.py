@@ -14,7 +14,7 @@ from services.analytics import periods
 from services.analytics.cube import Axes, Cube
 from services.analytics.periods import MONTH, WEEK, Period
 from services.analytics.rollups import bucket_of
-from services.analytics.tables import UsageHour, UsageUserDay, UsageUserPeriod
+from services.analytics.tables import UsageGroupDay, UsageHour, UsageUserDay, UsageUserPeriod
 from services.core.usage import FEATURES
 
 U = UsageUserDay
@@ -30,8 +30,11 @@ def _rows(session: Session, query: Select[Any] | Any) -> list[tuple[Any, ...]]:
 
 def daily_active(session: Session, period: Period, axes: Axes) -> Cube:
     """People active each day (a person counts once a day): the days add up to person-days."""
-    query = select(U.day, U.site, U.age_band, func.count()).where(_in(period))
-    rows = _rows(session, query.group_by(U.day, U.site, U.age_band))
+    g = UsageGroupDay
+    query = select(g.day, g.site, g.age_band, g.people).where(
+        g.day.between(period.first, period.last)
+    )
+    rows = _rows(session, query)
     return Cube(rows, period.each_day(), axes, adds_up=True)
 
 

@@ -32,7 +32,13 @@ from sqlalchemy import (
 from services.analytics import facts, periods
 from services.analytics.groups import NO_SITE, age_band
 from services.analytics.periods import MONTH, WEEK, Period
-from services.analytics.tables import UsageHour, UsageRollupState, UsageUserDay, UsageUserPeriod
+from services.analytics.tables import (
+    UsageGroupDay,
+    UsageHour,
+    UsageRollupState,
+    UsageUserDay,
+    UsageUserPeriod,
+)
 from services.core import clock, db
 from services.core.models import Patient, Site, User
 from services.core.usage import FEATURES, SIGN_IN, PortalUsageEvent
@@ -70,6 +76,18 @@ def _events(first: date, last: date) -> Select[tuple[Any, ...]]:
 def bucket_of(unit: str, day: Any) -> ColumnElement[date]:
     """The first day of the calendar week or month of a date column, in SQL."""
     return cast(func.date_trunc(unit, cast(day, DateTime)), Date)
+
+
+def _rebuild_groups(conn: Connection, first: date, last: date) -> None:
+    """Replace the days' people per group, from the days' rows."""
+    u, g = UsageUserDay, UsageGroupDay
+    conn.execute(delete(g).where(g.day.between(first, last)))
+    per_group = (
+        select(u.day, u.site, u.age_band, func.count())
+        .where(u.day.between(first, last))
+        .group_by(u.day, u.site, u.age_band)
+    )
+    conn.execute(insert(g).from_select(["day", "site", "age_band", "people"], per_group))
 
 
 def _rebuild_periods(conn: Connection, first: date, last: date) -> None:
@@ -128,6 +146,7 @@ def _rebuild_days(conn: Connection, first: date, last: date) -> None:
             ["day", "hour", "site", "age_band", "events", "sign_ins", "users"], per_hour
         )
     )
+    _rebuild_groups(conn, first, last)
     _rebuild_periods(conn, first, last)
 
 
@@ -190,7 +209,7 @@ def roll_up() -> int:
 def rebuild(conn: Connection, until: datetime) -> int:
     """Every day's rollups and every service fact from scratch (the seed, or a repair), the job
     going on from events recorded (and work changed) at `until`; how many days hold events."""
-    for table in (UsageUserDay, UsageHour, UsageUserPeriod):
+    for table in (UsageUserDay, UsageHour, UsageGroupDay, UsageUserPeriod):
         conn.execute(delete(table))
     days = _days(conn, None, None)
     for first, last in _runs(days):

@@ -42,6 +42,17 @@ class UsageUserDay(Base):
     sign_ins: Mapped[int] = mapped_column(Integer)
 
 
+class UsageGroupDay(Base):
+    """People active per clinic day, site and age band: the daily figure without its people."""
+
+    __tablename__ = "usage_group_days"
+    __table_args__ = _ROLLUP
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    site: Mapped[str] = mapped_column(String(16), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+
+
 class UsageUserPeriod(Base):
     """One row per person and calendar week (from Monday) or month with any portal use: the
     person's days in it added up, so that whole weeks and months are not grouped again."""

@@ -874,8 +874,8 @@ def _v16_usage_analytics(conn: Connection) -> None:
 
 def _v17_service_facts(conn: Connection) -> None:
     """The facts the dashboard's service levels are counted from (filled from scratch by the
-    rollup job's next run: they have no watermark yet); each person's weeks and months of use,
-    from their days."""
+    rollup job's next run: they have no watermark yet); people per day and group, and each
+    person's weeks and months of use, from their days."""
     Table(
         "service_facts",
         MetaData(),
@@ -903,6 +903,20 @@ def _v17_service_facts(conn: Connection) -> None:
         Column("age_band", String(8), nullable=False),
         Column("features", Integer, nullable=False),
     ).create(conn)
+    Table(
+        "usage_group_days",
+        MetaData(),
+        Column("day", Date, nullable=False),
+        Column("site", String(16), nullable=False),
+        Column("age_band", String(8), nullable=False),
+        Column("people", Integer, nullable=False),
+    ).create(conn)
+    conn.execute(
+        text(
+            "INSERT INTO usage_group_days SELECT day, site, age_band, count(*) "
+            "FROM usage_user_days GROUP BY day, site, age_band"
+        )
+    )
     for unit in ("week", "month"):
         start = f"CAST(date_trunc('{unit}', CAST(day AS TIMESTAMP)) AS DATE)"
         conn.execute(
@@ -914,6 +928,7 @@ def _v17_service_facts(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("ALTER TABLE service_facts ADD PRIMARY KEY (kind, item_id)"))
         conn.execute(text("ALTER TABLE usage_user_periods ADD PRIMARY KEY (unit, start, user_id)"))
+        conn.execute(text("ALTER TABLE usage_group_days ADD PRIMARY KEY (day, site, age_band)"))
 
 
 def _v18_protected_slices(conn: Connection) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, select, update
 
 from services.analytics import groups, periods, rollups
-from services.analytics.tables import UsageHour, UsageUserDay, UsageUserPeriod
+from services.analytics.tables import UsageGroupDay, UsageHour, UsageUserDay, UsageUserPeriod
 from services.core import clock, db, usage
 from services.core.config import settings
 from services.core.models import Patient, Site, User
@@ -72,6 +72,21 @@ def _periods_from(days: pd.DataFrame) -> pd.DataFrame:
         )
     frame = pd.concat(found, ignore_index=True)
     return frame.sort_values(["unit", "start", "user_id"]).reset_index(drop=True)
+
+
+def _groups() -> pd.DataFrame:
+    with db.read_only() as s:
+        rows = s.execute(select(UsageGroupDay)).scalars().all()
+    frame = pd.DataFrame(
+        [(r.day, r.site, r.age_band, r.people) for r in rows],
+        columns=["day", "site", "age_band", "people"],
+    )
+    return frame.sort_values(["day", "site", "age_band"]).reset_index(drop=True)
+
+
+def _groups_from(days: pd.DataFrame) -> pd.DataFrame:
+    found = days.groupby(["day", "site", "age_band"]).size().rename("people").reset_index()
+    return found.sort_values(["day", "site", "age_band"]).reset_index(drop=True)
 
 
 def _band(born: date | None, day: date) -> str:
@@ -136,6 +151,7 @@ def _assert_equal_to_scratch() -> None:
     pd.testing.assert_frame_equal(_user_days(), days, check_dtype=False)
     pd.testing.assert_frame_equal(_hours(), hours, check_dtype=False)
     pd.testing.assert_frame_equal(_periods(), _periods_from(days), check_dtype=False)
+    pd.testing.assert_frame_equal(_groups(), _groups_from(days), check_dtype=False)
 
 
 def _event(user_id: uuid.UUID, at: datetime, feature: str, recorded: datetime) -> None:

@@ -217,6 +217,7 @@ def _version_1_metadata() -> MetaData:
             "usage_rollup_state",
             "service_facts",  # v17
             "usage_user_periods",
+            "usage_group_days",
             "protected_slices",  # v18
             "job_runs",  # v10
         ):
