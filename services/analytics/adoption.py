@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, and_, case, column, func, literal, or_, select, values
 from sqlalchemy.orm import Session
 
-from services.analytics.cube import Axes, Cube
+from services.analytics.cube import Axes, Cube, fetch
 from services.analytics.groups import age_band
 from services.analytics.periods import Period
 from services.analytics.tables import UsageUserDay
@@ -62,7 +62,7 @@ def over_time(session: Session, ends: Sequence[date], axes: Axes) -> tuple[Cube,
         .join(User, User.patient_id == Patient.id, isouter=True)
         .group_by(moments.c.end, site, band)
     )
-    rows = session.execute(query).all()
+    rows = fetch(session, query)
     patients = Cube([(e, s, b, n) for e, s, b, n, _ in rows], ends, axes)
     activated = Cube([(e, s, b, a or 0) for e, s, b, _, a in rows], ends, axes)
     return patients, activated
@@ -93,7 +93,7 @@ def funnel(session: Session, period: Period, axes: Axes) -> Cube:
     stages = (*FUNNEL, SECOND_STEP)
     rows = [
         (stage, s, b, counts[k] or 0)
-        for s, b, *counts in session.execute(query).all()
+        for s, b, *counts in fetch(session, query)
         for k, stage in enumerate(stages)
     ]
     return Cube(rows, stages, axes)
@@ -135,13 +135,14 @@ def proxies(session: Session, period: Period, axes: Axes) -> Cube:
     )
     rows = [
         (WITH_PROXY, s, b, n)
-        for s, b, n in session.execute(patients.group_by(base.c.site, base.c.band)).all()
+        for s, b, n in fetch(session, patients.group_by(base.c.site, base.c.band))
     ] + [
         (PROXY_ACCOUNTS, s, b, n)
-        for s, b, n in session.execute(
+        for s, b, n in fetch(
+            session,
             select(carers.c.site, carers.c.band, func.count()).group_by(
                 carers.c.site, carers.c.band
-            )
-        ).all()
+            ),
+        )
     ]
     return Cube(rows, PROXY_KINDS, axes)

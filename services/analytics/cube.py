@@ -9,10 +9,11 @@ import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import Executable, delete, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -65,12 +66,17 @@ def protect_slice(counts: np.ndarray) -> np.ndarray:
     return np.frombuffer(mask, dtype=np.bool_).reshape(counts.shape)
 
 
+def fetch(session: Session, query: Executable) -> Sequence[Any]:
+    """A query's rows through the session's connection (Core rows: no ORM handling of each)."""
+    return session.connection().execute(query).all()
+
+
 def load(session: Session) -> None:
     """The masks stored by earlier views, other processes and the job (read once a day)."""
     global _loaded_on
     if _loaded_on == clock.today():
         return
-    for digest, hidden in session.execute(select(ProtectedSlice.digest, ProtectedSlice.hidden)):
+    for digest, hidden in fetch(session, select(ProtectedSlice.digest, ProtectedSlice.hidden)):
         _known[digest] = (np.frombuffer(hidden.encode(), dtype=np.uint8) == ord("1")).tobytes()
     _loaded_on = clock.today()
 

@@ -11,7 +11,7 @@ from sqlalchemy import Date, Select, case, cast, extract, func, select, union_al
 from sqlalchemy.orm import Session
 
 from services.analytics import periods
-from services.analytics.cube import Axes, Cube
+from services.analytics.cube import Axes, Cube, fetch
 from services.analytics.periods import MONTH, WEEK, Period
 from services.analytics.rollups import bucket_of
 from services.analytics.tables import UsageGroupDay, UsageHour, UsageUserDay, UsageUserPeriod
@@ -24,8 +24,8 @@ def _in(period: Period) -> Any:
     return U.day.between(period.first, period.last)
 
 
-def _rows(session: Session, query: Select[Any] | Any) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in session.execute(query).all()]
+def _rows(session: Session, query: Select[Any] | Any) -> Sequence[Any]:
+    return fetch(session, query)
 
 
 def daily_active(session: Session, period: Period, axes: Axes) -> Cube:

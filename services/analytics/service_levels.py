@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.analytics import facts
 from services.analytics.cells import SMALL
-from services.analytics.cube import Axes, Cube, Filters, rate
+from services.analytics.cube import Axes, Cube, Filters, fetch, rate
 from services.analytics.figures import Figure, percent, table
 from services.analytics.periods import MONTH, WEEK, Period
 from services.analytics.rollups import bucket_of
@@ -101,7 +101,7 @@ def _rows(
         .where(*_where(kind, period))
         .group_by(row, state, F.site, F.age_band)
     )
-    found = [tuple(r) for r in session.execute(query).all() if r[0] in labels]
+    found = [r for r in fetch(session, query) if r[0] in labels]
     return Rows(found, labels, states, axes)
 
 
@@ -128,7 +128,7 @@ def _percentiles(
         .where(*_where(kind, period, f), value.is_not(None))
         .group_by(row)
     )
-    found = {r: (n, p50, p90) for r, n, p50, p90 in session.execute(query).all()}
+    found = {r: (n, p50, p90) for r, n, p50, p90 in fetch(session, query)}
     medians: list[float | None] = []
     nineties: list[float | None] = []
     for label, count in zip(labels, shown, strict=True):
@@ -311,7 +311,7 @@ def _dollars(
         .where(*_where(facts.PAYMENT, period, f))
         .group_by(row)
     )
-    found = {r: (int(o or 0), int(a or 0)) for r, o, a in session.execute(query).all()}
+    found = {r: (int(o or 0), int(a or 0)) for r, o, a in fetch(session, query)}
     return [found.get(label, (0, 0)) for label in labels]
 
 
