@@ -43,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.suite == "analytics":
         years = min(args.years, 3)
         found = analytics.run(
-            RESULTS, args.patients, years, args.events, args.runs, args.cold_runs, args.database_url
+            RESULTS,
+            args.patients,
+            years,
+            args.events,
+            args.runs,
+            args.cold_runs,
+            args.database_url,
+            args.cgm_share,
         )
         name = "analytics-postgresql.json" if args.database_url else "analytics.json"
         (RESULTS / name).write_text(json.dumps(found, indent=2, default=str))

@@ -279,18 +279,30 @@ def plain_sqlite(path: Path, first: datetime, last: datetime, queries: int) -> i
 
 
 def run(
-    folder: Path, patients: int, years: int, events: int, runs: int, cold_runs: int, url: str | None
+    folder: Path,
+    patients: int,
+    years: int,
+    events: int,
+    runs: int,
+    cold_runs: int,
+    url: str | None,
+    cgm_share: float,
 ) -> dict[str, Any]:
     """Seed (once) a world with `events` usage events, then time everything above."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"analytics-{patients}p-{events}e.duckdb"
     target = url or f"duckdb:///{path}"
-    opts = replace(SeedOptions(patients, years, 0.05, 2026, date.today()), events=events)
+    opts = replace(SeedOptions(patients, years, cgm_share, 2026, date.today()), events=events)
     seeded: dict[str, Any] = {}
     if url is not None or not path.exists():
         report = seed_database(target, opts)
         seeded = {"seconds": round(report.seconds, 1), "bytes": report.database_bytes}
-    figures: dict[str, Any] = {"events": events, "patients": patients, "seeded": seeded}
+    figures: dict[str, Any] = {
+        "events": events,
+        "patients": patients,
+        "cgm_share": cgm_share,
+        "seeded": seeded,
+    }
     figures["cold_unviewed"] = cold(target, cold_runs, prepared=False)
     figures["cold"] = cold(target, cold_runs, prepared=True)
     os.environ["PORTAL_DATABASE_URL"] = target
