@@ -57,6 +57,7 @@ RESULT, MESSAGE, REFILL, REQUEST, VISIT, PAYMENT, STATEMENT = (
 )
 ACCESS, AMENDMENT, PROXY_REVIEW = "access", "amendment", "proxy"  # the requests' queues
 VIEW_GOAL = timedelta(days=7)  # a released result viewed within a week
+OPTIONAL = ("queue", "done_at", "due_at", "flag", "flag_since", "amount_cents")
 
 
 @dataclass(frozen=True)
@@ -93,19 +94,25 @@ def _after_business_days(days: Callable[[], int]) -> Callable[[pd.DataFrame], pd
     return due
 
 
+def _fact(
+    item_id: Any, patient_id: Any, day: Any, started_at: Any, **more: Any
+) -> Select[*tuple[Any, ...]]:
+    """A select of one kind's fact columns (those not given: null)."""
+    values = {"item_id": item_id, "patient_id": patient_id, "day": day, "started_at": started_at}
+    values |= {name: more.get(name) for name in OPTIONAL}
+    return select(*((null() if v is None else v).label(k) for k, v in values.items()))
+
+
 def _results() -> Select[*tuple[Any, ...]]:
     r = LabResult
-    return select(
-        r.id.label("item_id"),
+    return _fact(
+        r.id,
         r.patient_id,
-        _day(r.released_at).label("day"),
-        null().label("queue"),
-        r.released_at.label("started_at"),
-        r.first_viewed_at.label("done_at"),
-        null().label("due_at"),
-        r.held_at.is_not(None).label("flag"),
-        r.held_at.label("flag_since"),
-        null().label("amount_cents"),
+        _day(r.released_at),
+        r.released_at,
+        done_at=r.first_viewed_at,
+        flag=r.held_at.is_not(None),
+        flag_since=r.held_at,
     ).where(r.released_at.is_not(None))
 
 
@@ -137,17 +144,8 @@ def _messages() -> Select[*tuple[Any, ...]]:
         .scalar_subquery()
     )
     t = MessageThread
-    return select(
-        t.id.label("item_id"),
-        t.patient_id,
-        _day(first.c.at).label("day"),
-        t.pool.label("queue"),
-        first.c.at.label("started_at"),
-        answer.label("done_at"),
-        null().label("due_at"),
-        null().label("flag"),
-        null().label("flag_since"),
-        null().label("amount_cents"),
+    return _fact(
+        t.id, t.patient_id, _day(first.c.at), first.c.at, queue=t.pool, done_at=answer
     ).join(first, first.c.thread_id == t.id)
 
 
@@ -159,50 +157,32 @@ def _messages_changed(since: datetime) -> ColumnElement[bool]:
 
 def _refills() -> Select[*tuple[Any, ...]]:
     r = RefillRequest
-    return select(
-        r.id.label("item_id"),
-        r.patient_id,
-        _day(r.requested_at).label("day"),
-        null().label("queue"),
-        r.requested_at.label("started_at"),
-        r.decided_at.label("done_at"),
-        null().label("due_at"),
-        null().label("flag"),
-        null().label("flag_since"),
-        null().label("amount_cents"),
-    )
+    return _fact(r.id, r.patient_id, _day(r.requested_at), r.requested_at, done_at=r.decided_at)
 
 
 def _requests() -> Select[*tuple[Any, ...]]:
     """Requests for access to (or release of) the record, and amendment requests."""
     r = RecordsRequest
-    return select(
-        r.id.label("item_id"),
+    return _fact(
+        r.id,
         r.patient_id,
-        _day(r.received_at).label("day"),
-        func.coalesce(func.nullif(r.kind, "roi"), ACCESS).label("queue"),
-        r.received_at.label("started_at"),
-        r.completed_at.label("done_at"),
-        func.coalesce(r.extended_due_at, r.due_at).label("due_at"),
-        null().label("flag"),
-        null().label("flag_since"),
-        null().label("amount_cents"),
+        _day(r.received_at),
+        r.received_at,
+        queue=func.coalesce(func.nullif(r.kind, "roi"), ACCESS),
+        done_at=r.completed_at,
+        due_at=func.coalesce(r.extended_due_at, r.due_at),
     ).where(r.kind.in_(("access", "roi", AMENDMENT)), r.status != "withdrawn")
 
 
 def _proxy_reviews() -> Select[*tuple[Any, ...]]:
     r = ProxyRequest
-    return select(
-        r.id.label("item_id"),
+    return _fact(
+        r.id,
         r.patient_id,
-        _day(r.received_at).label("day"),
-        literal(PROXY_REVIEW).label("queue"),
-        r.received_at.label("started_at"),
-        r.decided_at.label("done_at"),
-        null().label("due_at"),
-        null().label("flag"),
-        null().label("flag_since"),
-        null().label("amount_cents"),
+        _day(r.received_at),
+        r.received_at,
+        queue=literal(PROXY_REVIEW),
+        done_at=r.decided_at,
     ).where(r.status != "withdrawn")
 
 
@@ -214,33 +194,27 @@ def _visits() -> Select[*tuple[Any, ...]]:
         .where(UserRole.user_id == a.booked_by, UserRole.role.in_(access.STAFF_ROLES))
         .exists()
     )
-    return select(
-        a.id.label("item_id"),
+    return _fact(
+        a.id,
         a.patient_id,
-        _day(a.start_at).label("day"),
-        a.visit_type.label("queue"),
-        a.start_at.label("started_at"),
-        a.checked_in_at.label("done_at"),
-        null().label("due_at"),
-        and_(a.booked_by.is_not(None), ~by_staff).label("flag"),
-        null().label("flag_since"),
-        null().label("amount_cents"),
+        _day(a.start_at),
+        a.start_at,
+        queue=a.visit_type,
+        done_at=a.checked_in_at,
+        flag=and_(a.booked_by.is_not(None), ~by_staff),
     ).where(a.status != "cancelled")
 
 
 def _payments() -> Select[*tuple[Any, ...]]:
     p = Payment
-    return select(
-        p.id.label("item_id"),
+    return _fact(
+        p.id,
         p.patient_id,
-        _day(p.paid_at).label("day"),
-        p.method.label("queue"),
-        p.paid_at.label("started_at"),
-        null().label("done_at"),
-        null().label("due_at"),
-        p.online.label("flag"),
-        null().label("flag_since"),
-        p.amount_cents,
+        _day(p.paid_at),
+        p.paid_at,
+        queue=p.method,
+        flag=p.online,
+        amount_cents=p.amount_cents,
     ).where(p.status != "failed", p.amount_cents > 0)
 
 
@@ -248,17 +222,13 @@ def _statements() -> Select[*tuple[Any, ...]]:
     """Statements with something to pay; flagged when a payment plan pays them."""
     s = Statement
     on_plan = select(PlanStatement.statement_id).where(PlanStatement.statement_id == s.id)
-    return select(
-        s.id.label("item_id"),
+    return _fact(
+        s.id,
         s.patient_id,
-        s.statement_date.label("day"),
-        null().label("queue"),
-        cast(s.statement_date, DateTime).label("started_at"),
-        null().label("done_at"),
-        null().label("due_at"),
-        on_plan.exists().label("flag"),
-        null().label("flag_since"),
-        s.amount_cents,
+        s.statement_date,
+        cast(s.statement_date, DateTime),
+        flag=on_plan.exists(),
+        amount_cents=s.amount_cents,
     ).where(s.amount_cents > 0)
 
 
