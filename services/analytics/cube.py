@@ -82,8 +82,7 @@ def load(session: Session) -> None:
 
 
 def store(session: Session) -> int:
-    """Keep the masks worked out here for later views and processes, drop old ones; how many
-    were new."""
+    """Keep the masks worked out here for later views and processes; how many were new."""
     if not _new:
         return 0
     pending = dict(_new)
@@ -107,10 +106,13 @@ def store(session: Session) -> int:
             db.bulk_insert(conn, ProtectedSlice.__table__, pd.DataFrame(rows))  # type: ignore[arg-type]
         else:  # another process may store the same slice at the same moment
             session.execute(postgresql.insert(ProtectedSlice).on_conflict_do_nothing(), rows)
-    session.execute(
-        delete(ProtectedSlice).where(ProtectedSlice.stored_on < today - timedelta(days=KEEP_DAYS))
-    )
     return len(rows)
+
+
+def forget_old(session: Session) -> None:
+    """Drop stored masks older than KEEP_DAYS (recomputed if a view ever needs them again)."""
+    old = clock.today() - timedelta(days=KEEP_DAYS)
+    session.execute(delete(ProtectedSlice).where(ProtectedSlice.stored_on < old))
 
 
 class Cube:

@@ -38,7 +38,7 @@ FEATURE_NAMES = {
     "documents": "Documents",
     "device_import": "Device imports",
 }
-DAILY_UP_TO = 120  # days; a longer period is drawn by week
+DAILY_UP_TO = 120  # days; a longer period's daily figure is not drawn (weeks say it)
 BAND_LABELS = {NO_AGE: "Not known (caregivers)", "75+": "75 and over"}
 
 
@@ -241,7 +241,7 @@ def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[
 
 def _bucket_ends(period: Period) -> list[date]:
     """The last day of each week (90 days or fewer) or month in the period."""
-    starts = period.weeks() if period.days <= DAILY_UP_TO else period.months()
+    starts = period.starts()
     ends = [s - timedelta(days=1) for s in starts[1:]] + [period.last]
     return [e for e in ends if e >= period.first]
 
@@ -290,9 +290,11 @@ def dashboard(*, actor: Actor, period: Period, filters: Filters) -> Dashboard:
 
 def prepare() -> int:
     """The job: the small-cell masks of the periods managers choose from, worked out and stored
-    ahead of the day's first view (one view protects every filter); how many were new."""
+    ahead of the day's first view (one view protects every filter), and old ones dropped; how
+    many were new."""
     with db.transaction() as session:
         axes, _ = _axes(session)
+        cube.forget_old(session)
         cube.load(session)
         for days in periods.CHOICES.values():
             _views(session, periods.ending(days, yesterday()), axes, Filters())

@@ -10,6 +10,7 @@ from services.core.clock import add_months
 from services.core.errors import ValidationError
 
 WEEK, MONTH = "week", "month"  # calendar weeks begin on Monday
+WEEKLY_UP_TO = 120  # days; a longer period is shown by month
 CHOICES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Last year": 365}
 MAX_DAYS = 3 * 366  # a custom period of up to three years
 
@@ -42,6 +43,14 @@ class Period:
             found.append(month)
             month = add_months(month, 1)
         return found
+
+    def unit(self) -> str:
+        """What the period is shown by over time: weeks, or months for a long one."""
+        return WEEK if self.days <= WEEKLY_UP_TO else MONTH
+
+    def starts(self) -> list[date]:
+        """The first days of the weeks or months it is shown by."""
+        return self.weeks() if self.unit() == WEEK else self.months()
 
     def label(self) -> str:
         return f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"

@@ -22,14 +22,13 @@ from services.analytics import facts
 from services.analytics.cells import SMALL
 from services.analytics.cube import Axes, Cube, Filters, fetch, rate
 from services.analytics.figures import Figure, percent, table
-from services.analytics.periods import MONTH, WEEK, Period
+from services.analytics.periods import Period
 from services.analytics.rollups import bucket_of
 from services.analytics.tables import ServiceFact
 from services.care import inbox, pools
 from services.core import clock
 
 F = ServiceFact
-DAILY_UP_TO = 120  # days; a longer period is shown by month
 QUEUE_NAMES = {
     facts.ACCESS: "Access and release of information",
     facts.AMENDMENT: "Amendments",
@@ -65,9 +64,7 @@ class Rows:
 
 
 def _bucket(period: Period) -> tuple[Any, list[date]]:
-    if period.days <= DAILY_UP_TO:
-        return bucket_of(WEEK, F.day), period.weeks()
-    return bucket_of(MONTH, F.day), period.months()
+    return bucket_of(period.unit(), F.day), period.starts()
 
 
 def _where(

@@ -28,8 +28,15 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
     text,
 )
+from sqlalchemy.sql import column as column_of
+from sqlalchemy.sql import table as table_of
 
 from services.core.audit import head_mac, write_checkpoint
 
@@ -917,14 +924,24 @@ def _v17_service_facts(conn: Connection) -> None:
             "FROM usage_user_days GROUP BY day, site, age_band"
         )
     )
+    days = table_of(
+        "usage_user_days", *(column_of(c) for c in ("day", "user_id", "site", "age_band"))
+    )
+    features = column_of("features", Integer)
+    days.append_column(features)
+    names = ["unit", "start", "user_id", "site", "age_band", "features"]
     for unit in ("week", "month"):
-        start = f"CAST(date_trunc('{unit}', CAST(day AS TIMESTAMP)) AS DATE)"
-        conn.execute(
-            text(
-                f"INSERT INTO usage_user_periods SELECT '{unit}', {start}, user_id, max(site), "
-                f"max(age_band), bit_or(features) FROM usage_user_days GROUP BY {start}, user_id"
-            )
-        )
+        start = cast(func.date_trunc(unit, cast(days.c.day, DateTime)), Date)
+        per_person = select(
+            literal(unit),
+            start,
+            days.c.user_id,
+            func.max(days.c.site),
+            func.max(days.c.age_band),
+            func.bit_or(features),
+        ).group_by(start, days.c.user_id)
+        target = table_of("usage_user_periods", *(column_of(n) for n in names))
+        conn.execute(insert(target).from_select(names, per_person))
     if conn.dialect.name == "postgresql":
         conn.execute(text("ALTER TABLE service_facts ADD PRIMARY KEY (kind, item_id)"))
         conn.execute(text("ALTER TABLE usage_user_periods ADD PRIMARY KEY (unit, start, user_id)"))
