@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from seed.population import DEMO_PATIENT, Population, SeedOptions
-from seed.wall_clock import stored
+from seed.wall_clock import first_of_each, stored
 
 MINUTE = np.timedelta64(1, "m")
 SECOND = np.timedelta64(1, "s")
@@ -43,8 +43,9 @@ def _table(pid: list[np.ndarray], columns: dict[str, list[np.ndarray]], ids: lis
     patients = np.concatenate(pid).astype(np.int32)
     rank = np.argsort(np.argsort(np.array(ids)))  # each id's place in UUID order
     values = {name: np.concatenate(parts) for name, parts in columns.items()}
-    values["measured_at"] = stored(values["measured_at"])  # made on the clinic's clock
-    order = np.lexsort((values["measured_at"], rank[patients]))
+    at = values["measured_at"] = stored(values["measured_at"])  # made on the clinic's clock
+    order = np.lexsort((values["source"], at, rank[patients]))
+    order = order[first_of_each(patients[order], at[order], values["source"][order])]
     data: dict[str, pa.Array] = {"patient_id": coded(patients[order], tuple(ids))}
     for name, column in values.items():
         ordered = column[order]

@@ -13,7 +13,7 @@ import pyarrow as pa
 from seed import reference as ref
 from seed.metrics import coded
 from seed.population import Population, SeedOptions
-from seed.wall_clock import stored
+from seed.wall_clock import first_of_each, stored
 from services.core.usage import FEATURES, SIGN_IN
 
 DAILY_RATE = 0.2  # events a day for a user of average activity: about 1.5 sessions a month
@@ -93,9 +93,8 @@ def events(pop: Population, opts: SeedOptions) -> Iterator[pa.Table]:
     at = stored(wall)
     order = np.lexsort((feature, person, at))  # time order; a repeated (who, when, what) adjacent
     at, person, feature = at[order], person[order], feature[order]
-    repeated = np.zeros(total, dtype=bool)
-    repeated[1:] = (at[1:] == at[:-1]) & (person[1:] == person[:-1]) & (feature[1:] == feature[:-1])
-    at, person, feature = at[~repeated], person[~repeated], feature[~repeated]
+    kept = first_of_each(at, person, feature)
+    at, person, feature = at[kept], person[kept], feature[kept]
     accounts, patients = tuple(pop.account_ids), tuple(pop.ids)
     for lo in range(0, len(at), BATCH_ROWS):
         part = slice(lo, lo + BATCH_ROWS)

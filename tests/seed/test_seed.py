@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from seed import __main__ as cli
 from seed.load import SeedRefused, ensure_demo, seed_database
-from services.core import db
+from seed.wall_clock import first_of_each, stored
+from services.core import clock, db
 from services.core.models import Base, Patient
 from tests.conftest import TEST_OPTIONS
 
@@ -71,6 +74,13 @@ def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
     )["gap"].dropna()
     assert steps.median() == 300, "CGM readings come every 5 minutes"
     assert (steps > 300).sum() > 10, "with sensor changes and signal losses"
+    for table in ("glucose_readings", "blood_pressure_readings", "weight_readings"):
+        repeats = _read(
+            duckdb_template,
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM {table} "
+            "GROUP BY patient_id, measured_at, source HAVING count(*) > 1)",
+        )
+        assert repeats["n"][0] == 0, f"{table}: one reading per key"
     flags = _read(
         duckdb_template,
         "SELECT flag, count(*) AS n FROM glucose_readings WHERE flag IS NOT NULL GROUP BY flag",
@@ -113,6 +123,21 @@ def test_data_has_the_shape_of_real_use(duckdb_template: Path) -> None:
         "FROM lab_components",
     )
     assert 0 < labs["abnormal"][0] < labs["n"][0]
+
+
+def test_wall_clock_series_are_stored_as_the_clock_stores_each_time() -> None:
+    five_minutes = np.timedelta64(5, "m")
+    for day in ("2026-03-08", "2026-11-01"):  # spring forward, fall back (America/Chicago)
+        begin = np.datetime64(day) - np.timedelta64(4, "h")
+        wall = np.arange(begin, begin + np.timedelta64(32, "h"), five_minutes)
+        at = stored(wall)
+        expected = [clock.from_local(w) for w in wall.astype("datetime64[us]").astype(datetime)]
+        assert at.astype(datetime).tolist() == expected, day
+        ordered = np.sort(at)
+        kept = ordered[first_of_each(ordered)]
+        assert len(np.unique(kept)) == len(kept)
+        # The skipped hour lands on the one after it: twelve 5-minute readings fewer that day.
+        assert len(kept) == len(wall) - (12 if day.endswith("03-08") else 0)
 
 
 def test_a_large_usage_history_has_its_size_and_the_shape_of_real_use(tmp_path: Path) -> None:
