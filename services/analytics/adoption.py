@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, and_, case, column, func, literal, or_, select, values
 from sqlalchemy.orm import Session
 
-from services.analytics.cube import Axes, Cube, fetch
+from services.analytics.cube import Axes, Cube, fetch, fetch_columns, transposed
 from services.analytics.groups import age_band
 from services.analytics.periods import Period
 from services.analytics.tables import UsageUserDay
@@ -62,9 +62,9 @@ def over_time(session: Session, ends: Sequence[date], axes: Axes) -> tuple[Cube,
         .join(User, User.patient_id == Patient.id, isouter=True)
         .group_by(moments.c.end, site, band)
     )
-    rows = fetch(session, query)
-    patients = Cube([(e, s, b, n) for e, s, b, n, _ in rows], ends, axes)
-    activated = Cube([(e, s, b, a or 0) for e, s, b, _, a in rows], ends, axes)
+    end, site_of, band_of, people, verified = fetch_columns(session, query)
+    patients = Cube((end, site_of, band_of, people), ends, axes)
+    activated = Cube((end, site_of, band_of, verified), ends, axes)
     return patients, activated
 
 
@@ -96,7 +96,7 @@ def funnel(session: Session, period: Period, axes: Axes) -> Cube:
         for s, b, *counts in fetch(session, query)
         for k, stage in enumerate(stages)
     ]
-    return Cube(rows, stages, axes)
+    return Cube(transposed(rows), stages, axes)
 
 
 def _active_since(period: Period) -> Any:
@@ -145,4 +145,4 @@ def proxies(session: Session, period: Period, axes: Axes) -> Cube:
             ),
         )
     ]
-    return Cube(rows, PROXY_KINDS, axes)
+    return Cube(transposed(rows), PROXY_KINDS, axes)

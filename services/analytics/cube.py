@@ -71,6 +71,54 @@ def fetch(session: Session, query: Executable) -> Sequence[Any]:
     return session.connection().execute(query).all()
 
 
+def fetch_columns(session: Session, query: Executable) -> list[np.ndarray]:
+    """A query's result as one array per column: DuckDB hands over NumPy arrays (no Python object
+    for each of the tens of thousands of values in a year's cube); PostgreSQL's rows transposed."""
+    conn = session.connection()
+    result = conn.execute(query)
+    width = len(result.keys())
+    if db.is_duckdb(conn):
+        found = list(result.cursor.fetchnumpy().values())
+        result.close()
+        if len(found) != width:
+            raise ValueError("a query for columns needs a distinct name for each column")
+        return found
+    return [np.array(c, dtype=object) for c in transposed(result.all(), width)]
+
+
+def transposed(rows: Iterable[Sequence[Any]], width: int = 4) -> list[list[Any]]:
+    """Rows as columns (`width` empty ones when there are no rows)."""
+    found = [list(c) for c in zip(*rows, strict=True)]
+    return found or [[] for _ in range(width)]
+
+
+def _positions(labels: Sequence[Hashable], values: Any, what: str) -> np.ndarray:
+    """Where each value stands among the labels."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":  # DuckDB's dates
+        ordered = np.array(labels, dtype="datetime64[us]")  # a cube's dates are in order
+        days = values.astype("datetime64[us]")
+        at = np.searchsorted(ordered, days)
+        found = ordered[np.minimum(at, len(ordered) - 1)] == days if len(ordered) else days != days
+        at[~found] = -1
+    else:
+        place = {label: k for k, label in enumerate(labels)}
+        found_list = values.tolist() if isinstance(values, np.ndarray) else values
+        at = np.array([place.get(v, -1) for v in found_list], dtype=np.intp)
+    if (at < 0).any():
+        raise ValueError(f"a {what} outside the cube: {np.asarray(values)[at < 0][0]!r}")
+    return at
+
+
+def _integers(values: Any) -> np.ndarray:
+    """Counts as int64 (a sum over no rows is null: 0)."""
+    if isinstance(values, np.ma.MaskedArray):
+        values = values.filled(0)
+    values = np.asarray(values)
+    if values.dtype == object:
+        values = np.array([v or 0 for v in values])
+    return values.astype(np.int64)
+
+
 def load(session: Session) -> None:
     """The masks stored by earlier views, other processes and the job (read once a day)."""
     global _loaded_on
@@ -120,28 +168,25 @@ class Cube:
 
     def __init__(
         self,
-        rows: Iterable[Sequence[object]],
+        columns: Sequence[Any],
         buckets: Sequence[Hashable],
         axes: Axes,
         *,
         adds_up: bool = False,
     ) -> None:
-        """`rows`: (bucket, site, age band, count). `adds_up`: the buckets add up to the period's
-        total (daily active users do, distinct users per week do not)."""
+        """`columns`: the rows' buckets, sites, age bands and counts (arrays or lists, see
+        `fetch_columns` and `transposed`). `adds_up`: the buckets add up to the period's total
+        (daily active users do, distinct users per week do not)."""
         self.buckets, self.axes = list(buckets), axes
-        place = {b: k for k, b in enumerate(self.buckets)}
-        sites = {s: k for k, s in enumerate(axes.sites)}
-        bands = {b: k for k, b in enumerate(axes.bands)}
+        bucket, site, band, count = columns
         inner = np.zeros((len(self.buckets), len(axes.sites), len(axes.bands)), dtype=np.int64)
-        found = list(rows)
-        if found:
-            bucket, site, band, count = zip(*found, strict=True)
+        if len(bucket):
             at = (
-                [place[b] for b in bucket],
-                [sites[str(s)] for s in site],
-                [bands[str(b)] for b in band],
+                _positions(self.buckets, bucket, "bucket"),
+                _positions(axes.sites, site, "site"),
+                _positions(axes.bands, band, "age band"),
             )
-            np.add.at(inner, at, np.asarray([int(c) for c in count], dtype=np.int64))
+            np.add.at(inner, at, _integers(count))
         with_sites = np.concatenate([inner, inner.sum(axis=1, keepdims=True)], axis=1)
         self.counts = np.concatenate([with_sites, with_sites.sum(axis=2, keepdims=True)], axis=2)
         self.hidden = (

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Select, case, cast, extract, func, select, union_all
+from sqlalchemy import Date, case, cast, extract, func, select, union_all
 from sqlalchemy.orm import Session
 
 from services.analytics import periods
-from services.analytics.cube import Axes, Cube, fetch
+from services.analytics.cube import Axes, Cube, fetch_columns
 from services.analytics.periods import MONTH, WEEK, Period
 from services.analytics.rollups import bucket_of
 from services.analytics.tables import UsageGroupDay, UsageHour, UsageUserDay, UsageUserPeriod
@@ -24,18 +24,13 @@ def _in(period: Period) -> Any:
     return U.day.between(period.first, period.last)
 
 
-def _rows(session: Session, query: Select[Any] | Any) -> Sequence[Any]:
-    return fetch(session, query)
-
-
 def daily_active(session: Session, period: Period, axes: Axes) -> Cube:
     """People active each day (a person counts once a day): the days add up to person-days."""
     g = UsageGroupDay
     query = select(g.day, g.site, g.age_band, g.people).where(
         g.day.between(period.first, period.last)
     )
-    rows = _rows(session, query)
-    return Cube(rows, period.each_day(), axes, adds_up=True)
+    return Cube(fetch_columns(session, query), period.each_day(), axes, adds_up=True)
 
 
 def _by_bucket(period: Period, unit: str) -> Any:
@@ -91,7 +86,7 @@ def active_people(session: Session, period: Period, axes: Axes, unit: str | None
     buckets: Sequence[date] = (
         period.weeks() if unit == WEEK else period.months() if unit == MONTH else [period.first]
     )
-    return Cube(_rows(session, query), buckets, axes)
+    return Cube(fetch_columns(session, query), buckets, axes)
 
 
 def feature_use(session: Session, period: Period, axes: Axes) -> dict[str, Cube]:
@@ -104,23 +99,26 @@ def feature_use(session: Session, period: Period, axes: Axes) -> dict[str, Cube]
     query = select(people.c.bucket, people.c.site, people.c.age_band, *columns).group_by(
         people.c.bucket, people.c.site, people.c.age_band
     )
-    rows = _rows(session, query)
+    bucket, site, band, *counts = fetch_columns(session, query)
     weeks = period.weeks()
     return {
-        feature: Cube([(r[0], r[1], r[2], r[3 + k] or 0) for r in rows], weeks, axes)
+        feature: Cube((bucket, site, band, counts[k]), weeks, axes)
         for k, feature in enumerate(FEATURES)
     }
 
 
+def hour_of_week(weekday: int, hour: int) -> int:
+    """The bucket of an hour of an ISO weekday (Monday 1) in `weekday_hours`."""
+    return (weekday - 1) * 24 + hour
+
+
 def weekday_hours(session: Session, period: Period, axes: Axes) -> Cube:
     """People active in each hour of each weekday (clinic time), summed over the period's days:
-    buckets (ISO weekday 1-7, hour 0-23). No total of them is shown anywhere."""
-    dow = extract("isodow", UsageHour.day)
+    buckets 0-167, Monday 00:00 first (`hour_of_week`). No total of them is shown anywhere."""
+    slot = ((extract("isodow", UsageHour.day) - 1) * 24 + UsageHour.hour).label("slot")
     query = (
-        select(dow, UsageHour.hour, UsageHour.site, UsageHour.age_band, func.sum(UsageHour.users))
+        select(slot, UsageHour.site, UsageHour.age_band, func.sum(UsageHour.users))
         .where(UsageHour.day.between(period.first, period.last))
-        .group_by(dow, UsageHour.hour, UsageHour.site, UsageHour.age_band)
+        .group_by(slot, UsageHour.site, UsageHour.age_band)
     )
-    rows = [((int(d), int(h)), s, b, n) for d, h, s, b, n in _rows(session, query)]
-    buckets = [(d, h) for d in range(1, 8) for h in range(24)]
-    return Cube(rows, buckets, axes)
+    return Cube(fetch_columns(session, query), range(7 * 24), axes)

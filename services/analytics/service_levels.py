@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.analytics import facts
 from services.analytics.cells import SMALL
-from services.analytics.cube import Axes, Cube, Filters, fetch, rate
+from services.analytics.cube import Axes, Cube, Filters, fetch, rate, transposed
 from services.analytics.figures import Figure, percent, table
 from services.analytics.periods import Period
 from services.analytics.rollups import bucket_of
@@ -49,7 +49,9 @@ class Rows:
         grouped: dict[Hashable, list[tuple[int, Any, Any, Any]]] = {r: [] for r in self.rows}
         for row, state, site, band, count in found:
             grouped[row].append((int(state), site, band, count))
-        self.cubes = {r: Cube(grouped[r], range(states), axes, adds_up=True) for r in self.rows}
+        self.cubes = {
+            r: Cube(transposed(grouped[r]), range(states), axes, adds_up=True) for r in self.rows
+        }
 
     def count(self, f: Filters, states: Sequence[int] | None = None) -> list[int | None]:
         """Each row's count of items in those states (all: None); hidden where any is."""

@@ -96,9 +96,9 @@ def test_engagement_figures_match_ten_people_over_a_month_worked_out_by_hand(
     assert list(features["results"].counts[:, -1, -1]) == [5, 5, 5, 5, 5]
     assert list(features["messages"].counts[:, -1, -1]) == [0, 5, 5, 5, 5]
     assert list(features["sign_in"].counts[:, -1, -1]) == [0] * 5
-    at = {bucket: k for k, bucket in enumerate(hours.buckets)}
-    assert hours.counts[at[(1, 9)], -1, -1] == 4 * 5  # Mondays 09:00: five people, four times
-    assert hours.counts[at[(3, 14)], -1, -1] == 4 * 5  # Wednesdays 14:00 (6, 13, 20, 27 May)
+    at = engagement.hour_of_week
+    assert hours.counts[at(1, 9), -1, -1] == 4 * 5  # Mondays 09:00: five people, four times
+    assert hours.counts[at(3, 14), -1, -1] == 4 * 5  # Wednesdays 14:00 (6, 13, 20, 27 May)
     assert hours.counts[:, -1, -1].sum() == 170
     # Every one of these counts is 1 to 10 people: none of them is shown.
     board = dashboard.dashboard(actor=world.actor_of("manager.demo"), period=MAY, filters=Filters())
