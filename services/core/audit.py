@@ -87,6 +87,14 @@ def write_checkpoint(seq: int, mac: str) -> None:
         _checkpoint_written[path] = seq
 
 
+def rewind_checkpoint(seq: int, mac: str) -> None:
+    """After a restore: the checkpoint set to the restored chain's head, though it is earlier
+    than the one this process or the last app wrote (the restore is recorded in the chain)."""
+    with _checkpoint_lock:
+        _checkpoint_written.pop(checkpoint_path(), None)
+    write_checkpoint(seq, mac)
+
+
 def _read_checkpoint() -> tuple[int, str] | None | str:
     """(seq, mac), None when there is no checkpoint, or the problem with it."""
     try:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from services.analytics import dashboard, rollups
 from services.billing import checkout, plans
 from services.care import reminders, schedule, waitlist
-from services.core import notify
+from services.core import backups, notify
 from services.proxy import age_rules
 from services.records import results
 
@@ -86,6 +86,13 @@ JOBS: tuple[Job, ...] = (
         rollups.roll_up,
         "Portal-use rollups for the managers' dashboard: the clinic days with newly recorded "
         "usage events rebuilt from those days' events",
+    ),
+    Job(
+        "database_backup",
+        timedelta(hours=1),
+        backups.scheduled,
+        "A consistent copy of the whole database with its manifest (row counts, audit head, "
+        "digest), once a day; the newest seven kept (backup_dir, backup_keep)",
     ),
     Job(
         "analytics_masks",

@@ -1,0 +1,1 @@
+"""Operations from the command line: `python -m ops backup` and `python -m ops restore`."""
