@@ -28,12 +28,26 @@ with state.service_errors():
     check = view.audit
     if check.ok:
         st.success(
-            f"Chain intact: {check.entries:,} entries verified; last entry {when(check.last_at)}."
+            f"Chain intact up to entry {check.last_seq:,} ({check.entries:,} new entries "
+            f"verified now); last entry {when(check.last_at)}."
         )
     else:
         st.error(
             f"Chain broken at entry {check.first_broken_seq}: {check.problem} "
-            f"({check.entries:,} entries verified before it)."
+            f"({check.entries:,} new entries verified before it)."
+        )
+    full = view.last_full
+    if full is None:
+        st.info("No full verification yet: the daily audit full verification job walks the chain.")
+    elif full.ok:
+        st.caption(
+            f"Last full verification {when(full.ended_at)}: all {full.entries:,} entries intact "
+            f"({full.seconds:,.1f} s)."
+        )
+    else:
+        st.error(
+            f"Last full verification {when(full.ended_at)}: chain broken at entry "
+            f"{full.first_broken_seq}: {full.problem}."
         )
     st.caption(f"{view.audit_events_24h:,} entries in the last 24 hours.")
     left, right = st.columns(2)

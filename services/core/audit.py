@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +33,23 @@ from services.core.models import AUDIT_GENESIS, AuditEvent, AuditHead
 SUCCESS, DENIED, NOT_FOUND, FAILURE = "success", "denied", "not_found", "failure"
 
 
-def _content(row: AuditEvent) -> bytes:
+class _Entry(Protocol):
+    """An audit entry: the ORM object, or a row of the table read by Core."""
+
+    seq: int
+    occurred_at: datetime
+    actor_user_id: uuid.UUID | None
+    actor_username: str | None
+    actor_role: str | None
+    patient_id: uuid.UUID | None
+    acting_for_patient_id: uuid.UUID | None
+    action: str
+    outcome: str
+    detail: str | None
+    prev_mac: str
+
+
+def _content(row: _Entry) -> bytes:
     parts = [
         str(row.seq),
         row.occurred_at.isoformat(timespec="microseconds"),
@@ -53,8 +70,13 @@ def _keyed(*parts: str) -> str:
     return hmac.new(settings().audit_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
-def _mac(row: AuditEvent) -> str:
+def _mac(row: _Entry) -> str:
     return hmac.new(settings().audit_key, _content(row), hashlib.sha256).hexdigest()
+
+
+def verified_tag(seq: int, mac: str) -> str:
+    """The keyed seal of "verified up to entry `seq`, whose MAC was `mac`" (see audit_checks)."""
+    return _keyed("verified", str(seq), mac)
 
 
 def head_mac(last_seq: int, last_mac: str) -> str:
@@ -164,22 +186,56 @@ def record(
 @dataclass(frozen=True)
 class AuditCheck:
     ok: bool
-    entries: int
+    entries: int  # walked (from the start given, if any)
     first_broken_seq: int | None
     problem: str | None
     last_at: datetime | None
+    last_seq: int = 0  # the last entry verified (the head read at the outset, when ok)
+    last_mac: str = ""
 
 
-def verify_chain(session: Session, batch: int = 10_000) -> AuditCheck:
-    """Walk the whole chain in order; report the first broken link, then check the head and
-    the checkpoint outside the database."""
+@dataclass(frozen=True)
+class Verified:
+    """An entry verified before (its MAC then), where a later walk may begin."""
+
+    seq: int
+    mac: str
+
+
+def _anchor(session: Session, seq: int, mac: str) -> bool:
+    """The entry at `seq` still carries `mac`, and its content still gives that MAC."""
+    log = AuditEvent.__table__
+    row = session.execute(select(log).where(log.c.seq == seq)).first()
+    return row is not None and row.mac == mac and hmac.compare_digest(mac, _mac(row))
+
+
+def verify_chain(
+    session: Session, batch: int = 10_000, *, start: Verified | None = None
+) -> AuditCheck:
+    """Walk the chain in order, from the first entry or from one verified before (`start`: only
+    what came after it is walked), up to the head as read at the outset (entries appended during
+    the walk wait for the next one); report the first broken link, then check the head and the
+    checkpoint outside the database."""
+    checkpoint = _read_checkpoint()  # read before the head, so it can only be behind it
+    head = session.get(AuditHead, 1)
     expected_prev, expected_seq, count, last_at = AUDIT_GENESIS, 1, 0, None
-    checkpoint = _read_checkpoint()
     checkpoint_seen = False
-    after = 0
+    if start is not None:
+        if not _anchor(session, start.seq, start.mac):
+            problem = "an entry verified before was altered or removed"
+            return AuditCheck(False, 0, start.seq, problem, None)
+        expected_prev, expected_seq = start.mac, start.seq + 1
+        if isinstance(checkpoint, tuple) and 0 < checkpoint[0] <= start.seq:
+            if not _anchor(session, checkpoint[0], checkpoint[1]):
+                problem = "entry differs from the checkpoint"
+                return AuditCheck(False, 0, checkpoint[0], problem, None)
+            checkpoint_seen = True
+    end = head.last_seq if head is not None else 0
+    log = AuditEvent.__table__
+    after = expected_seq - 1
     while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        rows = session.execute(
+            select(log).where(log.c.seq > after, log.c.seq <= end).order_by(log.c.seq).limit(batch)
         ).all()
         if not rows:
             break
@@ -203,7 +259,6 @@ def verify_chain(session: Session, batch: int = 10_000) -> AuditCheck:
             expected_prev, expected_seq, last_at = row.mac, row.seq + 1, row.occurred_at
             count += 1
         after = rows[-1].seq
-    head = session.get(AuditHead, 1)
     if head is None or not hmac.compare_digest(
         head.mac or "", head_mac(head.last_seq, head.last_mac)
     ):
@@ -212,10 +267,14 @@ def verify_chain(session: Session, batch: int = 10_000) -> AuditCheck:
         return AuditCheck(False, count, expected_seq, "entries removed from the end", last_at)
     if isinstance(checkpoint, str):
         return AuditCheck(False, count, expected_seq, checkpoint, last_at)
-    if checkpoint is None and count:
+    if checkpoint is None and head.last_seq:
         problem = "the checkpoint outside the database is missing"
         return AuditCheck(False, count, expected_seq, problem, last_at)
     if checkpoint is not None and not checkpoint_seen and checkpoint[0] > 0:
         problem = "entries removed from the end (the checkpoint outside the database has more)"
         return AuditCheck(False, count, expected_seq, problem, last_at)
-    return AuditCheck(True, count, None, None, last_at)
+    if last_at is None and head.last_seq:
+        last_at = session.scalar(
+            select(AuditEvent.occurred_at).where(AuditEvent.seq == head.last_seq)
+        )
+    return AuditCheck(True, count, None, None, last_at, head.last_seq, head.last_mac)

@@ -959,6 +959,28 @@ def _v18_protected_slices(conn: Connection) -> None:
     ).create(conn)
 
 
+def _v19_audit_verifications(conn: Connection) -> None:
+    """Results of verifying the audit chain, full and incremental (where the next walk starts)."""
+    meta = MetaData()
+    Table(
+        "audit_verifications",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("kind", String(16), nullable=False),
+        Column("started_at", DateTime, nullable=False),
+        Column("ended_at", DateTime, nullable=False),
+        Column("entries", BigInteger, nullable=False),
+        Column("ok", Boolean, nullable=False),
+        Column("last_seq", BigInteger, nullable=False),
+        Column("last_mac", String(64), nullable=False),
+        Column("first_broken_seq", BigInteger),
+        Column("problem", String(200)),
+        Column("tag", String(64), nullable=False),
+        Index("ix_audit_verifications_kind_ended", "kind", "ended_at"),
+    )
+    meta.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -977,4 +999,5 @@ MIGRATIONS: list[Migration] = [
     _v16_usage_analytics,
     _v17_service_facts,
     _v18_protected_slices,
+    _v19_audit_verifications,
 ]

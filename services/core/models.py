@@ -295,6 +295,26 @@ class AuditEvent(Base):
 AUDIT_GENESIS = "0" * 64  # the "previous mac" of the first entry
 
 
+class AuditVerification(Base):
+    """One verification of the audit chain (schema v19): a full walk, or an incremental one from
+    the last verified entry; its result, and a keyed tag so that a later walk may start after
+    `last_seq` only if this row was written by someone holding the audit key."""
+
+    __tablename__ = "audit_verifications"
+    id: Mapped[uuid.UUID] = id_column()
+    kind: Mapped[str] = mapped_column(String(16))  # full, incremental
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+    entries: Mapped[int] = mapped_column(BigInteger)  # walked
+    ok: Mapped[bool] = mapped_column(Boolean)
+    last_seq: Mapped[int] = mapped_column(BigInteger)  # verified up to (when ok)
+    last_mac: Mapped[str] = mapped_column(String(64))
+    first_broken_seq: Mapped[int | None] = mapped_column(BigInteger)
+    problem: Mapped[str | None] = mapped_column(String(200))
+    tag: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_verifications_kind_ended", "kind", "ended_at"),)
+
+
 class AuditHead(Base):
     """The chain's last link, one row: appenders lock it, and truncation is detected against it."""
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from services.analytics import dashboard, rollups
 from services.billing import checkout, plans
 from services.care import reminders, schedule, waitlist
-from services.core import backups, notify
+from services.core import audit_checks, backups, notify
 from services.proxy import age_rules
 from services.records import results
 
@@ -86,6 +86,13 @@ JOBS: tuple[Job, ...] = (
         rollups.roll_up,
         "Portal-use rollups for the managers' dashboard: the clinic days with newly recorded "
         "usage events rebuilt from those days' events",
+    ),
+    Job(
+        "audit_full_verification",
+        timedelta(hours=1),
+        audit_checks.full,
+        "The whole audit chain walked and checked once a day (the admins' home checks only "
+        "what was appended since)",
     ),
     Job(
         "database_backup",

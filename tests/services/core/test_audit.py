@@ -1,14 +1,17 @@
-"""The audit chain: every change, removal or reordering of a row is detected."""
+"""The audit chain: every change, removal or reordering of a row is detected; verified
+incrementally on the admins' home and in full by the daily job."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from services.core import audit, db
-from services.core.models import AuditEvent, AuditHead
+from services.core import audit, audit_checks, db
+from services.core.models import AuditEvent, AuditHead, AuditVerification
 from services.homes.clinician import clinician_home
 from services.homes.patient import patient_home
+from services.identity import admin
+from tests.conftest import NOW
 from tests.support import world
 
 
@@ -176,3 +179,109 @@ def test_the_checkpoint_follows_each_commit_and_not_a_rollback(seeded_url: str) 
     assert audit.checkpoint_path().read_text() == before
     _some_activity()
     assert _verify().ok
+
+
+# --- verification at scale: incremental walks, the daily full walk ------------------------------
+
+
+def _incremental() -> audit.AuditCheck:
+    with db.transaction() as s:
+        return audit_checks.incremental(s)
+
+
+def _last_entry() -> int:
+    with db.read_only() as s:
+        return int(s.scalar(select(func.max(AuditEvent.seq))) or 0)
+
+
+def test_an_incremental_walk_checks_only_what_was_appended_since(seeded_url: str) -> None:
+    _some_activity()
+    first = _incremental()
+    assert first.ok and first.entries == first.last_seq == _last_entry()
+    _some_activity()
+    second = _incremental()
+    assert second.ok and second.entries == _last_entry() - first.last_seq
+    assert second.last_seq == _last_entry()
+    with db.read_only() as s:
+        stored = s.scalar(select(func.count()).select_from(AuditVerification))
+    again = _incremental()  # nothing appended since: nothing walked, nothing stored
+    assert again.ok and again.entries == 0 and again.last_at is not None
+    with db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(AuditVerification)) == stored
+
+
+def test_the_full_walk_finds_an_old_change_the_incremental_one_cannot(seeded_url: str) -> None:
+    _some_activity()
+    assert _incremental().ok
+    with db.transaction() as s:  # an entry verified long ago, changed
+        s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(outcome="denied"))
+    _some_activity()
+    assert _incremental().ok  # beyond its reach, by design: the daily full walk's job
+    assert audit_checks.full() == 2 - 1  # walked up to the broken entry
+    assert audit_checks.full() == 0  # once a day
+    with db.read_only() as s:
+        full = audit_checks.last_full(s)
+    assert full is not None and not full.ok and full.first_broken_seq == 2
+    board = admin.admin_home(actor=world.sign_in("admin.demo"))
+    assert board.last_full is not None and board.last_full.problem == "entry content altered"
+
+
+def test_a_changed_starting_point_or_a_forged_verification_is_no_shortcut(
+    seeded_url: str,
+) -> None:
+    _some_activity()
+    verified = _incremental()
+    with db.transaction() as s:  # the entry the next walk would start after, changed
+        s.execute(
+            update(AuditEvent).where(AuditEvent.seq == verified.last_seq).values(outcome="denied")
+        )
+    check = _incremental()
+    assert not check.ok and check.first_broken_seq == verified.last_seq
+    assert check.problem == "an entry verified before was altered or removed"
+
+    with db.transaction() as s:  # put it back, change a later one, and forge "verified" past it
+        s.execute(
+            update(AuditEvent).where(AuditEvent.seq == verified.last_seq).values(outcome="success")
+        )
+    _some_activity()
+    changed = verified.last_seq + 2
+    with db.transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.seq == changed).values(detail="edited"))
+        head = s.get(AuditHead, 1)
+        assert head is not None
+        s.add(
+            AuditVerification(
+                kind=audit_checks.INCREMENTAL,
+                started_at=NOW,
+                ended_at=NOW,
+                entries=0,
+                ok=True,
+                last_seq=head.last_seq,
+                last_mac=head.last_mac,
+                tag="0" * 64,  # made without the key
+            )
+        )
+    check = _incremental()
+    assert not check.ok and check.first_broken_seq == changed
+
+
+def test_entries_appended_during_a_walk_wait_for_the_next_one(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _some_activity()
+    real = audit._mac
+    appended: list[int] = []
+
+    def mac_and_append_once(row):  # type: ignore[no-untyped-def]
+        if not appended:  # another request appends while the walk is under way
+            appended.append(0)
+            with db.transaction() as s:
+                appended[0] = audit.record(s, None, "test.during_walk")
+        return real(row)
+
+    monkeypatch.setattr(audit, "_mac", mac_and_append_once)
+    with db.read_only() as s:
+        check = audit.verify_chain(s, batch=2)
+    assert check.ok and check.last_seq == appended[0] - 1
+    monkeypatch.setattr(audit, "_mac", real)
+    assert _verify().ok and _verify().last_seq == appended[0]

@@ -219,6 +219,7 @@ def _version_1_metadata() -> MetaData:
             "usage_user_periods",
             "usage_group_days",
             "protected_slices",  # v18
+            "audit_verifications",  # v19
             "job_runs",  # v10
         ):
             continue
