@@ -1,6 +1,7 @@
 """Run the benchmark suite: print a table and write benchmarks/results/latest.json
 (`python -m benchmarks analytics`: the managers' dashboard over a large usage history, written to
-benchmarks/results/analytics.json)."""
+benchmarks/results/analytics.json; `python -m benchmarks audit --entries N`: verifying an audit
+chain of N entries, added to benchmarks/results/audit.json)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import analytics, billing, foundation, metrics
+from benchmarks import analytics, audit, billing, foundation, metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("suite", nargs="?", choices=("all", "analytics"), default="all")
+    parser.add_argument("suite", nargs="?", choices=("all", "analytics", "audit"), default="all")
+    parser.add_argument(
+        "--entries", type=int, default=10_000_000, help="audit chain entries (audit suite)"
+    )
     parser.add_argument(
         "--events", type=int, default=100_000_000, help="usage events (analytics suite)"
     )
@@ -40,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    if args.suite == "audit":
+        found = audit.run(RESULTS, args.entries, 5, args.database_url)
+        out = RESULTS / "audit.json"
+        known = json.loads(out.read_text()) if out.exists() else {}
+        known[f"{found['database']}-{args.entries}"] = found
+        out.write_text(json.dumps(known, indent=2, default=str))
+        print(audit.table(found))
+        return 0
     if args.suite == "analytics":
         years = min(args.years, 3)
         found = analytics.run(

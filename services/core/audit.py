@@ -20,9 +20,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import event, select, update
+from sqlalchemy import String, cast, event, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from services.core import clock, private_files
@@ -31,9 +31,10 @@ from services.core.config import settings
 from services.core.models import AUDIT_GENESIS, AuditEvent, AuditHead
 
 SUCCESS, DENIED, NOT_FOUND, FAILURE = "success", "denied", "not_found", "failure"
+SEPARATOR = "\x1f"  # between an entry's fields in what its MAC covers
 
 
-class _Entry(Protocol):
+class Entry(Protocol):
     """An audit entry: the ORM object, or a row of the table read by Core."""
 
     seq: int
@@ -49,7 +50,7 @@ class _Entry(Protocol):
     prev_mac: str
 
 
-def _content(row: _Entry) -> bytes:
+def _content(row: Entry) -> bytes:
     parts = [
         str(row.seq),
         row.occurred_at.isoformat(timespec="microseconds"),
@@ -63,15 +64,50 @@ def _content(row: _Entry) -> bytes:
         row.detail or "",
         row.prev_mac,
     ]
-    return "\x1f".join(parts).encode()
+    return SEPARATOR.join(parts).encode()
 
 
 def _keyed(*parts: str) -> str:
     return hmac.new(settings().audit_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
-def _mac(row: _Entry) -> str:
-    return hmac.new(settings().audit_key, _content(row), hashlib.sha256).hexdigest()
+def _mac_of(content: bytes) -> str:
+    return hmac.digest(settings().audit_key, content, "sha256").hex()
+
+
+def entry_mac(row: Entry) -> str:
+    return _mac_of(_content(row))
+
+
+def _iso_sql(column: Any, dialect: str) -> Any:
+    """A timestamp as `datetime.isoformat(timespec="microseconds")` writes it, in SQL."""
+    if dialect == "duckdb":
+        return func.strftime(column, "%Y-%m-%dT%H:%M:%S.%f")
+    return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+
+
+def content_sql(dialect: str) -> Any:
+    """`_content` of each entry, made by the database: a walk then only computes MACs in Python
+    (tests hold the two to the same bytes on both databases)."""
+    c = AuditEvent.__table__.c
+
+    def text_of(column: Any) -> Any:
+        return func.coalesce(cast(column, String), "")
+
+    parts = [
+        cast(c.seq, String),
+        _iso_sql(c.occurred_at, dialect),
+        text_of(c.actor_user_id),
+        text_of(c.actor_username),
+        text_of(c.actor_role),
+        text_of(c.patient_id),
+        text_of(c.acting_for_patient_id),
+        c.action,
+        c.outcome,
+        text_of(c.detail),
+        c.prev_mac,
+    ]
+    return func.concat_ws(literal(SEPARATOR), *parts)
 
 
 def verified_tag(seq: int, mac: str) -> str:
@@ -172,7 +208,7 @@ def record(
         prev_mac=head.last_mac,
         mac="",
     )
-    row.mac = _mac(row)
+    row.mac = entry_mac(row)
     session.add(row)
     session.execute(
         update(AuditHead)
@@ -206,7 +242,7 @@ def _anchor(session: Session, seq: int, mac: str) -> bool:
     """The entry at `seq` still carries `mac`, and its content still gives that MAC."""
     log = AuditEvent.__table__
     row = session.execute(select(log).where(log.c.seq == seq)).first()
-    return row is not None and row.mac == mac and hmac.compare_digest(mac, _mac(row))
+    return row is not None and row.mac == mac and hmac.compare_digest(mac, entry_mac(row))
 
 
 def verify_chain(
@@ -231,34 +267,36 @@ def verify_chain(
                 return AuditCheck(False, 0, checkpoint[0], problem, None)
             checkpoint_seen = True
     end = head.last_seq if head is not None else 0
-    log = AuditEvent.__table__
+    c = AuditEvent.__table__.c
+    content = content_sql(session.get_bind().dialect.name)
     after = expected_seq - 1
     while True:
         rows = session.execute(
-            select(log).where(log.c.seq > after, log.c.seq <= end).order_by(log.c.seq).limit(batch)
+            select(c.seq, c.prev_mac, c.mac, c.occurred_at, content)
+            .where(c.seq > after, c.seq <= end)
+            .order_by(c.seq)
+            .limit(batch)
         ).all()
         if not rows:
             break
-        for row in rows:
-            if row.seq != expected_seq:
+        for seq, prev_mac, mac, occurred_at, text_ in rows:
+            if seq != expected_seq:
                 return AuditCheck(
                     False, count, expected_seq, "entry missing or out of order", last_at
                 )
-            if row.prev_mac != expected_prev:
-                return AuditCheck(
-                    False, count, row.seq, "link to the previous entry broken", last_at
-                )
-            if not hmac.compare_digest(row.mac, _mac(row)):
-                return AuditCheck(False, count, row.seq, "entry content altered", last_at)
-            if isinstance(checkpoint, tuple) and row.seq == checkpoint[0]:
-                if row.mac != checkpoint[1]:
+            if prev_mac != expected_prev:
+                return AuditCheck(False, count, seq, "link to the previous entry broken", last_at)
+            if not hmac.compare_digest(mac, _mac_of(text_.encode())):
+                return AuditCheck(False, count, seq, "entry content altered", last_at)
+            if isinstance(checkpoint, tuple) and seq == checkpoint[0]:
+                if mac != checkpoint[1]:
                     return AuditCheck(
-                        False, count, row.seq, "entry differs from the checkpoint", last_at
+                        False, count, seq, "entry differs from the checkpoint", last_at
                     )
                 checkpoint_seen = True
-            expected_prev, expected_seq, last_at = row.mac, row.seq + 1, row.occurred_at
+            expected_prev, expected_seq, last_at = mac, seq + 1, occurred_at
             count += 1
-        after = rows[-1].seq
+        after = rows[-1][0]
     if head is None or not hmac.compare_digest(
         head.mac or "", head_mac(head.last_seq, head.last_mac)
     ):

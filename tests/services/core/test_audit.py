@@ -269,19 +269,39 @@ def test_entries_appended_during_a_walk_wait_for_the_next_one(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _some_activity()
-    real = audit._mac
+    real = audit._mac_of
     appended: list[int] = []
 
-    def mac_and_append_once(row):  # type: ignore[no-untyped-def]
+    def mac_and_append_once(row: bytes) -> str:
         if not appended:  # another request appends while the walk is under way
             appended.append(0)
             with db.transaction() as s:
                 appended[0] = audit.record(s, None, "test.during_walk")
         return real(row)
 
-    monkeypatch.setattr(audit, "_mac", mac_and_append_once)
+    monkeypatch.setattr(audit, "_mac_of", mac_and_append_once)
     with db.read_only() as s:
         check = audit.verify_chain(s, batch=2)
     assert check.ok and check.last_seq == appended[0] - 1
-    monkeypatch.setattr(audit, "_mac", real)
+    monkeypatch.setattr(audit, "_mac_of", real)
     assert _verify().ok and _verify().last_seq == appended[0]
+
+
+def test_the_database_makes_each_entrys_content_exactly_as_python_does(seeded_url: str) -> None:
+    """The walk lets the database write what each MAC covers: every field, set or empty."""
+    actor = world.sign_in("patient.demo")
+    patient_home(actor=actor, patient_id=actor.patient_id)
+    with db.transaction() as s:
+        audit.record(s, None, "test.every_field", detail="a\\u00e9 \u00e9 'quoted' | 100%")
+        s.execute(  # a caregiver acting for someone, at a moment with no microseconds
+            update(AuditEvent)
+            .where(AuditEvent.seq == 1)
+            .values(acting_for_patient_id=actor.patient_id, occurred_at=NOW)
+        )
+    log = AuditEvent.__table__
+    with db.read_only() as s:
+        content = audit.content_sql(s.get_bind().dialect.name)
+        rows = s.execute(select(log, content.label("made")).order_by(log.c.seq)).all()
+    assert len(rows) >= 3
+    for row in rows:
+        assert row.made.encode() == audit._content(row), row.seq
