@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -97,17 +98,23 @@ def seeded_url(request: pytest.FixtureRequest, tmp_path: Path, configure) -> Ite
         server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL on each backend (nothing created yet)."""
-    if request.param == "duckdb":
-        yield f"duckdb:///{tmp_path / 'empty.duckdb'}"
-        return
-    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
-    name = f"e_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def scratch_database(server: postgres.PostgresServer, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped after it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     server.psql(f"CREATE DATABASE {name}")
     try:
         yield server.url(name)
     finally:
         db.reset()
         server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL on each backend (nothing created yet)."""
+    if request.param == "duckdb":
+        yield f"duckdb:///{tmp_path / 'empty.duckdb'}"
+        return
+    with scratch_database(request.getfixturevalue("pg_server"), "e") as url:
+        yield url

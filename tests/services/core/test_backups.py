@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +16,7 @@ from sqlalchemy import func, inspect, select
 
 from services.core import audit, backups, clock, db
 from services.core.models import AuditEvent, Base, Site
-from tests.conftest import NOW
-from tests.support import postgres
+from tests.conftest import NOW, scratch_database
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -29,13 +27,8 @@ def new_url(seeded_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     if seeded_url.startswith("duckdb"):
         yield f"duckdb:///{tmp_path / 'restored' / 'portal.duckdb'}"
         return
-    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    server.psql(f"CREATE DATABASE {name}")
-    try:
-        yield server.url(name)
-    finally:
-        server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_database(request.getfixturevalue("pg_server"), "r") as url:
+        yield url
 
 
 def _write_history(entries: int = 5) -> None:
