@@ -68,7 +68,9 @@ def _content(row: Entry) -> bytes:
 
 
 def _keyed(*parts: str) -> str:
-    return hmac.new(settings().audit_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings().audit_key, SEPARATOR.join(parts).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _mac_of(content: bytes) -> str:
@@ -246,13 +248,19 @@ def _anchor(session: Session, seq: int, mac: str) -> bool:
 
 
 def verify_chain(
-    session: Session, batch: int = 10_000, *, start: Verified | None = None
+    session: Session,
+    batch: int = 10_000,
+    *,
+    start: Verified | None = None,
+    against: Verified | None = None,
 ) -> AuditCheck:
     """Walk the chain in order, from the first entry or from one verified before (`start`: only
     what came after it is walked), up to the head as read at the outset (entries appended during
     the walk wait for the next one); report the first broken link, then check the head and the
-    checkpoint outside the database."""
-    checkpoint = _read_checkpoint()  # read before the head, so it can only be behind it
+    checkpoint outside the database (or `against`, an entry known from elsewhere, e.g. a
+    backup's head, in its place)."""
+    # read before the head, so it can only be behind it
+    checkpoint = (against.seq, against.mac) if against is not None else _read_checkpoint()
     head = session.get(AuditHead, 1)
     expected_prev, expected_seq, count, last_at = AUDIT_GENESIS, 1, 0, None
     checkpoint_seen = False

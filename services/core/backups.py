@@ -69,11 +69,30 @@ def _taken(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("portal-*Z") if (p / MANIFEST).is_file())
 
 
+def pg_bin() -> Path:
+    """PostgreSQL's programs: PORTAL_PG_BIN, else Debian's folder for version 15."""
+    return Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
 def pg_program(name: str) -> str:
-    """A PostgreSQL client program (PORTAL_PG_BIN, else the PATH, else Debian's folder)."""
-    folder = os.environ.get("PORTAL_PG_BIN")
-    found = str(Path(folder) / name) if folder else shutil.which(name)
-    return found or f"/usr/lib/postgresql/15/bin/{name}"
+    """A PostgreSQL client program: in pg_bin(), else on the PATH."""
+    path = pg_bin() / name
+    return str(path) if path.exists() else shutil.which(name) or str(path)
+
+
+def _run_pg(name: str, args: list[str], env: dict[str, str]) -> None:
+    """Run a PostgreSQL client program; BackupError with its last line when it fails."""
+    program = pg_program(name)
+    try:
+        done = subprocess.run([program, *args], env=env, capture_output=True, text=True)
+    except OSError as exc:
+        raise BackupError(
+            f"{name} could not be started ({exc.strerror}: {program}); install PostgreSQL's "
+            "client programs or set PORTAL_PG_BIN."
+        ) from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise BackupError(f"{name} failed: {last}")
 
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
@@ -130,15 +149,11 @@ def _dump_postgres(engine: Engine, target: Path) -> tuple[dict[str, int], int]:
     url, env = _libpq(engine.url.render_as_string(hide_password=False))
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-        done = subprocess.run(
-            [pg_program("pg_dump"), "--format=custom", f"--snapshot={snapshot}"]
-            + [f"--file={target}", f"--dbname={url}"],
-            env=env,
-            capture_output=True,
-            text=True,
+        _run_pg(
+            "pg_dump",
+            ["--format=custom", f"--snapshot={snapshot}", f"--file={target}", f"--dbname={url}"],
+            env,
         )
-        if done.returncode != 0:
-            raise BackupError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1:]}")
         found = _counts(conn)
         conn.rollback()
     return found
@@ -241,22 +256,20 @@ def _load(manifest: Manifest, folder: Path, url: str) -> None:
         partial.rename(path)
         return
     libpq, env = _libpq(db.normalise_url(url))
-    done = subprocess.run(
-        [pg_program("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error"]
-        + ["--single-transaction", f"--dbname={libpq}", str(file)],
-        env=env,
-        capture_output=True,
-        text=True,
+    _run_pg(
+        "pg_restore",
+        ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+        + [f"--dbname={libpq}", str(file)],
+        env,
     )
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore failed: {done.stderr.strip().splitlines()[-1:]}")
 
 
 def restore(folder: Path, url: str) -> Manifest:
     """Load the backup into the empty database at `url`, prove it holds every row and an intact
     audit chain, and record the restore in that chain (the audit checkpoint of the configured
-    data directory now follows the restored chain). Raises BackupError, changing nothing, when
-    the backup or the target is not fit."""
+    data directory now follows the restored chain). Raises BackupError when the backup or the
+    target is not fit, before anything is loaded, or when what was loaded fails its checks (the
+    target then says so; the checkpoint is left as it was)."""
     manifest = read_manifest(folder)
     if not url.startswith(manifest.backend):
         raise BackupError(
@@ -276,14 +289,15 @@ def restore(folder: Path, url: str) -> Manifest:
             )
         with Session(engine) as session:
             head = session.get(AuditHead, 1)
-            if head is not None:  # the restored chain's head, even where an earlier one
-                audit.rewind_checkpoint(head.last_seq, head.last_mac)
-            check = audit.verify_chain(session)
-            if not check.ok:
+            backed_up = audit.Verified(head.last_seq, head.last_mac) if head else None
+            check = audit.verify_chain(session, against=backed_up)
+            if not check.ok or backed_up is None:
                 raise BackupError(
                     f"the restored audit chain does not verify ({check.problem}): do not use "
                     "the restored database."
                 )
+            # only now the checkpoint follows the restored chain, though it may be earlier
+            audit.rewind_checkpoint(backed_up.seq, backed_up.mac)
             audit.record(session, None, RESTORED, username="ops", detail=_detail(folder, manifest))
             session.commit()
     finally:

@@ -10,7 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+from services.core.backups import pg_bin
+
+BIN = pg_bin()
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, update
 
 from services.core import audit, backups, clock, db
 from services.core.models import AuditEvent, Base, Site
@@ -105,6 +105,63 @@ def test_restores_that_cannot_be_trusted_are_refused_and_change_nothing(
         assert not Path(new_url.removeprefix("duckdb:///")).exists()
     else:
         assert _tables(new_url) == []
+
+
+def test_a_backup_of_a_broken_chain_is_not_restored_and_the_checkpoint_stays(
+    seeded_url: str, new_url: str, tmp_path: Path
+) -> None:
+    _write_history()
+    with db.transaction() as s:  # someone altered an entry before the backup was taken
+        s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(detail="rewritten"))
+    folder = backups.make(tmp_path / "backups")
+    _write_history(2)  # the live chain goes on past the backup
+    checkpoint = audit.checkpoint_path().read_bytes()
+    with pytest.raises(backups.BackupError, match=r"does not verify \(entry content altered\)"):
+        backups.restore(folder, new_url)
+    assert audit.checkpoint_path().read_bytes() == checkpoint  # the live chain's, as it was
+    assert backups.RESTORED not in _actions(new_url)  # loaded, then refused
+
+
+def _actions(url: str) -> set[str]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.scalars(select(AuditEvent.action)))
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_is_never_made_over_another(seeded_url: str, tmp_path: Path) -> None:
+    with clock.frozen(NOW):
+        backups.make(tmp_path / "b")
+        with pytest.raises(backups.BackupError, match="exists already"):
+            backups.make(tmp_path / "b")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == [f"portal-{NOW:%Y%m%dT%H%M%S}Z"]
+
+
+@pytest.mark.parametrize("seeded_url", ["postgresql"], indirect=True)
+def test_postgresql_tools_failing_are_reported_in_one_line(
+    seeded_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    folder = backups.make(tmp_path / "b")
+    monkeypatch.setenv("PORTAL_PG_BIN", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    with pytest.raises(backups.BackupError, match="pg_dump could not be started .*PORTAL_PG_BIN"):
+        backups.make(tmp_path / "c")
+    failing = tmp_path / "bin"
+    failing.mkdir()
+    for name in ("pg_dump", "pg_restore"):
+        tool = failing / name
+        tool.write_text(f"#!/bin/sh\necho '{name}: error: connection refused' >&2\nexit 1\n")
+        tool.chmod(0o755)
+    monkeypatch.setenv("PORTAL_PG_BIN", str(failing))
+    with pytest.raises(backups.BackupError, match="^pg_dump failed: pg_dump: error: connection"):
+        backups.make(tmp_path / "c")
+    assert not any((tmp_path / "c").iterdir())  # no half-made backup left behind
+    with scratch_database(request.getfixturevalue("pg_server"), "r") as url:
+        with pytest.raises(backups.BackupError, match="^pg_restore failed: .*connection refused"):
+            backups.restore(folder, url)
+        assert _tables(url) == []
 
 
 def _tables(url: str) -> list[str]:
