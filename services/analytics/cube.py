@@ -77,11 +77,9 @@ def fetch_columns(session: Session, query: Executable) -> list[np.ndarray]:
     conn = session.connection()
     result = conn.execute(query)
     width = len(result.keys())
-    if db.is_duckdb(conn):
+    if db.is_duckdb(conn):  # columns of the same name come apart (DuckDB renames them: n, n_1)
         found = list(result.cursor.fetchnumpy().values())
         result.close()
-        if len(found) != width:
-            raise ValueError("a query for columns needs a distinct name for each column")
         return found
     return [np.array(c, dtype=object) for c in transposed(result.all(), width)]
 
@@ -97,15 +95,18 @@ def _positions(labels: Sequence[Hashable], values: Any, what: str) -> np.ndarray
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":  # DuckDB's dates
         ordered = np.array(labels, dtype="datetime64[us]")  # a cube's dates are in order
         days = values.astype("datetime64[us]")
-        at = np.searchsorted(ordered, days)
-        found = ordered[np.minimum(at, len(ordered) - 1)] == days if len(ordered) else days != days
-        at[~found] = -1
+        if len(ordered):
+            at = np.searchsorted(ordered, days)
+            at[ordered[np.minimum(at, len(ordered) - 1)] != days] = -1
+        else:
+            at = np.full(len(days), -1, dtype=np.intp)
     else:
         place = {label: k for k, label in enumerate(labels)}
         found_list = values.tolist() if isinstance(values, np.ndarray) else values
         at = np.array([place.get(v, -1) for v in found_list], dtype=np.intp)
     if (at < 0).any():
-        raise ValueError(f"a {what} outside the cube: {np.asarray(values)[at < 0][0]!r}")
+        first = np.asarray(values)[at < 0][:1].tolist()[0]
+        raise ValueError(f"a {what} outside the cube: {first!r}")
     return at
 
 
