@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.components import authenticator, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
-from services.core.errors import ConfigurationError
+from services.core.errors import ConfigurationError, Unavailable
 from services.identity import acting as session
 
 st.set_page_config(page_title="Lakeside Health portal", page_icon="🏥", layout="wide")
@@ -28,33 +28,43 @@ if problem is not None:
     st.error(f"The portal cannot start: {problem}")
     st.stop()
 
+
+def _frame() -> None:
+    """The signed-in user's frame and the chosen page (or the sign-in page)."""
+    # Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account,
+    # a password change or a timeout ends this tab here. A new tab or a reload resumes from the
+    # cookie.
+    current = authenticator.frame()
+
+    if current is None:
+        specs = list(navigation.PUBLIC_PAGES)
+    else:
+        sidebar(current)
+        choice = state.acting_choice()
+        scopes = frozenset() if choice is None else choice.scopes
+        if choice is not None and choice.patient_id == current.patient_id:
+            scopes |= {navigation.OWN_RECORD}
+        specs = navigation.pages_for(current.roles, scopes)
+        recovery_codes(st.session_state.get(state.RECOVERY_CODES))
+
+    # An invitation opened before signing in is the first page after it.
+    pending = current is not None and bool(st.session_state.get(state.PENDING_INVITATION))
+    pages = [
+        st.Page(
+            s.path,
+            title=s.title,
+            url_path=s.url_path,
+            icon=s.icon,
+            visibility="hidden" if s.hidden else "visible",
+            default=pending and s is navigation.INVITATION,
+        )
+        for s in specs
+    ]
+    st.navigation(pages, position="sidebar" if current is not None else "hidden").run()
+
+
 state.init()
-# Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account, a
-# password change or a timeout ends this tab here. A new tab or a reload resumes from the cookie.
-current = authenticator.frame()
-
-if current is None:
-    specs = list(navigation.PUBLIC_PAGES)
-else:
-    sidebar(current)
-    choice = state.acting_choice()
-    scopes = frozenset() if choice is None else choice.scopes
-    if choice is not None and choice.patient_id == current.patient_id:
-        scopes |= {navigation.OWN_RECORD}
-    specs = navigation.pages_for(current.roles, scopes)
-    recovery_codes(st.session_state.get(state.RECOVERY_CODES))
-
-# An invitation opened before signing in is the first page after it.
-pending = current is not None and bool(st.session_state.get(state.PENDING_INVITATION))
-pages = [
-    st.Page(
-        s.path,
-        title=s.title,
-        url_path=s.url_path,
-        icon=s.icon,
-        visibility="hidden" if s.hidden else "visible",
-        default=pending and s is navigation.INVITATION,
-    )
-    for s in specs
-]
-st.navigation(pages, position="sidebar" if current is not None else "hidden").run()
+try:
+    _frame()
+except Unavailable as exc:  # the database is down or full: say so; the next run tries again
+    st.error(exc.message)

@@ -98,6 +98,31 @@ def seeded_url(request: pytest.FixtureRequest, tmp_path: Path, configure) -> Ite
         server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[postgres.PostgresServer]:
+    """A server of the test's own, to stop and start again (the shared one stays up)."""
+    server = postgres.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_seeded_url(
+    own_postgres: postgres.PostgresServer,
+    pg_server: postgres.PostgresServer,
+    pg_template: str,
+    configure,  # type: ignore[no-untyped-def]
+) -> Iterator[str]:
+    """The seeded test database on a server of the test's own, with the clock frozen."""
+    own_postgres.psql("CREATE DATABASE portal")
+    own_postgres.load("portal", pg_server.dump(pg_template))
+    url = configure(own_postgres.url("portal"))
+    with clock.frozen(NOW):
+        yield url
+
+
 @contextmanager
 def scratch_database(server: postgres.PostgresServer, prefix: str) -> Iterator[str]:
     """A new, empty PostgreSQL database for one test, dropped after it."""

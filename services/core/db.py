@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psycopg
 import pyarrow as pa
 from sqlalchemy import (
     Connection,
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from services.core import audit, clock, private_files
 from services.core.config import settings
-from services.core.errors import ConfigurationError, Conflict
+from services.core.errors import ConfigurationError, Conflict, Unavailable
 from services.core.migrations import MIGRATIONS, Migration
 from services.core.models import AUDIT_GENESIS, AuditHead, Base, SchemaVersion
 
@@ -127,21 +128,60 @@ def _lock_for(eng: Engine) -> threading.RLock | nullcontext[None]:
     return _duckdb_lock if is_duckdb(eng) else nullcontext()
 
 
+UNREACHABLE = (
+    "The portal is temporarily unavailable: its database cannot be reached. Nothing was "
+    "changed; please try again in a few minutes."
+)
+STORAGE_FULL = (
+    "The portal cannot save anything just now: the server's storage is full or read-only. "
+    "Nothing was changed; please try again later."
+)
+_STORAGE_FAULTS = ("No space left on device", "Read-only file system", "Disk quota exceeded")
+# Failures of one statement or transaction, not of the connection (psycopg's OperationalError
+# covers both).
+_NOT_OUTAGES = (psycopg.errors.TransactionRollback, psycopg.errors.QueryCanceled)
+
+
+def _outage(exc: DBAPIError) -> str | None:
+    """The message for a database that cannot be used just now (unreachable, its storage full
+    or read-only), or None when the error is of this statement alone."""
+    reason = str(exc.orig)
+    if any(fault in reason for fault in _STORAGE_FAULTS):
+        return STORAGE_FULL
+    if exc.connection_invalidated or (
+        isinstance(exc.orig, psycopg.OperationalError) and not isinstance(exc.orig, _NOT_OUTAGES)
+    ):
+        return UNREACHABLE
+    return None
+
+
+@contextmanager
+def _portal_errors() -> Iterator[None]:
+    """The database's errors that a person can act on, as typed errors pages show: a conflict
+    with another writer, or the database unavailable (logged for the operators)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if "conflict" in str(exc.orig).lower() or "could not serialize" in str(exc.orig):
+            raise Conflict(
+                "Someone else changed this at the same moment; please try again."
+            ) from exc
+        message = _outage(exc)
+        if message is None:
+            raise
+        log.error("database unavailable: %s", str(exc.orig).strip().splitlines()[0])
+        raise Unavailable(message) from exc
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back on any exception."""
     eng = engine()
-    with _lock_for(eng):
+    with _lock_for(eng), _portal_errors():
         session = Session(eng, expire_on_commit=False, autoflush=True)
         try:
             with session.begin():
                 yield session
-        except DBAPIError as exc:
-            if "conflict" in str(exc.orig).lower() or "could not serialize" in str(exc.orig):
-                raise Conflict(
-                    "Someone else changed this at the same moment; please try again."
-                ) from exc
-            raise
         finally:
             session.close()
 
@@ -149,11 +189,12 @@ def transaction() -> Iterator[Session]:
 @contextmanager
 def read_only() -> Iterator[Session]:
     """A session for reads that need no audit record (reference data, de-identified aggregates)."""
-    session = Session(engine(), expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()  # ends the transaction; loaded values stay readable
+    with _portal_errors():
+        session = Session(engine(), expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction; loaded values stay readable
 
 
 # --- schema versions (the steps live in services/migrations.py) -----------------------------

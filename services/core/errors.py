@@ -37,6 +37,10 @@ class Conflict(PortalError):
     pass
 
 
+class Unavailable(PortalError):
+    """The database cannot be reached or written just now; nothing was changed."""
+
+
 class RateLimited(PortalError):
     pass
 

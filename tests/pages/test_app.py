@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from pages.components import navigation, state
 from pages.components.format import plain
-from services.core import cookie_handoff
-from tests.support import world
+from services.core import cookie_handoff, db
+from tests.support import postgres, world
 from tests.support.world import DEMO_PASSWORD
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -190,6 +190,21 @@ def test_an_unexpected_error_shows_a_generic_message(
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [state.GENERIC_ERROR]
+
+
+def test_the_database_gone_is_a_clear_message_and_the_next_click_after_it_returns_works(
+    own_seeded_url: str, own_postgres: postgres.PostgresServer
+) -> None:
+    at = signed_in("patient.demo")
+    assert at.title[0].value == EXPECTED_TITLE["patient.demo"]
+    own_postgres.halt("fast")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [db.UNREACHABLE]
+    own_postgres.resume()
+    at.run()  # the same session, no sign-in again
+    assert not at.exception and not at.error
+    assert at.title[0].value == EXPECTED_TITLE["patient.demo"]
 
 
 def test_proxy_switches_between_the_people_they_care_for(seeded_url: str) -> None:

@@ -54,6 +54,16 @@ class PostgresServer:
             capture_output=True,
         )
 
+    def load(self, database: str, dump: bytes) -> None:
+        """Run what `dump` wrote into a database of this server."""
+        subprocess.run(
+            [str(BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+            + ["-v", "ON_ERROR_STOP=1", "-q", "-d", database],
+            input=dump,
+            check=True,
+            capture_output=True,
+        )
+
     def dump(self, database: str) -> bytes:
         """Everything in one database, as pg_dump writes it (schema and rows)."""
         return subprocess.run(
@@ -63,10 +73,17 @@ class PostgresServer:
             capture_output=True,
         ).stdout
 
+    def halt(self, mode: str = "immediate") -> None:
+        """Stop the server: at once ("immediate", as a crash would; without fsync its last
+        writes may be lost) or as an operator would ("fast": connections ended, data kept)."""
+        _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", mode, "stop"])
+
+    def resume(self) -> None:
+        """Start the halted server again on its port (it recovers from its log)."""
+        _pg_ctl_start(self.root, self.port)
+
     def stop(self) -> None:
-        _as_postgres(
-            [str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]
-        )
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -100,6 +117,11 @@ def start() -> PostgresServer:
             "UTF8",
         ]
     )
+    _pg_ctl_start(root, port)
+    return PostgresServer(root, port)
+
+
+def _pg_ctl_start(root: Path, port: int) -> None:
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
     )
@@ -118,4 +140,3 @@ def start() -> PostgresServer:
             "start",
         ]
     )
-    return PostgresServer(root, port)
