@@ -109,11 +109,11 @@ def own_postgres() -> Iterator[postgres.PostgresServer]:
 
 
 @pytest.fixture
-def own_seeded_url(
+def own_seeded_url(  # type: ignore[no-untyped-def]
     own_postgres: postgres.PostgresServer,
     pg_server: postgres.PostgresServer,
     pg_template: str,
-    configure,  # type: ignore[no-untyped-def]
+    configure,
 ) -> Iterator[str]:
     """The seeded test database on a server of the test's own, with the clock frozen."""
     own_postgres.psql("CREATE DATABASE portal")
