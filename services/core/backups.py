@@ -21,7 +21,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from services.core.errors import PortalError
 from services.core.models import AuditHead, Base
 
 MANIFEST = "manifest.json"
+FILES = "files"  # the uploaded files, by their folders in the data directory
 DUCKDB_FILE, POSTGRES_FILE = "database.duckdb", "database.dump"
 RESTORED = "ops.database_restored"
 EVERY = timedelta(days=1) - timedelta(minutes=5)  # daily, whatever the job's tick
@@ -54,6 +55,7 @@ class Manifest:
     audit_seq: int  # the chain's last entry
     file: str
     sha256: str
+    files: dict[str, str] = field(default_factory=dict)  # uploaded files: path → SHA-256
 
 
 def default_folder() -> Path:
@@ -159,6 +161,32 @@ def _dump_postgres(engine: Engine, target: Path) -> tuple[dict[str, int], int]:
     return found
 
 
+def _upload_folders(backups_in: Path) -> list[Path]:
+    """The data directory's folders of uploaded files: every folder in it but the backups'."""
+    data = settings().data_dir
+    if not data.is_dir():
+        return []
+    return sorted(
+        p
+        for p in data.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.resolve() != backups_in.resolve()
+    )
+
+
+def _copy_uploads(backups_in: Path, target: Path) -> dict[str, str]:
+    """The uploaded files copied (after the database: a file is written before the row that
+    names it, so every file the copy names is here), each with its SHA-256."""
+    copied: dict[str, str] = {}
+    for source in _upload_folders(backups_in):
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            relative = path.relative_to(source.parent)
+            placed = private_files.private_dir((target / relative).parent) / path.name
+            shutil.copyfile(path, placed)
+            private_files.private_file(placed)
+            copied[relative.as_posix()] = _sha256(placed)
+    return copied
+
+
 def make(folder: Path | None = None) -> Path:
     """A backup of the configured database now, in a new folder inside `folder`."""
     engine = db.engine()
@@ -176,6 +204,7 @@ def make(folder: Path | None = None) -> Path:
             file = work / POSTGRES_FILE
             rows, seq = _dump_postgres(engine, file)
         private_files.private_file(file)
+        uploaded = _copy_uploads(parent, work / FILES)
         with engine.connect() as conn:
             version = db.schema_version(conn)
         manifest = Manifest(
@@ -186,6 +215,7 @@ def make(folder: Path | None = None) -> Path:
             audit_seq=seq,
             file=file.name,
             sha256=_sha256(file),
+            files=uploaded,
         )
         private_files.write_private(
             work / MANIFEST, json.dumps(asdict(manifest), indent=1).encode()
@@ -225,7 +255,25 @@ def read_manifest(folder: Path) -> Manifest:
     file = folder / manifest.file
     if not file.is_file() or _sha256(file) != manifest.sha256:
         raise BackupError(f"{file} is missing or differs from the backup's digest: not restored.")
+    for name, digest in manifest.files.items():
+        copy = folder / FILES / name
+        if not copy.is_file() or _sha256(copy) != digest:
+            raise BackupError(
+                f"{copy} is missing or differs from the backup's digest: not restored."
+            )
     return manifest
+
+
+def _restore_uploads(manifest: Manifest, folder: Path) -> None:
+    """The uploaded files into the data directory; one already there is kept (its rows' digests
+    check it whenever it is read)."""
+    data = settings().data_dir
+    for name in manifest.files:
+        place = data / name
+        if not place.exists():
+            private_files.private_dir(place.parent)
+            shutil.copyfile(folder / FILES / name, place)
+            private_files.private_file(place)
 
 
 def _empty(url: str) -> None:
@@ -266,10 +314,11 @@ def _load(manifest: Manifest, folder: Path, url: str) -> None:
 
 def restore(folder: Path, url: str) -> Manifest:
     """Load the backup into the empty database at `url`, prove it holds every row and an intact
-    audit chain, and record the restore in that chain (the audit checkpoint of the configured
-    data directory now follows the restored chain). Raises BackupError when the backup or the
-    target is not fit, before anything is loaded, or when what was loaded fails its checks (the
-    target then says so; the checkpoint is left as it was)."""
+    audit chain, put the uploaded files back into the configured data directory, and record the
+    restore in the chain (the data directory's audit checkpoint now follows the restored chain).
+    Raises BackupError when the backup or the target is not fit, before anything is loaded, or
+    when what was loaded fails its checks (the target then says so; the checkpoint is left as it
+    was)."""
     manifest = read_manifest(folder)
     if not url.startswith(manifest.backend):
         raise BackupError(
@@ -296,6 +345,7 @@ def restore(folder: Path, url: str) -> Manifest:
                     f"the restored audit chain does not verify ({check.problem}): do not use "
                     "the restored database."
                 )
+            _restore_uploads(manifest, folder)
             # only now the checkpoint follows the restored chain, though it may be earlier
             audit.rewind_checkpoint(backed_up.seq, backed_up.mac)
             audit.record(session, None, RESTORED, username="ops", detail=_detail(folder, manifest))

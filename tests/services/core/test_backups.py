@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,9 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, update
 
-from services.core import audit, backups, clock, db
+from services.care import messages, pools
+from services.core import audit, backups, clock, db, uploads
 from services.core.models import AuditEvent, Base, Site
 from tests.conftest import NOW, scratch_database
+from tests.support import world
+
+ATTACHMENT = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,10 +64,12 @@ def test_a_backup_restores_every_row_and_an_intact_audit_chain(
     seeded_url: str, new_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write_history()
+    thread = _send_with_attachment()
     folder = backups.make(tmp_path / "backups")
     before = _counts(seeded_url)
     manifest = backups.read_manifest(folder)
     assert manifest.rows == before and manifest.rows["audit_log"] >= 5
+    assert [name.split("/")[0] for name in manifest.files] == [messages.FOLDER]
     assert manifest.backend == ("duckdb" if seeded_url.startswith("duckdb") else "postgresql")
     assert oct((folder / manifest.file).stat().st_mode & 0o777) == "0o600"
     with db.transaction() as s:  # written after the backup: not in it
@@ -80,11 +87,37 @@ def test_a_backup_restores_every_row_and_an_intact_audit_chain(
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
         assert last.action == backups.RESTORED and folder.name in (last.detail or "")
         assert s.scalar(select(func.count()).where(Site.code == "LATE")) == 0
+    patient = world.actor_of("patient.demo")  # the attachment came back with its message
+    [sent] = messages.thread_read(
+        actor=patient, patient_id=patient.patient_id, thread_id=thread
+    ).messages
+    [attached] = sent.attachments
+    assert ATTACHMENT == messages.message_attachment(
+        actor=patient,
+        patient_id=patient.patient_id,
+        thread_id=thread,
+        attachment_id=attached.attachment_id,
+    )
+
+
+def _send_with_attachment() -> uuid.UUID:
+    patient = world.actor_of("patient.demo")
+    assert patient.patient_id is not None
+    return messages.message_send(
+        actor=patient,
+        patient_id=patient.patient_id,
+        recipient=pools.CARE,
+        category="medical",
+        subject="My rash",
+        body="A photo of it.",
+        attachments=[uploads.Upload("rash.png", ATTACHMENT)],
+    )
 
 
 def test_restores_that_cannot_be_trusted_are_refused_and_change_nothing(
     seeded_url: str, new_url: str, tmp_path: Path
 ) -> None:
+    _send_with_attachment()
     folder = backups.make(tmp_path / "backups")
     manifest = backups.read_manifest(folder)
     with pytest.raises(backups.BackupError, match="holds tables|exists"):
@@ -92,12 +125,8 @@ def test_restores_that_cannot_be_trusted_are_refused_and_change_nothing(
     other = "postgresql://x@127.0.0.1:1/none" if seeded_url.startswith("duckdb") else "duckdb:///x"
     with pytest.raises(backups.BackupError, match="this backup is of a"):
         backups.restore(folder, other)
-    file = folder / manifest.file
-    data = bytearray(file.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    file.write_bytes(bytes(data))
-    with pytest.raises(backups.BackupError, match="differs from the backup's digest"):
-        backups.restore(folder, new_url)
+    for file in (folder / manifest.file, *(folder / backups.FILES / n for n in manifest.files)):
+        _altered_copy_refused(folder, file, new_url)
     (folder / backups.MANIFEST).write_text("{}")
     with pytest.raises(backups.BackupError, match="is not a backup"):
         backups.restore(folder, new_url)
@@ -105,6 +134,16 @@ def test_restores_that_cannot_be_trusted_are_refused_and_change_nothing(
         assert not Path(new_url.removeprefix("duckdb:///")).exists()
     else:
         assert _tables(new_url) == []
+
+
+def _altered_copy_refused(folder: Path, file: Path, new_url: str) -> None:
+    original = file.read_bytes()
+    data = bytearray(original)
+    data[len(data) // 2] ^= 0xFF
+    file.write_bytes(bytes(data))
+    with pytest.raises(backups.BackupError, match="differs from the backup's digest"):
+        backups.restore(folder, new_url)
+    file.write_bytes(original)
 
 
 def test_a_backup_of_a_broken_chain_is_not_restored_and_the_checkpoint_stays(
