@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test seed bench lint lock chromium postgresql clean
+.PHONY: run test seed bench lint lock chromium postgresql caddy clean
 
 # Installs come from lock files with hashes (reproducible; `make lock` updates them on purpose).
 # The project itself runs from the checkout, so it is not installed.
@@ -35,7 +35,7 @@ run: $(VENV)/.installed
 	$(PY) -m streamlit run portal.py --server.port 8501
 
 ## Lint, type-check and run every test (services on DuckDB and PostgreSQL, pages, browser).
-test: $(VENV)/.installed-test chromium postgresql
+test: $(VENV)/.installed-test chromium postgresql caddy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -51,6 +51,10 @@ bench: $(VENV)/.installed
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+# The deployment's reverse proxy, run by tests/e2e/test_deploy.py with deploy/Caddyfile.
+caddy:
+	@command -v caddy >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq caddy; }
 
 postgresql:
 	@[ -x $(PG_BIN)/initdb ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }

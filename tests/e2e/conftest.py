@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +21,7 @@ from seed import demo
 from seed.load import seed_database
 from services.core import clock, db
 from tests.conftest import TEST_OPTIONS
+from tests.support import postgres
 from tests.support.served import streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,6 +47,32 @@ def e2e_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"duckdb:///{path}", replace(TEST_OPTIONS, as_of=date.today()), progress=lambda _: None
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_e2e_template(pg_server: postgres.PostgresServer) -> str:
+    """The e2e world (history ending today) on PostgreSQL, copied for each test that needs it."""
+    pg_server.psql("CREATE DATABASE portal_e2e_template")
+    url = pg_server.url("portal_e2e_template")
+    seed_database(url, replace(TEST_OPTIONS, as_of=date.today()), progress=lambda _: None)
+    return "portal_e2e_template"
+
+
+@pytest.fixture
+def shared_url(
+    pg_server: postgres.PostgresServer, pg_e2e_template: str, configure
+) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A copy of the e2e world on PostgreSQL, for several processes at once (the servers run on
+    the real clock)."""
+    db.reset()  # the template's connections closed, so it can be copied
+    name = f"p_{uuid.uuid4().hex[:12]}"
+    pg_server.psql(f"CREATE DATABASE {name} TEMPLATE {pg_e2e_template}")
+    url = configure(pg_server.url(name))
+    try:
+        yield url
+    finally:
+        db.reset()
+        pg_server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -10,43 +10,20 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
-from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from seed.load import seed_database
 from services.core import audit, db
 from services.core.models import AuditEvent, JobRun
-from tests.conftest import TEST_OPTIONS
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_metrics import _trace, _wait_for_trace
-from tests.support import postgres
 from tests.support.served import ROOT, streamlit_server
 
 pytestmark = pytest.mark.e2e
 THIRD_WRITER_ENTRIES = 150
-
-
-@pytest.fixture
-def shared_url(pg_server: postgres.PostgresServer, configure) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A PostgreSQL database seeded with a world whose history ends today (the servers run on
-    the real clock)."""
-    name = f"p_{uuid.uuid4().hex[:12]}"
-    pg_server.psql(f"CREATE DATABASE {name}")
-    url = configure(pg_server.url(name))
-    seed_database(url, replace(TEST_OPTIONS, as_of=date.today()), progress=lambda _: None)
-    db.reset()
-    try:
-        yield url
-    finally:
-        db.reset()
-        pg_server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _write_audit_entries(count: int, errors: list[BaseException]) -> None:
