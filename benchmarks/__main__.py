@@ -1,7 +1,8 @@
 """Run the benchmark suite: print a table and write benchmarks/results/latest.json
 (`python -m benchmarks analytics`: the managers' dashboard over a large usage history, written to
 benchmarks/results/analytics.json; `python -m benchmarks audit --entries N`: verifying an audit
-chain of N entries, added to benchmarks/results/audit.json)."""
+chain of N entries, added to benchmarks/results/audit.json; `python -m benchmarks load`: people
+using the served portal at once, written to benchmarks/results/load-<database>.json)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import analytics, audit, billing, foundation, metrics
+from benchmarks import analytics, audit, billing, foundation, load, metrics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("suite", nargs="?", choices=("all", "analytics", "audit"), default="all")
+    parser.add_argument(
+        "suite", nargs="?", choices=("all", "analytics", "audit", "load"), default="all"
+    )
     parser.add_argument(
         "--entries", type=int, default=10_000_000, help="audit chain entries (audit suite)"
     )
@@ -30,7 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url",
         default=None,
-        help="seed and time on this (empty) PostgreSQL database instead (analytics suite)",
+        help="seed and time on this (empty) PostgreSQL database instead (analytics, load)",
+    )
+    parser.add_argument(
+        "--users", default="10,25,50", help="people at once, one level after another (load)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=180, help="how long each level runs (load suite)"
     )
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--years", type=int, default=5)
@@ -51,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         known[f"{found['database']}-{args.entries}"] = found
         out.write_text(json.dumps(known, indent=2, default=str))
         print(audit.table(found))
+        return 0
+    if args.suite == "load":
+        levels = [int(n) for n in args.users.split(",")]
+        found = load.run(
+            RESULTS, levels, args.seconds, min(args.patients, 2_000), args.database_url
+        )
+        (RESULTS / f"load-{found['database']}.json").write_text(json.dumps(found, indent=2))
+        print(load.table(found))
         return 0
     if args.suite == "analytics":
         years = min(args.years, 3)

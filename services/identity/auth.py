@@ -38,11 +38,13 @@ def hash_password(password: str) -> str:
 
 def password_matches(user: User | None, password: str) -> bool:
     """Whether the password is right; as slow for unknown or password-less accounts."""
-    stored = (
-        user.password_hash
-        if user is not None and user.password_hash.startswith("$argon2")
-        else None
-    )
+    return hash_matches(user.password_hash if user is not None else None, password)
+
+
+def hash_matches(stored: str | None, password: str) -> bool:
+    """Whether the password gives the stored hash (Argon2: deliberately slow, so callers run it
+    outside any transaction); as slow when there is no hash."""
+    stored = stored if stored is not None and stored.startswith("$argon2") else None
     try:
         right = _hasher.verify(stored or _DUMMY_HASH, passwords.normalise(password))
     except (VerificationError, InvalidHashError):
@@ -155,9 +157,14 @@ def sign_in(*, username: str, password: str) -> SignInStep:
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise AuthenticationFailed(SIGN_IN_FAILED)
     unverified = False
+    # The slow check first, outside the transaction: on DuckDB a transaction holds the process's
+    # one write lock, and every other person's page would wait for this hash.
+    with db.read_only() as session:
+        stored = session.scalar(select(User.password_hash).where(User.username == username))
+    matches = hash_matches(stored, password)
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
-        ok = password_matches(user, password)
+        ok = matches and user is not None and user.password_hash == stored  # unchanged since
         now = clock.now()
         if user is None:
             _fail(session, None, username, "unknown user")

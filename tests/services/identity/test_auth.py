@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select, update
 
-from services.core import db
+from services.core import audit, db
 from services.core.errors import AuthenticationFailed, ValidationError
 from services.core.models import AuditEvent, User
 from services.identity import auth, sessions
@@ -176,3 +178,39 @@ def test_a_long_password_is_never_truncated(seeded_url: str) -> None:
     user = User(password_hash=hashed)
     assert auth.password_matches(user, long)
     assert not auth.password_matches(user, long[:-1] + "B")
+
+
+def test_the_slow_password_check_holds_no_lock_others_wait_for(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one person's password hash is being checked, another person's write goes through
+    (on DuckDB a transaction holds the process's one write lock)."""
+    checking, finish = threading.Event(), threading.Event()
+    real = auth.hash_matches
+
+    def slow(stored: str | None, password: str) -> bool:
+        checking.set()
+        finish.wait(20)
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "hash_matches", slow)
+    signing_in = threading.Thread(
+        target=auth.sign_in, kwargs={"username": "patient.demo", "password": world.DEMO_PASSWORD}
+    )
+    signing_in.start()
+    assert checking.wait(20)
+    written = threading.Event()
+
+    def other_write() -> None:
+        with db.transaction() as s:
+            audit.record(s, None, "test.meanwhile", username="someone else")
+        written.set()
+
+    writer = threading.Thread(target=other_write)
+    writer.start()
+    try:
+        assert written.wait(10)  # not after the hash
+    finally:
+        finish.set()
+        signing_in.join(30)
+        writer.join(30)
