@@ -39,7 +39,7 @@ test: $(VENV)/.installed-test chromium postgresql caddy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses 2 --dist loadgroup
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check --fix .

@@ -31,6 +31,15 @@ os.environ["PORTAL_AUDIT_KEY"] = AUDIT_KEY
 os.environ["PORTAL_SECRET_KEY"] = SECRET_KEY
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n` (make test): the browser journeys run one at a time on one worker, while
+    the other tests share both; two browsers and their servers at once would starve each other
+    on a small machine."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _quiet(_: str) -> None:
     pass
 
