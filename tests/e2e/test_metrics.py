@@ -33,6 +33,22 @@ def _wait_for_trace(page: Page, name: str, value: float | None = None) -> None:
     )
 
 
+def add_blood_pressure(page: Page) -> int:
+    """On the metrics page: type in a reading whose systolic value the chart does not show yet
+    (the seeded history ends today, so the values shown vary by day); returns that value."""
+    shown = _trace(page, "Systolic (top)")
+    new = next(v for v in range(179, 100, -1) if v not in shown)
+    page.get_by_role("tab", name="Add or correct readings").click()
+    form = page.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Add blood pressure")
+    )
+    form.get_by_label("Systolic (top, mmHg)").fill(str(new))
+    form.get_by_label("Diastolic (bottom, mmHg)").fill("86")
+    form.get_by_role("button", name="Add blood pressure").click()
+    expect(page.get_by_text("Blood pressure reading saved.")).to_be_visible()
+    return new
+
+
 def test_patient_sees_charts_adds_a_reading_and_sees_it_on_the_chart(
     page: Page, app_url: str
 ) -> None:
@@ -47,18 +63,7 @@ def test_patient_sees_charts_adds_a_reading_and_sees_it_on_the_chart(
     ).to_be_visible()
     expect(page.get_by_text("Time in range").first).to_be_visible()
     _wait_for_trace(page, "Median")  # the AGP
-    shown = _trace(page, "Systolic (top)")
-    # A value the chart does not show yet (the seeded history ends today, so it varies by day).
-    new = next(v for v in range(179, 100, -1) if v not in shown)
-
-    page.get_by_role("tab", name="Add or correct readings").click()
-    form = page.get_by_test_id("stForm").filter(
-        has=page.get_by_role("button", name="Add blood pressure")
-    )
-    form.get_by_label("Systolic (top, mmHg)").fill(str(new))
-    form.get_by_label("Diastolic (bottom, mmHg)").fill("86")
-    form.get_by_role("button", name="Add blood pressure").click()
-    expect(page.get_by_text("Blood pressure reading saved.")).to_be_visible()
+    new = add_blood_pressure(page)
     page.get_by_role("tab", name="Blood pressure").click()
     _wait_for_trace(page, "Systolic (top)", new)
 

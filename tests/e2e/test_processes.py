@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from services.core import audit, db
 from services.core.models import AuditEvent, JobRun
 from tests.e2e.conftest import sign_in
-from tests.e2e.test_metrics import _trace, _wait_for_trace
+from tests.e2e.test_metrics import _wait_for_trace, add_blood_pressure
 from tests.support.served import ROOT, streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -40,17 +40,7 @@ def _add_blood_pressure(page: Page, base: str) -> int:
     page.goto(base)
     page.get_by_role("link", name="Health metrics").click()
     _wait_for_trace(page, "Systolic (top)")
-    shown = _trace(page, "Systolic (top)")
-    new = next(v for v in range(179, 100, -1) if v not in shown)
-    page.get_by_role("tab", name="Add or correct readings").click()
-    form = page.get_by_test_id("stForm").filter(
-        has=page.get_by_role("button", name="Add blood pressure")
-    )
-    form.get_by_label("Systolic (top, mmHg)").fill(str(new))
-    form.get_by_label("Diastolic (bottom, mmHg)").fill("84")
-    form.get_by_role("button", name="Add blood pressure").click()
-    expect(page.get_by_text("Blood pressure reading saved.")).to_be_visible()
-    return new
+    return add_blood_pressure(page)
 
 
 def test_two_app_servers_and_the_worker_share_one_postgresql(
