@@ -290,8 +290,11 @@ def _people(count: int) -> list[Person]:
                 .order_by(User.username)
             )
         )
-        patients.sort(key=lambda u: (u.patient_id not in wearers, u.username))
-        chosen = patients[: count - count // 10]
+        wanted = count - count // 10
+        wearing = [u for u in patients if u.patient_id in wearers][: wanted // 3]
+        chosen = (
+            wearing + [u for u in patients if u.patient_id not in wearers][: wanted - len(wearing)]
+        )
         hashed = auth.hash_password(PASSWORD)
         s.execute(
             update(User).where(User.id.in_([u.id for u in chosen])).values(password_hash=hashed)

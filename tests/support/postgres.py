@@ -25,6 +25,7 @@ def free_port() -> int:
 class PostgresServer:
     root: Path
     port: int
+    durable: bool = False  # fsync on (benchmarks); the tests run without it
 
     @property
     def admin_url(self) -> str:
@@ -80,7 +81,7 @@ class PostgresServer:
 
     def resume(self) -> None:
         """Start the halted server again on its port (it recovers from its log)."""
-        _pg_ctl_start(self.root, self.port)
+        _pg_ctl_start(self.root, self.port, self.durable)
 
     def stop(self) -> None:
         self.halt()
@@ -94,7 +95,7 @@ def _as_postgres(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, check=True, capture_output=True, text=True)
 
 
-def start() -> PostgresServer:
+def start(durable: bool = False) -> PostgresServer:
     if not (BIN / "initdb").exists():
         raise RuntimeError(
             f"PostgreSQL server programs not found in {BIN} (apt-get install postgresql)"
@@ -117,14 +118,14 @@ def start() -> PostgresServer:
             "UTF8",
         ]
     )
-    _pg_ctl_start(root, port)
-    return PostgresServer(root, port)
+    _pg_ctl_start(root, port, durable)
+    return PostgresServer(root, port, durable)
 
 
-def _pg_ctl_start(root: Path, port: int) -> None:
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-    )
+def _pg_ctl_start(root: Path, port: int, durable: bool) -> None:
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off"
     _as_postgres(
         [
             str(BIN / "pg_ctl"),
