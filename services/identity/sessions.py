@@ -96,10 +96,13 @@ def _view(
 def session_resume(*, token: str, acting_for: uuid.UUID | None) -> SessionView:
     """Every full rerun: the signed-in actor, counting this as activity."""
     try:
-        with db.transaction() as session:
+        with db.read_only() as session:  # most runs only read (on DuckDB: no write lock taken)
             row, user = _live(session, token)
-            if clock.now() - row.last_seen_at >= TOUCH_EVERY:
-                row.last_seen_at = clock.now()
+            if clock.now() - row.last_seen_at < TOUCH_EVERY:
+                return _view(session, row, user, acting_for)
+        with db.transaction() as session:  # counted as activity: a write
+            row, user = _live(session, token)
+            row.last_seen_at = clock.now()
             return _view(session, row, user, acting_for)
     except _Ended as ended:
         with db.transaction() as session:
