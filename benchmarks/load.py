@@ -20,10 +20,11 @@ import asyncio
 import os
 import random
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -337,10 +338,10 @@ def run(
     think: tuple[float, float] = (4.0, 10.0),
 ) -> dict[str, Any]:
     found: dict[str, Any] = {"levels": [], "seconds_per_level": seconds, "think_seconds": think}
-    with _world(results, database_url, patients) as url:
+    with ExitStack() as stack:
+        url = stack.enter_context(_world(results, database_url, patients))
         os.environ["PORTAL_DATABASE_URL"] = url
-        data = results / f"load-data-{uuid.uuid4().hex[:6]}"
-        data.mkdir()
+        data = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=results)))
         os.environ["PORTAL_DATA_DIR"] = str(data)
         db.reset()
         found["database"] = db.engine().dialect.name
