@@ -41,6 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seconds", type=float, default=180, help="how long each level runs (load suite)"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="app processes behind Caddy, with the jobs worker (load; PostgreSQL only)",
+    )
+    parser.add_argument(
+        "--arrive-over",
+        type=float,
+        default=60,
+        help="seconds over which each level's people arrive and sign in (load)",
+    )
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--cgm-share", type=float, default=0.05)
@@ -64,9 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.suite == "load":
         levels = [int(n) for n in args.users.split(",")]
         found = load.run(
-            RESULTS, levels, args.seconds, min(args.patients, 2_000), args.database_url
+            RESULTS,
+            levels,
+            args.seconds,
+            min(args.patients, 2_000),
+            args.database_url,
+            processes=args.processes,
+            arrive_over=args.arrive_over,
         )
-        (RESULTS / f"load-{found['database']}.json").write_text(json.dumps(found, indent=2))
+        name = f"load-{found['database']}" + (f"-{args.processes}p" if args.processes > 1 else "")
+        (RESULTS / f"{name}.json").write_text(json.dumps(found, indent=2))
         print(load.table(found))
         return 0
     if args.suite == "analytics":

@@ -9,17 +9,24 @@ them wear a CGM) and the medical record; one in ten is a clinician who opened th
 (a session cookie, as a new tab resumes it) walking home, result release, metric alerts, the
 inbox and refill requests. Each waits a few seconds between pages, as a person reads.
 
+With `processes` above one (PostgreSQL only: a DuckDB file has one process), the deployment's
+shape is measured: that many app servers and the `python -m jobs` worker on one database, and
+Caddy with `deploy/Caddyfile` in front (TLS, sticky routing); the tabs connect to Caddy.
+
 A page succeeds when its run finishes, shows no error or exception, and is the page asked for.
-Page time: from sending the request to the run's end. Memory: the server process's resident
-size, sampled each second; after each level the tabs close and the server forgets their sessions
-(`server.disconnectedSessionTTL`), then the size is read again."""
+Page time: from sending the request to the run's end. Memory: the server processes' resident
+size (summed), sampled each second; after each level the tabs close and the servers forget
+their sessions (`server.disconnectedSessionTTL`), then the size is read again."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import random
+import ssl
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -42,6 +49,7 @@ from services.core import access, db
 from services.core.models import User, UserRole
 from services.health.tables import GlucoseReading
 from services.identity import auth, sessions
+from tests.support.caddy import caddy
 from tests.support.served import streamlit_server
 
 PASSWORD = "load-test-password-2026"
@@ -63,24 +71,33 @@ class Shown:
     buttons: dict[str, str] = field(default_factory=dict)  # button label → widget id
 
 
+@dataclass(frozen=True)
+class Front:
+    """Where the tabs connect: the one app server, or the proxy in front of several (TLS)."""
+
+    url: str
+    tls: ssl.SSLContext | None = None
+
+
 class Tab:
     """One browser tab on Streamlit's websocket protocol."""
 
-    def __init__(self, base: str, cookie: str | None = None) -> None:
-        self.base, self.cookie = base, cookie
+    def __init__(self, front: Front, cookie: str | None = None) -> None:
+        self.front, self.cookie = front, cookie
         self.pages: dict[str, str] = {}  # URL path → page script hash
         self.ws: Any = None
 
     async def open(self) -> None:
-        headers = {"Origin": self.base}
+        headers = {"Origin": self.front.url}
         if self.cookie:
             headers["Cookie"] = f"lakeside_session={self.cookie}"
         self.ws = await websockets.connect(
-            self.base.replace("http", "ws", 1) + "/_stcore/stream",
+            self.front.url.replace("http", "ws", 1) + "/_stcore/stream",
             subprotocols=["streamlit"],  # type: ignore[list-item]
             additional_headers=headers,
             max_size=None,
             open_timeout=60,
+            ssl=self.front.tls,
         )
 
     async def close(self) -> None:
@@ -184,10 +201,10 @@ async def _sign_in(tab: Tab, username: str) -> Request:
 
 
 async def _person(
-    base: str, person: Person, ends: float, rng: random.Random, think: tuple[float, float]
+    front: Front, person: Person, ends: float, rng: random.Random, think: tuple[float, float]
 ) -> list[Request]:
     done: list[Request] = []
-    tab = Tab(base, person.cookie)
+    tab = Tab(front, person.cookie)
     try:
         await tab.open()
         if person.cookie is None:
@@ -212,32 +229,39 @@ async def _person(
     return done
 
 
-def _rss(pid: int) -> int:
-    """A process's resident size in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+def _rss(pids: list[int]) -> int:
+    """The processes' resident size in bytes, summed."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 async def _level(
-    base: str, pid: int, people: list[Person], seconds: float, think: tuple[float, float]
+    front: Front,
+    pids: list[int],
+    people: list[Person],
+    seconds: float,
+    think: tuple[float, float],
+    arrive_over: float,
 ) -> dict[str, Any]:
     rng = random.Random(len(people))
     ends = time.monotonic() + seconds
-    peak = [_rss(pid)]
+    peak = [_rss(pids)]
 
     async def sample() -> None:
         while time.monotonic() < ends + 30:
-            peak.append(_rss(pid))
+            peak.append(_rss(pids))
             await asyncio.sleep(1)
 
     sampler = asyncio.create_task(sample())
 
-    # People arrive over the first ten seconds, not in one instant.
+    # People arrive one after another over `arrive_over` seconds, not in one instant.
     async def arriving(k: int, person: Person) -> list[Request]:
-        await asyncio.sleep(10 * k / len(people))
-        return await _person(base, person, ends, random.Random(rng.random()), think)
+        await asyncio.sleep(arrive_over * k / len(people))
+        return await _person(front, person, ends, random.Random(rng.random()), think)
 
     results = await asyncio.gather(*(arriving(k, p) for k, p in enumerate(people)))
     sampler.cancel()
@@ -250,7 +274,10 @@ async def _level(
         "succeeded": len(requests) - len(failed),
         "success_rate": round((len(requests) - len(failed)) / max(1, len(requests)), 4),
         "median_ms": round(statistics.median(times) * 1000) if times else None,
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000) if times else None,
+        "p95_ms": _p95_ms(times),
+        "pages_p95_ms": _p95_ms(
+            sorted(r.seconds for r in requests if r.ok and r.page != "sign-in")
+        ),
         "max_ms": round(times[-1] * 1000) if times else None,
         "by_page_p95_ms": _by_page(requests),
         "failures": [f"{r.page}: {r.problem}" for r in failed[:10]],
@@ -258,12 +285,16 @@ async def _level(
     }
 
 
-def _by_page(requests: list[Request]) -> dict[str, int]:
+def _p95_ms(ordered: list[float]) -> int | None:
+    return round(ordered[int(0.95 * (len(ordered) - 1))] * 1000) if ordered else None
+
+
+def _by_page(requests: list[Request]) -> dict[str, int | None]:
     pages: dict[str, list[float]] = {}
     for r in requests:
         if r.ok:
             pages.setdefault(r.page, []).append(r.seconds)
-    return {p: round(sorted(t)[int(0.95 * (len(t) - 1))] * 1000) for p, t in sorted(pages.items())}
+    return {p: _p95_ms(sorted(t)) for p, t in sorted(pages.items())}
 
 
 def _people(count: int) -> list[Person]:
@@ -336,8 +367,18 @@ def run(
     patients: int,
     database_url: str | None,
     think: tuple[float, float] = (4.0, 10.0),
+    processes: int = 1,
+    arrive_over: float = 60.0,
 ) -> dict[str, Any]:
-    found: dict[str, Any] = {"levels": [], "seconds_per_level": seconds, "think_seconds": think}
+    if processes > 1 and database_url is None:
+        raise ValueError("several app processes need PostgreSQL (--database-url)")
+    found: dict[str, Any] = {
+        "levels": [],
+        "seconds_per_level": seconds,
+        "think_seconds": think,
+        "processes": processes,
+        "arrive_over_seconds": arrive_over,
+    }
     with ExitStack() as stack:
         url = stack.enter_context(_world(results, database_url, patients))
         os.environ["PORTAL_DATABASE_URL"] = url
@@ -353,22 +394,50 @@ def run(
             "--server.disconnectedSessionTTL",
             str(SESSION_TTL),
         )
-        with streamlit_server(url, data, flags=flags) as base:
-            pid = _server_pid(base)
-            asyncio.run(_warm(base, people[0]))
-            found["rss_start_bytes"] = _rss(pid)
-            for level in levels:
-                figures = asyncio.run(_level(base, pid, people[:level], seconds, think))
-                time.sleep(SESSION_TTL + 60)  # the closed tabs' sessions forgotten, collected
-                figures["rss_after_bytes"] = _rss(pid)
-                found["levels"].append(figures)
-                print(table_row(figures), flush=True)
+        bases = [
+            stack.enter_context(streamlit_server(url, data, flags=flags)) for _ in range(processes)
+        ]
+        pids = [_server_pid(base) for base in bases]
+        for base in bases:  # each process loads its pages' modules before the measuring
+            asyncio.run(_warm(Front(base), people[0]))
+        front = Front(bases[0])
+        if processes > 1:
+            stack.enter_context(_jobs_worker(url, data))
+            proxy = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=results)))
+            apps = [base.removeprefix("http://") for base in bases]
+            _, https_port, tls = stack.enter_context(caddy(proxy, apps))
+            front = Front(f"https://localhost:{https_port}", tls)
+        found["rss_start_bytes"] = _rss(pids)
+        for level in levels:
+            figures = asyncio.run(_level(front, pids, people[:level], seconds, think, arrive_over))
+            time.sleep(SESSION_TTL + 60)  # the closed tabs' sessions forgotten, collected
+            figures["rss_after_bytes"] = _rss(pids)
+            found["levels"].append(figures)
+            print(table_row(figures), flush=True)
     return found
 
 
-async def _warm(base: str, person: Person) -> None:
+@contextmanager
+def _jobs_worker(url: str, data: Path) -> Iterator[None]:
+    """`python -m jobs` on the database, as a deployment runs it beside the app processes."""
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_DATA_DIR": str(data)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "jobs"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+async def _warm(front: Front, person: Person) -> None:
     """One person's walk before measuring (the first run of each page loads its modules)."""
-    tab = Tab(base, person.cookie)
+    tab = Tab(front, person.cookie)
     await tab.open()
     try:
         await _sign_in(tab, person.username)
@@ -395,7 +464,9 @@ def table_row(level: dict[str, Any]) -> str:
     return (
         f"{level['users']:>3} users: {level['requests']:,} pages, "
         f"{level['success_rate'] * 100:.2f}% ok, median {level['median_ms']} ms, "
-        f"p95 {level['p95_ms']} ms, peak {level['rss_peak_bytes'] / 2**20:,.0f} MiB"
+        f"p95 {level['p95_ms']} ms (pages {level.get('pages_p95_ms')} ms, sign-in "
+        f"{level['by_page_p95_ms'].get('sign-in')} ms), "
+        f"peak {level['rss_peak_bytes'] / 2**20:,.0f} MiB"
         + (
             f", after {level['rss_after_bytes'] / 2**20:,.0f} MiB"
             if "rss_after_bytes" in level
@@ -406,7 +477,8 @@ def table_row(level: dict[str, Any]) -> str:
 
 def table(found: dict[str, Any]) -> str:
     lines = [
-        f"load on {found['database']}: {found['seconds_per_level']:.0f} s per level, "
+        f"load on {found['database']} ({found.get('processes', 1)} app processes): "
+        f"{found['seconds_per_level']:.0f} s per level, "
         f"{found['think_seconds'][0]:.0f}-{found['think_seconds'][1]:.0f} s between pages; "
         f"server at start {found['rss_start_bytes'] / 2**20:,.0f} MiB"
     ]

@@ -154,6 +154,7 @@ class Authenticator(stauth.Authenticate):
         if from_cookie is not None:
             state.signed_in(view.actor, token)
         st.session_state[state.ACTOR] = view.actor
+        st.session_state[state.RESUMED] = view
         return view.actor
 
     def keep_cookie(self, signed_in: bool) -> None:

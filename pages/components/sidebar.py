@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain
+from services.core import clock
 from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.config import settings
 from services.identity import acting as session
@@ -48,7 +49,11 @@ def idle_notice(seconds_left: float, warn_within_minutes: float) -> str | None:
 
 def _idle_timer() -> None:
     """Warns before the idle timeout without counting as activity; a click keeps the session."""
-    left = sessions.session_status(token=state.token() or "")
+    resumed = st.session_state.pop(state.RESUMED, None)  # a full run has just read it
+    if resumed is not None:
+        left = resumed.seconds_left(clock.now())
+    else:
+        left = sessions.session_status(token=state.token() or "")
     if left <= 0:
         st.rerun(scope="app")  # the full rerun finds the session ended and shows sign-in
     notice = idle_notice(left, settings().idle_warning_minutes)

@@ -23,6 +23,9 @@ ACTING_FOR = "acting_for"
 COOKIE_READ = "session_cookie_read"
 FORGET_COOKIE = "session_cookie_forget"
 NOTICE = "signed_out_notice"
+# The session as this full run read it, for the sidebar's timer in the same run (its own reruns
+# read the session afresh).
+RESUMED = "session_resumed"
 # An invitation link opened before signing in: kept through sign-in, then offered to accept.
 PENDING_INVITATION = "pending_invitation_token"
 GENERIC_ERROR = (

@@ -25,11 +25,12 @@ def acting_choices(
     """The patients the actor may act for (own record, live proxy grants), read afresh on every
     page so a revoked or narrowed grant shows at once; audited when the list is new or changed
     from `previous` (what this tab showed last)."""
-    with db.transaction() as session:
+    with db.read_only() as session:  # most pages show the same list: no write, no lock
         choices = patient_choices(session, actor)
-        if previous is None or list(previous) != choices:
+    if previous is None or list(previous) != choices:
+        with db.transaction() as session:
             audit.record(session, actor, "proxy.choices.view", detail=f"{len(choices)} patients")
-        return choices
+    return choices
 
 
 def care_team_patients(*, actor: Actor) -> list[PatientChoice]:

@@ -9,13 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import os
-import shutil
 import ssl
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,69 +18,11 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import sign_in
-from tests.support.postgres import free_port
-from tests.support.served import ROOT, streamlit_server
+from tests.support.caddy import caddy, get
+from tests.support.served import streamlit_server
 
 pytestmark = pytest.mark.e2e
-CADDYFILE = ROOT / "deploy" / "Caddyfile"
 ROUTE_COOKIE = "lakeside_route"
-
-
-@contextmanager
-def caddy(folder: Path, apps: list[str]) -> Iterator[tuple[int, int, ssl.SSLContext]]:
-    """Caddy serving deploy/Caddyfile for `localhost`; its HTTP and HTTPS ports and a TLS
-    context that trusts only the authority Caddy made."""
-    program = shutil.which("caddy")
-    if program is None:
-        pytest.fail("caddy is not installed (make test installs it: apt-get install caddy)")
-    http_port, https_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "HOME": str(folder),
-        "XDG_DATA_HOME": str(folder / "data"),
-        "XDG_CONFIG_HOME": str(folder / "config"),
-        "PORTAL_HOST": "localhost",
-        "PORTAL_TLS": "internal",
-        "PORTAL_HTTP_PORT": str(http_port),
-        "PORTAL_HTTPS_PORT": str(https_port),
-        "PORTAL_APPS": " ".join(apps),
-    }
-    log = (folder / "caddy.log").open("w")
-    proc = subprocess.Popen(
-        [program, "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    root = folder / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                context = ssl.create_default_context(cafile=str(root))
-                _get(https_port, "/_stcore/health", context)
-                break
-            except (OSError, ssl.SSLError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"caddy did not start; see {log.name}") from None
-                time.sleep(0.5)
-        yield http_port, https_port, context
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
-
-
-def _get(port: int, path: str, context: ssl.SSLContext | None = None) -> http.client.HTTPResponse:
-    conn: http.client.HTTPConnection = (
-        http.client.HTTPSConnection("localhost", port, context=context, timeout=30)
-        if context
-        else http.client.HTTPConnection("localhost", port, timeout=30)
-    )
-    conn.request("GET", path)
-    response = conn.getresponse()
-    response.read()
-    return response
 
 
 def _announcing(port: int, context: ssl.SSLContext, length: int) -> http.client.HTTPResponse:
@@ -126,7 +63,7 @@ def test_the_proxy_serves_tls_headers_limits_and_keeps_a_browser_on_one_process(
 
 def _check_proxy(browser: Browser, folder: Path, stops: dict[str, ExitStack]) -> None:
     with caddy(folder, list(stops)) as (http_port, https_port, tls):
-        page = _get(https_port, "/", tls)
+        page = get(https_port, "/", tls)
         assert page.status == 200
         headers = {k.lower(): v for k, v in page.getheaders()}
         assert headers["strict-transport-security"].startswith("max-age=31536000")
@@ -134,7 +71,7 @@ def _check_proxy(browser: Browser, folder: Path, stops: dict[str, ExitStack]) ->
         assert "server" not in headers
         assert ROUTE_COOKIE in headers.get("set-cookie", "")
 
-        plain = _get(http_port, "/")
+        plain = get(http_port, "/")
         assert plain.status in (301, 308)
         # to HTTPS on its standard port (443 in production; the test's Caddy listens elsewhere)
         assert plain.getheader("Location", "").startswith("https://localhost")

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pages.components import navigation, state
 from pages.components.format import plain
 from services.core import cookie_handoff, db
+from services.identity import sessions
 from tests.support import postgres, world
 from tests.support.world import DEMO_PASSWORD
 
@@ -119,6 +120,17 @@ def signed_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
     # The run that signs in starts on the sign-in page; AppTest settles on the home page (and
     # its widget ids) on the next run, as a browser does once it has the new page list.
     return at.run()
+
+
+def test_a_full_run_reads_the_session_once_for_the_frame_and_the_timer(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = signed_in("patient.demo")
+    asked: list[str] = []
+    monkeypatch.setattr(sessions, "session_status", lambda *, token: asked.append(token) or 0.0)
+    at.run()
+    assert not at.exception and at.title[0].value == EXPECTED_TITLE["patient.demo"]
+    assert asked == []  # the timer used what the frame had just read
 
 
 def test_anonymous_visitor_gets_only_the_sign_in_page(seeded_url: str) -> None:

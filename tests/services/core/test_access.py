@@ -179,3 +179,30 @@ def test_acting_choices_list_own_record_and_live_grants(seeded_url: str) -> None
     assert names == {"Mia Larson": "parent", "Emma Larson": "parent", "Ruth Larson": "child"}
     me = world.sign_in("patient.demo")
     assert [c.relationship for c in acting_choices(actor=me)] == ["self"]
+
+
+def test_acting_choices_are_audited_when_new_or_changed_and_otherwise_write_nothing(
+    seeded_url: str,
+) -> None:
+    from services.identity.acting import acting_choices
+
+    proxy: Actor = world.sign_in("proxy.demo")
+
+    def listed() -> int:
+        with db.read_only() as s:
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(AuditEvent)
+                    .where(AuditEvent.action == "proxy.choices.view")
+                )
+                or 0
+            )
+
+    before = listed()
+    first = acting_choices(actor=proxy)
+    assert listed() == before + 1  # a new tab: the list shown is recorded
+    assert acting_choices(actor=proxy, previous=first) == first
+    assert listed() == before + 1  # the same list on the next page: nothing written
+    assert acting_choices(actor=proxy, previous=first[:1]) == first
+    assert listed() == before + 2  # the list changed since this tab last showed it

@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine.interfaces import CacheStats
 
 from services.core import audit, db
 from services.core.errors import ConfigurationError
@@ -123,6 +124,32 @@ def test_bulk_insert_loads_a_dataframe_in_one_statement(empty_url: str) -> None:
         assert db.bulk_insert(conn, Site.__table__, frame.iloc[:0]) == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Site)).scalar() == 1000
+    engine.dispose()
+
+
+def test_compiled_statements_are_cached_and_each_call_binds_its_own_values(
+    empty_url: str,
+) -> None:
+    """duckdb_engine leaves SQLAlchemy's compiled-statement cache off; the portal's dialect turns
+    it on (the statement's shape is compiled once; its values are bound on each call)."""
+    engine = db.make_engine(empty_url)
+    db.migrate(engine)
+    frame = pd.DataFrame(
+        {
+            "id": [f"00000000-0000-4000-8000-{i:012d}" for i in range(2)],
+            "code": ["A", "B"],
+            "name": ["Site A", "Site B"],
+            "state": "MN",
+        }
+    )
+    with engine.begin() as conn:
+        db.bulk_insert(conn, Site.__table__, frame)
+    with engine.connect() as conn:
+        first = conn.execute(select(Site.name).where(Site.code == "A"))
+        assert first.scalar_one() == "Site A"
+        second = conn.execute(select(Site.name).where(Site.code == "B"))
+        assert second.context.cache_hit is CacheStats.CACHE_HIT
+        assert second.scalar_one() == "Site B"
     engine.dispose()
 
 
