@@ -22,9 +22,212 @@ NOTE_TYPES = {
 
 actor, patient_id = state.patient_page("Medical record")
 
-with state.service_errors():
+
+def _visits() -> None:
+    """Visits with their summaries, searchable; each one's summary as a PDF."""
+    search = st.text_input("Search visits", max_chars=records.MAX_SEARCH, key="records_visit_q")
+    shown = records.visits(actor=actor, patient_id=patient_id, search=search)
+    if not shown:
+        st.info("No visits match.")
+    for v in shown[:100]:
+        with st.expander(
+            f"{when(v.start_at)} · {v.kind} · {plain(v.provider)} · {plain(v.reason)}"
+        ):
+            st.text(v.summary or "No summary was written for this visit.")
+            st.download_button(
+                "Visit summary (PDF)",
+                data=lambda e=v.encounter_id: printouts.visit_pdf(
+                    actor=actor, patient_id=patient_id, encounter_id=e
+                ),
+                file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                key=f"visit_pdf_{v.encounter_id}",
+            )
+
+
+def _notes() -> None:
+    """Notes and care plans by kind, searchable, with any amendment beside its note."""
+    extra = records.record_addenda(actor=actor, patient_id=patient_id)
+    left, right = st.columns(2)
+    kind = left.selectbox(
+        "Kind", list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
+    )
+    words = right.text_input("Search notes", max_chars=records.MAX_SEARCH, key="records_note_q")
+    found = records.notes(actor=actor, patient_id=patient_id, note_type=kind, search=words)
+    if not found:
+        st.info("No notes match.")
+    for n in found[:100]:
+        with st.expander(f"{when(n.signed_at)} · {plain(n.title)} · {plain(n.author)}"):
+            st.text(n.body)  # as written, never as HTML
+            for a in extra:
+                if a.item_id == n.note_id:
+                    st.info(plain(a.line()), icon=":material/edit_note:")
+
+
+def _lists() -> None:
+    """Problems, medications, allergies and immunizations, and the record's amendments."""
     summary = records.summary(actor=actor, patient_id=patient_id)
     extra = records.record_addenda(actor=actor, patient_id=patient_id)
+    st.subheader("Problems")
+    table(
+        {
+            "Problem": [p[1] for p in summary.problems],
+            "Code (ICD-10)": [p[0] for p in summary.problems],
+            "Since": [str(p[2] or "—") for p in summary.problems],
+            "Status": [p[3] for p in summary.problems],
+        },
+        empty="None recorded.",
+    )
+    st.subheader("Medications")
+    table(
+        {
+            "Medicine": [m[0] for m in summary.medications],
+            "Dose": [m[1] for m in summary.medications],
+            "How often": [m[2] for m in summary.medications],
+            "Since": [str(m[3]) for m in summary.medications],
+            "Status": [m[4] for m in summary.medications],
+        },
+        empty="None recorded.",
+    )
+    st.subheader("Allergies")
+    table(
+        {
+            "Substance": [a[0] for a in summary.allergies],
+            "Reaction": [a[1] for a in summary.allergies],
+            "Severity": [a[2] for a in summary.allergies],
+        },
+        empty="No known allergies.",
+    )
+    st.subheader("Immunizations")
+    table(
+        {
+            "Vaccine": [i[0] for i in summary.immunizations],
+            "Given": [str(i[1]) for i in summary.immunizations],
+            "Lot": [i[2] or "" for i in summary.immunizations],
+        },
+        empty="None recorded.",
+    )
+    if extra:
+        st.subheader("Amendments and statements of disagreement")
+        for a in extra:
+            st.text(a.line())
+
+
+def _imaging() -> None:
+    """Imaging reports."""
+    reports = records.imaging(actor=actor, patient_id=patient_id)
+    if not reports:
+        st.info("No imaging reports.")
+    for r in reports:
+        with st.expander(f"{when(r.performed_at)} · {plain(r.modality)} · {plain(r.study)}"):
+            st.text(r.report)
+
+
+def _documents() -> None:
+    """Documents from the care team or uploaded, and the upload form."""
+    for message in st.session_state.pop("documents_done", []):
+        st.success(message)
+    for d in documents.documents_list(actor=actor, patient_id=patient_id):
+        source = "from your care team" if d.from_care_team else "uploaded"
+        left, right = st.columns([3, 1])
+        left.markdown(
+            f"**{plain(d.title)}** · {plain(d.doc_type)} · {source} {when(d.created_at)} · "
+            f"{d.size_bytes / 1024:,.0f} KB"
+        )
+        right.download_button(
+            "Download",
+            data=lambda i=d.document_id: documents.document_download(
+                actor=actor, patient_id=patient_id, document_id=i
+            )[2],
+            file_name=f"{d.title}{uploads.suffix(d.content_type)}",
+            mime=d.content_type,
+            on_click="ignore",
+            key=f"doc_{d.document_id}",
+        )
+    with st.form("documents_upload", clear_on_submit=True):
+        st.markdown("**Add a document** (PDF, PNG or JPEG, up to 10 MB)")
+        upload = st.file_uploader("File", type=["pdf", "png", "jpg", "jpeg"], key="documents_file")
+        title = st.text_input("Title", max_chars=documents.MAX_TITLE, key="documents_title")
+        kind = st.selectbox("Kind", documents.DOC_TYPES, key="documents_kind")
+        if st.form_submit_button("Upload", type="primary"):
+            documents.document_upload(
+                actor=actor,
+                patient_id=patient_id,
+                filename=upload.name if upload else "",
+                data=upload.getvalue() if upload else b"",
+                title=title,
+                doc_type=kind,
+            )
+            st.session_state["documents_done"] = [f"Uploaded {plain(title)}."]
+            st.rerun()
+
+
+def _share() -> None:
+    """Links that share the record with another clinic: make one, see and revoke them."""
+    st.write(
+        "Send another clinic a link to your record summary or your full record. The link "
+        "works only for the email address you name, until the day you choose, and you can "
+        "revoke it; every use is listed in your record's disclosures."
+    )
+    link = st.session_state.pop("share_link", None)
+    if link:
+        st.success("Copy this link now and send it to the recipient; it is not shown again.")
+        st.code(link, language=None)
+    if patient_id == actor.patient_id:
+        with st.form("share_new", clear_on_submit=True):
+            name = st.text_input("Recipient (clinic or person)", max_chars=200, key="share_name")
+            email = st.text_input("Recipient's email address", max_chars=254, key="share_email")
+            what = st.selectbox(
+                "What to share",
+                list(sharing.WHAT),
+                format_func=sharing.WHAT.get,
+                key="share_what",
+            )
+            days = st.number_input("Days the link works", 1, sharing.MAX_DAYS, 7, key="share_days")
+            if st.form_submit_button("Create link", type="primary"):
+                token = sharing.share_create(
+                    actor=actor,
+                    patient_id=patient_id,
+                    recipient_name=name,
+                    recipient_email=email,
+                    what=what,
+                    days=int(days),
+                )
+                parts = urlsplit(st.context.url or "")
+                base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+                st.session_state["share_link"] = f"{base}/shared?token={token}"
+                st.rerun()
+    for item in sharing.shares_list(actor=actor, patient_id=patient_id):
+        state_text = (
+            f"revoked {when(item.revoked_at)}"
+            if item.revoked_at
+            else f"works until {when(item.expires_at)}"
+        )
+        left, right = st.columns([4, 1])
+        left.text(
+            f"{item.recipient} · {sharing.WHAT[item.what]} · {state_text} · "
+            f"used {item.uses} time(s)"
+        )
+        if (
+            item.revoked_at is None
+            and patient_id == actor.patient_id
+            and right.button("Revoke", key=f"share_revoke_{item.share_id}")
+        ):
+            sharing.share_revoke(actor=actor, patient_id=patient_id, share_id=item.share_id)
+            st.rerun()
+
+
+TABS = {
+    "Visits": _visits,
+    "Notes and care plans": _notes,
+    "Problems, medicines, allergies, vaccines": _lists,
+    "Imaging": _imaging,
+    "Documents": _documents,
+    "Share with another clinic": _share,
+}
+
+with state.service_errors():
     st.download_button(
         "Download the record summary (PDF)",
         data=lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
@@ -34,193 +237,10 @@ with state.service_errors():
         key="records_summary_pdf",
         icon=":material/print:",
     )
-    visits_tab, notes_tab, lists_tab, imaging_tab, documents_tab, share_tab = st.tabs(
-        [
-            "Visits",
-            "Notes and care plans",
-            "Problems, medicines, allergies, vaccines",
-            "Imaging",
-            "Documents",
-            "Share with another clinic",
-        ]
-    )
-    with visits_tab:
-        search = st.text_input("Search visits", max_chars=records.MAX_SEARCH, key="records_visit_q")
-        shown = records.visits(actor=actor, patient_id=patient_id, search=search)
-        if not shown:
-            st.info("No visits match.")
-        for v in shown[:100]:
-            with st.expander(
-                f"{when(v.start_at)} · {v.kind} · {plain(v.provider)} · {plain(v.reason)}"
-            ):
-                st.text(v.summary or "No summary was written for this visit.")
-                st.download_button(
-                    "Visit summary (PDF)",
-                    data=lambda e=v.encounter_id: printouts.visit_pdf(
-                        actor=actor, patient_id=patient_id, encounter_id=e
-                    ),
-                    file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
-                    mime="application/pdf",
-                    on_click="ignore",
-                    key=f"visit_pdf_{v.encounter_id}",
-                )
-    with notes_tab:
-        left, right = st.columns(2)
-        kind = left.selectbox(
-            "Kind", list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
-        )
-        words = right.text_input("Search notes", max_chars=records.MAX_SEARCH, key="records_note_q")
-        found = records.notes(actor=actor, patient_id=patient_id, note_type=kind, search=words)
-        if not found:
-            st.info("No notes match.")
-        for n in found[:100]:
-            with st.expander(f"{when(n.signed_at)} · {plain(n.title)} · {plain(n.author)}"):
-                st.text(n.body)  # as written, never as HTML
-                for a in extra:
-                    if a.item_id == n.note_id:
-                        st.info(plain(a.line()), icon=":material/edit_note:")
-    with lists_tab:
-        st.subheader("Problems")
-        table(
-            {
-                "Problem": [p[1] for p in summary.problems],
-                "Code (ICD-10)": [p[0] for p in summary.problems],
-                "Since": [str(p[2] or "—") for p in summary.problems],
-                "Status": [p[3] for p in summary.problems],
-            },
-            empty="None recorded.",
-        )
-        st.subheader("Medications")
-        table(
-            {
-                "Medicine": [m[0] for m in summary.medications],
-                "Dose": [m[1] for m in summary.medications],
-                "How often": [m[2] for m in summary.medications],
-                "Since": [str(m[3]) for m in summary.medications],
-                "Status": [m[4] for m in summary.medications],
-            },
-            empty="None recorded.",
-        )
-        st.subheader("Allergies")
-        table(
-            {
-                "Substance": [a[0] for a in summary.allergies],
-                "Reaction": [a[1] for a in summary.allergies],
-                "Severity": [a[2] for a in summary.allergies],
-            },
-            empty="No known allergies.",
-        )
-        st.subheader("Immunizations")
-        table(
-            {
-                "Vaccine": [i[0] for i in summary.immunizations],
-                "Given": [str(i[1]) for i in summary.immunizations],
-                "Lot": [i[2] or "" for i in summary.immunizations],
-            },
-            empty="None recorded.",
-        )
-        if extra:
-            st.subheader("Amendments and statements of disagreement")
-            for a in extra:
-                st.text(a.line())
-    with imaging_tab:
-        reports = records.imaging(actor=actor, patient_id=patient_id)
-        if not reports:
-            st.info("No imaging reports.")
-        for r in reports:
-            with st.expander(f"{when(r.performed_at)} · {plain(r.modality)} · {plain(r.study)}"):
-                st.text(r.report)
-    with documents_tab:
-        for message in st.session_state.pop("documents_done", []):
-            st.success(message)
-        for d in documents.documents_list(actor=actor, patient_id=patient_id):
-            source = "from your care team" if d.from_care_team else "uploaded"
-            left, right = st.columns([3, 1])
-            left.markdown(
-                f"**{plain(d.title)}** · {plain(d.doc_type)} · {source} {when(d.created_at)} · "
-                f"{d.size_bytes / 1024:,.0f} KB"
-            )
-            right.download_button(
-                "Download",
-                data=lambda i=d.document_id: documents.document_download(
-                    actor=actor, patient_id=patient_id, document_id=i
-                )[2],
-                file_name=f"{d.title}{uploads.suffix(d.content_type)}",
-                mime=d.content_type,
-                on_click="ignore",
-                key=f"doc_{d.document_id}",
-            )
-        with st.form("documents_upload", clear_on_submit=True):
-            st.markdown("**Add a document** (PDF, PNG or JPEG, up to 10 MB)")
-            upload = st.file_uploader(
-                "File", type=["pdf", "png", "jpg", "jpeg"], key="documents_file"
-            )
-            title = st.text_input("Title", max_chars=documents.MAX_TITLE, key="documents_title")
-            kind = st.selectbox("Kind", documents.DOC_TYPES, key="documents_kind")
-            if st.form_submit_button("Upload", type="primary"):
-                documents.document_upload(
-                    actor=actor,
-                    patient_id=patient_id,
-                    filename=upload.name if upload else "",
-                    data=upload.getvalue() if upload else b"",
-                    title=title,
-                    doc_type=kind,
-                )
-                st.session_state["documents_done"] = [f"Uploaded {plain(title)}."]
-                st.rerun()
-    with share_tab:
-        st.write(
-            "Send another clinic a link to your record summary or your full record. The link "
-            "works only for the email address you name, until the day you choose, and you can "
-            "revoke it; every use is listed in your record's disclosures."
-        )
-        link = st.session_state.pop("share_link", None)
-        if link:
-            st.success("Copy this link now and send it to the recipient; it is not shown again.")
-            st.code(link, language=None)
-        if patient_id == actor.patient_id:
-            with st.form("share_new", clear_on_submit=True):
-                name = st.text_input(
-                    "Recipient (clinic or person)", max_chars=200, key="share_name"
-                )
-                email = st.text_input("Recipient's email address", max_chars=254, key="share_email")
-                what = st.selectbox(
-                    "What to share",
-                    list(sharing.WHAT),
-                    format_func=sharing.WHAT.get,
-                    key="share_what",
-                )
-                days = st.number_input(
-                    "Days the link works", 1, sharing.MAX_DAYS, 7, key="share_days"
-                )
-                if st.form_submit_button("Create link", type="primary"):
-                    token = sharing.share_create(
-                        actor=actor,
-                        patient_id=patient_id,
-                        recipient_name=name,
-                        recipient_email=email,
-                        what=what,
-                        days=int(days),
-                    )
-                    parts = urlsplit(st.context.url or "")
-                    base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-                    st.session_state["share_link"] = f"{base}/shared?token={token}"
-                    st.rerun()
-        for item in sharing.shares_list(actor=actor, patient_id=patient_id):
-            state_text = (
-                f"revoked {when(item.revoked_at)}"
-                if item.revoked_at
-                else f"works until {when(item.expires_at)}"
-            )
-            left, right = st.columns([4, 1])
-            left.text(
-                f"{item.recipient} · {sharing.WHAT[item.what]} · {state_text} · "
-                f"used {item.uses} time(s)"
-            )
-            if (
-                item.revoked_at is None
-                and patient_id == actor.patient_id
-                and right.button("Revoke", key=f"share_revoke_{item.share_id}")
-            ):
-                sharing.share_revoke(actor=actor, patient_id=patient_id, share_id=item.share_id)
-                st.rerun()
+    # Only the open tab runs: a hidden tab reads nothing (nor is it recorded as seen), and
+    # choosing another tab runs the page again with that one open.
+    tabs = st.tabs(list(TABS), key="records_tab", on_change="rerun")
+    for tab, show in zip(tabs, TABS.values(), strict=True):
+        if tab.open:
+            with tab:
+                show()

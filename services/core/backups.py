@@ -2,12 +2,12 @@
 restore into a new, empty database that proves it got all of it.
 
 A backup is a folder `portal-<UTC time>` holding the database (`database.duckdb`, a DuckDB file
-made by `COPY FROM DATABASE` in one transaction while the app runs; or `database.dump`, PostgreSQL's
-`pg_dump` custom format taken in an exported snapshot) and `manifest.json`: when, the schema
-version, every table's row count and the audit chain's head, read from the same snapshot, and the
-file's SHA-256. A restore checks the file against its digest, loads it into an empty database,
-counts every table again against the manifest, verifies the audit chain, and records the restore
-in that chain.
+made by `COPY FROM DATABASE` in one snapshot while the app runs and writes; or `database.dump`,
+PostgreSQL's `pg_dump` custom format taken in an exported snapshot) and `manifest.json`: when,
+the schema version, every table's row count and the audit chain's head, read from the same
+snapshot, and the file's SHA-256. A restore checks the file against its digest, loads it into
+an empty database, counts every table again against the manifest, verifies the audit chain, and
+records the restore in that chain.
 
 A DuckDB database is held by the one app process that serves it: while the app runs, backups are
 made by its `database_backup` job; `python -m ops backup` makes one when the app is stopped."""
@@ -130,12 +130,12 @@ def _quoted(value: str, mark: str) -> str:
 
 
 def _copy_duckdb(engine: Engine, target: Path) -> tuple[dict[str, int], int]:
-    """The open database copied into a new file in one transaction (one snapshot; the app's
-    writers wait for its lock meanwhile, readers go on), and what the copy holds."""
+    """The open database copied into a new file in one transaction, and what the copy holds.
+    The transaction reads one snapshot and writes only the new file, so it does not take the
+    app's write lock: the app's readers and writers go on meanwhile."""
     alias = f"portal_backup_{secrets.token_hex(4)}"
     try:
-        with db.transaction() as session:
-            conn = session.connection()
+        with engine.connect() as conn, conn.begin():
             name = str(conn.execute(text("SELECT current_database()")).scalar_one())
             path, source = _quoted(str(target), "'"), _quoted(name, '"')
             conn.exec_driver_sql(f"ATTACH {path} AS {alias}")

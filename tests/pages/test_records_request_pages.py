@@ -10,6 +10,7 @@ from services.core.models import Patient
 from services.him import amendments, queue, requests, updates
 from tests.pages.test_app import signed_in
 from tests.pages.test_proxy_pages import _open, _press
+from tests.pages.test_results_pages import open_tab
 from tests.support import world
 
 
@@ -93,6 +94,7 @@ def test_an_amendment_asked_on_the_page_is_decided_on_the_clinicians_page(
     assert not clinician.error, [e.value for e in clinician.error]
     assert any(s.value.startswith("Amended.") for s in clinician.success)
     record = _open(signed_in("patient.demo"), "pages/patient/records.py")
+    open_tab(record, "Problems, medicines, allergies, vaccines")
     assert any("Onset 2019, per patient." in t.value for t in record.text)
 
 

@@ -3,7 +3,13 @@ choice; the clinician's release page releasing a held result with a comment."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
 from services.core import db
+from services.core.models import AuditEvent
 from services.records import results
 from services.records.tables import LabResult
 from tests.conftest import NOW
@@ -62,14 +68,48 @@ def test_the_medical_record_page_shows_each_part(seeded_url: str) -> None:
         "Documents",
         "Share with another clinic",
     ]
-    assert at.expander  # visits and notes listed
+    assert at.expander  # visits listed
+    assert [t.key for t in at.text_input] == ["records_visit_q"]
+    open_tab(at, "Notes and care plans")
+    assert at.expander  # notes listed; the visits tab no longer runs
+    assert [t.key for t in at.text_input] == ["records_note_q"]
     at.text_input(key="records_note_q").input("no-such-words-anywhere").run()
     assert "No notes match." in [i.value for i in at.info]
+    open_tab(at, "Problems, medicines, allergies, vaccines")
+    assert [s.value for s in at.subheader][:2] == ["Problems", "Medications"]
+
+
+def test_only_the_open_tab_of_the_record_is_read_and_recorded_as_seen(seeded_url: str) -> None:
+    at = signed_in("patient.demo")
+    before = _record_views()
+    at.switch_page("pages/patient/records.py").run()
+    assert set(_record_views() - before) == {"records.visits.view"}
+    before = _record_views()
+    open_tab(at, "Imaging")
+    assert not at.exception and set(_record_views() - before) == {"records.imaging.view"}
+
+
+def _record_views() -> Counter[str]:
+    """How many times each part of the record has been recorded as seen."""
+    with db.read_only() as s:
+        rows = s.execute(
+            select(AuditEvent.action, func.count())
+            .where(AuditEvent.action.like("records.%.view"))
+            .group_by(AuditEvent.action)
+        ).all()
+    return Counter({str(action): int(n) for action, n in rows})
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Choose a tab of the record page, as a click on it does (the page runs again)."""
+    at.session_state["records_tab"] = label
+    return at.run()
 
 
 def test_an_upload_without_a_file_is_refused_with_messages(seeded_url: str) -> None:
     at = signed_in("patient.demo")
     at.switch_page("pages/patient/records.py").run()
+    open_tab(at, "Documents")
     at.button(key="FormSubmitter:documents_upload-Upload").click().run()
     assert not at.exception
     messages = [e.value for e in at.error]
@@ -79,12 +119,11 @@ def test_an_upload_without_a_file_is_refused_with_messages(seeded_url: str) -> N
 
 
 def test_a_share_link_made_on_the_record_page_opens_for_its_recipient(seeded_url: str) -> None:
-    from streamlit.testing.v1 import AppTest
-
     from tests.pages.test_app import APP
 
     at = signed_in("patient.demo")
     at.switch_page("pages/patient/records.py").run()
+    open_tab(at, "Share with another clinic")
     at.text_input(key="share_name").input("Northside Clinic")
     at.text_input(key="share_email").input("records@northside.example")
     at.button(key="FormSubmitter:share_new-Create link").click().run()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import Connection, func, inspect, select, update
 
 from services.care import messages, pools
 from services.core import audit, backups, clock, db, uploads
@@ -168,6 +169,54 @@ def _actions(url: str) -> set[str]:
             return set(conn.scalars(select(AuditEvent.action)))
     finally:
         engine.dispose()
+
+
+def test_the_app_writes_while_a_backup_is_taken_and_the_backup_is_one_moment(
+    seeded_url: str, new_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backup holds its snapshot open (paused here, between the copy and its counts) while
+    another thread writes: the write goes through at once and is not in the backup."""
+    copied, resume = threading.Event(), threading.Event()
+    counts = backups._counts
+
+    def paused(conn: Connection) -> tuple[dict[str, int], int]:
+        copied.set()
+        resume.wait(timeout=120)
+        return counts(conn)
+
+    monkeypatch.setattr(backups, "_counts", paused)
+    made: list[Path] = []
+    backup = threading.Thread(target=lambda: made.append(backups.make(tmp_path / "b")))
+    backup.start()
+
+    def write() -> None:
+        with db.transaction() as s:
+            s.add(Site(code="DURING", name="Written during the backup", state="MN"))
+            audit.record(s, None, "test.during_backup", username="tester")
+
+    writer = threading.Thread(target=write)
+    try:
+        assert copied.wait(timeout=120)
+        writer.start()
+        writer.join(timeout=20)
+        assert not writer.is_alive(), "the write waited for the backup"
+    finally:
+        resume.set()
+        backup.join(timeout=300)
+        writer.join(timeout=300)
+    [folder] = made
+    assert "test.during_backup" in _actions(seeded_url)
+    manifest = backups.read_manifest(folder)
+    assert manifest.rows["audit_log"] == _counts(seeded_url)["audit_log"] - 1
+
+    _use_data_dir(monkeypatch, tmp_path / "restored-data")
+    backups.restore(folder, new_url)
+    assert "test.during_backup" not in _actions(new_url)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", new_url)
+    db.reset()
+    with db.read_only() as s:
+        assert audit.verify_chain(s).ok
+        assert s.scalar(select(func.count()).where(Site.code == "DURING")) == 0
 
 
 def test_a_backup_is_never_made_over_another(seeded_url: str, tmp_path: Path) -> None:
