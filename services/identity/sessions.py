@@ -59,14 +59,12 @@ def _deadlines(row: UserSession) -> tuple[datetime, datetime]:
 
 def _live(session: Session, token: str) -> tuple[UserSession, User]:
     """The live session for a token, ending it here if it has timed out."""
-    found = session.execute(
-        select(UserSession, User)
-        .outerjoin(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == crypto.code_hash(token or "-"))
+    row = session.scalars(
+        select(UserSession).where(UserSession.token_hash == crypto.code_hash(token or "-"))
     ).one_or_none()
-    if found is None or found[0].ended_at is not None:
+    if row is None or row.ended_at is not None:
         raise AuthenticationFailed(SESSION_ENDED)
-    row, user = found
+    user = session.get(User, row.user_id)
     now = clock.now()
     idle, absolute = _deadlines(row)
     reason = None
