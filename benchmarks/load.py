@@ -7,7 +7,8 @@ per person would cost more than the server here. Patients sign in through the si
 password checked with Argon2 each time) and walk home, test results, health metrics (a third of
 them wear a CGM) and the medical record; one in ten is a clinician who opened the portal earlier
 (a session cookie, as a new tab resumes it) walking home, result release, metric alerts, the
-inbox and refill requests. Each waits a few seconds between pages, as a person reads.
+inbox and refill requests. Each waits a few seconds between pages, as a person reads. People
+arrive one after another over the level's first minute (`arrive_over`).
 
 With `processes` above one (PostgreSQL only: a DuckDB file has one process), the deployment's
 shape is measured: that many app servers and the `python -m jobs` worker on one database, and
@@ -50,7 +51,7 @@ from services.core.models import User, UserRole
 from services.health.tables import GlucoseReading
 from services.identity import auth, sessions
 from tests.support.caddy import caddy
-from tests.support.served import streamlit_server
+from tests.support.served import ROOT, streamlit_server
 
 PASSWORD = "load-test-password-2026"
 HOME = ""  # each role's home is its default page, at the site's root
@@ -423,7 +424,7 @@ def _jobs_worker(url: str, data: Path) -> Iterator[None]:
     env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_DATA_DIR": str(data)}
     worker = subprocess.Popen(
         [sys.executable, "-m", "jobs"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
