@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         print(audit.table(found))
         return 0
     if args.suite == "load":
+        if args.processes > 1 and args.database_url is None:
+            parser.error("--processes above 1 needs --database-url (a DuckDB file has one process)")
         levels = [int(n) for n in args.users.split(",")]
         found = load.run(
             RESULTS,
