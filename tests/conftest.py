@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from seed.load import seed_database
 from seed.population import SeedOptions
@@ -31,13 +33,18 @@ os.environ["PORTAL_AUDIT_KEY"] = AUDIT_KEY
 os.environ["PORTAL_SECRET_KEY"] = SECRET_KEY
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n` (make test): the browser journeys run one at a time on one worker, while
-    the other tests share both; two browsers and their servers at once would starve each other
-    on a small machine."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+class BrowserJourneysTogether(LoadScopeScheduling):
+    """`make test`'s `--dist loadgroup`: the browser journeys (tests/e2e) run one at a time on one
+    worker while the other tests share both; two browsers and their servers at once starve each
+    other on a small machine. xdist's own `xdist_group` mark does nothing under pytest 9 (it renames
+    `item._nodeid`, which pytest 9 no longer reads), so the group is told by path."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return "browser" if nodeid.startswith("tests/e2e/") else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
+    return BrowserJourneysTogether(config, log) if config.getvalue("dist") == "loadgroup" else None
 
 
 def _quiet(_: str) -> None:
