@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from services.core import audit, audit_checks, db
-from services.core.models import AuditEvent, AuditHead, AuditVerification
+from services.core.models import AUDIT_GENESIS, AuditEvent, AuditHead, AuditVerification
 
 BATCH = 1_000_000
 APPENDED = 1_000  # entries appended between two visits of the admins' home
@@ -72,17 +72,22 @@ def _batch(first: int, count: int, prev: str, start: datetime) -> tuple[pa.Table
 
 
 def _make(entries: int) -> float:
-    """A database holding a valid chain of `entries` entries; seconds taken."""
+    """A database holding a valid chain of `entries` entries, each batch committed on its own (one
+    transaction of 100 M rows held 18.5 GB at 56 M on DuckDB), going on from a chain an earlier
+    run left unfinished; seconds taken."""
     started = time.perf_counter()
-    engine = db.engine()
-    start = datetime(2021, 1, 1)
-    prev = "0" * 64
-    with engine.begin() as conn:
-        for first in range(1, entries + 1, BATCH):
-            table, prev = _batch(first, min(BATCH, entries + 1 - first), prev, start)
+    with db.read_only() as s:
+        last = s.execute(
+            select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+    done, prev = (last.seq, last.mac) if last else (0, AUDIT_GENESIS)
+    for first in range(done + 1, entries + 1, BATCH):
+        table, prev = _batch(first, min(BATCH, entries + 1 - first), prev, datetime(2021, 1, 1))
+        with db.engine().begin() as conn:
             db.bulk_insert(conn, AuditEvent.__table__, table)  # type: ignore[arg-type]
-            print(f"  audit chain: {first + table.num_rows - 1:,} entries", flush=True)
-        conn.execute(
+        print(f"  audit chain: {first + table.num_rows - 1:,} entries", flush=True)
+    with db.transaction() as s:
+        s.execute(
             update(AuditHead)
             .where(AuditHead.id == 1)
             .values(last_seq=entries, last_mac=prev, mac=audit.head_mac(entries, prev))
