@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import authenticator, navigation, state
+from pages.components import authenticator, languages, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
 from services.core.errors import ConfigurationError, Unavailable
+from services.core.language import t
 from services.identity import acting as session
-
-st.set_page_config(page_title="Lakeside Health portal", page_icon="🏥", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,7 +24,7 @@ def _ready() -> str | None:
 problem = _ready()
 if problem is not None:
     _ready.clear()
-    st.error(f"The portal cannot start: {problem}")
+    st.error(t("The portal cannot start: {problem}", problem=problem))
     st.stop()
 
 
@@ -34,7 +33,10 @@ def _frame() -> None:
     # Every full rerun re-reads the server-side session: sign-out elsewhere, a disabled account,
     # a password change or a timeout ends this tab here. A new tab or a reload resumes from the
     # cookie.
+    languages.start()
+    st.set_page_config(page_title=t("Lakeside Health portal"), page_icon="🏥", layout="wide")
     current = authenticator.frame()
+    languages.apply(current)
 
     if current is None:
         specs = list(navigation.PUBLIC_PAGES)

@@ -1,6 +1,7 @@
 """`python -m ops backup [--to FOLDER]`: a consistent copy of the configured database now.
 `python -m ops restore BACKUP [--database-url URL]`: load a backup into a new, empty database
-(the configured one by default), check every table's rows and the audit chain, record it."""
+(the configured one by default), check every table's rows and the audit chain, record it.
+`python -m ops messages`: bring the translation catalogs (locale/) up to date with the code."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.core import backups, db
+from ops import messages
+from services.core import backups, db, language
 from services.core.config import settings
 from services.core.errors import ConfigurationError
 
@@ -27,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("backup", type=Path, help="a backup's folder (portal-…Z)")
     restore.add_argument("--database-url", help="the new database (default: the configured one)")
+    commands.add_parser("messages", help="update locale/ from the strings the code marks")
     args = parser.parse_args(argv)
+    if args.command == "messages":
+        for code, missing in messages.update().items():
+            print(f"{code}: {missing:,} messages to translate in {language.catalog_path(code)}")
+        return 0
     try:
         if args.command == "backup":
             folder = backups.make(args.to)

@@ -23,16 +23,11 @@ from services.core import cookie_handoff
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed
-from services.identity import auth, sessions
+from services.core.language import t
+from services.identity import account, auth, sessions
 
 COOKIE = cookie_handoff.SESSION_COOKIE
 PENDING = "sign_in_pending"
-FIELDS = {
-    "Form name": "Sign in",
-    "Username": "Username",
-    "Password": "Password",
-    "Login": "Sign in",
-}
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")  # what services.core.crypto.token makes
 TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what cookie_handoff.ticket_for makes
 _INSTANCE = "authenticator"
@@ -94,7 +89,7 @@ def hand_over(cookie: cookie_handoff.Cookie) -> None:
     # a ticket of cookie_handoff's (URL-safe random text), checked here; never text a user typed.
     if not TICKET_SHAPE.fullmatch(ticket or ""):
         raise AssertionError("a cookie ticket is URL-safe random text")
-    st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')
+    st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')  # i18n: not shown
 
 
 def _sent_cookie() -> str | None:
@@ -184,13 +179,25 @@ def sign_in_form() -> None:
     if not isinstance(found, Authenticator):
         st.error(state.GENERIC_ERROR)
         return
-    found.login(location="main", fields=FIELDS, key="sign_in")
+    # The library's names for its form's parts are keys, never shown.
+    fields = {
+        "Form name": t("Sign in"),  # i18n: not shown
+        "Username": t("Username"),  # i18n: not shown
+        "Password": t("Password"),  # i18n: not shown
+        "Login": t("Sign in"),  # i18n: not shown
+    }
+    found.login(location="main", fields=fields, key="sign_in")
     if state.token() is not None:
         st.rerun()
 
 
 def finish(result: auth.SignedIn) -> None:
-    """Start the tab's session (the cookie is written on the next run)."""
-    state.signed_in(result.actor, result.token)
+    """Start the tab's session (the cookie is written on the next run); a language chosen on
+    the sign-in page becomes the account's."""
+    actor = result.actor
+    chosen = st.session_state.get(state.LANGUAGE)
+    if st.session_state.get(state.LANGUAGE_CHOSEN) and isinstance(chosen, str):
+        actor = account.language_update(actor=actor, code=chosen)
+    state.signed_in(actor, result.token)
     if result.recovery_codes:
         st.session_state[state.RECOVERY_CODES] = list(result.recovery_codes)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from pages.components.format import plain
+from services.core import language
 from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.errors import PortalError, ValidationError
 
@@ -28,6 +29,9 @@ NOTICE = "signed_out_notice"
 RESUMED = "session_resumed"
 # An invitation link opened before signing in: kept through sign-in, then offered to accept.
 PENDING_INVITATION = "pending_invitation_token"
+# The language chosen before signing in (or the one signed out of): kept through both.
+LANGUAGE = "language"
+LANGUAGE_CHOSEN = "language_chosen"  # chosen on the sign-in page: it becomes the account's
 GENERIC_ERROR = (
     "Something went wrong on our side. Please try again; if it keeps happening, contact support."
 )
@@ -57,15 +61,18 @@ def signed_in(actor: Actor, session_token: str) -> None:
     init()
     if pending:
         st.session_state[PENDING_INVITATION] = pending
+    st.session_state[LANGUAGE] = actor.language
     st.session_state[ACTOR] = actor
     st.session_state[TOKEN] = session_token
     st.session_state[ACTING_FOR] = actor.patient_id
 
 
 def signed_out(notice: str) -> None:
-    """Forget the session in this tab, have the browser's cookie deleted, and say why."""
+    """Forget the session in this tab, have the browser's cookie deleted, and say why (the tab
+    keeps its language)."""
     st.session_state.clear()
     init()
+    st.session_state[LANGUAGE] = language.current()
     st.session_state[COOKIE_READ] = True
     st.session_state[FORGET_COOKIE] = True
     st.session_state[NOTICE] = notice

@@ -7,46 +7,52 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.components import authenticator, navigation, state
+from pages.components import authenticator, languages, navigation, state
 from pages.components.format import plain
 from services.core.errors import AuthenticationFailed
+from services.core.language import t
 from services.identity import auth
 
-st.title("Lakeside Health portal")
+languages.chooser()
+st.title(t("Lakeside Health portal"))
 
 
 def _password_step() -> None:
     st.write(
-        "Sign in to see your health information, message your care team and manage your visits."
+        t("Sign in to see your health information, message your care team and manage your visits.")
     )
     authenticator.sign_in_form()
     st.caption(
-        "After several failed attempts, sign-in pauses for a few minutes to protect your account. "
-        "Sessions end after a period without activity."
+        t(
+            "After several failed attempts, sign-in pauses for a few minutes to protect your "
+            "account. Sessions end after a period without activity."
+        )
     )
-    st.page_link(navigation.REGISTER.path, label="New here? Create your patient account")
-    st.page_link(navigation.VERIFY.path, label="Have a verification code? Verify your email")
-    st.page_link(navigation.RECOVER.path, label="Forgot your username or password?")
+    st.page_link(navigation.REGISTER.path, label=t("New here? Create your patient account"))
+    st.page_link(navigation.VERIFY.path, label=t("Have a verification code? Verify your email"))
+    st.page_link(navigation.RECOVER.path, label=t("Forgot your username or password?"))
 
 
 def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
     if isinstance(step, auth.EnrolmentNeeded):
-        st.subheader("Set up two-step verification")
+        st.subheader(t("Set up two-step verification"))
         st.write(
-            "Staff accounts always use a second step. Scan this code with an authenticator app "
-            "(or type the key below into it), then enter the 6-digit code it shows."
+            t(
+                "Staff accounts always use a second step. Scan this code with an authenticator "
+                "app (or type the key below into it), then enter the 6-digit code it shows."
+            )
         )
-        st.image(step.enrolment.qr_svg, caption="Authenticator setup code", width=220)
+        st.image(step.enrolment.qr_svg, caption=t("Authenticator setup code"), width=220)
         st.text_input(
-            "Key for manual entry", value=step.enrolment.secret, disabled=True, key="sign_in_key"
+            t("Key for manual entry"), value=step.enrolment.secret, disabled=True, key="sign_in_key"
         )
-        label = "Code from your authenticator app"
+        label = t("Code from your authenticator app")
     else:
-        st.subheader("Two-step verification")
-        label = "Code from your authenticator app, or a recovery code"
+        st.subheader(t("Two-step verification"))
+        label = t("Code from your authenticator app, or a recovery code")
     with st.form("sign_in_second_step"):
         code = st.text_input(label, key="sign_in_code", max_chars=16)
-        submitted = st.form_submit_button("Verify", type="primary")
+        submitted = st.form_submit_button(t("Verify"), type="primary")
     if submitted:
         with state.service_errors():
             try:
@@ -57,17 +63,22 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
                     del st.session_state[authenticator.PENDING]
                 st.error(exc.message)
     if isinstance(step, auth.CodeNeeded):
-        st.caption("No authenticator at hand? We can send a one-time code instead.")
+        st.caption(t("No authenticator at hand? We can send a one-time code instead."))
         by_email, by_text = st.columns(2)
         for column, channel, label in (
-            (by_email, "email", "Email me a code"),
-            (by_text, "sms", "Text me a code"),
+            (by_email, "email", t("Email me a code")),
+            (by_text, "sms", t("Text me a code")),
         ):
             if column.button(label, key=f"sign_in_send_{channel}"):
                 with state.service_errors():
                     where = auth.sign_in_send_code(pending=step.pending, channel=channel)
-                    st.info(f"We sent a code to {plain(where)}. It expires in 10 minutes.")
-    if st.button("Start again", key="sign_in_restart"):
+                    st.info(
+                        t(
+                            "We sent a code to {where}. It expires in 10 minutes.",
+                            where=plain(where),
+                        )
+                    )
+    if st.button(t("Start again"), key="sign_in_restart"):
         del st.session_state[authenticator.PENDING]
         st.rerun()
 

@@ -95,6 +95,7 @@ class Actor:
     roles: frozenset[str]
     patient_id: uuid.UUID | None = None
     acting_for: uuid.UUID | None = None
+    language: str = "en"
 
     @property
     def is_staff(self) -> bool:
@@ -118,6 +119,7 @@ def actor_for(session: Session, user: User) -> Actor:
         roles=roles,
         patient_id=user.patient_id,
         acting_for=user.patient_id,
+        language=user.language or "en",
     )
 
 

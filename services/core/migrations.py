@@ -981,6 +981,11 @@ def _v19_audit_verifications(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _v20_language(conn: Connection) -> None:
+    """The language each person reads the portal and its emails in (English when not set)."""
+    _add_columns(conn, (("users", "language", "VARCHAR(8)"),))
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -1000,4 +1005,5 @@ MIGRATIONS: list[Migration] = [
     _v17_service_facts,
     _v18_protected_slices,
     _v19_audit_verifications,
+    _v20_language,
 ]

@@ -154,6 +154,8 @@ class User(Base):
     # The activation funnel (schema v16): the registration's email code, the first sign-in.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     first_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The language of the portal and its emails for this person (schema v20; None: English).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class UserRole(Base):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from services.core import access, audit, clock, crypto, db, notify, one_time
+from services.core import access, audit, clock, crypto, db, language, notify, one_time
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
@@ -220,6 +220,18 @@ def preferences_update(*, actor: Actor, preferences: Mapping[str, Channels]) -> 
             else:
                 row.email, row.sms = channels.email, channels.sms
         audit.record(session, actor, "account.preferences_update")
+
+
+def language_update(*, actor: Actor, code: str) -> Actor:
+    """Keep the language this person reads the portal and its emails in; the actor with it."""
+    if code not in language.LANGUAGES:
+        raise ValidationError({"language": language.t("Choose one of the languages offered.")})
+    with db.transaction() as session:
+        user = _user(session, actor)
+        if user.language != code:
+            user.language = code
+            audit.record(session, actor, "account.language_update", detail=code)
+    return replace(actor, language=code)
 
 
 def password_change(*, actor: Actor, token: str, current: str, new: str) -> int:

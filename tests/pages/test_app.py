@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.components import navigation, state
+from pages.components import languages, navigation, state
 from pages.components.format import plain
 from services.core import cookie_handoff, db
 from services.identity import sessions
@@ -445,3 +445,32 @@ def test_the_cookie_carries_only_the_session_token_and_is_deleted_at_sign_out(
     at.sidebar.button(key="sidebar_sign_out").click().run()
     [forget] = _cookie_handoffs(at)
     assert forget == cookie_handoff.Cookie("lakeside_session", "", 0)
+
+
+def _choose_language(code: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    return at.selectbox(key=languages.CHOICE).select(code).run()
+
+
+def test_the_language_chosen_at_sign_in_is_kept_in_the_account_and_after_sign_out(
+    seeded_url: str,
+) -> None:
+    at = _choose_language("es")
+    assert at.title[0].value == "Portal de Lakeside Health"
+    fields = {t.label: t for t in at.text_input}
+    fields["Nombre de usuario"].input("patient.demo")
+    fields["Contraseña"].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    at.run()
+    assert not at.exception and _pages(at) == EXPECTED_PAGES["patient.demo"]
+    assert world.sign_in("patient.demo").language == "es"
+    at.sidebar.button(key="sidebar_sign_out").click().run()
+    assert at.title[0].value == "Portal de Lakeside Health"
+
+
+def test_the_sign_in_page_in_arabic_is_laid_out_right_to_left(seeded_url: str) -> None:
+    at = _choose_language("ar")
+    assert at.title[0].value == "بوابة ليكسايد الصحية"
+    assert [t.label for t in at.text_input] == ["اسم المستخدم", "كلمة المرور"]
+    assert languages.RIGHT_TO_LEFT in [h.proto.body for h in at.get("html")]
+    assert languages.RIGHT_TO_LEFT not in [h.proto.body for h in _choose_language("es").get("html")]

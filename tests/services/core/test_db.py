@@ -271,6 +271,7 @@ LATER_COLUMNS = {
     ("notification_outbox", "to_address"),
     ("audit_head", "mac"),
     ("users", "birth_date"),  # v11
+    ("users", "language"),  # v20
     ("appointments", "sensitive"),
     ("message_threads", "sensitive"),
     ("statement_lines", "sensitive"),

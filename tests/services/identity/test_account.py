@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.core import clock, db, notify
 from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
-from services.core.models import User
+from services.core.models import AuditEvent, User
 from services.homes.patient import patient_home
 from services.identity import account, auth, recovery, sessions
 from tests.support import world
@@ -221,3 +221,17 @@ def test_a_disabled_account_cannot_use_its_account_page(seeded_url: str) -> None
         s.scalars(select(User).where(User.username == "patient.demo")).one().status = "disabled"
     with pytest.raises(AuthenticationFailed):
         account.account_overview(actor=me)
+
+
+def test_the_language_is_kept_in_the_account_and_an_unknown_one_changes_nothing(
+    seeded_url: str,
+) -> None:
+    me = world.sign_in("patient.demo")
+    assert me.language == "en"
+    with pytest.raises(ValidationError):
+        account.language_update(actor=me, code="xx")
+    assert account.language_update(actor=me, code="es").language == "es"
+    assert world.sign_in("patient.demo").language == "es"  # the next sign-in reads it back
+    with db.read_only() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.detail == "es")).all()
+    assert actions == ["account.language_update"]

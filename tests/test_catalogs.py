@@ -1,0 +1,124 @@
+"""Every string a user reads goes through the catalogs, and every complete language's catalog
+translates all of them (issue 18)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from ops import messages
+from services.core import language
+
+ROOT = Path(__file__).resolve().parents[1]
+# The page code that speaks through the catalogs so far; the rest joins as it is translated.
+TRANSLATED = (
+    "app.py",
+    "pages/components/authenticator.py",
+    "pages/components/languages.py",
+    "pages/public/sign_in.py",
+)
+MARKERS = {"t", "tn", "N_"}
+# Keyword arguments that are never shown as text.
+NOT_TEXT = {"key", "icon", "type", "url_path", "format", "mime", "file_name", "width", "height"}
+# Calls whose strings are for developers or machines: logs, patterns, assertions.
+NOT_SHOWN = {"log", "logging", "compile", "AssertionError", "getLogger"}
+# Strings that are names, not text: keys, paths, icons, formats, HTML or CSS of the page's own.
+MACHINE = re.compile(r"^[a-z0-9_./:%*#{}\-\[\]=@, ]*$|^:material/[a-z_]+:$|^[A-Z0-9_]+$|^<")
+# A line may say its strings are never shown (a library's own names for things, a fixed tag).
+NOT_SHOWN_LINE = "# i18n: not shown"
+
+
+def _call_name(node: ast.Call) -> str | None:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def untranslated(source: str) -> list[tuple[int, str]]:
+    """The strings in page code that would reach a person without passing the catalogs."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+
+    def skip_all(node: ast.AST) -> None:
+        skip.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skip_all(body[0])  # a docstring, or a bare expression statement's string
+        if isinstance(node, ast.Call):
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            owner_name = owner.id if isinstance(owner, ast.Name) else None
+            if _call_name(node) in MARKERS | NOT_SHOWN or owner_name in NOT_SHOWN:
+                skip_all(node)
+            for keyword in node.keywords:
+                if keyword.arg in NOT_TEXT:
+                    skip_all(keyword.value)
+        if isinstance(node, ast.Subscript):
+            skip_all(node.slice)
+    lines = source.splitlines()
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skip
+        and not lines[node.lineno - 1].rstrip().endswith(NOT_SHOWN_LINE)
+        and re.search("[A-Za-z]", node.value)
+        and not MACHINE.match(node.value)
+    ]
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_page_code_shows_no_string_outside_the_catalogs(name: str) -> None:
+    assert untranslated((ROOT / name).read_text()) == []
+
+
+def test_the_check_finds_a_string_outside_the_catalogs() -> None:
+    source = (
+        '"""A page."""\n'
+        "st.title('Your results')\n"
+        "st.button(t('Save'), key='save_button', icon=':material/save:')\n"
+        "st.info(f'Hello {name}')\n"
+        "table({'Status': []}, empty=t('None yet.'))\n"
+        "st.session_state['Chosen Thing'] = 1\n"
+        "log.info('A note for developers')\n"
+        "fields = {'Form name': t('Sign in')}  # i18n: not shown\n"
+    )
+    assert untranslated(source) == [(2, "Your results"), (4, "Hello "), (5, "Status")]
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("code", [c for c in language.COMPLETE if c != language.ENGLISH])
+def test_every_marked_string_is_translated_in_each_complete_language(code: str) -> None:
+    """The catalog holds every string the code marks, each translated and reviewed (not fuzzy),
+    with the same {places} as the English."""
+    written = {m.id: m for m in messages.read(code) if m.id}
+    problems = []
+    for message in messages.template():
+        if not message.id:
+            continue
+        found = written.get(message.id)
+        if found is None or found.fuzzy or not messages.translated(found.string):
+            problems.append(f"not translated: {message.id!r}")
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = found.string if isinstance(found.string, tuple) else (found.string,)
+        wanted = set().union(*(_fields(i) for i in ids)) - {"count"}
+        for text in texts:
+            if _fields(text) - {"count"} != wanted:
+                problems.append(f"places differ: {message.id!r} -> {text!r}")
+    assert problems == []
+
+
+def test_no_catalog_keeps_strings_the_code_no_longer_has() -> None:
+    marked = {m.id for m in messages.template() if m.id}
+    for code in language.LANGUAGES:
+        if code != language.ENGLISH:
+            assert {m.id for m in messages.read(code) if m.id} <= marked, code
