@@ -54,7 +54,7 @@ def _frame() -> None:
     pages = [
         st.Page(
             s.path,
-            title=s.title,
+            title=t(s.title),
             url_path=s.url_path,
             icon=s.icon,
             visibility="hidden" if s.hidden else "visible",

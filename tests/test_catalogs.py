@@ -18,16 +18,29 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = (
     "app.py",
     "pages/components/authenticator.py",
+    "pages/components/format.py",
     "pages/components/languages.py",
+    "pages/components/navigation.py",
+    "pages/components/sidebar.py",
+    "pages/components/state.py",
+    "pages/components/widgets.py",
+    "pages/public/invitation.py",
+    "pages/public/recover.py",
+    "pages/public/register.py",
+    "pages/public/shared.py",
     "pages/public/sign_in.py",
+    "pages/public/verify_email.py",
 )
 MARKERS = {"t", "tn", "N_"}
 # Keyword arguments that are never shown as text.
 NOT_TEXT = {"key", "icon", "type", "url_path", "format", "mime", "file_name", "width", "height"}
-# Calls whose strings are for developers or machines: logs, patterns, assertions.
-NOT_SHOWN = {"log", "logging", "compile", "AssertionError", "getLogger"}
-# Strings that are names, not text: keys, paths, icons, formats, HTML or CSS of the page's own.
-MACHINE = re.compile(r"^[a-z0-9_./:%*#{}\-\[\]=@, ]*$|^:material/[a-z_]+:$|^[A-Z0-9_]+$|^<")
+# Calls whose strings are for developers or machines: logs, patterns, assertions, SQL, the audit
+# log's entries (kept in one language, as written).
+NOT_SHOWN = {"log", "logging", "getLogger", "AssertionError", "text", "audit"}
+NOT_SHOWN |= {"compile", "sub", "fullmatch", "match", "search", "split", "strftime", "strptime"}
+# Strings that are names, not text: keys, paths, icons, formats, samples of a code's shape
+# (ABCDE-23456), HTML or CSS of the page's own.
+MACHINE = re.compile(r"^[a-z0-9_./:%*#{}\-\[\]=@]*$|^:material/[a-z_]+:$|^[^a-z ]+$|^<")
 # A line may say its strings are never shown (a library's own names for things, a fixed tag).
 NOT_SHOWN_LINE = "# i18n: not shown"
 
@@ -46,9 +59,10 @@ def untranslated(source: str) -> list[tuple[int, str]]:
         skip.update(id(n) for n in ast.walk(node))
 
     for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            skip_all(body[0])  # a docstring, or a bare expression statement's string
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            docstring = node.body[0] if node.body else None
+            if isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant):
+                skip_all(docstring)
         if isinstance(node, ast.Call):
             owner = node.func.value if isinstance(node.func, ast.Attribute) else None
             owner_name = owner.id if isinstance(owner, ast.Name) else None
@@ -59,6 +73,8 @@ def untranslated(source: str) -> list[tuple[int, str]]:
                     skip_all(keyword.value)
         if isinstance(node, ast.Subscript):
             skip_all(node.slice)
+        if isinstance(node, ast.Assert) and node.msg is not None:
+            skip_all(node.msg)
     lines = source.splitlines()
     return [
         (node.lineno, node.value)
@@ -84,11 +100,13 @@ def test_the_check_finds_a_string_outside_the_catalogs() -> None:
         "st.button(t('Save'), key='save_button', icon=':material/save:')\n"
         "st.info(f'Hello {name}')\n"
         "table({'Status': []}, empty=t('None yet.'))\n"
+        "if ready:\n    st.write('Ready')\n"
         "st.session_state['Chosen Thing'] = 1\n"
         "log.info('A note for developers')\n"
         "fields = {'Form name': t('Sign in')}  # i18n: not shown\n"
     )
-    assert untranslated(source) == [(2, "Your results"), (4, "Hello "), (5, "Status")]
+    found = [(2, "Your results"), (4, "Hello "), (5, "Status"), (7, "Ready")]
+    assert untranslated(source) == found
 
 
 def _fields(text: str) -> set[str]:

@@ -177,7 +177,7 @@ def sign_in_form() -> None:
     """The library's sign-in form; moves on once the services open a session."""
     found = st.session_state.get(_INSTANCE)
     if not isinstance(found, Authenticator):
-        st.error(state.GENERIC_ERROR)
+        st.error(t(state.GENERIC_ERROR))
         return
     # The library's names for its form's parts are keys, never shown.
     fields = {

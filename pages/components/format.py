@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from services.core import clock
+from services.core import clock, language
+from services.core.language import t
 from services.core.money import dollars as money
 
 # Every ASCII punctuation mark may start Markdown, HTML, a link or image, LaTeX ($) or a
@@ -31,19 +32,19 @@ def plain(text: object) -> str:
 
 
 def fee(cents: int) -> str:
-    return "Free" if cents == 0 else money(cents)
+    return t("Free") if cents == 0 else money(cents)
 
 
 def when(moment: datetime | None) -> str:
     """A stored (UTC) time as people read it: the clinic's wall clock, with its zone."""
-    return clock.local(moment).strftime("%b %d, %Y %H:%M %Z") if moment else "—"
+    return language.moment(clock.local(moment)) if moment else "—"
 
 
 def last_day(end: datetime | None) -> str:
     """The last whole day before an end that falls at the clinic's midnight (access "until")."""
     if end is None:
         return "—"
-    return (clock.local(end) - timedelta(microseconds=1)).strftime("%b %d, %Y")
+    return language.day((clock.local(end) - timedelta(microseconds=1)).date())
 
 
 def local_times(values: pd.Series) -> pd.Series:
@@ -54,4 +55,4 @@ def local_times(values: pd.Series) -> pd.Series:
 
 def count(value: int | None) -> str:
     """A suppressed count (1 to 10 people) shows as a range, never as its value."""
-    return "1–10" if value is None else f"{value:,}"
+    return "1–10" if value is None else language.number(value)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.core import access
 from services.core.access import ADMIN, BILLING, CLINICIAN, HIM, MANAGER, PATIENT, PROXY
+from services.core.language import N_
 
 # A pseudo-scope of the user's own record: pages only the patient themself may use.
 OWN_RECORD = "own_record"
@@ -22,90 +23,90 @@ class PageSpec:
     hidden: bool = False  # reachable by its link, not listed in the navigation
 
 
-SIGN_IN = PageSpec("pages/public/sign_in.py", "Sign in", "sign-in", ":material/login:")
+SIGN_IN = PageSpec("pages/public/sign_in.py", N_("Sign in"), "sign-in", ":material/login:")
 REGISTER = PageSpec(
-    "pages/public/register.py", "Create an account", "register", ":material/person_add:"
+    "pages/public/register.py", N_("Create an account"), "register", ":material/person_add:"
 )
 VERIFY = PageSpec(
     "pages/public/verify_email.py",
-    "Verify your email",
+    N_("Verify your email"),
     "verify-email",
     ":material/mark_email_read:",
 )
 RECOVER = PageSpec(
-    "pages/public/recover.py", "Forgot username or password", "recover", ":material/key:"
+    "pages/public/recover.py", N_("Forgot username or password"), "recover", ":material/key:"
 )
-SHARED = PageSpec("pages/public/shared.py", "Shared record", "shared", ":material/share:")
+SHARED = PageSpec("pages/public/shared.py", N_("Shared record"), "shared", ":material/share:")
 INVITATION = PageSpec(
-    "pages/public/invitation.py", "Invitation", "invitation", ":material/mail:", hidden=True
+    "pages/public/invitation.py", N_("Invitation"), "invitation", ":material/mail:", hidden=True
 )
 # What an anonymous visitor may open; the first is the default page.
 PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION)
 
 REQUEST_ACCESS = PageSpec(
-    "pages/proxy/request_access.py", "Request access", "request-access", ":material/how_to_reg:"
+    "pages/proxy/request_access.py", N_("Request access"), "request-access", ":material/how_to_reg:"
 )
 PATIENT_PAGES = (
-    PageSpec("pages/patient/home.py", "Home", "home", ":material/home:", (access.SUMMARY,)),
+    PageSpec("pages/patient/home.py", N_("Home"), "home", ":material/home:", (access.SUMMARY,)),
     PageSpec(
         "pages/patient/results.py",
-        "Test results",
+        N_("Test results"),
         "results",
         ":material/lab_research:",
         (access.RESULTS,),
     ),
     PageSpec(
         "pages/patient/records.py",
-        "Medical record",
+        N_("Medical record"),
         "record",
         ":material/folder_open:",
         (access.RECORDS, access.DOCUMENTS),
     ),
     PageSpec(
         "pages/patient/metrics.py",
-        "Health metrics",
+        N_("Health metrics"),
         "metrics",
         ":material/monitor_heart:",
         (access.METRICS,),
     ),
     PageSpec(
         "pages/patient/visits.py",
-        "Visits",
+        N_("Visits"),
         "visits",
         ":material/event:",
         (access.APPOINTMENTS,),
     ),
     PageSpec(
         "pages/patient/messages.py",
-        "Messages",
+        N_("Messages"),
         "messages",
         ":material/mail:",
         (access.MESSAGES,),
     ),
     PageSpec(
         "pages/patient/refills.py",
-        "Refills",
+        N_("Refills"),
         "refills",
         ":material/medication:",
         (access.REFILLS,),
     ),
     PageSpec(
         "pages/patient/billing.py",
-        "Billing",
+        N_("Billing"),
         "billing-account",
         ":material/receipt_long:",
         (access.BILLING_SCOPE,),
     ),
     PageSpec(
         "pages/patient/requests.py",
-        "Records requests",
+        N_("Records requests"),
         "records-requests",
         ":material/description:",
         (access.RECORDS,),
     ),
     PageSpec(
         "pages/patient/proxies.py",
-        "Proxy access",
+        N_("Proxy access"),
         "proxy-access",
         ":material/group_add:",
         (OWN_RECORD,),
@@ -113,9 +114,12 @@ PATIENT_PAGES = (
     REQUEST_ACCESS,
     INVITATION,
 )
-STAFF_INBOX = PageSpec("pages/staff/inbox.py", "Inbox", "inbox", ":material/inbox:")
+STAFF_INBOX = PageSpec("pages/staff/inbox.py", N_("Inbox"), "inbox", ":material/inbox:")
 CLINICIAN_METRICS = PageSpec(
-    "pages/clinician/metrics.py", "Patient metrics", "patient-metrics", ":material/monitor_heart:"
+    "pages/clinician/metrics.py",
+    N_("Patient metrics"),
+    "patient-metrics",
+    ":material/monitor_heart:",
 )
 
 PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
@@ -123,73 +127,87 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
     PROXY: PATIENT_PAGES,
     CLINICIAN: (
         PageSpec(
-            "pages/clinician/home.py", "Clinician home", "clinician", ":material/stethoscope:"
+            "pages/clinician/home.py", N_("Clinician home"), "clinician", ":material/stethoscope:"
         ),
-        PageSpec("pages/clinician/schedule.py", "Schedule", "schedule", ":material/event_note:"),
+        PageSpec(
+            "pages/clinician/schedule.py", N_("Schedule"), "schedule", ":material/event_note:"
+        ),
         STAFF_INBOX,
         PageSpec(
-            "pages/clinician/refills.py", "Refill requests", "refill-queue", ":material/medication:"
+            "pages/clinician/refills.py",
+            N_("Refill requests"),
+            "refill-queue",
+            ":material/medication:",
         ),
         PageSpec(
-            "pages/clinician/results.py", "Result release", "release", ":material/lab_research:"
+            "pages/clinician/results.py", N_("Result release"), "release", ":material/lab_research:"
         ),
-        PageSpec("pages/clinician/alerts.py", "Metric alerts", "alerts", ":material/warning:"),
+        PageSpec("pages/clinician/alerts.py", N_("Metric alerts"), "alerts", ":material/warning:"),
         PageSpec(
             "pages/clinician/amendments.py",
-            "Amendment requests",
+            N_("Amendment requests"),
             "amendments",
             ":material/edit_note:",
         ),
         CLINICIAN_METRICS,
     ),
     HIM: (
-        PageSpec("pages/him/home.py", "HIM home", "him", ":material/folder_shared:"),
+        PageSpec("pages/him/home.py", N_("HIM home"), "him", ":material/folder_shared:"),
         PageSpec(
             "pages/him/records_requests.py",
-            "Records requests",
+            N_("Records requests"),
             "records-queue",
             ":material/assignment:",
         ),
         PageSpec(
-            "pages/him/proxy_review.py", "Proxy review", "proxy-review", ":material/verified_user:"
+            "pages/him/proxy_review.py",
+            N_("Proxy review"),
+            "proxy-review",
+            ":material/verified_user:",
         ),
         STAFF_INBOX,
     ),
     BILLING: (
-        PageSpec("pages/billing/home.py", "Billing home", "billing", ":material/payments:"),
+        PageSpec("pages/billing/home.py", N_("Billing home"), "billing", ":material/payments:"),
         STAFF_INBOX,
         PageSpec(
-            "pages/billing/receivables.py", "Receivables", "receivables", ":material/finance:"
+            "pages/billing/receivables.py", N_("Receivables"), "receivables", ":material/finance:"
         ),
-        PageSpec("pages/billing/payments.py", "Payments", "payments", ":material/credit_card:"),
+        PageSpec("pages/billing/payments.py", N_("Payments"), "payments", ":material/credit_card:"),
         PageSpec(
-            "pages/billing/plans.py", "Payment plans", "payment-plans", ":material/event_repeat:"
+            "pages/billing/plans.py",
+            N_("Payment plans"),
+            "payment-plans",
+            ":material/event_repeat:",
         ),
         PageSpec(
             "pages/billing/assistance.py",
-            "Financial assistance",
+            N_("Financial assistance"),
             "financial-assistance",
             ":material/volunteer_activism:",
         ),
     ),
     MANAGER: (
-        PageSpec("pages/manager/home.py", "Portal usage", "manager", ":material/monitoring:"),
+        PageSpec("pages/manager/home.py", N_("Portal usage"), "manager", ":material/monitoring:"),
     ),
     ADMIN: (
         PageSpec(
-            "pages/admin/home.py", "Administration", "admin", ":material/admin_panel_settings:"
+            "pages/admin/home.py", N_("Administration"), "admin", ":material/admin_panel_settings:"
         ),
-        PageSpec("pages/admin/accounts.py", "Accounts", "accounts", ":material/group:"),
+        PageSpec("pages/admin/accounts.py", N_("Accounts"), "accounts", ":material/group:"),
         PageSpec(
-            "pages/admin/schedule.py", "Schedule", "clinic-schedule", ":material/calendar_month:"
+            "pages/admin/schedule.py",
+            N_("Schedule"),
+            "clinic-schedule",
+            ":material/calendar_month:",
         ),
-        PageSpec("pages/admin/demo_inbox.py", "Demo inbox", "demo-inbox", ":material/inbox:"),
+        PageSpec("pages/admin/demo_inbox.py", N_("Demo inbox"), "demo-inbox", ":material/inbox:"),
     ),
 }
 
 
 ACCOUNT = PageSpec(
-    "pages/account/account.py", "Your account", "account", ":material/manage_accounts:"
+    "pages/account/account.py", N_("Your account"), "account", ":material/manage_accounts:"
 )
 
 

@@ -10,6 +10,7 @@ from pages.components.format import plain
 from services.core import clock
 from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.config import settings
+from services.core.language import listing, t, tn
 from services.identity import acting as session
 from services.identity import sessions
 from services.proxy.policy import SCOPE_WORDS
@@ -26,15 +27,23 @@ def sidebar(actor: Actor) -> None:
         # The timer reruns on its own, often enough to warn in time even with a short timeout.
         interval = max(5.0, min(30.0, settings().idle_timeout_minutes * 60 / 4))
         st.fragment(_idle_timer, run_every=interval)()
-        if st.button("Sign out", key="sidebar_sign_out", icon=":material/logout:", width="stretch"):
+        if st.button(
+            t("Sign out"), key="sidebar_sign_out", icon=":material/logout:", width="stretch"
+        ):
             with state.service_errors():
                 sessions.session_end(actor=actor, token=state.token() or "")
-            state.signed_out("You have signed out.")
+            state.signed_out(t("You have signed out."))
             st.rerun()
-        if st.button("Sign out everywhere", key="sidebar_sign_out_all", width="stretch"):
+        if st.button(t("Sign out everywhere"), key="sidebar_sign_out_all", width="stretch"):
             with state.service_errors():
                 ended = sessions.sessions_end_all(actor=actor)
-                state.signed_out(f"You have signed out on every device ({ended} sessions).")
+                state.signed_out(
+                    tn(
+                        "You have signed out on every device ({count} session).",
+                        "You have signed out on every device ({count} sessions).",
+                        ended,
+                    )
+                )
                 st.rerun()
 
 
@@ -43,8 +52,16 @@ def idle_notice(seconds_left: float, warn_within_minutes: float) -> str | None:
     if seconds_left > warn_within_minutes * 60:
         return None
     if seconds_left < 90:
-        return f"You will be signed out in {max(0, round(seconds_left))} seconds for inactivity."
-    return f"You will be signed out in about {round(seconds_left / 60)} minutes for inactivity."
+        return tn(
+            "You will be signed out in {count} second for inactivity.",
+            "You will be signed out in {count} seconds for inactivity.",
+            max(0, round(seconds_left)),
+        )
+    return tn(
+        "You will be signed out in about {count} minute for inactivity.",
+        "You will be signed out in about {count} minutes for inactivity.",
+        round(seconds_left / 60),
+    )
 
 
 def _idle_timer() -> None:
@@ -59,7 +76,7 @@ def _idle_timer() -> None:
     notice = idle_notice(left, settings().idle_warning_minutes)
     if notice is not None:
         st.warning(notice)
-        if st.button("Stay signed in", key="sidebar_stay_signed_in"):
+        if st.button(t("Stay signed in"), key="sidebar_stay_signed_in"):
             st.rerun(scope="app")  # a full rerun counts as activity
 
 
@@ -75,10 +92,10 @@ def _patient_switcher(actor: Actor) -> None:
     lost = [c for c in before if c.patient_id not in ids]
     for gone in lost:
         if gone.patient_id in (state.acting_patient(), st.session_state.get(SWITCHER)):
-            st.warning(f"Your access to {plain(gone.name)}'s record has ended.")
+            st.warning(t("Your access to {name}'s record has ended.", name=plain(gone.name)))
     if not choices:
         st.session_state[state.ACTING_FOR] = None
-        st.info("No patient records are linked to this account yet.")
+        st.info(t("No patient records are linked to this account yet."))
         return
     labels = {
         c.patient_id: c.name if c.relationship == "self" else f"{c.name} ({c.relationship})"
@@ -88,7 +105,7 @@ def _patient_switcher(actor: Actor) -> None:
         current = state.acting_patient()
         st.session_state[SWITCHER] = current if current in ids else ids[0]
     chosen = st.selectbox(
-        "Acting for" if PROXY in actor.roles or len(ids) > 1 else "Your record",
+        t("Acting for") if PROXY in actor.roles or len(ids) > 1 else t("Your record"),
         ids,
         format_func=lambda pid: labels[pid],
         key=SWITCHER,
@@ -99,11 +116,13 @@ def _patient_switcher(actor: Actor) -> None:
     choice = next(c for c in choices if c.patient_id == chosen)
     if choice.relationship != "self":
         shown = [words for scope, words in SCOPE_WORDS.items() if scope in choice.scopes]
-        st.caption("You may see: " + ", ".join(shown) + ".")
+        st.caption(t("You may see: {parts}.", parts=listing(t(words) for words in shown)))
         if choice.limited:
             st.caption(
-                "Confidential teen information (such as reproductive or mental health) is "
-                "not shown to parents once a child is 12."
+                t(
+                    "Confidential teen information (such as reproductive or mental health) "
+                    "is not shown to parents once a child is 12."
+                )
             )
 
 
@@ -112,10 +131,12 @@ def recovery_codes(codes: list[str] | None) -> None:
     if not codes:
         return
     st.warning(
-        "Save these recovery codes somewhere safe. Each one signs you in once if you lose your "
-        "authenticator app. They will not be shown again."
+        t(
+            "Save these recovery codes somewhere safe. Each one signs you in once "
+            "if you lose your authenticator app. They will not be shown again."
+        )
     )
     st.code("\n".join(codes), language=None)
-    if st.button("I have saved my recovery codes", key="recovery_codes_saved"):
+    if st.button(t("I have saved my recovery codes"), key="recovery_codes_saved"):
         del st.session_state[state.RECOVERY_CODES]
         st.rerun()

@@ -13,6 +13,7 @@ from pages.components.format import plain
 from services.core import language
 from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.errors import PortalError, ValidationError
+from services.core.language import N_, t
 
 log = logging.getLogger("portal.pages")
 
@@ -32,7 +33,7 @@ PENDING_INVITATION = "pending_invitation_token"
 # The language chosen before signing in (or the one signed out of): kept through both.
 LANGUAGE = "language"
 LANGUAGE_CHOSEN = "language_chosen"  # chosen on the sign-in page: it becomes the account's
-GENERIC_ERROR = (
+GENERIC_ERROR = N_(
     "Something went wrong on our side. Please try again; if it keeps happening, contact support."
 )
 
@@ -83,7 +84,7 @@ def guard(*roles: str) -> Actor:
     current = actor()
     if current is not None and current.roles & set(roles):
         return current
-    st.error("You do not have access to this page.")
+    st.error(t("You do not have access to this page."))
     st.stop()
     raise AssertionError("st.stop() ends the script run")
 
@@ -94,7 +95,7 @@ def patient_page(title: str) -> tuple[Actor, uuid.UUID]:
     st.title(title)
     patient_id = acting_patient()
     if patient_id is None:
-        st.info("Choose whose record to open in the sidebar.")
+        st.info(t("Choose whose record to open in the sidebar."))
         st.stop()
         raise AssertionError("st.stop() ends the script run")
     viewing_notice(current, patient_id)
@@ -115,7 +116,7 @@ def viewing_notice(current: Actor, patient_id: uuid.UUID) -> None:
     choice = acting_choice()
     if patient_id != current.patient_id and choice is not None:
         st.info(
-            f"You are viewing {plain(choice.name)}'s record.",
+            t("You are viewing {name}'s record.", name=plain(choice.name)),
             icon=":material/supervisor_account:",
         )
 
@@ -158,4 +159,4 @@ def service_errors() -> Iterator[None]:
         st.error(exc.message)
     except Exception:
         log.exception("unexpected error on a page")
-        st.error(GENERIC_ERROR)
+        st.error(t(GENERIC_ERROR))

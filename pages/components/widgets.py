@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pages.components.format import plain
+from services.core.language import t
 from services.identity import passwords, registration
 
 
@@ -50,9 +51,9 @@ def open_one(labels: Mapping[object, str], key: str, remember: str) -> None:
     """A queue's "Open a request" picker: the chosen row's id is kept under `remember`, so the
     request stays open while the page reruns."""
     chosen = st.selectbox(
-        "Open a request",
+        t("Open a request"),
         [None, *labels],
-        format_func=lambda r: "Choose…" if r is None else labels[r],
+        format_func=lambda r: t("Choose…") if r is None else labels[r],
         key=key,
     )
     if chosen is not None:
@@ -62,13 +63,17 @@ def open_one(labels: Mapping[object, str], key: str, remember: str) -> None:
 def counts(title: str, by: Mapping[str, int], key: str, value: str) -> None:
     """A titled two-column table of counts, such as accounts by role."""
     st.subheader(title)
-    table({key: list(by), value: list(by.values())}, empty="None.")
+    table({key: list(by), value: list(by.values())}, empty=t("None."))
 
 
 def new_password(label: str, key: str) -> str:
     """A new-password field with the policy's advice (SECURITY.md 1)."""
     return st.text_input(
-        label, type="password", key=key, max_chars=passwords.MAX_LENGTH, help=passwords.ADVICE
+        label,
+        type="password",
+        key=key,
+        max_chars=passwords.MAX_LENGTH,
+        help=t(passwords.ADVICE, min_length=passwords.MIN_LENGTH),
     )
 
 
@@ -76,24 +81,27 @@ def caregiver_account(key: str, email: str = "") -> registration.CaregiverDetail
     """The form of a caregiver's own account (name, date of birth, contact, sign-in, terms);
     the details when submitted, else None."""
     with st.form(key):
-        first = st.text_input("Your first name", max_chars=80, key=f"{key}_first")
-        last = st.text_input("Your last name", max_chars=80, key=f"{key}_last")
+        first = st.text_input(t("Your first name"), max_chars=80, key=f"{key}_first")
+        last = st.text_input(t("Your last name"), max_chars=80, key=f"{key}_last")
         born = st.date_input(
-            "Your date of birth",
+            t("Your date of birth"),
             value=None,
             min_value=date(1900, 1, 1),
             format="YYYY-MM-DD",
             key=f"{key}_birth",
         )
-        address = st.text_input("Email", value=email, max_chars=254, key=f"{key}_email")
-        phone = st.text_input("Mobile phone (optional)", max_chars=24, key=f"{key}_phone")
-        username = st.text_input("Username", max_chars=64, key=f"{key}_username")
-        password = new_password("Password", f"{key}_password")
+        address = st.text_input(t("Email"), value=email, max_chars=254, key=f"{key}_email")
+        phone = st.text_input(t("Mobile phone (optional)"), max_chars=24, key=f"{key}_phone")
+        username = st.text_input(t("Username"), max_chars=64, key=f"{key}_username")
+        password = new_password(t("Password"), f"{key}_password")
         accept = st.checkbox(
-            f"I accept the portal's terms of use (version {registration.TERMS_VERSION}).",
+            t(
+                "I accept the portal's terms of use (version {version}).",
+                version=registration.TERMS_VERSION,
+            ),
             key=f"{key}_terms",
         )
-        if not st.form_submit_button("Create caregiver account", type="primary"):
+        if not st.form_submit_button(t("Create caregiver account"), type="primary"):
             return None
     return registration.CaregiverDetails(
         first, last, born, address, phone or None, username, password, accept

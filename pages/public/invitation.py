@@ -8,15 +8,16 @@ import streamlit as st
 from pages.components import navigation, state
 from pages.components.format import last_day, plain, when
 from pages.components.widgets import caregiver_account
+from services.core.language import listing, t
 from services.proxy import invitations, policy
 
 DONE = "invitation_accepted_for"
 
-st.title("Invitation to help with someone's care")
+st.title(t("Invitation to help with someone's care"))
 current = state.actor()
 if current is not None and st.session_state.get(DONE):
     name = st.session_state.pop(DONE)
-    st.success(f"You can now act for {plain(name)}: choose them in the sidebar.")
+    st.success(t("You can now act for {name}: choose them in the sidebar.", name=plain(name)))
     st.stop()
 token = st.query_params.get("token") or st.session_state.get(state.PENDING_INVITATION) or ""
 view = None
@@ -26,29 +27,39 @@ if view is None:
     st.session_state.pop(state.PENDING_INVITATION, None)
     st.stop()
 st.session_state[state.PENDING_INVITATION] = token
-whose = "their" if view.invited_by == view.patient_name else f"{plain(view.patient_name)}'s"
+places = {
+    "inviter": plain(view.invited_by),
+    "patient": plain(view.patient_name),
+    "relationship": plain(view.relationship.lower()),
+}
+if view.invited_by == view.patient_name:
+    st.write(t("{inviter} invites you to help with their care as their {relationship}.", **places))
+else:
+    st.write(
+        t("{inviter} invites you to help with {patient}'s care as their {relationship}.", **places)
+    )
 st.write(
-    f"{plain(view.invited_by)} invites you to help with {whose} care as their "
-    f"{plain(view.relationship.lower())}."
+    t(
+        "You would see: {parts}. Access lasts until {end}.",
+        parts=listing(t(policy.SCOPE_WORDS.get(s, s)) for s in view.scopes),
+        end=last_day(view.grant_ends_at),
+    )
 )
-st.write(
-    "You would see: "
-    + ", ".join(policy.SCOPE_WORDS.get(s, s) for s in view.scopes)
-    + f". Access lasts until {last_day(view.grant_ends_at)}."
+st.caption(
+    t("This link works once, until {link_expires_at}.", link_expires_at=when(view.link_expires_at))
 )
-st.caption(f"This link works once, until {when(view.link_expires_at)}.")
 if current is not None:
-    if st.button("Accept the invitation", type="primary", key="invitation_accept"):
+    if st.button(t("Accept the invitation"), type="primary", key="invitation_accept"):
         with state.service_errors():
             st.session_state[DONE] = invitations.invitation_accept(actor=current, token=token)
             st.session_state.pop(state.PENDING_INVITATION, None)
             st.query_params.clear()
             st.rerun()
 else:
-    st.subheader("Already have an account?")
-    st.write("Sign in, and this invitation is offered to you again.")
-    st.page_link(navigation.SIGN_IN.path, label="Sign in to accept")
-    st.subheader("New here? Create a caregiver account")
+    st.subheader(t("Already have an account?"))
+    st.write(t("Sign in, and this invitation is offered to you again."))
+    st.page_link(navigation.SIGN_IN.path, label=t("Sign in to accept"))
+    st.subheader(t("New here? Create a caregiver account"))
     details = caregiver_account("invitation_account")
     if details is not None:
         with state.service_errors():

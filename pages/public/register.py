@@ -9,35 +9,38 @@ import streamlit as st
 from pages.components import navigation, state
 from pages.components.widgets import caregiver_account, new_password
 from services.core.errors import AuthenticationFailed
+from services.core.language import t
 from services.identity import passwords, registration
 
 TICKET = "register_ticket"
 NAMES = "register_names"
 
-st.title("Create your patient account")
+st.title(t("Create your patient account"))
 
 
 def _identity_step() -> None:
     st.write(
-        "First we match you to your patient record. Enter your name and date of birth as the "
-        "clinic has them, and your medical record number, the activation code the clinic gave "
-        "you, or both."
+        t(
+            "First we match you to your patient record. Enter your name and date of birth as the "
+            "clinic has them, and your medical record number, the activation code the clinic gave "
+            "you, or both."
+        )
     )
     with st.form("register_identity"):
-        first = st.text_input("First name", key="register_first", max_chars=80)
-        last = st.text_input("Last name", key="register_last", max_chars=80)
+        first = st.text_input(t("First name"), key="register_first", max_chars=80)
+        last = st.text_input(t("Last name"), key="register_last", max_chars=80)
         born = st.date_input(
-            "Date of birth",
+            t("Date of birth"),
             key="register_birth",
             value=None,
             min_value=date(1900, 1, 1),
             format="YYYY-MM-DD",
         )
-        mrn = st.text_input("Medical record number", key="register_mrn", max_chars=16)
+        mrn = st.text_input(t("Medical record number"), key="register_mrn", max_chars=16)
         code = st.text_input(
-            "Activation code", key="register_code", max_chars=14, placeholder="ABCDE-23456"
+            t("Activation code"), key="register_code", max_chars=14, placeholder="ABCDE-23456"
         )
-        submitted = st.form_submit_button("Continue", type="primary")
+        submitted = st.form_submit_button(t("Continue"), type="primary")
     if submitted:
         with state.service_errors():
             st.session_state[TICKET] = registration.registration_match(
@@ -48,21 +51,27 @@ def _identity_step() -> None:
 
 
 def _account_step(ticket: str) -> None:
-    st.success("We found your record. Now choose how you will sign in.")
-    email = st.text_input("Email", key="register_email", max_chars=254)
-    phone = st.text_input("Mobile phone (optional)", key="register_phone", max_chars=24)
-    username = st.text_input("Username", key="register_username", max_chars=64)
-    password = new_password("Password", "register_password")
+    st.success(t("We found your record. Now choose how you will sign in."))
+    email = st.text_input(t("Email"), key="register_email", max_chars=254)
+    phone = st.text_input(t("Mobile phone (optional)"), key="register_phone", max_chars=24)
+    username = st.text_input(t("Username"), key="register_username", max_chars=64)
+    password = new_password(t("Password"), "register_password")
     if password:
         strength = passwords.password_strength(
             password, (*st.session_state.get(NAMES, ()), username, email)
         )
-        st.progress((strength.score + 1) / 5, text=f"Strength: {strength.label}. {strength.hint}")
+        st.progress(
+            (strength.score + 1) / 5,
+            text=t("Strength: {label}. {hint}", label=strength.label, hint=strength.hint),
+        )
     accept = st.checkbox(
-        f"I accept the portal's terms of use (version {registration.TERMS_VERSION}).",
+        t(
+            "I accept the portal's terms of use (version {version}).",
+            version=registration.TERMS_VERSION,
+        ),
         key="register_terms",
     )
-    if st.button("Create account", type="primary", key="register_create"):
+    if st.button(t("Create account"), type="primary", key="register_create"):
         with state.service_errors():
             try:
                 registration.registration_create(
@@ -83,8 +92,10 @@ def _account_step(ticket: str) -> None:
 
 def _caregiver_step() -> None:
     st.write(
-        "A caregiver account lets you help with someone else's care: they invite you, or you "
-        "ask for access with the legal documents (a parent, a guardian, a power of attorney)."
+        t(
+            "A caregiver account lets you help with someone else's care: they invite you, or you "
+            "ask for access with the legal documents (a parent, a guardian, a power of attorney)."
+        )
     )
     details = caregiver_account("register_caregiver")
     if details is not None:
@@ -97,11 +108,11 @@ def _caregiver_step() -> None:
 ticket = st.session_state.get(TICKET)
 caregiver = (
     st.radio(
-        "Who is this account for?",
+        t("Who is this account for?"),
         ["me", "caregiver"],
         format_func={
-            "me": "Me, a patient of the clinic",
-            "caregiver": "I care for someone else and am not a patient here",
+            "me": t("Me, a patient of the clinic"),
+            "caregiver": t("I care for someone else and am not a patient here"),
         }.get,
         key="register_who",
         horizontal=True,
@@ -113,9 +124,9 @@ if caregiver:
     _caregiver_step()
 elif isinstance(ticket, str):
     _account_step(ticket)
-    if st.button("Start again", key="register_restart"):
+    if st.button(t("Start again"), key="register_restart"):
         st.session_state.pop(TICKET, None)
         st.rerun()
 else:
     _identity_step()
-st.page_link(navigation.SIGN_IN.path, label="Already have an account? Sign in")
+st.page_link(navigation.SIGN_IN.path, label=t("Already have an account? Sign in"))

@@ -8,28 +8,31 @@ import streamlit as st
 
 from pages.components import authenticator, state
 from services.core import cookie_handoff
+from services.core.language import t
 from services.him import release
 
-st.title("Shared health record")
+st.title(t("Shared health record"))
 token = st.query_params.get("token", "")
 if not token:
-    st.info("Open the link you were sent; it carries its key.")
+    st.info(t("Open the link you were sent; it carries its key."))
     st.stop()
 st.write(
-    "A patient of Lakeside Health shared part of their record with you, or authorized its "
-    "release to you. Enter the email address the link was sent to."
+    t(
+        "A patient of Lakeside Health shared part of their record with you, or authorized its "
+        "release to you. Enter the email address the link was sent to."
+    )
 )
 with st.form("shared_open"):
-    email = st.text_input("Your email address", max_chars=254, key="shared_email")
-    opened = st.form_submit_button("Open", type="primary")
+    email = st.text_input(t("Your email address"), max_chars=254, key="shared_email")
+    opened = st.form_submit_button(t("Open"), type="primary")
 if opened:
     with state.service_errors():
         name, kind, data = release.shared_open(token=token, recipient_email=email)
         # Downloads need a portal session or a media pass; the recipient has no session.
         authenticator.hand_over(cookie_handoff.media_pass())
-        st.success("Ready. This download has been recorded in the patient's record.")
+        st.success(t("Ready. This download has been recorded in the patient's record."))
         st.download_button(
-            f"Download {name}",
+            t("Download {name}", name=name),
             data=data,
             file_name=name,
             mime=kind,

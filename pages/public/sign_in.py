@@ -59,7 +59,7 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
                 authenticator.finish(auth.sign_in_code(pending=step.pending, code=code))
                 st.rerun()
             except AuthenticationFailed as exc:
-                if exc.message == auth.START_AGAIN:
+                if exc.message == t(auth.START_AGAIN):
                     del st.session_state[authenticator.PENDING]
                 st.error(exc.message)
     if isinstance(step, auth.CodeNeeded):

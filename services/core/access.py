@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.core import clock
 from services.core.config import number_setting
 from services.core.errors import NotFound, PermissionDenied
+from services.core.language import t
 from services.core.models import (
     CareTeamMember,
     Patient,
@@ -207,14 +208,14 @@ def patient_access(session: Session, actor: Actor, patient_id: uuid.UUID) -> Acc
 def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, scope: str) -> Access:
     """Access to one scope of one patient's data, or the refusal that fits the actor."""
     if not isinstance(actor, Actor):
-        raise PermissionDenied("Please sign in.")
+        raise PermissionDenied(t("Please sign in."))
     exists_ = session.scalar(select(exists().where(Patient.id == patient_id)))
     found = patient_access(session, actor, patient_id) if exists_ else None
     if found is not None and scope in found.scopes:
         return found
     if actor.is_staff and exists_:
-        raise PermissionDenied("You do not have access to this part of this patient's record.")
-    raise NotFound("We could not find that record.")
+        raise PermissionDenied(t("You do not have access to this part of this patient's record."))
+    raise NotFound(t("We could not find that record."))
 
 
 def require_patient_side(found: Access, message: str) -> None:
@@ -226,9 +227,9 @@ def require_patient_side(found: Access, message: str) -> None:
 def require_role(actor: Actor, *roles: str) -> None:
     """Default deny for staff work: the actor must hold one of the roles."""
     if not isinstance(actor, Actor):
-        raise PermissionDenied("Please sign in.")
+        raise PermissionDenied(t("Please sign in."))
     if not actor.roles & set(roles):
-        raise PermissionDenied("Your role does not include this work.")
+        raise PermissionDenied(t("Your role does not include this work."))
 
 
 def staff_members(session: Session, role: str) -> list[tuple[uuid.UUID, str]]:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from services.core import audit, clock, private_files
 from services.core.config import settings
 from services.core.errors import ConfigurationError, Conflict, Unavailable
+from services.core.language import N_, t
 from services.core.migrations import MIGRATIONS, Migration
 from services.core.models import AUDIT_GENESIS, AuditHead, Base, SchemaVersion
 
@@ -142,11 +143,11 @@ def _lock_for(eng: Engine) -> threading.RLock | nullcontext[None]:
     return _duckdb_lock if is_duckdb(eng) else nullcontext()
 
 
-UNREACHABLE = (
+UNREACHABLE = N_(
     "The portal is temporarily unavailable: its database cannot be reached. Nothing was "
     "changed; please try again in a few minutes."
 )
-STORAGE_FULL = (
+STORAGE_FULL = N_(
     "The portal cannot save anything just now: the server's storage is full or read-only. "
     "Nothing was changed; please try again later."
 )
@@ -161,11 +162,11 @@ def _outage(exc: DBAPIError) -> str | None:
     or read-only), or None when the error is of this statement alone."""
     reason = str(exc.orig)
     if any(fault in reason for fault in _STORAGE_FAULTS):
-        return STORAGE_FULL
+        return t(STORAGE_FULL)
     if exc.connection_invalidated or (
         isinstance(exc.orig, psycopg.OperationalError) and not isinstance(exc.orig, _NOT_OUTAGES)
     ):
-        return UNREACHABLE
+        return t(UNREACHABLE)
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.core.language import t
+
 
 class PortalError(Exception):
     """Base of every error a page may show to the user as it is."""
@@ -22,10 +24,8 @@ class PermissionDenied(PortalError):
 class ValidationError(PortalError):
     """Bad input; `fields` maps a field name to its message."""
 
-    def __init__(
-        self, fields: dict[str, str], message: str = "Please correct the marked fields."
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message or t("Please correct the marked fields."))
         self.fields = dict(fields)
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ name, and `raise_if` refuses the whole form when any was found (nothing is accep
 from __future__ import annotations
 
 from services.core.errors import ValidationError
+from services.core.language import t
 
 MAX_NOTE = 1000
 
@@ -16,7 +17,7 @@ def checked_note(
     if required and not text:
         fields[name] = required
     elif len(text) > limit:
-        fields[name] = f"Use at most {limit} characters."
+        fields[name] = t("Use at most {limit} characters.", limit=limit)
     return text
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gettext
 import io
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -100,8 +100,9 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name, known to every trans
 
 
 def t(message: str, **places: object) -> str:
-    """`message` in the current language, its {places} filled in."""
-    return _fill(_translations(current()).gettext(message), places)
+    """`message` in the current language, its {places} filled in (an empty message stays
+    empty: gettext would give the catalog's header)."""
+    return _fill(_translations(current()).gettext(message), places) if message else ""
 
 
 def tn(singular: str, plural: str, count: int, **places: object) -> str:
@@ -133,9 +134,14 @@ def percent(share: float, digits: int = 0) -> str:
     return numbers.format_percent(share, format=pattern, locale=current())
 
 
+def listing(items: Iterable[str]) -> str:
+    """Items joined as the language joins them (A, B and C; A, B y C)."""
+    return lists.format_list(list(items), locale=current())
+
+
 def money(cents: int) -> str:
     """US dollars as the language writes them ($1,234.50; 1234,50 US$ in Spanish)."""
-    return numbers.format_currency(Decimal(cents) / 100, "USD", locale=current())
+    return numbers.format_currency(Decimal(cents).scaleb(-2), "USD", locale=current())
 
 
 def day(value: date) -> str:

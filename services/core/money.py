@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from services.core import language
+
 
 def dollars(cents: int) -> str:
-    """'$1,234.56' (and '-$5.00')."""
-    whole, part = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}${whole:,}.{part:02d}"
+    """US dollars as the current language writes them: '$1,234.56' (and '-$5.00');
+    '1.234,56 US$' in Spanish."""
+    return language.money(cents)
 
 
 def amount(cents: int) -> str:

@@ -27,6 +27,7 @@ from services.core import access, clock, crypto, db
 from services.core.access import Actor
 from services.core.config import SmsSettings, SmtpSettings, settings
 from services.core.errors import PermissionDenied
+from services.core.language import t
 from services.core.models import NotificationOutbox, NotificationPreference, User
 from services.core.work import staff_work
 
@@ -135,15 +136,16 @@ SECURITY = "security"
 def security_notice(
     session: Session, user: User, subject: str, body: str, to_address: str | None = None
 ) -> None:
-    """A security message: always by email, whatever the person chose for other kinds."""
+    """A security message: always by email, whatever the person chose for other kinds (callers
+    write it in the recipient's language: `language.using(user.language)`)."""
     if to_address or user.email:
         enqueue(
             session,
             user.id,
             EMAIL,
             SECURITY,
-            f"{settings().clinic_name}: {subject}",
-            body + "\nIf this was not you, call the clinic's help desk.",
+            t("{clinic}: {subject}", clinic=settings().clinic_name, subject=subject),
+            body + "\n" + t("If this was not you, call the clinic's help desk."),
             to_address,
         )
 

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from services.core import clock, crypto
 from services.core.errors import RateLimited
+from services.core.language import N_, t
 from services.core.models import Throttle
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 BLOCK = timedelta(minutes=15)
-TOO_MANY = "Too many attempts. Please wait 15 minutes and try again, or call the clinic."
+TOO_MANY = N_("Too many attempts. Please wait 15 minutes and try again, or call the clinic.")
 
 
 def key(*parts: str) -> str:
@@ -27,7 +28,7 @@ def key(*parts: str) -> str:
 def check(session: Session, key_hash: str) -> None:
     row = session.get(Throttle, key_hash)
     if row is not None and row.blocked_until is not None and row.blocked_until > clock.now():
-        raise RateLimited(TOO_MANY)
+        raise RateLimited(t(TOO_MANY))
 
 
 def allow(session: Session, key_hash: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from services.core import private_files
 from services.core.config import settings
+from services.core.language import t
 
 MAX_BYTES = 10 * 1024 * 1024
 # Content signatures ("magic numbers") of the accepted types, and the names they may carry.
@@ -58,13 +59,15 @@ def file_problem(filename: str, data: bytes) -> str | None:
     kind = content_type(data)
     ending = Path(filename or "").suffix.lower()
     if not data:
-        return "The file is empty."
+        return t("The file is empty.")
     if len(data) > MAX_BYTES:
-        return "The file is larger than 10 MB."
+        return t("The file is larger than 10 MB.")
     if kind is None:
-        return "Only PDF, PNG and JPEG files can be uploaded (this file is none of them)."
+        return t("Only PDF, PNG and JPEG files can be uploaded (this file is none of them).")
     if ending not in KINDS[kind][1]:
-        return f"The file's name says {ending or 'nothing'}, but it is {kind}."
+        if not ending:
+            return t("The file's name has no ending, but it is {kind}.", kind=kind)
+        return t("The file's name says {ending}, but it is {kind}.", ending=ending, kind=kind)
     return None
 
 

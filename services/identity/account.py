@@ -17,6 +17,7 @@ from services.core import access, audit, clock, crypto, db, language, notify, on
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from services.core.language import N_, t, tn
 from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User
 from services.core.work import patient_work
 from services.identity import auth, passwords, sessions, two_factor
@@ -29,8 +30,8 @@ SECURITY = notify.SECURITY
 EMAIL_CHANGE_PURPOSE = "email_change"
 EMAIL_CHANGE_LIFETIME = timedelta(minutes=30)
 EMAIL_CHANGE_ATTEMPTS = 5
-BAD_EMAIL_CODE = "That code is not right or has expired. Ask for a new one."
-WRONG_PASSWORD = "Your current password is not right."
+BAD_EMAIL_CODE = N_("That code is not right or has expired. Ask for a new one.")
+WRONG_PASSWORD = N_("Your current password is not right.")
 ACTIVITY_LIMIT = 20
 
 
@@ -55,10 +56,10 @@ class AccountView:
 
 def _user(session: Session, actor: Actor) -> User:
     if not isinstance(actor, Actor):
-        raise PermissionDenied("Please sign in.")
+        raise PermissionDenied(t("Please sign in."))
     user = session.get(User, actor.user_id)
     if user is None or user.status != "active":
-        raise AuthenticationFailed(sessions.SESSION_ENDED)
+        raise AuthenticationFailed(t(sessions.SESSION_ENDED))
     return user
 
 
@@ -71,7 +72,7 @@ def _reauthenticate(session: Session, user: User, password: str, action: str) ->
             outcome=audit.DENIED,
             detail="re-authentication failed",
         )
-        raise AuthenticationFailed(WRONG_PASSWORD)
+        raise AuthenticationFailed(t(WRONG_PASSWORD))
 
 
 def _preferences(session: Session, user: User) -> dict[str, Channels]:
@@ -119,12 +120,13 @@ def contact_update(*, actor: Actor, password: str, email: str, phone: str | None
         _reauthenticate(session, user, password, "account.contact_update")
         if checked_phone != user.phone:
             user.phone = checked_phone
-            notify.security_notice(
-                session,
-                user,
-                "your mobile number was changed",
-                "The mobile number on your patient portal account was changed.",
-            )
+            with language.using(user.language):  # in the recipient's language
+                notify.security_notice(
+                    session,
+                    user,
+                    t("your mobile number was changed"),
+                    t("The mobile number on your patient portal account was changed."),
+                )
         changing = email.lower() != (user.email or "").lower()
         if changing:
             user.pending_email = email
@@ -135,9 +137,13 @@ def contact_update(*, actor: Actor, password: str, email: str, phone: str | None
                 user.id,
                 notify.EMAIL,
                 "email_verify",
-                "Confirm your new email address",
-                f"Your code to confirm this address for your patient portal account is {code}. "
-                "It expires in 30 minutes.\nIf you did not ask for this, ignore this message.",
+                t("Confirm your new email address"),
+                t(
+                    "Your code to confirm this address for your patient portal account is "
+                    "{code}. It expires in 30 minutes.\nIf you did not ask for this, ignore "
+                    "this message.",
+                    code=code,
+                ),
                 to_address=email,
             )
         detail = "email change asked" if changing else None
@@ -161,14 +167,18 @@ def email_change_confirm(*, actor: Actor, code: str) -> str:
             row.used_at = clock.now()
             user.email, user.pending_email = new, None
             if old:
-                notify.security_notice(
-                    session,
-                    user,
-                    "your email address was changed",
-                    f"The email address on your patient portal account was changed to "
-                    f"{_masked(new)}. Messages now go there, not to this address.",
-                    to_address=old,
-                )
+                with language.using(user.language):  # in the recipient's language
+                    notify.security_notice(
+                        session,
+                        user,
+                        t("your email address was changed"),
+                        t(
+                            "The email address on your patient portal account was changed to "
+                            "{new}. Messages now go there, not to this address.",
+                            new=_masked(new),
+                        ),
+                        to_address=old,
+                    )
             audit.record(session, actor, "account.email_changed")
             confirmed = True
         else:
@@ -177,7 +187,7 @@ def email_change_confirm(*, actor: Actor, code: str) -> str:
             audit.record(session, actor, "account.email_changed", outcome=audit.FAILURE)
             confirmed = False
     if not confirmed:
-        raise ValidationError({"code": BAD_EMAIL_CODE})
+        raise ValidationError({"code": t(BAD_EMAIL_CODE)})
     notify.flush()
     return new
 
@@ -202,12 +212,12 @@ def email_change_cancel(*, actor: Actor) -> None:
 def preferences_update(*, actor: Actor, preferences: Mapping[str, Channels]) -> None:
     unknown = set(preferences) - set(KINDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a kind of notification."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), t("Not a kind of notification.")))
     with db.transaction() as session:
         user = _user(session, actor)
         if any(c.sms for c in preferences.values()) and not user.phone:
             raise ValidationError(
-                {"sms": "Add a mobile phone number before choosing text messages."}
+                {"sms": t("Add a mobile phone number before choosing text messages.")}
             )
         for kind, channels in preferences.items():
             row = session.get(NotificationPreference, (user.id, kind))
@@ -258,13 +268,21 @@ def password_change(*, actor: Actor, token: str, current: str, new: str) -> int:
                 .where(UserSession.id.in_(others))
                 .values(ended_at=clock.now(), end_reason="password_change")
             )
-        notify.security_notice(
-            session,
-            user,
-            "your password was changed",
-            "The password of your patient portal account was changed"
-            + (f"; {len(others)} other session(s) were signed out." if others else "."),
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("your password was changed"),
+                tn(
+                    "The password of your patient portal account was changed; {count} other "
+                    "session was signed out.",
+                    "The password of your patient portal account was changed; {count} other "
+                    "sessions were signed out.",
+                    len(others),
+                )
+                if others
+                else t("The password of your patient portal account was changed."),
+            )
         audit.record(
             session, actor, "account.password_change", detail=f"{len(others)} other sessions ended"
         )
@@ -287,14 +305,15 @@ def second_factor_finish(*, actor: Actor, code: str) -> list[str]:
         codes = two_factor.finish(session, user, code or "")
         if codes is None:
             raise ValidationError(
-                {"code": "That code is not right. Enter the code your app shows now."}
+                {"code": t("That code is not right. Enter the code your app shows now.")}
             )
-        notify.security_notice(
-            session,
-            user,
-            "two-step verification was switched on",
-            "Two-step verification was switched on for your patient portal account.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("two-step verification was switched on"),
+                t("Two-step verification was switched on for your patient portal account."),
+            )
     notify.flush()
     return codes
 
@@ -304,14 +323,15 @@ def recovery_codes_renew(*, actor: Actor, password: str) -> list[str]:
         user = _user(session, actor)
         _reauthenticate(session, user, password, "mfa.recovery_codes_renewed")
         if user.totp_enabled_at is None:
-            raise ValidationError({"code": "Switch on two-step verification first."})
+            raise ValidationError({"code": t("Switch on two-step verification first.")})
         codes = two_factor.new_recovery_codes(session, user)
-        notify.security_notice(
-            session,
-            user,
-            "new recovery codes",
-            "New recovery codes were made for your account; the old ones no longer work.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("new recovery codes"),
+                t("New recovery codes were made for your account; the old ones no longer work."),
+            )
         audit.record(session, actor, "mfa.recovery_codes_renewed")
     notify.flush()
     return codes
@@ -323,17 +343,20 @@ def second_factor_off(*, actor: Actor, password: str) -> None:
         user = _user(session, actor)
         _reauthenticate(session, user, password, "mfa.totp_disabled")
         if access.actor_for(session, user).roles & set(access.STAFF_ROLES):
-            raise PermissionDenied("Staff accounts always use two-step verification.")
+            raise PermissionDenied(t("Staff accounts always use two-step verification."))
         user.totp_enabled_at = None
         user.totp_secret_encrypted = None
         two_factor.new_recovery_codes(session, user)  # retires the old ones
-        notify.security_notice(
-            session,
-            user,
-            "two-step verification was switched off",
-            "Two-step verification was switched off for your patient portal account. "
-            "Signing in now needs only your password.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("two-step verification was switched off"),
+                t(
+                    "Two-step verification was switched off for your patient portal "
+                    "account. Signing in now needs only your password."
+                ),
+            )
         audit.record(session, actor, "mfa.totp_disabled")
     notify.flush()
 
@@ -346,18 +369,18 @@ class ActivityItem:
 
 
 ACTIVITY_WORDS = {
-    "auth.sign_in": "Signed in",
-    "auth.sign_out": "Signed out",
-    "auth.sign_out_everywhere": "Signed out everywhere",
-    "auth.session_end": "Session ended",
-    "auth.lockout": "Sign-in paused after failed attempts",
-    "auth.second_factor": "Wrong two-step code",
-    "auth.password_reset": "Password reset",
-    "account.password_change": "Password changed",
-    "mfa.totp_enabled": "Two-step verification switched on",
-    "mfa.totp_disabled": "Two-step verification switched off",
-    "mfa.recovery_code_used": "Recovery code used",
-    "mfa.totp_replay": "A used code was tried again",
+    "auth.sign_in": N_("Signed in"),
+    "auth.sign_out": N_("Signed out"),
+    "auth.sign_out_everywhere": N_("Signed out everywhere"),
+    "auth.session_end": N_("Session ended"),
+    "auth.lockout": N_("Sign-in paused after failed attempts"),
+    "auth.second_factor": N_("Wrong two-step code"),
+    "auth.password_reset": N_("Password reset"),
+    "account.password_change": N_("Password changed"),
+    "mfa.totp_enabled": N_("Two-step verification switched on"),
+    "mfa.totp_disabled": N_("Two-step verification switched off"),
+    "mfa.recovery_code_used": N_("Recovery code used"),
+    "mfa.totp_replay": N_("A used code was tried again"),
 }
 
 
@@ -379,7 +402,9 @@ def sign_in_activity(*, actor: Actor) -> list[ActivityItem]:
             .limit(ACTIVITY_LIMIT)
         ).all()
         audit.record(session, actor, "account.activity_view")
-        return [ActivityItem(at, ACTIVITY_WORDS[action], outcome) for at, action, outcome in rows]
+        return [
+            ActivityItem(at, t(ACTIVITY_WORDS[action]), outcome) for at, action, outcome in rows
+        ]
 
 
 @dataclass(frozen=True)

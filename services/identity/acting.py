@@ -9,6 +9,7 @@ from sqlalchemy import select
 from services.core import access, audit, db
 from services.core.access import Actor, PatientChoice, clinician_patients, patient_choices
 from services.core.config import settings
+from services.core.language import t
 from services.core.models import Patient
 from services.core.work import staff_work
 
@@ -42,6 +43,11 @@ def care_team_patients(*, actor: Actor) -> list[PatientChoice]:
             .order_by(Patient.last_name, Patient.first_name)
         ).all()
         return [
-            PatientChoice(pid, f"{last}, {first} (MRN {mrn})", "care team", frozenset())
+            PatientChoice(
+                pid,
+                t("{last}, {first} (MRN {mrn})", last=last, first=first, mrn=mrn),
+                t("care team"),
+                frozenset(),
+            )
             for pid, last, first, mrn in rows
         ]

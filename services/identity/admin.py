@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, audit_checks, clock, crypto, notify, one_time
+from services.core import access, audit, audit_checks, clock, crypto, language, notify, one_time
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, ValidationError
+from services.core.language import N_, t, tn
 from services.core.models import AuditEvent, User, UserRole
 from services.core.work import staff_work
 from services.identity import auth, recovery, sessions, two_factor
@@ -85,7 +86,7 @@ def _account(session: Session, username: str) -> User:
         select(User).where(User.username == (username or "").strip().lower())
     ).one_or_none()
     if user is None:
-        raise NotFound("No account has that username.")
+        raise NotFound(t("No account has that username."))
     return user
 
 
@@ -155,18 +156,20 @@ def staff_create(*, actor: Actor, username: str, display_name: str, email: str, 
     fields: dict[str, str] = {}
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
-        fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+        fields["username"] = t(
+            "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+        )
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 160:
-        fields["display_name"] = "Enter the person's name (at most 160 characters)."
+        fields["display_name"] = t("Enter the person's name (at most 160 characters).")
     email, _ = contact_fields(fields, email, None)
     if role not in access.STAFF_ROLES:
-        fields["role"] = f"Choose one of: {', '.join(access.STAFF_ROLES)}."
+        fields["role"] = t("Choose one of: {roles}.", roles=language.listing(access.STAFF_ROLES))
     if fields:
         raise ValidationError(fields)
     with staff_work(actor, "account.staff_create", access.ADMIN) as s:
         if s.scalar(select(func.count()).select_from(User).where(User.username == username)):
-            raise ValidationError({"username": "That username is taken; choose another."})
+            raise ValidationError({"username": t("That username is taken; choose another.")})
         now = clock.now()
         user = User(
             username=username,
@@ -180,7 +183,7 @@ def staff_create(*, actor: Actor, username: str, display_name: str, email: str, 
         s.add(user)
         s.flush()
         s.add(UserRole(user_id=user.id, role=role))
-        _send_set_password(s, user, "Welcome: set your password", SET_PASSWORD_LIFETIME)
+        _send_set_password(s, user, N_("Welcome: set your password"), SET_PASSWORD_LIFETIME)
     notify.flush()
 
 
@@ -188,14 +191,23 @@ def _send_set_password(session: Session, user: User, subject: str, lifetime: tim
     code = crypto.recovery_code()
     one_time.issue(session, user.id, recovery.RESET_PURPOSE, lifetime, code)
     hours = int(lifetime.total_seconds() // 3600)
-    notify.security_notice(
-        session,
-        user,
-        subject,
-        f"Your username is {user.username}. Set your password on the portal's "
-        f"'Forgot username or password' page with this code: {code}\n"
-        f"It works once and expires in {hours} hour(s).",
-    )
+    with language.using(user.language):  # in the recipient's language
+        notify.security_notice(
+            session,
+            user,
+            t(subject),
+            tn(
+                "Your username is {username}. Set your password on the portal's 'Forgot "
+                "username or password' page with this code: {code}\nIt works once and "
+                "expires in {count} hour.",
+                "Your username is {username}. Set your password on the portal's 'Forgot "
+                "username or password' page with this code: {code}\nIt works once and "
+                "expires in {count} hours.",
+                hours,
+                username=user.username,
+                code=code,
+            ),
+        )
 
 
 def account_deactivate(*, actor: Actor, username: str) -> None:
@@ -203,7 +215,7 @@ def account_deactivate(*, actor: Actor, username: str) -> None:
     with staff_work(actor, "account.deactivate", access.ADMIN) as s:
         user = _account(s, username)
         if user.id == actor.user_id:
-            raise ValidationError({"username": "You cannot deactivate your own account."})
+            raise ValidationError({"username": t("You cannot deactivate your own account.")})
         user.status = "disabled"
         _end_sessions(s, user, "account_disabled")
         sharing.links_end_with_account(s, user.id)
@@ -213,7 +225,7 @@ def account_reactivate(*, actor: Actor, username: str) -> None:
     with staff_work(actor, "account.reactivate", access.ADMIN) as s:
         user = _account(s, username)
         if user.status != "disabled":
-            raise ValidationError({"username": "That account is not deactivated."})
+            raise ValidationError({"username": t("That account is not deactivated.")})
         user.status = "active"
         user.second_factor_failures = 0  # reviewed: a lock for wrong codes ends here
 
@@ -225,7 +237,7 @@ def password_reset_force(*, actor: Actor, username: str) -> None:
         user.password_hash = auth.NO_PASSWORD
         _end_sessions(s, user, "password_reset_forced")
         _send_set_password(
-            s, user, "your password was reset by an administrator", recovery.RESET_LIFETIME
+            s, user, N_("your password was reset by an administrator"), recovery.RESET_LIFETIME
         )
     notify.flush()
 
@@ -241,11 +253,14 @@ def second_factor_reset(*, actor: Actor, username: str) -> None:
             s, user
         )  # retires the old codes; the new ones are never shown
         _end_sessions(s, user, "second_factor_reset")
-        notify.security_notice(
-            s,
-            user,
-            "your two-step verification was reset",
-            "An administrator reset the two-step verification on your account. Staff set up a "
-            "new authenticator at their next sign-in.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                s,
+                user,
+                t("your two-step verification was reset"),
+                t(
+                    "An administrator reset the two-step verification on your account. "
+                    "Staff set up a new authenticator at their next sign-in."
+                ),
+            )
     notify.flush()

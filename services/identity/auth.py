@@ -12,9 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import audit, clock, crypto, db, notify, one_time, usage
+from services.core import audit, clock, crypto, db, language, notify, one_time, usage
 from services.core.access import STAFF_ROLES, Actor, actor_for
 from services.core.errors import AuthenticationFailed, RateLimited, ValidationError
+from services.core.language import N_, t
 from services.core.models import OneTimeCode, User
 from services.identity import passwords, sessions, two_factor
 
@@ -22,7 +23,7 @@ _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 # The same words for an unknown user, a wrong password, a locked or a disabled account.
-SIGN_IN_FAILED = "Incorrect username or password."
+SIGN_IN_FAILED = N_("Incorrect username or password.")
 MAX_USERNAME = 64
 NO_PASSWORD = "!"  # stored instead of a hash: the account cannot sign in with a password yet
 MAX_PASSWORD = passwords.MAX_LENGTH
@@ -64,20 +65,20 @@ def lock_for(failures: int) -> timedelta | None:
 PENDING_PURPOSE = "second_factor"
 PENDING_LIFETIME = timedelta(minutes=5)
 PENDING_ATTEMPTS = 5
-NOT_VERIFIED = "Please verify your email address first: enter the code we emailed you."
+NOT_VERIFIED = N_("Please verify your email address first: enter the code we emailed you.")
 # The alternative to the authenticator: a code sent by email or text message.
 CODE_PURPOSE = "sent_signin"
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_SENDS = 3
-WRONG_CODE = "That code is not right. Enter the current code from your app, or a recovery code."
-START_AGAIN = "Please sign in again."
+WRONG_CODE = N_("That code is not right. Enter the current code from your app, or a recovery code.")
+START_AGAIN = N_("Please sign in again.")
 # Wrong second-step codes count per account across pending steps (NIST SP 800-63B 5.2.2): from
 # the 10th the account pauses (15 minutes, doubling, at most 60) and the owner is emailed; the
 # 100th disables it until an admin has reviewed it. A full sign-in starts the count again.
 FACTOR_PAUSE_AFTER = 10
 FACTOR_REVIEW_AFTER = 100
 FACTOR_FIRST_PAUSE = timedelta(minutes=15)
-PAUSED = "Too many wrong codes. Sign-in is paused for this account; please try again later."
+PAUSED = N_("Too many wrong codes. Sign-in is paused for this account; please try again later.")
 
 
 @dataclass(frozen=True)
@@ -149,13 +150,13 @@ def sign_in(*, username: str, password: str) -> SignInStep:
     username = (username or "").strip().lower()
     fields = {}
     if not username:
-        fields["username"] = "Enter your username."
+        fields["username"] = t("Enter your username.")
     if not password:
-        fields["password"] = "Enter your password."
+        fields["password"] = t("Enter your password.")
     if fields:
         raise ValidationError(fields)
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
-        raise AuthenticationFailed(SIGN_IN_FAILED)
+        raise AuthenticationFailed(t(SIGN_IN_FAILED))
     unverified = False
     # The slow check first, outside the transaction: on DuckDB a transaction holds the process's
     # one write lock, and every other person's page would wait for this hash.
@@ -186,7 +187,7 @@ def sign_in(*, username: str, password: str) -> SignInStep:
             if actor_for(session, user).roles & set(STAFF_ROLES):
                 return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
             return _open_session(session, user)
-    raise AuthenticationFailed(NOT_VERIFIED if unverified else SIGN_IN_FAILED)
+    raise AuthenticationFailed(t(NOT_VERIFIED if unverified else SIGN_IN_FAILED))
 
 
 def factor_pause(failures: int) -> timedelta | None:
@@ -212,14 +213,20 @@ def _wrong_factor(session: Session, user: User) -> None:
             outcome=audit.DENIED,
             detail=f"{failures} wrong second-step codes; disabled for review",
         )
-        notify.security_notice(
-            session,
-            user,
-            "your account was locked",
-            f"Someone who knows your password entered {failures} wrong two-step codes. We "
-            "locked your account until the help desk has checked it; call them to unlock it "
-            "and change your password.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("your account was locked"),
+                t(
+                    (
+                        "Someone who knows your password entered {failures} wrong two-step "
+                        "codes. We locked your account until the help desk has checked it; call "
+                        "them to unlock it and change your password."
+                    ),
+                    failures=failures,
+                ),
+            )
         return
     pause = factor_pause(failures)
     if pause is None:
@@ -233,14 +240,20 @@ def _wrong_factor(session: Session, user: User) -> None:
         detail=f"{failures} wrong second-step codes; paused {pause.total_seconds() / 60:.0f} min",
     )
     if failures == FACTOR_PAUSE_AFTER:
-        notify.security_notice(
-            session,
-            user,
-            "wrong sign-in codes on your account",
-            f"Someone who knows your password entered {failures} wrong two-step codes for your "
-            "account, so sign-in is paused for a while. If this was not you, change your "
-            "password now.",
-        )
+        with language.using(user.language):  # in the recipient's language
+            notify.security_notice(
+                session,
+                user,
+                t("wrong sign-in codes on your account"),
+                t(
+                    (
+                        "Someone who knows your password entered {failures} wrong two-step "
+                        "codes for your account, so sign-in is paused for a while. If this was "
+                        "not you, change your password now."
+                    ),
+                    failures=failures,
+                ),
+            )
 
 
 def _live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | None:
@@ -277,16 +290,16 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
 
     Only for accounts whose second factor is on; returns where it went, masked."""
     if channel not in (notify.EMAIL, notify.SMS):
-        raise ValidationError({"channel": "Choose email or text message."})
+        raise ValidationError({"channel": t("Choose email or text message.")})
     with db.transaction() as session:
         live = _live_pending(session, pending)
         if live is None or live[1].totp_enabled_at is None:
-            raise AuthenticationFailed(START_AGAIN)
+            raise AuthenticationFailed(t(START_AGAIN))
         user = live[1]
         address = user.email if channel == notify.EMAIL else user.phone
         if not address:
-            kind = "email address" if channel == notify.EMAIL else "mobile number"
-            raise ValidationError({"channel": f"There is no {kind} on this account."})
+            kind = t("email address") if channel == notify.EMAIL else t("mobile number")
+            raise ValidationError({"channel": t("There is no {kind} on this account.", kind=kind)})
         recent = session.scalars(
             select(OneTimeCode.id).where(
                 OneTimeCode.user_id == user.id,
@@ -296,7 +309,7 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
         ).all()
         if len(recent) >= CODE_SENDS:
             raise RateLimited(
-                "We have sent several codes already. Use one of them, or wait 10 minutes."
+                t("We have sent several codes already. Use one of them, or wait 10 minutes.")
             )
         code = crypto.digits(6)
         one_time.issue(session, user.id, CODE_PURPOSE, CODE_LIFETIME, code)
@@ -305,9 +318,14 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
             user.id,
             channel,
             "sign_in_code",
-            "Your sign-in code",
-            f"Your sign-in code is {code}. It expires in 10 minutes. "
-            "If you are not signing in, change your password.",
+            t("Your sign-in code"),
+            t(
+                (
+                    "Your sign-in code is {code}. It expires in 10 minutes. If you are not "
+                    "signing in, change your password."
+                ),
+                code=code,
+            ),
         )
         audit.record(session, actor_for(session, user), "auth.sign_in_code_sent", detail=channel)
         where = _mask(address, channel)
@@ -350,7 +368,7 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
     result carries the recovery codes to show once.
     """
     if not (code or "").strip():
-        raise ValidationError({"code": "Enter the code."})
+        raise ValidationError({"code": t("Enter the code.")})
     with db.transaction() as session:
         live = _live_pending(session, pending)
         if live is None:
@@ -369,4 +387,4 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
             problem = PAUSED if stopped else WRONG_CODE
     if problem == PAUSED:
         notify.flush()
-    raise AuthenticationFailed(problem)
+    raise AuthenticationFailed(t(problem))

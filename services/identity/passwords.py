@@ -17,9 +17,10 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from services.core.config import settings
+from services.core.language import N_, t
 
 MIN_LENGTH = 15
-ADVICE = f"At least {MIN_LENGTH} characters. A few random words make a strong one."
+ADVICE = N_("At least {min_length} characters. A few random words make a strong one.")
 MAX_LENGTH = 256
 ZXCVBN_MAX = 72  # zxcvbn refuses longer input; the first 72 characters decide the hint
 MIN_CONTEXT_WORD = 3  # shorter context words (initials) would refuse too much
@@ -47,20 +48,23 @@ def password_problem(password: str, context: tuple[str, ...] = ()) -> str | None
     """Why this password is refused, or None when it is acceptable."""
     candidate = normalise(password)
     if len(candidate) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters; a few random words make a good one."
+        return t(
+            "Use at least {min_length} characters; a few random words make a good one.",
+            min_length=MIN_LENGTH,
+        )
     if len(candidate) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return t("Use at most {max_length} characters.", max_length=MAX_LENGTH)
     folded = candidate.lower()
     if folded in _blocklist() or folded.replace(" ", "") in _blocklist():
-        return "This password is too common; choose one that others are unlikely to use."
+        return t("This password is too common; choose one that others are unlikely to use.")
     squashed = folded.replace(" ", "")
     if len(set(squashed)) < MIN_DISTINCT or (squashed + squashed).find(squashed, 1) < len(squashed):
-        return "This password repeats itself; choose one that is harder to guess."
+        return t("This password repeats itself; choose one that is harder to guess.")
     if any(squashed in seq or squashed in seq[::-1] for seq in SEQUENCES):
-        return "This password is a simple sequence; choose one that is harder to guess."
+        return t("This password is a simple sequence; choose one that is harder to guess.")
     for word in _context_words(context):
         if word in squashed:
-            return "Do not use your name, username or the clinic's name in your password."
+            return t("Do not use your name, username or the clinic's name in your password.")
     return None
 
 
@@ -71,17 +75,21 @@ class Strength:
     hint: str
 
 
-LABELS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
+LABELS = (N_("Very weak"), N_("Weak"), N_("Fair"), N_("Strong"), N_("Very strong"))
 
 
 def password_strength(password: str, context: tuple[str, ...] = ()) -> Strength:
     """A live hint while typing; only `password_problem` decides what is refused."""
     candidate = normalise(password)[:MAX_LENGTH]
     if not candidate:
-        return Strength(0, LABELS[0], f"Use at least {MIN_LENGTH} characters.")
+        return Strength(
+            0, t(LABELS[0]), t("Use at least {min_length} characters.", min_length=MIN_LENGTH)
+        )
     result = zxcvbn(candidate[:ZXCVBN_MAX], user_inputs=_context_words(context))
     feedback = result["feedback"]
-    hint = feedback.get("warning") or " ".join(feedback.get("suggestions") or []) or "Looks good."
+    hint = (
+        feedback.get("warning") or " ".join(feedback.get("suggestions") or []) or t("Looks good.")
+    )
     problem = password_problem(password, context)
     score = min(int(result["score"]), 1) if problem else int(result["score"])
-    return Strength(score, LABELS[score], problem or hint)
+    return Strength(score, t(LABELS[score]), problem or hint)

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from services.core import access, audit, clock, crypto, db, notify, one_time, throttle
+from services.core import access, audit, clock, crypto, db, language, notify, one_time, throttle
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed, ValidationError
+from services.core.language import N_, t
 from services.core.models import User
 from services.identity import auth, passwords
 from services.identity.tables import UserSession
@@ -21,8 +22,8 @@ from services.identity.tables import UserSession
 RESET_LIFETIME = timedelta(minutes=15)
 RESET_ATTEMPTS = 5
 RESET_PURPOSE = "password_reset"
-SENT = "If an account matches, we have emailed it. Check your inbox (and spam folder)."
-BAD_RESET = "That code is not right or has expired. Request a new one."
+SENT = N_("If an account matches, we have emailed it. Check your inbox (and spam folder).")
+BAD_RESET = N_("That code is not right or has expired. Request a new one.")
 
 
 def _requested(kind: str, value: str) -> str:
@@ -34,11 +35,11 @@ def username_reminder(*, email: str) -> str:
     """Email the usernames registered to this address; the same answer either way."""
     email = (email or "").strip().lower()
     if not email or len(email) > 254:
-        raise ValidationError({"email": "Enter the email address on your account."})
+        raise ValidationError({"email": t("Enter the email address on your account.")})
     key = _requested("username", email)
     with db.transaction() as session:
         if not throttle.allow(session, key):  # every request counts: five per 15 minutes
-            return SENT
+            return t(SENT)
         # Exact match of the normalised address: a pattern match would let % and _ select others.
         users = session.scalars(
             select(User).where(func.lower(User.email) == email, User.status == "active")
@@ -49,24 +50,27 @@ def username_reminder(*, email: str) -> str:
                 user.id,
                 notify.EMAIL,
                 "username_reminder",
-                f"{settings().clinic_name}: your username",
-                f"The username on your patient portal account is: {user.username}\n"
-                "If you did not ask for this, you can ignore this message.",
+                t("{clinic_name}: your username", clinic_name=settings().clinic_name),
+                t(
+                    "The username on your patient portal account is: {username}\nIf you did "
+                    "not ask for this, you can ignore this message.",
+                    username=user.username,
+                ),
             )
             audit.record(session, access.actor_for(session, user), "auth.username_reminder")
     notify.flush()
-    return SENT
+    return t(SENT)
 
 
 def password_reset_request(*, username: str) -> str:
     """Email a reset code to the account's address; the same answer either way."""
     username = (username or "").strip().lower()
     if not username or len(username) > auth.MAX_USERNAME:
-        raise ValidationError({"username": "Enter your username."})
+        raise ValidationError({"username": t("Enter your username.")})
     key = _requested("reset", username)
     with db.transaction() as session:
         if not throttle.allow(session, key):
-            return SENT
+            return t(SENT)
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is not None and user.status == "active" and user.email:
             code = crypto.recovery_code()
@@ -76,13 +80,17 @@ def password_reset_request(*, username: str) -> str:
                 user.id,
                 notify.EMAIL,
                 "password_reset",
-                f"{settings().clinic_name}: reset your password",
-                f"Your password reset code is {code}. It works once and expires in 15 minutes.\n"
-                "If you did not ask for this, ignore this message; your password stays the same.",
+                t("{clinic_name}: reset your password", clinic_name=settings().clinic_name),
+                t(
+                    "Your password reset code is {code}. It works once and expires in 15 "
+                    "minutes.\nIf you did not ask for this, ignore this message; your "
+                    "password stays the same.",
+                    code=code,
+                ),
             )
             audit.record(session, access.actor_for(session, user), "auth.password_reset_requested")
     notify.flush()
-    return SENT
+    return t(SENT)
 
 
 def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
@@ -111,13 +119,16 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
                 .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
                 .values(ended_at=now, end_reason="password_reset")
             )
-            notify.security_notice(
-                session,
-                user,
-                "your password was reset",
-                "The password of your patient portal account was reset with an emailed code, "
-                "and every open session was signed out.",
-            )
+            with language.using(user.language):  # in the recipient's language
+                notify.security_notice(
+                    session,
+                    user,
+                    t("your password was reset"),
+                    t(
+                        "The password of your patient portal account was reset with an emailed "
+                        "code, and every open session was signed out."
+                    ),
+                )
             audit.record(session, access.actor_for(session, user), "auth.password_reset")
             reset = True
         else:
@@ -127,5 +138,5 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
                 session, None, "auth.password_reset", outcome=audit.FAILURE, username=username[:64]
             )
     if not reset:
-        raise AuthenticationFailed(BAD_RESET)
+        raise AuthenticationFailed(t(BAD_RESET))
     notify.flush()

@@ -30,6 +30,7 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
 from services.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
+from services.core.language import N_, t
 from services.core.models import Patient, User, UserRole
 from services.core.work import staff_work
 from services.identity import auth, passwords
@@ -40,45 +41,46 @@ TICKET_LIFETIME = timedelta(minutes=30)
 VERIFY_LIFETIME = timedelta(minutes=30)
 VERIFY_ATTEMPTS = 5
 ACTIVATION_LIFETIME = timedelta(days=30)
-NO_MATCH = (
+NO_MATCH = N_(
     "We could not match these details to a patient record without an account. Check them "
     "against your visit paperwork, or ask the clinic for an activation code."
 )
-BAD_CODE = "That code is not right or has expired."
+BAD_CODE = N_("That code is not right or has expired.")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_NAME = 80
 
 
 def text_field(
-    fields: dict[str, str], name: str, value: str | None, label: str, limit: int = MAX_NAME
+    fields: dict[str, str], name: str, value: str | None, missing: str, limit: int = MAX_NAME
 ) -> str:
+    """The value trimmed; `missing` (a whole sentence) or another message in `fields` if bad."""
     value = (value or "").strip()
     if not value:
-        fields[name] = f"Enter your {label}."
+        fields[name] = missing
     elif len(value) > limit:
-        fields[name] = f"Use at most {limit} characters."
+        fields[name] = t("Use at most {limit} characters.", limit=limit)
     elif any(ord(ch) < 32 for ch in value):
-        fields[name] = "Use letters, spaces and punctuation only."
+        fields[name] = t("Use letters, spaces and punctuation only.")
     return value
 
 
 def birth_date_field(
-    fields: dict[str, str], value: date | str | None, whose: str = "your"
+    fields: dict[str, str], value: date | str | None, missing: str | None = None
 ) -> date | None:
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            fields["birth_date"] = "Enter a date like 1970-01-31."
+            fields["birth_date"] = t("Enter a date like 1970-01-31.")
             return None
     if value is None:
-        fields["birth_date"] = f"Enter {whose} date of birth."
+        fields["birth_date"] = missing or t("Enter your date of birth.")
         return None
     today = clock.today()
     if value > today:
-        fields["birth_date"] = "The date of birth cannot be in the future."
+        fields["birth_date"] = t("The date of birth cannot be in the future.")
     elif value < today - timedelta(days=365 * 130):
-        fields["birth_date"] = "Check the year of birth."
+        fields["birth_date"] = t("Check the year of birth.")
     return value
 
 
@@ -97,7 +99,9 @@ def _ticket_patient(ticket: str) -> uuid.UUID:
             raise ValueError
         return uuid.UUID(patient)
     except ValueError:
-        raise AuthenticationFailed("This registration has expired. Please start again.") from None
+        raise AuthenticationFailed(
+            t("This registration has expired. Please start again.")
+        ) from None
 
 
 def registration_match(
@@ -110,17 +114,17 @@ def registration_match(
 ) -> str:
     """A ticket for the one patient record these details match; NotFound (throttled) otherwise."""
     fields: dict[str, str] = {}
-    first = text_field(fields, "first_name", first_name, "first name")
-    last = text_field(fields, "last_name", last_name, "last name")
+    first = text_field(fields, "first_name", first_name, t("Enter your first name."))
+    last = text_field(fields, "last_name", last_name, t("Enter your last name."))
     born = birth_date_field(fields, birth_date)
     mrn = (mrn or "").strip()
     code = (activation_code or "").strip()
     if not mrn and not code:
-        fields["mrn"] = "Enter your medical record number, the activation code, or both."
+        fields["mrn"] = t("Enter your medical record number, the activation code, or both.")
     if mrn and not (mrn.isdigit() and len(mrn) <= 16):
-        fields["mrn"] = "A medical record number has only digits."
+        fields["mrn"] = t("A medical record number has only digits.")
     if code and len(code.replace("-", "").replace(" ", "")) != 10:
-        fields["activation_code"] = (
+        fields["activation_code"] = t(
             "An activation code has 10 letters and digits, like ABCDE-23456."
         )
     if fields:
@@ -157,7 +161,7 @@ def registration_match(
             return _ticket(found[0], clock.now() + TICKET_LIFETIME)
         throttle.fail(session, key)
         audit.record(session, None, "registration.match", outcome=audit.FAILURE)
-    raise NotFound(NO_MATCH)
+    raise NotFound(t(NO_MATCH))
 
 
 def _username_taken(registration: str, email: str, username: str) -> bool:
@@ -196,15 +200,17 @@ def _account_fields(
     email, phone = contact_fields(fields, email, phone)
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
-        fields["username"] = "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+        fields["username"] = t(
+            "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
+        )
     elif username_taken:
-        fields["username"] = "That username is taken; choose another."
+        fields["username"] = t("That username is taken; choose another.")
     context = (*names, username, email.split("@")[0])
     problem = passwords.password_problem(password or "", context)
     if problem:
         fields["password"] = problem
     if not accept_terms:
-        fields["accept_terms"] = "Accept the terms of use to create your account."
+        fields["accept_terms"] = t("Accept the terms of use to create your account.")
     if fields:
         raise ValidationError(fields)
     return email, phone, username
@@ -219,7 +225,7 @@ def registration_create(
     with db.transaction() as session:
         patient = session.get(Patient, patient_id)
         if patient is None:
-            raise AuthenticationFailed("This registration has expired. Please start again.")
+            raise AuthenticationFailed(t("This registration has expired. Please start again."))
         email, phone, username = _account_fields(
             (patient.first_name, patient.last_name),
             email,
@@ -232,7 +238,7 @@ def registration_create(
         if session.scalar(
             select(func.count()).select_from(User).where(User.patient_id == patient_id)
         ):
-            raise Conflict("This patient record already has an account. Try signing in.")
+            raise Conflict(t("This patient record already has an account. Try signing in."))
         now = clock.now()
         user = User(
             username=username,
@@ -289,11 +295,11 @@ def proxy_account(session: Session, details: CaregiverDetails, taken: bool) -> U
     """A pending proxy account with a verification code on its way (in the caller's unit of
     work); ValidationError with every field to fix when the details do not hold."""
     fields: dict[str, str] = {}
-    first = text_field(fields, "first_name", details.first_name, "first name")
-    last = text_field(fields, "last_name", details.last_name, "last name")
+    first = text_field(fields, "first_name", details.first_name, t("Enter your first name."))
+    last = text_field(fields, "last_name", details.last_name, t("Enter your last name."))
     born = birth_date_field(fields, details.birth_date)
     if born is not None and "birth_date" not in fields and access.age_on(born, clock.today()) < 18:
-        fields["birth_date"] = "A caregiver's account is for adults (18 or older)."
+        fields["birth_date"] = t("A caregiver's account is for adults (18 or older).")
     try:
         email, phone, username = _account_fields(
             (first, last),
@@ -346,9 +352,12 @@ def _send_verification(session: Session, user: User) -> None:
         user.id,
         notify.EMAIL,
         "email_verify",
-        f"{settings().clinic_name}: your verification code",
-        f"Your verification code is {code}. It expires in 30 minutes.\n"
-        "If you did not create a patient portal account, you can ignore this message.",
+        t("{clinic_name}: your verification code", clinic_name=settings().clinic_name),
+        t(
+            "Your verification code is {code}. It expires in 30 minutes.\nIf you did "
+            "not create a patient portal account, you can ignore this message.",
+            code=code,
+        ),
     )
 
 
@@ -376,7 +385,7 @@ def registration_verify(*, username: str, code: str) -> None:
         audit.record(
             session, None, "registration.verify", outcome=audit.FAILURE, username=username[:64]
         )
-    raise AuthenticationFailed(BAD_CODE)
+    raise AuthenticationFailed(t(BAD_CODE))
 
 
 def activation_code_issue(
@@ -393,11 +402,11 @@ def activation_code_issue(
             ).first()
         patient = session.get(Patient, patient_id) if patient_id is not None else None
         if patient is None:
-            raise NotFound("We could not find that patient.")
+            raise NotFound(t("We could not find that patient."))
         if session.scalar(
             select(func.count()).select_from(User).where(User.patient_id == patient_id)
         ):
-            raise Conflict("This patient already has an account.")
+            raise Conflict(t("This patient already has an account."))
         code = crypto.recovery_code()
         now = clock.now()
         session.add(

@@ -19,10 +19,11 @@ from services.core import audit, clock, crypto, db
 from services.core.access import Actor, actor_for
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed
+from services.core.language import N_, t
 from services.core.models import User
 from services.identity.tables import UserSession
 
-SESSION_ENDED = "Your session has ended. Please sign in again."
+SESSION_ENDED = N_("Your session has ended. Please sign in again.")
 # Activity is written at most this often, so a busy page does not write on every rerun.
 TOUCH_EVERY = timedelta(seconds=20)
 
@@ -63,7 +64,7 @@ def _live(session: Session, token: str) -> tuple[UserSession, User]:
         select(UserSession).where(UserSession.token_hash == crypto.code_hash(token or "-"))
     ).one_or_none()
     if row is None or row.ended_at is not None:
-        raise AuthenticationFailed(SESSION_ENDED)
+        raise AuthenticationFailed(t(SESSION_ENDED))
     user = session.get(User, row.user_id)
     now = clock.now()
     idle, absolute = _deadlines(row)
@@ -82,7 +83,7 @@ def _live(session: Session, token: str) -> tuple[UserSession, User]:
 
 class _Ended(AuthenticationFailed):
     def __init__(self, reason: str, user_id: uuid.UUID) -> None:
-        super().__init__(SESSION_ENDED)
+        super().__init__(t(SESSION_ENDED))
         self.reason, self.user_id = reason, user_id
 
 
@@ -110,7 +111,7 @@ def session_resume(*, token: str, acting_for: uuid.UUID | None) -> SessionView:
             owner_row = session.get(User, ended.user_id)
             owner = actor_for(session, owner_row) if owner_row is not None else None
             audit.record(session, owner, "auth.session_end", detail=ended.reason)
-        raise AuthenticationFailed(SESSION_ENDED) from None
+        raise AuthenticationFailed(t(SESSION_ENDED)) from None
 
 
 def _close(session: Session, token: str, reason: str) -> None:

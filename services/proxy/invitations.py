@@ -16,6 +16,7 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, PermissionDenied
+from services.core.language import t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity import registration
@@ -154,7 +155,7 @@ def invitation_view(*, token: str) -> InvitationView:
         return InvitationView(
             f"{patient.first_name} {patient.last_name}",
             inviter.display_name,
-            policy.DELEGATE_RELATIONSHIPS[invitation.relationship],
+            t(policy.DELEGATE_RELATIONSHIPS[invitation.relationship]),
             tuple(invitation.scopes.split(",")),
             invitation.grant_ends_at,
             invitation.link_expires_at,

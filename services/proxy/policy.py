@@ -11,60 +11,61 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, clock, forms, notify
+from services.core import access, clock, forms, language, notify
 from services.core.config import number_setting, settings
+from services.core.language import N_, t
 from services.core.models import ProxyGrant, User, UserRole
 
 SCOPE_WORDS = {
-    access.RESULTS: "Test results",
-    access.RECORDS: "Medical record",
-    access.METRICS: "Health metrics",
-    access.APPOINTMENTS: "Appointments",
-    access.MESSAGES: "Messages",
-    access.REFILLS: "Prescription refills",
-    access.BILLING_SCOPE: "Billing",
-    access.DOCUMENTS: "Documents",
+    access.RESULTS: N_("Test results"),
+    access.RECORDS: N_("Medical record"),
+    access.METRICS: N_("Health metrics"),
+    access.APPOINTMENTS: N_("Appointments"),
+    access.MESSAGES: N_("Messages"),
+    access.REFILLS: N_("Prescription refills"),
+    access.BILLING_SCOPE: N_("Billing"),
+    access.DOCUMENTS: N_("Documents"),
 }
 DELEGATE_RELATIONSHIPS = {
-    "spouse": "Spouse or partner",
-    "adult_child": "Adult child",
-    "parent": "Parent",
-    "sibling": "Brother or sister",
-    "friend": "Friend",
-    "caregiver": "Paid or professional caregiver",
-    "other": "Other",
+    "spouse": N_("Spouse or partner"),
+    "adult_child": N_("Adult child"),
+    "parent": N_("Parent"),
+    "sibling": N_("Brother or sister"),
+    "friend": N_("Friend"),
+    "caregiver": N_("Paid or professional caregiver"),
+    "other": N_("Other"),
 }
 # What a caregiver's request rests on.
 MINOR, ADULT_CONSENT, ADULT_LEGAL = "minor", "adult_consent", "adult_legal"
 REQUEST_KINDS = {
-    MINOR: "A child under 18 in my care",
-    ADULT_CONSENT: "An adult who can agree to it (they approve in the portal)",
-    ADULT_LEGAL: "An adult who cannot consent (guardianship or power of attorney)",
+    MINOR: N_("A child under 18 in my care"),
+    ADULT_CONSENT: N_("An adult who can agree to it (they approve in the portal)"),
+    ADULT_LEGAL: N_("An adult who cannot consent (guardianship or power of attorney)"),
 }
 REQUEST_RELATIONSHIPS = {
-    MINOR: {"parent": "Parent", "guardian": "Legal guardian"},
+    MINOR: {"parent": N_("Parent"), "guardian": N_("Legal guardian")},
     ADULT_CONSENT: DELEGATE_RELATIONSHIPS,
     ADULT_LEGAL: {
-        "guardian": "Court-appointed guardian",
-        "power_of_attorney": "Power of attorney",
-        "health_care_poa": "Health care power of attorney",
+        "guardian": N_("Court-appointed guardian"),
+        "power_of_attorney": N_("Power of attorney"),
+        "health_care_poa": N_("Health care power of attorney"),
     },
 }
 LEGAL_DOCUMENT_TYPES = (
-    "Birth certificate",
-    "Custody or guardianship order",
-    "Power of attorney",
-    "Health care power of attorney",
-    "Photo identification",
-    "Other legal document",
+    N_("Birth certificate"),
+    N_("Custody or guardianship order"),
+    N_("Power of attorney"),
+    N_("Health care power of attorney"),
+    N_("Photo identification"),
+    N_("Other legal document"),
 )
 DENY_REASONS = {
-    "documents_insufficient": "The documents do not show the legal right to access this record",
-    "identity_not_verified": "We could not verify your identity",
-    "no_matching_record": "We could not find the patient's record",
-    "patient_declined": "The patient did not agree",
-    "patient_is_adult": "The patient is an adult and must agree or be represented legally",
-    "other": "Other",
+    "documents_insufficient": N_("The documents do not show the legal right to access this record"),
+    "identity_not_verified": N_("We could not verify your identity"),
+    "no_matching_record": N_("We could not find the patient's record"),
+    "patient_declined": N_("The patient did not agree"),
+    "patient_is_adult": N_("The patient is an adult and must agree or be represented legally"),
+    "other": N_("Other"),
 }
 MAX_NOTE = forms.MAX_NOTE
 
@@ -115,9 +116,9 @@ def grant_end(fields: dict[str, str], ends_on: date | None, birth: date, basis: 
         latest = min(latest, birthday(birth, access.adult_age()) - timedelta(days=1))
     chosen = ends_on or min(clock.add_months(today, default_months()), latest)
     if chosen <= today:
-        fields["ends_on"] = "Choose an end date after today."
+        fields["ends_on"] = t("Choose an end date after today.")
     elif chosen > latest:
-        fields["ends_on"] = f"Choose an end date on or before {latest:%B %-d, %Y}."
+        fields["ends_on"] = t("Choose an end date on or before {last}.", last=language.day(latest))
     return clock.day_start(chosen + timedelta(days=1))
 
 
@@ -125,9 +126,9 @@ def checked_scopes(fields: dict[str, str], scopes: set[str] | frozenset[str]) ->
     """The stored form of the chosen scopes, or a message in `fields`."""
     chosen = [s for s in access.SCOPES if s in scopes]
     if not chosen:
-        fields["scopes"] = "Choose at least one part of the record to share."
+        fields["scopes"] = t("Choose at least one part of the record to share.")
     elif set(scopes) - set(access.SCOPES):
-        fields["scopes"] = "Choose from the listed parts of the record."
+        fields["scopes"] = t("Choose from the listed parts of the record.")
     return ",".join(chosen)
 
 
@@ -190,6 +191,6 @@ def tell(
             user.id,
             notify.EMAIL,
             "proxy",
-            f"{settings().clinic_name}: {subject}",
-            body + "\nSign in to the patient portal for details.",
+            t("{clinic}: {subject}", clinic=settings().clinic_name, subject=subject),
+            body + "\n" + t("Sign in to the patient portal for details."),
         )

@@ -18,9 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, db, forms, notify, uploads
+from services.core import access, audit, clock, db, forms, language, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied
+from services.core.language import t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity.registration import birth_date_field, text_field
@@ -138,9 +139,11 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     fields: dict[str, str] = {}
     if request.kind not in policy.REQUEST_KINDS:
         fields["kind"] = "Choose whose record you are asking for."
-    first = text_field(fields, "first_name", request.first_name, "the patient's first name")
-    last = text_field(fields, "last_name", request.last_name, "the patient's last name")
-    born = birth_date_field(fields, request.birth_date, "the patient's")
+    first = text_field(
+        fields, "first_name", request.first_name, t("Enter the patient's first name.")
+    )
+    last = text_field(fields, "last_name", request.last_name, t("Enter the patient's last name."))
+    born = birth_date_field(fields, request.birth_date, t("Enter the patient's date of birth."))
     mrn = (request.mrn or "").strip().upper()
     if len(mrn) > 16 or (mrn and not mrn.isalnum()):
         fields["mrn"] = "A medical record number has at most 16 letters and digits."
@@ -257,10 +260,10 @@ def my_requests(*, actor: Actor) -> list[MyRequest]:
         for r, count in rows:
             decision = None
             if r.status == DENIED:
-                reason = policy.DENY_REASONS.get(r.deny_reason or "", "")
+                reason = t(policy.DENY_REASONS.get(r.deny_reason, "")) if r.deny_reason else ""
                 decision = ": ".join(x for x in (reason, r.decision_note or "") if x)
             elif r.status == APPROVED and r.scopes:
-                decision = ", ".join(policy.SCOPE_WORDS[s] for s in r.scopes.split(","))
+                decision = language.listing(t(policy.SCOPE_WORDS[s]) for s in r.scopes.split(","))
             out.append(
                 MyRequest(
                     r.id,
@@ -339,7 +342,7 @@ def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[Request
             RequestForPatient(
                 r.id,
                 name,
-                policy.DELEGATE_RELATIONSHIPS.get(r.relationship, r.relationship),
+                t(policy.DELEGATE_RELATIONSHIPS.get(r.relationship, r.relationship)),
                 r.requester_note or "",
                 r.received_at,
             )

@@ -22,7 +22,7 @@ def test_a_patient_asks_for_a_copy_and_sees_it_with_its_due_date(seeded_url: str
     assert [s.value for s in at.success][0].startswith("Your request was received")
     statuses = at.dataframe[0].value["Status"].tolist()
     assert statuses[0] == "Received"
-    assert at.dataframe[0].value["Due by"].tolist()[0] == "Jul 01, 2026"
+    assert at.dataframe[0].value["Due by"].tolist()[0] == "Jul 1, 2026"
 
 
 def test_an_authorization_missing_its_parts_is_refused_by_name(seeded_url: str) -> None:

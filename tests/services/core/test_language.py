@@ -24,6 +24,7 @@ def test_a_message_is_shown_in_the_current_language_with_its_places_filled() -> 
             f"Enviamos un código a {where}. Vence en 10 minutos."
         )
         assert t("A sentence no catalog holds.") == "A sentence no catalog holds."
+        assert t("") == ""
     assert t("Sign in") == "Sign in"
     with language.using("xx"):  # a language the portal does not speak: English
         assert language.current() == "en"
