@@ -18,7 +18,7 @@ TEMPLATE = language.LOCALES / f"{language.DOMAIN}.pot"
 HEADER = "Lakeside Health portal"
 
 
-def _files() -> list[Path]:
+def source_files() -> list[Path]:
     found: list[Path] = []
     for name in SOURCES:
         path = ROOT / name
@@ -30,7 +30,7 @@ def template() -> Catalog:
     """Every marked string in the code, with where it is used and the comment beside it for
     translators (a `# Translators:` line just above)."""
     found = Catalog(domain=language.DOMAIN, project=HEADER, charset="utf-8", fuzzy=False)
-    for path in _files():
+    for path in source_files():
         with path.open("rb") as source:
             for line, message, comments, context in extract(
                 "python", source, keywords=language.KEYWORDS, comment_tags=("Translators:",)

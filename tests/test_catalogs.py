@@ -21,9 +21,12 @@ TRANSLATED = (
     "pages/components/format.py",
     "pages/components/languages.py",
     "pages/components/navigation.py",
+    "pages/components/result_view.py",
     "pages/components/sidebar.py",
     "pages/components/state.py",
     "pages/components/widgets.py",
+    "pages/patient/home.py",
+    "pages/patient/results.py",
     "pages/public/invitation.py",
     "pages/public/recover.py",
     "pages/public/register.py",
@@ -34,6 +37,7 @@ TRANSLATED = (
 MARKERS = {"t", "tn", "N_"}
 # Keyword arguments that are never shown as text.
 NOT_TEXT = {"key", "icon", "type", "url_path", "format", "mime", "file_name", "width", "height"}
+NOT_TEXT |= {"mode", "textposition", "hoverinfo", "barmode", "fill", "line_shape", "dash"}
 # Calls whose strings are for developers or machines: logs, patterns, assertions, SQL, the audit
 # log's entries (kept in one language, as written).
 NOT_SHOWN = {"log", "logging", "getLogger", "AssertionError", "text", "audit"}
@@ -133,6 +137,37 @@ def test_every_marked_string_is_translated_in_each_complete_language(code: str) 
             if _fields(text) - {"count"} != wanted:
                 problems.append(f"places differ: {message.id!r} -> {text!r}")
     assert problems == []
+
+
+def _built_messages(source: str) -> list[int]:
+    """Lines where a message is built rather than written: an f-string, a join, a choice
+    (`t("a" if x else "b")` reaches the extractor as the one message "ab")."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and _call_name(node) in MARKERS
+        and any(_built(a) for a in node.args[:2])
+    ]
+
+
+def _built(node: ast.expr) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.IfExp | ast.BinOp) and any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(node)
+    )
+
+
+def test_every_message_is_written_whole() -> None:
+    built = {
+        str(path.relative_to(ROOT)): lines
+        for path in messages.source_files()
+        if (lines := _built_messages(path.read_text()))
+    }
+    assert built == {}
+    source = 't("a" if x else "b")\nt(f"{a}")\nt("a" + b)\nt("a b")\nt(A if x else B)'
+    assert _built_messages(source) == [1, 2, 3]
 
 
 def test_no_catalog_keeps_strings_the_code_no_longer_has() -> None:

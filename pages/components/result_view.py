@@ -11,7 +11,9 @@ import streamlit as st
 
 from pages.components import metric_charts
 from pages.components.format import local_times, plain, when
+from services.core import language
 from services.core.access import Actor
+from services.core.language import t
 from services.records import results
 
 
@@ -31,14 +33,19 @@ def components_table(detail: results.ResultDetail) -> None:
         )
         rows.append(
             {
-                "Test": c.name,
-                "Result": value,
-                "Unit": c.unit or "",
-                "Reference range": reference,
-                "Outside the range": results.FLAG_WORDS.get(c.flag or "", "No"),
+                t("Test"): c.name,
+                t("Result"): value,
+                t("Unit"): c.unit or "",
+                t("Reference range"): reference,
+                t("Outside the range"): _flag(c.flag, t("No")),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _flag(flag: str | None, otherwise: str) -> str:
+    """A result flag in words (Low, Critically high), or `otherwise` for none."""
+    return t(results.FLAG_WORDS[flag]) if flag in results.FLAG_WORDS else otherwise
 
 
 def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
@@ -52,10 +59,14 @@ def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
                 float(low.iloc[-1]),
                 float(high.iloc[-1]),
                 metric_charts.TARGET_COLOUR,
-                f"Reference range {low.iloc[-1]:g}–{high.iloc[-1]:g}",
+                t(
+                    "Reference range {low}–{high}",
+                    low=language.number(float(low.iloc[-1])),
+                    high=language.number(float(high.iloc[-1])),
+                ),
             )
         )
-    words = [results.FLAG_WORDS.get(f or "", "In range") for f in frame["flag"]]
+    words = [_flag(f, t("In range")) for f in frame["flag"]]
     trace = go.Scatter(
         x=local_times(frame["collected_at"]),
         y=frame["value"],
@@ -72,21 +83,30 @@ def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
 def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetail) -> None:
     s = detail.summary
     st.caption(
-        f"Collected {when(s.collected_at)} · available {when(s.available_at)} · ordered by "
-        f"{plain(detail.ordering_provider)}"
+        t(
+            "Collected {collected_at} · available {available_at} · ordered by {ordering_provider}",
+            collected_at=when(s.collected_at),
+            available_at=when(s.available_at),
+            ordering_provider=plain(detail.ordering_provider),
+        )
     )
     if detail.clinician_comment:
-        st.info(f"Comment from your care team: {plain(detail.clinician_comment)}")
+        st.info(
+            t(
+                "Comment from your care team: {clinician_comment}",
+                clinician_comment=plain(detail.clinician_comment),
+            )
+        )
     components_table(detail)
     numeric = [c for c in detail.components if c.value is not None]
     if not numeric:
         return
     names = {c.loinc: c.name for c in numeric}
     chosen = st.selectbox(
-        "Trend over time", list(names), format_func=names.get, key=f"trend_{s.result_id}"
+        t("Trend over time"), list(names), format_func=names.get, key=f"trend_{s.result_id}"
     )
     frame = results.result_trend(actor=actor, patient_id=patient_id, loinc=chosen)
     if len(frame) < 2:
-        st.caption("Only one result of this test so far: no trend yet.")
+        st.caption(t("Only one result of this test so far: no trend yet."))
         return
     st.plotly_chart(trend_chart(frame, names[chosen]), key=f"trend_chart_{s.result_id}")

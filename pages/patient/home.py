@@ -8,23 +8,24 @@ from pages.components import state
 from pages.components.format import money, plain, when
 from pages.components.widgets import figures, table
 from services.core.access import PATIENT, PROXY
+from services.core.language import t
 from services.homes.patient import patient_home
 
 actor = state.guard(PATIENT, PROXY)
 patient_id = state.acting_patient()
 
 if patient_id is None:
-    st.title("Home")
-    st.info("Choose whose record to open in the sidebar.")
+    st.title(t("Home"))
+    st.info(t("Choose whose record to open in the sidebar."))
     st.stop()
 
 with state.service_errors():
     view = patient_home(actor=actor, patient_id=patient_id)
     mine = patient_id == actor.patient_id
     st.title(
-        f"Welcome, {plain(view.patient_name.split()[0])}"
+        t("Welcome, {name}", name=plain(view.patient_name.split()[0]))
         if mine
-        else f"{plain(view.patient_name)}'s home"
+        else t("{patient_name}'s home", patient_name=plain(view.patient_name))
     )
     state.viewing_notice(actor, patient_id)
 
@@ -41,32 +42,32 @@ with state.service_errors():
     figures(headline)
 
     if view.upcoming_appointments is not None:
-        st.subheader("Upcoming appointments")
+        st.subheader(t("Upcoming appointments"))
         visits = view.upcoming_appointments
         table(
             {
-                "When": [when(a.start_at) for a in visits],
-                "With": [a.provider for a in visits],
-                "Type": [a.visit_type for a in visits],
-                "Reason": [a.reason for a in visits],
+                t("When"): [when(a.start_at) for a in visits],
+                t("With"): [a.provider for a in visits],
+                t("Type"): [a.visit_type for a in visits],
+                t("Reason"): [a.reason for a in visits],
             },
-            empty="No upcoming appointments.",
+            empty=t("No upcoming appointments."),
         )
         st.page_link(
             "pages/patient/visits.py",
-            label="See, move or book visits, and check in",
+            label=t("See, move or book visits, and check in"),
             icon=":material/event:",
         )
 
     if view.new_results is not None:
-        st.subheader("New results")
+        st.subheader(t("New results"))
         results = view.new_results
         table(
             {
-                "Test": [r.panel_name for r in results],
-                "Collected": [when(r.collected_at) for r in results],
-                "Available since": [when(r.released_at) for r in results],
-                "Outside range": ["Yes" if r.abnormal else "No" for r in results],
+                t("Test"): [r.panel_name for r in results],
+                t("Collected"): [when(r.collected_at) for r in results],
+                t("Available since"): [when(r.released_at) for r in results],
+                t("Outside range"): [t("Yes") if r.abnormal else t("No") for r in results],
             },
-            empty="No new results since your last visit.",
+            empty=t("No new results since your last visit."),
         )

@@ -11,25 +11,26 @@ from pages.components import result_view, state
 from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.core import clock
+from services.core.language import t
 from services.records import fhir_export, printouts, results
 
 OPEN = "results_open"
 
-actor, patient_id = state.patient_page("Test results")
+actor, patient_id = state.patient_page(t("Test results"))
 
 with state.service_errors():
     everything = results.results_list(actor=actor, patient_id=patient_id)
     tests = {r.panel_code: r.panel_name for r in everything}
     left, right = st.columns(2)
     test = left.selectbox(
-        "Test",
+        t("Test"),
         [None, *sorted(tests, key=tests.get)],
-        format_func=lambda c: "All tests" if c is None else tests[c],
+        format_func=lambda c: t("All tests") if c is None else tests[c],
         key="results_test",
     )
     today = clock.today()
     picked = right.date_input(
-        "Collected between",
+        t("Collected between"),
         value=(today - timedelta(days=365 * 3), today),
         max_value=today,
         key="results_dates",
@@ -42,29 +43,40 @@ with state.service_errors():
         actor=actor, patient_id=patient_id, panel_code=test, since=since, until=until
     )
     if not shown:
-        st.info("No results match.")
+        st.info(t("No results match."))
     else:
         table(
             {
-                "Test": [r.panel_name for r in shown],
-                "Collected": [when(r.collected_at) for r in shown],
-                "Available since": [when(r.available_at) for r in shown],
-                "New": ["New" if r.new else "" for r in shown],
-                "Outside the range": ["Yes" if r.abnormal else "No" for r in shown],
+                t("Test"): [r.panel_name for r in shown],
+                t("Collected"): [when(r.collected_at) for r in shown],
+                t("Available since"): [when(r.available_at) for r in shown],
+                t("New"): [t("New") if r.new else "" for r in shown],
+                t("Outside the range"): [t("Yes") if r.abnormal else t("No") for r in shown],
             },
-            empty="No results.",
+            empty=t("No results."),
         )
         labels = {
-            r.result_id: f"{r.panel_name}, collected {when(r.collected_at)}"
-            + (" (new)" if r.new else "")
+            r.result_id: (
+                t(
+                    "{test}, collected {collected} (new)",
+                    test=r.panel_name,
+                    collected=when(r.collected_at),
+                )
+                if r.new
+                else t(
+                    "{test}, collected {collected}",
+                    test=r.panel_name,
+                    collected=when(r.collected_at),
+                )
+            )
             for r in shown
         }
         chosen = st.selectbox(
-            "Open a result",
+            t("Open a result"),
             list(labels),
             index=None,
             format_func=labels.get,
-            placeholder="Choose a result",
+            placeholder=t("Choose a result"),
             key=OPEN,
         )
         if chosen is not None:
@@ -73,7 +85,7 @@ with state.service_errors():
             result_view.result_body(actor, patient_id, detail)
 
     st.download_button(
-        "Download results (CSV)",
+        t("Download results (CSV)"),
         data=lambda: printouts.results_csv(actor=actor, patient_id=patient_id),
         file_name="results.csv",
         mime="text/csv",
@@ -82,29 +94,34 @@ with state.service_errors():
         icon=":material/table:",
     )
     st.download_button(
-        "Download the record (FHIR R4 JSON)",
+        t("Download the record (FHIR R4 JSON)"),
         data=lambda: fhir_export.fhir_bundle(actor=actor, patient_id=patient_id),
         file_name="health-record-fhir.json",
         mime="application/fhir+json",
         on_click="ignore",
         key="results_fhir",
         icon=":material/download:",
-        help="Your results, record and home readings in the standard format other clinics and "
-        "apps read. Held results are not included until they are released.",
+        help=t(
+            "Your results, record and home readings in the standard format other "
+            "clinics and apps read. Held results are not included until they are "
+            "released."
+        ),
     )
 
     if patient_id == actor.patient_id:
-        st.subheader("Sensitive results")
+        st.subheader(t("Sensitive results"))
         waits = results.delay_preferences(actor=actor, patient_id=patient_id)
         wanted = st.toggle(
-            "Wait to see sensitive results (for example, some infection or genetic tests) until "
-            "my clinician has contacted me",
+            t(
+                "Wait to see sensitive results (for example, some infection or genetic "
+                "tests) until my clinician has contacted me"
+            ),
             value="sensitive" in waits,
             key="results_delay_sensitive",
-            help="Other results are always available as soon as they are final.",
+            help=t("Other results are always available as soon as they are final."),
         )
         if wanted != ("sensitive" in waits):
             results.delay_preferences_update(
                 actor=actor, patient_id=patient_id, categories={"sensitive"} if wanted else set()
             )
-            st.success("Saved.")
+            st.success(t("Saved."))

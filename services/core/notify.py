@@ -23,7 +23,7 @@ from typing import Protocol
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from services.core import access, clock, crypto, db
+from services.core import access, clock, crypto, db, language
 from services.core.access import Actor
 from services.core.config import SmsSettings, SmtpSettings, settings
 from services.core.errors import PermissionDenied
@@ -34,6 +34,7 @@ from services.core.work import staff_work
 log = logging.getLogger(__name__)
 
 EMAIL, SMS = "email", "sms"
+Place = object  # a value for a message's {place}, or a function giving it in a language
 MAX_ATTEMPTS = 5
 
 
@@ -150,10 +151,12 @@ def security_notice(
         )
 
 
-def to_patient(session: Session, patient_id: uuid.UUID, kind: str, subject: str, body: str) -> None:
+def to_patient(
+    session: Session, patient_id: uuid.UUID, kind: str, subject: str, body: str, **places: Place
+) -> None:
     """Queue a notice for the patient's own account by the channels they chose for this kind
     (email when they chose nothing; a text only with a mobile number on file)."""
-    to_patients(session, [patient_id], kind, subject, body)
+    to_patients(session, [patient_id], kind, subject, body, **places)
 
 
 def to_patients(
@@ -162,9 +165,12 @@ def to_patients(
     kind: str,
     subject: str,
     body: str,
+    **places: Place,
 ) -> int:
     """The same notice to many patients' accounts (a list of ids, or a query of them), each by
-    the channels its owner chose for this kind, in two queries; returns how many were queued."""
+    the channels its owner chose for this kind, in two queries; returns how many were queued.
+    `subject` and `body` are catalog messages (`N_`), written in each owner's language with
+    the places filled in (a place may be a function, called in that language: a date, money)."""
     rows = session.execute(
         select(User, NotificationPreference)
         .outerjoin(
@@ -180,9 +186,12 @@ def to_patients(
             if choice is None
             else [c for c, on in ((EMAIL, choice.email), (SMS, choice.sms)) if on]
         )
+        with language.using(user.language):
+            filled = {k: v() if callable(v) else v for k, v in places.items()}
+            words = (t(subject, **filled), t(body, **filled))
         for channel in channels:
             if _address(user, channel):
-                enqueue(session, user.id, channel, kind, subject, body)
+                enqueue(session, user.id, channel, kind, *words)
                 queued += 1
     return queued
 

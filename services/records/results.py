@@ -25,6 +25,7 @@ from services.core import access, clock, db, notify
 from services.core.access import Access, Actor, clinician_patients
 from services.core.config import number_setting
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.language import N_, number, t
 from services.core.models import Patient, Provider
 from services.core.work import patient_work, staff_work
 from services.records.tables import (
@@ -36,8 +37,10 @@ from services.records.tables import (
 
 PREVENTING_HARM, PATIENT_REQUEST = "preventing_harm", "patient_request"
 HOLD_REASONS = {
-    PREVENTING_HARM: "Preventing harm: a licensed clinician's decision for this patient (171.201)",
-    PATIENT_REQUEST: "The patient asked to hear from their clinician first (171.202)",
+    PREVENTING_HARM: N_(
+        "Preventing harm: a licensed clinician's decision for this patient (171.201)"
+    ),
+    PATIENT_REQUEST: N_("The patient asked to hear from their clinician first (171.202)"),
 }
 DELAYABLE = ("sensitive",)  # categories a patient may ask to wait for their clinician
 MAX_NOTE = 1000
@@ -122,7 +125,12 @@ class ResultDetail:
     clinician_comment: str | None
 
 
-FLAG_WORDS = {"L": "Low", "H": "High", "LL": "Critically low", "HH": "Critically high"}
+FLAG_WORDS = {
+    "L": N_("Low"),
+    "H": N_("High"),
+    "LL": N_("Critically low"),
+    "HH": N_("Critically high"),
+}
 
 
 def _available_at() -> ColumnElement[datetime]:
@@ -165,7 +173,7 @@ def results_list(
 ) -> list[ResultSummary]:
     """The patient's released results, newest first, filtered by test and collection date."""
     if since is not None and until is not None and until < since:
-        raise ValidationError({"until": "The end date must not be before the start date."})
+        raise ValidationError({"until": t("The end date must not be before the start date.")})
     with patient_work(actor, patient_id, "results.list", access.RESULTS) as (session, found):
         where = [LabResult.patient_id == patient_id, visible_to(found, clock.now())]
         if panel_code:
@@ -186,7 +194,7 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
             visible.append(visible_to(found, now))
         summaries = _summaries(session, *visible)
         if not summaries:
-            raise NotFound("We could not find that result.")
+            raise NotFound(t("We could not find that result."))
         result = session.get(LabResult, result_id)
         assert result is not None
         if found.basis in (access.SELF, access.PROXY) and result.first_viewed_at is None:
@@ -259,13 +267,13 @@ def delay_preferences_update(*, actor: Actor, patient_id: uuid.UUID, categories:
     """The patient's own choice: results in these categories wait for their clinician."""
     unknown = set(categories) - set(DELAYABLE)
     if unknown:
-        raise ValidationError({"categories": "Only sensitive results can be set to wait."})
+        raise ValidationError({"categories": t("Only sensitive results can be set to wait.")})
     with patient_work(actor, patient_id, "results.delay_preferences.update", access.RESULTS) as (
         session,
         found,
     ):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can change this choice.")
+            raise PermissionDenied(t("Only the patient can change this choice."))
         session.execute(
             delete(ResultDelayPreference).where(ResultDelayPreference.patient_id == patient_id)
         )
@@ -363,33 +371,33 @@ def _clinician_work(
     with db.read_only() as session:
         patient_id = session.scalar(select(LabResult.patient_id).where(LabResult.id == result_id))
     if patient_id is None:
-        raise NotFound("That result was not found.")
+        raise NotFound(t("That result was not found."))
     with patient_work(actor, patient_id, action, access.RESULTS) as (session, found):
         if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the patient's care team can do this.")
+            raise PermissionDenied(t("Only a clinician on the patient's care team can do this."))
         yield session, patient_id
 
 
 def _provider_of(session: Session, actor: Actor) -> uuid.UUID:
     provider = session.scalar(select(Provider.id).where(Provider.user_id == actor.user_id))
     if provider is None:
-        raise PermissionDenied("Only a licensed clinician can hold a result.")
+        raise PermissionDenied(t("Only a licensed clinician can hold a result."))
     return provider
 
 
 def _hold_fields(reason: str, note: str, until: datetime | None) -> dict[str, str]:
     fields = {}
     if reason not in HOLD_REASONS:
-        fields["reason"] = "Choose why: preventing harm, or the patient's own request."
+        fields["reason"] = t("Choose why: preventing harm, or the patient's own request.")
     if not (note or "").strip():
-        fields["note"] = "Write the reason for this patient (it is kept with the result)."
+        fields["note"] = t("Write the reason for this patient (it is kept with the result).")
     elif len(note) > MAX_NOTE:
-        fields["note"] = f"Keep the note under {MAX_NOTE:,} characters."
+        fields["note"] = t("Keep the note under {limit} characters.", limit=number(MAX_NOTE))
     now = clock.now()
     if until is None or until <= now:
-        fields["until"] = "The hold must end in the future."
+        fields["until"] = t("The hold must end in the future.")
     elif until > now + timedelta(days=max_hold_days()):
-        fields["until"] = f"A hold may last at most {max_hold_days():g} days."
+        fields["until"] = t("A hold may last at most {days} days.", days=number(max_hold_days()))
     return fields
 
 
@@ -418,7 +426,7 @@ def result_hold(
             )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This result is already released to the patient; it cannot be held.")
+            raise Conflict(t("This result is already released to the patient; it cannot be held."))
         _decided(session, actor, result_id, "hold", reason, note.strip(), until)
 
 
@@ -440,7 +448,7 @@ def hold_change(*, actor: Actor, result_id: uuid.UUID, until: datetime | None, n
             )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This result is no longer held.")
+            raise Conflict(t("This result is no longer held."))
         _decided(session, actor, result_id, "change", reason, note.strip(), until)
 
 
@@ -450,7 +458,9 @@ def results_release(
     """Release held results now (with an optional comment for the patient); returns how many
     this call released. Two clinicians releasing at once: one release, one answer of 0."""
     if comment is not None and len(comment) > MAX_NOTE:
-        raise ValidationError({"comment": f"Keep the comment under {MAX_NOTE:,} characters."})
+        raise ValidationError(
+            {"comment": t("Keep the comment under {limit} characters.", limit=number(MAX_NOTE))}
+        )
     released = 0
     for result_id in result_ids:
         with _clinician_work(actor, result_id, "results.release") as (session, patient_id):
@@ -475,7 +485,7 @@ def result_finalize(*, actor: Actor, result_id: uuid.UUID) -> bool:
         result = session.get(LabResult, result_id)
         assert result is not None
         if result.status == "final":
-            raise Conflict("This result is already final.")
+            raise Conflict(t("This result is already final."))
         now = clock.now()
         # One UPDATE per row and transaction: DuckDB refuses a second update of a row that
         # other tables reference (its foreign keys are checked as delete + insert).
@@ -489,7 +499,8 @@ def result_finalize(*, actor: Actor, result_id: uuid.UUID) -> bool:
                 ResultDelayPreference.category == result.category,
             )
         ):
-            note = "The patient asked for results like this to wait for their clinician."
+            # Kept as written and translated where it is shown.
+            note = N_("The patient asked for results like this to wait for their clinician.")
             until = now + timedelta(days=max_hold_days())
             values |= {
                 "held_at": now,
@@ -559,6 +570,6 @@ def _tell_patient(session: Session, patient_id: uuid.UUID) -> None:
         session,
         patient_id,
         "results",
-        "A new test result is ready",
-        "A new test result is ready in your patient portal. Sign in to read it.",
+        N_("A new test result is ready"),
+        N_("A new test result is ready in your patient portal. Sign in to read it."),
     )
