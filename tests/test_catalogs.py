@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The page code that speaks through the catalogs so far; the rest joins as it is translated.
 TRANSLATED = (
     "app.py",
+    "pages/account/account.py",
     "pages/components/authenticator.py",
+    "pages/components/conversation.py",
     "pages/components/format.py",
     "pages/components/languages.py",
     "pages/components/navigation.py",
@@ -26,6 +28,8 @@ TRANSLATED = (
     "pages/components/state.py",
     "pages/components/widgets.py",
     "pages/patient/home.py",
+    "pages/patient/messages.py",
+    "pages/patient/refills.py",
     "pages/patient/results.py",
     "pages/public/invitation.py",
     "pages/public/recover.py",
@@ -168,6 +172,38 @@ def test_every_message_is_written_whole() -> None:
     assert built == {}
     source = 't("a" if x else "b")\nt(f"{a}")\nt("a" + b)\nt("a b")\nt(A if x else B)'
     assert _built_messages(source) == [1, 2, 3]
+
+
+def _shadowed_t(source: str) -> list[int]:
+    """Lines that bind the name `t` in a module that translates with it (a loop's `for t in`
+    would make `t("...")` call the loop's item)."""
+    tree = ast.parse(source)
+    translates = any(
+        isinstance(n, ast.ImportFrom)
+        and n.module == "services.core.language"
+        and any(a.name == "t" for a in n.names)
+        for n in ast.walk(tree)
+    )
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if translates
+        and (
+            (isinstance(n, ast.Name) and n.id == "t" and isinstance(n.ctx, ast.Store))
+            or (isinstance(n, ast.arg) and n.arg == "t")
+        )
+    ]
+
+
+def test_no_module_that_translates_binds_t_to_anything_else() -> None:
+    shadowed = {
+        str(path.relative_to(ROOT)): lines
+        for path in messages.source_files()
+        if (lines := _shadowed_t(path.read_text()))
+    }
+    assert shadowed == {}
+    source = "from services.core.language import t\nx = [t(a) for t in b]\nf = lambda t: 1\n"
+    assert _shadowed_t(source) == [2, 3]
 
 
 def test_no_catalog_keeps_strings_the_code_no_longer_has() -> None:

@@ -7,93 +7,124 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import new_password, table
+from services.core import language
 from services.core.access import ROLES
+from services.core.language import t, tn
 from services.identity import account
 
 ENROLMENT = "account_enrolment"
 
 actor = state.guard(*ROLES)
-st.title("Your account")
+st.title(t("Your account"))
 
 with state.service_errors():
     view = account.account_overview(actor=actor)
-    st.caption(f"Signed in as {plain(view.username)}")
+    st.caption(t("Signed in as {username}", username=plain(view.username)))
 
-    st.subheader("Contact details")
+    st.subheader(t("Language"))
+    codes = list(language.LANGUAGES)
+    chosen = st.selectbox(
+        t("Language of the portal and of its emails and texts to you"),
+        codes,
+        index=codes.index(actor.language),
+        format_func=language.LANGUAGES.__getitem__,
+        key="account_language",
+    )
+    if chosen != actor.language:
+        account.language_update(actor=actor, code=chosen)
+        st.rerun()  # the frame reads the account's language afresh
+
+    st.subheader(t("Contact details"))
     with st.form("account_contact"):
-        email = st.text_input("Email", value=view.email or "", key="account_email", max_chars=254)
+        email = st.text_input(
+            t("Email"), value=view.email or "", key="account_email", max_chars=254
+        )
         phone = st.text_input(
-            "Mobile phone", value=view.phone or "", key="account_phone", max_chars=24
+            t("Mobile phone"), value=view.phone or "", key="account_phone", max_chars=24
         )
         password = st.text_input(
-            "Current password (to confirm)", type="password", key="account_contact_password"
+            t("Current password (to confirm)"), type="password", key="account_contact_password"
         )
-        if st.form_submit_button("Save contact details"):
+        if st.form_submit_button(t("Save contact details")):
             with state.service_errors():
                 if account.contact_update(actor=actor, password=password, email=email, phone=phone):
                     st.rerun()  # shows the code form for the new address
-                st.success("Contact details saved.")
+                st.success(t("Contact details saved."))
     if view.pending_email:
-        st.info("We sent a code to your new address. Your email stays as it is until you enter it.")
+        st.info(
+            t("We sent a code to your new address. Your email stays as it is until you enter it.")
+        )
         st.text(f"New address: {view.pending_email}")
         with st.form("account_email_confirm"):
-            email_code = st.text_input("Code from the email", key="account_email_code", max_chars=8)
-            confirm_email = st.form_submit_button("Confirm new address")
-            cancel_email = st.form_submit_button("Keep my current address")
+            email_code = st.text_input(
+                t("Code from the email"), key="account_email_code", max_chars=8
+            )
+            confirm_email = st.form_submit_button(t("Confirm new address"))
+            cancel_email = st.form_submit_button(t("Keep my current address"))
         if confirm_email:
             with state.service_errors():
                 account.email_change_confirm(actor=actor, code=email_code)
-                st.success("Your email address is changed.")
+                st.success(t("Your email address is changed."))
                 st.rerun()
         if cancel_email:
             with state.service_errors():
                 account.email_change_cancel(actor=actor)
                 st.rerun()
 
-    st.subheader("Notifications")
-    st.caption("Security messages (sign-in and password changes) always go to your email.")
+    st.subheader(t("Notifications"))
+    st.caption(t("Security messages (sign-in and password changes) always go to your email."))
     with st.form("account_preferences"):
         chosen = {}
         for kind, channels in view.preferences.items():
             left, right = st.columns(2)
             chosen[kind] = account.Channels(
                 left.checkbox(
-                    f"{kind.capitalize()} by email", value=channels.email, key=f"pref_{kind}_email"
+                    t("{kind} by email", kind=t(account.KIND_WORDS[kind])),
+                    value=channels.email,
+                    key=f"pref_{kind}_email",
                 ),
                 right.checkbox(
-                    f"{kind.capitalize()} by text message",
+                    t("{kind} by text message", kind=t(account.KIND_WORDS[kind])),
                     value=channels.sms,
                     key=f"pref_{kind}_sms",
                 ),
             )
-        if st.form_submit_button("Save notification choices"):
+        if st.form_submit_button(t("Save notification choices")):
             with state.service_errors():
                 account.preferences_update(actor=actor, preferences=chosen)
-                st.success("Notification choices saved.")
+                st.success(t("Notification choices saved."))
 
-    st.subheader("Password")
+    st.subheader(t("Password"))
     with st.form("account_password"):
-        current = st.text_input("Current password", type="password", key="account_current_password")
-        new = new_password("New password", "account_new_password")
-        if st.form_submit_button("Change password"):
+        current = st.text_input(
+            t("Current password"), type="password", key="account_current_password"
+        )
+        new = new_password(t("New password"), "account_new_password")
+        if st.form_submit_button(t("Change password")):
             with state.service_errors():
                 ended = account.password_change(
                     actor=actor, token=state.token() or "", current=current, new=new
                 )
-                st.success(f"Password changed. {ended} other session(s) signed out.")
+                st.success(
+                    tn(
+                        "Password changed. {count} other session signed out.",
+                        "Password changed. {count} other sessions signed out.",
+                        ended,
+                    )
+                )
 
-    st.subheader("Two-step verification")
+    st.subheader(t("Two-step verification"))
     enrolment = st.session_state.get(ENROLMENT)
     if enrolment is not None:
-        st.image(enrolment.qr_svg, caption="Scan with your authenticator app", width=220)
+        st.image(enrolment.qr_svg, caption=t("Scan with your authenticator app"), width=220)
         st.text_input(
-            "Key for manual entry", value=enrolment.secret, disabled=True, key="account_key"
+            t("Key for manual entry"), value=enrolment.secret, disabled=True, key="account_key"
         )
         with st.form("account_totp_finish"):
             code = st.text_input(
-                "Code from your authenticator app", key="account_totp_code", max_chars=8
+                t("Code from your authenticator app"), key="account_totp_code", max_chars=8
             )
-            if st.form_submit_button("Switch on"):
+            if st.form_submit_button(t("Switch on")):
                 with state.service_errors():
                     st.session_state[state.RECOVERY_CODES] = account.second_factor_finish(
                         actor=actor, code=code
@@ -101,13 +132,19 @@ with state.service_errors():
                     del st.session_state[ENROLMENT]
                     st.rerun()
     elif view.second_factor_on:
-        st.success(f"On. {view.recovery_codes_left} unused recovery code(s) left.")
+        st.success(
+            tn(
+                "On. {count} unused recovery code left.",
+                "On. {count} unused recovery codes left.",
+                view.recovery_codes_left,
+            )
+        )
         with st.form("account_totp_manage"):
             confirm = st.text_input(
-                "Current password (to confirm)", type="password", key="account_mfa_password"
+                t("Current password (to confirm)"), type="password", key="account_mfa_password"
             )
-            renew = st.form_submit_button("New recovery codes")
-            off = False if view.must_keep_second_factor else st.form_submit_button("Switch off")
+            renew = st.form_submit_button(t("New recovery codes"))
+            off = False if view.must_keep_second_factor else st.form_submit_button(t("Switch off"))
         if renew:
             with state.service_errors():
                 st.session_state[state.RECOVERY_CODES] = account.recovery_codes_renew(
@@ -119,39 +156,41 @@ with state.service_errors():
                 account.second_factor_off(actor=actor, password=confirm)
                 st.rerun()
     else:
-        st.info("Off. Add a second step with an authenticator app to protect your account.")
+        st.info(t("Off. Add a second step with an authenticator app to protect your account."))
         with st.form("account_totp_start"):
             confirm = st.text_input(
-                "Current password (to confirm)", type="password", key="account_mfa_start_password"
+                t("Current password (to confirm)"),
+                type="password",
+                key="account_mfa_start_password",
             )
-            if st.form_submit_button("Set up an authenticator app"):
+            if st.form_submit_button(t("Set up an authenticator app")):
                 with state.service_errors():
                     st.session_state[ENROLMENT] = account.second_factor_start(
                         actor=actor, password=confirm
                     )
                     st.rerun()
 
-    st.subheader("Recent sign-in activity")
+    st.subheader(t("Recent sign-in activity"))
     activity = account.sign_in_activity(actor=actor)
     table(
         {
-            "When": [when(a.at) for a in activity],
-            "What": [a.what for a in activity],
-            "Outcome": [a.outcome for a in activity],
+            t("When"): [when(a.at) for a in activity],
+            t("What"): [a.what for a in activity],
+            t("Outcome"): [a.outcome for a in activity],
         },
-        empty="No activity yet.",
+        empty=t("No activity yet."),
     )
 
     patient_id = state.acting_patient()
     if patient_id is not None and patient_id == actor.patient_id:
-        st.subheader("Who has opened your record")
+        st.subheader(t("Who has opened your record"))
         seen = account.record_access_log(actor=actor, patient_id=patient_id)
         table(
             {
-                "When": [when(a.at) for a in seen],
-                "Who": [a.who for a in seen],
-                "Role": [a.role for a in seen],
-                "Part of the record": [a.what for a in seen],
+                t("When"): [when(a.at) for a in seen],
+                t("Who"): [a.who for a in seen],
+                t("Role"): [a.role for a in seen],
+                t("Part of the record"): [a.what for a in seen],
             },
-            empty="Nobody else has opened your record.",
+            empty=t("Nobody else has opened your record."),
         )

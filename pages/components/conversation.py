@@ -10,6 +10,7 @@ import streamlit as st
 
 from pages.components.format import plain, when
 from services.care.messages import MessageView
+from services.core.language import t
 
 
 def pick(labels: Mapping[uuid.UUID, str], key: str) -> uuid.UUID | None:
@@ -18,9 +19,9 @@ def pick(labels: Mapping[uuid.UUID, str], key: str) -> uuid.UUID | None:
     if st.session_state.get(key) not in labels:
         st.session_state.pop(key, None)
     chosen: uuid.UUID | None = st.selectbox(
-        "Open a conversation",
+        t("Open a conversation"),
         [None, *labels],
-        format_func=lambda t: "Choose…" if t is None else labels[t],
+        format_func=lambda c: t("Choose…") if c is None else labels[c],
         key=key,
     )
     return chosen
@@ -34,7 +35,7 @@ def show(messages: list[MessageView], attachment: Callable[[uuid.UUID], bytes]) 
             st.text(m.body)
             for a in m.attachments:
                 st.download_button(
-                    plain(f"Download {a.title}"),
+                    plain(t("Download {title}", title=a.title)),
                     data=lambda a=a: attachment(a.attachment_id),
                     file_name=a.title,
                     on_click="ignore",

@@ -12,9 +12,10 @@ from pages.components import conversation, state
 from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import messages, pools
+from services.core.language import t
 from services.core.uploads import Upload
 
-actor, patient_id = state.patient_page("Messages")
+actor, patient_id = state.patient_page(t("Messages"))
 state.show_flash()
 PICK = "messages_pick"  # the conversation being read
 SENT = "messages_sent"  # a conversation just started, to open on the next run
@@ -23,7 +24,7 @@ FILE_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 def _files(key: str) -> list[Upload]:
     chosen = st.file_uploader(
-        "Attachments (PDF, PNG or JPEG, up to 10 MB each, at most 3)",
+        t("Attachments (PDF, PNG or JPEG, up to 10 MB each, at most 3)"),
         type=FILE_TYPES,
         accept_multiple_files=True,
         key=key,
@@ -32,25 +33,26 @@ def _files(key: str) -> list[Upload]:
 
 
 def _inbox() -> None:
-    search = st.text_input("Search your messages", max_chars=100, key="messages_search")
+    search = st.text_input(t("Search your messages"), max_chars=100, key="messages_search")
     threads = messages.my_threads(actor=actor, patient_id=patient_id, search=search)
     table(
         {
-            "Last message": [when(t.last_at) for t in threads],
-            "Subject": [t.subject for t in threads],
-            "With": [t.with_whom for t in threads],
-            "About": [t.category for t in threads],
-            "Unread": [t.unread or "" for t in threads],
-            "Status": ["Open" if t.status == "open" else "Closed" for t in threads],
+            t("Last message"): [when(th.last_at) for th in threads],
+            t("Subject"): [th.subject for th in threads],
+            t("With"): [th.with_whom for th in threads],
+            t("About"): [th.category for th in threads],
+            t("Unread"): [th.unread or "" for th in threads],
+            t("Status"): [t("Open") if th.status == "open" else t("Closed") for th in threads],
         },
-        empty="No messages found." if search else "No messages yet.",
+        empty=t("No messages found.") if search else t("No messages yet."),
         static=True,
     )
     if not threads:
         return
     labels = {
-        t.thread_id: f"{'● ' if t.unread else ''}{t.subject} · {t.with_whom} · {when(t.last_at)}"
-        for t in threads
+        th.thread_id: ("● " if th.unread else "")
+        + " · ".join((th.subject, th.with_whom, when(th.last_at)))
+        for th in threads
     }
     if SENT in st.session_state:
         st.session_state[PICK] = st.session_state.pop(SENT)
@@ -62,7 +64,7 @@ def _inbox() -> None:
 def _thread(thread_id: uuid.UUID) -> None:
     view = messages.thread_read(actor=actor, patient_id=patient_id, thread_id=thread_id)
     st.subheader(plain(view.subject))
-    st.caption(f"{view.category} · with {view.with_whom}")
+    st.caption(t("{category} · with {with_whom}", category=view.category, with_whom=view.with_whom))
     conversation.show(
         view.messages,
         lambda attachment_id: messages.message_attachment(
@@ -70,11 +72,11 @@ def _thread(thread_id: uuid.UUID) -> None:
         ),
     )
     if view.status != "open":
-        st.caption("This conversation was closed; writing again opens it.")
+        st.caption(t("This conversation was closed; writing again opens it."))
     with st.form(f"reply_{thread_id}", clear_on_submit=True):
-        body = st.text_area("Your reply", max_chars=messages.MAX_BODY)
+        body = st.text_area(t("Your reply"), max_chars=messages.MAX_BODY)
         files = _files(f"reply_files_{thread_id}")
-        if st.form_submit_button("Send reply"):
+        if st.form_submit_button(t("Send reply")):
             messages.message_reply(
                 actor=actor,
                 patient_id=patient_id,
@@ -82,22 +84,28 @@ def _thread(thread_id: uuid.UUID) -> None:
                 body=body,
                 attachments=files,
             )
-            state.done("Your reply was sent.")
+            state.done(t("Your reply was sent."))
 
 
 def _write() -> None:
     st.warning(messages.answer_note())
     with st.form("message_new"):
         recipient = st.selectbox(
-            "To", list(pools.RECIPIENTS), format_func=pools.RECIPIENTS.get, key="message_to"
+            t("To"),
+            list(pools.RECIPIENTS),
+            format_func=lambda r: t(pools.RECIPIENTS[r]),
+            key="message_to",
         )
         category = st.selectbox(
-            "About", list(pools.CATEGORIES), format_func=pools.CATEGORIES.get, key="message_about"
+            t("About"),
+            list(pools.CATEGORIES),
+            format_func=lambda c: t(pools.CATEGORIES[c]),
+            key="message_about",
         )
-        subject = st.text_input("Subject", max_chars=messages.MAX_SUBJECT, key="message_subject")
-        body = st.text_area("Message", max_chars=messages.MAX_BODY, key="message_body")
+        subject = st.text_input(t("Subject"), max_chars=messages.MAX_SUBJECT, key="message_subject")
+        body = st.text_area(t("Message"), max_chars=messages.MAX_BODY, key="message_body")
         files = _files("message_files")
-        if st.form_submit_button("Send message"):
+        if st.form_submit_button(t("Send message")):
             thread = messages.message_send(
                 actor=actor,
                 patient_id=patient_id,
@@ -108,11 +116,11 @@ def _write() -> None:
                 attachments=files,
             )
             st.session_state[SENT] = thread
-            state.done("Your message was sent. You will find the answer under Conversations.")
+            state.done(t("Your message was sent. You will find the answer under Conversations."))
 
 
 with state.service_errors():
-    inbox, write = st.tabs(["Conversations", "Write a message"])
+    inbox, write = st.tabs([t("Conversations"), t("Write a message")])
     with inbox, state.service_errors():
         _inbox()
     with write, state.service_errors():

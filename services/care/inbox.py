@@ -176,7 +176,7 @@ def inbox_queue(*, actor: Actor, pool: str) -> list[QueueItem]:
                     f"{first} {last}",
                     mrn,
                     t.subject,
-                    pools.CATEGORIES.get(t.category or "", "Message"),
+                    messages.category_name(t.category),
                     t.waiting_since,
                     days,
                     overdue,

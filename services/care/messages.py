@@ -21,15 +21,17 @@ from services.core import access, clock, forms, notify, uploads
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound
+from services.core.language import N_, t
 from services.core.models import Patient, PatientCareTeam
 from services.core.work import patient_work
 
 FOLDER = "messages"
 MAX_SUBJECT, MAX_BODY, MAX_FILES = 200, 5000, 3
-PATIENT_SIDE = "Messages are written here by the patient or their proxy; staff use the inbox."
-EMERGENCY = (
-    "Messages are not for emergencies. If you have a medical emergency, call 911. If you are "
-    "thinking about harming yourself, call or text 988."
+PATIENT_SIDE = N_("Messages are written here by the patient or their proxy; staff use the inbox.")
+EMERGENCY = N_(
+    "Messages are not for emergencies. If you have a medical emergency, "
+    "call 911. If you are thinking about harming yourself, call or text "
+    "988."
 )
 
 
@@ -71,18 +73,27 @@ class ThreadView:
     messages: list[MessageView]
 
 
+def category_name(category: str | None) -> str:
+    """What a thread is about, in words."""
+    return t(pools.CATEGORIES[category]) if category in pools.CATEGORIES else t("Message")
+
+
 def answer_note() -> str:
     """When to expect an answer, for the compose page."""
     return (
-        f"We answer within {pools.goal_business_days()} business days (Monday to Friday). "
-        + EMERGENCY
+        t(
+            "We answer within {days} business days (Monday to Friday).",
+            days=pools.goal_business_days(),
+        )
+        + " "
+        + t(EMERGENCY)
     )
 
 
 def checked_files(fields: dict[str, str], files: Sequence[uploads.Upload]) -> None:
     """Attachments: at most three, each accepted by its content (PDF, PNG, JPEG)."""
     if len(files) > MAX_FILES:
-        fields["attachments"] = f"Attach at most {MAX_FILES} files."
+        fields["attachments"] = t("Attach at most {limit} files.", limit=MAX_FILES)
     for f in files:
         problem = uploads.file_problem(f.filename, f.data)
         if problem:
@@ -90,7 +101,7 @@ def checked_files(fields: dict[str, str], files: Sequence[uploads.Upload]) -> No
 
 
 def checked_body(fields: dict[str, str], body: str) -> str:
-    return forms.checked_note(fields, "body", body, "Write your message.", MAX_BODY)
+    return forms.checked_note(fields, "body", body, t("Write your message."), MAX_BODY)
 
 
 def checked_message(body: str, attachments: Sequence[uploads.Upload]) -> str:
@@ -158,7 +169,7 @@ def messages_of(session: Session, thread_id: uuid.UUID) -> list[MessageView]:
             m.id,
             m.sent_at,
             m.from_patient_side,
-            m.signature or ("You" if m.from_patient_side else "Your care team"),
+            m.signature or (t("You") if m.from_patient_side else t("Your care team")),
             m.body,
             by_message.get(m.id, []),
         )
@@ -170,10 +181,10 @@ def attachment_bytes(session: Session, thread_id: uuid.UUID, attachment_id: uuid
     row = session.get(MessageAttachment, attachment_id)
     message = session.get(Message, row.message_id) if row else None
     if row is None or message is None or message.thread_id != thread_id:
-        raise NotFound("We could not find that attachment.")
+        raise NotFound(t("We could not find that attachment."))
     data = uploads.read_checked(uploads.folder(FOLDER), row.storage_name, row.sha256)
     if data is None:
-        raise NotFound("That attachment could not be read; ask the sender to send it again.")
+        raise NotFound(t("That attachment could not be read; ask the sender to send it again."))
     return data
 
 
@@ -193,7 +204,7 @@ def _thread(
         )
     )
     if thread is None:
-        raise NotFound("We could not find that conversation.")
+        raise NotFound(t("We could not find that conversation."))
     return thread
 
 
@@ -201,7 +212,11 @@ def _signature(session: Session, actor: Actor, patient_id: uuid.UUID) -> str:
     patient = session.get(Patient, patient_id)
     assert patient is not None
     name = f"{patient.first_name} {patient.last_name}"
-    return name if actor.patient_id == patient_id else f"{actor.display_name} for {name}"
+    return (
+        name
+        if actor.patient_id == patient_id
+        else t("{display_name} for {name}", display_name=actor.display_name, name=name)
+    )
 
 
 def _post_for_patient(
@@ -238,10 +253,10 @@ def message_send(
     """Start a conversation; it goes to a staff pool by the routing rules. Returns the thread."""
     fields: dict[str, str] = {}
     if recipient not in pools.RECIPIENTS:
-        fields["recipient"] = "Choose whom to write to."
+        fields["recipient"] = t("Choose whom to write to.")
     if category not in pools.CATEGORIES:
-        fields["category"] = "Choose what the message is about."
-    title = forms.checked_note(fields, "subject", subject, "Give the message a subject.", 200)
+        fields["category"] = t("Choose what the message is about.")
+    title = forms.checked_note(fields, "subject", subject, t("Give the message a subject."), 200)
     text = checked_body(fields, body)
     checked_files(fields, attachments)
     forms.raise_if(fields)
@@ -256,7 +271,10 @@ def message_send(
             )
             if team is None:
                 raise Conflict(
-                    f"No care team is on file for you yet: please call {settings().clinic_name}."
+                    t(
+                        "No care team is on file for you yet: please call {clinic_name}.",
+                        clinic_name=settings().clinic_name,
+                    )
                 )
             now = clock.now()
             thread = MessageThread(
@@ -340,15 +358,15 @@ def my_threads(*, actor: Actor, patient_id: uuid.UUID, search: str = "") -> list
         rows = session.execute(query.order_by(last.desc(), MessageThread.id)).all()
         return [
             ThreadSummary(
-                t.id,
-                t.subject,
-                pools.CATEGORIES.get(t.category or "", "Message"),
-                pools.patient_label(t.pool),
-                t.status,
+                th.id,
+                th.subject,
+                category_name(th.category),
+                pools.patient_label(th.pool),
+                th.status,
                 at,
                 int(unread or 0),
             )
-            for t, at, unread in rows
+            for th, at, unread in rows
         ]
 
 
@@ -369,7 +387,7 @@ def thread_read(*, actor: Actor, patient_id: uuid.UUID, thread_id: uuid.UUID) ->
         return ThreadView(
             thread.id,
             thread.subject,
-            pools.CATEGORIES.get(thread.category or "", "Message"),
+            category_name(thread.category),
             pools.patient_label(thread.pool),
             thread.status,
             messages_of(session, thread.id),
@@ -394,7 +412,8 @@ def tell_patient(session: Session, thread: MessageThread) -> None:
         session,
         thread.patient_id,
         "messages",
-        f"{settings().clinic_name}: you have a new message",
-        f"{pools.patient_label(thread.pool)} sent you a message. Sign in to the patient portal "
-        "to read it.",
+        N_("{clinic}: you have a new message"),
+        N_("{pool} sent you a message. Sign in to the patient portal to read it."),
+        clinic=settings().clinic_name,
+        pool=lambda: pools.patient_label(thread.pool),  # in the patient's language
     )

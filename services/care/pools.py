@@ -14,21 +14,24 @@ from dataclasses import dataclass
 
 from services.core import access
 from services.core.config import number_setting
+from services.core.language import N_, t
 
 CARE, BILLING_OFFICE, RECORDS_OFFICE = "care", "billing", "records"
+# Shown with `t()`: the catalogs hold the words.
 RECIPIENTS = {
-    CARE: "My care team",
-    BILLING_OFFICE: "The billing office",
-    RECORDS_OFFICE: "The records office",
+    CARE: N_("My care team"),
+    BILLING_OFFICE: N_("The billing office"),
+    RECORDS_OFFICE: N_("The records office"),
 }
 CATEGORIES = {
-    "medical": "A non-urgent medical question",
-    "appointment": "An appointment",
-    "refill": "A prescription refill",
-    "billing": "A bill or payment",
-    "records": "Medical records",
-    "other": "Something else",
+    "medical": N_("A non-urgent medical question"),
+    "appointment": N_("An appointment"),
+    "refill": N_("A prescription refill"),
+    "billing": N_("A bill or payment"),
+    "records": N_("Medical records"),
+    "other": N_("Something else"),
 }
+OFFICE_NAMES = {BILLING_OFFICE: N_("Billing office"), RECORDS_OFFICE: N_("Records office")}
 CLINICAL = frozenset({"medical", "refill"})  # always to the care team
 OFFICE_OF = {"billing": BILLING_OFFICE, "records": RECORDS_OFFICE}
 # Who works each kind of pool.
@@ -66,14 +69,15 @@ def pool_name(code: str, team_names: dict[uuid.UUID, str]) -> str:
     """A pool's name for staff ("North team nurses", "Billing office")."""
     team = care_team_of_pool(code)
     if team is not None:
-        return f"{team_names.get(team, 'Care team')} nurses"
-    return RECIPIENTS.get(office_of_pool(code), code).removeprefix("The ").capitalize()
+        return t("{team} nurses", team=team_names.get(team) or t("Care team"))
+    office = office_of_pool(code)
+    return t(OFFICE_NAMES[office]) if office in OFFICE_NAMES else code
 
 
 def patient_label(code: str | None) -> str:
     """Whom the patient is writing with, as they see it (never a staff pool's inner name)."""
     office = office_of_pool(code or CARE)
-    return {CARE: "Your care team", BILLING_OFFICE: "Billing office"}.get(office, "Records office")
+    return t(OFFICE_NAMES.get(office, "")) or t("Your care team")
 
 
 def goal_business_days() -> int:

@@ -18,6 +18,7 @@ from services.core import access, clock, forms
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import N_, t
 from services.core.work import patient_work
 from services.records.tables import Medication
 
@@ -30,13 +31,13 @@ REQUESTED, APPROVED, SENT, DENIED, VISIT_NEEDED = (
 )
 OPEN = (REQUESTED, APPROVED)
 STATUS_NAMES = {
-    REQUESTED: "Requested",
-    APPROVED: "Approved",
-    SENT: "Sent to the pharmacy",
-    DENIED: "Denied",
-    VISIT_NEEDED: "Needs a visit",
+    REQUESTED: N_("Requested"),
+    APPROVED: N_("Approved"),
+    SENT: N_("Sent to the pharmacy"),
+    DENIED: N_("Denied"),
+    VISIT_NEEDED: N_("Needs a visit"),
 }
-PATIENT_SIDE = "Refills are requested here by the patient or their proxy."
+PATIENT_SIDE = N_("Refills are requested here by the patient or their proxy.")
 
 
 @dataclass(frozen=True)
@@ -75,21 +76,26 @@ def refusal(medication: Medication, open_request: bool, today: date) -> str | No
     """Why this medicine cannot be refilled online now, or None."""
     name = medication.name
     if medication.status != "active" or (medication.end_date and medication.end_date <= today):
-        return (
-            f"{name} is no longer an active medicine. Send your care team a message if you need it."
+        return t(
+            "{name} is no longer an active medicine. Send your care team a message if you need it.",
+            name=name,
         )
     if medication.controlled:
-        return (
-            f"{name} is a controlled substance and cannot be refilled online. Please call "
-            f"{settings().clinic_name} at {booking.clinic_phone()}."
+        return t(
+            "{name} is a controlled substance and cannot be refilled online. Please "
+            "call {clinic_name} at {clinic_phone}.",
+            name=name,
+            clinic_name=settings().clinic_name,
+            clinic_phone=booking.clinic_phone(),
         )
     if medication.refills_remaining <= 0:
-        return (
-            f"No refills are left on {name}. Send your care team a message or book a visit to "
-            "renew it."
+        return t(
+            "No refills are left on {name}. Send your care team a message or book a "
+            "visit to renew it.",
+            name=name,
         )
     if open_request:
-        return f"A refill of {name} is already requested."
+        return t("A refill of {name} is already requested.", name=name)
     return None
 
 
@@ -160,10 +166,10 @@ def refill_request(
         access.require_patient_side(found, PATIENT_SIDE)
         medication = session.get(Medication, medication_id)
         if medication is None or medication.patient_id != patient_id:
-            raise NotFound("We could not find that medicine.")
+            raise NotFound(t("We could not find that medicine."))
         pharmacy = session.get(Pharmacy, pharmacy_id)
         if pharmacy is None:
-            raise ValidationError({"pharmacy": "Choose a pharmacy from the list."})
+            raise ValidationError({"pharmacy": t("Choose a pharmacy from the list.")})
         why = refusal(
             medication, medication.id in _open_requests(session, patient_id), clock.today()
         )
@@ -200,7 +206,7 @@ def my_refills(*, actor: Actor, patient_id: uuid.UUID) -> list[RefillStatus]:
                 f"{name} {dose}",
                 r.pharmacy,
                 r.status,
-                STATUS_NAMES.get(r.status, r.status),
+                t(STATUS_NAMES.get(r.status, r.status)),
                 r.requested_at,
                 r.decided_at,
                 r.decision_note,

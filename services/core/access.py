@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.core import clock
 from services.core.config import number_setting
 from services.core.errors import NotFound, PermissionDenied
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import (
     CareTeamMember,
     Patient,
@@ -41,6 +41,15 @@ PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN = (
 ROLES = (PATIENT, PROXY, CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
 SELF = "self"  # the basis of a patient's access to their own record (a proxy's is PROXY)
 STAFF_ROLES = (CLINICIAN, HIM, BILLING, MANAGER, ADMIN)
+ROLE_WORDS = {
+    PATIENT: N_("Patient"),
+    PROXY: N_("Proxy"),
+    CLINICIAN: N_("Clinician"),
+    HIM: N_("Health information staff"),
+    BILLING: N_("Billing staff"),
+    MANAGER: N_("Manager"),
+    ADMIN: N_("Administrator"),
+}
 
 # Scopes of a patient's data; a proxy grant lists the ones it covers.
 RESULTS, RECORDS, METRICS, APPOINTMENTS, MESSAGES, REFILLS, BILLING_SCOPE, DOCUMENTS = (
@@ -221,7 +230,7 @@ def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, sco
 def require_patient_side(found: Access, message: str) -> None:
     """Work only the patient (or their proxy) does for themselves; staff have their own."""
     if found.basis not in (SELF, PROXY):
-        raise PermissionDenied(message)
+        raise PermissionDenied(t(message))
 
 
 def require_role(actor: Actor, *roles: str) -> None:

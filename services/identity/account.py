@@ -25,6 +25,34 @@ from services.identity.tables import UserSession
 
 # Kinds of events a user can choose channels for; security events always go by email.
 KINDS = ("results", "messages", "bills", "appointments")
+KIND_WORDS = {
+    "results": N_("Results"),
+    "messages": N_("Messages"),
+    "bills": N_("Bills"),
+    "appointments": N_("Appointments"),
+}
+OUTCOME_WORDS = {
+    audit.SUCCESS: N_("Succeeded"),
+    audit.DENIED: N_("Refused"),
+    audit.NOT_FOUND: N_("Not found"),
+    audit.FAILURE: N_("Failed"),
+}
+# The part of a record an audited action was about (its first word), in words.
+AREA_WORDS = {
+    "home": N_("Home"),
+    "results": N_("Test results"),
+    "records": N_("Medical record"),
+    "metrics": N_("Health metrics"),
+    "appointments": N_("Visits"),
+    "messages": N_("Messages"),
+    "refills": N_("Refills"),
+    "billing": N_("Billing"),
+    "records_request": N_("Records requests"),
+    "amendment": N_("Amendment requests"),
+    "proxy": N_("Proxy access"),
+    "alerts": N_("Metric alerts"),
+    "disclosure": N_("Disclosures"),
+}
 SECURITY = notify.SECURITY
 # A new email address takes effect only with the code sent to it (SECURITY.md 6).
 EMAIL_CHANGE_PURPOSE = "email_change"
@@ -403,8 +431,14 @@ def sign_in_activity(*, actor: Actor) -> list[ActivityItem]:
         ).all()
         audit.record(session, actor, "account.activity_view")
         return [
-            ActivityItem(at, t(ACTIVITY_WORDS[action]), outcome) for at, action, outcome in rows
+            ActivityItem(at, t(ACTIVITY_WORDS[action]), t(OUTCOME_WORDS.get(outcome, outcome)))
+            for at, action, outcome in rows
         ]
+
+
+def _area(action: str) -> str:
+    area = action.split(".")[0]
+    return t(AREA_WORDS[area]) if area in AREA_WORDS else area
 
 
 @dataclass(frozen=True)
@@ -436,5 +470,6 @@ def record_access_log(*, actor: Actor, patient_id: uuid.UUID) -> list[AccessItem
             .limit(50)
         ).all()
         return [
-            AccessItem(at, who, role or "", action.split(".")[0]) for at, who, role, action in rows
+            AccessItem(at, who, t(access.ROLE_WORDS.get(role or "", role or "")), _area(action))
+            for at, who, role, action in rows
         ]
