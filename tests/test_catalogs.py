@@ -31,6 +31,7 @@ TRANSLATED = (
     "pages/patient/messages.py",
     "pages/patient/refills.py",
     "pages/patient/results.py",
+    "pages/patient/visits.py",
     "pages/public/invitation.py",
     "pages/public/recover.py",
     "pages/public/register.py",
@@ -44,8 +45,9 @@ NOT_TEXT = {"key", "icon", "type", "url_path", "format", "mime", "file_name", "w
 NOT_TEXT |= {"mode", "textposition", "hoverinfo", "barmode", "fill", "line_shape", "dash"}
 # Calls whose strings are for developers or machines: logs, patterns, assertions, SQL, the audit
 # log's entries (kept in one language, as written).
-NOT_SHOWN = {"log", "logging", "getLogger", "AssertionError", "text", "audit"}
-NOT_SHOWN |= {"compile", "sub", "fullmatch", "match", "search", "split", "strftime", "strptime"}
+NOT_SHOWN_OWNERS = {"log", "logging", "audit", "re"}
+NOT_SHOWN_CALLS = {"text", "AssertionError", "getLogger", "compile", "strftime", "strptime"}
+NOT_SHOWN_CALLS |= {"sub", "fullmatch", "match", "search", "split"}
 # Strings that are names, not text: keys, paths, icons, formats, samples of a code's shape
 # (ABCDE-23456), HTML or CSS of the page's own.
 MACHINE = re.compile(r"^[a-z0-9_./:%*#{}\-\[\]=@]*$|^:material/[a-z_]+:$|^[^a-z ]+$|^<")
@@ -74,7 +76,10 @@ def untranslated(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Call):
             owner = node.func.value if isinstance(node.func, ast.Attribute) else None
             owner_name = owner.id if isinstance(owner, ast.Name) else None
-            if _call_name(node) in MARKERS | NOT_SHOWN or owner_name in NOT_SHOWN:
+            shown_by_streamlit = owner_name == "st"  # st.text shows text
+            if _call_name(node) in MARKERS or owner_name in NOT_SHOWN_OWNERS:
+                skip_all(node)
+            elif _call_name(node) in NOT_SHOWN_CALLS and not shown_by_streamlit:
                 skip_all(node)
             for keyword in node.keywords:
                 if keyword.arg in NOT_TEXT:
@@ -111,9 +116,10 @@ def test_the_check_finds_a_string_outside_the_catalogs() -> None:
         "if ready:\n    st.write('Ready')\n"
         "st.session_state['Chosen Thing'] = 1\n"
         "log.info('A note for developers')\n"
+        "st.text('On file: ' + x)\n"
         "fields = {'Form name': t('Sign in')}  # i18n: not shown\n"
     )
-    found = [(2, "Your results"), (4, "Hello "), (5, "Status"), (7, "Ready")]
+    found = [(2, "Your results"), (4, "Hello "), (5, "Status"), (7, "Ready"), (10, "On file: ")]
     assert untranslated(source) == found
 
 

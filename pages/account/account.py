@@ -54,7 +54,7 @@ with state.service_errors():
         st.info(
             t("We sent a code to your new address. Your email stays as it is until you enter it.")
         )
-        st.text(f"New address: {view.pending_email}")
+        st.text(t("New address: {address}", address=view.pending_email))
         with st.form("account_email_confirm"):
             email_code = st.text_input(
                 t("Code from the email"), key="account_email_code", max_chars=8

@@ -14,8 +14,9 @@ from pages.components.format import when
 from pages.components.widgets import table
 from services.care import booking, checkin, policy, questionnaires, visits, waitlist
 from services.core import clock
+from services.core.language import listing, t, tn
 
-actor, patient_id = state.patient_page("Visits")
+actor, patient_id = state.patient_page(t("Visits"))
 state.show_flash()
 ANY = "any"
 MOVING = "visits_moving"  # the visit being moved to another time
@@ -23,35 +24,43 @@ MOVING = "visits_moving"  # the visit being moved to another time
 
 def _upcoming(items: list[visits.Visit]) -> None:
     if not items:
-        st.info("You have no upcoming visits. Book one under Schedule a visit.")
+        st.info(t("You have no upcoming visits. Book one under Schedule a visit."))
     for v in items:
         with st.container(border=True, key=f"visit_{v.appointment_id}"):
-            st.markdown(f"**{when(v.start_at)}** · {v.type_name} · {v.minutes} minutes")
-            st.text(f"With {v.provider_name}")
+            st.markdown(
+                f"**{when(v.start_at)}** · "
+                + tn(
+                    "{visit} · {count} minute",
+                    "{visit} · {count} minutes",
+                    v.minutes,
+                    visit=v.type_name,
+                )
+            )
+            st.text(t("With {provider}", provider=v.provider_name))
             if v.video:
-                st.text("Video visit: the join button appears 15 minutes before the start.")
+                st.text(t("Video visit: the join button appears 15 minutes before the start."))
             else:
                 st.text(f"{v.site_name}, {v.address or ''}")
                 if v.map_link:
-                    st.text(f"Map: {v.map_link}")
+                    st.text(t("Map: {link}", link=v.map_link))
             st.caption(v.instructions)
-            st.text(f"Reason: {v.reason}")
+            st.text(t("Reason: {reason}", reason=v.reason))
             if v.waitlisted:
-                st.caption("You asked to be offered an earlier time if one opens.")
+                st.caption(t("You asked to be offered an earlier time if one opens."))
             _actions(v)
             if v.checked_in:
-                st.caption("Checked in. Thank you.")
+                st.caption(t("Checked in. Thank you."))
             elif v.checkin_open:
-                with st.expander("Check in for this visit"):
+                with st.expander(t("Check in for this visit")):
                     _checkin(v)
 
 
 def _actions(v: visits.Visit) -> None:
     buttons = st.columns(4)
     if v.join_url:
-        buttons[0].link_button("Join the video visit", v.join_url, type="primary")
+        buttons[0].link_button(t("Join the video visit"), v.join_url, type="primary")
     buttons[1].download_button(
-        "Add to calendar",
+        t("Add to calendar"),
         data=lambda a=v.appointment_id: visits.visit_ics(
             actor=actor, patient_id=patient_id, appointment_id=a
         ),
@@ -65,12 +74,12 @@ def _actions(v: visits.Visit) -> None:
         if v.change_note:
             st.caption(v.change_note)
         return
-    if buttons[2].button("Move to another time", key=f"move_{v.appointment_id}"):
+    if buttons[2].button(t("Move to another time"), key=f"move_{v.appointment_id}"):
         st.session_state[MOVING] = (v.appointment_id, v.visit_type)
-        st.info("Choose the new time under Schedule a visit.")
-    if buttons[3].button("Cancel visit", key=f"cancel_{v.appointment_id}"):
+        st.info(t("Choose the new time under Schedule a visit."))
+    if buttons[3].button(t("Cancel visit"), key=f"cancel_{v.appointment_id}"):
         booking.cancel(actor=actor, patient_id=patient_id, appointment_id=v.appointment_id)
-        state.done("Your visit was cancelled.")
+        state.done(t("Your visit was cancelled."))
 
 
 def _checkin(v: visits.Visit) -> None:
@@ -78,23 +87,23 @@ def _checkin(v: visits.Visit) -> None:
     form = checkin.checkin_form(actor=actor, patient_id=patient_id, appointment_id=v.appointment_id)
     key = f"checkin_{v.appointment_id}"
     with st.form(key):
-        st.text("Contact details on file: " + ("; ".join(form.contact) or "none"))
-        contact = st.checkbox("These are right", key=f"{key}_contact")
-        st.text(f"Insurance on file: {form.insurance or 'none'}")
-        insurance = st.checkbox("This is my current insurance", key=f"{key}_insurance")
-        st.text("Medicines on file: " + (", ".join(form.medications) or "none"))
-        meds = st.text_area("Changes to your medicines (for your care team)", key=f"{key}_meds")
-        st.text("Allergies on file: " + (", ".join(form.allergies) or "none"))
-        allergies = st.text_area("Changes to your allergies", key=f"{key}_allergies")
+        st.text(t("Contact details on file: {details}", details="; ".join(form.contact) or "—"))
+        contact = st.checkbox(t("These are right"), key=f"{key}_contact")
+        st.text(t("Insurance on file: {insurance}", insurance=form.insurance or "—"))
+        insurance = st.checkbox(t("This is my current insurance"), key=f"{key}_insurance")
+        st.text(t("Medicines on file: {medicines}", medicines=listing(form.medications) or "—"))
+        meds = st.text_area(t("Changes to your medicines (for your care team)"), key=f"{key}_meds")
+        st.text(t("Allergies on file: {allergies}", allergies=listing(form.allergies) or "—"))
+        allergies = st.text_area(t("Changes to your allergies"), key=f"{key}_allergies")
         answers: dict[str, tuple[int, ...]] = {}
         for instrument in form.questionnaires:
-            st.subheader(instrument.name)
-            st.caption(questionnaires.STEM)
+            st.subheader(t(instrument.name))
+            st.caption(t(questionnaires.STEM))
             picked = [
                 st.radio(
-                    f"{n}. {item}",
+                    f"{n}. {t(item)}",
                     range(len(questionnaires.ANSWERS)),
-                    format_func=lambda a: questionnaires.ANSWERS[a],
+                    format_func=lambda a: t(questionnaires.ANSWERS[a]),
                     index=None,
                     horizontal=True,
                     key=f"{key}_{instrument.code}_{n}",
@@ -102,7 +111,7 @@ def _checkin(v: visits.Visit) -> None:
                 for n, item in enumerate(instrument.items, start=1)
             ]
             answers[instrument.code] = tuple(a for a in picked if a is not None)
-        sent = st.form_submit_button("Check in")
+        sent = st.form_submit_button(t("Check in"))
     if sent:
         done = checkin.checkin_submit(
             actor=actor,
@@ -115,31 +124,39 @@ def _checkin(v: visits.Visit) -> None:
             answers=answers,
         )
         if done.crisis:
-            st.error(done.crisis)  # shown at once, before anything else
+            st.error(t(done.crisis))  # shown at once, before anything else
             return
-        state.done("You are checked in. Thank you.")
+        state.done(t("You are checked in. Thank you."))
 
 
 def _offers() -> None:
     for offer in waitlist.my_offers(actor=actor, patient_id=patient_id):
         with st.container(border=True, key=f"offer_{offer.offer_id}"):
-            st.markdown(f"**An earlier time is open: {when(offer.start_at)}**")
+            st.markdown(t("**An earlier time is open: {start_at}**", start_at=when(offer.start_at)))
             st.text(
-                f"With {offer.provider_name} at {offer.site_name}, instead of "
-                f"{when(offer.instead_of)}. Held for you until {when(offer.expires_at)}."
+                t(
+                    "With {provider} at {site}, instead of {old}. Held for you until {until}.",
+                    provider=offer.provider_name,
+                    site=offer.site_name,
+                    old=when(offer.instead_of),
+                    until=when(offer.expires_at),
+                )
             )
             take, keep = st.columns(2)
-            if take.button("Take the earlier time", key=f"take_offer_{offer.offer_id}"):
+            if take.button(t("Take the earlier time"), key=f"take_offer_{offer.offer_id}"):
                 waitlist.offer_accept(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
-                state.done("Your visit was moved to the earlier time.")
-            if keep.button("Keep my time", key=f"keep_offer_{offer.offer_id}"):
+                state.done(t("Your visit was moved to the earlier time."))
+            if keep.button(t("Keep my time"), key=f"keep_offer_{offer.offer_id}"):
                 waitlist.offer_decline(actor=actor, patient_id=patient_id, offer_id=offer.offer_id)
-                state.done("You kept your time.")
+                state.done(t("You kept your time."))
+
+
+def _own_team(name: str, own: bool) -> str:
+    return t("{name} (your care team)", name=name) if own else name
 
 
 def _slot_label(s: booking.OpenSlot) -> str:
-    team = " (your care team)" if s.own_team else ""
-    return f"{when(s.start_at)} · {s.provider_name}{team} · {s.site_name}"
+    return " · ".join((when(s.start_at), _own_team(s.provider_name, s.own_team), s.site_name))
 
 
 def _schedule() -> None:
@@ -147,15 +164,17 @@ def _schedule() -> None:
     moving = st.session_state.get(MOVING)
     types = {v.code: v for v in choices.visit_types}
     if moving:
-        st.info("Choose a new time for your visit; the old time is freed when you confirm.")
-        if st.button("Keep the old time", key="move_stop"):
+        st.info(t("Choose a new time for your visit; the old time is freed when you confirm."))
+        if st.button(t("Keep the old time"), key="move_stop"):
             st.session_state.pop(MOVING, None)
             st.rerun()
     code = st.selectbox(
-        "Type of visit",
+        t("Type of visit"),
         list(types),
         index=list(types).index(moving[1]) if moving else 0,
-        format_func=lambda c: types[c].name + ("" if types[c].self_schedule else " (request)"),
+        format_func=lambda c: (
+            types[c].name if types[c].self_schedule else t("{visit} (request)", visit=types[c].name)
+        ),
         disabled=bool(moving),
         key="schedule_type",
     )
@@ -163,23 +182,23 @@ def _schedule() -> None:
     if not chosen.self_schedule:
         _request(chosen)
         return
-    providers = {ANY: "Any provider"} | {
-        pid: name + (" (your care team)" if own else "") for pid, name, own in choices.providers
+    providers = {ANY: t("Any provider")} | {
+        pid: _own_team(name, own) for pid, name, own in choices.providers
     }
-    sites = {ANY: "Any location"} | dict(choices.sites)
+    sites = {ANY: t("Any location")} | dict(choices.sites)
     left, right = st.columns(2)
-    provider = left.selectbox("Provider", list(providers), format_func=providers.get)
-    site = right.selectbox("Location", list(sites), format_func=sites.get)
+    provider = left.selectbox(t("Provider"), list(providers), format_func=providers.get)
+    site = right.selectbox(t("Location"), list(sites), format_func=sites.get)
     today = clock.today()
     span = st.date_input(
-        "Days",
+        t("Days"),
         value=(today, today + timedelta(days=14)),
         min_value=today,
         max_value=today + timedelta(days=policy.SEARCH_DAYS_MAX),
         format="MM/DD/YYYY",
     )
     if not isinstance(span, tuple) or len(span) != 2:
-        st.caption("Choose the first and the last day.")
+        st.caption(t("Choose the first and the last day."))
         return
     slots = booking.open_slots(
         actor=actor,
@@ -191,7 +210,7 @@ def _schedule() -> None:
         site_id=None if site == ANY else site,  # type: ignore[arg-type]
     )
     if not slots:
-        st.info("No open times in those days. Try other days, any provider or any location.")
+        st.info(t("No open times in those days. Try other days, any provider or any location."))
         return
     _book(slots, chosen, moving)
 
@@ -200,12 +219,12 @@ def _book(
     slots: list[booking.OpenSlot], chosen: policy.VisitType, moving: tuple[uuid.UUID, str] | None
 ) -> None:
     labels = {s.slot_id: _slot_label(s) for s in slots}
-    slot = st.radio("Open times (clinic time)", list(labels), format_func=labels.get)
-    reason = "" if moving else st.text_input("Reason for the visit", max_chars=200)
+    slot = st.radio(t("Open times (clinic time)"), list(labels), format_func=labels.get)
+    reason = "" if moving else st.text_input(t("Reason for the visit"), max_chars=200)
     waitlist = not moving and st.checkbox(
-        "Offer me an earlier time if one opens", key="schedule_waitlist"
+        t("Offer me an earlier time if one opens"), key="schedule_waitlist"
     )
-    if st.button("Move my visit here" if moving else "Book this time", type="primary"):
+    if st.button(t("Move my visit here") if moving else t("Book this time"), type="primary"):
         try:
             if moving:
                 booking.reschedule(
@@ -221,7 +240,12 @@ def _book(
                     reason=reason,
                     waitlist=bool(waitlist),
                 )
-            state.done(f"{'Moved to' if moving else 'Booked'}: {labels[slot]}.")
+            chosen_time = labels[slot]
+            state.done(
+                t("Moved to: {time}.", time=chosen_time)
+                if moving
+                else t("Booked: {time}.", time=chosen_time)
+            )
         except booking.SlotTaken as taken:
             st.warning(taken.message)
             for s in taken.next_slots:
@@ -230,15 +254,17 @@ def _book(
 
 def _request(chosen: policy.VisitType) -> None:
     st.write(
-        f"A {chosen.name.lower()} is arranged by the clinic: send a request and we call you "
-        "to find a time."
+        t(
+            "A {visit} is arranged by the clinic: send a request and we call you to find a time.",
+            visit=chosen.name.lower(),
+        )
     )
     with st.form("visit_request"):
         preferred = st.text_input(
-            "Days and times that suit you", max_chars=500, key="request_preferred"
+            t("Days and times that suit you"), max_chars=500, key="request_preferred"
         )
-        note = st.text_area("Anything we should know", max_chars=1000)
-        if st.form_submit_button("Send the request"):
+        note = st.text_area(t("Anything we should know"), max_chars=1000)
+        if st.form_submit_button(t("Send the request")):
             booking.request_visit(
                 actor=actor,
                 patient_id=patient_id,
@@ -246,26 +272,26 @@ def _request(chosen: policy.VisitType) -> None:
                 preferred=preferred,
                 note=note,
             )
-            state.done("Your request was sent; the clinic will call you.")
+            state.done(t("Your request was sent; the clinic will call you."))
 
 
 def _past(items: list[visits.Visit]) -> None:
     table(
         {
-            "When": [when(v.start_at) for v in items],
-            "Visit": [v.type_name for v in items],
-            "With": [v.provider_name for v in items],
-            "Where": ["Video" if v.video else v.site_name for v in items],
-            "Reason": [v.reason for v in items],
+            t("When"): [when(v.start_at) for v in items],
+            t("Visit"): [v.type_name for v in items],
+            t("With"): [v.provider_name for v in items],
+            t("Where"): [t("Video") if v.video else v.site_name for v in items],
+            t("Reason"): [v.reason for v in items],
         },
-        empty="No past visits.",
+        empty=t("No past visits."),
         static=True,
     )
 
 
 with state.service_errors():
     upcoming, past = visits.my_visits(actor=actor, patient_id=patient_id)
-    now, schedule, before = st.tabs(["Upcoming", "Schedule a visit", "Past visits"])
+    now, schedule, before = st.tabs([t("Upcoming"), t("Schedule a visit"), t("Past visits")])
     with now, state.service_errors():
         _offers()
         _upcoming(upcoming)

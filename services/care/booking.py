@@ -28,10 +28,11 @@ from services.core import access, clock, db, forms
 from services.core.access import Access, Actor
 from services.core.config import text_setting
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import N_, number, t
 from services.core.models import CareTeamMember, Patient, PatientCareTeam, Provider, Site
 from services.core.work import patient_work
 
-PATIENT_SIDE = "Visits are booked here by the patient or their proxy."
+PATIENT_SIDE = N_("Visits are booked here by the patient or their proxy.")
 BOOK_AHEAD = timedelta(hours=1)  # the soonest a patient may book online
 SLOTS_SHOWN = 40
 NEXT_SHOWN = 5
@@ -46,8 +47,9 @@ class SlotTaken(Conflict):
 
     def __init__(self, next_slots: list[OpenSlot]) -> None:
         super().__init__(
-            "Someone else just booked that time. "
-            + ("Here are the next open times." if next_slots else "Please choose another day.")
+            t("Someone else just booked that time. Here are the next open times.")
+            if next_slots
+            else t("Someone else just booked that time. Please choose another day.")
         )
         self.next_slots = next_slots
 
@@ -121,10 +123,14 @@ def slots_for(
 def _visit_type(code: str, bookable: bool = True) -> policy.VisitType:
     found = policy.VISIT_TYPES.get(code)
     if found is None:
-        raise ValidationError({"visit_type": "Choose a type of visit."})
+        raise ValidationError({"visit_type": t("Choose a type of visit.")})
     if bookable and not found.self_schedule:
         raise ValidationError(
-            {"visit_type": f"A {found.name.lower()} is requested, not booked online."}
+            {
+                "visit_type": t(
+                    "A {visit} is requested, not booked online.", visit=found.name.lower()
+                )
+            }
         )
     return found
 
@@ -177,10 +183,15 @@ def open_slots(
     kind = _visit_type(visit_type).slot_kind
     today = clock.today()
     if date_from < today or date_to < date_from:
-        raise ValidationError({"dates": "Choose days from today on, the first before the last."})
+        raise ValidationError({"dates": t("Choose days from today on, the first before the last.")})
     if date_to > today + timedelta(days=policy.SEARCH_DAYS_MAX):
         raise ValidationError(
-            {"dates": f"Look at most {policy.SEARCH_DAYS_MAX} days ahead; call us for later."}
+            {
+                "dates": t(
+                    "Look at most {days} days ahead; call us for later.",
+                    days=policy.SEARCH_DAYS_MAX,
+                )
+            }
         )
     with patient_work(actor, patient_id, "appointments.search", access.APPOINTMENTS) as (
         session,
@@ -232,14 +243,16 @@ def take(
     """Book the slot for the patient in the caller's transaction, or raise SlotTaken."""
     slot = session.get(AppointmentSlot, slot_id)
     if slot is None:
-        raise NotFound("That time is no longer on the schedule.")
+        raise NotFound(t("That time is no longer on the schedule."))
     if slot.visit_type != visit.slot_kind:
-        raise ValidationError({"slot": f"That time is not for a {visit.name.lower()}."})
+        raise ValidationError(
+            {"slot": t("That time is not for a {visit}.", visit=visit.name.lower())}
+        )
     _lock_patient(session, patient_id)
     if _overlaps(
         session, patient_id, slot.start_at, slot.start_at + timedelta(minutes=slot.minutes)
     ):
-        raise Conflict("You already have a visit at that time. Cancel or move it first.")
+        raise Conflict(t("You already have a visit at that time. Cancel or move it first."))
     now = clock.now()
     free = (
         and_(AppointmentSlot.booked.is_(False), AppointmentSlot.start_at > now)
@@ -336,14 +349,18 @@ def book(
 def _own_booked(session: Session, patient_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.patient_id != patient_id:
-        raise NotFound("We could not find that visit.")
+        raise NotFound(t("We could not find that visit."))
     if appointment.status != "booked" or appointment.start_at <= clock.now():
-        raise Conflict("Only a visit still to come can be changed.")
+        raise Conflict(t("Only a visit still to come can be changed."))
     hours = policy.late_cancel_hours()
     if appointment.start_at - clock.now() < timedelta(hours=hours):
         raise Conflict(
-            f"Visits less than {hours:g} hours away cannot be changed online. "
-            f"Please call the clinic at {clinic_phone()}."
+            t(
+                "Visits less than {hours} hours away cannot be changed online. Please call the "
+                "clinic at {phone}.",
+                hours=number(hours),
+                phone=clinic_phone(),
+            )
         )
     return appointment
 
@@ -437,8 +454,10 @@ def request_visit(
     visit = _visit_type(visit_type, bookable=False)
     fields: dict[str, str] = {}
     if visit.self_schedule:
-        fields["visit_type"] = f"A {visit.name.lower()} is booked online: choose a time."
-    wanted = forms.checked_note(fields, "preferred", preferred, "Say which days and times suit.")
+        fields["visit_type"] = t(
+            "A {visit} is booked online: choose a time.", visit=visit.name.lower()
+        )
+    wanted = forms.checked_note(fields, "preferred", preferred, t("Say which days and times suit."))
     text = forms.checked_note(fields, "note", note)
     forms.raise_if(fields)
     with patient_work(actor, patient_id, "appointments.request", access.APPOINTMENTS) as (

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from services.billing.tables import InsuranceCoverage
 from services.care import booking, policy, questionnaires
 from services.care.tables import Appointment, CheckIn, QuestionnaireResponse
-from services.core import access, audit, clock, forms, notify
+from services.core import access, audit, clock, forms, language, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import number, t
 from services.core.models import Patient, Provider, User
 from services.core.work import patient_work
 from services.records.tables import Allergy, Medication
@@ -48,14 +49,16 @@ class Done:
 def _visit(session: Session, patient_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
     visit = session.get(Appointment, appointment_id)
     if visit is None or visit.patient_id != patient_id:
-        raise NotFound("We could not find that visit.")
+        raise NotFound(t("We could not find that visit."))
     now = clock.now()
     if visit.status != "booked" or visit.start_at <= now:
-        raise Conflict("Check-in is for a visit still to come.")
+        raise Conflict(t("Check-in is for a visit still to come."))
     if visit.start_at - now > timedelta(days=policy.checkin_days()):
-        raise Conflict(f"Check-in opens {policy.checkin_days():g} days before the visit.")
+        raise Conflict(
+            t("Check-in opens {days} days before the visit.", days=number(policy.checkin_days()))
+        )
     if session.get(CheckIn, appointment_id) is not None:
-        raise Conflict("You have already checked in for this visit.")
+        raise Conflict(t("You have already checked in for this visit."))
     return visit
 
 
@@ -78,7 +81,9 @@ def checkin_form(*, actor: Actor, patient_id: uuid.UUID, appointment_id: uuid.UU
         return Form(
             appointment_id=appointment_id,
             contact=[x for x in (patient.email, patient.phone, patient.address) if x],
-            insurance=f"{card.payer}, member ID {card.member_id}" if card else None,
+            insurance=t("{payer}, member ID {member}", payer=card.payer, member=card.member_id)
+            if card
+            else None,
             medications=list(
                 session.scalars(
                     select(Medication.name)
@@ -113,9 +118,11 @@ def checkin_submit(
     """Check in: confirmations, changes for the care team, and the questionnaires' answers."""
     fields: dict[str, str] = {}
     if not contact_confirmed:
-        fields["contact"] = "Confirm your contact details, or change them under Your account first."
+        fields["contact"] = t(
+            "Confirm your contact details, or change them under Your account first."
+        )
     if not insurance_confirmed:
-        fields["insurance"] = "Confirm your insurance, or add your new card under Billing first."
+        fields["insurance"] = t("Confirm your insurance, or add your new card under Billing first.")
     meds = forms.checked_note(fields, "medication_changes", medication_changes)
     allergies = forms.checked_note(fields, "allergy_changes", allergy_changes)
     forms.raise_if(fields)
@@ -134,7 +141,9 @@ def checkin_submit(
                 scores.append(questionnaires.score(code, tuple(given.get(code, ()))))
             except ValueError:
                 name = questionnaires.INSTRUMENTS[code].name
-                raise ValidationError({code: f"Answer every question of the {name}."}) from None
+                raise ValidationError(
+                    {code: t("Answer every question of the {name}.", name=name)}
+                ) from None
         now = clock.now()
         session.add(
             CheckIn(
@@ -178,15 +187,21 @@ def _flag(session: Session, visit: Appointment) -> None:
         .where(Provider.id == visit.provider_id)
     )
     if user is not None:
-        notify.enqueue(
-            session,
-            user.id,
-            notify.EMAIL,
-            "care",
-            f"{settings().clinic_name}: a check-in needs your attention today",
-            "A patient's pre-visit questionnaire needs your attention today. Open your schedule "
-            "in the portal.",
-        )
+        with language.using(user.language):  # in the clinician's language
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "care",
+                t(
+                    "{clinic}: a check-in needs your attention today",
+                    clinic=settings().clinic_name,
+                ),
+                t(
+                    "A patient's pre-visit questionnaire needs your attention today. Open "
+                    "your schedule in the portal."
+                ),
+            )
     audit.record(
         session, None, "appointments.checkin.flag", patient_id=visit.patient_id, username="check-in"
     )

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ANSWERS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
-STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+from services.core.language import N_
+
+ANSWERS = (
+    N_("Not at all"),
+    N_("Several days"),
+    N_("More than half the days"),
+    N_("Nearly every day"),
+)
+STEM = N_(
+    "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+)
 
 
 @dataclass(frozen=True)
@@ -20,47 +29,61 @@ class Instrument:
     code: str
     name: str
     items: tuple[str, ...]
-    bands: tuple[tuple[int, str], ...]  # (lowest score of the band, its name), rising
+    # (lowest score of the band, its name), rising; the name is kept as written and shown
+    # translated.
+    bands: tuple[tuple[int, str], ...]
 
 
 PHQ9 = Instrument(
     "phq9",
-    "PHQ-9 (depression)",
+    N_("PHQ-9 (depression)"),
     (
-        "Little interest or pleasure in doing things",
-        "Feeling down, depressed, or hopeless",
-        "Trouble falling or staying asleep, or sleeping too much",
-        "Feeling tired or having little energy",
-        "Poor appetite or overeating",
-        "Feeling bad about yourself — or that you are a failure or have let yourself or your "
-        "family down",
-        "Trouble concentrating on things, such as reading the newspaper or watching television",
-        "Moving or speaking so slowly that other people could have noticed? Or the opposite — "
-        "being so fidgety or restless that you have been moving around a lot more than usual",
-        "Thoughts that you would be better off dead or of hurting yourself in some way",
+        N_("Little interest or pleasure in doing things"),
+        N_("Feeling down, depressed, or hopeless"),
+        N_("Trouble falling or staying asleep, or sleeping too much"),
+        N_("Feeling tired or having little energy"),
+        N_("Poor appetite or overeating"),
+        N_(
+            "Feeling bad about yourself — or that you are a failure or have let "
+            "yourself or your family down"
+        ),
+        N_("Trouble concentrating on things, such as reading the newspaper or watching television"),
+        N_(
+            "Moving or speaking so slowly that other people could have noticed? Or "
+            "the opposite — being so fidgety or restless that you have been moving "
+            "around a lot more than usual"
+        ),
+        N_("Thoughts that you would be better off dead or of hurting yourself in some way"),
     ),
-    ((0, "none-minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"), (20, "severe")),
+    (
+        (0, N_("none-minimal")),
+        (5, N_("mild")),
+        (10, N_("moderate")),
+        (15, N_("moderately severe")),
+        (20, N_("severe")),
+    ),
 )
 GAD7 = Instrument(
     "gad7",
-    "GAD-7 (anxiety)",
+    N_("GAD-7 (anxiety)"),
     (
-        "Feeling nervous, anxious or on edge",
-        "Not being able to stop or control worrying",
-        "Worrying too much about different things",
-        "Trouble relaxing",
-        "Being so restless that it is hard to sit still",
-        "Becoming easily annoyed or irritable",
-        "Feeling afraid as if something awful might happen",
+        N_("Feeling nervous, anxious or on edge"),
+        N_("Not being able to stop or control worrying"),
+        N_("Worrying too much about different things"),
+        N_("Trouble relaxing"),
+        N_("Being so restless that it is hard to sit still"),
+        N_("Becoming easily annoyed or irritable"),
+        N_("Feeling afraid as if something awful might happen"),
     ),
-    ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe")),
+    ((0, N_("minimal")), (5, N_("mild")), (10, N_("moderate")), (15, N_("severe"))),
 )
 INSTRUMENTS = {i.code: i for i in (PHQ9, GAD7)}
 SELF_HARM_ITEM = 8  # PHQ-9 item 9, counted from 0
-CRISIS = (
-    "If you are thinking about hurting yourself, you are not alone and help is available now: "
-    "call or text 988 (the Suicide & Crisis Lifeline, 24 hours a day), or call 911 or go to the "
-    "nearest emergency room if you are in danger. Your care team has been told."
+CRISIS = N_(
+    "If you are thinking about hurting yourself, you are not alone and help "
+    "is available now: call or text 988 (the Suicide & Crisis Lifeline, 24 "
+    "hours a day), or call 911 or go to the nearest emergency room if you "
+    "are in danger. Your care team has been told."
 )
 
 

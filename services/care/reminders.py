@@ -6,13 +6,15 @@ nearest rule's reminder. No clinical detail: the day and time, and where to see 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select
 
 from services.care import policy
 from services.care.tables import Appointment, ReminderSent
-from services.core import clock, db, notify
+from services.core import clock, db, language, notify
 from services.core.config import settings
+from services.core.language import N_
 
 
 def send_reminders() -> int:
@@ -52,9 +54,13 @@ def send_reminders() -> int:
                 session,
                 patient_id,
                 "appointments",
-                f"{settings().clinic_name}: visit reminder",
-                f"You have a visit on {local:%A, %B %d at %I:%M %p}. Sign in to the patient "
-                "portal to see the details, check in, or change it.",
+                N_("{clinic}: visit reminder"),
+                N_(
+                    "You have a visit on {when}. Sign in to the patient portal to see the "
+                    "details, check in, or change it."
+                ),
+                clinic=settings().clinic_name,
+                when=partial(language.moment, local),  # in the patient's language
             )
             sent += 1
     return sent

@@ -22,6 +22,7 @@ from services.core import access, clock
 from services.core.access import Access, Actor
 from services.core.config import settings, text_setting
 from services.core.errors import NotFound
+from services.core.language import number, t
 from services.core.models import Provider, Site
 from services.core.work import patient_work
 
@@ -93,8 +94,11 @@ def _visit(
         join_url=video_link(a.video_room) if live and a.video_room else None,
         can_change=upcoming and not late,
         change_note=(
-            f"Less than {policy.late_cancel_hours():g} hours away: call {clinic_phone()} to "
-            "change it."
+            t(
+                "Less than {hours} hours away: call {phone} to change it.",
+                hours=number(policy.late_cancel_hours()),
+                phone=clinic_phone(),
+            )
             if late
             else None
         ),
@@ -170,24 +174,36 @@ def visit_ics(*, actor: Actor, patient_id: uuid.UUID, appointment_id: uuid.UUID)
         access.require_patient_side(found, PATIENT_SIDE)
         visits = _rows(session, patient_id, found, Appointment.id == appointment_id)
     if not visits or visits[0].status != "booked":
-        raise NotFound("We could not find that visit.")
+        raise NotFound(t("We could not find that visit."))
     v = visits[0]
     calendar = Calendar()
-    calendar.add("prodid", f"-//{settings().clinic_name}//Patient portal//EN")
+    calendar.add(
+        "prodid",
+        f"-//{settings().clinic_name}//Patient portal//EN",  # i18n: not shown
+    )
     calendar.add("version", "2.0")
     event = Event()
     event.add("uid", f"{v.appointment_id}@patient-portal")
     event.add("dtstamp", clock.now().replace(tzinfo=UTC))
     event.add("dtstart", v.start_at.replace(tzinfo=UTC))
     event.add("dtend", (v.start_at + timedelta(minutes=v.minutes)).replace(tzinfo=UTC))
-    event.add("summary", f"{v.type_name} with {v.provider_name}")
+    event.add(
+        "summary",
+        t("{type_name} with {provider_name}", type_name=v.type_name, provider_name=v.provider_name),
+    )
     event.add(
         "location",
-        "Video visit: join from the patient portal" if v.video else f"{v.site_name}, {v.address}",
+        t("Video visit: join from the patient portal")
+        if v.video
+        else f"{v.site_name}, {v.address}",
     )
     event.add(
         "description",
-        f"{v.instructions}\nTo change this visit, use the patient portal or call {clinic_phone()}.",
+        t(
+            "{instructions}\nTo change this visit, use the patient portal or call {clinic_phone}.",
+            instructions=v.instructions,
+            clinic_phone=clinic_phone(),
+        ),
     )
     calendar.add_component(event)
     return bytes(calendar.to_ical())

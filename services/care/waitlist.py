@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from services.care import booking, policy
 from services.care.tables import Appointment, AppointmentSlot, WaitlistEntry, WaitlistOffer
-from services.core import access, audit, clock, db, notify
+from services.core import access, audit, clock, db, language, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound
+from services.core.language import N_, t
 from services.core.models import Provider, Site
 from services.core.work import patient_work
 
@@ -117,9 +118,13 @@ def offer_open_slots() -> int:
                 session,
                 entry.patient_id,
                 "appointments",
-                f"{settings().clinic_name}: an earlier visit time is open",
-                "An earlier time for your visit has opened. Sign in to the patient portal to take "
-                f"it; it is held for you for {policy.offer_minutes():g} minutes.",
+                N_("{clinic}: an earlier visit time is open"),
+                N_(
+                    "An earlier time for your visit has opened. Sign in to the patient portal "
+                    "to take it; it is held for you for {minutes} minutes."
+                ),
+                clinic=settings().clinic_name,
+                minutes=lambda: language.number(policy.offer_minutes()),
             )
             audit.record(
                 session,
@@ -165,7 +170,7 @@ def _own_offer(
     offer = session.get(WaitlistOffer, offer_id)
     entry = session.get(WaitlistEntry, offer.entry_id) if offer else None
     if offer is None or entry is None or entry.patient_id != patient_id:
-        raise NotFound("We could not find that offer.")
+        raise NotFound(t("We could not find that offer."))
     return offer, entry
 
 
@@ -187,10 +192,10 @@ def offer_accept(*, actor: Actor, patient_id: uuid.UUID, offer_id: uuid.UUID) ->
             .values(status=ACCEPTED)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This offer has ended; your visit keeps its time.")
+            raise Conflict(t("This offer has ended; your visit keeps its time."))
         old = session.get(Appointment, entry.appointment_id)
         if old is None or old.status != "booked":
-            raise Conflict("The visit this offer would move is no longer booked.")
+            raise Conflict(t("The visit this offer would move is no longer booked."))
         visit = policy.VISIT_TYPES[old.visit_type]
         booking.release(session, old, actor.user_id, "moved to an earlier time")
         old.status = "rescheduled"
@@ -211,7 +216,7 @@ def offer_decline(*, actor: Actor, patient_id: uuid.UUID, offer_id: uuid.UUID) -
         access.require_patient_side(found, booking.PATIENT_SIDE)
         offer, _ = _own_offer(session, patient_id, offer_id)
         if offer.status != OPEN:
-            raise Conflict("This offer has already ended.")
+            raise Conflict(t("This offer has already ended."))
         offer.status = DECLINED
         session.execute(
             update(AppointmentSlot)
