@@ -371,7 +371,7 @@ def test_changing_the_password_on_the_account_page(seeded_url: str) -> None:
     assert "Your current password is not right." in [e.value for e in at.error]
     at.text_input(key="account_current_password").input(DEMO_PASSWORD)
     at.button(key="FormSubmitter:account_password-Change password").click().run()
-    assert "Password changed. 0 other session(s) signed out." in [s.value for s in at.success]
+    assert "Password changed. 0 other sessions signed out." in [s.value for s in at.success]
 
 
 def test_a_new_email_on_the_account_page_waits_for_its_code(seeded_url: str) -> None:
