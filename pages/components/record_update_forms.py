@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from services.core import clock
+from services.core.language import t
 from services.him import updates
 
 
@@ -25,11 +26,11 @@ def _day(label: str, key: str) -> date | None:
 def _person(key: str) -> updates.Person:
     first, middle, last = st.columns(3)
     return updates.Person(
-        first.text_input("Patient's first name", max_chars=80, key=f"{key}_first"),
-        middle.text_input("Middle name (if any)", max_chars=80, key=f"{key}_middle"),
-        last.text_input("Last name", max_chars=80, key=f"{key}_last"),
-        _day("Patient's date of birth", f"{key}_birth"),
-        st.text_input("Medical record number (if known)", max_chars=16, key=f"{key}_mrn"),
+        first.text_input(t("Patient's first name"), max_chars=80, key=f"{key}_first"),
+        middle.text_input(t("Middle name (if any)"), max_chars=80, key=f"{key}_middle"),
+        last.text_input(t("Last name"), max_chars=80, key=f"{key}_last"),
+        _day(t("Patient's date of birth"), f"{key}_birth"),
+        st.text_input(t("Medical record number (if known)"), max_chars=16, key=f"{key}_mrn"),
     )
 
 
@@ -37,13 +38,13 @@ def death_form(key: str) -> updates.DeathReport | None:
     """The facts a deceased notification needs; the report when submitted."""
     with st.form(key):
         person = _person(key)
-        died = _day("Date of death", f"{key}_died")
-        reporter = st.text_input("Your first and last name", max_chars=160, key=f"{key}_rname")
+        died = _day(t("Date of death"), f"{key}_died")
+        reporter = st.text_input(t("Your first and last name"), max_chars=160, key=f"{key}_rname")
         relation = st.text_input(
-            "Your relationship to the patient", max_chars=40, key=f"{key}_relation"
+            t("Your relationship to the patient"), max_chars=40, key=f"{key}_relation"
         )
-        phone = st.text_input("Your phone number", max_chars=24, key=f"{key}_phone")
-        if not st.form_submit_button("Send the notification", type="primary"):
+        phone = st.text_input(t("Your phone number"), max_chars=24, key=f"{key}_phone")
+        if not st.form_submit_button(t("Send the notification"), type="primary"):
             return None
     return updates.DeathReport(person, died, reporter, relation, phone)
 
@@ -51,33 +52,35 @@ def death_form(key: str) -> updates.DeathReport | None:
 def adoption_form(key: str) -> updates.AdoptionNotice | None:
     """An adoption with its legal document; the notice when submitted."""
     st.caption(
-        "Accepted documents: "
-        + "; ".join(updates.ACCEPTED_DOCUMENTS.values())
-        + ". Not accepted: "
-        + "; ".join(w.lower() for w in updates.REFUSED_DOCUMENTS.values())
-        + "."
+        t(
+            "Accepted documents: {accepted}. Not accepted: {refused}.",
+            accepted="; ".join(t(w) for w in updates.ACCEPTED_DOCUMENTS.values()),
+            refused="; ".join(t(w).lower() for w in updates.REFUSED_DOCUMENTS.values()),
+        )
     )
     with st.form(key):
         person = _person(key)
         kind = st.selectbox(
-            "The legal document you send",
+            t("The legal document you send"),
             list(updates.DOCUMENT_TYPES),
-            format_func=updates.DOCUMENT_TYPES.get,
+            format_func=lambda d: t(updates.DOCUMENT_TYPES[d]),
             key=f"{key}_doctype",
         )
         upload = st.file_uploader(
-            "The document, in its entirety (PDF, PNG or JPEG)",
+            t("The document, in its entirety (PDF, PNG or JPEG)"),
             type=["pdf", "png", "jpg", "jpeg"],
             key=f"{key}_file",
         )
-        adopted = _day("Date of the adoption", f"{key}_adopted")
+        adopted = _day(t("Date of the adoption"), f"{key}_adopted")
         new_first, new_last = st.columns(2)
         first = new_first.text_input(
-            "New first name (if it changes)", max_chars=80, key=f"{key}_nf"
+            t("New first name (if it changes)"), max_chars=80, key=f"{key}_nf"
         )
-        last = new_last.text_input("New last name (if it changes)", max_chars=80, key=f"{key}_nl")
-        parents = st.text_input("Adoptive parents' names", max_chars=200, key=f"{key}_parents")
-        if not st.form_submit_button("Send the adoption notice", type="primary"):
+        last = new_last.text_input(
+            t("New last name (if it changes)"), max_chars=80, key=f"{key}_nl"
+        )
+        parents = st.text_input(t("Adoptive parents' names"), max_chars=200, key=f"{key}_parents")
+        if not st.form_submit_button(t("Send the adoption notice"), type="primary"):
             return None
     return updates.AdoptionNotice(
         person,

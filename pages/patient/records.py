@@ -10,32 +10,33 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
-from services.core import uploads
+from services.core import language, uploads
+from services.core.language import t, tn
 from services.records import documents, printouts, records, sharing
 
 NOTE_TYPES = {
-    None: "All notes",
-    "progress": "Progress notes",
-    "history": "Histories",
-    "care_plan": "Care plans",
+    None: t("All notes"),
+    "progress": t("Progress notes"),
+    "history": t("Histories"),
+    "care_plan": t("Care plans"),
 }
 
-actor, patient_id = state.patient_page("Medical record")
+actor, patient_id = state.patient_page(t("Medical record"))
 
 
 def _visits() -> None:
     """Visits with their summaries, searchable; each one's summary as a PDF."""
-    search = st.text_input("Search visits", max_chars=records.MAX_SEARCH, key="records_visit_q")
+    search = st.text_input(t("Search visits"), max_chars=records.MAX_SEARCH, key="records_visit_q")
     shown = records.visits(actor=actor, patient_id=patient_id, search=search)
     if not shown:
-        st.info("No visits match.")
+        st.info(t("No visits match."))
     for v in shown[:100]:
         with st.expander(
             f"{when(v.start_at)} · {v.kind} · {plain(v.provider)} · {plain(v.reason)}"
         ):
-            st.text(v.summary or "No summary was written for this visit.")
+            st.text(v.summary or t("No summary was written for this visit."))
             st.download_button(
-                "Visit summary (PDF)",
+                t("Visit summary (PDF)"),
                 data=lambda e=v.encounter_id: printouts.visit_pdf(
                     actor=actor, patient_id=patient_id, encounter_id=e
                 ),
@@ -51,12 +52,12 @@ def _notes() -> None:
     extra = records.record_addenda(actor=actor, patient_id=patient_id)
     left, right = st.columns(2)
     kind = left.selectbox(
-        "Kind", list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
+        t("Kind"), list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
     )
-    words = right.text_input("Search notes", max_chars=records.MAX_SEARCH, key="records_note_q")
+    words = right.text_input(t("Search notes"), max_chars=records.MAX_SEARCH, key="records_note_q")
     found = records.notes(actor=actor, patient_id=patient_id, note_type=kind, search=words)
     if not found:
-        st.info("No notes match.")
+        st.info(t("No notes match."))
     for n in found[:100]:
         with st.expander(f"{when(n.signed_at)} · {plain(n.title)} · {plain(n.author)}"):
             st.text(n.body)  # as written, never as HTML
@@ -69,47 +70,47 @@ def _lists() -> None:
     """Problems, medications, allergies and immunizations, and the record's amendments."""
     summary = records.summary(actor=actor, patient_id=patient_id)
     extra = records.record_addenda(actor=actor, patient_id=patient_id)
-    st.subheader("Problems")
+    st.subheader(t("Problems"))
     table(
         {
-            "Problem": [p[1] for p in summary.problems],
-            "Code (ICD-10)": [p[0] for p in summary.problems],
-            "Since": [str(p[2] or "—") for p in summary.problems],
-            "Status": [p[3] for p in summary.problems],
+            t("Problem"): [p[1] for p in summary.problems],
+            t("Code (ICD-10)"): [p[0] for p in summary.problems],
+            t("Since"): [str(p[2] or "—") for p in summary.problems],
+            t("Status"): [p[3] for p in summary.problems],
         },
-        empty="None recorded.",
+        empty=t("None recorded."),
     )
-    st.subheader("Medications")
+    st.subheader(t("Medications"))
     table(
         {
-            "Medicine": [m[0] for m in summary.medications],
-            "Dose": [m[1] for m in summary.medications],
-            "How often": [m[2] for m in summary.medications],
-            "Since": [str(m[3]) for m in summary.medications],
-            "Status": [m[4] for m in summary.medications],
+            t("Medicine"): [m[0] for m in summary.medications],
+            t("Dose"): [m[1] for m in summary.medications],
+            t("How often"): [m[2] for m in summary.medications],
+            t("Since"): [str(m[3]) for m in summary.medications],
+            t("Status"): [m[4] for m in summary.medications],
         },
-        empty="None recorded.",
+        empty=t("None recorded."),
     )
-    st.subheader("Allergies")
+    st.subheader(t("Allergies"))
     table(
         {
-            "Substance": [a[0] for a in summary.allergies],
-            "Reaction": [a[1] for a in summary.allergies],
-            "Severity": [a[2] for a in summary.allergies],
+            t("Substance"): [a[0] for a in summary.allergies],
+            t("Reaction"): [a[1] for a in summary.allergies],
+            t("Severity"): [a[2] for a in summary.allergies],
         },
-        empty="No known allergies.",
+        empty=t("No known allergies."),
     )
-    st.subheader("Immunizations")
+    st.subheader(t("Immunizations"))
     table(
         {
-            "Vaccine": [i[0] for i in summary.immunizations],
-            "Given": [str(i[1]) for i in summary.immunizations],
-            "Lot": [i[2] or "" for i in summary.immunizations],
+            t("Vaccine"): [i[0] for i in summary.immunizations],
+            t("Given"): [str(i[1]) for i in summary.immunizations],
+            t("Lot"): [i[2] or "" for i in summary.immunizations],
         },
-        empty="None recorded.",
+        empty=t("None recorded."),
     )
     if extra:
-        st.subheader("Amendments and statements of disagreement")
+        st.subheader(t("Amendments and statements of disagreement"))
         for a in extra:
             st.text(a.line())
 
@@ -118,7 +119,7 @@ def _imaging() -> None:
     """Imaging reports."""
     reports = records.imaging(actor=actor, patient_id=patient_id)
     if not reports:
-        st.info("No imaging reports.")
+        st.info(t("No imaging reports."))
     for r in reports:
         with st.expander(f"{when(r.performed_at)} · {plain(r.modality)} · {plain(r.study)}"):
             st.text(r.report)
@@ -129,14 +130,17 @@ def _documents() -> None:
     for message in st.session_state.pop("documents_done", []):
         st.success(message)
     for d in documents.documents_list(actor=actor, patient_id=patient_id):
-        source = "from your care team" if d.from_care_team else "uploaded"
-        left, right = st.columns([3, 1])
-        left.markdown(
-            f"**{plain(d.title)}** · {plain(d.doc_type)} · {source} {when(d.created_at)} · "
-            f"{d.size_bytes / 1024:,.0f} KB"
+        added = when(d.created_at)
+        source = (
+            t("from your care team {when}", when=added)
+            if d.from_care_team
+            else t("uploaded {when}", when=added)
         )
+        size = t("{size} KB", size=language.number(round(d.size_bytes / 1024)))
+        left, right = st.columns([3, 1])
+        left.markdown(f"**{plain(d.title)}** · " + " · ".join((plain(t(d.doc_type)), source, size)))
         right.download_button(
-            "Download",
+            t("Download"),
             data=lambda i=d.document_id: documents.document_download(
                 actor=actor, patient_id=patient_id, document_id=i
             )[2],
@@ -146,11 +150,13 @@ def _documents() -> None:
             key=f"doc_{d.document_id}",
         )
     with st.form("documents_upload", clear_on_submit=True):
-        st.markdown("**Add a document** (PDF, PNG or JPEG, up to 10 MB)")
-        upload = st.file_uploader("File", type=["pdf", "png", "jpg", "jpeg"], key="documents_file")
-        title = st.text_input("Title", max_chars=documents.MAX_TITLE, key="documents_title")
-        kind = st.selectbox("Kind", documents.DOC_TYPES, key="documents_kind")
-        if st.form_submit_button("Upload", type="primary"):
+        st.markdown(t("**Add a document** (PDF, PNG or JPEG, up to 10 MB)"))
+        upload = st.file_uploader(
+            t("File"), type=["pdf", "png", "jpg", "jpeg"], key="documents_file"
+        )
+        title = st.text_input(t("Title"), max_chars=documents.MAX_TITLE, key="documents_title")
+        kind = st.selectbox(t("Kind"), documents.DOC_TYPES, format_func=t, key="documents_kind")
+        if st.form_submit_button(t("Upload"), type="primary"):
             documents.document_upload(
                 actor=actor,
                 patient_id=patient_id,
@@ -159,33 +165,38 @@ def _documents() -> None:
                 title=title,
                 doc_type=kind,
             )
-            st.session_state["documents_done"] = [f"Uploaded {plain(title)}."]
+            st.session_state["documents_done"] = [t("Uploaded {title}.", title=plain(title))]
             st.rerun()
 
 
 def _share() -> None:
     """Links that share the record with another clinic: make one, see and revoke them."""
     st.write(
-        "Send another clinic a link to your record summary or your full record. The link "
-        "works only for the email address you name, until the day you choose, and you can "
-        "revoke it; every use is listed in your record's disclosures."
+        t(
+            "Send another clinic a link to your record summary or your full record. "
+            "The link works only for the email address you name, until the day you "
+            "choose, and you can revoke it; every use is listed in your record's "
+            "disclosures."
+        )
     )
     link = st.session_state.pop("share_link", None)
     if link:
-        st.success("Copy this link now and send it to the recipient; it is not shown again.")
+        st.success(t("Copy this link now and send it to the recipient; it is not shown again."))
         st.code(link, language=None)
     if patient_id == actor.patient_id:
         with st.form("share_new", clear_on_submit=True):
-            name = st.text_input("Recipient (clinic or person)", max_chars=200, key="share_name")
-            email = st.text_input("Recipient's email address", max_chars=254, key="share_email")
+            name = st.text_input(t("Recipient (clinic or person)"), max_chars=200, key="share_name")
+            email = st.text_input(t("Recipient's email address"), max_chars=254, key="share_email")
             what = st.selectbox(
-                "What to share",
+                t("What to share"),
                 list(sharing.WHAT),
                 format_func=sharing.WHAT.get,
                 key="share_what",
             )
-            days = st.number_input("Days the link works", 1, sharing.MAX_DAYS, 7, key="share_days")
-            if st.form_submit_button("Create link", type="primary"):
+            days = st.number_input(
+                t("Days the link works"), 1, sharing.MAX_DAYS, 7, key="share_days"
+            )
+            if st.form_submit_button(t("Create link"), type="primary"):
                 token = sharing.share_create(
                     actor=actor,
                     patient_id=patient_id,
@@ -196,40 +207,38 @@ def _share() -> None:
                 )
                 parts = urlsplit(st.context.url or "")
                 base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-                st.session_state["share_link"] = f"{base}/shared?token={token}"
+                st.session_state["share_link"] = f"{base}/shared?token={token}"  # i18n: not shown
                 st.rerun()
     for item in sharing.shares_list(actor=actor, patient_id=patient_id):
         state_text = (
-            f"revoked {when(item.revoked_at)}"
+            t("revoked {revoked_at}", revoked_at=when(item.revoked_at))
             if item.revoked_at
-            else f"works until {when(item.expires_at)}"
+            else t("works until {expires_at}", expires_at=when(item.expires_at))
         )
         left, right = st.columns([4, 1])
-        left.text(
-            f"{item.recipient} · {sharing.WHAT[item.what]} · {state_text} · "
-            f"used {item.uses} time(s)"
-        )
+        used = tn("used {count} time", "used {count} times", item.uses)
+        left.text(" · ".join((item.recipient, t(sharing.WHAT[item.what]), state_text, used)))
         if (
             item.revoked_at is None
             and patient_id == actor.patient_id
-            and right.button("Revoke", key=f"share_revoke_{item.share_id}")
+            and right.button(t("Revoke"), key=f"share_revoke_{item.share_id}")
         ):
             sharing.share_revoke(actor=actor, patient_id=patient_id, share_id=item.share_id)
             st.rerun()
 
 
 TABS = {
-    "Visits": _visits,
-    "Notes and care plans": _notes,
-    "Problems, medicines, allergies, vaccines": _lists,
-    "Imaging": _imaging,
-    "Documents": _documents,
-    "Share with another clinic": _share,
+    t("Visits"): _visits,
+    t("Notes and care plans"): _notes,
+    t("Problems, medicines, allergies, vaccines"): _lists,
+    t("Imaging"): _imaging,
+    t("Documents"): _documents,
+    t("Share with another clinic"): _share,
 }
 
 with state.service_errors():
     st.download_button(
-        "Download the record summary (PDF)",
+        t("Download the record summary (PDF)"),
         data=lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
         file_name="record-summary.pdf",
         mime="application/pdf",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from services.core import db
 from services.core.errors import NotFound
+from services.core.language import t
 from services.him import package
 from services.him.tables import RecordsRequest
 from services.records import sharing
@@ -19,7 +20,7 @@ def shared_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
     with db.transaction() as session:
         row = session.get(RecordsRequest, link.request_id)
         if row is None:
-            raise NotFound(sharing.NOT_AVAILABLE)
+            raise NotFound(t(sharing.NOT_AVAILABLE))
         data = package.load(row)
         sharing.link_used(session, link)
     return f"records-{link.created_at:%Y-%m-%d}.zip", "application/zip", data

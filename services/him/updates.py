@@ -24,10 +24,11 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.core import access, clock, forms, notify, uploads
+from services.core import access, clock, forms, language, notify, uploads
 from services.core.access import Access, Actor
 from services.core.contact import phone_field
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.language import N_, t
 from services.core.models import NotificationOutbox, Patient, ProxyGrant, User
 from services.core.work import patient_work, staff_work
 from services.him.policy import DENIED, FULFILLED, OPEN, UPDATE
@@ -39,23 +40,27 @@ from services.records.tables import ShareLink
 DECEASED, ADOPTION = "deceased", "adoption"
 FOLDER = "record_updates"
 ACCEPTED_DOCUMENTS = {
-    "adoption_decree": "Adoption decree (decree of adoption)",
-    "order_on_petition": "Order on petition for adoption",
-    "finding_and_order": "Finding and order for judgment and decree of adoption",
+    "adoption_decree": N_("Adoption decree (decree of adoption)"),
+    "order_on_petition": N_("Order on petition for adoption"),
+    "finding_and_order": N_("Finding and order for judgment and decree of adoption"),
 }
 REFUSED_DOCUMENTS = {
-    "birth_certificate": "A birth certificate",
-    "certificate_of_adoption": "A certificate or application of adoption",
-    "notice_of_filing": "A notice of case filing",
-    "clerk_signed": "A document signed by the clerk of court",
-    "petition": "A petition for adoption",
-    "termination_of_rights": "A termination of parental rights",
-    "custody": "A custody order",
-    "guardianship": "A guardianship order",
+    "birth_certificate": N_("A birth certificate"),
+    "certificate_of_adoption": N_("A certificate or application of adoption"),
+    "notice_of_filing": N_("A notice of case filing"),
+    "clerk_signed": N_("A document signed by the clerk of court"),
+    "petition": N_("A petition for adoption"),
+    "termination_of_rights": N_("A termination of parental rights"),
+    "custody": N_("A custody order"),
+    "guardianship": N_("A guardianship order"),
 }
 DOCUMENT_TYPES = {**ACCEPTED_DOCUMENTS, **REFUSED_DOCUMENTS}
-INSTEAD = "; ".join(w.lower() for w in ACCEPTED_DOCUMENTS.values())
 MAX_NAME = 80
+
+
+def _accepted() -> str:
+    """The accepted documents, in the current language, for a refusal's message."""
+    return "; ".join(t(w).lower() for w in ACCEPTED_DOCUMENTS.values())
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,12 @@ def _text(fields: dict[str, str], name: str, value: str, missing: str, limit: in
 
 def _person(fields: dict[str, str], given: Person, record: Patient) -> None:
     """The details must be the record's: each one that is not is named."""
-    first = _text(fields, "first_name", given.first_name, "Give the first name.", MAX_NAME)
-    last = _text(fields, "last_name", given.last_name, "Give the last name.", MAX_NAME)
+    first = _text(fields, "first_name", given.first_name, t("Give the first name."), MAX_NAME)
+    last = _text(fields, "last_name", given.last_name, t("Give the last name."), MAX_NAME)
     middle = _text(fields, "middle_name", given.middle_name, "", MAX_NAME)
     if given.birth_date is None:
-        fields["birth_date"] = "Give the date of birth."
-    mismatch = "This does not match the patient's record."
+        fields["birth_date"] = t("Give the date of birth.")
+    mismatch = t("This does not match the patient's record.")
     if first and first.casefold() != record.first_name.casefold():
         fields["first_name"] = mismatch
     if last and last.casefold() != record.last_name.casefold():
@@ -119,20 +124,20 @@ def _death_fields(form: DeathReport, record: Patient) -> dict[str, object]:
     _person(fields, form.patient, record)
     today = clock.today()
     if form.died_on is None:
-        fields["died_on"] = "Give the date of death."
+        fields["died_on"] = t("Give the date of death.")
     elif not record.birth_date <= form.died_on <= today:
-        fields["died_on"] = "The date of death must be between the birth date and today."
-    name = _text(fields, "reporter_name", form.reporter_name, "Give your name.", 160)
+        fields["died_on"] = t("The date of death must be between the birth date and today.")
+    name = _text(fields, "reporter_name", form.reporter_name, t("Give your name."), 160)
     relation = _text(
         fields,
         "reporter_relationship",
         form.reporter_relationship,
-        "Give your relationship to the patient.",
+        t("Give your relationship to the patient."),
         40,
     )
     phone = phone_field(fields, "reporter_phone", form.reporter_phone)
     if not phone and "reporter_phone" not in fields:
-        fields["reporter_phone"] = "Give a phone number where we can reach you."
+        fields["reporter_phone"] = t("Give a phone number where we can reach you.")
     forms.raise_if(fields)
     return {
         "kind": DECEASED,
@@ -147,21 +152,24 @@ def _adoption_fields(form: AdoptionNotice, record: Patient) -> dict[str, object]
     fields: dict[str, str] = {}
     _person(fields, form.patient, record)
     if form.document_type in REFUSED_DOCUMENTS:
-        fields["document_type"] = (
-            f"{REFUSED_DOCUMENTS[form.document_type]} is not accepted for an adoption. "
-            f"Send one of these instead: {INSTEAD}."
+        fields["document_type"] = t(
+            "{document} is not accepted for an adoption. Send one of these instead: {accepted}.",
+            document=t(REFUSED_DOCUMENTS[form.document_type]),
+            accepted=_accepted(),
         )
     elif form.document_type not in ACCEPTED_DOCUMENTS:
-        fields["document_type"] = f"Choose the kind of document; accepted are: {INSTEAD}."
+        fields["document_type"] = t(
+            "Choose the kind of document; accepted are: {accepted}.", accepted=_accepted()
+        )
     problem = uploads.file_problem(form.filename, form.data)
     if problem:
         fields["file"] = problem
     if form.adopted_on is None or form.adopted_on > clock.today():
-        fields["adopted_on"] = "Give the date of the adoption (today or earlier)."
+        fields["adopted_on"] = t("Give the date of the adoption (today or earlier).")
     new_first = _text(fields, "new_first_name", form.new_first_name, "", MAX_NAME)
     new_last = _text(fields, "new_last_name", form.new_last_name, "", MAX_NAME)
     parents = _text(
-        fields, "adoptive_parents", form.adoptive_parents, "Name the adoptive parents.", 200
+        fields, "adoptive_parents", form.adoptive_parents, t("Name the adoptive parents."), 200
     )
     forms.raise_if(fields)
     return {
@@ -192,7 +200,7 @@ def _file(
     values: dict[str, object],
     stored: uploads.Stored | None,
 ) -> RecordsRequest:
-    what = "Deceased notification" if values["kind"] == DECEASED else "Adoption"
+    what = t("Deceased notification") if values["kind"] == DECEASED else t("Adoption")
     row = new_request(session, actor, record.id, found, UPDATE, what)
     session.add(
         RecordUpdate(
@@ -226,7 +234,7 @@ def update_report(
         found,
     ):
         if found.basis != access.PROXY:
-            raise PermissionDenied("Only someone who acts for the patient can report this here.")
+            raise PermissionDenied(t("Only someone who acts for the patient can report this here."))
         record = session.get(Patient, patient_id)
         assert record is not None
         values = _check(form, record)
@@ -241,7 +249,7 @@ def update_enter(*, actor: Actor, form: DeathReport | AdoptionNotice) -> uuid.UU
     with staff_work(actor, "record_update.enter", access.HIM) as session:
         record = session.scalar(select(Patient).where(Patient.mrn == form.patient.mrn.strip()))
         if record is None:
-            raise ValidationError({"mrn": "No patient has this medical record number."})
+            raise ValidationError({"mrn": t("No patient has this medical record number.")})
         values = _check(form, record)
         data = form.data if isinstance(form, AdoptionNotice) else None
         found = Access("him", frozenset())
@@ -266,20 +274,20 @@ def update_detail(*, actor: Actor, request_id: uuid.UUID) -> UpdateView:
         u, row = _update(session, request_id)
         audit_patient(session, actor, "record_update.view", row)
         given = " ".join(n for n in (u.first_name, u.middle_name, u.last_name) if n)
-        facts = {"Date of birth": f"{u.birth_date:%Y-%m-%d}", "MRN given": u.mrn or "—"}
+        facts = {t("Date of birth"): language.day(u.birth_date), t("MRN given"): u.mrn or "—"}
         if u.kind == DECEASED:
             facts |= {
-                "Date of death": f"{u.died_on:%Y-%m-%d}" if u.died_on else "—",
-                "Reported by": u.reporter_name or "",
-                "Relationship": u.reporter_relationship or "",
-                "Phone": u.reporter_phone or "",
+                t("Date of death"): language.day(u.died_on) if u.died_on else "—",
+                t("Reported by"): u.reporter_name or "",
+                t("Relationship"): u.reporter_relationship or "",
+                t("Phone"): u.reporter_phone or "",
             }
         else:
             facts |= {
-                "Document": DOCUMENT_TYPES.get(u.document_type or "", "—"),
-                "Adopted on": f"{u.adopted_on:%Y-%m-%d}" if u.adopted_on else "—",
-                "New name": " ".join(n for n in (u.new_first_name, u.new_last_name) if n) or "—",
-                "Adoptive parents": u.adoptive_parents or "",
+                t("Document"): t(DOCUMENT_TYPES.get(u.document_type or "", "—")),
+                t("Adopted on"): language.day(u.adopted_on) if u.adopted_on else "—",
+                t("New name"): " ".join(n for n in (u.new_first_name, u.new_last_name) if n) or "—",
+                t("Adoptive parents"): u.adoptive_parents or "",
             }
         return UpdateView(row.id, u.kind, given, facts, u.storage_name is not None, row.status)
 
@@ -294,7 +302,7 @@ def update_document(*, actor: Actor, request_id: uuid.UUID) -> tuple[str, bytes]
             else None
         )
         if data is None or u.content_type is None:
-            raise NotFound("The document is missing or damaged.")
+            raise NotFound(t("The document is missing or damaged."))
         audit_patient(session, actor, "record_update.document", row)
         return u.content_type, data
 
@@ -303,7 +311,7 @@ def _update(session: Session, request_id: uuid.UUID) -> tuple[RecordUpdate, Reco
     u = session.get(RecordUpdate, request_id)
     row = session.get(RecordsRequest, request_id)
     if u is None or row is None:
-        raise NotFound("We could not find that record update.")
+        raise NotFound(t("We could not find that record update."))
     return u, row
 
 
@@ -311,13 +319,13 @@ def update_decide(*, actor: Actor, request_id: uuid.UUID, confirm: bool, note: s
     """Confirm (and apply) or decline a reported update, with a note for a decline."""
     fields: dict[str, str] = {}
     text = forms.checked_note(
-        fields, "note", note, "" if confirm else "Say why it cannot be confirmed."
+        fields, "note", note, "" if confirm else t("Say why it cannot be confirmed.")
     )
     forms.raise_if(fields)
     with staff_work(actor, "record_update.decide", access.HIM) as session:
         u, row = _update(session, request_id)
         if row.status not in OPEN:
-            raise Conflict("This record update is already decided.")
+            raise Conflict(t("This record update is already decided."))
         patient = session.get(Patient, row.patient_id)
         assert patient is not None
         now = clock.now()
@@ -329,9 +337,11 @@ def update_decide(*, actor: Actor, request_id: uuid.UUID, confirm: bool, note: s
             tell_patient(
                 session,
                 row,
-                "about the record update you sent",
-                "The clinic could not confirm the record update you sent. The health "
-                "information office will contact you.",
+                t("about the record update you sent"),
+                t(
+                    "The clinic could not confirm the record update you sent. The health "
+                    "information office will contact you."
+                ),
             )
         row.status = FULFILLED if confirm else DENIED
         row.completed_at, row.assigned_to, row.updated_at = now, actor.user_id, now
@@ -344,7 +354,7 @@ def _deceased(session: Session, patient: Patient, u: RecordUpdate) -> None:
     """The record shows the death; accounts close, sessions and proxies end, links stop, and
     nothing more is sent."""
     if patient.deceased_on is not None:
-        raise Conflict("This patient's death is already recorded.")
+        raise Conflict(t("This patient's death is already recorded."))
     now = clock.now()
     patient.deceased_on = u.died_on
     accounts = select(User.id).where(User.patient_id == patient.id)

@@ -12,17 +12,18 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, clock
+from services.core import access, clock, language
 from services.core.access import Access
+from services.core.language import N_, t
 from services.records.extent import ALL, WHOLE, Extent
 from services.records.results import CONFIDENTIAL_CATEGORIES
 from services.records.tables import Amendment, ClinicalNote, LabResult
 
 AMENDMENT, DISAGREEMENT, REBUTTAL = "amendment", "disagreement", "rebuttal"
 TITLES = {
-    AMENDMENT: "Amendment",
-    DISAGREEMENT: "Patient's statement of disagreement",
-    REBUTTAL: "Clinic's rebuttal",
+    AMENDMENT: N_("Amendment"),
+    DISAGREEMENT: N_("Patient's statement of disagreement"),
+    REBUTTAL: N_("Clinic's rebuttal"),
 }
 
 
@@ -37,10 +38,13 @@ class Addendum:
     request_id: uuid.UUID
 
     def line(self) -> str:
-        """'Amendment (2026-06-01) to Hypertension: ...'."""
-        return (
-            f"{TITLES[self.kind]} ({clock.local(self.at):%Y-%m-%d}) to {self.item_label}: "
-            f"{self.text}"
+        """'Amendment (Jun 1, 2026) to Hypertension: ...', in the current language."""
+        return t(
+            "{kind} ({day}) to {item}: {text}",
+            kind=t(TITLES[self.kind]),
+            day=language.day(clock.local(self.at).date()),
+            item=self.item_label,
+            text=self.text,
         )
 
 

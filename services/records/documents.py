@@ -15,11 +15,12 @@ from sqlalchemy import select
 from services.core import access, clock, uploads
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.language import N_, t
 from services.core.work import patient_work
 from services.records.tables import Document
 
 MAX_TITLE = 200
-DOC_TYPES = ("Letter", "Outside record", "Insurance card", "Image", "Other")
+DOC_TYPES = (N_("Letter"), N_("Outside record"), N_("Insurance card"), N_("Image"), N_("Other"))
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,11 @@ def _checked(filename: str, data: bytes, title: str, doc_type: str) -> None:
     if problem:
         fields["file"] = problem
     if not title.strip():
-        fields["title"] = "Give the document a title."
+        fields["title"] = t("Give the document a title.")
     elif len(title) > MAX_TITLE:
-        fields["title"] = f"Keep the title under {MAX_TITLE} characters."
+        fields["title"] = t("Keep the title under {limit} characters.", limit=MAX_TITLE)
     if doc_type not in DOC_TYPES:
-        fields["doc_type"] = "Choose what kind of document this is."
+        fields["doc_type"] = t("Choose what kind of document this is.")
     if fields:
         raise ValidationError(fields)
 
@@ -90,7 +91,7 @@ def document_upload(
         patient_work(actor, patient_id, "documents.upload", access.DOCUMENTS) as (session, found),
     ):
         if found.basis not in (access.SELF, access.PROXY):
-            raise PermissionDenied("Documents are uploaded here by the patient or their proxy.")
+            raise PermissionDenied(t("Documents are uploaded here by the patient or their proxy."))
         document = kept(patient_id, actor.user_id, title.strip(), doc_type, stored)
         session.add(document)
         session.flush()
@@ -125,8 +126,8 @@ def document_download(
     with patient_work(actor, patient_id, "documents.download", access.DOCUMENTS) as (session, _):
         d = session.get(Document, document_id)
         if d is None or d.patient_id != patient_id:
-            raise NotFound("We could not find that document.")
+            raise NotFound(t("We could not find that document."))
         data = uploads.read_checked(uploads.folder(FOLDER), d.storage_name, d.sha256)
         if data is None:
-            raise NotFound("That document could not be read; please contact the clinic.")
+            raise NotFound(t("That document could not be read; please contact the clinic."))
         return f"{d.title}{uploads.suffix(d.content_type)}", d.content_type, data

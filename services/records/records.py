@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import ValidationError
+from services.core.language import t
 from services.core.models import Patient, Provider
 from services.core.work import patient_work
 from services.records import addenda
@@ -79,7 +80,9 @@ def _search(text: str | None, *columns: Any) -> Any | None:
     if not text or not text.strip():
         return None
     if len(text) > MAX_SEARCH:
-        raise ValidationError({"search": f"Search for at most {MAX_SEARCH} characters."})
+        raise ValidationError(
+            {"search": t("Search for at most {limit} characters.", limit=MAX_SEARCH)}
+        )
     needle = f"%{text.strip()}%"
     return or_(*(c.ilike(needle) for c in columns))
 

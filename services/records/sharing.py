@@ -20,15 +20,16 @@ from services.core import access, audit, clock, crypto, db, throttle
 from services.core.access import Actor
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.records.fhir_export import fhir_bundle
 from services.records.printouts import summary_pdf
 from services.records.tables import Disclosure, ShareLink
 
-WHAT = {"summary_pdf": "Record summary (PDF)", "fhir": "Full record (FHIR R4 JSON)"}
+WHAT = {"summary_pdf": N_("Record summary (PDF)"), "fhir": N_("Full record (FHIR R4 JSON)")}
 MAX_DAYS = 30
-NOT_AVAILABLE = (
+NOT_AVAILABLE = N_(
     "This link does not work: it may have expired or been revoked, or the email does not match."
 )
 
@@ -57,19 +58,19 @@ def share_create(
     fields: dict[str, str] = {}
     email, _ = contact_fields(fields, recipient_email, None)
     if not recipient_name.strip() or len(recipient_name) > 200:
-        fields["recipient_name"] = (
+        fields["recipient_name"] = t(
             "Enter who receives it (a clinic or a person), up to 200 characters."
         )
     if what not in WHAT:
-        fields["what"] = "Choose what to share."
+        fields["what"] = t("Choose what to share.")
     if not 1 <= days <= MAX_DAYS:
-        fields["days"] = f"A link can last from 1 to {MAX_DAYS} days."
+        fields["days"] = t("A link can last from 1 to {days} days.", days=MAX_DAYS)
     if fields:
         raise ValidationError(fields)
     token = crypto.token()
     with patient_work(actor, patient_id, "share.create", access.RECORDS) as (session, found):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can share their record.")
+            raise PermissionDenied(t("Only the patient can share their record."))
         now = clock.now()
         session.add(
             ShareLink(
@@ -108,7 +109,7 @@ def shares_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ShareItem]:
 def share_revoke(*, actor: Actor, patient_id: uuid.UUID, share_id: uuid.UUID) -> None:
     with patient_work(actor, patient_id, "share.revoke", access.RECORDS) as (session, found):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can revoke a link.")
+            raise PermissionDenied(t("Only the patient can revoke a link."))
         done = session.execute(
             update(ShareLink)
             .where(
@@ -119,7 +120,7 @@ def share_revoke(*, actor: Actor, patient_id: uuid.UUID, share_id: uuid.UUID) ->
             .values(revoked_at=clock.now())
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise NotFound("That link was not found or is already revoked.")
+            raise NotFound(t("That link was not found or is already revoked."))
 
 
 def checked_link(*, token: str, recipient_email: str) -> ShareLink:
@@ -161,7 +162,7 @@ def checked_link(*, token: str, recipient_email: str) -> ShareLink:
         elif link is not None:
             session.expunge(link)
     if not valid or link is None:
-        raise NotFound(NOT_AVAILABLE)
+        raise NotFound(t(NOT_AVAILABLE))
     return link
 
 
@@ -174,7 +175,7 @@ def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
 def deliver(link: ShareLink) -> tuple[str, str, bytes]:
     """A checked patient's link's file, recorded as a disclosure."""
     if link.what not in WHAT:
-        raise NotFound(NOT_AVAILABLE)
+        raise NotFound(t(NOT_AVAILABLE))
     owner = _owner(link.created_by)
     if link.what == "fhir":
         data, name, kind = (
@@ -194,7 +195,7 @@ def deliver(link: ShareLink) -> tuple[str, str, bytes]:
                 patient_id=link.patient_id,
                 disclosed_at=clock.now(),
                 recipient=f"{link.recipient_name} <{link.recipient_email}>",
-                description=f"{WHAT[link.what]} by share link {link.id}",
+                description=f"{WHAT[link.what]} by share link {link.id}",  # kept as written
                 purpose="At the patient's request",
                 basis="patient",
             )
