@@ -32,6 +32,7 @@ TRANSLATED = (
     "pages/patient/messages.py",
     "pages/patient/records.py",
     "pages/patient/refills.py",
+    "pages/patient/requests.py",
     "pages/patient/results.py",
     "pages/patient/visits.py",
     "pages/public/invitation.py",

@@ -11,41 +11,45 @@ import streamlit as st
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
-from services.core import clock
+from services.core import clock, language
+from services.core.language import t
 from services.him import accounting, amendments, policy, requests, updates
 from services.him.authorization import Authorization
 from services.records.extent import ALL, PARTS
 
-actor, patient_id = state.patient_page("Records requests")
+actor, patient_id = state.patient_page(t("Records requests"))
 acting = state.acting_choice()
 state.show_flash()
 st.caption(
-    "The law gives the clinic 30 days to send records (60 for an accounting of disclosures); "
-    "we usually take about two weeks. Your own copy is free."
+    t(
+        "The law gives the clinic 30 days to send records (60 for an accounting "
+        "of disclosures); we usually take about two weeks. Your own copy is "
+        "free."
+    )
 )
 
 
 def _what(key: str) -> tuple[set[str], date | None, date | None]:
     """The parts of the record and the days, as the patient chooses them."""
     whole = st.radio(
-        "What do you want?",
-        ["The whole record", "Some parts"],
+        t("What do you want?"),
+        [t("The whole record"), t("Some parts")],
         horizontal=True,
         key=f"{key}_whole",
     )
     parts = {ALL}
-    if whole == "Some parts":
+    if whole == t("Some parts"):
         parts = set(
             st.multiselect(
-                "Which parts",
+                t("Which parts"),
                 [p for p in PARTS if p != ALL],
-                format_func=PARTS.get,
+                format_func=lambda p: t(PARTS[p]),
                 key=f"{key}_parts",
             )
         )
     left, right = st.columns(2)
     start = left.date_input(
-        "From (optional)",
+        t("From (optional)"),
         value=None,
         min_value=date(policy.EARLIEST_YEAR, 1, 1),
         max_value=clock.today(),
@@ -53,7 +57,7 @@ def _what(key: str) -> tuple[set[str], date | None, date | None]:
         key=f"{key}_from",
     )
     end = right.date_input(
-        "To (optional)",
+        t("To (optional)"),
         value=None,
         min_value=date(policy.EARLIEST_YEAR, 1, 1),
         max_value=clock.today(),
@@ -67,39 +71,53 @@ def _mine() -> None:
     mine = requests.my_requests(actor=actor, patient_id=patient_id)
     table(
         {
-            "Received": [when(r.received_at) for r in mine],
-            "Request": [policy.KINDS.get(r.kind, r.kind) for r in mine],
-            "What": [r.what for r in mine],
-            "Status": [policy.STATUSES.get(r.status, r.status) for r in mine],
-            "Due by": [last_day(r.due_at) if r.is_open else "" for r in mine],
-            "Fee": [fee(r.fee_cents) for r in mine],
+            t("Received"): [when(r.received_at) for r in mine],
+            t("Request"): [t(policy.KINDS.get(r.kind, r.kind)) for r in mine],
+            t("What"): [r.what for r in mine],
+            t("Status"): [t(policy.STATUSES.get(r.status, r.status)) for r in mine],
+            t("Due by"): [last_day(r.due_at) if r.is_open else "" for r in mine],
+            t("Fee"): [fee(r.fee_cents) for r in mine],
         },
-        empty="You have not asked for records yet.",
+        empty=t("You have not asked for records yet."),
     )
     for r in mine:
-        title = f"{policy.KINDS.get(r.kind, r.kind)} received {when(r.received_at)}"
+        title = t(
+            "{kind} received {received_at}",
+            kind=t(policy.KINDS.get(r.kind, r.kind)),
+            received_at=when(r.received_at),
+        )
         with st.expander(plain(title)):
             _one(r)
 
 
 def _one(r: requests.PatientRequest) -> None:
-    st.text(f"{r.what}\nStatus: {policy.STATUSES.get(r.status, r.status)}")
+    st.text(
+        t(
+            "{what}\nStatus: {status}",
+            what=r.what,
+            status=t(policy.STATUSES.get(r.status, r.status)),
+        )
+    )
     if r.recipient:
-        st.text(f"To: {r.recipient}")
+        st.text(t("To: {recipient}", recipient=r.recipient))
     if r.is_open:
-        st.write(f"Due by the end of {last_day(r.due_at)}.")
+        st.write(t("Due by the end of {due_at}.", due_at=last_day(r.due_at)))
     if r.extended:
-        st.warning(f"The clinic extended the deadline to {last_day(r.due_at)}.")
-        st.text(f"Reason: {r.extension_reason or ''}")
+        st.warning(t("The clinic extended the deadline to {due_at}.", due_at=last_day(r.due_at)))
+        st.text(t("Reason: {value}", value=r.extension_reason or ""))
     if r.revoked_at:
-        st.info(f"You revoked this authorization on {when(r.revoked_at)}.")
+        st.info(t("You revoked this authorization on {revoked_at}.", revoked_at=when(r.revoked_at)))
     if r.status == policy.FULFILLED:
         st.success(
-            f"Completed {when(r.completed_at)}: {policy.DELIVERED.get(r.delivered_by or '', '')}."
+            t(
+                "Completed {completed_at}: {how}.",
+                completed_at=when(r.completed_at),
+                how=t(policy.DELIVERED.get(r.delivered_by or "", "")),
+            )
         )
         if r.kind == policy.ACCESS and r.delivered_by == policy.PORTAL:
             st.download_button(
-                "Download your records (zip: PDF and FHIR)",
+                t("Download your records (zip: PDF and FHIR)"),
                 data=lambda rid=r.request_id: requests.package_download(
                     actor=actor, patient_id=patient_id, request_id=rid
                 ),
@@ -112,7 +130,7 @@ def _one(r: requests.PatientRequest) -> None:
         if r.kind == policy.ACCOUNTING:
             _accounting_tables(r)
             st.download_button(
-                "Download the accounting (PDF)",
+                t("Download the accounting (PDF)"),
                 data=lambda rid=r.request_id: requests.accounting_document(
                     actor=actor, patient_id=patient_id, request_id=rid
                 ),
@@ -124,10 +142,10 @@ def _one(r: requests.PatientRequest) -> None:
             )
     if r.status == policy.DENIED:
         st.error(
-            "The clinic could not fulfil this request. The letter explains why and your rights."
+            t("The clinic could not fulfil this request. The letter explains why and your rights.")
         )
         st.download_button(
-            "Download the letter (PDF)",
+            t("Download the letter (PDF)"),
             data=lambda rid=r.request_id: requests.denial_letter(
                 actor=actor, patient_id=patient_id, request_id=rid
             ),
@@ -137,34 +155,43 @@ def _one(r: requests.PatientRequest) -> None:
             key=f"letter_{r.request_id}",
             icon=":material/download:",
         )
-    if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
+    if r.is_open and st.button(t("Withdraw this request"), key=f"withdraw_{r.request_id}"):
         with state.service_errors():
             requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
-            state.done("Withdrawn.")
+            state.done(t("Withdrawn."))
     if r.can_revoke:
-        st.caption("Revoking stops any release not yet made. Releases already made stay recorded.")
-        if st.button("Revoke my authorization", key=f"revoke_{r.request_id}"):
+        st.caption(
+            t("Revoking stops any release not yet made. Releases already made stay recorded.")
+        )
+        if st.button(t("Revoke my authorization"), key=f"revoke_{r.request_id}"):
             with state.service_errors():
                 stopped = requests.authorization_revoke(
                     actor=actor, patient_id=patient_id, request_id=r.request_id
                 )
                 state.done(
-                    "Revoked. The release was stopped."
+                    t("Revoked. The release was stopped.")
                     if stopped
-                    else "Revoked. The records had already been released; that stays recorded."
+                    else t("Revoked. The records had already been released; that stays recorded.")
                 )
 
 
 def _amendment(r: requests.PatientRequest) -> None:
     a = amendments.my_amendment(actor=actor, patient_id=patient_id, request_id=r.request_id)
-    st.text(f"Item: {a.item_label}\nChange asked: {a.change}\nReason: {a.reason}")
+    st.text(
+        t(
+            "Item: {item_label}\nChange asked: {change}\nReason: {reason}",
+            item_label=a.item_label,
+            change=a.change,
+            reason=a.reason,
+        )
+    )
     if a.decision == amendments.ACCEPTED:
-        st.success("Accepted. The amendment shows with the item in your record.")
-        st.text(f"Amendment: {a.amendment_text or ''}")
+        st.success(t("Accepted. The amendment shows with the item in your record."))
+        st.text(t("Amendment: {value}", value=a.amendment_text or ""))
     if a.decision == policy.DENIED:
-        st.error("Not accepted. The letter explains why and your right to disagree.")
+        st.error(t("Not accepted. The letter explains why and your right to disagree."))
         st.download_button(
-            "Download the letter (PDF)",
+            t("Download the letter (PDF)"),
             data=lambda rid=r.request_id: amendments.amendment_denial_letter(
                 actor=actor, patient_id=patient_id, request_id=rid
             ),
@@ -175,14 +202,16 @@ def _amendment(r: requests.PatientRequest) -> None:
             icon=":material/download:",
         )
         if a.disagreement:
-            st.text(f"Your statement of disagreement: {a.disagreement}")
+            st.text(
+                t("Your statement of disagreement: {disagreement}", disagreement=a.disagreement)
+            )
         else:
             statement = st.text_area(
-                "Statement of disagreement (kept with the item from now on)",
+                t("Statement of disagreement (kept with the item from now on)"),
                 max_chars=amendments.MAX_TEXT,
                 key=f"disagree_{r.request_id}",
             )
-            if st.button("File my statement", key=f"disagree_btn_{r.request_id}"):
+            if st.button(t("File my statement"), key=f"disagree_btn_{r.request_id}"):
                 with state.service_errors():
                     amendments.disagreement_file(
                         actor=actor,
@@ -190,40 +219,42 @@ def _amendment(r: requests.PatientRequest) -> None:
                         request_id=r.request_id,
                         statement=statement,
                     )
-                    state.done("Filed. It now travels with the item.")
+                    state.done(t("Filed. It now travels with the item."))
         if a.rebuttal:
-            st.text(f"The clinic's response: {a.rebuttal}")
-    if r.is_open and st.button("Withdraw this request", key=f"withdraw_{r.request_id}"):
+            st.text(t("The clinic's response: {rebuttal}", rebuttal=a.rebuttal))
+    if r.is_open and st.button(t("Withdraw this request"), key=f"withdraw_{r.request_id}"):
         with state.service_errors():
             requests.request_withdraw(actor=actor, patient_id=patient_id, request_id=r.request_id)
-            state.done("Withdrawn.")
+            state.done(t("Withdrawn."))
 
 
 def _correction() -> None:
     st.write(
-        "If something in your record is wrong or incomplete, ask the clinic to amend it. The "
-        "clinic answers within 60 days. If it says no, you may file a statement of "
-        "disagreement that stays with the item."
+        t(
+            "If something in your record is wrong or incomplete, ask the clinic to "
+            "amend it. The clinic answers within 60 days. If it says no, you may "
+            "file a statement of disagreement that stays with the item."
+        )
     )
     items = amendments.amendable_items(actor=actor, patient_id=patient_id)
     labels = {(i.kind, i.item_id): i.label for i in items}
     chosen = st.selectbox(
-        "What should be amended",
+        t("What should be amended"),
         list(labels),
         format_func=lambda k: labels[k],
         key="amend_item",
     )
     with st.form("amend_form"):
         change = st.text_area(
-            "What should it say instead", max_chars=amendments.MAX_TEXT, key="amend_change"
+            t("What should it say instead"), max_chars=amendments.MAX_TEXT, key="amend_change"
         )
-        reason = st.text_area("Why", max_chars=amendments.MAX_TEXT, key="amend_reason")
+        reason = st.text_area(t("Why"), max_chars=amendments.MAX_TEXT, key="amend_reason")
         people = st.text_area(
-            "Whom should we tell if we amend it (names and email addresses, optional)",
+            t("Whom should we tell if we amend it (names and email addresses, optional)"),
             max_chars=amendments.MAX_TEXT,
             key="amend_people",
         )
-        submitted = st.form_submit_button("Ask for the amendment", type="primary")
+        submitted = st.form_submit_button(t("Ask for the amendment"), type="primary")
     if submitted and chosen is not None:
         with state.service_errors():
             amendments.amendment_request(
@@ -235,43 +266,50 @@ def _correction() -> None:
                 reason=reason,
                 notify_people=people,
             )
-            state.done("Your amendment request was received. The clinic has 60 days to answer.")
+            state.done(t("Your amendment request was received. The clinic has 60 days to answer."))
 
 
 def _accounting_tables(r: requests.PatientRequest) -> None:
     found = requests.accounting_view(actor=actor, patient_id=patient_id, request_id=r.request_id)
     st.write(
-        f"Disclosures from {found.since:%B %d, %Y} to {last_day(found.until)} that the rule "
-        "requires us to list:"
+        t(
+            "Disclosures from {first} to {last} that the rule requires us to list:",
+            first=language.day(found.since),
+            last=last_day(found.until),
+        )
     )
 
     def listing(entries: list[accounting.Entry], empty: str) -> None:
         table(
             {
-                "Date": [when(e.disclosed_at) for e in entries],
-                "To": [e.recipient for e in entries],
-                "What": [e.description for e in entries],
-                "Purpose": [e.purpose for e in entries],
+                t("Date"): [when(e.disclosed_at) for e in entries],
+                t("To"): [e.recipient for e in entries],
+                t("What"): [e.description for e in entries],
+                t("Purpose"): [e.purpose for e in entries],
             },
             empty=empty,
             static=True,
         )
 
-    listing(found.listed, "None.")
-    st.write("Releases you asked for or authorized (for your information):")
-    listing(found.authorized, "None.")
+    listing(found.listed, t("None."))
+    st.write(t("Releases you asked for or authorized (for your information):"))
+    listing(found.authorized, t("None."))
 
 
 def _copy() -> None:
-    st.write("A copy of your record for yourself.")
+    st.write(t("A copy of your record for yourself."))
     parts, start, end = _what("copy")
     delivery = st.radio(
-        "How do you want it?",
+        t("How do you want it?"),
         list(policy.COPY_FORMS),
-        format_func=lambda d: f"{policy.COPY_FORMS[d]} ({fee(policy.fee_cents(policy.ACCESS, d))})",
+        format_func=lambda d: t(
+            "{form} ({fee})",
+            form=t(policy.COPY_FORMS[d]),
+            fee=fee(policy.fee_cents(policy.ACCESS, d)),
+        ),
         key="copy_delivery",
     )
-    if st.button("Ask for my copy", type="primary", key="copy_submit"):
+    if st.button(t("Ask for my copy"), type="primary", key="copy_submit"):
         with state.service_errors():
             requests.copy_request(
                 actor=actor,
@@ -281,41 +319,46 @@ def _copy() -> None:
                 date_from=start,
                 date_to=end,
             )
-            state.done("Your request was received. Its due date is shown under 'My requests'.")
+            state.done(t("Your request was received. Its due date is shown under 'My requests'."))
 
 
 def _release() -> None:
     st.write(
-        "Authorize the clinic to send your records to someone else (another doctor, a lawyer, "
-        "an insurer). Every part of this form is required by law. You can revoke it at any "
-        "time, except for releases already made."
+        t(
+            "Authorize the clinic to send your records to someone else (another "
+            "doctor, a lawyer, an insurer). Every part of this form is required by "
+            "law. You can revoke it at any time, except for releases already made."
+        )
     )
     parts, start, end = _what("release")
     with st.form("release_form"):
         recipient = st.text_input(
-            "Send to (person or organization)", max_chars=200, key="release_recipient"
+            t("Send to (person or organization)"), max_chars=200, key="release_recipient"
         )
         address = st.text_input(
-            "Their email address or postal address",
+            t("Their email address or postal address"),
             max_chars=200,
             key="release_address",
-            help="With an email address, they get a secure link that works for them alone.",
+            help=t("With an email address, they get a secure link that works for them alone."),
         )
         purpose = st.text_input(
-            "Purpose", max_chars=200, key="release_purpose", help="For example: continuing care."
+            t("Purpose"),
+            max_chars=200,
+            key="release_purpose",
+            help=t("For example: continuing care."),
         )
         ends_on = st.date_input(
-            "This authorization ends on", value=None, format="YYYY-MM-DD", key="release_ends"
+            t("This authorization ends on"), value=None, format="YYYY-MM-DD", key="release_ends"
         )
-        event = st.text_input("…or ends when (an event)", max_chars=200, key="release_event")
+        event = st.text_input(t("…or ends when (an event)"), max_chars=200, key="release_event")
         signature = st.text_input(
-            "Signature: type your full name", max_chars=200, key="release_sig"
+            t("Signature: type your full name"), max_chars=200, key="release_sig"
         )
         signed_on = st.date_input(
-            "Date", value=clock.today(), format="YYYY-MM-DD", key="release_signed_on"
+            t("Date"), value=clock.today(), format="YYYY-MM-DD", key="release_signed_on"
         )
-        submitted = st.form_submit_button("Sign and send the authorization", type="primary")
-    st.caption(f"Fee: {fee(policy.fee_cents(policy.ROI, None))}.")
+        submitted = st.form_submit_button(t("Sign and send the authorization"), type="primary")
+    st.caption(t("Fee: {fee}.", fee=fee(policy.fee_cents(policy.ROI, None))))
     if submitted:
         with state.service_errors():
             requests.release_request(
@@ -334,27 +377,33 @@ def _release() -> None:
                 date_from=start,
                 date_to=end,
             )
-            state.done("Your authorization was received. The release is due within 30 days.")
+            state.done(t("Your authorization was received. The release is due within 30 days."))
 
 
 def _accounting() -> None:
     st.write(
-        "A list of the times the clinic disclosed your health information to others in the "
-        "six years before your request, other than for your treatment, payment, the clinic's "
-        "operations, to you, or as you authorized. The first in any 12 months is free."
+        t(
+            "A list of the times the clinic disclosed your health information to "
+            "others in the six years before your request, other than for your "
+            "treatment, payment, the clinic's operations, to you, or as you "
+            "authorized. The first in any 12 months is free."
+        )
     )
-    if st.button("Ask for an accounting of disclosures", key="accounting_submit"):
+    if st.button(t("Ask for an accounting of disclosures"), key="accounting_submit"):
         with state.service_errors():
             requests.accounting_request(actor=actor, patient_id=patient_id)
-            state.done("Your request was received. The clinic has 60 days to answer.")
+            state.done(t("Your request was received. The clinic has 60 days to answer."))
 
 
 def _record_update() -> None:
     st.write(
-        "Tell the clinic that the person you act for has died, or (a parent) of an adoption. "
-        "The health information office confirms it before the record changes."
+        t(
+            "Tell the clinic that the person you act for has died, or (a parent) of "
+            "an adoption. The health information office confirms it before the "
+            "record changes."
+        )
     )
-    death, adoption = st.tabs(["A death", "An adoption"])
+    death, adoption = st.tabs([t("A death"), t("An adoption")])
     with death:
         report = record_update_forms.death_form("update_death")
     with adoption:
@@ -363,17 +412,17 @@ def _record_update() -> None:
     if form is not None:
         with state.service_errors():
             updates.update_report(actor=actor, patient_id=patient_id, form=form)
-            state.done("Received. The health information office will confirm it.")
+            state.done(t("Received. The health information office will confirm it."))
 
 
 def _tabs() -> None:
     mine, copy, release, listing, correction = st.tabs(
         [
-            "My requests",
-            "Get a copy",
-            "Send to someone else",
-            "Accounting of disclosures",
-            "Ask for a correction",
+            t("My requests"),
+            t("Get a copy"),
+            t("Send to someone else"),
+            t("Accounting of disclosures"),
+            t("Ask for a correction"),
         ]
     )
     with mine:
@@ -387,7 +436,7 @@ def _tabs() -> None:
     with correction:
         _correction()
     if acting is not None and acting.relationship != "self":
-        with st.expander("Report a death or an adoption"):
+        with st.expander(t("Report a death or an adoption")):
             _record_update()
 
 

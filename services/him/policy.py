@@ -7,26 +7,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.core.config import cents_setting, number_setting
+from services.core.language import N_
 
 ACCESS, ROI, AMENDMENT, ACCOUNTING, UPDATE = "access", "roi", "amendment", "accounting", "update"
 KINDS = {
-    ACCESS: "Copy of my records",
-    ROI: "Release to a third party",
-    AMENDMENT: "Amendment",
-    ACCOUNTING: "Accounting of disclosures",
-    UPDATE: "Record update",
+    ACCESS: N_("Copy of my records"),
+    ROI: N_("Release to a third party"),
+    AMENDMENT: N_("Amendment"),
+    ACCOUNTING: N_("Accounting of disclosures"),
+    UPDATE: N_("Record update"),
 }
 
 RECEIVED, IN_REVIEW, IN_PROGRESS = "received", "in_review", "in_progress"
 FULFILLED, DENIED, WITHDRAWN = "fulfilled", "denied", "withdrawn"
 OPEN = (RECEIVED, IN_REVIEW, IN_PROGRESS)
 STATUSES = {
-    RECEIVED: "Received",
-    IN_REVIEW: "In review",
-    IN_PROGRESS: "In progress",
-    FULFILLED: "Fulfilled",
-    DENIED: "Denied",
-    WITHDRAWN: "Withdrawn",
+    RECEIVED: N_("Received"),
+    IN_REVIEW: N_("In review"),
+    IN_PROGRESS: N_("In progress"),
+    FULFILLED: N_("Fulfilled"),
+    DENIED: N_("Denied"),
+    WITHDRAWN: N_("Withdrawn"),
 }
 
 # A copy for the patient: in the portal (PDF and FHIR), or mailed; a release goes by link when
@@ -40,12 +41,12 @@ PORTAL, CD_MAIL, PAPER, COURIER, LINK, MAIL = (
     "mail",
 )
 COPY_FORMS = {
-    PORTAL: "Download in the portal (PDF and FHIR)",
-    CD_MAIL: "Encrypted CD by U.S. mail",
-    PAPER: "Paper copy by mail",
-    COURIER: "Encrypted CD by courier (two business days)",
+    PORTAL: N_("Download in the portal (PDF and FHIR)"),
+    CD_MAIL: N_("Encrypted CD by U.S. mail"),
+    PAPER: N_("Paper copy by mail"),
+    COURIER: N_("Encrypted CD by courier (two business days)"),
 }
-DELIVERED = {PORTAL: "In the portal", LINK: "By secure link", MAIL: "Mailed"}
+DELIVERED = {PORTAL: N_("In the portal"), LINK: N_("By secure link"), MAIL: N_("Mailed")}
 # The longest date range a request may name, and how far back records go.
 EARLIEST_YEAR = 1900
 
@@ -57,33 +58,45 @@ class Ground:
 
 
 DENIAL_GROUNDS = {
-    "psychotherapy_notes": Ground("The request is for psychotherapy notes.", False),
+    "psychotherapy_notes": Ground(N_("The request is for psychotherapy notes."), False),
     "legal_proceeding": Ground(
-        "The information was compiled for a civil, criminal or administrative proceeding.", False
-    ),
-    "confidential_source": Ground(
-        "The information was obtained from someone other than a health care provider under a "
-        "promise of confidentiality, and access would reveal the source.",
+        N_("The information was compiled for a civil, criminal or administrative proceeding."),
         False,
     ),
-    "not_held": Ground("We do not hold the records asked for.", False),
+    "confidential_source": Ground(
+        N_(
+            "The information was obtained from someone other than a health care "
+            "provider under a promise of confidentiality, and access would reveal "
+            "the source."
+        ),
+        False,
+    ),
+    "not_held": Ground(N_("We do not hold the records asked for."), False),
     "authorization_ended": Ground(
-        "The authorization ended before the records could be released.", False
+        N_("The authorization ended before the records could be released."), False
     ),
     "endanger_life": Ground(
-        "A licensed health care professional determined that access is reasonably likely to "
-        "endanger the life or physical safety of the patient or another person.",
+        N_(
+            "A licensed health care professional determined that access is "
+            "reasonably likely to endanger the life or physical safety of the "
+            "patient or another person."
+        ),
         True,
     ),
     "harm_to_other": Ground(
-        "The records refer to another person, and a licensed health care professional "
-        "determined that access is reasonably likely to cause that person substantial harm.",
+        N_(
+            "The records refer to another person, and a licensed health care "
+            "professional determined that access is reasonably likely to cause that "
+            "person substantial harm."
+        ),
         True,
     ),
     "representative_harm": Ground(
-        "The request is made by a personal representative, and a licensed health care "
-        "professional determined that access by them is reasonably likely to cause substantial "
-        "harm to the patient or another person.",
+        N_(
+            "The request is made by a personal representative, and a licensed "
+            "health care professional determined that access by them is reasonably "
+            "likely to cause substantial harm to the patient or another person."
+        ),
         True,
     ),
 }

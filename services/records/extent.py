@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from services.core import clock
+from services.core.language import N_
 
 ALL = "all"
 PARTS = {
-    ALL: "The whole record",
-    "results": "Test results",
-    "notes": "Clinical notes",
-    "imaging": "Imaging reports",
-    "visits": "Visit summaries",
-    "billing": "Billing records",
+    ALL: N_("The whole record"),
+    "results": N_("Test results"),
+    "notes": N_("Clinical notes"),
+    "imaging": N_("Imaging reports"),
+    "visits": N_("Visit summaries"),
+    "billing": N_("Billing records"),
 }
 
 
