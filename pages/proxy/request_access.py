@@ -11,102 +11,117 @@ from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.core.access import PATIENT, PROXY
+from services.core.language import t
 from services.proxy import policy, requests
 
 actor = state.guard(PATIENT, PROXY)
-st.title("Request access to someone's record")
+st.title(t("Request access to someone's record"))
 state.show_flash()
 
 
 def _files(key: str) -> list[requests.UploadedFile]:
     uploaded = st.file_uploader(
-        "Legal documents (PDF, PNG or JPEG, up to 10 MB each)",
+        t("Legal documents (PDF, PNG or JPEG, up to 10 MB each)"),
         type=["pdf", "png", "jpg", "jpeg"],
         accept_multiple_files=True,
         key=f"{key}_files",
-        help="For example a birth certificate, a custody or guardianship order, or a power of "
-        "attorney. The clinic checks every file.",
+        help=t(
+            "For example a birth certificate, a custody or guardianship order, or a "
+            "power of attorney. The clinic checks every file."
+        ),
     )
     kind = st.selectbox(
-        "What the documents are", policy.LEGAL_DOCUMENT_TYPES, key=f"{key}_doc_type"
+        t("What the documents are"),
+        policy.LEGAL_DOCUMENT_TYPES,
+        format_func=t,
+        key=f"{key}_doc_type",
     )
     return [requests.UploadedFile(f.name, f.getvalue(), kind) for f in uploaded or []]
 
 
 def _mine() -> None:
-    st.subheader("Your requests")
+    st.subheader(t("Your requests"))
     mine = requests.my_requests(actor=actor)
     table(
         {
-            "For": [r.patient_name for r in mine],
-            "Sent": [when(r.received_at) for r in mine],
-            "Status": [r.status_words for r in mine],
-            "Decision": [r.decision or "" for r in mine],
-            "Documents": [r.documents for r in mine],
+            t("For"): [r.patient_name for r in mine],
+            t("Sent"): [when(r.received_at) for r in mine],
+            t("Status"): [r.status_words for r in mine],
+            t("Decision"): [r.decision or "" for r in mine],
+            t("Documents"): [r.documents for r in mine],
         },
-        empty="You have not asked for access yet.",
+        empty=t("You have not asked for access yet."),
     )
     for r in mine:
         if r.status == requests.NEEDS_INFO:
             with st.container(border=True):
                 st.markdown(
-                    f"**The clinic needs more for your request for {plain(r.patient_name)}:**"
+                    t(
+                        "**The clinic needs more for your request for {patient_name}:**",
+                        patient_name=plain(r.patient_name),
+                    )
                 )
                 st.text(r.info_requested or "")
                 note = st.text_area(
-                    "Your answer", max_chars=policy.MAX_NOTE, key=f"info_{r.request_id}"
+                    t("Your answer"), max_chars=policy.MAX_NOTE, key=f"info_{r.request_id}"
                 )
                 files = _files(f"info_{r.request_id}")
-                if st.button("Send", key=f"info_send_{r.request_id}", type="primary"):
+                if st.button(t("Send"), key=f"info_send_{r.request_id}", type="primary"):
                     with state.service_errors():
                         requests.proxy_request_add_info(
                             actor=actor, request_id=r.request_id, note=note, files=files
                         )
-                        state.done("Sent. The clinic will look at your request again.")
+                        state.done(t("Sent. The clinic will look at your request again."))
         if r.status in requests.OPEN and st.button(
-            f"Withdraw the request for {plain(r.patient_name)}", key=f"withdraw_{r.request_id}"
+            t("Withdraw the request for {patient_name}", patient_name=plain(r.patient_name)),
+            key=f"withdraw_{r.request_id}",
         ):
             with state.service_errors():
                 requests.proxy_request_withdraw(actor=actor, request_id=r.request_id)
-                state.done("Your request was withdrawn.")
+                state.done(t("Your request was withdrawn."))
 
 
 def _ask() -> None:
-    st.subheader("Ask for access")
+    st.subheader(t("Ask for access"))
     st.write(
-        "The clinic's health information office reviews requests within "
-        f"{policy.review_business_days()} business days. An adult who can agree is asked in "
-        "their own portal account instead."
+        t(
+            "The clinic's health information office reviews requests within "
+            "{review_business_days} business days. An adult who can agree is asked "
+            "in their own portal account instead.",
+            review_business_days=policy.review_business_days(),
+        )
     )
     kind = st.radio(
-        "Whose record?",
+        t("Whose record?"),
         list(policy.REQUEST_KINDS),
-        format_func=policy.REQUEST_KINDS.get,
+        format_func=lambda k: t(policy.REQUEST_KINDS[k]),
         key="ask_kind",
     )
     relationships = policy.REQUEST_RELATIONSHIPS[kind]
     with st.form("ask_access"):
-        first = st.text_input("Patient's first name", max_chars=80, key="ask_first")
-        last = st.text_input("Patient's last name", max_chars=80, key="ask_last")
+        first = st.text_input(t("Patient's first name"), max_chars=80, key="ask_first")
+        last = st.text_input(t("Patient's last name"), max_chars=80, key="ask_last")
         born = st.date_input(
-            "Patient's date of birth",
+            t("Patient's date of birth"),
             value=None,
             min_value=date(1900, 1, 1),
             format="YYYY-MM-DD",
             key="ask_birth",
         )
-        mrn = st.text_input("Medical record number, if you know it", max_chars=16, key="ask_mrn")
+        mrn = st.text_input(t("Medical record number, if you know it"), max_chars=16, key="ask_mrn")
         relationship = st.selectbox(
-            "Your relationship to the patient",
+            t("Your relationship to the patient"),
             list(relationships),
-            format_func=relationships.get,
+            format_func=lambda r: t(relationships[r]),
             key="ask_relationship",
         )
         note = st.text_area(
-            "Anything the clinic should know (optional)", max_chars=policy.MAX_NOTE, key="ask_note"
+            t("Anything the clinic should know (optional)"),
+            max_chars=policy.MAX_NOTE,
+            key="ask_note",
         )
         files = _files("ask") if kind != policy.ADULT_CONSENT else []
-        sent = st.form_submit_button("Send request", type="primary")
+        sent = st.form_submit_button(t("Send request"), type="primary")
     if sent:
         with state.service_errors():
             requests.proxy_request_submit(
@@ -115,7 +130,7 @@ def _ask() -> None:
                     kind, first, last, born, mrn, relationship, note, tuple(files)
                 ),
             )
-            st.success("Your request was received. We will email you when it is decided.")
+            st.success(t("Your request was received. We will email you when it is decided."))
 
 
 with state.service_errors():

@@ -51,6 +51,16 @@ REQUEST_RELATIONSHIPS = {
         "health_care_poa": N_("Health care power of attorney"),
     },
 }
+
+
+def relationship_words(code: str) -> str:
+    """A relationship's name in the current language (its code when it is not one of ours)."""
+    for names in (DELEGATE_RELATIONSHIPS, *REQUEST_RELATIONSHIPS.values()):
+        if code in names:
+            return t(names[code])
+    return code
+
+
 LEGAL_DOCUMENT_TYPES = (
     N_("Birth certificate"),
     N_("Custody or guardianship order"),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, db, forms, language, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity.registration import birth_date_field, text_field
@@ -41,12 +41,12 @@ RECEIVED, NEEDS_INFO, WITH_PATIENT, APPROVED, DENIED, WITHDRAWN = (
 OPEN = (RECEIVED, NEEDS_INFO, WITH_PATIENT)
 # What the requester is told: whether the patient has the request is not theirs to know.
 STATUS_WORDS = {
-    RECEIVED: "Received",
-    WITH_PATIENT: "Received",
-    NEEDS_INFO: "Waiting for more information from you",
-    APPROVED: "Approved",
-    DENIED: "Denied",
-    WITHDRAWN: "Withdrawn",
+    RECEIVED: N_("Received"),
+    WITH_PATIENT: N_("Received"),
+    NEEDS_INFO: N_("Waiting for more information from you"),
+    APPROVED: N_("Approved"),
+    DENIED: N_("Denied"),
+    WITHDRAWN: N_("Withdrawn"),
 }
 
 
@@ -271,7 +271,7 @@ def my_requests(*, actor: Actor) -> list[MyRequest]:
                     f"{r.patient_first_name or ''} {r.patient_last_name or ''}".strip(),
                     r.relationship,
                     r.status,
-                    STATUS_WORDS.get(r.status, r.status),
+                    t(STATUS_WORDS.get(r.status, r.status)),
                     r.received_at,
                     r.updated_at,
                     r.info_requested if r.status == NEEDS_INFO else None,
