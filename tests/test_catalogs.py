@@ -22,6 +22,8 @@ TRANSLATED = (
     "pages/components/conversation.py",
     "pages/components/format.py",
     "pages/components/languages.py",
+    "pages/components/metric_charts.py",
+    "pages/components/metrics_page.py",
     "pages/components/navigation.py",
     "pages/components/record_update_forms.py",
     "pages/components/result_view.py",
@@ -31,6 +33,7 @@ TRANSLATED = (
     "pages/patient/home.py",
     "pages/patient/proxies.py",
     "pages/patient/messages.py",
+    "pages/patient/metrics.py",
     "pages/patient/records.py",
     "pages/patient/refills.py",
     "pages/patient/requests.py",
@@ -53,9 +56,19 @@ NOT_TEXT |= {"mode", "textposition", "hoverinfo", "barmode", "fill", "line_shape
 NOT_SHOWN_OWNERS = {"log", "logging", "audit", "re"}
 NOT_SHOWN_CALLS = {"text", "AssertionError", "getLogger", "compile", "strftime", "strptime"}
 NOT_SHOWN_CALLS |= {"sub", "fullmatch", "match", "search", "split"}
-# Strings that are names, not text: keys, paths, icons, formats, samples of a code's shape
-# (ABCDE-23456), HTML or CSS of the page's own.
-MACHINE = re.compile(r"^[a-z0-9_./:%*#{}\-\[\]=@]*$|^:material/[a-z_]+:$|^[^a-z ]+$|^<")
+# Strings that are names, not text.
+MACHINE = re.compile(
+    "|".join(
+        (
+            r"^[a-z0-9_./:%*#{}\-\[\]=@]*$",  # keys, paths, formats
+            r"^:material/[a-z_]+:$",  # icons
+            r"^[^a-z ]+$",  # samples of a code's shape, symbols
+            r"^<",  # the page's own HTML or CSS
+            r"^[xy] (domain|unified)$|^rgba\(",  # Plotly's names
+            r"^(mmHg|mg/dL|mmol/L)$",  # units, the same in every language
+        )
+    )
+)
 # A line may say its strings are never shown (a library's own names for things, a fixed tag).
 NOT_SHOWN_LINE = "# i18n: not shown"
 

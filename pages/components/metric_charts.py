@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from services.core import language
+from services.core.language import N_, t
 from services.health import clinical
 from services.health.metrics import GlucoseSummary
 
@@ -23,11 +25,11 @@ TARGET_COLOUR = "#e8f4ea"
 TIR_COLOURS = ("#8b1a1a", "#e0555a", "#3a8f47", "#f2b134", "#d97a00")
 TIR_PATTERNS = ("x", "/", "", "\\", "+")
 SYSTOLIC_BANDS = (
-    (0, clinical.SYSTOLIC_ELEVATED, "Normal"),
-    (clinical.SYSTOLIC_ELEVATED, clinical.SYSTOLIC_STAGE1, "Elevated"),
-    (clinical.SYSTOLIC_STAGE1, clinical.SYSTOLIC_STAGE2, "Stage 1"),
-    (clinical.SYSTOLIC_STAGE2, clinical.SYSTOLIC_CRISIS, "Stage 2"),
-    (clinical.SYSTOLIC_CRISIS, 320, "Crisis"),
+    (0, clinical.SYSTOLIC_ELEVATED, N_("Normal")),
+    (clinical.SYSTOLIC_ELEVATED, clinical.SYSTOLIC_STAGE1, N_("Elevated")),
+    (clinical.SYSTOLIC_STAGE1, clinical.SYSTOLIC_STAGE2, N_("Stage 1")),
+    (clinical.SYSTOLIC_STAGE2, clinical.SYSTOLIC_CRISIS, N_("Stage 2")),
+    (clinical.SYSTOLIC_CRISIS, 320, N_("Crisis")),
 )
 Decor = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # shapes, annotations
 
@@ -117,25 +119,25 @@ def blood_pressure(
     crises: pd.DataFrame,
 ) -> go.Figure:
     decor = [
-        band(max(low, 30), high, colour, f"{label} (systolic)")
+        band(max(low, 30), high, colour, t("{label} (systolic)", label=t(label)))
         for (low, high, label), colour in zip(SYSTOLIC_BANDS, BAND_COLOURS, strict=True)
     ]
     decor += [
-        rule(clinical.DIASTOLIC_STAGE1, "80: diastolic stage 1"),
-        rule(clinical.DIASTOLIC_STAGE2, "90: diastolic stage 2"),
-        rule(clinical.DIASTOLIC_CRISIS, "120: diastolic crisis"),
+        rule(clinical.DIASTOLIC_STAGE1, t("80: diastolic stage 1")),
+        rule(clinical.DIASTOLIC_STAGE2, t("90: diastolic stage 2")),
+        rule(clinical.DIASTOLIC_CRISIS, t("120: diastolic crisis")),
     ]
     traces: list[Any] = [
         _line(
             systolic,
-            "Systolic (top)",
+            t("Systolic (top)"),
             mode="lines+markers",
             marker={"symbol": "triangle-up"},
             line={"color": "#1f4e9c"},
         ),
         _line(
             diastolic,
-            "Diastolic (bottom)",
+            t("Diastolic (bottom)"),
             mode="lines+markers",
             marker={"symbol": "triangle-down"},
             line={"color": "#6a3d9a", "dash": "dash"},
@@ -145,7 +147,7 @@ def blood_pressure(
         traces.append(
             _line(
                 pulse,
-                "Pulse (beats/min)",
+                t("Pulse (beats/min)"),
                 mode="markers",
                 visible="legendonly",
                 marker={"symbol": "circle-open", "color": "#777"},
@@ -156,7 +158,7 @@ def blood_pressure(
             go.Scatter(
                 x=crises["measured_at"],
                 y=crises["systolic"],
-                name="Crisis-range reading",
+                name=t("Crisis-range reading"),
                 mode="markers+text",
                 text=["crisis"] * len(crises),
                 textposition="top center",
@@ -168,18 +170,21 @@ def blood_pressure(
     bottom = min(60.0, float(values.min()) - 10) if shown else 40.0
     top = max(200.0, float(values.max()) + 15) if shown else 200.0
     return figure(
-        traces, decor, "mmHg", yaxis={"title": {"text": "mmHg"}, "range": [max(bottom, 30.0), top]}
+        traces,
+        decor,
+        "mmHg",
+        yaxis={"title": {"text": "mmHg"}, "range": [max(bottom, 30.0), top]},
     )
 
 
 def weight(points: pd.DataFrame, average: pd.DataFrame, unit: str) -> go.Figure:
     scale = 1 / clinical.KG_PER_LB if unit == clinical.LB else 1.0
     traces = [
-        _line(points, "Daily weight", scale, mode="markers", marker={"symbol": "circle"}),
+        _line(points, t("Daily weight"), scale, mode="markers", marker={"symbol": "circle"}),
         go.Scatter(
             x=pd.to_datetime(average["day"]),
             y=average["weight_kg"] * scale,
-            name="7-day average",
+            name=t("7-day average"),
             mode="lines",
             line={"width": 3, "color": "#1f4e9c"},
         ),
@@ -188,7 +193,9 @@ def weight(points: pd.DataFrame, average: pd.DataFrame, unit: str) -> go.Figure:
 
 
 def _g(mg_dl: float, unit: str) -> str:
-    return f"{clinical.to_mmol_l(mg_dl):.1f}" if unit == clinical.MMOL_L else f"{mg_dl:g}"
+    if unit == clinical.MMOL_L:
+        return language.number(clinical.to_mmol_l(mg_dl), 1)
+    return language.number(mg_dl)
 
 
 def _scale(unit: str) -> float:
@@ -197,7 +204,7 @@ def _scale(unit: str) -> float:
 
 def _target(unit: str, side: str = "right") -> Decor:
     scale = _scale(unit)
-    label = f"Target {_g(clinical.LOW, unit)}–{_g(clinical.HIGH, unit)}"
+    label = t("Target {low}–{high}", low=_g(clinical.LOW, unit), high=_g(clinical.HIGH, unit))
     return band(clinical.LOW * scale, clinical.HIGH * scale, TARGET_COLOUR, label, side)
 
 
@@ -205,8 +212,16 @@ def glucose(cgm: pd.DataFrame, fingerstick: pd.DataFrame, unit: str) -> go.Figur
     scale = _scale(unit)
     decor = [
         _target(unit),
-        rule(clinical.VERY_LOW * scale, f"{_g(clinical.VERY_LOW, unit)}: very low", "right"),
-        rule(clinical.VERY_HIGH * scale, f"{_g(clinical.VERY_HIGH, unit)}: very high", "right"),
+        rule(
+            clinical.VERY_LOW * scale,
+            t("{value}: very low", value=_g(clinical.VERY_LOW, unit)),
+            "right",
+        ),
+        rule(
+            clinical.VERY_HIGH * scale,
+            t("{value}: very high", value=_g(clinical.VERY_HIGH, unit)),
+            "right",
+        ),
     ]
     traces: list[Any] = []
     if len(cgm):
@@ -215,7 +230,7 @@ def glucose(cgm: pd.DataFrame, fingerstick: pd.DataFrame, unit: str) -> go.Figur
         traces.append(
             _line(
                 fingerstick,
-                "Fingerstick",
+                t("Fingerstick"),
                 scale,
                 mode="markers",
                 marker={"symbol": "diamond", "size": 8, "color": "#6a3d9a"},
@@ -252,13 +267,13 @@ def agp(summary: GlucoseSummary, unit: str) -> go.Figure:
         ]
 
     traces = [
-        *band("p5", "p95", "5–95% of readings", "rgba(31,78,156,0.15)"),
-        *band("p25", "p75", "25–75% of readings", "rgba(31,78,156,0.35)"),
+        *band("p5", "p95", t("5–95% of readings"), "rgba(31,78,156,0.15)"),
+        *band("p25", "p75", t("25–75% of readings"), "rgba(31,78,156,0.35)"),
         go.Scatter(
             x=hours,
             y=frame["p50"] * scale,
             mode="lines",
-            name="Median",
+            name=t("Median"),
             line={"width": 3, "color": "#1f4e9c"},
         ),
     ]
@@ -268,7 +283,7 @@ def agp(summary: GlucoseSummary, unit: str) -> go.Figure:
         [_target(unit, side="left")],
         unit,
         xaxis={
-            "title": {"text": "Time of day"},
+            "title": {"text": t("Time of day")},
             "tickvals": ticks,
             "ticktext": [f"{h:02d}:00" for h in ticks],
             "range": [0, 24],
@@ -285,9 +300,14 @@ def time_in_range(percents: dict[str, float]) -> go.Figure:
         traces.append(
             go.Bar(
                 x=[value],
-                y=["Last 14 days"],
+                y=[t("Last 14 days")],
                 orientation="h",
-                name=f"{label}: {value:.1f}% (target {target})",
+                name=t(
+                    "{range}: {percent} (target {target})",
+                    range=t(label),
+                    percent=language.percent(value / 100, 1),
+                    target=t(target),
+                ),
                 text=[f"{value:.0f}%" if value >= 3 else ""],
                 textposition="inside",
                 marker={"color": colour, "pattern": {"shape": pattern}},

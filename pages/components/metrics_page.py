@@ -15,39 +15,50 @@ import streamlit as st
 
 from pages.components import metric_charts, state
 from pages.components.format import local_times, plain, when
-from services.core import clock
+from services.core import clock, language
 from services.core.access import Actor
+from services.core.language import N_, t, tn
 from services.health import clinical, device_import, metrics, readings
 from services.health.readings import BP, GLUCOSE, WEIGHT, Entry
 
-PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90, "1 year": 365, "All": None, "Custom": None}
+PERIODS = {
+    N_("7 days"): 7,
+    N_("30 days"): 30,
+    N_("90 days"): 90,
+    N_("1 year"): 365,
+    N_("All"): None,
+    N_("Custom"): None,
+}
 FLASH = "metrics_flash"  # messages kept across the rerun that redraws the charts
 UPLOADS = "metrics_uploads"  # a new uploader after each import, so the file is not offered again
-KIND_LABELS = {BP: "Blood pressure", WEIGHT: "Weight", GLUCOSE: "Glucose"}
+KIND_LABELS = {BP: N_("Blood pressure"), WEIGHT: N_("Weight"), GLUCOSE: N_("Glucose")}
 
 
 def _window(actor: Actor, patient_id: uuid.UUID) -> tuple[datetime, datetime] | None:
+    default = "30 days"  # i18n: not shown
     chosen = (
-        st.segmented_control("Period", list(PERIODS), default="30 days", key="metrics_period")
-        or "30 days"
+        st.segmented_control(
+            t("Period"), list(PERIODS), format_func=t, default=default, key="metrics_period"
+        )
+        or default
     )
     now = clock.now()
     end = now + timedelta(minutes=1)
     days = PERIODS[chosen]
     if days is not None:
         return end - timedelta(days=days), end
-    if chosen == "All":
+    if chosen == "All":  # i18n: not shown
         first = metrics.earliest_reading(actor=actor, patient_id=patient_id)
         return (first or now - timedelta(days=30)), end
     today = clock.today()
     picked = st.date_input(
-        "From and to",
+        t("From and to"),
         value=(today - timedelta(days=14), today),
         max_value=today,
         key="metrics_custom",
     )
     if not isinstance(picked, tuple) or len(picked) != 2:
-        st.info("Choose the first and the last day of the period.")
+        st.info(t("Choose the first and the last day of the period."))
         return None
     first_day, last_day = picked  # the clinic's days, from midnight to midnight
     return clock.day_start(first_day), clock.day_start(last_day + timedelta(days=1))
@@ -56,13 +67,13 @@ def _window(actor: Actor, patient_id: uuid.UUID) -> tuple[datetime, datetime] | 
 def _units(actor: Actor, view: metrics.MetricsView) -> metrics.Units:
     left, right, _ = st.columns([1, 1, 3])
     weight = left.selectbox(
-        "Weight in",
+        t("Weight in"),
         clinical.WEIGHT_UNITS,
         index=clinical.WEIGHT_UNITS.index(view.units.weight),
         key="metrics_weight_unit",
     )
     glucose = right.selectbox(
-        "Glucose in",
+        t("Glucose in"),
         clinical.GLUCOSE_UNITS,
         index=clinical.GLUCOSE_UNITS.index(view.units.glucose),
         key="metrics_glucose_unit",
@@ -75,7 +86,7 @@ def _units(actor: Actor, view: metrics.MetricsView) -> metrics.Units:
 
 def _export(actor: Actor, view: metrics.MetricsView, kind: str) -> None:
     st.download_button(
-        f"Download {KIND_LABELS[kind].lower()} readings (CSV)",
+        t("Download {kind} readings (CSV)", kind=t(KIND_LABELS[kind]).lower()),
         data=lambda: metrics.metrics_export(
             actor=actor, patient_id=view.patient_id, kind=kind, start=view.start, end=view.end
         ),
@@ -88,7 +99,7 @@ def _export(actor: Actor, view: metrics.MetricsView, kind: str) -> None:
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> None:
-    with st.expander("Readings as a table"):
+    with st.expander(t("Readings as a table")):
         if frame.empty:
             st.write(empty)
         else:
@@ -98,22 +109,54 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], empty: str) -> None:
 def _bp_tab(actor: Actor, view: metrics.MetricsView) -> None:
     bp = view.bp
     if bp.readings == 0:
-        st.info("No blood pressure readings in this period.")
+        st.info(t("No blood pressure readings in this period."))
     else:
         cols = st.columns(4)
-        cols[0].metric(f"Average (mmHg, {bp.readings} readings)", f"{bp.systolic}/{bp.diastolic}")
-        cols[1].metric("Category of the average", bp.category or "—")
-        cols[2].metric(*_pair("Morning", bp.morning))
-        cols[3].metric(*_pair("Evening", bp.evening))
+        cols[0].metric(
+            tn("Average (mmHg, {count} reading)", "Average (mmHg, {count} readings)", bp.readings),
+            f"{bp.systolic}/{bp.diastolic}",
+        )
+        cols[1].metric(t("Category of the average"), t(bp.category) if bp.category else "—")
+        mornings = bp.morning[2] if bp.morning else 0
+        evenings = bp.evening[2] if bp.evening else 0
+        cols[2].metric(
+            *_pair(
+                t("Morning average"),
+                tn(
+                    "Morning average ({count} reading)",
+                    "Morning average ({count} readings)",
+                    mornings,
+                ),
+                bp.morning,
+            )
+        )
+        cols[3].metric(
+            *_pair(
+                t("Evening average"),
+                tn(
+                    "Evening average ({count} reading)",
+                    "Evening average ({count} readings)",
+                    evenings,
+                ),
+                bp.evening,
+            )
+        )
         st.caption(
-            "Categories are ACC/AHA 2017, judged on the period's average (home readings over "
-            "several days), not on one reading."
+            t(
+                "Categories are ACC/AHA 2017, judged on the period's average (home "
+                "readings over several days), not on one reading."
+            )
         )
         if len(bp.crises):
             st.warning(
-                f"{len(bp.crises)} reading(s) in this period were in the hypertensive crisis "
-                "range (marked ✕ on the chart). When a reading is that high: "
-                + clinical.CRISIS_STEPS
+                tn(
+                    "{count} reading in this period was in the hypertensive crisis range "
+                    "(marked ✕ on the chart). When a reading is that high: {steps}",
+                    "{count} readings in this period were in the hypertensive crisis range "
+                    "(marked ✕ on the chart). When a reading is that high: {steps}",
+                    len(bp.crises),
+                    steps=t(clinical.CRISIS_STEPS),
+                )
             )
         s = view.series
         st.plotly_chart(
@@ -123,21 +166,22 @@ def _bp_tab(actor: Actor, view: metrics.MetricsView) -> None:
         _table(
             _merged(s["systolic"], s["diastolic"], s["pulse"]),
             {
-                "measured_at": "When",
-                "systolic": "Systolic",
-                "diastolic": "Diastolic",
-                "pulse": "Pulse",
+                "measured_at": t("When"),
+                "systolic": t("Systolic"),
+                "diastolic": t("Diastolic"),
+                "pulse": t("Pulse"),
             },
-            "No readings.",
+            t("No readings."),
         )
     _export(actor, view, BP)
 
 
-def _pair(when_: str, values: tuple[int, int, int] | None) -> tuple[str, str]:
-    """A headline label and value for morning or evening averages."""
+def _pair(empty: str, counted: str, values: tuple[int, int, int] | None) -> tuple[str, str]:
+    """A headline label and value for morning or evening averages (`counted` names the
+    readings' count)."""
     if values is None:
-        return f"{when_} average", "—"
-    return f"{when_} average ({values[2]} readings)", f"{values[0]}/{values[1]}"
+        return empty, "—"
+    return counted, f"{values[0]}/{values[1]}"
 
 
 def _merged(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -152,28 +196,32 @@ def _merged(*frames: pd.DataFrame) -> pd.DataFrame:
 def _weight_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -> None:
     w = view.weight
     if w.latest_kg is None:
-        st.info("No weight readings in this period.")
+        st.info(t("No weight readings in this period."))
     else:
         cols = st.columns(3)
         cols[0].metric(
-            "Latest",
+            t("Latest"),
             f"{clinical.weight_in(w.latest_kg, units.weight):.1f} {units.weight}",
-            help=f"on {when(w.latest_at)}",
+            help=t("on {latest_at}", latest_at=when(w.latest_at)),
         )
         cols[1].metric(
             "BMI",
             f"{w.bmi:.1f}" if w.bmi else "—",
-            help="Needs a height on your record." if w.bmi is None else None,
+            help=t("Needs a height on your record.") if w.bmi is None else None,
         )
-        cols[2].metric("BMI category", w.bmi_category or "—")
+        cols[2].metric(t("BMI category"), t(w.bmi_category) if w.bmi_category else "—")
         if w.heart_failure:
             p = clinical.policy()
             st.info(
-                "Heart failure: call your care team if your weight rises by more than "
-                f"{p.weight_gain_day_kg:g} kg ({clinical.to_lb(p.weight_gain_day_kg):.1f} lb) "
-                "in a day or "
-                f" {p.weight_gain_week_kg:g} kg ({clinical.to_lb(p.weight_gain_week_kg):.1f} lb) "
-                "in a week. The care team is told automatically."
+                t(
+                    "Heart failure: call your care team if your weight rises by more than "
+                    "{day_kg} kg ({day_lb} lb) in a day or {week_kg} kg ({week_lb} lb) in a "
+                    "week. The care team is told automatically.",
+                    day_kg=language.number(p.weight_gain_day_kg),
+                    day_lb=language.number(clinical.to_lb(p.weight_gain_day_kg), 1),
+                    week_kg=language.number(p.weight_gain_week_kg),
+                    week_lb=language.number(clinical.to_lb(p.weight_gain_week_kg), 1),
+                )
             )
         st.plotly_chart(
             metric_charts.weight(view.series["weight"], w.moving_average, units.weight),
@@ -188,8 +236,8 @@ def _weight_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -
         )
         _table(
             daily.sort_values("measured_at", ascending=False),
-            {"measured_at": "When", "value": f"Weight ({units.weight})"},
-            "No readings.",
+            {"measured_at": t("When"), "value": t("Weight ({weight})", weight=units.weight)},
+            t("No readings."),
         )
     _export(actor, view, WEIGHT)
 
@@ -198,49 +246,66 @@ def _glucose_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) 
     g = view.glucose
     unit = units.glucose
     if g is not None:
-        st.subheader("Last 14 days (CGM)")
+        st.subheader(t("Last 14 days (CGM)"))
         cols = st.columns(4)
         cols[0].metric(
-            "Time in range",
+            t("Time in range"),
             f"{g.percents['tir']:.0f}%",
-            help=f"Target above {clinical.TIR_TARGET_PERCENT}%",
+            help=t(
+                "Target above {percent}",
+                percent=language.percent(clinical.TIR_TARGET_PERCENT / 100),
+            ),
         )
-        cols[1].metric("Average", f"{clinical.glucose_in(g.mean or 0, unit):.1f} {unit}")
+        cols[1].metric(t("Average"), f"{clinical.glucose_in(g.mean or 0, unit):.1f} {unit}")
         cols[2].metric(
             "GMI",
             f"{g.gmi:.1f}%" if g.gmi else "—",
-            help="Glucose management indicator: an estimate of HbA1c from the average.",
+            help=t("Glucose management indicator: an estimate of HbA1c from the average."),
         )
         cols[3].metric(
-            "Variability (CV)",
+            t("Variability (CV)"),
             f"{g.cv:.0f}%" if g.cv is not None else "—",
-            help=f"Target {clinical.CV_TARGET_PERCENT}% or less",
+            help=t(
+                "Target {percent} or less",
+                percent=language.percent(clinical.CV_TARGET_PERCENT / 100),
+            ),
         )
-        worn = f"Sensor worn {g.worn_percent:.0f}% of the time ({g.readings:,} readings)."
+        worn = tn(
+            "Sensor worn {percent} of the time ({count} reading).",
+            "Sensor worn {percent} of the time ({count} readings).",
+            g.readings,
+            percent=language.percent(g.worn_percent / 100),
+        )
         if g.sufficient:
             st.caption(worn)
         else:
             st.warning(
-                f"{worn} Not enough data: these figures need at least "
-                f"{clinical.SUFFICIENT_WEAR_PERCENT}% of the readings, so read them with care."
+                t(
+                    "{worn} Not enough data: these figures need at least "
+                    "{percent} of the readings, so read them with care.",
+                    worn=worn,
+                    percent=language.percent(clinical.SUFFICIENT_WEAR_PERCENT / 100),
+                )
             )
         st.plotly_chart(metric_charts.time_in_range(g.percents), key="metrics_tir_chart")
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Range": [label for _, label, _ in clinical.TIR_RANGES],
-                    "% of readings": [round(g.percents[k], 1) for k, _, _ in clinical.TIR_RANGES],
-                    "Target": [target for _, _, target in clinical.TIR_RANGES],
+                    t("Range"): [t(label) for _, label, _ in clinical.TIR_RANGES],
+                    t("% of readings"): [
+                        round(g.percents[k], 1) for k, _, _ in clinical.TIR_RANGES
+                    ],
+                    t("Target"): [t(target) for _, _, target in clinical.TIR_RANGES],
                 }
             ),
             hide_index=True,
         )
-        st.subheader("Ambulatory glucose profile (last 14 days)")
+        st.subheader(t("Ambulatory glucose profile (last 14 days)"))
         st.plotly_chart(metric_charts.agp(g, unit), key="metrics_agp_chart")
-    st.subheader("Glucose over the period")
+    st.subheader(t("Glucose over the period"))
     s = view.series
     if s["cgm"].empty and s["fingerstick"].empty:
-        st.info("No glucose readings in this period.")
+        st.info(t("No glucose readings in this period."))
     else:
         st.plotly_chart(
             metric_charts.glucose(s["cgm"], s["fingerstick"], unit), key="metrics_glucose_chart"
@@ -254,14 +319,14 @@ def _glucose_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) 
         _table(
             days,
             {
-                "day": "Day",
-                "readings": "Readings",
-                "mean": f"Average ({unit})",
-                "low": "Lowest",
-                "high": "Highest",
-                "in_range_percent": "% in range",
+                "day": t("Day"),
+                "readings": t("Readings"),
+                "mean": t("Average ({unit})", unit=unit),
+                "low": t("Lowest"),
+                "high": t("Highest"),
+                "in_range_percent": t("% in range"),
             },
-            "No readings.",
+            t("No readings."),
         )
     _export(actor, view, GLUCOSE)
 
@@ -269,7 +334,16 @@ def _glucose_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) 
 def _saved(message: str, raised: list[readings.Alert]) -> None:
     """Keep the outcome for the next run, then rerun so every chart shows the change."""
     st.session_state[FLASH] = [("success", message)] + [
-        ("error", f"{clinical.RULE_LABELS[a.rule]} ({a.value_text}). {a.guidance}") for a in raised
+        (
+            "error",
+            t(
+                "{alert} ({value}). {guidance}",
+                alert=t(clinical.RULE_LABELS[a.rule]),
+                value=a.value_text,
+                guidance=a.guidance,
+            ),
+        )
+        for a in raised
     ]
     st.rerun()
 
@@ -282,13 +356,16 @@ def _show_flash() -> None:
 def _when_inputs(prefix: str, default: datetime) -> datetime:
     left, right = st.columns(2)
     day = left.date_input(
-        "Date",
+        t("Date"),
         value=default.date(),
         max_value=default.date() + timedelta(days=1),
         key=f"{prefix}_date",
     )
     moment = right.time_input(
-        "Time", value=default.time().replace(second=0, microsecond=0), key=f"{prefix}_time", step=60
+        t("Time"),
+        value=default.time().replace(second=0, microsecond=0),
+        key=f"{prefix}_time",
+        step=60,
     )
     return clock.from_local(datetime.combine(day, moment))  # typed on the clinic's clock
 
@@ -306,23 +383,26 @@ def _entry_form(
         if kind == BP:
             cols = st.columns(3)
             values["systolic"] = cols[0].number_input(
-                "Systolic (top, mmHg)",
+                t("Systolic (top, mmHg)"),
                 value=initial.get("systolic"),
                 step=1,
                 key=f"{prefix}_systolic",
             )
             values["diastolic"] = cols[1].number_input(
-                "Diastolic (bottom, mmHg)",
+                t("Diastolic (bottom, mmHg)"),
                 value=initial.get("diastolic"),
                 step=1,
                 key=f"{prefix}_diastolic",
             )
             values["pulse"] = cols[2].number_input(
-                "Pulse (optional, /min)", value=initial.get("pulse"), step=1, key=f"{prefix}_pulse"
+                t("Pulse (optional, /min)"),
+                value=initial.get("pulse"),
+                step=1,
+                key=f"{prefix}_pulse",
             )
         elif kind == WEIGHT:
             values["weight"] = st.number_input(
-                f"Weight ({units.weight})",
+                t("Weight ({weight})", weight=units.weight),
                 value=initial.get("weight"),
                 step=0.1,
                 format="%.1f",
@@ -331,14 +411,15 @@ def _entry_form(
             values["unit"] = units.weight
         else:
             values["glucose"] = st.number_input(
-                f"Glucose ({units.glucose})",
+                t("Glucose ({glucose})", glucose=units.glucose),
                 value=initial.get("glucose"),
                 step=1.0 if units.glucose == clinical.MG_DL else 0.1,
                 key=f"{prefix}_glucose",
             )
             values["unit"] = units.glucose
         if st.form_submit_button(
-            "Save" if initial else f"Add {KIND_LABELS[kind].lower()}", type="primary"
+            t("Save") if initial else t("Add {kind}", kind=t(KIND_LABELS[kind]).lower()),
+            type="primary",
         ):
             return Entry(kind=kind, measured_at=measured_at, **values)  # type: ignore[arg-type]
     return None
@@ -346,12 +427,12 @@ def _entry_form(
 
 def _enter_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) -> None:
     st.write(
-        "Readings you type in can be corrected or deleted later; readings from devices cannot."
+        t("Readings you type in can be corrected or deleted later; readings from devices cannot.")
     )
     kind = st.radio(
-        "What did you measure?",
+        t("What did you measure?"),
         list(KIND_LABELS),
-        format_func=KIND_LABELS.get,
+        format_func=lambda k: t(KIND_LABELS[k]),
         horizontal=True,
         key="metrics_entry_kind",
     )
@@ -359,19 +440,21 @@ def _enter_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) ->
     if entry is not None:
         with state.service_errors():
             raised = readings.reading_add(actor=actor, patient_id=view.patient_id, entry=entry)
-            _saved(f"{KIND_LABELS[kind]} reading saved.", raised)
-    st.subheader("Your typed-in readings in this period")
+            _saved(t("{kind} reading saved.", kind=t(KIND_LABELS[kind])), raised)
+    st.subheader(t("Your typed-in readings in this period"))
     _manual_list(actor, view, units, kind)
 
 
 def _manual_list(actor: Actor, view: metrics.MetricsView, units: metrics.Units, kind: str) -> None:
     frame = view.manual.get(kind, pd.DataFrame())
     if frame.empty:
-        st.write(f"No typed-in {KIND_LABELS[kind].lower()} readings in this period.")
+        st.write(
+            t("No typed-in {kind} readings in this period.", kind=t(KIND_LABELS[kind]).lower())
+        )
         return
     labels = {row.measured_at: _manual_label(kind, row, units) for row in frame.itertuples()}
     chosen = st.selectbox(
-        "Choose a reading to correct or delete",
+        t("Choose a reading to correct or delete"),
         list(labels),
         format_func=labels.get,
         key=f"metrics_manual_{kind}",
@@ -388,25 +471,31 @@ def _manual_list(actor: Actor, view: metrics.MetricsView, units: metrics.Units, 
         initial["weight"] = round(clinical.weight_in(row["weight_kg"], units.weight), 1)
     else:
         initial["glucose"] = round(clinical.glucose_in(row["mg_dl"], units.glucose), 1)
-    corrected = _entry_form(kind, units, f"metrics_edit_{kind}_{chosen:%Y%m%d%H%M%S}", initial)
+    form_key = f"metrics_edit_{kind}_{chosen:%Y%m%d%H%M%S}"  # i18n: not shown
+    corrected = _entry_form(kind, units, form_key, initial)
     if corrected is not None:
         with state.service_errors():
             raised = readings.reading_replace(
                 actor=actor, patient_id=view.patient_id, original_at=chosen, entry=corrected
             )
-            _saved("Reading corrected.", raised)
-    if st.button("Delete this reading", key=f"metrics_delete_{kind}", icon=":material/delete:"):
+            _saved(t("Reading corrected."), raised)
+    if st.button(t("Delete this reading"), key=f"metrics_delete_{kind}", icon=":material/delete:"):
         with state.service_errors():
             readings.reading_delete(
                 actor=actor, patient_id=view.patient_id, kind=kind, measured_at=chosen
             )
-            _saved("Reading deleted.", [])
+            _saved(t("Reading deleted."), [])
 
 
 def _manual_label(kind: str, row: object, units: metrics.Units) -> str:
     at = when(row.measured_at)  # type: ignore[attr-defined]
     if kind == BP:
-        return f"{at}: {row.systolic}/{row.diastolic} mmHg"  # type: ignore[attr-defined]
+        return t(
+            "{at}: {systolic}/{diastolic} mmHg",
+            at=at,
+            systolic=row.systolic,
+            diastolic=row.diastolic,
+        )  # type: ignore[attr-defined]
     if kind == WEIGHT:
         return f"{at}: {clinical.weight_in(row.weight_kg, units.weight):.1f} {units.weight}"  # type: ignore[attr-defined]
     return f"{at}: {clinical.glucose_in(row.mg_dl, units.glucose):.1f} {units.glucose}"  # type: ignore[attr-defined]
@@ -414,11 +503,14 @@ def _manual_label(kind: str, row: object, units: metrics.Units) -> str:
 
 def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
     st.write(
-        "Import readings from a home device: our CSV template (blood pressure, weight and glucose) "
-        "or a Dexcom Clarity CGM export. You see what would be imported before anything is saved."
+        t(
+            "Import readings from a home device: our CSV template (blood pressure, "
+            "weight and glucose) or a Dexcom Clarity CGM export. You see what would "
+            "be imported before anything is saved."
+        )
     )
     st.download_button(
-        "Download the CSV template",
+        t("Download the CSV template"),
         data=device_import.TEMPLATE,
         file_name="lakeside-metrics-template.csv",
         mime="text/csv",
@@ -427,7 +519,7 @@ def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
         icon=":material/description:",
     )
     upload = st.file_uploader(
-        "Device file (CSV)", type=["csv"], key=f"metrics_file_{st.session_state.get(UPLOADS, 0)}"
+        t("Device file (CSV)"), type=["csv"], key=f"metrics_file_{st.session_state.get(UPLOADS, 0)}"
     )
     if upload is None:
         return
@@ -436,47 +528,64 @@ def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
         plan = device_import.import_preview(actor=actor, patient_id=view.patient_id, data=data)
         _plan_summary(plan)
         if plan.total_new and st.button(
-            f"Import {plan.total_new:,} readings", type="primary", key="metrics_import_confirm"
+            tn("Import {count} reading", "Import {count} readings", plan.total_new),
+            type="primary",
+            key="metrics_import_confirm",
         ):
             done = device_import.import_confirm(actor=actor, patient_id=view.patient_id, data=data)
             st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
-            _saved(f"Imported {done.total_new:,} readings.", done.alerts)
+            _saved(
+                tn("Imported {count} reading.", "Imported {count} readings.", done.total_new),
+                done.alerts,
+            )
 
 
 def _plan_summary(plan: device_import.ImportPlan) -> None:
     st.markdown(f"**{plan.file_format}**")
     if plan.note:
         st.warning(plain(plan.note))  # it quotes the name written in the file
-    rows = {KIND_LABELS[k]: n for k, n in plan.new_rows.items() if n or k in (GLUCOSE,)}
+    rows = {t(KIND_LABELS[k]): n for k, n in plan.new_rows.items() if n or k in (GLUCOSE,)}
     st.dataframe(
         pd.DataFrame(
             {
-                "What": [f"New {k.lower()} readings" for k in rows]
+                t("What"): [t("New {kind} readings", kind=k.lower()) for k in rows]
                 + [
-                    "Already saved (same time), skipped",
-                    "Rows with a problem, skipped",
-                    "Rows that are not readings (alerts, device details)",
+                    t("Already saved (same time), skipped"),
+                    t("Rows with a problem, skipped"),
+                    t("Rows that are not readings (alerts, device details)"),
                 ],
-                "Rows": [*rows.values(), plan.duplicates, plan.problem_count, plan.not_readings],
+                t("Rows"): [*rows.values(), plan.duplicates, plan.problem_count, plan.not_readings],
             }
         ),
         hide_index=True,
     )
     if plan.first_at:
-        st.caption(f"New readings from {when(plan.first_at)} to {when(plan.last_at)}.")
+        st.caption(
+            t(
+                "New readings from {first_at} to {last_at}.",
+                first_at=when(plan.first_at),
+                last_at=when(plan.last_at),
+            )
+        )
     if plan.problems:
-        st.markdown("**Rows with a problem**")
+        st.markdown(t("**Rows with a problem**"))
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Line": [p.line for p in plan.problems],
-                    "Problem": [p.message for p in plan.problems],
+                    t("Line"): [p.line for p in plan.problems],
+                    t("Problem"): [p.message for p in plan.problems],
                 }
             ),
             hide_index=True,
         )
         if plan.problem_count > len(plan.problems):
-            st.caption(f"The first {len(plan.problems)} of {plan.problem_count:,} are shown.")
+            st.caption(
+                t(
+                    "The first {shown} of {count} are shown.",
+                    shown=language.number(len(plan.problems)),
+                    count=language.number(plan.problem_count),
+                )
+            )
 
 
 def _in_clinic_time(view: metrics.MetricsView) -> metrics.MetricsView:
@@ -504,9 +613,9 @@ def render(actor: Actor, patient_id: uuid.UUID) -> None:
             metrics.metrics_view(actor=actor, patient_id=patient_id, start=window[0], end=window[1])
         )
         units = _units(actor, view)
-        names = [KIND_LABELS[BP], KIND_LABELS[WEIGHT], KIND_LABELS[GLUCOSE]]
+        names = [t(KIND_LABELS[BP]), t(KIND_LABELS[WEIGHT]), t(KIND_LABELS[GLUCOSE])]
         if not view.read_only:
-            names += ["Add or correct readings", "Import from a device"]
+            names += [t("Add or correct readings"), t("Import from a device")]
         tabs = st.tabs(names)
         with tabs[0]:
             _bp_tab(actor, view)

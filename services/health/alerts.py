@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor, clinician_patients
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.language import t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 from services.health.tables import MetricAlert
@@ -75,7 +76,7 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
     """Close an alert with what was done; only a clinician on the patient's care team."""
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "Write what was done (for example, who was called)."})
+        raise ValidationError({"note": t("Write what was done (for example, who was called).")})
     if len(note) > MAX_NOTE:
         raise ValidationError({"note": f"Keep the note under {MAX_NOTE:,} characters."})
     with db.read_only() as session:
@@ -83,10 +84,10 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
             select(MetricAlert.patient_id).where(MetricAlert.id == alert_id)
         )
     if patient_id is None:
-        raise NotFound("That alert was not found.")
+        raise NotFound(t("That alert was not found."))
     with patient_work(actor, patient_id, "alerts.acknowledge", access.METRICS) as (session, found):
         if found.basis != access.CLINICIAN:
-            raise PermissionDenied("Only a clinician on the patient's care team can do this.")
+            raise PermissionDenied(t("Only a clinician on the patient's care team can do this."))
         # One statement that only an open alert matches: two clinicians at once, one wins.
         done = session.execute(
             update(MetricAlert)
@@ -94,4 +95,4 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
             .values(acknowledged_at=clock.now(), acknowledged_by=actor.user_id, note=note)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("Someone on the care team has already acknowledged this alert.")
+            raise Conflict(t("Someone on the care team has already acknowledged this alert."))

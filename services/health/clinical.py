@@ -10,16 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from services.core import language
 from services.core.config import number_setting
+from services.core.language import N_, t
 
 # --- blood pressure: ACC/AHA 2017 adult categories (Whelton et al., Hypertension 2018) --------
 
 BP_CATEGORIES = (
-    "Normal",
-    "Elevated",
-    "Stage 1 hypertension",
-    "Stage 2 hypertension",
-    "Hypertensive crisis",
+    N_("Normal"),
+    N_("Elevated"),
+    N_("Stage 1 hypertension"),
+    N_("Stage 2 hypertension"),
+    N_("Hypertensive crisis"),
 )
 # Lower bounds (mmHg) of each category above normal; crisis is strictly above its bound.
 SYSTOLIC_ELEVATED, SYSTOLIC_STAGE1, SYSTOLIC_STAGE2, SYSTOLIC_CRISIS = 120, 130, 140, 180
@@ -52,11 +54,11 @@ def is_bp_crisis(systolic: float, diastolic: float) -> bool:
 VERY_LOW, LOW, HIGH, VERY_HIGH = 54, 70, 180, 250  # mg/dL bounds of the five ranges
 # (key, label, target text): below 54; 54-69; 70-180; 181-250; above 250.
 TIR_RANGES = (
-    ("tbr2", "Very low (< 54 mg/dL)", "< 1%"),
-    ("tbr1", "Low (54–69 mg/dL)", "< 4% with very low"),
-    ("tir", "In range (70–180 mg/dL)", "> 70%"),
-    ("tar1", "High (181–250 mg/dL)", "< 25% with very high"),
-    ("tar2", "Very high (> 250 mg/dL)", "< 5%"),
+    ("tbr2", N_("Very low (< 54 mg/dL)"), "< 1%"),
+    ("tbr1", N_("Low (54–69 mg/dL)"), N_("< 4% with very low")),
+    ("tir", N_("In range (70–180 mg/dL)"), "> 70%"),
+    ("tar1", N_("High (181–250 mg/dL)"), N_("< 25% with very high")),
+    ("tar2", N_("Very high (> 250 mg/dL)"), "< 5%"),
 )
 TIR_TARGET_PERCENT = 70
 CV_TARGET_PERCENT = 36
@@ -91,8 +93,8 @@ def to_mg_dl(mmol_l: float) -> float:
 # --- weight ------------------------------------------------------------------------------------
 
 KG_PER_LB = 0.45359237  # exact, by definition
-BMI_CATEGORIES = ((18.5, "Underweight"), (25.0, "Healthy weight"), (30.0, "Overweight"))
-OBESITY = "Obesity"
+BMI_CATEGORIES = ((18.5, N_("Underweight")), (25.0, N_("Healthy weight")), (30.0, N_("Overweight")))
+OBESITY = N_("Obesity")
 
 
 def to_lb(kg: float) -> float:
@@ -203,46 +205,56 @@ def policy() -> Policy:
     )
 
 
-CRISIS_STEPS = (
-    "Wait five minutes and measure again. If it is still this high, or you have chest pain, "
-    "shortness of breath, back pain, numbness, weakness, a change in vision or difficulty "
-    "speaking, call 911 now."
+CRISIS_STEPS = N_(
+    "Wait five minutes and measure again. If it is still this high, or you "
+    "have chest pain, shortness of breath, back pain, numbness, weakness, a "
+    "change in vision or difficulty speaking, call 911 now."
 )
 
 
 def guidance(rule: str) -> str:
     """What the patient should do about a reading that raised an alert."""
     p = policy()
-    told = "Your care team has been told."
+    told = t("Your care team has been told.")
     texts = {
-        "bp_crisis": f"This reading is in the hypertensive crisis range. {CRISIS_STEPS}",
+        "bp_crisis": t(
+            "This reading is in the hypertensive crisis range. {steps}",
+            steps=t(CRISIS_STEPS),
+        ),
         "glucose_low": (
-            "This glucose is very low. Take 15 grams of fast-acting sugar now and check again in "
-            "15 minutes. If you cannot treat it yourself or feel confused, call 911."
+            t(
+                "This glucose is very low. Take 15 grams of fast-acting sugar now and "
+                "check again in 15 minutes. If you cannot treat it yourself or feel "
+                "confused, call 911."
+            )
         ),
         "glucose_high": (
-            "This glucose is very high. Drink water, check for ketones if your plan says so and "
-            "follow your sick-day plan. If you are vomiting, very drowsy or breathing fast, "
-            "call 911."
+            t(
+                "This glucose is very high. Drink water, check for ketones if your plan "
+                "says so and follow your sick-day plan. If you are vomiting, very "
+                "drowsy or breathing fast, call 911."
+            )
         ),
-        "weight_gain_day": (
-            f"Your weight rose by more than {p.weight_gain_day_kg:g} kg "
-            f"({to_lb(p.weight_gain_day_kg):.1f} lb) since yesterday. With heart failure this can "
-            "be fluid building up: call your care team today."
+        "weight_gain_day": t(
+            "Your weight rose by more than {kg} kg ({lb} lb) since yesterday. With heart "
+            "failure this can be fluid building up: call your care team today.",
+            kg=language.number(p.weight_gain_day_kg),
+            lb=language.number(to_lb(p.weight_gain_day_kg), 1),
         ),
-        "weight_gain_week": (
-            f"Your weight rose by more than {p.weight_gain_week_kg:g} kg "
-            f"({to_lb(p.weight_gain_week_kg):.1f} lb) within a week. With heart failure this can "
-            "be fluid building up: call your care team today."
+        "weight_gain_week": t(
+            "Your weight rose by more than {kg} kg ({lb} lb) within a week. With heart "
+            "failure this can be fluid building up: call your care team today.",
+            kg=language.number(p.weight_gain_week_kg),
+            lb=language.number(to_lb(p.weight_gain_week_kg), 1),
         ),
     }
     return f"{texts[rule]} {told}"
 
 
 RULE_LABELS = {
-    "bp_crisis": "Blood pressure in the crisis range",
-    "glucose_low": "Glucose below the alert limit",
-    "glucose_high": "Glucose above the alert limit",
-    "weight_gain_day": "Heart failure: weight gain in a day",
-    "weight_gain_week": "Heart failure: weight gain in a week",
+    "bp_crisis": N_("Blood pressure in the crisis range"),
+    "glucose_low": N_("Glucose below the alert limit"),
+    "glucose_high": N_("Glucose above the alert limit"),
+    "weight_gain_day": N_("Heart failure: weight gain in a day"),
+    "weight_gain_week": N_("Heart failure: weight gain in a week"),
 }
