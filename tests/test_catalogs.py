@@ -30,6 +30,7 @@ TRANSLATED = (
     "pages/components/sidebar.py",
     "pages/components/state.py",
     "pages/components/widgets.py",
+    "pages/patient/billing.py",
     "pages/patient/home.py",
     "pages/patient/proxies.py",
     "pages/patient/messages.py",

@@ -15,20 +15,29 @@ from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
 from services.billing import account, assistance, checkout, insurance, plans
-from services.core import clock
+from services.core import clock, language
+from services.core.language import t
 from services.core.uploads import Upload
 
-actor, patient_id = state.patient_page("Billing")
+actor, patient_id = state.patient_page(t("Billing"))
 state.show_flash()
 PAY_KEY = "billing_pay_key"  # (what is being paid, the key that names that payment)
 PAY_URL = "billing_pay_url"  # (that key, the processor's page for it)
-WHOLE, ONE, OTHER = "The whole balance", "One statement", "Another amount"
+WHOLE, ONE, OTHER = t("The whole balance"), t("One statement"), t("Another amount")
 CARD_TYPES = ["pdf", "png", "jpg", "jpeg"]
+
+
+def _statement_label(s: account.StatementItem) -> str:
+    return t(
+        "Statement of {day}: {amount} owed",
+        day=language.day(s.statement_date),
+        amount=money(s.remaining_cents),
+    )
 
 
 def _receipt_button(payment_id: uuid.UUID, key: str) -> None:
     st.download_button(
-        "Receipt (PDF)",
+        t("Receipt (PDF)"),
         data=lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=payment_id),
         file_name="receipt.pdf",
         mime="application/pdf",
@@ -53,22 +62,35 @@ def _returned() -> None:
     )
     if outcome.status == "saved":
         st.success(
-            f"Your card ending {outcome.card_last4} is saved: it pays each instalment of your "
-            "plan on its due day."
+            t(
+                "Your card ending {card_last4} is saved: it pays each instalment of "
+                "your plan on its due day.",
+                card_last4=outcome.card_last4,
+            )
         )
     elif outcome.status == "paid":
-        card = f" by the card ending {outcome.card_last4}" if outcome.card_last4 else ""
-        st.success(f"Payment received: {money(outcome.amount_cents)}{card}. Thank you.")
+        paid = money(outcome.amount_cents)
+        st.success(
+            t(
+                "Payment received: {amount} by the card ending {last4}. Thank you.",
+                amount=paid,
+                last4=outcome.card_last4,
+            )
+            if outcome.card_last4
+            else t("Payment received: {amount}. Thank you.", amount=paid)
+        )
         if outcome.payment_id is not None:
             _receipt_button(outcome.payment_id, "receipt_returned")
     elif outcome.status == "open":
         st.info(
-            "We are waiting for the payment service to confirm this payment. "
-            "It shows here and under Payments and receipts as soon as it does."
+            t(
+                "We are waiting for the payment service to confirm this payment. It "
+                "shows here and under Payments and receipts as soon as it does."
+            )
         )
-        st.button("Check again", key="payment_check_again")
+        st.button(t("Check again"), key="payment_check_again")
     else:
-        st.info("No payment was made, and nothing was charged.")
+        st.info(t("No payment was made, and nothing was charged."))
     st.session_state.pop(PAY_KEY, None)  # the next payment is a new one
 
 
@@ -90,29 +112,31 @@ def _hosted(
         st.session_state[PAY_URL] = (key, start(key).url)
     ready = st.session_state.get(PAY_URL)
     if ready and ready[0] == key:
-        st.link_button("Open the secure payment page", ready[1], type="primary")
-        st.caption("It opens in a new tab; come back here when you are done.")
+        st.link_button(t("Open the secure payment page"), ready[1], type="primary")
+        st.caption(t("It opens in a new tab; come back here when you are done."))
 
 
 def _pay(view: account.Overview) -> None:
     owed = [s for s in view.statements if s.remaining_cents > 0 and s.status == "open"]
     if not owed:
         st.info(
-            "You owe nothing now outside your payment plan."
+            t("You owe nothing now outside your payment plan.")
             if view.balance_cents
-            else "You owe nothing now."
+            else t("You owe nothing now.")
         )
         return
     payable = sum(s.remaining_cents for s in owed)
     if not checkout.online():
-        st.info("Paying online is not available; please call the billing office to pay.")
+        st.info(t("Paying online is not available; please call the billing office to pay."))
         return
     st.caption(
-        "You type your card on our payment processor's secure page: the portal never sees or "
-        "keeps your card number."
+        t(
+            "You type your card on our payment processor's secure page: the portal "
+            "never sees or keeps your card number."
+        )
     )
     what = st.radio(
-        "What to pay",
+        t("What to pay"),
         [WHOLE, ONE, OTHER],
         format_func=lambda x: f"{x} ({money(payable)})" if x == WHOLE else x,
         horizontal=True,
@@ -120,19 +144,15 @@ def _pay(view: account.Overview) -> None:
     )
     statement_id, amount = None, f"{payable / 100:.2f}"
     if what == ONE:
-        labels = {
-            s.statement_id: f"Statement of {s.statement_date:%B %d, %Y}: "
-            f"{money(s.remaining_cents)} owed"
-            for s in owed
-        }
-        statement_id = st.selectbox("Statement to pay", list(labels), format_func=labels.get)
+        labels = {s.statement_id: _statement_label(s) for s in owed}
+        statement_id = st.selectbox(t("Statement to pay"), list(labels), format_func=labels.get)
         amount = (
             f"{next(s for s in owed if s.statement_id == statement_id).remaining_cents / 100:.2f}"
         )
     elif what == OTHER:
-        amount = st.text_input("Amount in dollars", placeholder="25.00", key="pay_amount")
+        amount = st.text_input(t("Amount in dollars"), placeholder="25.00", key="pay_amount")
     _hosted(
-        "Continue to secure payment",
+        t("Continue to secure payment"),
         ("pay", what, statement_id, amount),
         lambda key: checkout.checkout_start(
             actor=actor, patient_id=patient_id, amount=amount, statement_id=statement_id, key=key
@@ -143,10 +163,10 @@ def _pay(view: account.Overview) -> None:
 def _plan_schedule(instalments: list[tuple[date, int, str]]) -> None:
     table(
         {
-            "Instalment": list(range(1, len(instalments) + 1)),
-            "Due": [f"{due:%b %d, %Y}" for due, _, _ in instalments],
-            "Amount": [money(cents) for _, cents, _ in instalments],
-            "Status": [status.capitalize() for _, _, status in instalments],
+            t("Instalment"): list(range(1, len(instalments) + 1)),
+            t("Due"): [language.day(due) for due, _, _ in instalments],
+            t("Amount"): [money(cents) for _, cents, _ in instalments],
+            t("Status"): [status.capitalize() for _, _, status in instalments],
         },
         empty="",
     )
@@ -156,66 +176,81 @@ def _plan() -> None:
     plan, offer = plans.plan_overview(actor=actor, patient_id=patient_id)
     if plan is None and offer is None:
         st.info(
-            "A payment plan spreads an open balance over 3 to 12 months, each month at least "
-            f"{money(plans.min_monthly())}. You have no balance a plan could take now."
+            t(
+                "A payment plan spreads an open balance over 3 to 12 months, each month "
+                "at least {amount}. You have no balance a plan could take now.",
+                amount=money(plans.min_monthly()),
+            )
         )
         return
     if plan is None:
         assert offer is not None
         st.write(
-            f"Pay your open balance of {money(offer.balance_cents)} in monthly instalments. "
-            "No interest or fees."
+            t(
+                "Pay your open balance of {amount} in monthly instalments. No interest or fees.",
+                amount=money(offer.balance_cents),
+            )
         )
         months = st.select_slider(
-            "Months",
+            t("Months"),
             list(offer.terms),
-            format_func=lambda m: f"{m} ({money(offer.terms[m][0][1])} a month)",
+            format_func=lambda m: t(
+                "{months} ({amount} a month)", months=m, amount=money(offer.terms[m][0][1])
+            ),
             key="plan_months",
         )
         _plan_schedule([(due, cents, "due") for due, cents in offer.terms[months]])
-        if st.button("Start the plan", type="primary", key="plan_start"):
+        if st.button(t("Start the plan"), type="primary", key="plan_start"):
             plans.plan_create(actor=actor, patient_id=patient_id, months=months)
-            state.done("Your payment plan has started.")
+            state.done(t("Your payment plan has started."))
         return
     figures(
         {
-            "Plan total": money(plan.total_cents),
-            "Still to pay": money(plan.remaining_cents),
-            "Next instalment": f"{plan.next_due.due_date:%b %d, %Y}" if plan.next_due else "—",
-            "Standing": plan.standing.capitalize(),
+            t("Plan total"): money(plan.total_cents),
+            t("Still to pay"): money(plan.remaining_cents),
+            t("Next instalment"): language.day(plan.next_due.due_date) if plan.next_due else "—",
+            t("Standing"): t(plans.STANDING_WORDS.get(plan.standing, plan.standing)),
         }
     )
-    if plan.standing != "on track":
+    if plan.standing != plans.STANDINGS[0]:
         st.warning(
-            "An instalment was missed. Pay it below, or call the billing office to change "
-            "your plan."
+            t(
+                "An instalment was missed. Pay it below, or call the billing office to "
+                "change your plan."
+            )
         )
     _plan_schedule([(i.due_date, i.amount_cents, i.status) for i in plan.instalments])
     if plan.card:
-        st.write(f"Instalments are paid on their due day by your {plan.card}.")
-        if st.button("Stop automatic payments", key="plan_autopay_stop"):
+        st.write(t("Instalments are paid on their due day by your {card}.", card=plan.card))
+        if st.button(t("Stop automatic payments"), key="plan_autopay_stop"):
             plans.autopay_stop(actor=actor, patient_id=patient_id)
-            state.done("Automatic payments stopped; pay each instalment here.")
+            state.done(t("Automatic payments stopped; pay each instalment here."))
     else:
         _hosted(
-            "Save a card for automatic payments",
+            t("Save a card for automatic payments"),
             ("card", plan.plan_id),
             lambda key: checkout.card_start(actor=actor, patient_id=patient_id, key=key),
         )
     if plan.next_due is not None:
         what = st.radio(
-            "Pay now",
+            t("Pay now"),
             ["next", "rest"],
             format_func=lambda x: (
-                f"The next instalment ({money(plan.next_due.amount_cents)})"
+                t(
+                    "The next instalment ({amount})",
+                    amount=money(plan.next_due.amount_cents),
+                )
                 if x == "next" and plan.next_due
-                else f"The rest of the plan ({money(plan.remaining_cents)})"
+                else t(
+                    "The rest of the plan ({amount})",
+                    amount=money(plan.remaining_cents),
+                )
             ),
             horizontal=True,
             key="plan_pay_what",
         )
         _hosted(
-            "Pay on the secure page",
+            t("Pay on the secure page"),
             ("plan", plan.plan_id, what, plan.remaining_cents),
             lambda key: checkout.plan_checkout_start(
                 actor=actor, patient_id=patient_id, what=what, key=key
@@ -226,40 +261,45 @@ def _plan() -> None:
 def _lines(lines: list[account.Line]) -> None:
     table(
         {
-            "Date of service": [f"{x.service_date:%b %d, %Y}" for x in lines],
-            "Service": [x.description for x in lines],
-            "Code": [x.code or "" for x in lines],
-            "Charges": [money(x.charge_cents) for x in lines],
-            "Insurance paid": [money(x.insurance_paid_cents) for x in lines],
-            "Adjustments": [money(x.adjustment_cents) for x in lines],
-            "You owe": [money(x.patient_cents) for x in lines],
+            t("Date of service"): [language.day(x.service_date) for x in lines],
+            t("Service"): [x.description for x in lines],
+            t("Code"): [x.code or "" for x in lines],
+            t("Charges"): [money(x.charge_cents) for x in lines],
+            t("Insurance paid"): [money(x.insurance_paid_cents) for x in lines],
+            t("Adjustments"): [money(x.adjustment_cents) for x in lines],
+            t("You owe"): [money(x.patient_cents) for x in lines],
         },
-        empty="No services on this statement.",
+        empty=t("No services on this statement."),
     )
 
 
 def _statements(view: account.Overview) -> None:
     table(
         {
-            "Statement date": [f"{s.statement_date:%b %d, %Y}" for s in view.statements],
-            "Due": [f"{s.due_date:%b %d, %Y}" for s in view.statements],
-            "Billed to you": [money(s.billed_cents) for s in view.statements],
-            "Paid": [money(s.paid_cents) for s in view.statements],
-            "Adjustments": [money(s.adjusted_cents) for s in view.statements],
-            "You owe": [money(s.remaining_cents) for s in view.statements],
-            "Status": [account.STATUSES.get(s.status, s.status) for s in view.statements],
+            t("Statement date"): [language.day(s.statement_date) for s in view.statements],
+            t("Due"): [language.day(s.due_date) for s in view.statements],
+            t("Billed to you"): [money(s.billed_cents) for s in view.statements],
+            t("Paid"): [money(s.paid_cents) for s in view.statements],
+            t("Adjustments"): [money(s.adjusted_cents) for s in view.statements],
+            t("You owe"): [money(s.remaining_cents) for s in view.statements],
+            t("Status"): [t(account.STATUSES.get(s.status, s.status)) for s in view.statements],
         },
-        empty="You have no statements.",
+        empty=t("You have no statements."),
     )
     if len(view.statements) > account.LINES_SHOWN:
         st.caption(
-            f"The newest {account.LINES_SHOWN} statements are shown with their services; "
-            "download an older one from its row below."
+            t(
+                "The newest {count} statements are shown with their services; "
+                "download an older one from its row below.",
+                count=account.LINES_SHOWN,
+            )
         )
-        older = {s.statement_id: f"{s.statement_date:%B %d, %Y}" for s in view.statements}
-        chosen = st.selectbox("Statement", list(older), format_func=older.get, key="statement_pick")
+        older = {s.statement_id: language.day(s.statement_date) for s in view.statements}
+        chosen = st.selectbox(
+            t("Statement"), list(older), format_func=older.get, key="statement_pick"
+        )
         st.download_button(
-            "That statement (PDF)",
+            t("That statement (PDF)"),
             data=lambda: account.statement_pdf(
                 actor=actor, patient_id=patient_id, statement_id=chosen
             ),
@@ -270,12 +310,10 @@ def _statements(view: account.Overview) -> None:
             icon=":material/download:",
         )
     for s in view.statements[: account.LINES_SHOWN]:
-        with st.expander(
-            f"Statement of {s.statement_date:%B %d, %Y}: {money(s.remaining_cents)} owed"
-        ):
+        with st.expander(_statement_label(s)):
             _lines(view.lines[s.statement_id])
             st.download_button(
-                "Statement (PDF)",
+                t("Statement (PDF)"),
                 data=lambda sid=s.statement_id: account.statement_pdf(
                     actor=actor, patient_id=patient_id, statement_id=sid
                 ),
@@ -293,45 +331,55 @@ def _assistance() -> None:
     if mine is not None:
         if mine.status == assistance.SUBMITTED:
             st.info(
-                f"Your application of {mine.submitted_at:%B %d, %Y} is with the billing office. "
-                "We tell you when it is decided."
+                t(
+                    "Your application of {day} is with the billing office. We tell you when it "
+                    "is decided.",
+                    day=language.day(mine.submitted_at),
+                )
             )
         elif mine.status == assistance.APPROVED:
             st.success(
-                f"Approved: {mine.approved_percent}% off, {money(mine.discount_cents or 0)} "
-                "taken off what you owed."
+                t(
+                    "Approved: {percent} off, {amount} taken off what you owed.",
+                    percent=language.percent(mine.approved_percent / 100),
+                    amount=money(mine.discount_cents or 0),
+                )
             )
         else:
-            st.warning("Your application was not approved.")
+            st.warning(t("Your application was not approved."))
             if mine.decision_note:
-                st.text(f"Why: {mine.decision_note}")
+                st.text(t("Why: {decision_note}", decision_note=mine.decision_note))
         if mine.status == assistance.SUBMITTED:
             return
     st.write(
-        "If paying your bill is hard, you may qualify for a discount based on your household's "
-        "size and income, as a share of the federal poverty level:"
+        t(
+            "If paying your bill is hard, you may qualify for a discount based on "
+            "your household's size and income, as a share of the federal poverty "
+            "level:"
+        )
     )
     table(
         {
-            "Household income up to": [
-                f"{upto}% of the poverty level" for upto, _ in rules.brackets
+            t("Household income up to"): [
+                t("{percent} of the poverty level", percent=language.percent(upto / 100))
+                for upto, _ in rules.brackets
             ],
-            "Discount": [f"{off}%" for _, off in rules.brackets],
+            t("Discount"): [language.percent(off / 100) for _, off in rules.brackets],
         },
         empty="",
     )
     with st.form("assistance_form", clear_on_submit=False):
         household = st.number_input(
-            "People in your household", min_value=1, max_value=20, value=1, step=1
+            t("People in your household"), min_value=1, max_value=20, value=1, step=1
         )
-        income = st.text_input("Household income for a year (dollars)", placeholder="32000")
+        income = st.text_input(t("Household income for a year (dollars)"), placeholder="32000")
         files = st.file_uploader(
-            "Proof of income (PDF, PNG or JPEG, up to 10 MB each)",
+            t("Proof of income (PDF, PNG or JPEG, up to 10 MB each)"),
             type=["pdf", "png", "jpg", "jpeg"],
             accept_multiple_files=True,
-            help="For example last year's tax return, recent pay stubs, or a benefits letter.",
+            help=t("For example last year's tax return, recent pay stubs, or a benefits letter."),
         )
-        sent = st.form_submit_button("Apply for assistance")
+        sent = st.form_submit_button(t("Apply for assistance"))
     if sent:
         assistance.assistance_apply(
             actor=actor,
@@ -340,22 +388,27 @@ def _assistance() -> None:
             annual_income=income,
             proofs=[Upload(f.name, f.getvalue()) for f in files or []],
         )
-        state.done("Your application was sent to the billing office.")
+        state.done(t("Your application was sent to the billing office."))
 
 
 def _payments(view: account.Overview) -> None:
     table(
         {
-            "Date": [when(p.paid_at) for p in view.payments],
-            "Amount": [money(p.amount_cents) for p in view.payments],
-            "Method": [
-                account.METHODS.get(p.method, p.method)
-                + (f" ending {p.card_last4}" if p.card_last4 else "")
+            t("Date"): [when(p.paid_at) for p in view.payments],
+            t("Amount"): [money(p.amount_cents) for p in view.payments],
+            t("Method"): [
+                t(
+                    "{method} ending {last4}",
+                    method=t(account.METHODS.get(p.method, p.method)),
+                    last4=p.card_last4,
+                )
+                if p.card_last4
+                else t(account.METHODS.get(p.method, p.method))
                 for p in view.payments
             ],
-            "Online": ["Yes" if p.online else "" for p in view.payments],
+            t("Online"): [t("Yes") if p.online else "" for p in view.payments],
         },
-        empty="No payments yet.",
+        empty=t("No payments yet."),
     )
     labels = {
         p.payment_id: f"{when(p.paid_at)}: {money(p.amount_cents)}"
@@ -364,7 +417,7 @@ def _payments(view: account.Overview) -> None:
     }
     if labels:
         chosen = st.selectbox(
-            "Receipt for", list(labels), format_func=labels.get, key="receipt_pick"
+            t("Receipt for"), list(labels), format_func=labels.get, key="receipt_pick"
         )
         _receipt_button(chosen, "receipt_pdf")
 
@@ -372,18 +425,22 @@ def _payments(view: account.Overview) -> None:
 def _insurance(view: account.Overview) -> None:
     table(
         {
-            "Plan": [c.payer for c in view.coverage],
-            "Member ID": [c.member_id for c in view.coverage],
-            "Group": [c.group_number or "" for c in view.coverage],
-            "Since": [f"{c.effective_on:%b %d, %Y}" for c in view.coverage],
-            "Card pictures": [", ".join(c.sides) for c in view.coverage],
+            t("Plan"): [c.payer for c in view.coverage],
+            t("Member ID"): [c.member_id for c in view.coverage],
+            t("Group"): [c.group_number or "" for c in view.coverage],
+            t("Since"): [language.day(c.effective_on) for c in view.coverage],
+            t("Card pictures"): [", ".join(c.sides) for c in view.coverage],
         },
-        empty="No insurance on file.",
+        empty=t("No insurance on file."),
     )
     for c in view.coverage[:1]:
         for side in c.sides:
             st.download_button(
-                f"Card {side} ({c.payer})",
+                (
+                    t("Card front ({payer})", payer=c.payer)
+                    if side == "front"
+                    else t("Card back ({payer})", payer=c.payer)
+                ),
                 data=lambda side=side, cid=c.coverage_id: insurance.insurance_card(
                     actor=actor, patient_id=patient_id, coverage_id=cid, side=side
                 )[2],
@@ -392,14 +449,14 @@ def _insurance(view: account.Overview) -> None:
                 key=f"card_{side}_{c.coverage_id}",
                 icon=":material/badge:",
             )
-    with st.expander("Add a new insurance card"), st.form("insurance_form"):
-        payer = st.text_input("Insurance plan", max_chars=120)
-        member_id = st.text_input("Member ID", max_chars=40)
-        group_number = st.text_input("Group number (if on the card)", max_chars=40)
-        since = st.date_input("Coverage starts", value=clock.today(), format="MM/DD/YYYY")
-        front = st.file_uploader("Picture of the front (PDF, PNG or JPEG)", type=CARD_TYPES)
-        back = st.file_uploader("Picture of the back", type=CARD_TYPES)
-        if st.form_submit_button("Add the card"):
+    with st.expander(t("Add a new insurance card")), st.form("insurance_form"):
+        payer = st.text_input(t("Insurance plan"), max_chars=120)
+        member_id = st.text_input(t("Member ID"), max_chars=40)
+        group_number = st.text_input(t("Group number (if on the card)"), max_chars=40)
+        since = st.date_input(t("Coverage starts"), value=clock.today(), format="MM/DD/YYYY")
+        front = st.file_uploader(t("Picture of the front (PDF, PNG or JPEG)"), type=CARD_TYPES)
+        back = st.file_uploader(t("Picture of the back"), type=CARD_TYPES)
+        if st.form_submit_button(t("Add the card")):
             insurance.insurance_add(
                 actor=actor,
                 patient_id=patient_id,
@@ -410,15 +467,15 @@ def _insurance(view: account.Overview) -> None:
                 front=Upload(front.name, front.getvalue()) if front else None,
                 back=Upload(back.name, back.getvalue()) if back else None,
             )
-            state.done("Your insurance card was added.")
+            state.done(t("Your insurance card was added."))
     paperless = st.toggle(
-        "Paperless statements (we tell you when a statement is ready; no paper by mail)",
+        t("Paperless statements (we tell you when a statement is ready; no paper by mail)"),
         value=view.paperless,
         key="billing_paperless",
     )
     if paperless != view.paperless:
         account.paperless_set(actor=actor, patient_id=patient_id, paperless=paperless)
-        state.done("Saved.")
+        state.done(t("Saved."))
 
 
 with state.service_errors():
@@ -427,19 +484,19 @@ with state.service_errors():
     view = account.billing_overview(actor=actor, patient_id=patient_id)
     figures(
         {
-            "Balance due": money(view.balance_cents),
-            "Due by": f"{view.due_date:%b %d, %Y}" if view.due_date else "Nothing due",
-            "Statements": len(view.statements),
+            t("Balance due"): money(view.balance_cents),
+            t("Due by"): language.day(view.due_date) if view.due_date else t("Nothing due"),
+            t("Statements"): len(view.statements),
         }
     )
     pay, plan, statements, payments, insurance, help_paying = st.tabs(
         [
-            "Pay",
-            "Payment plan",
-            "Statements",
-            "Payments and receipts",
-            "Insurance and preferences",
-            "Financial assistance",
+            t("Pay"),
+            t("Payment plan"),
+            t("Statements"),
+            t("Payments and receipts"),
+            t("Insurance and preferences"),
+            t("Financial assistance"),
         ]
     )
     with pay, state.service_errors():

@@ -23,6 +23,7 @@ from services.billing.tables import (
 from services.core import access, clock
 from services.core.access import Access, Actor
 from services.core.errors import NotFound
+from services.core.language import N_
 from services.core.models import Patient
 from services.core.money import dollars
 from services.core.work import patient_work
@@ -30,8 +31,18 @@ from services.records.printouts import Printout, clinic
 
 PATIENT_SIDE = "Billing is seen here by the patient or their proxy."
 LINES_SHOWN = 6  # the newest statements, whose lines come with the overview
-METHODS = {"card": "Card", "ach": "Bank transfer", "plan": "Payment plan", "refund": "Refund"}
-STATUSES = {"open": "Open", "plan": "On a payment plan", "paid": "Paid", "written_off": "Closed"}
+METHODS = {
+    "card": N_("Card"),
+    "ach": N_("Bank transfer"),
+    "plan": N_("Payment plan"),
+    "refund": N_("Refund"),
+}
+STATUSES = {
+    "open": N_("Open"),
+    "plan": N_("On a payment plan"),
+    "paid": N_("Paid"),
+    "written_off": N_("Closed"),
+}
 
 
 @dataclass(frozen=True)

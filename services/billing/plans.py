@@ -30,6 +30,7 @@ from services.core import access, audit, clock, db, money, notify
 from services.core.access import Actor
 from services.core.config import cents_setting, number_setting, settings
 from services.core.errors import Conflict, NotFound, PortalError, ValidationError
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 
@@ -41,6 +42,8 @@ ACTIVE, COMPLETED, DEFAULTED = "active", "completed", "defaulted"
 DEFAULT_AFTER = 2  # missed instalments that make a plan defaulted
 SYSTEM = "payment plans"  # who acts, in the audit log, when the job charges a card
 STANDINGS = ("on track", "missed", "defaulted")
+# Shown with `t()`.
+STANDING_WORDS = {"on track": N_("On track"), "missed": N_("Missed"), "defaulted": N_("Defaulted")}
 
 
 def min_monthly() -> int:
@@ -122,7 +125,7 @@ def _view(session: Session, plan: PaymentPlan) -> Plan:
     unpaid = [i for i in instalments if i.status != PAID]
     method = session.get(PaymentMethod, plan.payment_method_id) if plan.payment_method_id else None
     card = (
-        f"{(method.brand or 'card').title()} ending {method.last4}"
+        t("{brand} ending {last4}", brand=(method.brand or t("card")).title(), last4=method.last4)
         if method is not None and method.removed_at is None
         else None
     )

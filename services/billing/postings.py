@@ -14,13 +14,14 @@ from services.billing.tables import Adjustment, Statement
 from services.core import access, audit, clock, forms, money
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound
+from services.core.language import N_
 from services.core.work import staff_work
 
 REASONS = {
-    "charity_care": "Charity care",
-    "prompt_pay": "Prompt-pay discount",
-    "small_balance": "Small balance",
-    "administrative": "Administrative",
+    "charity_care": N_("Charity care"),
+    "prompt_pay": N_("Prompt-pay discount"),
+    "small_balance": N_("Small balance"),
+    "administrative": N_("Administrative"),
 }
 
 
