@@ -231,6 +231,24 @@ def test_no_module_that_translates_binds_t_to_anything_else() -> None:
     assert _shadowed_t(source) == [2, 3]
 
 
+def test_the_extractor_finds_every_marked_literal() -> None:
+    """Babel's extractor skips a marked string nested in another marked call's arguments
+    (`t("{x}", x=t("card"))`): every literal the code marks must reach the template."""
+    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in messages.template()}
+    marked = {
+        node.args[0].value
+        for path in messages.source_files()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and _call_name(node) in MARKERS
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and node.args[0].value
+    }
+    assert marked - extracted == set()
+
+
 def test_no_catalog_keeps_strings_the_code_no_longer_has() -> None:
     marked = {m.id for m in messages.template() if m.id}
     for code in language.LANGUAGES:

@@ -46,6 +46,10 @@ STANDINGS = ("on track", "missed", "defaulted")
 STANDING_WORDS = {"on track": N_("On track"), "missed": N_("Missed"), "defaulted": N_("Defaulted")}
 
 
+def _brand(brand: str | None) -> str:
+    return brand.title() if brand else t("Card")
+
+
 def min_monthly() -> int:
     """The smallest monthly amount the policy allows, in cents."""
     return cents_setting("plan_min_monthly", "25.00")
@@ -125,7 +129,7 @@ def _view(session: Session, plan: PaymentPlan) -> Plan:
     unpaid = [i for i in instalments if i.status != PAID]
     method = session.get(PaymentMethod, plan.payment_method_id) if plan.payment_method_id else None
     card = (
-        t("{brand} ending {last4}", brand=(method.brand or t("card")).title(), last4=method.last4)
+        t("{brand} ending {last4}", brand=_brand(method.brand), last4=method.last4)
         if method is not None and method.removed_at is None
         else None
     )

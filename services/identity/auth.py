@@ -219,11 +219,9 @@ def _wrong_factor(session: Session, user: User) -> None:
                 user,
                 t("your account was locked"),
                 t(
-                    (
-                        "Someone who knows your password entered {failures} wrong two-step "
-                        "codes. We locked your account until the help desk has checked it; call "
-                        "them to unlock it and change your password."
-                    ),
+                    "Someone who knows your password entered {failures} wrong two-step "
+                    "codes. We locked your account until the help desk has checked it; call "
+                    "them to unlock it and change your password.",
                     failures=failures,
                 ),
             )
@@ -246,11 +244,9 @@ def _wrong_factor(session: Session, user: User) -> None:
                 user,
                 t("wrong sign-in codes on your account"),
                 t(
-                    (
-                        "Someone who knows your password entered {failures} wrong two-step "
-                        "codes for your account, so sign-in is paused for a while. If this was "
-                        "not you, change your password now."
-                    ),
+                    "Someone who knows your password entered {failures} wrong two-step "
+                    "codes for your account, so sign-in is paused for a while. If this was "
+                    "not you, change your password now.",
                     failures=failures,
                 ),
             )
@@ -320,10 +316,8 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
             "sign_in_code",
             t("Your sign-in code"),
             t(
-                (
-                    "Your sign-in code is {code}. It expires in 10 minutes. If you are not "
-                    "signing in, change your password."
-                ),
+                "Your sign-in code is {code}. It expires in 10 minutes. If you are not "
+                "signing in, change your password.",
                 code=code,
             ),
         )
