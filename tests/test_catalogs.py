@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = (
     "app.py",
     "pages/account/account.py",
+    "pages/clinician/alerts.py",
+    "pages/clinician/amendments.py",
+    "pages/clinician/home.py",
+    "pages/clinician/metrics.py",
+    "pages/clinician/refills.py",
+    "pages/clinician/results.py",
+    "pages/clinician/schedule.py",
     "pages/components/authenticator.py",
     "pages/components/conversation.py",
     "pages/components/format.py",
@@ -47,6 +54,7 @@ TRANSLATED = (
     "pages/public/shared.py",
     "pages/public/sign_in.py",
     "pages/public/verify_email.py",
+    "pages/staff/inbox.py",
 )
 MARKERS = {"t", "tn", "N_"}
 # Keyword arguments that are never shown as text.

@@ -6,38 +6,48 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.format import plain, when
+from services.core import language
 from services.core.access import CLINICIAN
+from services.core.language import t
 from services.health import alerts, clinical
 
 actor = state.guard(CLINICIAN)
-st.title("Metric alerts")
+st.title(t("Metric alerts"))
 st.caption(
-    "Readings past the alert policy (blood pressure in the crisis range; glucose under "
-    f"{clinical.policy().glucose_alert_low:g} or over {clinical.policy().glucose_alert_high:g} "
-    "mg/dL; rapid weight gain with heart failure) for the patients on your care teams."
+    t(
+        "Readings past the alert policy (blood pressure in the crisis range; glucose under "
+        "{low} or over {high} mg/dL; rapid weight gain with heart failure) for the patients "
+        "on your care teams.",
+        low=language.number(clinical.policy().glucose_alert_low),
+        high=language.number(clinical.policy().glucose_alert_high),
+    )
 )
 for message in st.session_state.pop("alerts_done", []):
     st.success(message)
 with state.service_errors():
     queue = alerts.alert_queue(actor=actor)
     if not queue:
-        st.info("No open alerts.")
+        st.info(t("No open alerts."))
     for item in queue:
         rule = clinical.RULE_LABELS.get(item.rule, item.rule)
-        label = (
-            f"{plain(item.patient_name)} (MRN {item.mrn}): {rule}, {item.value_text}, "
-            f"{when(item.measured_at)}"
+        label = t(
+            "{patient_name} (MRN {mrn}): {rule}, {value_text}, {measured_at}",
+            patient_name=plain(item.patient_name),
+            mrn=item.mrn,
+            rule=rule,
+            value_text=item.value_text,
+            measured_at=when(item.measured_at),
         )
         with st.expander(label):
             with st.form(f"ack_{item.alert_id}"):
                 note = st.text_area(
-                    "What was done", max_chars=alerts.MAX_NOTE, key=f"ack_note_{item.alert_id}"
+                    t("What was done"), max_chars=alerts.MAX_NOTE, key=f"ack_note_{item.alert_id}"
                 )
-                if st.form_submit_button("Acknowledge", type="primary"):
+                if st.form_submit_button(t("Acknowledge"), type="primary"):
                     with state.service_errors():
                         alerts.alert_acknowledge(actor=actor, alert_id=item.alert_id, note=note)
-                        st.session_state["alerts_done"] = [f"Acknowledged: {label}"]
+                        st.session_state["alerts_done"] = [t("Acknowledged: {label}", label=label)]
                         st.rerun()
-            if st.button("Open this patient's metrics", key=f"open_{item.alert_id}"):
+            if st.button(t("Open this patient's metrics"), key=f"open_{item.alert_id}"):
                 st.session_state["clinician_metrics_patient"] = item.patient_id
                 st.switch_page(navigation.CLINICIAN_METRICS.path)

@@ -11,25 +11,26 @@ from pages.components import state
 from pages.components.format import last_day, plain
 from pages.components.widgets import open_one, table
 from services.core.access import CLINICIAN
+from services.core.language import t
 from services.him import amendments
 
 OPEN = "amendment_open"
 
 actor = state.guard(CLINICIAN)
-st.title("Amendment requests")
+st.title(t("Amendment requests"))
 state.show_flash()
-st.caption("The law gives 60 days to decide. A denial must state one of the grounds below.")
+st.caption(t("The law gives 60 days to decide. A denial must state one of the grounds below."))
 
 
 def _list() -> None:
     routed = amendments.routed_to_me(actor=actor)
     table(
         {
-            "Decide by": [last_day(due) for *_, due in routed],
-            "Patient": [name for _, name, _, _ in routed],
-            "Item": [label for _, _, label, _ in routed],
+            t("Decide by"): [last_day(due) for *_, due in routed],
+            t("Patient"): [name for _, name, _, _ in routed],
+            t("Item"): [label for _, _, label, _ in routed],
         },
-        empty="No amendment requests are waiting for you.",
+        empty=t("No amendment requests are waiting for you."),
     )
     labels = {rid: f"{name}: {label}" for rid, name, label, _ in routed}
     open_one(labels, "amend_pick", OPEN)
@@ -38,40 +39,47 @@ def _list() -> None:
 def _decide(request_id: uuid.UUID) -> None:
     a = amendments.amendment_detail(actor=actor, request_id=request_id)
     st.subheader(plain(a.item_label))
-    st.text(f"As recorded: {a.current}\n\nChange asked: {a.change}\n\nReason: {a.reason}")
-    accept, deny = st.tabs(["Accept", "Deny"])
+    st.text(
+        t(
+            "As recorded: {current}\n\nChange asked: {change}\n\nReason: {reason}",
+            current=a.current,
+            change=a.change,
+            reason=a.reason,
+        )
+    )
+    accept, deny = st.tabs([t("Accept"), t("Deny")])
     with accept:
         text = st.text_area(
-            "The amendment, as it will show with the item",
+            t("The amendment, as it will show with the item"),
             max_chars=amendments.MAX_TEXT,
             key=f"amend_text_{request_id}",
         )
-        if st.button("Accept and amend", type="primary", key=f"amend_accept_{request_id}"):
+        if st.button(t("Accept and amend"), type="primary", key=f"amend_accept_{request_id}"):
             with state.service_errors():
                 amendments.amendment_decide(
                     actor=actor, request_id=request_id, accept=True, text=text
                 )
                 st.session_state.pop(OPEN, None)
-                state.done("Amended. The patient and the people they named have been told.")
+                state.done(t("Amended. The patient and the people they named have been told."))
     with deny:
         ground = st.selectbox(
-            "Ground",
+            t("Ground"),
             list(amendments.GROUNDS),
             format_func=amendments.GROUNDS.get,
             key=f"amend_ground_{request_id}",
         )
         note = st.text_area(
-            "Explanation for the letter (optional)",
+            t("Explanation for the letter (optional)"),
             max_chars=amendments.MAX_TEXT,
             key=f"amend_note_{request_id}",
         )
-        if st.button("Deny", key=f"amend_deny_{request_id}"):
+        if st.button(t("Deny"), key=f"amend_deny_{request_id}"):
             with state.service_errors():
                 amendments.amendment_decide(
                     actor=actor, request_id=request_id, accept=False, ground=ground, note=note
                 )
                 st.session_state.pop(OPEN, None)
-                state.done("Denied. The patient has the letter and may file a disagreement.")
+                state.done(t("Denied. The patient has the letter and may file a disagreement."))
 
 
 with state.service_errors():

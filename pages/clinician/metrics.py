@@ -6,19 +6,20 @@ import streamlit as st
 
 from pages.components import metrics_page, state
 from services.core.access import CLINICIAN
+from services.core.language import t
 from services.identity import acting as session
 
 CHOSEN = "clinician_metrics_patient"  # set by the alert queue's "Open metrics"
 
 actor = state.guard(CLINICIAN)
-st.title("Patient metrics")
+st.title(t("Patient metrics"))
 with state.service_errors():
     choices = {c.patient_id: c.name for c in session.care_team_patients(actor=actor)}
 if not choices:
-    st.info("No patients on your care teams.")
+    st.info(t("No patients on your care teams."))
     st.stop()
 ids = list(choices)
 if st.session_state.get(CHOSEN) not in ids:
     st.session_state[CHOSEN] = ids[0]
-patient_id = st.selectbox("Patient", ids, format_func=choices.get, key=CHOSEN)
+patient_id = st.selectbox(t("Patient"), ids, format_func=choices.get, key=CHOSEN)
 metrics_page.render(actor, patient_id)

@@ -17,6 +17,7 @@ from services.care.visits import video_link
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import NotFound
+from services.core.language import t
 from services.core.models import Patient, Provider, Site
 from services.core.work import staff_work
 
@@ -56,7 +57,7 @@ def clinician_schedule(
     with staff_work(actor, "appointments.schedule.view", access.CLINICIAN) as session:
         provider = session.scalar(select(Provider.id).where(Provider.user_id == actor.user_id))
         if provider is None:
-            raise NotFound("Your account is not linked to a provider's schedule.")
+            raise NotFound(t("Your account is not linked to a provider's schedule."))
         rows = session.execute(
             select(Appointment, Patient, Site.name, CheckIn)
             .join(Patient, Patient.id == Appointment.patient_id)
@@ -93,15 +94,15 @@ def clinician_schedule(
                 start_at=a.start_at,
                 minutes=a.minutes,
                 type_name=kind.name if kind else a.visit_type,
-                place="Video" if a.video_room else site,
+                place=t("Video") if a.video_room else site,
                 reason=a.reason,
                 checked_in=check is not None,
                 scores=found,
                 changes=[
                     f"{label}: {text}"
                     for label, text in (
-                        ("Medicines", check.medication_changes if check else None),
-                        ("Allergies", check.allergy_changes if check else None),
+                        (t("Medicines"), check.medication_changes if check else None),
+                        (t("Allergies"), check.allergy_changes if check else None),
                     )
                     if text
                 ],

@@ -20,6 +20,7 @@ from services.core import access, audit, clock, forms, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import staff_work
 from services.records.tables import Encounter, LabComponent, LabResult, Medication
@@ -147,15 +148,15 @@ def refill_decide(
     with a reason, or ask for a visit (with what to book). Returns the new status."""
     fields: dict[str, str] = {}
     if decision not in DECISIONS:
-        fields["decision"] = "Choose approve, deny or ask for a visit."
+        fields["decision"] = t("Choose approve, deny or ask for a visit.")
     note = forms.checked_note(
-        fields, "reason", reason, "Say why it is denied." if decision == "deny" else ""
+        fields, "reason", reason, t("Say why it is denied.") if decision == "deny" else ""
     )
     if decision == "approve":
         if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-            fields["quantity"] = f"The quantity is 1 to {MAX_QUANTITY}."
+            fields["quantity"] = t("The quantity is 1 to {limit}.", limit=MAX_QUANTITY)
         if refills_allowed is None or not 0 <= refills_allowed <= MAX_REFILLS:
-            fields["refills"] = f"Refills are 0 to {MAX_REFILLS}."
+            fields["refills"] = t("Refills are 0 to {limit}.", limit=MAX_REFILLS)
     forms.raise_if(fields)
     status = {
         "approve": refills.SENT if sent_now else refills.APPROVED,
@@ -166,7 +167,7 @@ def refill_decide(
     with staff_work(actor, "refills.decide", access.CLINICIAN) as session:
         row = session.get(RefillRequest, request_id)
         if row is None:
-            raise NotFound("We could not find that refill request.")
+            raise NotFound(t("We could not find that refill request."))
         done = session.execute(
             update(RefillRequest)
             .where(RefillRequest.id == request_id, RefillRequest.status == refills.REQUESTED)
@@ -181,7 +182,7 @@ def refill_decide(
             )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This request was already decided.")
+            raise Conflict(t("This request was already decided."))
         if decision == "approve":
             session.execute(
                 update(Medication)
@@ -198,14 +199,14 @@ def refill_mark_sent(*, actor: Actor, request_id: uuid.UUID) -> None:
     with staff_work(actor, "refills.sent", access.CLINICIAN) as session:
         row = session.get(RefillRequest, request_id)
         if row is None:
-            raise NotFound("We could not find that refill request.")
+            raise NotFound(t("We could not find that refill request."))
         done = session.execute(
             update(RefillRequest)
             .where(RefillRequest.id == request_id, RefillRequest.status == refills.APPROVED)
             .values(status=refills.SENT, sent_at=clock.now())
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("Only an approved request can be marked sent.")
+            raise Conflict(t("Only an approved request can be marked sent."))
         audit.record(session, actor, "refills.sent", patient_id=row.patient_id)
         _tell(session, row.patient_id)
 
@@ -221,7 +222,10 @@ def _tell(session: Session, patient_id: uuid.UUID) -> None:
         session,
         patient_id,
         "messages",  # by the channels the patient chose for messages from the clinic
-        f"{settings().clinic_name}: news about your refill request",
-        "There is news about your prescription refill request. Sign in to the patient portal to "
-        "see it.",
+        N_("{clinic}: news about your refill request"),
+        N_(
+            "There is news about your prescription refill request. Sign in to the "
+            "patient portal to see it."
+        ),
+        clinic=settings().clinic_name,
     )

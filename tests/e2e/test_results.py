@@ -29,7 +29,7 @@ def test_a_held_result_released_with_a_comment_reaches_the_patient(
     page.keyboard.press("Escape")
     form.get_by_label("Comment for the patient (optional, shown with each result)").fill(COMMENT)
     form.get_by_role("button", name="Release").click()
-    expect(page.get_by_text("Released 1 result(s); the patients have been told.")).to_be_visible()
+    expect(page.get_by_text("Released 1 result; the patient has been told.")).to_be_visible()
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 

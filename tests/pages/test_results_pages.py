@@ -48,7 +48,7 @@ def test_the_clinician_releases_a_held_result_with_a_comment(seeded_url: str) ->
     at.text_area(key="release_comment").input("Slightly higher; we will talk on Monday.")
     at.button(key="FormSubmitter:release_many-Release").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["Released 1 result(s); the patients have been told."]
+    assert [s.value for s in at.success] == ["Released 1 result; the patient has been told."]
     with db.read_only() as s:
         row = s.get(LabResult, rid)
         assert row is not None and row.released_at == NOW
