@@ -29,7 +29,7 @@ with state.service_errors():
     if not queue:
         st.info(t("No open alerts."))
     for item in queue:
-        rule = clinical.RULE_LABELS.get(item.rule, item.rule)
+        rule = t(clinical.RULE_LABELS.get(item.rule, item.rule))
         label = t(
             "{patient_name} (MRN {mrn}): {rule}, {value_text}, {measured_at}",
             patient_name=plain(item.patient_name),

@@ -65,7 +65,7 @@ def _decide(request_id: uuid.UUID) -> None:
         ground = st.selectbox(
             t("Ground"),
             list(amendments.GROUNDS),
-            format_func=amendments.GROUNDS.get,
+            format_func=lambda g: t(amendments.GROUNDS[g]),
             key=f"amend_ground_{request_id}",
         )
         note = st.text_area(

@@ -21,6 +21,7 @@ from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.contact import EMAIL_RE
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.language import N_
 from services.core.models import Patient, Provider, User
 from services.core.work import patient_work, staff_work
 from services.him import letters
@@ -47,12 +48,16 @@ ITEM_KINDS = {
 }
 # 164.526(a)(2): the grounds on which an amendment may be denied.
 GROUNDS = {
-    "not_created_here": "The information was not created by the clinic, and its originator "
-    "is available to act on the request.",
-    "not_in_record_set": "The information is not part of the records the clinic keeps about "
-    "you to make decisions about you.",
-    "not_accessible": "The information is not available to you under the right of access.",
-    "accurate": "The information is accurate and complete.",
+    "not_created_here": N_(
+        "The information was not created by the clinic, and its originator is available to act "
+        "on the request."
+    ),
+    "not_in_record_set": N_(
+        "The information is not part of the records the clinic keeps about you to make "
+        "decisions about you."
+    ),
+    "not_accessible": N_("The information is not available to you under the right of access."),
+    "accurate": N_("The information is accurate and complete."),
 }
 ACCEPTED = "accepted"
 MAX_TEXT = 2000
