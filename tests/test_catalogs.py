@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = (
     "app.py",
     "pages/account/account.py",
+    "pages/admin/accounts.py",
+    "pages/admin/demo_inbox.py",
+    "pages/admin/home.py",
+    "pages/admin/schedule.py",
     "pages/clinician/alerts.py",
     "pages/clinician/amendments.py",
     "pages/clinician/home.py",
@@ -37,6 +41,7 @@ TRANSLATED = (
     "pages/components/sidebar.py",
     "pages/components/state.py",
     "pages/components/widgets.py",
+    "pages/manager/home.py",
     "pages/patient/billing.py",
     "pages/patient/home.py",
     "pages/patient/proxies.py",
@@ -60,6 +65,7 @@ MARKERS = {"t", "tn", "N_"}
 # Keyword arguments that are never shown as text.
 NOT_TEXT = {"key", "icon", "type", "url_path", "format", "mime", "file_name", "width", "height"}
 NOT_TEXT |= {"mode", "textposition", "hoverinfo", "barmode", "fill", "line_shape", "dash"}
+NOT_TEXT |= {"color_continuous_scale", "template"}
 # Calls whose strings are for developers or machines: logs, patterns, assertions, SQL, the audit
 # log's entries (kept in one language, as written).
 NOT_SHOWN_OWNERS = {"log", "logging", "audit", "re"}

@@ -14,52 +14,72 @@ from pages.components.widgets import table
 from services.care import schedule
 from services.core import clock
 from services.core.access import ADMIN
+from services.core.language import t, tn
 
 actor = state.guard(ADMIN)
-st.title("Schedule")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+st.title(t("Schedule"))
+DAYS = (
+    t("Monday"),
+    t("Tuesday"),
+    t("Wednesday"),
+    t("Thursday"),
+    t("Friday"),
+    t("Saturday"),
+    t("Sunday"),
+)
 
 
 def _templates(choices: schedule.Choices) -> None:
     rows = schedule.templates_list(actor=actor)
     table(
         {
-            "Provider": [t.provider_name for t in rows],
-            "Site": [t.site_name for t in rows],
-            "Day": [DAYS[t.weekday] for t in rows],
-            "Hours": [f"{t.start}–{t.end}" for t in rows],
-            "Slots": [f"{t.slot_minutes} min, {t.slot_kind}" for t in rows],
+            t("Provider"): [row.provider_name for row in rows],
+            t("Site"): [row.site_name for row in rows],
+            t("Day"): [DAYS[row.weekday] for row in rows],
+            t("Hours"): [f"{row.start}–{row.end}" for row in rows],
+            t("Slots"): [
+                t("{minutes} min, {kind}", minutes=row.slot_minutes, kind=row.slot_kind)
+                for row in rows
+            ],
         },
-        empty="No weekly templates yet.",
+        empty=t("No weekly templates yet."),
         static=True,
     )
     if rows:
-        with st.expander("End weekly hours"):
+        with st.expander(t("End weekly hours")):
             names = {
-                t.template_id: f"{t.provider_name} · {DAYS[t.weekday]} {t.start}–{t.end} · "
-                f"{t.site_name}"
-                for t in rows
+                row.template_id: f"{row.provider_name} · {DAYS[row.weekday]} "
+                f"{row.start}–{row.end} · {row.site_name}"
+                for row in rows
             }
-            chosen = st.selectbox("Weekly hours", list(names), format_func=names.get)
+            chosen = st.selectbox(t("Weekly hours"), list(names), format_func=names.get)
             st.caption(
-                "Open times from these hours close; booked visits stay (block the days "
-                "to cancel them with a notice)."
+                t(
+                    "Open times from these hours close; booked visits stay (block the days "
+                    "to cancel them with a notice)."
+                )
             )
-            if st.button("End these hours", key="template_end"):
+            if st.button(t("End these hours"), key="template_end"):
                 kept = schedule.template_end(actor=actor, template_id=chosen)
-                state.done(f"Ended. {kept} booked visit(s) remain in those hours.")
+                state.done(
+                    tn(
+                        "Ended. {count} booked visit remains in those hours.",
+                        "Ended. {count} booked visits remain in those hours.",
+                        kept,
+                    )
+                )
     with st.form("template_form"):
         provider = st.selectbox(
-            "Provider", list(choices.providers), format_func=choices.providers.get
+            t("Provider"), list(choices.providers), format_func=choices.providers.get
         )
-        site = st.selectbox("Site", list(choices.sites), format_func=choices.sites.get)
-        day = st.selectbox("Day", range(7), format_func=lambda d: DAYS[d])
+        site = st.selectbox(t("Site"), list(choices.sites), format_func=choices.sites.get)
+        day = st.selectbox(t("Day"), range(7), format_func=lambda d: DAYS[d])
         left, right = st.columns(2)
-        start = left.text_input("From (HH:MM, clinic time)", value="09:00")
-        end = right.text_input("To", value="12:00")
-        minutes = st.selectbox("Slot length (minutes)", (10, 15, 20, 30, 40, 45, 60), index=3)
-        kind = st.radio("Kind", ("office", "video"), horizontal=True)
-        if st.form_submit_button("Add the weekly hours"):
+        start = left.text_input(t("From (HH:MM, clinic time)"), value="09:00")
+        end = right.text_input(t("To"), value="12:00")
+        minutes = st.selectbox(t("Slot length (minutes)"), (10, 15, 20, 30, 40, 45, 60), index=3)
+        kind = st.radio(t("Kind"), ("office", "video"), horizontal=True)
+        if st.form_submit_button(t("Add the weekly hours")):
             schedule.template_add(
                 actor=actor,
                 provider_id=provider,
@@ -71,64 +91,83 @@ def _templates(choices: schedule.Choices) -> None:
                 slot_kind=kind,
             )
             made = schedule.generate_slots()
-            state.done(f"Added; {made} slots made for the next {schedule.WEEKS_AHEAD} weeks.")
+            state.done(
+                t(
+                    "Added; {made} slots made for the next {weeks} weeks.",
+                    made=made,
+                    weeks=schedule.WEEKS_AHEAD,
+                )
+            )
 
 
 def _blocks(choices: schedule.Choices) -> None:
     with st.form("block_form"):
         provider = st.selectbox(
-            "Provider away", list(choices.providers), format_func=choices.providers.get
+            t("Provider away"), list(choices.providers), format_func=choices.providers.get
         )
         span = st.date_input(
-            "Days away",
+            t("Days away"),
             value=(clock.today(), clock.today() + timedelta(days=4)),
             format="MM/DD/YYYY",
         )
-        reason = st.text_input("Reason (staff only)", max_chars=200)
-        if st.form_submit_button("Block and cancel the visits in it"):
+        reason = st.text_input(t("Reason (staff only)"), max_chars=200)
+        if st.form_submit_button(t("Block and cancel the visits in it")):
             first, last = (span[0], span[-1]) if isinstance(span, tuple) and span else (None, None)
             if first is None or last is None:
-                st.error("Choose the first and the last day.")
+                st.error(t("Choose the first and the last day."))
                 return
             cancelled = schedule.block_add(
                 actor=actor, provider_id=provider, first=first, last=last, reason=reason
             )
-            state.done(f"Blocked; {cancelled} visits cancelled and their patients told.")
+            state.done(
+                t(
+                    "Blocked; {cancelled} visits cancelled and their patients told.",
+                    cancelled=cancelled,
+                )
+            )
 
 
 def _requests() -> None:
     queue = schedule.requests_queue(actor=actor)
     table(
         {
-            "Asked": [when(r.requested_at) for r in queue],
-            "Patient": [r.patient_name for r in queue],
+            t("Asked"): [when(r.requested_at) for r in queue],
+            t("Patient"): [r.patient_name for r in queue],
             "MRN": [r.mrn for r in queue],
-            "Visit": [r.type_name for r in queue],
-            "Suits them": [r.preferred for r in queue],
-            "Note": [r.note or "" for r in queue],
+            t("Visit"): [r.type_name for r in queue],
+            t("Suits them"): [r.preferred for r in queue],
+            t("Note"): [r.note or "" for r in queue],
         },
-        empty="No visit requests waiting.",
+        empty=t("No visit requests waiting."),
         static=True,
     )
     if not queue:
         return
-    labels = {r.request_id: f"{r.patient_name} (MRN {r.mrn}): {r.type_name}" for r in queue}
-    chosen = st.selectbox("Schedule", list(labels), format_func=labels.get, key="request_pick")
+    labels = {
+        r.request_id: t(
+            "{patient_name} (MRN {mrn}): {type_name}",
+            patient_name=r.patient_name,
+            mrn=r.mrn,
+            type_name=r.type_name,
+        )
+        for r in queue
+    }
+    chosen = st.selectbox(t("Schedule"), list(labels), format_func=labels.get, key="request_pick")
     slots = schedule.request_slots(actor=actor, request_id=chosen, first=clock.today())
     if not slots:
-        st.info("No open slot of that kind in the next two weeks.")
+        st.info(t("No open slot of that kind in the next two weeks."))
         return
     times = {s.slot_id: f"{when(s.start_at)} · {s.provider_name} · {s.site_name}" for s in slots}
-    slot = st.selectbox("Time", list(times), format_func=times.get, key="request_slot")
-    if st.button("Book it and tell the patient", key="request_book"):
+    slot = st.selectbox(t("Time"), list(times), format_func=times.get, key="request_slot")
+    if st.button(t("Book it and tell the patient"), key="request_book"):
         schedule.request_schedule(actor=actor, request_id=chosen, slot_id=slot)
-        state.done("Booked; the patient is told.")
+        state.done(t("Booked; the patient is told."))
 
 
 with state.service_errors():
     state.show_flash()
     options = schedule.keeping_choices(actor=actor)
-    hours, away, asked = st.tabs(["Weekly hours", "Blocks", "Visit requests"])
+    hours, away, asked = st.tabs([t("Weekly hours"), t("Blocks"), t("Visit requests")])
     with hours, state.service_errors():
         _templates(options)
     with away, state.service_errors():

@@ -16,32 +16,37 @@ from pages.components.widgets import narrow
 from services.analytics import dashboard, periods
 from services.analytics.cube import Filters
 from services.analytics.figures import Figure
+from services.core import language
 from services.core.access import MANAGER
+from services.core.language import t
 from services.core.spreadsheet import csv_bytes
 
-CUSTOM = "Custom…"
+CUSTOM = t("Custom…")
 SECTIONS = {
-    "Adoption": ("activation", "funnel", "access"),
-    "Engagement": ("daily", "weekly", "monthly", "features", "hours"),
-    "Service levels": ("results", "messages", "refills", "deadlines", "visits", "payments"),
+    t("Adoption"): ("activation", "funnel", "access"),
+    t("Engagement"): ("daily", "weekly", "monthly", "features", "hours"),
+    t("Service levels"): ("results", "messages", "refills", "deadlines", "visits", "payments"),
 }
 
 actor = state.guard(MANAGER)
-st.title("Portal usage")
+st.title(t("Portal usage"))
 st.caption(
-    "No person is named or counted alone here: a count of 1 to 10 people, and any count that "
-    "would let one be worked out by subtraction, reads “suppressed” (CMS cell-size rule), in "
-    "the charts, the tables and the downloads alike."
+    t(
+        "No person is named or counted alone here: a count of 1 to 10 people, "
+        "and any count that would let one be worked out by subtraction, reads "
+        "“suppressed” (CMS cell-size rule), in the charts, the tables and the "
+        "downloads alike."
+    )
 )
 
 
 def _period() -> periods.Period | None:
     yesterday = dashboard.yesterday()
-    choice = st.selectbox("Period", [*periods.CHOICES, CUSTOM], index=1, key="usage_period")
+    choice = st.selectbox(t("Period"), [*periods.CHOICES, CUSTOM], index=1, key="usage_period")
     if choice != CUSTOM:
         return periods.ending(periods.CHOICES[choice], yesterday)
     chosen = st.date_input(
-        "From and to",
+        t("From and to"),
         value=(yesterday.replace(day=1), yesterday),
         max_value=yesterday,
         key="usage_custom",
@@ -58,7 +63,7 @@ def _day(value: object) -> date | None:
 def _number(value: object) -> str:
     if value is None:
         return dashboard.HIDDEN
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return language.number(value) if isinstance(value, int) else language.number(value, 1)
 
 
 def _chart(figure: Figure) -> go.Figure | None:
@@ -77,7 +82,7 @@ def _chart(figure: Figure) -> go.Figure | None:
             frame.set_index(label).T,
             aspect="auto",
             text_auto=True,
-            labels={"x": label, "y": "Weekday", "color": "People"},
+            labels={"x": label, "y": t("Weekday"), "color": t("People")},
             color_continuous_scale="Blues",
         )
     elif figure.kind == "funnel":
@@ -96,7 +101,7 @@ def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
     picture, numbers = st.columns([3, 2])
     chart = _chart(figure)
     if chart is None:
-        picture.info("Every value here is suppressed for this period and filter.")
+        picture.info(t("Every value here is suppressed for this period and filter."))
     else:
         picture.plotly_chart(chart, width="stretch", key=f"chart_{key}")
     shown = figure.table.copy()
@@ -105,7 +110,7 @@ def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
     shown[shown.columns[0]] = shown[shown.columns[0]].astype(str)
     numbers.dataframe(shown, hide_index=True, width="stretch", height=340)
     numbers.download_button(
-        f"Download “{figure.title}” (CSV)",
+        t("Download “{title}” (CSV)", title=figure.title),
         csv_bytes(list(shown.columns), shown.itertuples(index=False, name=None)),
         file_name=f"{key}-{board.period.first}-{board.period.last}.csv",
         mime="text/csv",
@@ -119,11 +124,17 @@ with state.service_errors():
     with period_col:
         period = _period()
     choices = dashboard.filter_choices(actor=actor)
-    site = narrow(site_col, "Site", choices.sites, "All sites", "usage_site")
-    band = narrow(band_col, "Age band", choices.bands, "All ages", "usage_band")
+    site = narrow(site_col, t("Site"), choices.sites, t("All sites"), "usage_site")
+    band = narrow(band_col, t("Age band"), choices.bands, t("All ages"), "usage_band")
     if period is not None:
         board = dashboard.dashboard(actor=actor, period=period, filters=Filters(site, band))
-        st.subheader(f"{board.period.label()}, compared with {board.previous.label()}")
+        st.subheader(
+            t(
+                "{label}, compared with {previous}",
+                label=board.period.label(),
+                previous=board.previous.label(),
+            )
+        )
         rows = list(board.headline.itertuples(index=False, name=None))
         places = [c for _ in range(0, len(rows), 3) for c in st.columns(3)]
         for column, row in zip(places, rows, strict=False):
@@ -132,8 +143,13 @@ with state.service_errors():
             column.metric(
                 measure,
                 _number(now),
-                delta=None if change is None else f"{change:+,} on the period before",
-                help=f"The period before: {_number(then)}",
+                delta=None
+                if change is None
+                else t(
+                    "{change} on the period before",
+                    change=("+" if change > 0 else "") + language.number(change),
+                ),
+                help=t("The period before: {then}", then=_number(then)),
             )
         for section, keys in SECTIONS.items():
             st.header(section)
