@@ -10,23 +10,32 @@ from pages.components import state
 from pages.components.format import money
 from pages.components.widgets import table
 from services.billing import assistance
+from services.core import language
 from services.core.access import BILLING
+from services.core.language import t
 
 actor = state.guard(BILLING)
-st.title("Financial assistance")
+st.title(t("Financial assistance"))
 
 
 def _decide(item: assistance.QueueItem) -> None:
     a = item.application
-    st.subheader(f"{item.patient_name} (MRN {item.mrn})")
+    st.subheader(t("{patient_name} (MRN {mrn})", patient_name=item.patient_name, mrn=item.mrn))
     st.write(
-        f"Household of {a.household_size}, {money(a.annual_income_cents)} a year: "
-        f"{a.percent_of_poverty}% of the poverty level. The policy suggests "
-        f"{a.suggested_percent}% off; the patient owes {money(item.owed_cents)} now."
+        t(
+            "Household of {household_size}, {income} a year: "
+            "{poverty} of the poverty level. The policy suggests "
+            "{suggested} off; the patient owes {owed} now.",
+            household_size=a.household_size,
+            income=money(a.annual_income_cents),
+            poverty=language.percent(a.percent_of_poverty / 100),
+            suggested=language.percent(a.suggested_percent / 100),
+            owed=money(item.owed_cents),
+        )
     )
     for doc_id, title in a.documents:
         st.download_button(
-            f"Proof: {title}",
+            t("Proof: {title}", title=title),
             data=lambda d=doc_id: assistance.assistance_document(actor=actor, document_id=d)[2],
             file_name=title,
             on_click="ignore",
@@ -35,17 +44,17 @@ def _decide(item: assistance.QueueItem) -> None:
         )
     with st.form(f"decide_{a.application_id}"):
         percent = st.number_input(
-            "Discount (percent)",
+            t("Discount (percent)"),
             min_value=0,
             max_value=100,
             value=a.suggested_percent,
             step=5,
             key="assist_percent",
         )
-        note = st.text_input("Note (needed to deny)", max_chars=1000, key="assist_note")
+        note = st.text_input(t("Note (needed to deny)"), max_chars=1000, key="assist_note")
         approve, deny = st.columns(2)
-        approved = approve.form_submit_button("Approve")
-        denied = deny.form_submit_button("Deny")
+        approved = approve.form_submit_button(t("Approve"))
+        denied = deny.form_submit_button(t("Deny"))
     if approved:
         taken = assistance.assistance_decide(
             actor=actor,
@@ -54,12 +63,12 @@ def _decide(item: assistance.QueueItem) -> None:
             percent=int(percent),
             note=note,
         )
-        state.done(f"Approved: {money(taken)} taken off as charity care.")
+        state.done(t("Approved: {taken} taken off as charity care.", taken=money(taken)))
     if denied:
         assistance.assistance_decide(
             actor=actor, application_id=a.application_id, approve=False, note=note
         )
-        state.done("Denied; the patient is told.")
+        state.done(t("Denied; the patient is told."))
 
 
 with state.service_errors():
@@ -67,18 +76,28 @@ with state.service_errors():
     queue = assistance.assistance_queue(actor=actor)
     table(
         {
-            "Sent": [f"{q.application.submitted_at:%b %d, %Y}" for q in queue],
-            "Patient": [q.patient_name for q in queue],
+            t("Sent"): [language.day(q.application.submitted_at) for q in queue],
+            t("Patient"): [q.patient_name for q in queue],
             "MRN": [q.mrn for q in queue],
-            "Household": [q.application.household_size for q in queue],
-            "Poverty level": [f"{q.application.percent_of_poverty}%" for q in queue],
-            "Suggested": [f"{q.application.suggested_percent}% off" for q in queue],
-            "Owes now": [money(q.owed_cents) for q in queue],
+            t("Household"): [q.application.household_size for q in queue],
+            t("Poverty level"): [
+                language.percent(q.application.percent_of_poverty / 100) for q in queue
+            ],
+            t("Suggested"): [
+                t("{percent} off", percent=language.percent(q.application.suggested_percent / 100))
+                for q in queue
+            ],
+            t("Owes now"): [money(q.owed_cents) for q in queue],
         },
-        empty="No application is waiting.",
+        empty=t("No application is waiting."),
         static=True,
     )
     if queue:
-        labels = {q.application.application_id: f"{q.patient_name} (MRN {q.mrn})" for q in queue}
-        chosen = st.selectbox("Decide", list(labels), format_func=labels.get, key="assist_pick")
+        labels = {
+            q.application.application_id: t(
+                "{patient_name} (MRN {mrn})", patient_name=q.patient_name, mrn=q.mrn
+            )
+            for q in queue
+        }
+        chosen = st.selectbox(t("Decide"), list(labels), format_func=labels.get, key="assist_pick")
         _decide(next(q for q in queue if q.application.application_id == chosen))

@@ -13,31 +13,40 @@ from pages.components import state
 from pages.components.format import money, when
 from pages.components.widgets import figures, table
 from services.billing import account, desk, refunds
+from services.core import language
 from services.core.access import BILLING
+from services.core.language import t
 
 actor = state.guard(BILLING)
-st.title("Payments")
+st.title(t("Payments"))
 CREDIT = "credit"  # the choice that moves a payment off every statement
 
 
 def _rows(rows: list[desk.Posted], empty: str) -> None:
     table(
         {
-            "Received": [when(p.paid_at) for p in rows],
-            "Patient": [p.patient_name for p in rows],
+            t("Received"): [when(p.paid_at) for p in rows],
+            t("Patient"): [p.patient_name for p in rows],
             "MRN": [p.mrn for p in rows],
-            "Amount": [money(p.amount_cents) for p in rows],
-            "Method": [
-                account.METHODS.get(p.method, p.method)
-                + (f" ending {p.card_last4}" if p.card_last4 else "")
+            t("Amount"): [money(p.amount_cents) for p in rows],
+            t("Method"): [
+                t(
+                    "{method} ending {last4}",
+                    method=t(account.METHODS.get(p.method, p.method)),
+                    last4=p.card_last4,
+                )
+                if p.card_last4
+                else t(account.METHODS.get(p.method, p.method))
                 for p in rows
             ],
-            "Online": ["Yes" if p.online else "" for p in rows],
-            "Applied to": [
-                f"Statement of {p.statement_date:%b %d, %Y}" if p.statement_date else "Credit"
+            t("Online"): [t("Yes") if p.online else "" for p in rows],
+            t("Applied to"): [
+                t("Statement of {day}", day=language.day(p.statement_date))
+                if p.statement_date
+                else t("Credit")
                 for p in rows
             ],
-            "Processor reference": [p.processor_ref or "" for p in rows],
+            t("Processor reference"): [p.processor_ref or "" for p in rows],
         },
         empty=empty,
         static=True,
@@ -45,21 +54,25 @@ def _rows(rows: list[desk.Posted], empty: str) -> None:
 
 
 def _move(rows: list[desk.Posted]) -> None:
-    with st.expander("Move a misapplied payment"):
+    with st.expander(t("Move a misapplied payment")):
         labels = _labels(rows)
-        chosen = st.selectbox("Payment", list(labels), format_func=labels.get, key="move_payment")
+        chosen = st.selectbox(
+            t("Payment"), list(labels), format_func=labels.get, key="move_payment"
+        )
         with state.service_errors():
             targets = dict(desk.statements_of_payment(actor=actor, payment_id=chosen))
             options: list[uuid.UUID | str] = [*targets, CREDIT]
             with st.form("move_form"):
                 target = st.selectbox(
-                    "Move to",
+                    t("Move to"),
                     options,
-                    format_func=lambda x: "A credit on the account" if x == CREDIT else targets[x],
+                    format_func=lambda x: (
+                        t("A credit on the account") if x == CREDIT else targets[x]
+                    ),
                     key="move_target",
                 )
-                note = st.text_input("Why", max_chars=1000, key="move_note")
-                submitted = st.form_submit_button("Move the payment")
+                note = st.text_input(t("Why"), max_chars=1000, key="move_note")
+                submitted = st.form_submit_button(t("Move the payment"))
             if submitted:
                 desk.payment_reapply(
                     actor=actor,
@@ -67,72 +80,89 @@ def _move(rows: list[desk.Posted]) -> None:
                     statement_id=None if target == CREDIT else target,  # type: ignore[arg-type]
                     note=note,
                 )
-                state.done("The payment was moved.")
+                state.done(t("The payment was moved."))
 
 
 def _labels(rows: list[desk.Posted]) -> dict[uuid.UUID, str]:
     return {
-        p.payment_id: f"{when(p.paid_at)} · {p.patient_name} (MRN {p.mrn}) · "
-        f"{money(p.amount_cents)}"
+        p.payment_id: t(
+            "{paid_at} · {patient_name} (MRN {mrn}) · {amount}",
+            paid_at=when(p.paid_at),
+            patient_name=p.patient_name,
+            mrn=p.mrn,
+            amount=money(p.amount_cents),
+        )
         for p in rows
         if p.amount_cents > 0
     }
 
 
 def _refund(rows: list[desk.Posted]) -> None:
-    with st.expander("Refund a payment"):
+    with st.expander(t("Refund a payment")):
         labels = _labels(rows)
         st.caption(
-            f"Refunds over {money(refunds.approval_over())} wait for a second billing user's "
-            "approval. A card payment is refunded to the card; others by cheque."
+            t(
+                "Refunds over {limit} wait for a second billing user's approval. A card "
+                "payment is refunded to the card; others by cheque.",
+                limit=money(refunds.approval_over()),
+            )
         )
         with st.form("refund_form"):
             chosen = st.selectbox(
-                "Payment", list(labels), format_func=labels.get, key="refund_payment"
+                t("Payment"), list(labels), format_func=labels.get, key="refund_payment"
             )
-            amount = st.text_input("Amount (dollars)", max_chars=14, key="refund_amount")
-            reason = st.text_input("Reason", max_chars=1000, key="refund_reason")
-            submitted = st.form_submit_button("Refund")
+            amount = st.text_input(t("Amount (dollars)"), max_chars=14, key="refund_amount")
+            reason = st.text_input(t("Reason"), max_chars=1000, key="refund_reason")
+            submitted = st.form_submit_button(t("Refund"))
         if submitted:
             with state.service_errors():
                 status = refunds.refund_request(
                     actor=actor, payment_id=chosen, amount=amount, reason=reason
                 )
                 state.done(
-                    "Refunded."
+                    t("Refunded.")
                     if status == refunds.ISSUED
-                    else "The refund waits for a second billing user's approval."
+                    else t("The refund waits for a second billing user's approval.")
                 )
 
 
 def _waiting() -> None:
     rows = refunds.refunds_waiting(actor=actor)
-    st.subheader("Refunds waiting for approval")
+    st.subheader(t("Refunds waiting for approval"))
     table(
         {
-            "Asked": [when(r.requested_at) for r in rows],
-            "Patient": [r.patient_name for r in rows],
+            t("Asked"): [when(r.requested_at) for r in rows],
+            t("Patient"): [r.patient_name for r in rows],
             "MRN": [r.mrn for r in rows],
-            "Amount": [money(r.amount_cents) for r in rows],
-            "Reason": [r.reason for r in rows],
-            "Asked by": [r.requested_by for r in rows],
+            t("Amount"): [money(r.amount_cents) for r in rows],
+            t("Reason"): [r.reason for r in rows],
+            t("Asked by"): [r.requested_by for r in rows],
         },
-        empty="No refund is waiting.",
+        empty=t("No refund is waiting."),
         static=True,
     )
     for r in rows:
         with st.container(border=True):
-            st.text(f"{r.patient_name}: {money(r.amount_cents)}, asked by {r.requested_by}")
-            note = st.text_input("Why not (to reject)", max_chars=1000, key=f"reject_{r.refund_id}")
+            st.text(
+                t(
+                    "{patient_name}: {amount}, asked by {requested_by}",
+                    patient_name=r.patient_name,
+                    amount=money(r.amount_cents),
+                    requested_by=r.requested_by,
+                )
+            )
+            note = st.text_input(
+                t("Why not (to reject)"), max_chars=1000, key=f"reject_{r.refund_id}"
+            )
             approve, reject = st.columns(2)
-            if approve.button("Approve and refund", key=f"approve_{r.refund_id}"):
+            if approve.button(t("Approve and refund"), key=f"approve_{r.refund_id}"):
                 with state.service_errors():
                     refunds.refund_approve(actor=actor, refund_id=r.refund_id)
-                    state.done("Approved and refunded.")
-            if reject.button("Reject", key=f"rejectbtn_{r.refund_id}"):
+                    state.done(t("Approved and refunded."))
+            if reject.button(t("Reject"), key=f"rejectbtn_{r.refund_id}"):
                 with state.service_errors():
                     refunds.refund_reject(actor=actor, refund_id=r.refund_id, note=note)
-                    state.done("Rejected.")
+                    state.done(t("Rejected."))
 
 
 with state.service_errors():
@@ -140,29 +170,29 @@ with state.service_errors():
     view = desk.payments_desk(actor=actor)
     figures(
         {
-            "Posted, last 30 days": f"{len(view.posted):,}",
-            "Collected": money(sum(p.amount_cents for p in view.posted)),
-            "Credits on accounts": money(sum(p.amount_cents for p in view.credits)),
-            "Unmatched notices": f"{len(view.unmatched):,}",
+            t("Posted, last 30 days"): f"{len(view.posted):,}",
+            t("Collected"): money(sum(p.amount_cents for p in view.posted)),
+            t("Credits on accounts"): money(sum(p.amount_cents for p in view.credits)),
+            t("Unmatched notices"): f"{len(view.unmatched):,}",
         }
     )
-    st.subheader("Posted in the last 30 days")
-    _rows(view.posted, "No payments in the last 30 days.")
+    st.subheader(t("Posted in the last 30 days"))
+    _rows(view.posted, t("No payments in the last 30 days."))
     if view.posted or view.credits:
         _move(view.credits + view.posted)
         _refund(view.posted + view.credits)
     _waiting()
-    st.subheader("Credits: money no statement took")
-    _rows(view.credits, "No credits on any account.")
-    st.subheader("Processor notices that matched no payment page")
-    st.caption("Look these up at the processor: each may be a payment taken outside the portal.")
+    st.subheader(t("Credits: money no statement took"))
+    _rows(view.credits, t("No credits on any account."))
+    st.subheader(t("Processor notices that matched no payment page"))
+    st.caption(t("Look these up at the processor: each may be a payment taken outside the portal."))
     table(
         {
-            "Received": [when(u.received_at) for u in view.unmatched],
-            "Event": [u.kind for u in view.unmatched],
-            "Processor reference": [u.reference or "" for u in view.unmatched],
-            "Event id": [u.event_id for u in view.unmatched],
+            t("Received"): [when(u.received_at) for u in view.unmatched],
+            t("Event"): [u.kind for u in view.unmatched],
+            t("Processor reference"): [u.reference or "" for u in view.unmatched],
+            t("Event id"): [u.event_id for u in view.unmatched],
         },
-        empty="None: every processor notice matched a payment page.",
+        empty=t("None: every processor notice matched a payment page."),
         static=True,
     )

@@ -9,16 +9,18 @@ from pages.components import state
 from pages.components.format import money
 from pages.components.widgets import figures, table
 from services.billing import plans
+from services.core import language
 from services.core.access import BILLING
+from services.core.language import t
 
 actor = state.guard(BILLING)
-st.title("Payment plans")
+st.title(t("Payment plans"))
 
 with state.service_errors():
     rows = plans.plans_queue(actor=actor)
     figures({s.capitalize(): sum(r.standing == s for r in rows) for s in plans.STANDINGS})
     standing = st.radio(
-        "Show",
+        t("Show"),
         ["all", *plans.STANDINGS],
         format_func=lambda s: s.capitalize(),
         horizontal=True,
@@ -27,15 +29,15 @@ with state.service_errors():
     shown = [r for r in rows if standing in ("all", r.standing)]
     table(
         {
-            "Patient": [r.patient_name for r in shown],
+            t("Patient"): [r.patient_name for r in shown],
             "MRN": [r.mrn for r in shown],
-            "Standing": [r.standing.capitalize() for r in shown],
-            "Missed": [r.missed for r in shown],
-            "Plan total": [money(r.total_cents) for r in shown],
-            "Still to pay": [money(r.remaining_cents) for r in shown],
-            "Next due": [f"{r.next_due:%b %d, %Y}" if r.next_due else "" for r in shown],
-            "Saved card": ["Yes" if r.autopay else "" for r in shown],
+            t("Standing"): [r.standing.capitalize() for r in shown],
+            t("Missed"): [r.missed for r in shown],
+            t("Plan total"): [money(r.total_cents) for r in shown],
+            t("Still to pay"): [money(r.remaining_cents) for r in shown],
+            t("Next due"): [language.day(r.next_due) if r.next_due else "" for r in shown],
+            t("Saved card"): [t("Yes") if r.autopay else "" for r in shown],
         },
-        empty="No payment plan here.",
+        empty=t("No payment plan here."),
         static=True,
     )

@@ -19,12 +19,19 @@ from services.billing.tables import Statement
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import ValidationError
+from services.core.language import N_
 from services.core.models import Patient
 from services.core.work import staff_work
 
 # (first day, last day) of each bucket's age; None: no upper end.
 BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 120), (121, None))
-LABELS = ("0–30 days", "31–60 days", "61–90 days", "91–120 days", "Over 120 days")
+LABELS = (
+    N_("0–30 days"),
+    N_("31–60 days"),
+    N_("61–90 days"),
+    N_("91–120 days"),
+    N_("Over 120 days"),
+)
 LIST_LIMIT = 500
 
 

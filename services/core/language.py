@@ -149,6 +149,11 @@ def day(value: date) -> str:
     return dates.format_date(value, format="medium", locale=current())
 
 
+def month(value: date) -> str:
+    """A month with its year (December 2026; diciembre de 2026)."""
+    return dates.format_skeleton("yMMMM", value, locale=current())
+
+
 def moment(value: datetime) -> str:
     """A wall-clock time to the minute with its date and zone (`value` carries the clinic's
     zone): Mar 8, 2026, 2:05 PM CDT; 8 mar 2026, 14:05 CDT."""

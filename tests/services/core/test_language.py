@@ -84,11 +84,13 @@ def test_numbers_money_and_dates_are_written_for_the_language() -> None:
     moment = datetime(2026, 3, 8, 14, 5, tzinfo=ZoneInfo("America/Chicago"))
     assert (language.number(1234.5), language.money(123450)) == ("1,234.5", "$1,234.50")
     assert language.day(date(2026, 1, 31)) == "Jan 31, 2026"
+    assert language.month(date(2026, 12, 1)) == "December 2026"
     assert language.moment(moment) == "Mar 8, 2026, 2:05\u202fPM CDT"
     assert language.percent(0.256) == "26%"
     with language.using("es"):
         assert (language.number(1234.5), language.money(123450)) == ("1.234,5", "1.234,50\xa0US$")
         assert language.day(date(2026, 1, 31)) == "31 ene 2026"
+        assert language.month(date(2026, 12, 1)) == "diciembre de 2026"
         assert language.moment(moment) == "8 mar 2026, 14:05 CDT"
         assert (language.percent(0.256), language.percent(0.256, 1)) == ("26\xa0%", "25,6\xa0%")
 
