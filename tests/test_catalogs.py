@@ -46,6 +46,8 @@ TRANSLATED = (
     "pages/components/sidebar.py",
     "pages/components/state.py",
     "pages/components/widgets.py",
+    "pages/him/home.py",
+    "pages/him/proxy_review.py",
     "pages/manager/home.py",
     "pages/patient/billing.py",
     "pages/patient/home.py",

@@ -38,11 +38,12 @@ def table(columns: Mapping[str, Sequence[object]], empty: str, static: bool = Fa
 def narrow(
     place: DeltaGenerator, label: str, choices: Mapping[str, str], everything: str, key: str
 ) -> str | None:
-    """A filter's select box: None (shown as `everything`) or one of the choices' keys."""
+    """A filter's select box: None (shown as `everything`) or one of the choices' keys (their
+    words are catalog messages, shown translated)."""
     return place.selectbox(  # type: ignore[no-any-return]
         label,
         [None, *choices],
-        format_func=lambda k: everything if k is None else choices[k],
+        format_func=lambda k: everything if k is None else t(choices[k]),
         key=key,
     )
 

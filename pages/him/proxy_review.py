@@ -11,66 +11,91 @@ from pages.components import state
 from pages.components.format import last_day, plain, when
 from pages.components.widgets import narrow, open_one, table
 from services.core.access import HIM, SCOPES
+from services.core.language import t
 from services.proxy import policy, review
 
 OPEN = "proxy_review_open"
 
 actor = state.guard(HIM)
-st.title("Proxy review")
+st.title(t("Proxy review"))
 
 
 def _queue() -> None:
     left, right = st.columns(2)
-    status = narrow(left, "Status", review.QUEUE_STATUSES, "All open", "review_status")
-    kind = narrow(right, "Kind", policy.REQUEST_KINDS, "All kinds", "review_kind")
+    status = narrow(left, t("Status"), review.QUEUE_STATUSES, t("All open"), "review_status")
+    kind = narrow(right, t("Kind"), policy.REQUEST_KINDS, t("All kinds"), "review_kind")
     items = review.review_queue(actor=actor, status=status, kind=kind)
     late = sum(i.overdue for i in items)
     st.caption(
-        f"{len(items)} open, {late} past the {policy.review_business_days()}-business-day goal."
+        t(
+            "{items} open, {late} past the {review_business_days}-business-day goal.",
+            items=len(items),
+            late=late,
+            review_business_days=policy.review_business_days(),
+        )
     )
     table(
         {
-            "Received": [when(i.received_at) for i in items],
-            "Business days": [i.business_days for i in items],
-            "Late": ["Late" if i.overdue else "" for i in items],
-            "Requester": [i.requester for i in items],
-            "For": [i.patient_name for i in items],
-            "Kind": [policy.REQUEST_KINDS.get(i.kind, i.kind) for i in items],
-            "Status": [review.QUEUE_STATUSES.get(i.status, i.status) for i in items],
-            "Documents": [i.documents for i in items],
+            t("Received"): [when(i.received_at) for i in items],
+            t("Business days"): [i.business_days for i in items],
+            t("Late"): [t("Late") if i.overdue else "" for i in items],
+            t("Requester"): [i.requester for i in items],
+            t("For"): [i.patient_name for i in items],
+            t("Kind"): [t(policy.REQUEST_KINDS.get(i.kind, i.kind)) for i in items],
+            t("Status"): [t(review.QUEUE_STATUSES.get(i.status, i.status)) for i in items],
+            t("Documents"): [i.documents for i in items],
         },
-        empty="No proxy requests are waiting.",
+        empty=t("No proxy requests are waiting."),
     )
     labels = {
-        i.request_id: f"{i.requester} for {i.patient_name} ({when(i.received_at)})" for i in items
+        i.request_id: t(
+            "{requester} for {patient_name} ({received_at})",
+            requester=i.requester,
+            patient_name=i.patient_name,
+            received_at=when(i.received_at),
+        )
+        for i in items
     }
     open_one(labels, "review_pick", OPEN)
 
 
 def _request(request_id: uuid.UUID) -> None:
     d = review.review_detail(actor=actor, request_id=request_id)
-    st.subheader(f"Request from {plain(d.requester.name)}")
+    st.subheader(t("Request from {name}", name=plain(d.requester.name)))
+    places = {
+        "received_at": when(d.received_at),
+        "days": d.business_days,
+        "kind": t(policy.REQUEST_KINDS.get(d.kind, d.kind)),
+        "relationship": policy.relationship_words(d.relationship),
+    }
     st.caption(
-        f"Received {when(d.received_at)}, {d.business_days} business days ago"
-        + (" — late" if d.overdue else "")
-        + f". {policy.REQUEST_KINDS.get(d.kind, d.kind)}; relationship: "
-        + f"{d.relationship.replace('_', ' ')}."
+        t(
+            "Received {received_at}, {days} business days ago — late. {kind}; "
+            "relationship: {relationship}.",
+            **places,
+        )
+        if d.overdue
+        else t(
+            "Received {received_at}, {days} business days ago. {kind}; relationship: "
+            "{relationship}.",
+            **places,
+        )
     )
     who, asked = st.columns(2)
     with who:
-        st.markdown("**Requester's account**")
+        st.markdown(t("**Requester's account**"))
         table(
             {
                 "": [
-                    "Name",
-                    "Username",
-                    "Email",
-                    "Phone",
-                    "Date of birth",
-                    "Account since",
-                    "Status",
+                    t("Name"),
+                    t("Username"),
+                    t("Email"),
+                    t("Phone"),
+                    t("Date of birth"),
+                    t("Account since"),
+                    t("Status"),
                 ],
-                "Value": [
+                t("Value"): [
                     d.requester.name,
                     d.requester.username,
                     d.requester.email or "",
@@ -83,16 +108,16 @@ def _request(request_id: uuid.UUID) -> None:
             empty="",
         )
     with asked:
-        st.markdown("**The patient, as the requester gave it**")
+        st.markdown(t("**The patient, as the requester gave it**"))
         table(
             {
-                "": ["Name", "Date of birth", "MRN"],
-                "Value": [d.given_name, str(d.given_birth_date or ""), d.given_mrn or ""],
+                "": [t("Name"), t("Date of birth"), "MRN"],
+                t("Value"): [d.given_name, str(d.given_birth_date or ""), d.given_mrn or ""],
             },
             empty="",
         )
     if d.note:
-        st.markdown("**Requester's note**")
+        st.markdown(t("**Requester's note**"))
         st.text(d.note)
     _match(d)
     _documents(d)
@@ -101,37 +126,48 @@ def _request(request_id: uuid.UUID) -> None:
 
 
 def _match(d: review.ReviewDetail) -> None:
-    st.markdown("**Matching record**")
+    st.markdown(t("**Matching record**"))
     if d.matched is not None:
         m = d.matched
         st.success(
-            f"Confirmed: {plain(m.name)}, born {m.birth_date}, MRN {plain(m.mrn)}, age {m.age}."
+            t(
+                "Confirmed: {name}, born {birth_date}, MRN {mrn}, age {age}.",
+                name=plain(m.name),
+                birth_date=m.birth_date,
+                mrn=plain(m.mrn),
+                age=m.age,
+            )
         )
     table(
         {
-            "Name": [c.name for c in d.candidates],
-            "Date of birth": [str(c.birth_date) for c in d.candidates],
-            "Age": [c.age for c in d.candidates],
+            t("Name"): [c.name for c in d.candidates],
+            t("Date of birth"): [str(c.birth_date) for c in d.candidates],
+            t("Age"): [c.age for c in d.candidates],
             "MRN": [c.mrn for c in d.candidates],
-            "Has a portal account": ["Yes" if c.has_account else "No" for c in d.candidates],
+            t("Has a portal account"): [
+                t("Yes") if c.has_account else t("No") for c in d.candidates
+            ],
         },
-        empty="No record has this MRN, or this last name and date of birth.",
+        empty=t("No record has this MRN, or this last name and date of birth."),
     )
-    names = {c.patient_id: f"{c.name}, MRN {c.mrn}" for c in d.candidates}
+    names = {c.patient_id: t("{name}, MRN {mrn}", name=c.name, mrn=c.mrn) for c in d.candidates}
     if names and d.status in review.QUEUE_STATUSES:
         pick = st.selectbox(
-            "This request is about", list(names), format_func=names.get, key=f"match_{d.request_id}"
+            t("This request is about"),
+            list(names),
+            format_func=names.get,
+            key=f"match_{d.request_id}",
         )
-        if st.button("Confirm the match", key=f"match_btn_{d.request_id}"):
+        if st.button(t("Confirm the match"), key=f"match_btn_{d.request_id}"):
             with state.service_errors():
                 review.review_match(actor=actor, request_id=d.request_id, patient_id=pick)
                 st.rerun()
 
 
 def _documents(d: review.ReviewDetail) -> None:
-    st.markdown("**Documents**")
+    st.markdown(t("**Documents**"))
     if not d.documents:
-        st.write("No documents were sent.")
+        st.write(t("No documents were sent."))
     for doc in d.documents:
         with st.expander(f"{plain(doc.doc_type)}: {plain(doc.title)} ({when(doc.uploaded_at)})"):
             with state.service_errors():
@@ -139,56 +175,60 @@ def _documents(d: review.ReviewDetail) -> None:
                     actor=actor, request_id=d.request_id, document_id=doc.document_id
                 )
                 for number, page in enumerate(pages, start=1):
-                    st.image(page, caption=f"Page {number} of {doc.title}")
+                    st.image(
+                        page, caption=t("Page {number} of {title}", number=number, title=doc.title)
+                    )
 
 
 def _decide(d: review.ReviewDetail) -> None:
-    st.markdown("**Decision**")
-    approve, deny, ask = st.tabs(["Approve", "Deny", "Ask for more information"])
+    st.markdown(t("**Decision**"))
+    approve, deny, ask = st.tabs([t("Approve"), t("Deny"), t("Ask for more information")])
     with approve:
         scopes = st.multiselect(
-            "What they may see",
+            t("What they may see"),
             list(SCOPES),
             default=list(SCOPES),
-            format_func=policy.SCOPE_WORDS.get,
+            format_func=lambda s: t(policy.SCOPE_WORDS[s]),
             key=f"approve_scopes_{d.request_id}",
         )
         ends = st.date_input(
-            "Access ends on (empty: the longest the age rules allow)",
+            t("Access ends on (empty: the longest the age rules allow)"),
             value=None,
             format="YYYY-MM-DD",
             key=f"approve_end_{d.request_id}",
         )
-        if st.button("Approve", type="primary", key=f"approve_{d.request_id}"):
+        if st.button(t("Approve"), type="primary", key=f"approve_{d.request_id}"):
             with state.service_errors():
                 until = review.review_approve(
                     actor=actor, request_id=d.request_id, scopes=set(scopes), ends_on=ends
                 )
-                st.success(f"Approved until {last_day(until)}. The requester has been told.")
+                st.success(
+                    t("Approved until {until}. The requester has been told.", until=last_day(until))
+                )
     with deny:
         reason = st.selectbox(
-            "Reason",
+            t("Reason"),
             list(policy.DENY_REASONS),
-            format_func=policy.DENY_REASONS.get,
+            format_func=lambda r: t(policy.DENY_REASONS[r]),
             key=f"deny_reason_{d.request_id}",
         )
         note = st.text_area(
-            "Explanation for the requester",
+            t("Explanation for the requester"),
             max_chars=policy.MAX_NOTE,
             key=f"deny_note_{d.request_id}",
         )
-        if st.button("Deny", key=f"deny_{d.request_id}"):
+        if st.button(t("Deny"), key=f"deny_{d.request_id}"):
             with state.service_errors():
                 review.review_deny(actor=actor, request_id=d.request_id, reason=reason, note=note)
-                st.success("Denied. The requester has been told.")
+                st.success(t("Denied. The requester has been told."))
     with ask:
         what = st.text_area(
-            "What is missing", max_chars=policy.MAX_NOTE, key=f"ask_what_{d.request_id}"
+            t("What is missing"), max_chars=policy.MAX_NOTE, key=f"ask_what_{d.request_id}"
         )
-        if st.button("Ask the requester", key=f"ask_{d.request_id}"):
+        if st.button(t("Ask the requester"), key=f"ask_{d.request_id}"):
             with state.service_errors():
                 review.review_ask_info(actor=actor, request_id=d.request_id, what=what)
-                st.success("Sent. The request waits for the requester's answer.")
+                st.success(t("Sent. The request waits for the requester's answer."))
 
 
 with state.service_errors():

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import N_
 from services.core.models import Patient, User
 from services.core.work import staff_work
 from services.proxy import policy
@@ -32,7 +33,7 @@ from services.proxy.requests import (
 from services.proxy.tables import ProxyRequest, ProxyRequestDocument
 
 MAX_PAGES = 10  # pages of a PDF shown inline
-QUEUE_STATUSES = {RECEIVED: "New or answered", NEEDS_INFO: "Waiting for the requester"}
+QUEUE_STATUSES = {RECEIVED: N_("New or answered"), NEEDS_INFO: N_("Waiting for the requester")}
 QUEUE_LIMIT = 500
 
 
