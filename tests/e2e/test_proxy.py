@@ -145,7 +145,7 @@ def test_a_delegate_accepts_an_invitation_and_a_revocation_applies_at_the_next_c
         expect(delegate.get_by_role("heading", name="Sign in")).to_be_visible()
         delegate.wait_for_timeout(500)  # the form settles before typing
         delegate.get_by_label("Username").fill("proxy.demo")
-        delegate.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+        delegate.get_by_role("textbox", name="Password", exact=True).fill(DEMO_PASSWORD)
         delegate.get_by_role("button", name="Sign in").click()
         accept = delegate.get_by_role("button", name="Accept the invitation")
         accept.click()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.core import clock
+from services.core import clock, language
 from tests.e2e.conftest import new_tab, serve, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,7 @@ RECIPIENT, EMAIL = "Dr. Ana Ruiz", "ana.ruiz@ortho.example"
 
 
 def _due(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).strftime("%b %d, %Y")
+    return language.day(clock.today() + timedelta(days=days))
 
 
 def _open_request(him: Page, kind: str, days: int) -> None:

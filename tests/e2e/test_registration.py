@@ -74,7 +74,7 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
         expect(page.get_by_text("We found your record")).to_be_visible()
         page.get_by_label("Email").fill("journey@example.org")
         page.get_by_label("Username").fill("journey.patient")
-        password = page.get_by_label("Password", exact=True)
+        password = page.get_by_role("textbox", name="Password", exact=True)
         password.fill(PASSWORD)
         password.press("Enter")  # commits the field: the strength hint appears
         expect(page.get_by_text(re.compile("Strength: "))).to_be_visible(timeout=15_000)
@@ -116,7 +116,7 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
 
         # Signing in now takes the password and then a fresh code (the used one is refused).
         page.get_by_label("Username").fill("journey.patient")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         code_field = page.get_by_label("Code from your authenticator app, or a recovery code")
         code_field.fill(totp.at(time.time() + 30))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.care import booking, policy, reminders, waitlist
 from services.care.tables import Appointment, AppointmentSlot
-from services.core import clock, crypto, db
+from services.core import clock, crypto, db, language
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound
 from services.core.models import NotificationOutbox, User
@@ -176,7 +176,7 @@ def test_reminders_go_once_per_rule_without_clinical_detail(seeded_url: str) -> 
     )
 
     def mine() -> int:
-        when = clock.local(slot.start_at).strftime("%B %d at %I:%M %p")
+        when = language.moment(clock.local(slot.start_at))  # as the patient's language writes it
         return sum(when in b for b in _reminders())
 
     assert mine() == 0

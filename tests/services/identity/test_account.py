@@ -207,7 +207,9 @@ def test_the_access_log_names_staff_and_roles_but_not_the_patient(seeded_url: st
     with patient_work(clinician, me.patient_id, "records.view", policy.RECORDS):  # type: ignore[arg-type]
         pass
     seen = account.record_access_log(actor=me, patient_id=me.patient_id)  # type: ignore[arg-type]
-    assert [(s.who, s.role, s.what) for s in seen] == [("Jordan Patel, MD", "clinician", "records")]
+    assert [(s.who, s.role, s.what) for s in seen] == [
+        ("Jordan Patel, MD", "Clinician", "Medical record")
+    ]
     other = world.some_patient_user()
     from services.core.errors import NotFound
 

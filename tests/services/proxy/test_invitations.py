@@ -179,7 +179,7 @@ def test_what_a_proxy_opened_shows_in_who_has_opened_your_record(seeded_url: str
     alex = world.sign_in("patient.demo")
     results.results_list(actor=sam, patient_id=alex.patient_id)  # type: ignore[arg-type]
     seen = record_access_log(actor=alex, patient_id=alex.patient_id)  # type: ignore[arg-type]
-    assert ("Jamie Okoro", "proxy", "results") in {(i.who, i.role, i.what) for i in seen}
+    assert ("Jamie Okoro", "Proxy", "Test results") in {(i.who, i.role, i.what) for i in seen}
 
 
 def test_grants_resting_on_a_legal_basis_are_not_the_patients_to_change(seeded_url: str) -> None:
