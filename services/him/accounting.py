@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms
 from services.core.access import Actor
 from services.core.errors import NotFound, ValidationError
+from services.core.language import N_
 from services.core.models import Patient
 from services.core.work import staff_work
 from services.him.policy import ACCOUNTING, FULFILLED
@@ -27,22 +28,22 @@ from services.records.printouts import Printout, clinic
 from services.records.tables import Disclosure
 
 EXCLUDED = {
-    "treatment": "Treatment",
-    "payment": "Payment",
-    "operations": "Health care operations",
-    "patient": "To the patient, or at the patient's request",
-    "authorization": "Under the patient's authorization",
+    "treatment": N_("Treatment"),
+    "payment": N_("Payment"),
+    "operations": N_("Health care operations"),
+    "patient": N_("To the patient, or at the patient's request"),
+    "authorization": N_("Under the patient's authorization"),
 }
 LISTED = {
-    "public_health": "Public health reporting",
-    "health_oversight": "Health oversight (audit, inspection, licensure)",
-    "judicial": "Court order or subpoena",
-    "law_enforcement": "Law enforcement",
-    "abuse_report": "Report of abuse, neglect or domestic violence",
-    "research": "Research under a waiver of authorization",
-    "required_by_law": "Required by law",
-    "decedent": "Coroner, medical examiner or funeral director",
-    "workers_comp": "Workers' compensation",
+    "public_health": N_("Public health reporting"),
+    "health_oversight": N_("Health oversight (audit, inspection, licensure)"),
+    "judicial": N_("Court order or subpoena"),
+    "law_enforcement": N_("Law enforcement"),
+    "abuse_report": N_("Report of abuse, neglect or domestic violence"),
+    "research": N_("Research under a waiver of authorization"),
+    "required_by_law": N_("Required by law"),
+    "decedent": N_("Coroner, medical examiner or funeral director"),
+    "workers_comp": N_("Workers' compensation"),
 }
 BASES = {**LISTED, **EXCLUDED}
 YEARS = 6

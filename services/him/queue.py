@@ -20,6 +20,7 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.forms import checked_note, raise_if
+from services.core.language import N_
 from services.core.models import Patient, User
 from services.core.work import staff_work
 from services.him import deadlines, package, policy
@@ -40,7 +41,7 @@ from services.records.extent import ALL
 from services.records.tables import Disclosure, Document, ShareLink
 
 QUEUE_LIMIT = 500
-FLAGS = {"overdue": "Overdue", "due_soon": "Due within 7 days"}
+FLAGS = {"overdue": N_("Overdue"), "due_soon": N_("Due within 7 days")}
 # Forward moves a worker makes by hand; fulfilment, denial and withdrawal have their own calls.
 MOVES = {RECEIVED: (IN_REVIEW, IN_PROGRESS), IN_REVIEW: (IN_PROGRESS,), IN_PROGRESS: ()}
 
