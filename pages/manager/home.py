@@ -42,7 +42,9 @@ st.caption(
 
 def _period() -> periods.Period | None:
     yesterday = dashboard.yesterday()
-    choice = st.selectbox(t("Period"), [*periods.CHOICES, CUSTOM], index=1, key="usage_period")
+    choice = st.selectbox(
+        t("Period"), [*periods.CHOICES, CUSTOM], index=1, format_func=t, key="usage_period"
+    )
     if choice != CUSTOM:
         return periods.ending(periods.CHOICES[choice], yesterday)
     chosen = st.date_input(

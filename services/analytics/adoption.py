@@ -16,19 +16,20 @@ from services.analytics.groups import age_band
 from services.analytics.periods import Period
 from services.analytics.tables import UsageUserDay
 from services.core import clock
+from services.core.language import N_
 from services.core.models import Patient, ProxyGrant, Site, User
 from services.identity.tables import ActivationCode
 
 ISSUED, REGISTERED, VERIFIED, SIGNED_IN, ACTIVE = (
-    "Activation code issued",
-    "Registered",
-    "Email verified",
-    "Signed in",
-    "Active in the last 30 days",
+    N_("Activation code issued"),
+    N_("Registered"),
+    N_("Email verified"),
+    N_("Signed in"),
+    N_("Active in the last 30 days"),
 )
 FUNNEL = (ISSUED, REGISTERED, VERIFIED, SIGNED_IN, ACTIVE)
-SECOND_STEP = "Second step on"
-WITH_PROXY, PROXY_ACCOUNTS = "Patients with a caregiver's access", "Caregiver accounts"
+SECOND_STEP = N_("Second step on")
+WITH_PROXY, PROXY_ACCOUNTS = N_("Patients with a caregiver's access"), N_("Caregiver accounts")
 PROXY_KINDS = (WITH_PROXY, PROXY_ACCOUNTS)
 ACTIVE_WINDOW = 30
 

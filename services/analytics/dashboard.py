@@ -20,26 +20,27 @@ from services.analytics.periods import Period
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import ValidationError
+from services.core.language import N_, t
 from services.core.models import Site
 from services.core.work import staff_work
 
 HIDDEN = "suppressed"  # how a hidden figure reads in tables and downloads
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 FEATURE_NAMES = {
-    "sign_in": "Sign-in",
-    "home": "Home",
-    "results": "Test results",
-    "records": "Health record",
-    "metrics": "Health metrics",
-    "appointments": "Visits",
-    "messages": "Messages",
-    "refills": "Refills",
-    "billing": "Billing",
-    "documents": "Documents",
-    "device_import": "Device imports",
+    "sign_in": N_("Sign-in"),
+    "home": N_("Home"),
+    "results": N_("Test results"),
+    "records": N_("Health record"),
+    "metrics": N_("Health metrics"),
+    "appointments": N_("Visits"),
+    "messages": N_("Messages"),
+    "refills": N_("Refills"),
+    "billing": N_("Billing"),
+    "documents": N_("Documents"),
+    "device_import": N_("Device imports"),
 }
 DAILY_UP_TO = 120  # days; a longer period's daily figure is not drawn (weeks say it)
-BAND_LABELS = {NO_AGE: "Not known (caregivers)", "75+": "75 and over"}
+BAND_LABELS = {NO_AGE: N_("Not known (caregivers)"), "75+": N_("75 and over")}
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def filter_choices(*, actor: Actor) -> Choices:
     with staff_work(actor, "analytics.filters.view", access.MANAGER) as session:
         axes, sites = _axes(session)
         return Choices(
-            sites={**dict(sites), NO_SITE: "No site (caregivers' own accounts)"},
-            bands={b: BAND_LABELS.get(b, b.replace("-", "–")) for b in axes.bands},
+            sites={**dict(sites), NO_SITE: t("No site (caregivers' own accounts)")},
+            bands={b: t(BAND_LABELS.get(b, b.replace("-", "–"))) for b in axes.bands},
         )
 
 
@@ -84,9 +85,9 @@ def _axes(session: Session) -> tuple[Axes, list[tuple[str, str]]]:
 
 def _check(filters: Filters, axes: Axes) -> None:
     if filters.site is not None and filters.site not in axes.sites:
-        raise ValidationError({"site": "Choose one of the sites listed."})
+        raise ValidationError({"site": t("Choose one of the sites listed.")})
     if filters.age_band is not None and filters.age_band not in axes.bands:
-        raise ValidationError({"age_band": "Choose one of the age bands listed."})
+        raise ValidationError({"age_band": t("Choose one of the age bands listed.")})
 
 
 def _headline(
@@ -98,15 +99,15 @@ def _headline(
     average = None if person_days is None else person_days / period.days
     patients, activated = adoption.over_time(session, [period.last], axes)
     return [
-        ("People active", active),
-        ("Average daily active people", None if average is None else round(average, 1)),
+        (t("People active"), active),
+        (t("Average daily active people"), None if average is None else round(average, 1)),
         (
-            "Stickiness % (average daily ÷ people active)",
+            t("Stickiness % (average daily ÷ people active)"),
             percent(_stickiness(person_days, active, period.days)),
         ),
-        ("Activated accounts at the end", activated.series(f)[0]),
+        (t("Activated accounts at the end"), activated.series(f)[0]),
         (
-            "Activation rate at the end",
+            t("Activation rate at the end"),
             percent(rate(activated.series(f)[0], patients.series(f)[0])),
         ),
     ]
@@ -124,18 +125,20 @@ def _engagement(
     figures = {}
     if period.days <= DAILY_UP_TO:
         figures["daily"] = Figure(
-            "Daily active people",
-            "People who used the portal each day (each person once a day).",
+            t("Daily active people"),
+            t("People who used the portal each day (each person once a day)."),
             "line",
-            table("Day", daily.buckets, **{"People": daily.series(f)}),
+            table(t("Day"), daily.buckets, **{t("People"): daily.series(f)}),
         )
     weekly = engagement.active_people(session, period, axes, engagement.WEEK)
     figures["weekly"] = Figure(
-        "Weekly active people",
-        "People who used the portal in each week (weeks begin on Monday; the first and last "
-        "may be partial).",
+        t("Weekly active people"),
+        t(
+            "People who used the portal in each week (weeks begin on Monday; the "
+            "first and last may be partial)."
+        ),
         "bar",
-        table("Week of", weekly.buckets, **{"People": weekly.series(f)}),
+        table(t("Week of"), weekly.buckets, **{t("People"): weekly.series(f)}),
     )
     monthly = engagement.active_people(session, period, axes, engagement.MONTH)
     days: list[date] = period.each_day()
@@ -144,16 +147,18 @@ def _engagement(
     person_days = [daily.total(f, days) for days in month_days]
     people = monthly.series(f)
     figures["monthly"] = Figure(
-        "Monthly active people and stickiness",
-        "People who used the portal in each month, and stickiness: the month's average daily "
-        "active people as a share of them (%).",
+        t("Monthly active people and stickiness"),
+        t(
+            "People who used the portal in each month, and stickiness: the month's "
+            "average daily active people as a share of them (%)."
+        ),
         "bar",
         table(
-            "Month",
+            t("Month"),
             [m.strftime("%b %Y") for m in months],
             **{
-                "People": people,
-                "Stickiness %": [
+                t("People"): people,
+                t("Stickiness %"): [
                     percent(_stickiness(d, p, len(days)))
                     for d, p, days in zip(person_days, people, month_days, strict=True)
                 ],
@@ -162,25 +167,25 @@ def _engagement(
     )
     by_feature = engagement.feature_use(session, period, axes)
     figures["features"] = Figure(
-        "Use by feature, per week",
-        "People who used each part of the portal in each week.",
+        t("Use by feature, per week"),
+        t("People who used each part of the portal in each week."),
         "line",
         table(
-            "Week of",
+            t("Week of"),
             weekly.buckets,
-            **{FEATURE_NAMES[k]: counts.series(f) for k, counts in by_feature.items()},
+            **{t(FEATURE_NAMES[k]): counts.series(f) for k, counts in by_feature.items()},
         ),
     )
     hours = engagement.weekday_hours(session, period, axes)
     values = hours.series(f)
     figures["hours"] = Figure(
-        "When people use the portal",
-        "People active in each hour of each weekday (clinic time), added up over the period.",
+        t("When people use the portal"),
+        t("People active in each hour of each weekday (clinic time), added up over the period."),
         "heatmap",
         table(
-            "Hour",
+            t("Hour"),
             [f"{h:02d}:00" for h in range(24)],
-            **{WEEKDAYS[d]: values[d * 24 : d * 24 + 24] for d in range(7)},
+            **{t(WEEKDAYS[d]): values[d * 24 : d * 24 + 24] for d in range(7)},
         ),
     )
     return figures
@@ -196,39 +201,51 @@ def _adoption(session: Session, period: Period, axes: Axes, f: Filters) -> dict[
     registered = stages[adoption.FUNNEL.index(adoption.REGISTERED)]
     return {
         "activation": Figure(
-            "Patients and activated accounts",
-            "Patients on record and accounts with a verified email at the end of each week or "
-            "month, and the activation rate (%).",
+            t("Patients and activated accounts"),
+            t(
+                "Patients on record and accounts with a verified email at the end of "
+                "each week or month, and the activation rate (%)."
+            ),
             "line",
             table(
-                "At the end of",
+                t("At the end of"),
                 ends,
                 **{
-                    "Patients": on_record,
-                    "Activated accounts": accounts,
-                    "Activation rate %": [
+                    t("Patients"): on_record,
+                    t("Activated accounts"): accounts,
+                    t("Activation rate %"): [
                         percent(rate(a, p)) for a, p in zip(accounts, on_record, strict=True)
                     ],
                 },
             ),
         ),
         "funnel": Figure(
-            "Activation funnel",
-            "Patients at each step by the end of the period.",
+            t("Activation funnel"),
+            t("Patients at each step by the end of the period."),
             "funnel",
-            table("Step", adoption.FUNNEL, **{"Patients": stages[: len(adoption.FUNNEL)]}),
+            table(
+                t("Step"),
+                [t(step) for step in adoption.FUNNEL],
+                **{t("Patients"): stages[: len(adoption.FUNNEL)]},
+            ),
         ),
         "access": Figure(
-            "Second step and caregivers",
-            "Accounts with a second sign-in step (and their share of registered accounts), "
-            "patients with a caregiver's access, and caregivers' accounts, at the end of the "
-            "period.",
+            t("Second step and caregivers"),
+            t(
+                "Accounts with a second sign-in step (and their share of registered "
+                "accounts), patients with a caregiver's access, and caregivers' "
+                "accounts, at the end of the period."
+            ),
             "bar",
             table(
-                "Measure",
-                [adoption.SECOND_STEP, "Second step on, % of registered", *adoption.PROXY_KINDS],
+                t("Measure"),
+                [
+                    t(adoption.SECOND_STEP),
+                    t("Second step on, % of registered"),
+                    *(t(kind) for kind in adoption.PROXY_KINDS),
+                ],
                 **{
-                    "Value": [
+                    t("Value"): [
                         stages[-1],
                         percent(rate(stages[-1], registered)),
                         *proxies,
@@ -257,7 +274,7 @@ def _views(
         session, previous, axes, filters, engagement.daily_active(session, previous, axes)
     )
     headline = table(
-        "Measure",
+        t("Measure"),
         [m for m, _ in now],
         **{period.label(): [v for _, v in now], previous.label(): [v for _, v in before]},
     )

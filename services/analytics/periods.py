@@ -6,12 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.core import language
 from services.core.clock import add_months
 from services.core.errors import ValidationError
+from services.core.language import N_, t
 
 WEEK, MONTH = "week", "month"  # calendar weeks begin on Monday
 WEEKLY_UP_TO = 120  # days; a longer period is shown by month
-CHOICES = {"Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90, "Last year": 365}
+CHOICES = {
+    N_("Last 7 days"): 7,
+    N_("Last 30 days"): 30,
+    N_("Last 90 days"): 90,
+    N_("Last year"): 365,
+}
 MAX_DAYS = 3 * 366  # a custom period of up to three years
 
 
@@ -53,7 +60,7 @@ class Period:
         return self.weeks() if self.unit() == WEEK else self.months()
 
     def label(self) -> str:
-        return f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"
+        return f"{language.day(self.first)} – {language.day(self.last)}"
 
 
 def bucket(day: date, unit: str) -> Period:
@@ -73,13 +80,17 @@ def ending(days: int, yesterday: date) -> Period:
 def custom(first: date | None, last: date | None, yesterday: date) -> Period:
     """A period the manager chose; refused with a clear message when it cannot be shown."""
     if first is None or last is None:
-        raise ValidationError({"period": "Choose the first and the last day."})
+        raise ValidationError({"period": t("Choose the first and the last day.")})
     if first > last:
-        raise ValidationError({"period": "The first day must not be after the last."})
+        raise ValidationError({"period": t("The first day must not be after the last.")})
     if last > yesterday:
         raise ValidationError(
-            {"period": f"Choose days up to {yesterday:%d %b %Y} (today is not over)."}
+            {
+                "period": t(
+                    "Choose days up to {day} (today is not over).", day=language.day(yesterday)
+                )
+            }
         )
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError({"period": "Choose at most three years."})
+        raise ValidationError({"period": t("Choose at most three years.")})
     return Period(first, last)

@@ -27,12 +27,13 @@ from services.analytics.rollups import bucket_of
 from services.analytics.tables import ServiceFact
 from services.care import inbox, pools
 from services.core import clock
+from services.core.language import N_, t
 
 F = ServiceFact
 QUEUE_NAMES = {
-    facts.ACCESS: "Access and release of information",
-    facts.AMENDMENT: "Amendments",
-    facts.PROXY_REVIEW: "Caregiver access reviews",
+    facts.ACCESS: N_("Access and release of information"),
+    facts.AMENDMENT: N_("Amendments"),
+    facts.PROXY_REVIEW: N_("Caregiver access reviews"),
 }
 ON_TIME, LATE, OVERDUE, OPEN = 0, 1, 2, 3  # a deadline's states
 STATES = (ON_TIME, LATE, OVERDUE, OPEN)
@@ -157,25 +158,27 @@ def _results(session: Session, period: Period, axes: Axes, f: Filters) -> Figure
         session, facts.RESULT, period, f, row, F.flag_hours, released, starts, 24
     )
     return Figure(
-        "Results: release to first view",
-        "Results released to patients in each week or month; the share the patient (or a "
-        "caregiver) opened within 7 days; days from release to first view (median and 90th "
-        "percentile of those opened); the share held back by a clinician first, and for how "
-        "long (median days).",
+        t("Results: release to first view"),
+        t(
+            "Results released to patients in each week or month; the share the "
+            "patient (or a caregiver) opened within 7 days; days from release to "
+            "first view (median and 90th percentile of those opened); the share "
+            "held back by a clinician first, and for how long (median days)."
+        ),
         "line",
         table(
-            "Released in",
+            t("Released in"),
             starts,
             **{
-                "Results released": released,
-                "Viewed within 7 days %": rows.share(f, (1, 3)),
-                "Median days to view": median,
-                "90th percentile days to view": p90,
-                "Held first %": rows.share(f, (2, 3)),
-                "Median days held": held_median,
+                t("Results released"): released,
+                t("Viewed within 7 days %"): rows.share(f, (1, 3)),
+                t("Median days to view"): median,
+                t("90th percentile days to view"): p90,
+                t("Held first %"): rows.share(f, (2, 3)),
+                t("Median days held"): held_median,
             },
         ),
-        plot=("Median days to view", "90th percentile days to view"),
+        plot=(t("Median days to view"), t("90th percentile days to view")),
     )
 
 
@@ -198,23 +201,27 @@ def _messages(session: Session, period: Period, axes: Axes, f: Filters) -> Figur
     threads = rows.count(f)
     median, p90 = _percentiles(session, facts.MESSAGE, period, f, F.queue, F.hours, threads, codes)
     return Figure(
-        "Messages: answers against the goal, by pool",
-        f"Patients' message threads begun in the period, by the pool that works them; the "
-        f"share answered within the goal ({pools.goal_business_days()} business days); hours "
-        "to the first answer (median and 90th percentile); threads waiting past the goal now.",
+        t("Messages: answers against the goal, by pool"),
+        t(
+            "Patients' message threads begun in the period, by the pool that works "
+            "them; the share answered within the goal ({goal_business_days} "
+            "business days); hours to the first answer (median and 90th "
+            "percentile); threads waiting past the goal now.",
+            goal_business_days=pools.goal_business_days(),
+        ),
         "bar",
         table(
-            "Pool",
+            t("Pool"),
             [names.get(c, c) for c in codes],
             **{
-                "Threads": threads,
-                "Answered within goal %": rows.share(f, (1,)),
-                "Median hours to answer": median,
-                "90th percentile hours": p90,
-                "Waiting past goal now": rows.count(f, (2,)),
+                t("Threads"): threads,
+                t("Answered within goal %"): rows.share(f, (1,)),
+                t("Median hours to answer"): median,
+                t("90th percentile hours"): p90,
+                t("Waiting past goal now"): rows.count(f, (2,)),
             },
         ),
-        plot=("Answered within goal %",),
+        plot=(t("Answered within goal %"),),
     )
 
 
@@ -226,21 +233,24 @@ def _refills(session: Session, period: Period, axes: Axes, f: Filters) -> Figure
     requests = rows.count(f)
     median, p90 = _percentiles(session, facts.REFILL, period, f, row, F.hours, requests, starts)
     return Figure(
-        "Refills: turnaround",
-        "Refill requests in each week or month, the share decided so far, and hours from "
-        "request to the clinician's decision (median and 90th percentile).",
+        t("Refills: turnaround"),
+        t(
+            "Refill requests in each week or month, the share decided so far, and "
+            "hours from request to the clinician's decision (median and 90th "
+            "percentile)."
+        ),
         "line",
         table(
-            "Requested in",
+            t("Requested in"),
             starts,
             **{
-                "Requests": requests,
-                "Decided %": rows.share(f, (1,)),
-                "Median hours to decide": median,
-                "90th percentile hours": p90,
+                t("Requests"): requests,
+                t("Decided %"): rows.share(f, (1,)),
+                t("Median hours to decide"): median,
+                t("90th percentile hours"): p90,
             },
         ),
-        plot=("Median hours to decide", "90th percentile hours"),
+        plot=(t("Median hours to decide"), t("90th percentile hours")),
     )
 
 
@@ -256,22 +266,24 @@ def _deadlines(session: Session, period: Period, axes: Axes, f: Filters) -> Figu
     rows = _rows(session, kinds, period, axes, F.queue, state, list(QUEUE_NAMES), len(STATES))
 
     return Figure(
-        "Requests against their legal deadlines",
-        "Requests received in the period: done on time, done late, overdue now, and open but "
-        "not yet due.",
+        t("Requests against their legal deadlines"),
+        t(
+            "Requests received in the period: done on time, done late, overdue now, "
+            "and open but not yet due."
+        ),
         "bar",
         table(
-            "Requests",
-            list(QUEUE_NAMES.values()),
+            t("Requests"),
+            [t(name) for name in QUEUE_NAMES.values()],
             **{
-                "Received": rows.count(f),
-                "On time": rows.count(f, (ON_TIME,)),
-                "Late": rows.count(f, (LATE,)),
-                "Overdue now": rows.count(f, (OVERDUE,)),
-                "Open, not yet due": rows.count(f, (OPEN,)),
+                t("Received"): rows.count(f),
+                t("On time"): rows.count(f, (ON_TIME,)),
+                t("Late"): rows.count(f, (LATE,)),
+                t("Overdue now"): rows.count(f, (OVERDUE,)),
+                t("Open, not yet due"): rows.count(f, (OPEN,)),
             },
         ),
-        plot=("On time", "Late", "Overdue now", "Open, not yet due"),
+        plot=(t("On time"), t("Late"), t("Overdue now"), t("Open, not yet due")),
     )
 
 
@@ -280,20 +292,23 @@ def _visits(session: Session, period: Period, axes: Axes, f: Filters) -> Figure:
     state = _bit(F.flag.is_(True), 1) + _bit(F.done_at.is_not(None), 2)
     rows = _rows(session, facts.VISIT, period, axes, row, state, starts, 4)
     return Figure(
-        "Visits: booked and checked in online",
-        "Visits in each week or month (not cancelled); the share the patient or a caregiver "
-        "booked in the portal; the share checked in online beforehand.",
+        t("Visits: booked and checked in online"),
+        t(
+            "Visits in each week or month (not cancelled); the share the patient or "
+            "a caregiver booked in the portal; the share checked in online "
+            "beforehand."
+        ),
         "line",
         table(
-            "Visits in",
+            t("Visits in"),
             starts,
             **{
-                "Visits": rows.count(f),
-                "Self-scheduled %": rows.share(f, (1, 3)),
-                "E-check-in completed %": rows.share(f, (2, 3)),
+                t("Visits"): rows.count(f),
+                t("Self-scheduled %"): rows.share(f, (1, 3)),
+                t("E-check-in completed %"): rows.share(f, (2, 3)),
             },
         ),
-        plot=("Self-scheduled %", "E-check-in completed %"),
+        plot=(t("Self-scheduled %"), t("E-check-in completed %")),
     )
 
 
@@ -328,22 +343,25 @@ def _payments(session: Session, period: Period, axes: Axes, f: Filters) -> Figur
         )
     ]
     return Figure(
-        "Payments online and payment plans",
-        "Payments received in each week or month, the share made online (of payments and of "
-        "dollars); statements issued, and the share a payment plan pays.",
+        t("Payments online and payment plans"),
+        t(
+            "Payments received in each week or month, the share made online (of "
+            "payments and of dollars); statements issued, and the share a payment "
+            "plan pays."
+        ),
         "line",
         table(
-            "Paid in",
+            t("Paid in"),
             starts,
             **{
-                "Payments": paid.count(f),
-                "Online % of payments": paid.share(f, (1,)),
-                "Online % of dollars": dollars,
-                "Statements": statements.count(f),
-                "On a payment plan %": statements.share(f, (1,)),
+                t("Payments"): paid.count(f),
+                t("Online % of payments"): paid.share(f, (1,)),
+                t("Online % of dollars"): dollars,
+                t("Statements"): statements.count(f),
+                t("On a payment plan %"): statements.share(f, (1,)),
             },
         ),
-        plot=("Online % of payments", "Online % of dollars", "On a payment plan %"),
+        plot=(t("Online % of payments"), t("Online % of dollars"), t("On a payment plan %")),
     )
 
 
