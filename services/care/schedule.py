@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,10 +23,11 @@ from services.care.tables import (
     ScheduleBlock,
     ScheduleTemplate,
 )
-from services.core import access, audit, clock, db, forms, notify
+from services.core import access, audit, clock, db, forms, language, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound
+from services.core.language import N_, t
 from services.core.models import Patient, Provider, Site
 from services.core.work import staff_work
 
@@ -84,22 +86,22 @@ def template_add(
     fields: dict[str, str] = {}
     begin, finish = _minutes(start), _minutes(end)
     if begin is None:
-        fields["start"] = "Give the start as HH:MM, e.g. 08:30."
+        fields["start"] = t("Give the start as HH:MM, e.g. 08:30.")
     if finish is None:
-        fields["end"] = "Give the end as HH:MM, e.g. 12:00."
+        fields["end"] = t("Give the end as HH:MM, e.g. 12:00.")
     if not 0 <= weekday <= 6:
-        fields["weekday"] = "Choose a day of the week."
+        fields["weekday"] = t("Choose a day of the week.")
     if slot_minutes not in (10, 15, 20, 30, 40, 45, 60):
-        fields["slot_minutes"] = "Slots last 10, 15, 20, 30, 40, 45 or 60 minutes."
+        fields["slot_minutes"] = t("Slots last 10, 15, 20, 30, 40, 45 or 60 minutes.")
     if slot_kind not in (policy.OFFICE, policy.VIDEO):
-        fields["slot_kind"] = "Choose office or video."
+        fields["slot_kind"] = t("Choose office or video.")
     if begin is not None and finish is not None and finish - begin < slot_minutes:
-        fields["end"] = "The end must leave room for at least one slot after the start."
+        fields["end"] = t("The end must leave room for at least one slot after the start.")
     forms.raise_if(fields)
     assert begin is not None and finish is not None
     with staff_work(actor, "schedule.template.add", *KEEPERS) as session:
         if session.get(Provider, provider_id) is None or session.get(Site, site_id) is None:
-            raise NotFound("Choose a provider and a site from the lists.")
+            raise NotFound(t("Choose a provider and a site from the lists."))
         row = ScheduleTemplate(
             id=uuid.uuid4(),
             provider_id=provider_id,
@@ -152,7 +154,7 @@ def template_end(*, actor: Actor, template_id: uuid.UUID) -> int:
             .values(active=False)
         )
         if ended.rowcount != 1:  # type: ignore[attr-defined]
-            raise NotFound("We could not find those weekly hours (or they have ended already).")
+            raise NotFound(t("We could not find those weekly hours (or they have ended already)."))
         mine = (
             AppointmentSlot.template_id == template_id,
             AppointmentSlot.start_at > clock.now(),
@@ -235,14 +237,16 @@ def block_add(*, actor: Actor, provider_id: uuid.UUID, first: date, last: date, 
     visits booked in them are cancelled, each patient told and invited to book again.
     Returns how many visits were cancelled."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "reason", reason, "Say why (patients are not told it).", 200)
+    text = forms.checked_note(
+        fields, "reason", reason, t("Say why (patients are not told it)."), 200
+    )
     if last < first:
-        fields["last"] = "The last day must not be before the first."
+        fields["last"] = t("The last day must not be before the first.")
     forms.raise_if(fields)
     starts, ends = clock.day_start(first), clock.day_start(last + timedelta(days=1))
     with staff_work(actor, "schedule.block.add", *KEEPERS) as session:
         if session.get(Provider, provider_id) is None:
-            raise NotFound("Choose a provider from the list.")
+            raise NotFound(t("Choose a provider from the list."))
         session.add(
             ScheduleBlock(
                 id=uuid.uuid4(),
@@ -274,10 +278,15 @@ def block_add(*, actor: Actor, provider_id: uuid.UUID, first: date, last: date, 
                 session,
                 visit.patient_id,
                 "appointments",
-                f"{settings().clinic_name}: a visit had to be cancelled",
-                f"Your visit on {clock.local(visit.start_at):%A, %B %d at %I:%M %p} had to be "
-                "cancelled because the clinician is away. We are sorry. Sign in to the patient "
-                f"portal to book a new time, or call {booking.clinic_phone()}.",
+                N_("{clinic}: a visit had to be cancelled"),
+                N_(
+                    "Your visit on {when} had to be cancelled because the clinician is away. We "
+                    "are sorry. Sign in to the patient portal to book a new time, or call "
+                    "{phone}."
+                ),
+                clinic=settings().clinic_name,
+                when=partial(language.moment, clock.local(visit.start_at)),
+                phone=booking.clinic_phone(),
             )
             audit.record(
                 session, actor, "appointments.cancelled.by_clinic", patient_id=visit.patient_id
@@ -333,7 +342,7 @@ def request_slots(
     with staff_work(actor, "appointments.request.slots", *KEEPERS) as session:
         row = session.get(AppointmentRequest, request_id)
         if row is None:
-            raise NotFound("We could not find that request.")
+            raise NotFound(t("We could not find that request."))
         return booking.slots_for(
             session,
             row.patient_id,
@@ -349,9 +358,9 @@ def request_schedule(*, actor: Actor, request_id: uuid.UUID, slot_id: uuid.UUID)
     with staff_work(actor, "appointments.request.schedule", *KEEPERS) as session:
         row = session.get(AppointmentRequest, request_id)
         if row is None:
-            raise NotFound("We could not find that request.")
+            raise NotFound(t("We could not find that request."))
         if row.status != "requested":
-            raise Conflict("This request was already handled.")
+            raise Conflict(t("This request was already handled."))
         visit = policy.VISIT_TYPES[row.visit_type]
         appointment = booking.take(
             session, actor, row.patient_id, slot_id, visit, row.note or visit.name
@@ -362,10 +371,13 @@ def request_schedule(*, actor: Actor, request_id: uuid.UUID, slot_id: uuid.UUID)
             session,
             row.patient_id,
             "appointments",
-            f"{settings().clinic_name}: your visit is booked",
-            f"The visit you asked for is booked on "
-            f"{clock.local(appointment.start_at):%A, %B %d at %I:%M %p}. Sign in to the patient "
-            "portal to see the details.",
+            N_("{clinic}: your visit is booked"),
+            N_(
+                "The visit you asked for is booked on {when}. Sign in to the patient portal to "
+                "see the details."
+            ),
+            clinic=settings().clinic_name,
+            when=partial(language.moment, clock.local(appointment.start_at)),
         )
         audit.record(session, actor, "appointments.request.scheduled", patient_id=row.patient_id)
         return appointment.id
