@@ -26,6 +26,7 @@ from services.core import access, audit, clock, forms, money, notify, uploads
 from services.core.access import Actor
 from services.core.config import cents_setting, settings, text_setting
 from services.core.errors import ConfigurationError, Conflict, NotFound, ValidationError
+from services.core.language import N_
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 
@@ -289,9 +290,12 @@ def assistance_decide(
             session,
             row.patient_id,
             "bills",
-            f"{settings().clinic_name}: your financial assistance application",
-            "The billing office has decided your application for financial assistance. Sign in "
-            "to the portal to see the decision.",
+            N_("{clinic}: your financial assistance application"),
+            N_(
+                "The billing office has decided your application for financial assistance. "
+                "Sign in to the portal to see the decision."
+            ),
+            clinic=settings().clinic_name,
         )
         return discount
 

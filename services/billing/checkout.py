@@ -34,6 +34,7 @@ from services.core import access, audit, clock, db, money, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, PortalError, ValidationError
+from services.core.language import N_
 from services.core.work import patient_work
 
 log = logging.getLogger("portal.payments")
@@ -325,8 +326,9 @@ def _apply(session: Session, hosted: Hosted, source: str, closed_as: str = "expi
             session,
             row.patient_id,
             "bills",
-            f"{settings().clinic_name}: payment received",
-            "We received your payment. Sign in to the portal to see your receipt.",
+            N_("{clinic}: payment received"),
+            N_("We received your payment. Sign in to the portal to see your receipt."),
+            clinic=settings().clinic_name,
         )
         return "posted"
     if hosted.status == "expired":

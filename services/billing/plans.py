@@ -496,9 +496,12 @@ def _missed(session: Session, instalment_id: uuid.UUID, why: str) -> int:
         session,
         plan.patient_id,
         "bills",
-        f"{settings().clinic_name}: a payment plan instalment is missed",
-        "A payment on your payment plan was missed. Sign in to the portal to pay it, or call "
-        "the billing office if you need to change your plan.",
+        N_("{clinic}: a payment plan instalment is missed"),
+        N_(
+            "A payment on your payment plan was missed. Sign in to the portal to pay it, or "
+            "call the billing office if you need to change your plan."
+        ),
+        clinic=settings().clinic_name,
     )
     audit.record(
         session,

@@ -19,11 +19,12 @@ from services.core import access, audit, clock, money, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict
+from services.core.language import N_
 from services.core.models import Patient, User
 from services.core.work import staff_work
 
-SUBJECT = "your statement is ready"
-BODY = (
+SUBJECT = N_("{clinic}: your statement is ready")
+BODY = N_(
     "A new statement is ready in the patient portal. Sign in to see it and to pay online, set "
     "up a payment plan or ask for financial assistance."
 )
@@ -79,8 +80,9 @@ def statement_run(*, actor: Actor) -> Run:
             session,
             select(owing.c.patient_id),
             "bills",
-            f"{settings().clinic_name}: {SUBJECT}",
+            SUBJECT,
             BODY,
+            clinic=settings().clinic_name,
         )
         row = StatementRun(
             id=uuid.uuid4(),
