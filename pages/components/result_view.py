@@ -14,7 +14,7 @@ from pages.components.format import local_times, plain, when
 from services.core import language
 from services.core.access import Actor
 from services.core.language import t
-from services.records import results
+from services.records import explanations, results
 
 
 def components_table(detail: results.ResultDetail) -> None:
@@ -98,6 +98,7 @@ def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetai
             )
         )
     components_table(detail)
+    about = _about(s)
     numeric = [c for c in detail.components if c.value is not None]
     if not numeric:
         return
@@ -110,3 +111,20 @@ def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetai
         st.caption(t("Only one result of this test so far: no trend yet."))
         return
     st.plotly_chart(trend_chart(frame, names[chosen]), key=f"trend_chart_{s.result_id}")
+    if about is not None:
+        label = plain(t("What this test measures"))
+        st.markdown(f"[{label}](#{about})")
+
+
+def _about(s: results.ResultSummary) -> str | None:
+    """The test explained in plain words (never a diagnosis); the anchor to link to it."""
+    found = explanations.explanation(s.panel_code)
+    if found is None:
+        return None
+    anchor = f"about-{s.result_id}"
+    st.subheader(t("About this test: {name}", name=found.name), anchor=anchor)
+    st.write(found.measures)
+    st.write(t("If it is high: {meaning}", meaning=found.high))
+    st.write(t("If it is low: {meaning}", meaning=found.low))
+    st.caption(t(explanations.NOT_A_DIAGNOSIS))
+    return anchor

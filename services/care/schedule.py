@@ -130,16 +130,16 @@ def templates_list(*, actor: Actor) -> list[Template]:
         ).all()
         return [
             Template(
-                t.id,
+                tpl.id,
                 provider,
                 site,
-                t.weekday,
-                f"{t.start_minute // 60:02d}:{t.start_minute % 60:02d}",
-                f"{t.end_minute // 60:02d}:{t.end_minute % 60:02d}",
-                t.slot_minutes,
-                t.slot_kind,
+                tpl.weekday,
+                f"{tpl.start_minute // 60:02d}:{tpl.start_minute % 60:02d}",
+                f"{tpl.end_minute // 60:02d}:{tpl.end_minute % 60:02d}",
+                tpl.slot_minutes,
+                tpl.slot_kind,
             )
-            for t, provider, site in rows
+            for tpl, provider, site in rows
         ]
 
 
@@ -193,38 +193,38 @@ def generate_slots(today: date | None = None) -> int:
         templates = session.scalars(
             select(ScheduleTemplate).where(ScheduleTemplate.active.is_(True))
         ).all()
-        for t in templates:
+        for tpl in templates:
             existing = set(
                 session.scalars(
                     select(AppointmentSlot.start_at).where(
-                        AppointmentSlot.provider_id == t.provider_id,
+                        AppointmentSlot.provider_id == tpl.provider_id,
                         AppointmentSlot.start_at >= clock.day_start(first),
                     )
                 )
             )
             for offset in range(WEEKS_AHEAD * 7):
                 day = first + timedelta(days=offset)
-                if day.weekday() != t.weekday:
+                if day.weekday() != tpl.weekday:
                     continue
                 for minute in range(
-                    t.start_minute, t.end_minute - t.slot_minutes + 1, t.slot_minutes
+                    tpl.start_minute, tpl.end_minute - tpl.slot_minutes + 1, tpl.slot_minutes
                 ):
                     wall = datetime.combine(day, time(minute // 60, minute % 60))
                     start = clock.from_local(wall)
                     if start in existing or start <= clock.now():
                         continue
-                    end = start + timedelta(minutes=t.slot_minutes)
+                    end = start + timedelta(minutes=tpl.slot_minutes)
                     session.add(
                         AppointmentSlot(
                             id=uuid.uuid4(),
-                            provider_id=t.provider_id,
-                            site_id=t.site_id,
+                            provider_id=tpl.provider_id,
+                            site_id=tpl.site_id,
                             start_at=start,
-                            minutes=t.slot_minutes,
-                            visit_type=t.slot_kind,
+                            minutes=tpl.slot_minutes,
+                            visit_type=tpl.slot_kind,
                             booked=False,
-                            template_id=t.id,
-                            blocked=_blocked(session, t.provider_id, start, end) or None,
+                            template_id=tpl.id,
+                            blocked=_blocked(session, tpl.provider_id, start, end) or None,
                         )
                     )
                     existing.add(start)
