@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from services.core import db
 from services.core.models import AuditEvent
-from services.records import results
+from services.records import explanations, results
 from services.records.tables import LabResult
 from tests.conftest import NOW
 from tests.pages.test_app import signed_in
@@ -35,6 +35,11 @@ def test_the_patient_opens_a_result_with_its_trend(seeded_url: str) -> None:
     )
     assert not opened.new  # opening it was recorded
     assert any("Outside the range" in c for df in at.dataframe for c in df.value.columns)
+    # The test explained in plain words, linked from the trend.
+    about = explanations.explanation(newest.panel_code)
+    assert about is not None
+    assert f"About this test: {about.name}" in [h.value for h in at.subheader]
+    assert about.measures in [m.value for m in at.markdown]
     at.toggle(key="results_delay_sensitive").set_value(True).run()
     assert results.delay_preferences(actor=me, patient_id=_alex()) == {"sensitive"}
 
