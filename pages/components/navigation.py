@@ -40,8 +40,9 @@ SHARED = PageSpec("pages/public/shared.py", N_("Shared record"), "shared", ":mat
 INVITATION = PageSpec(
     "pages/public/invitation.py", N_("Invitation"), "invitation", ":material/mail:", hidden=True
 )
+HELP = PageSpec("pages/public/help.py", N_("Help"), "help", ":material/help:")
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION)
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION, HELP)
 
 REQUEST_ACCESS = PageSpec(
     "pages/proxy/request_access.py", N_("Request access"), "request-access", ":material/how_to_reg:"
@@ -213,12 +214,13 @@ ACCOUNT = PageSpec(
 
 def pages_for(roles: frozenset[str], scopes: frozenset[str] = frozenset()) -> list[PageSpec]:
     """The role's pages in a stable order, each once (a patient who is also a proxy), and the
-    account page that every signed-in user has. A patient-side page is listed only when the
-    record being viewed opens one of its scopes (`scopes`, with OWN_RECORD for one's own)."""
+    account and help pages that every signed-in user has. A patient-side page is listed only
+    when the record being viewed opens one of its scopes (`scopes`, with OWN_RECORD for one's
+    own)."""
     seen: dict[str, PageSpec] = {}
     for role, pages in PAGES_BY_ROLE.items():
         if role in roles:
             for page in pages:
                 if not page.scopes or set(page.scopes) & scopes:
                     seen.setdefault(page.path, page)
-    return [*seen.values(), ACCOUNT] if seen else []
+    return [*seen.values(), ACCOUNT, HELP] if seen else []

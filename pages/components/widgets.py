@@ -67,6 +67,11 @@ def counts(title: str, by: Mapping[str, int], key: str, value: str) -> None:
     table({key: list(by), value: list(by.values())}, empty=t("None."))
 
 
+def help_link() -> None:
+    """The way to the Help page from a page without the sidebar (before signing in)."""
+    st.page_link("pages/public/help.py", label=t("Help"), icon=":material/help:")
+
+
 def new_password(label: str, key: str) -> str:
     """A new-password field with the policy's advice (SECURITY.md 1)."""
     return st.text_input(

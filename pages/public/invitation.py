@@ -7,13 +7,14 @@ import streamlit as st
 
 from pages.components import navigation, state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import caregiver_account
+from pages.components.widgets import caregiver_account, help_link
 from services.core.language import listing, t
 from services.proxy import invitations, policy
 
 DONE = "invitation_accepted_for"
 
 st.title(t("Invitation to help with someone's care"))
+help_link()
 current = state.actor()
 if current is not None and st.session_state.get(DONE):
     name = st.session_state.pop(DONE)

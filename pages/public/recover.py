@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.widgets import new_password
+from pages.components.widgets import help_link, new_password
 from services.core.language import t
 from services.identity import recovery
 
@@ -47,3 +47,4 @@ with reset_tab, st.form("recover_reset"):
             )
 
 st.page_link(navigation.SIGN_IN.path, label=t("Back to sign in"))
+help_link()

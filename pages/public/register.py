@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.widgets import caregiver_account, new_password
+from pages.components.widgets import caregiver_account, help_link, new_password
 from services.core.errors import AuthenticationFailed
 from services.core.language import t
 from services.identity import passwords, registration
@@ -36,9 +36,21 @@ def _identity_step() -> None:
             min_value=date(1900, 1, 1),
             format="YYYY-MM-DD",
         )
-        mrn = st.text_input(t("Medical record number"), key="register_mrn", max_chars=16)
+        mrn = st.text_input(
+            t("Medical record number"),
+            key="register_mrn",
+            max_chars=16,
+            help=t("Only digits. It is printed on your visit papers and your bills."),
+        )
         code = st.text_input(
-            t("Activation code"), key="register_code", max_chars=14, placeholder="ABCDE-23456"
+            t("Activation code"),
+            key="register_code",
+            max_chars=14,
+            placeholder="ABCDE-23456",
+            help=t(
+                "Ten letters and digits the clinic gives you. It works once, for 30 days. You "
+                "need it or your medical record number."
+            ),
         )
         submitted = st.form_submit_button(t("Continue"), type="primary")
     if submitted:
@@ -130,3 +142,4 @@ elif isinstance(ticket, str):
 else:
     _identity_step()
 st.page_link(navigation.SIGN_IN.path, label=t("Already have an account? Sign in"))
+help_link()

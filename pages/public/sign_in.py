@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages.components import authenticator, languages, navigation, state
 from pages.components.format import plain
+from pages.components.widgets import help_link
 from services.core.errors import AuthenticationFailed
 from services.core.language import t
 from services.identity import auth
@@ -51,7 +52,15 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
         st.subheader(t("Two-step verification"))
         label = t("Code from your authenticator app, or a recovery code")
     with st.form("sign_in_second_step"):
-        code = st.text_input(label, key="sign_in_code", max_chars=16)
+        code = st.text_input(
+            label,
+            key="sign_in_code",
+            max_chars=16,
+            help=t(
+                "Open your authenticator app and type the 6 digits it shows for this portal; "
+                "they change every 30 seconds. A recovery code works once, if you lost your phone."
+            ),
+        )
         submitted = st.form_submit_button(t("Verify"), type="primary")
     if submitted:
         with state.service_errors():
@@ -88,3 +97,4 @@ if isinstance(pending, auth.CodeNeeded | auth.EnrolmentNeeded):
     _code_step(pending)
 else:
     _password_step()
+help_link()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
+from pages.components.widgets import help_link
 from services.core.language import t
 from services.identity import registration
 
@@ -24,3 +25,4 @@ if submitted:
         registration.registration_verify(username=username, code=code)
         st.success(t("Your email is verified and your account is active. You can sign in now."))
 st.page_link(navigation.SIGN_IN.path, label=t("Go to sign in"))
+help_link()

@@ -24,9 +24,8 @@ from services.care.tables import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from services.core import access, clock, db, forms
+from services.core import access, clock, db, forms, support
 from services.core.access import Access, Actor
-from services.core.config import text_setting
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.language import N_, number, t
 from services.core.models import CareTeamMember, Patient, PatientCareTeam, Provider, Site
@@ -39,7 +38,7 @@ NEXT_SHOWN = 5
 
 
 def clinic_phone() -> str:
-    return text_setting("clinic_phone", "(555) 010-0100")
+    return support.contacts().clinic_phone
 
 
 class SlotTaken(Conflict):

@@ -33,6 +33,7 @@ EXPECTED_PAGES = {
         "pages/proxy/request_access.py",
         "pages/public/invitation.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
     "proxy.demo": {
         "pages/patient/home.py",
@@ -47,6 +48,7 @@ EXPECTED_PAGES = {
         "pages/proxy/request_access.py",
         "pages/public/invitation.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
     "clinician.demo": {
         "pages/clinician/home.py",
@@ -58,6 +60,7 @@ EXPECTED_PAGES = {
         "pages/clinician/amendments.py",
         "pages/clinician/metrics.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
     "him.demo": {
         "pages/him/home.py",
@@ -65,6 +68,7 @@ EXPECTED_PAGES = {
         "pages/him/proxy_review.py",
         "pages/staff/inbox.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
     "billing.demo": {
         "pages/billing/home.py",
@@ -74,14 +78,16 @@ EXPECTED_PAGES = {
         "pages/billing/plans.py",
         "pages/billing/assistance.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
-    "manager.demo": {"pages/manager/home.py", "pages/account/account.py"},
+    "manager.demo": {"pages/manager/home.py", "pages/account/account.py", "pages/public/help.py"},
     "admin.demo": {
         "pages/admin/home.py",
         "pages/admin/accounts.py",
         "pages/admin/schedule.py",
         "pages/admin/demo_inbox.py",
         "pages/account/account.py",
+        "pages/public/help.py",
     },
 }
 EXPECTED_TITLE = {
@@ -474,3 +480,21 @@ def test_the_sign_in_page_in_arabic_is_laid_out_right_to_left(seeded_url: str) -
     assert [t.label for t in at.text_input] == ["اسم المستخدم", "كلمة المرور"]
     assert languages.RIGHT_TO_LEFT in [h.proto.body for h in at.get("html")]
     assert languages.RIGHT_TO_LEFT not in [h.proto.body for h in _choose_language("es").get("html")]
+
+
+def test_the_help_page_opens_before_and_after_sign_in_with_the_numbers_to_call(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_HELP_DESK_PHONE", "(555) 010-4357")
+    monkeypatch.setenv("PORTAL_HELP_DESK_HOURS", "Mon–Sat 7:00–19:00")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "help" in [link.proto.page for link in at.get("page_link")]  # its URL path
+    at.switch_page("pages/public/help.py").run()
+    assert not at.exception and at.title[0].value == "Help"
+    shown = " ".join(str(tbl.value) for tbl in at.table)
+    assert plain("(555) 010-4357") in shown and plain("Mon–Sat 7:00–19:00") in shown
+    assert {e.label for e in at.expander} >= {"Activation codes", "Trouble signing in"}
+    signed = signed_in("patient.demo")
+    assert "pages/public/help.py" in _pages(signed)
+    signed.switch_page("pages/public/help.py").run()
+    assert not signed.exception and signed.title[0].value == "Help"

@@ -14,6 +14,7 @@ ALWAYS = {
     "pages/public/invitation.py",
     "pages/account/account.py",
     "pages/patient/home.py",
+    "pages/public/help.py",
 }
 BY_SCOPE = {
     access.RESULTS: {"pages/patient/results.py"},
