@@ -62,7 +62,10 @@ def _frame() -> None:
         )
         for s in specs
     ]
-    st.navigation(pages, position="sidebar" if current is not None else "hidden").run()
+    # Every page listed: Streamlit would fold a list of more than twelve behind "View more".
+    st.navigation(
+        pages, position="sidebar" if current is not None else "hidden", expanded=True
+    ).run()
 
 
 state.init()

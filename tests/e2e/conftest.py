@@ -201,6 +201,8 @@ def sign_in(
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     if code and username in demo.DEMO_STAFF_USERNAMES and password == demo.DEMO_PASSWORD:
-        field = page.get_by_label("Code from your authenticator app, or a recovery code")
+        field = page.get_by_role(
+            "textbox", name="Code from your authenticator app, or a recovery code"
+        )
         field.fill(demo.totp_code(username, clock.now(), seed=TEST_OPTIONS.seed))
         page.get_by_role("button", name="Verify").click()

@@ -69,7 +69,7 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
         ):
             page.get_by_role("spinbutton", name=f"{part}, Date of birth").click()
             page.keyboard.type(value)
-        page.get_by_label("Activation code").fill(code)
+        page.get_by_role("textbox", name="Activation code", exact=True).fill(code)
         page.get_by_role("button", name="Continue").click()
         expect(page.get_by_text("We found your record")).to_be_visible()
         page.get_by_label("Email").fill("journey@example.org")
@@ -118,7 +118,9 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
         page.get_by_label("Username").fill("journey.patient")
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        code_field = page.get_by_label("Code from your authenticator app, or a recovery code")
+        code_field = page.get_by_role(
+            "textbox", name="Code from your authenticator app, or a recovery code"
+        )
         code_field.fill(totp.at(time.time() + 30))
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("heading", name=f"Welcome, {patient.first_name}")).to_be_visible()
