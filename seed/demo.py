@@ -17,6 +17,7 @@ import pyotp
 DEMO_PASSWORD = "Demo-Portal-2026!"
 DEFAULT_SEED = 2026
 DEMO_STAFF_USERNAMES = ("clinician.demo", "him.demo", "billing.demo", "manager.demo", "admin.demo")
+DEMO_USERNAMES = ("patient.demo", "proxy.demo", *DEMO_STAFF_USERNAMES)
 
 
 def totp_secret(username: str, seed: int = DEFAULT_SEED) -> str:

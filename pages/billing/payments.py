@@ -29,16 +29,7 @@ def _rows(rows: list[desk.Posted], empty: str) -> None:
             t("Patient"): [p.patient_name for p in rows],
             "MRN": [p.mrn for p in rows],
             t("Amount"): [money(p.amount_cents) for p in rows],
-            t("Method"): [
-                t(
-                    "{method} ending {last4}",
-                    method=t(account.METHODS.get(p.method, p.method)),
-                    last4=p.card_last4,
-                )
-                if p.card_last4
-                else t(account.METHODS.get(p.method, p.method))
-                for p in rows
-            ],
+            t("Method"): [account.method_words(p.method, p.card_last4) for p in rows],
             t("Online"): [t("Yes") if p.online else "" for p in rows],
             t("Applied to"): [
                 t("Statement of {day}", day=language.day(p.statement_date))

@@ -396,16 +396,7 @@ def _payments(view: account.Overview) -> None:
         {
             t("Date"): [when(p.paid_at) for p in view.payments],
             t("Amount"): [money(p.amount_cents) for p in view.payments],
-            t("Method"): [
-                t(
-                    "{method} ending {last4}",
-                    method=t(account.METHODS.get(p.method, p.method)),
-                    last4=p.card_last4,
-                )
-                if p.card_last4
-                else t(account.METHODS.get(p.method, p.method))
-                for p in view.payments
-            ],
+            t("Method"): [account.method_words(p.method, p.card_last4) for p in view.payments],
             t("Online"): [t("Yes") if p.online else "" for p in view.payments],
         },
         empty=t("No payments yet."),

@@ -23,7 +23,7 @@ from services.billing.tables import (
 from services.core import access, clock
 from services.core.access import Access, Actor
 from services.core.errors import NotFound
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.money import dollars
 from services.core.work import patient_work
@@ -99,6 +99,12 @@ class Overview:
     coverage: list[Coverage]
     paperless: bool
     lines: dict[uuid.UUID, list[Line]]  # of the newest statements (LINES_SHOWN)
+
+
+def method_words(method: str, last4: str | None) -> str:
+    """How a payment was made, in words (with the card's last digits)."""
+    words = t(METHODS.get(method, method))
+    return t("{method} ending {last4}", method=words, last4=last4) if last4 else words
 
 
 def _statements(session: Session, patient_id: uuid.UUID, found: Access) -> list[StatementItem]:

@@ -8,19 +8,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from pages.components import navigation
+from seed import demo
 from tests.e2e.conftest import idle, new_tab, sign_in
 
 pytestmark = pytest.mark.e2e
 SERIOUS = ("serious", "critical")
-ROLES = (
-    "patient.demo",
-    "proxy.demo",
-    "clinician.demo",
-    "him.demo",
-    "billing.demo",
-    "manager.demo",
-    "admin.demo",
-)
 
 
 def serious_violations(page: Page) -> list[str]:
@@ -47,7 +39,7 @@ def test_every_public_page_has_no_serious_violation(page: Page, app_url: str) ->
 # signed-in pages (Streamlit's default caption grey, and text inside the sidebar's navigation),
 # while every public page passes. Strict: the day they pass, this mark must go.
 @pytest.mark.xfail(strict=True, reason="colour contrast of captions and sidebar text (issue 18)")
-@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("username", demo.DEMO_USERNAMES)
 def test_every_page_of_each_role_has_no_serious_violation(
     browser: Browser, app_url: str, username: str
 ) -> None:

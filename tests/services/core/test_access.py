@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from seed import demo
 from services.analytics import dashboard, periods
 from services.analytics.cube import Filters
 from services.core import access, clock, db
@@ -24,16 +25,6 @@ from services.homes.patient import patient_home
 from services.identity import admin
 from tests.conftest import NOW
 from tests.support import world
-
-DEMO_USERS = (
-    "patient.demo",
-    "proxy.demo",
-    "clinician.demo",
-    "him.demo",
-    "billing.demo",
-    "manager.demo",
-    "admin.demo",
-)
 
 STAFF_SERVICES: dict[str, tuple[Callable[..., Any], str, str]] = {
     "clinician_home": (clinician_home, access.CLINICIAN, "home.clinician.view"),
@@ -72,7 +63,7 @@ def _refused(call: Callable[[], Any], error: type[Exception]) -> AuditEvent:
 @pytest.mark.parametrize("service", list(STAFF_SERVICES))
 def test_staff_services_refuse_every_other_role(seeded_url: str, service: str) -> None:
     function, role, action = STAFF_SERVICES[service]
-    for username in DEMO_USERS:
+    for username in demo.DEMO_USERNAMES:
         actor = world.actor_of(username)
         if role in actor.roles:
             function(actor=actor)
