@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gettext
 import io
-import string
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -65,7 +64,13 @@ def current() -> str:
 
 
 def right_to_left(code: str | None = None) -> bool:
-    return Locale.parse(known(code or current())).character_order == "right-to-left"
+    return _locale(known(code or current())).character_order == "right-to-left"
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """CLDR's data for a language, parsed once (the frame asks on every run)."""
+    return Locale.parse(code)
 
 
 def catalog_path(code: str) -> Path:
@@ -113,13 +118,11 @@ def tn(singular: str, plural: str, count: int, **places: object) -> str:
 
 
 def _fill(text: str, places: dict[str, object]) -> str:
-    if not places:
-        return text
-    return string.Formatter().vformat(text, (), places)
+    return text.format(**places) if places else text
 
 
 def number(value: int | float | Decimal, digits: int | None = None) -> str:
-    """A number as the language writes it (1,234.5 in English, 1234,5 in Spanish)."""
+    """A number as the language writes it (1,234.5 in English, 1.234,5 in Spanish)."""
     if digits is None:
         return numbers.format_decimal(value, locale=current())
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
@@ -128,7 +131,7 @@ def number(value: int | float | Decimal, digits: int | None = None) -> str:
 
 def percent(share: float, digits: int = 0) -> str:
     """A share as a percentage, the sign where the language puts it (26%; 26 %)."""
-    pattern = Locale.parse(current()).percent_formats[None].pattern
+    pattern = _locale(current()).percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("0", "0." + "0" * digits, 1)
     return numbers.format_percent(share, format=pattern, locale=current())
@@ -140,7 +143,7 @@ def listing(items: Iterable[str]) -> str:
 
 
 def money(cents: int) -> str:
-    """US dollars as the language writes them ($1,234.50; 1234,50 US$ in Spanish)."""
+    """US dollars as the language writes them ($1,234.50; 1.234,50 US$ in Spanish)."""
     return numbers.format_currency(Decimal(cents).scaleb(-2), "USD", locale=current())
 
 
@@ -165,7 +168,7 @@ def moment(value: datetime) -> str:
 @cache
 def _moment_pattern(code: str) -> str:
     """The language's medium date and short time, joined as the language joins them."""
-    found = Locale.parse(code)
+    found = _locale(code)
     joined: str = found.datetime_formats["medium"]
     date_part, time_part = found.date_formats["medium"].pattern, found.time_formats["short"].pattern
     return joined.replace("{1}", date_part).replace("{0}", time_part)
