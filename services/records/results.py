@@ -28,6 +28,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.core.language import N_, number, t
 from services.core.models import Patient, Provider
 from services.core.work import patient_work, staff_work
+from services.records import outside
 from services.records.tables import (
     LabComponent,
     LabResult,
@@ -220,7 +221,8 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
 
 
 def result_trend(*, actor: Actor, patient_id: uuid.UUID, loinc: str) -> pd.DataFrame:
-    """One test's values over time (released results only), with its reference range."""
+    """One test's values over time (released results only), with its reference range, and the
+    values other providers sent (`source` names them; empty for this clinic's own)."""
     with patient_work(actor, patient_id, "results.trend", access.RESULTS) as (session, found):
         rows = session.execute(
             select(
@@ -238,12 +240,14 @@ def result_trend(*, actor: Actor, patient_id: uuid.UUID, loinc: str) -> pd.DataF
                 LabComponent.value.is_not(None),
                 visible_to(found, clock.now()),
             )
-            .order_by(LabResult.collected_at)
         ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["collected_at", "value", "unit", "ref_low", "ref_high", "flag"],
+        elsewhere = outside.outside_results(session, found, patient_id, loinc)
+    frame = pd.DataFrame(
+        [(*r, "") for r in rows]
+        + [(at, v, u, lo, hi, None, src) for at, v, u, lo, hi, src in elsewhere],
+        columns=["collected_at", "value", "unit", "ref_low", "ref_high", "flag", "source"],
     )
+    return frame.sort_values("collected_at", kind="stable", ignore_index=True)
 
 
 # --- the release preference (privacy exception) ----------------------------------------------

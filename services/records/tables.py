@@ -256,6 +256,45 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class OutsideImport(Base):
+    """One FHIR bundle brought in from another provider (schema v21): who brought it, when, from
+    where (the source label every item carries), and the file's hash."""
+
+    __tablename__ = "outside_imports"
+    id: Mapped[uuid.UUID] = id_column()
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    source: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    items: Mapped[int] = mapped_column(Integer)
+
+
+class OutsideItem(Base):
+    """One condition, result, medication, immunization, allergy or visit from another provider,
+    kept apart from this clinic's record (schema v21). `key` is a hash of the patient and the
+    resource's full URL, so a second import of the same bundle adds nothing."""
+
+    __tablename__ = "outside_items"
+    id: Mapped[uuid.UUID] = id_column()
+    import_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("outside_imports.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = patient_fk()
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(32))  # LOINC, SNOMED CT, RxNorm, CVX
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(24))
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    value: Mapped[float | None] = mapped_column(Double)
+    value_text: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    ref_low: Mapped[float | None] = mapped_column(Double)
+    ref_high: Mapped[float | None] = mapped_column(Double)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
 # --- notifications, usage, audit ------------------------------------------------------------
 
 
