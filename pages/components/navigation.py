@@ -64,6 +64,13 @@ PATIENT_PAGES = (
         (access.RECORDS, access.DOCUMENTS),
     ),
     PageSpec(
+        "pages/patient/outside_records.py",
+        N_("Records from other providers"),
+        "outside-records",
+        ":material/move_to_inbox:",
+        (access.RECORDS,),
+    ),
+    PageSpec(
         "pages/patient/metrics.py",
         N_("Health metrics"),
         "metrics",
@@ -165,6 +172,12 @@ PAGES_BY_ROLE: dict[str, tuple[PageSpec, ...]] = {
             N_("Proxy review"),
             "proxy-review",
             ":material/verified_user:",
+        ),
+        PageSpec(
+            "pages/him/outside_records.py",
+            N_("Outside records"),
+            "outside-records-him",
+            ":material/move_to_inbox:",
         ),
         STAFF_INBOX,
     ),

@@ -13,7 +13,7 @@ from pages.components import metric_charts
 from pages.components.format import local_times, plain, when
 from services.core import language
 from services.core.access import Actor
-from services.core.language import t
+from services.core.language import t, tn
 from services.records import explanations, results
 
 
@@ -49,9 +49,24 @@ def _flag(flag: str | None, otherwise: str) -> str:
 
 
 def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
-    """One test's values over time with its reference range shaded and labelled."""
-    unit = str(frame["unit"].dropna().iloc[-1]) if frame["unit"].notna().any() else ""
-    low, high = frame["ref_low"].dropna(), frame["ref_high"].dropna()
+    """One test's values over time with its reference range shaded and labelled; values from
+    other providers are drawn apart (diamonds, named by their source). Values in another unit
+    than this clinic's latest are left out of the picture (the caption says how many)."""
+    ours = frame[frame["source"] == ""]
+    units = (ours if len(ours) else frame)["unit"].dropna()
+    unit = str(units.iloc[-1]) if len(units) else ""
+    same = frame["unit"].fillna("").str.casefold() == unit.casefold()
+    if not same.all():
+        st.caption(
+            tn(
+                "{count} value in another unit is not drawn.",
+                "{count} values in other units are not drawn.",
+                int((~same).sum()),
+            )
+        )
+    frame = frame[same]
+    ours = frame[frame["source"] == ""]
+    low, high = ours["ref_low"].dropna(), ours["ref_high"].dropna()
     decor = []
     if len(low) and len(high):
         decor.append(
@@ -66,18 +81,27 @@ def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
                 ),
             )
         )
-    words = [_flag(f, t("In range")) for f in frame["flag"]]
-    trace = go.Scatter(
+    traces = [
+        _points(ours, name, [_flag(f, t("In range")) for f in ours["flag"]], "circle", "lines")
+    ]
+    for source, theirs in frame[frame["source"] != ""].groupby("source", sort=True):
+        label = t("{source} (outside record)", source=source)
+        traces.append(_points(theirs, label, [label] * len(theirs), "diamond", ""))
+    return metric_charts.figure([p for p in traces if len(p.x)], decor, unit, height=360)
+
+
+def _points(frame: pd.DataFrame, name: str, words: list[str], symbol: str, line: str) -> go.Scatter:
+    """One series of a trend, each value written beside its point."""
+    return go.Scatter(
         x=local_times(frame["collected_at"]),
         y=frame["value"],
-        mode="lines+markers+text",
+        mode="+".join(m for m in (line, "markers", "text") if m),
         name=name,
         text=[f"{v:g}" for v in frame["value"]],
         textposition="top center",
         hovertext=words,
-        marker={"size": 9, "symbol": "circle"},
+        marker={"size": 9, "symbol": symbol},
     )
-    return metric_charts.figure([trace], decor, unit, height=360)
 
 
 def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetail) -> None:

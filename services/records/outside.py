@@ -27,13 +27,13 @@ from pydantic import ValidationError as ModelError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock
+from services.core import access, audit, clock, language
 from services.core.access import Access, Actor
 from services.core.config import number_setting
 from services.core.errors import PermissionDenied, ValidationError
 from services.core.language import N_, number, t
 from services.core.models import Patient
-from services.core.work import patient_work
+from services.core.work import patient_work, staff_work
 from services.records.tables import OutsideImport, OutsideItem
 
 CONDITION, RESULT, MEDICATION, IMMUNIZATION, ALLERGY, VISIT = (
@@ -115,12 +115,46 @@ class Imported:
 
 
 @dataclass(frozen=True)
+class FoundPatient:
+    patient_id: uuid.UUID
+    name: str
+    born: date
+    mrn: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One outside item as people see it, with its source."""
+
+    kind: str
+    name: str
+    code: str | None
+    status: str | None
+    occurred_at: datetime | None
+    value: float | None
+    value_text: str | None
+    unit: str | None
+    detail: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One file brought in."""
+
+    source: str
+    file_name: str
+    imported_at: datetime
+    items: int
+
+
+@dataclass(frozen=True)
 class OutsideRecord:
     """A patient's records from elsewhere, by kind, newest first; `withheld` for a limited
     parent (who sees none of them)."""
 
-    items: dict[str, list[OutsideItem]] = field(default_factory=dict)
-    imports: list[OutsideImport] = field(default_factory=list)
+    items: dict[str, list[Shown]] = field(default_factory=dict)
+    imports: list[Batch] = field(default_factory=list)
     withheld: bool = False
 
 
@@ -473,7 +507,7 @@ def import_bundle(
                         "The file is about {person}, born {born}, which does not match the "
                         "record. Confirm that these records belong to this patient.",
                         person=contents.person,
-                        born=contents.born.isoformat() if contents.born else "?",
+                        born=language.day(contents.born) if contents.born else "?",
                     )
                 }
             )
@@ -526,6 +560,24 @@ def import_bundle(
         return Imported(batch.id, {kind: counts[kind] for kind in KINDS if counts[kind]}, len(have))
 
 
+def patient_by_mrn(*, actor: Actor, mrn: str) -> FoundPatient:
+    """Health-information staff find the patient whose outside records they bring in."""
+    wanted = mrn.strip()
+    if not wanted.isdigit() or len(wanted) > 16:
+        raise ValidationError({"mrn": t("Give the patient's medical record number (digits).")})
+    with staff_work(actor, "outside.find_patient", access.HIM) as session:
+        patient = session.scalar(select(Patient).where(Patient.mrn == wanted.zfill(8)))
+        if patient is None:
+            raise ValidationError({"mrn": t("No patient has this medical record number.")})
+        audit.record(session, actor, "outside.find_patient", patient_id=patient.id)
+        return FoundPatient(
+            patient.id,
+            f"{patient.first_name} {patient.last_name}",
+            patient.birth_date,
+            patient.mrn,
+        )
+
+
 # --- reading them back -------------------------------------------------------------------------
 
 
@@ -534,8 +586,9 @@ def outside_record(*, actor: Actor, patient_id: uuid.UUID) -> OutsideRecord:
     with patient_work(actor, patient_id, "outside.view", access.RECORDS) as (session, found):
         if found.adolescent_limited:
             return OutsideRecord(withheld=True)
-        rows = session.scalars(
-            select(OutsideItem)
+        rows = session.execute(
+            select(OutsideItem, OutsideImport.source)
+            .join(OutsideImport, OutsideImport.id == OutsideItem.import_id)
             .where(OutsideItem.patient_id == patient_id)
             .order_by(OutsideItem.occurred_at.desc().nulls_last(), OutsideItem.name)
         ).all()
@@ -544,10 +597,24 @@ def outside_record(*, actor: Actor, patient_id: uuid.UUID) -> OutsideRecord:
             .where(OutsideImport.patient_id == patient_id)
             .order_by(OutsideImport.imported_at.desc())
         ).all()
-    by_kind: dict[str, list[OutsideItem]] = {kind: [] for kind in KINDS}
-    for row in rows:
-        by_kind[row.kind].append(row)
-    return OutsideRecord({k: v for k, v in by_kind.items() if v}, list(imports))
+        batches = [Batch(i.source, i.file_name, i.imported_at, i.items) for i in imports]
+    by_kind: dict[str, list[Shown]] = {}
+    for item, source in rows:
+        by_kind.setdefault(item.kind, []).append(
+            Shown(
+                item.kind,
+                item.name,
+                item.code,
+                item.status,
+                item.occurred_at,
+                item.value,
+                item.value_text,
+                item.unit,
+                item.detail,
+                source,
+            )
+        )
+    return OutsideRecord({k: by_kind[k] for k in KINDS if k in by_kind}, batches)
 
 
 def outside_results(

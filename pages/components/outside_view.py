@@ -1,0 +1,175 @@
+"""Records from other providers: bringing a FHIR file in (check, preview, confirm, add) and
+showing what came in, by kind, with each item's source. Shared by the patient's page and the
+health-information staff's page."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from pages.components import result_view, state
+from pages.components.format import plain, when
+from pages.components.widgets import table
+from services.core import language
+from services.core.access import Actor
+from services.core.language import t, tn
+from services.records import outside, results
+
+FILE_KEY = "outside_file"
+ADDED = "outside_added"  # how many files were added this session: a new uploader after each
+
+
+def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
+    """The import form: a file, its preview, where it comes from, and the button that adds it."""
+    st.subheader(t("Bring in records from another provider"))
+    st.caption(
+        t(
+            "Ask the other clinic or hospital (or your health app) for your records as a FHIR R4 "
+            "file (JSON). They are added beside this clinic's record, marked with where they "
+            "came from; this clinic's own record is not changed."
+        )
+    )
+    upload = st.file_uploader(
+        t("FHIR file (JSON)"),
+        type=["json"],
+        max_upload_size=int(outside.max_megabytes()),
+        key=f"{FILE_KEY}_{patient_id}_{st.session_state.get(ADDED, 0)}",
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    shown = outside.preview(actor=actor, patient_id=patient_id, data=data)
+    born = language.day(shown.born) if shown.born else "—"
+    st.write(t("This file is about {person}, born {born}.", person=plain(shown.person), born=born))
+    confirmed = True
+    if not shown.same_person:
+        st.warning(
+            t("The name or birth date in the file does not match your record.")
+            if patient_id == actor.patient_id
+            else t("The name or birth date in the file does not match this patient's record.")
+        )
+        confirmed = st.checkbox(
+            t("These records belong to this patient (for example, under an earlier name)."),
+            key=f"outside_confirm_{patient_id}",
+        )
+    table(
+        {
+            t("What"): [t(outside.KINDS[k]) for k in shown.new],
+            t("To be added"): [language.number(n) for n in shown.new.values()],
+        },
+        empty=t("Everything in this file is already here: nothing to add."),
+        static=True,
+    )
+    if shown.already_here:
+        st.caption(
+            tn(
+                "{count} item is already here from an earlier import and will not be added again.",
+                "{count} items are already here from an earlier import and will not be added "
+                "again.",
+                shown.already_here,
+            )
+        )
+    if shown.left_out:
+        with st.expander(t("Parts of the file this portal does not keep")):
+            table(
+                {
+                    t("Kind of entry"): list(shown.left_out),
+                    t("Entries"): [language.number(n) for n in shown.left_out.values()],
+                },
+                empty=t("None."),
+            )
+    if not shown.new:
+        return
+    source = st.text_input(
+        t("Where these records come from"),
+        value=shown.source,
+        max_chars=outside.MAX_SOURCE,
+        key=f"outside_source_{patient_id}",
+    )
+    if st.button(t("Add these records"), type="primary", disabled=not confirmed):
+        done = outside.import_bundle(
+            actor=actor,
+            patient_id=patient_id,
+            data=data,
+            file_name=upload.name,
+            source=source,
+            confirmed=confirmed,
+        )
+        st.session_state[ADDED] = st.session_state.get(ADDED, 0) + 1
+        state.done(
+            tn(
+                "Added {count} item from {source}.",
+                "Added {count} items from {source}.",
+                sum(done.added.values()),
+                source=plain(source),
+            )
+        )
+
+
+def what_came_in(actor: Actor, patient_id: uuid.UUID) -> None:
+    """The outside records by kind, each with its source; outside results' trends."""
+    record = outside.outside_record(actor=actor, patient_id=patient_id)
+    if record.withheld:
+        st.info(t(outside.LIMITED))
+        return
+    if not record.imports:
+        st.info(t("No records from other providers yet."))
+        return
+    kinds = [k for k in outside.KINDS if k in record.items]
+    for tab, kind in zip(st.tabs([t(outside.KINDS[k]) for k in kinds]), kinds, strict=True):
+        with tab:
+            rows = record.items[kind]
+            if kind == outside.RESULT:
+                _results(actor, patient_id, rows)
+                continue
+            table(
+                {
+                    t("Name"): [r.name for r in rows],
+                    t("When"): [when(r.occurred_at) for r in rows],
+                    t("Status"): [r.status or "" for r in rows],
+                    t("Details"): [r.detail or "" for r in rows],
+                    t("From"): [r.source for r in rows],
+                },
+                empty=t("None."),
+            )
+    st.subheader(t("Files brought in"))
+    table(
+        {
+            t("From"): [i.source for i in record.imports],
+            t("File"): [i.file_name for i in record.imports],
+            t("Added"): [when(i.imported_at) for i in record.imports],
+            t("Items"): [language.number(i.items) for i in record.imports],
+        },
+        empty=t("None."),
+    )
+
+
+def _results(actor: Actor, patient_id: uuid.UUID, rows: list[outside.Shown]) -> None:
+    """Outside results as a table, and any test's trend beside this clinic's own values."""
+    table(
+        {
+            t("Test"): [r.name for r in rows],
+            t("Result"): [
+                r.value_text if r.value is None else language.number(r.value) for r in rows
+            ],
+            t("Unit"): [r.unit or "" for r in rows],
+            t("When"): [when(r.occurred_at) for r in rows],
+            t("From"): [r.source for r in rows],
+        },
+        empty=t("None."),
+    )
+    tests = {r.code: r.name for r in rows if r.value is not None and r.code}
+    if not tests:
+        return
+    chosen = st.selectbox(
+        t("Trend over time"),
+        sorted(tests, key=tests.get),
+        format_func=tests.get,
+        key=f"outside_trend_{patient_id}",
+    )
+    frame = results.result_trend(actor=actor, patient_id=patient_id, loinc=chosen)
+    if len(frame) < 2:
+        st.caption(t("Only one result of this test so far: no trend yet."))
+        return
+    st.plotly_chart(result_view.trend_chart(frame, tests[chosen]), key="outside_trend_chart")
