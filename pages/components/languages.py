@@ -49,5 +49,10 @@ def chooser() -> None:
 
 
 def _chosen() -> None:
-    st.session_state[state.LANGUAGE] = st.session_state[CHOICE]
-    st.session_state[state.LANGUAGE_CHOSEN] = True
+    """The picker's change. Streamlit may call this after the picker has left the page (a
+    rerun the browser asked for while the sign-in page was still drawn, seen right after
+    signing in), when its key is gone: then there is nothing to do."""
+    chosen = st.session_state.get(CHOICE)
+    if chosen in language.LANGUAGES:
+        st.session_state[state.LANGUAGE] = chosen
+        st.session_state[state.LANGUAGE_CHOSEN] = True

@@ -104,13 +104,14 @@ def _patient_switcher(actor: Actor) -> None:
     if st.session_state.get(SWITCHER) not in ids:
         current = state.acting_patient()
         st.session_state[SWITCHER] = current if current in ids else ids[0]
-    chosen = st.selectbox(
-        t("Acting for") if PROXY in actor.roles or len(ids) > 1 else t("Your record"),
-        ids,
-        format_func=lambda pid: labels[pid],
-        key=SWITCHER,
-        disabled=len(ids) == 1,
-    )
+    if len(ids) == 1:  # nothing to choose: said in words (a disabled box is hard to read)
+        chosen = ids[0]
+        if PROXY in actor.roles:
+            st.write(t("Acting for {name}", name=plain(labels[chosen])))
+    else:
+        chosen = st.selectbox(
+            t("Acting for"), ids, format_func=lambda pid: labels[pid], key=SWITCHER
+        )
     # The sidebar runs before the page, so the page already sees this choice.
     st.session_state[state.ACTING_FOR] = chosen
     choice = next(c for c in choices if c.patient_id == chosen)

@@ -35,10 +35,6 @@ def test_every_public_page_has_no_serious_violation(page: Page, app_url: str) ->
     assert {path: found for path, found in problems.items() if found} == {}
 
 
-# Known, not fixed yet (issue 18 goes on): axe finds serious colour-contrast failures on the
-# signed-in pages (Streamlit's default caption grey, and text inside the sidebar's navigation),
-# while every public page passes. Strict: the day they pass, this mark must go.
-@pytest.mark.xfail(strict=True, reason="colour contrast of captions and sidebar text (issue 18)")
 @pytest.mark.parametrize("username", demo.DEMO_USERNAMES)
 def test_every_page_of_each_role_has_no_serious_violation(
     browser: Browser, app_url: str, username: str
