@@ -113,6 +113,69 @@ def test_the_check_finds_a_string_outside_the_catalogs() -> None:
     assert untranslated(source) == found
 
 
+SERVICE_CODE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "services").rglob("*.py"))
+# The typed errors pages show as they are, and the helpers that collect a form's messages.
+REFUSALS = {"NotFound", "PermissionDenied", "ValidationError", "Conflict", "RateLimited"}
+REFUSALS |= {"AuthenticationFailed", "Unavailable", "PortalError", "raise_if"}
+MESSAGE_HOLDERS = {"fields", "problems"}  # dicts of field -> message
+
+
+def unmarked_refusals(source: str) -> list[tuple[int, str]]:
+    """Words a service says to a person when it refuses (its typed errors and a form's field
+    messages) that are not catalog messages."""
+    roots: list[ast.AST] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            if name in REFUSALS:
+                roots += [*node.args, *(k.value for k in node.keywords)]
+            elif name == "checked_note":  # its fourth argument: the message when left empty
+                roots += [*node.args[3:4], *(k.value for k in node.keywords if k.arg == "required")]
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                holder = target.value if isinstance(target, ast.Subscript) else target
+                if isinstance(holder, ast.Name) and holder.id in MESSAGE_HOLDERS:
+                    roots.append(node.value)
+    found: set[tuple[int, str]] = set()
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, ast.Call) and _call_name(node) in MARKERS:
+            return
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.search("[A-Za-z] ", node.value):
+                found.add((node.lineno, node.value))
+            return
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    for root in roots:
+        walk(root)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("name", SERVICE_CODE)
+def test_what_services_refuse_with_is_in_the_catalogs(name: str) -> None:
+    assert unmarked_refusals((ROOT / name).read_text()) == []
+
+
+def test_the_check_finds_a_refusal_outside_the_catalogs() -> None:
+    source = (
+        "raise NotFound('We could not find that.')\n"
+        "raise Conflict(t('Already done.'))\n"
+        "fields['note'] = f'Keep it under {n} characters.'\n"
+        "raise ValidationError({'day': 'Choose a day.', 'x': t('Fine.')})\n"
+        "forms.checked_note(fields, 'note', note, 'Write the note.')\n"
+        "log.info('A note for developers')\n"
+    )
+    found = [
+        (1, "We could not find that."),
+        (3, "Keep it under "),
+        (4, "Choose a day."),
+        (5, "Write the note."),
+    ]
+    assert unmarked_refusals(source) == found
+
+
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 

@@ -203,7 +203,7 @@ def _statement(
     for item in _statements(session, patient_id, found):
         if item.statement_id == statement_id:
             return item
-    raise NotFound("We could not find that statement.")
+    raise NotFound(t("We could not find that statement."))
 
 
 def _lines(session: Session, statement_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Line]]:
@@ -288,7 +288,7 @@ def receipt_pdf(*, actor: Actor, patient_id: uuid.UUID, payment_id: uuid.UUID) -
         payments = _payments(session, patient_id, found)
         paid = next((p for p in payments if p.payment_id == payment_id), None)
         if paid is None:
-            raise NotFound("We could not find that payment.")
+            raise NotFound(t("We could not find that payment."))
         parts = [
             p for p in payments if paid.processor_ref and p.processor_ref == paid.processor_ref
         ]

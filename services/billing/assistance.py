@@ -26,7 +26,7 @@ from services.core import access, audit, clock, forms, money, notify, uploads
 from services.core.access import Actor
 from services.core.config import cents_setting, settings, text_setting
 from services.core.errors import ConfigurationError, Conflict, NotFound, ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 
@@ -139,18 +139,16 @@ def assistance_apply(
     """Apply for assistance with proof of income (PDF, PNG or JPEG; checked by content)."""
     fields: dict[str, str] = {}
     if not 1 <= household_size <= MAX_HOUSEHOLD:
-        fields["household_size"] = f"Count the people in your household: 1 to {MAX_HOUSEHOLD}."
+        fields["household_size"] = t(
+            "Count the people in your household: 1 to {most}.", most=MAX_HOUSEHOLD
+        )
     income = money.cents_of(annual_income)
     if income is None or income < 0:
-        fields["annual_income"] = "Enter your household's yearly income in dollars, e.g. 32000."
+        fields["annual_income"] = t("Enter your household's yearly income in dollars, e.g. 32000.")
     if not proofs:
-        fields["proofs"] = "Add proof of income, e.g. a tax return or recent pay stubs."
-    elif len(proofs) > MAX_FILES:
-        fields["proofs"] = f"Send at most {MAX_FILES} documents."
-    for k, proof in enumerate(proofs, start=1):
-        problem = uploads.file_problem(proof.filename, proof.data)
-        if problem:
-            fields["proofs"] = f"Document {k} ({proof.filename or 'no name'}): {problem}"
+        fields["proofs"] = t("Add proof of income, e.g. a tax return or recent pay stubs.")
+    elif problem := uploads.files_problem(proofs, MAX_FILES):
+        fields["proofs"] = problem
     forms.raise_if(fields)
     assert income is not None
     rules = policy()
@@ -170,7 +168,7 @@ def assistance_apply(
             )
         )
         if pending is not None:
-            raise Conflict("Your application is already with the billing office.")
+            raise Conflict(t("Your application is already with the billing office."))
         now = clock.now()
         row = AssistanceApplication(
             id=uuid.uuid4(),
@@ -238,7 +236,7 @@ def assistance_document(*, actor: Actor, document_id: uuid.UUID) -> tuple[str, s
     with staff_work(actor, "billing.assistance.document", access.BILLING) as session:
         doc = session.get(AssistanceDocument, document_id)
         if doc is None:
-            raise NotFound("We could not find that document.")
+            raise NotFound(t("We could not find that document."))
         application = session.get(AssistanceApplication, doc.application_id)
         assert application is not None
         audit.record(
@@ -246,7 +244,7 @@ def assistance_document(*, actor: Actor, document_id: uuid.UUID) -> tuple[str, s
         )
         data = uploads.read_checked(uploads.folder(FOLDER), doc.storage_name, doc.sha256)
         if data is None:
-            raise NotFound("That document could not be read; ask the patient to send it again.")
+            raise NotFound(t("That document could not be read; ask the patient to send it again."))
         return doc.title, doc.content_type, data
 
 
@@ -261,19 +259,19 @@ def assistance_decide(
     """Approve (the suggested discount, or `percent`) or deny (with a reason). An approval
     takes the discount off each statement owing now, as charity care; returns the cents."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "note", note, "" if approve else "Say why it is denied.")
+    text = forms.checked_note(fields, "note", note, "" if approve else t("Say why it is denied."))
     if approve and percent is not None and not 1 <= percent <= 100:
-        fields["percent"] = "A discount is 1 to 100 percent."
+        fields["percent"] = t("A discount is 1 to 100 percent.")
     forms.raise_if(fields)
     with staff_work(actor, "billing.assistance.decide", access.BILLING) as session:
         row = session.get(AssistanceApplication, application_id)
         if row is None:
-            raise NotFound("We could not find that application.")
+            raise NotFound(t("We could not find that application."))
         if row.status != SUBMITTED:
-            raise Conflict("This application was already decided.")
+            raise Conflict(t("This application was already decided."))
         off = (percent if percent is not None else row.suggested_percent) if approve else 0
         if approve and off <= 0:
-            raise ValidationError({"percent": "The policy gives no discount; set one or deny."})
+            raise ValidationError({"percent": t("The policy gives no discount; set one or deny.")})
         discount = _discount(session, actor, row.patient_id, off) if approve else 0
         row.status = APPROVED if approve else DENIED
         row.approved_percent = off if approve else None

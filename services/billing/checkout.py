@@ -34,7 +34,7 @@ from services.core import access, audit, clock, db, money, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, PortalError, ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.work import patient_work
 
 log = logging.getLogger("portal.payments")
@@ -77,20 +77,25 @@ def _amount(
         )
     )
     if first is not None and first not in owing:
-        raise NotFound("That statement owes nothing now, or we could not find it.")
+        raise NotFound(t("That statement owes nothing now, or we could not find it."))
     most = owing[first] if first is not None else sum(owing.values())
     if most <= 0:
-        raise Conflict("You owe nothing now; there is nothing to pay.")
+        raise Conflict(t("You owe nothing now; there is nothing to pay."))
     cents = money.cents_of(amount)
     if cents is None or cents <= 0:
-        raise ValidationError({"amount": "Enter an amount in dollars and cents, e.g. 25.00."})
+        raise ValidationError({"amount": t("Enter an amount in dollars and cents, e.g. 25.00.")})
     if cents < MIN_CENTS:
         raise ValidationError(
-            {"amount": f"Online payments start at {money.dollars(MIN_CENTS)}; call us for less."}
+            {
+                "amount": t(
+                    "Online payments start at {amount}; call us for less.",
+                    amount=money.dollars(MIN_CENTS),
+                )
+            }
         )
     if cents > most:
         raise ValidationError(
-            {"amount": f"You owe {money.dollars(most)}; pay at most that amount."}
+            {"amount": t("You owe {most}; pay at most that amount.", most=money.dollars(most))}
         )
     return cents
 
@@ -159,7 +164,7 @@ def _begin(
     decide: Callable[[Session, Access], _Intent],
 ) -> Started:
     if not KEY.fullmatch(key):
-        raise ValidationError({"key": "This payment form has expired; please start again."})
+        raise ValidationError({"key": t("This payment form has expired; please start again.")})
     pay = processor()
     checkout_id = uuid.uuid5(NAMESPACE, key)
     with patient_work(actor, patient_id, action, access.BILLING_SCOPE) as (session, found):
@@ -186,7 +191,7 @@ def _begin(
             cancel_url=back + "cancelled",
         )
     if not hosted.url:
-        raise Conflict("The payment service did not give a payment page; nothing was charged.")
+        raise Conflict(t("The payment service did not give a payment page; nothing was charged."))
     try:
         with db.transaction() as session:
             session.add(
@@ -224,9 +229,9 @@ def _begin(
 
 def _again(row: Checkout, patient_id: uuid.UUID) -> Started:
     if row.patient_id != patient_id:
-        raise Conflict("This payment form has expired; please start again.")
+        raise Conflict(t("This payment form has expired; please start again."))
     if row.status != "open":
-        raise Conflict("This payment page is finished; start again if you need another.")
+        raise Conflict(t("This payment page is finished; start again if you need another."))
     return Started(row.id, row.url)
 
 
@@ -242,7 +247,7 @@ def checkout_return(
         access.require_patient_side(found, PATIENT_SIDE)
         row = session.get(Checkout, checkout_id)
         if row is None or row.patient_id != patient_id:
-            raise NotFound("We could not find that payment.")
+            raise NotFound(t("We could not find that payment."))
         ref, status = row.processor_ref, row.status
     if status == "open":
         try:

@@ -17,6 +17,7 @@ from services.billing.tables import Payment, ProcessorEvent, Statement
 from services.core import access, audit, clock, forms, money
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound
+from services.core.language import t
 from services.core.models import Patient
 from services.core.work import staff_work
 
@@ -115,7 +116,7 @@ def statements_of_payment(*, actor: Actor, payment_id: uuid.UUID) -> list[tuple[
 def _payment(session: Session, payment_id: uuid.UUID) -> Payment:
     payment = session.get(Payment, payment_id)
     if payment is None or payment.status != "succeeded":
-        raise NotFound("We could not find that payment.")
+        raise NotFound(t("We could not find that payment."))
     return payment
 
 
@@ -127,18 +128,18 @@ def payment_reapply(
     that statement owes (the rest stays a credit); the statement it leaves opens again if it
     now owes. A note says why."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "note", note, "Say why the payment is moved.")
+    text = forms.checked_note(fields, "note", note, t("Say why the payment is moved."))
     forms.raise_if(fields)
     with staff_work(actor, "billing.payment.reapply", access.BILLING) as session:
         payment = _payment(session, payment_id)
         if payment.amount_cents <= 0:
-            raise Conflict("A refund is not moved; issue it again against the right payment.")
+            raise Conflict(t("A refund is not moved; issue it again against the right payment."))
         if statement_id == payment.statement_id:
-            raise Conflict("The payment is already on that statement.")
+            raise Conflict(t("The payment is already on that statement."))
         if statement_id is not None:
             target = session.get(Statement, statement_id)
             if target is None or target.patient_id != payment.patient_id:
-                raise NotFound("That statement is not this patient's.")
+                raise NotFound(t("That statement is not this patient's."))
         left = payment.statement_id
         payment.status = "reapplied"
         session.flush()  # the ledger below no longer counts the moved payment

@@ -15,6 +15,7 @@ from services.billing.tables import InsuranceCoverage
 from services.core import access, clock, forms, uploads
 from services.core.access import Actor
 from services.core.errors import NotFound
+from services.core.language import t
 from services.core.work import patient_work
 from services.records import documents
 from services.records.documents import FOLDER as DOCUMENTS
@@ -33,12 +34,12 @@ def _checked(
     pictures: dict[str, uploads.Upload | None],
 ) -> dict[str, str]:
     fields: dict[str, str] = {}
-    forms.checked_note(fields, "payer", payer, "Name the insurance plan.", limit=120)
+    forms.checked_note(fields, "payer", payer, t("Name the insurance plan."), limit=120)
     if not MEMBER_ID.fullmatch(member_id.strip()):
-        fields["member_id"] = "Type the member ID as on the card: 3 to 40 letters, digits or -."
+        fields["member_id"] = t("Type the member ID as on the card: 3 to 40 letters, digits or -.")
     forms.checked_note(fields, "group_number", group_number, limit=40)
     if effective_on > clock.today() + timedelta(days=366):
-        fields["effective_on"] = "The card must start within a year."
+        fields["effective_on"] = t("The card must start within a year.")
     for side, picture in pictures.items():
         if picture is not None:
             problem = uploads.file_problem(picture.filename, picture.data)
@@ -107,7 +108,7 @@ def insurance_card(
             uploads.folder(DOCUMENTS), document.storage_name, document.sha256
         )
         if data is None:
-            raise NotFound("That picture could not be read; please add the card again.")
+            raise NotFound(t("That picture could not be read; please add the card again."))
         name = f"insurance-card-{side}{uploads.suffix(document.content_type)}"
         return name, document.content_type, data
 
@@ -117,9 +118,9 @@ def _picture(
 ) -> Document:
     coverage = session.get(InsuranceCoverage, coverage_id)
     if coverage is None or coverage.patient_id != patient_id or side not in SIDES:
-        raise NotFound("We could not find that card.")
+        raise NotFound(t("We could not find that card."))
     document_id = coverage.front_document_id if side == "front" else coverage.back_document_id
     document = session.get(Document, document_id) if document_id else None
     if document is None:
-        raise NotFound("No picture of that side of the card is on file.")
+        raise NotFound(t("No picture of that side of the card is on file."))
     return document

@@ -176,19 +176,29 @@ def plan_create(*, actor: Actor, patient_id: uuid.UUID, months: int) -> uuid.UUI
     ):
         access.require_patient_side(found, PATIENT_SIDE)
         if _plan_of(session, patient_id) is not None:
-            raise Conflict("You already have a payment plan; pay it off before starting another.")
+            raise Conflict(
+                t("You already have a payment plan; pay it off before starting another.")
+            )
         owing = _eligible(session, patient_id, found.adolescent_limited)
         total = sum(c for _, c in owing)
         allowed = terms(total)
         if not allowed:
             raise Conflict(
-                f"A plan needs a balance of at least {money.dollars(3 * min_monthly())}."
+                t(
+                    "A plan needs a balance of at least {amount}.",
+                    amount=money.dollars(3 * min_monthly()),
+                )
             )
         if months not in allowed:
             raise ValidationError(
                 {
-                    "months": f"Choose {allowed[0]} to {allowed[-1]} months: each month's "
-                    f"payment must be at least {money.dollars(min_monthly())}."
+                    "months": t(
+                        "Choose {fewest} to {most} months: each month's payment must be at "
+                        "least {amount}.",
+                        fewest=allowed[0],
+                        most=allowed[-1],
+                        amount=money.dollars(min_monthly()),
+                    )
                 }
             )
         today = clock.today()
@@ -237,15 +247,15 @@ def plan_for_payment(session: Session, patient_id: uuid.UUID, what: str) -> tupl
     """The plan and amount a hand payment pays: the next unpaid instalment, or the rest."""
     plan = _plan_of(session, patient_id)
     if plan is None:
-        raise NotFound("You have no payment plan.")
+        raise NotFound(t("You have no payment plan."))
     unpaid = [i for i in _view(session, plan).instalments if i.status != PAID]
     if not unpaid:
-        raise Conflict("Every instalment of this plan is paid.")
+        raise Conflict(t("Every instalment of this plan is paid."))
     if what == "next":
         return plan.id, unpaid[0].amount_cents
     if what == "rest":
         return plan.id, sum(i.amount_cents for i in unpaid)
-    raise ValidationError({"what": "Choose the next instalment or the rest of the plan."})
+    raise ValidationError({"what": t("Choose the next instalment or the rest of the plan.")})
 
 
 def plan_statements(session: Session, plan_id: uuid.UUID) -> set[uuid.UUID]:
@@ -373,7 +383,7 @@ def autopay_stop(*, actor: Actor, patient_id: uuid.UUID) -> None:
         access.require_patient_side(found, PATIENT_SIDE)
         plan = _plan_of(session, patient_id)
         if plan is None or plan.payment_method_id is None:
-            raise Conflict("No card pays this plan.")
+            raise Conflict(t("No card pays this plan."))
         method = session.get(PaymentMethod, plan.payment_method_id)
         if method is not None:
             method.removed_at = clock.now()

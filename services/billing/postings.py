@@ -14,7 +14,7 @@ from services.billing.tables import Adjustment, Statement
 from services.core import access, audit, clock, forms, money
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.work import staff_work
 
 REASONS = {
@@ -36,7 +36,7 @@ def owed(session: Session, statement_id: uuid.UUID) -> int:
         .where(Statement.id == statement_id)
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound("We could not find that statement.")
+        raise NotFound(t("We could not find that statement."))
     return int(found)
 
 
@@ -48,26 +48,28 @@ def adjustment_post(
     fields: dict[str, str] = {}
     cents = money.cents_of(amount)
     if not cents:
-        fields["amount"] = "Enter an amount in dollars and cents, more than zero."
+        fields["amount"] = t("Enter an amount in dollars and cents, more than zero.")
     if reason not in REASONS:
-        fields["reason"] = "Choose a reason from the list."
+        fields["reason"] = t("Choose a reason from the list.")
     text = forms.checked_note(
         fields,
         "note",
         note,
-        "Explain an administrative adjustment." if reason == "administrative" else "",
+        t("Explain an administrative adjustment.") if reason == "administrative" else "",
     )
     forms.raise_if(fields)
     assert cents is not None
     with staff_work(actor, "billing.adjustment.post", access.BILLING) as session:
         statement = session.get(Statement, statement_id)
         if statement is None:
-            raise NotFound("We could not find that statement.")
+            raise NotFound(t("We could not find that statement."))
         left = owed(session, statement_id)
         if statement.status not in ledger.OPEN or left <= 0:
-            raise Conflict("This statement owes nothing; there is nothing to adjust.")
+            raise Conflict(t("This statement owes nothing; there is nothing to adjust."))
         if cents > left:
-            raise Conflict(f"The statement owes {money.dollars(left)}; adjust at most that.")
+            raise Conflict(
+                t("The statement owes {amount}; adjust at most that.", amount=money.dollars(left))
+            )
         row = Adjustment(
             id=uuid.uuid4(),
             patient_id=statement.patient_id,

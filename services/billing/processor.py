@@ -22,6 +22,7 @@ from typing import Any
 
 from services.core.config import PaymentSettings, settings
 from services.core.errors import Conflict, PortalError
+from services.core.language import t
 
 log = logging.getLogger("portal.payments")
 
@@ -287,7 +288,7 @@ def processor() -> Processor:
     """The configured processor; refused where online payment is not set up."""
     config = settings().payment
     if config is None:
-        raise Conflict("Paying online is not available; please call the billing office to pay.")
+        raise Conflict(t("Paying online is not available; please call the billing office to pay."))
     return Processor(config)
 
 

@@ -19,7 +19,7 @@ from services.billing.tables import Statement
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import staff_work
 
@@ -141,7 +141,7 @@ def _accounts(
 def aging_accounts(*, actor: Actor, bucket: int) -> list[Receivable]:
     """The statements behind one bucket, largest first."""
     if not 0 <= bucket < len(BUCKETS):
-        raise ValidationError({"bucket": "Choose an age bucket."})
+        raise ValidationError({"bucket": t("Choose an age bucket.")})
     with staff_work(actor, "billing.aging.accounts", access.BILLING) as session:
         return _accounts(session, clock.today(), lambda sub: sub.c.bucket == bucket)
 

@@ -21,6 +21,7 @@ from services.core import access, audit, clock, db, forms, money
 from services.core.access import Actor
 from services.core.config import cents_setting
 from services.core.errors import Conflict, NotFound, PermissionDenied
+from services.core.language import t
 from services.core.models import Patient, User
 from services.core.work import staff_work
 
@@ -62,7 +63,7 @@ def _payment(session: Session, payment_id: uuid.UUID) -> Payment:
         query = query.with_for_update()  # two refunds of one payment at once: one at a time
     payment = session.scalar(query)
     if payment is None or payment.status != "succeeded" or payment.amount_cents <= 0:
-        raise NotFound("We could not find that payment.")
+        raise NotFound(t("We could not find that payment."))
     return payment
 
 
@@ -72,8 +73,8 @@ def refund_request(*, actor: Actor, payment_id: uuid.UUID, amount: str, reason: 
     fields: dict[str, str] = {}
     cents = money.cents_of(amount)
     if not cents or cents < 0:
-        fields["amount"] = "Enter an amount in dollars and cents, more than zero."
-    text = forms.checked_note(fields, "reason", reason, "Say why the money goes back.")
+        fields["amount"] = t("Enter an amount in dollars and cents, more than zero.")
+    text = forms.checked_note(fields, "reason", reason, t("Say why the money goes back."))
     forms.raise_if(fields)
     assert cents is not None
     with staff_work(actor, "billing.refund.request", access.BILLING) as session:
@@ -81,7 +82,10 @@ def refund_request(*, actor: Actor, payment_id: uuid.UUID, amount: str, reason: 
         left = refundable(session, payment)
         if cents > left:
             raise Conflict(
-                f"This payment has {money.dollars(left)} left to refund; refund at most that."
+                t(
+                    "This payment has {amount} left to refund; refund at most that.",
+                    amount=money.dollars(left),
+                )
             )
         row = Refund(
             id=uuid.uuid4(),
@@ -113,15 +117,15 @@ def refund_approve(*, actor: Actor, refund_id: uuid.UUID) -> None:
     with staff_work(actor, "billing.refund.approve", access.BILLING) as session:
         row = session.get(Refund, refund_id)
         if row is None or row.status != AWAITING:
-            raise Conflict("This refund is no longer waiting for approval.")
+            raise Conflict(t("This refund is no longer waiting for approval."))
         if row.requested_by == actor.user_id and row.amount_cents > approval_over():
-            raise PermissionDenied("Another billing user must approve a refund you asked for.")
+            raise PermissionDenied(t("Another billing user must approve a refund you asked for."))
     _issue(actor, refund_id)
 
 
 def refund_reject(*, actor: Actor, refund_id: uuid.UUID, note: str) -> None:
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "note", note, "Say why the refund is not made.")
+    text = forms.checked_note(fields, "note", note, t("Say why the refund is not made."))
     forms.raise_if(fields)
     with staff_work(actor, "billing.refund.reject", access.BILLING) as session:
         done = session.execute(
@@ -135,7 +139,7 @@ def refund_reject(*, actor: Actor, refund_id: uuid.UUID, note: str) -> None:
             )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This refund is no longer waiting for approval.")
+            raise Conflict(t("This refund is no longer waiting for approval."))
 
 
 def _issue(actor: Actor, refund_id: uuid.UUID) -> None:

@@ -15,11 +15,11 @@ from sqlalchemy import Select, case, func, select
 
 from services.billing import ledger
 from services.billing.tables import BillingPreference, Statement, StatementRun
-from services.core import access, audit, clock, money, notify
+from services.core import access, audit, clock, language, money, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import staff_work
 
@@ -70,8 +70,11 @@ def statement_run(*, actor: Actor) -> Run:
         done = session.scalar(select(StatementRun).where(StatementRun.month == month))
         if done is not None:
             raise Conflict(
-                f"The statements of {month:%B %Y} were sent on "
-                f"{clock.local(done.run_at):%B %d at %H:%M}."
+                t(
+                    "The statements of {month} were sent on {moment}.",
+                    month=language.month(month),
+                    moment=language.moment(clock.local(done.run_at)),
+                )
             )
         owing = _owing().subquery()
         patients = int(session.scalar(select(func.count()).select_from(owing)) or 0)

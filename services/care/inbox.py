@@ -20,6 +20,7 @@ from services.care.tables import Message, MessageThread, ThreadNote
 from services.core import access, audit, clock, forms, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import t
 from services.core.models import CareTeam, CareTeamMember, Patient, Provider, User, UserRole
 from services.core.work import staff_work
 
@@ -101,7 +102,7 @@ def _pool_codes(session: Session, actor: Actor) -> list[str]:
     codes: list[str] = []
     if access.CLINICIAN in actor.roles:
         own = _own_teams(session, actor)
-        teams = sorted(_team_names(session).items(), key=lambda t: (t[0] not in own, t[1]))
+        teams = sorted(_team_names(session).items(), key=lambda team: (team[0] not in own, team[1]))
         codes += [pools.pool_code(pools.CARE, team) for team, _ in teams]
     for office in (pools.BILLING_OFFICE, pools.RECORDS_OFFICE):
         if pools.WORKERS[office] in actor.roles:
@@ -112,7 +113,7 @@ def _pool_codes(session: Session, actor: Actor) -> list[str]:
 def all_pools(session: Session) -> dict[str, str]:
     """Every pool a thread may be forwarded to, by code, with its name."""
     names = _team_names(session)
-    codes = [pools.pool_code(pools.CARE, t) for t in names]
+    codes = [pools.pool_code(pools.CARE, team) for team in names]
     codes += [pools.BILLING_OFFICE, pools.RECORDS_OFFICE]
     return {c: pools.pool_name(c, names) for c in codes}
 
@@ -158,31 +159,31 @@ def inbox_queue(*, actor: Actor, pool: str) -> list[QueueItem]:
     rest, most recent first."""
     with staff_work(actor, "messages.queue", *pools.INBOX_ROLES) as session:
         if pool not in _pool_codes(session, actor):
-            raise NotFound("Choose one of your pools.")
+            raise NotFound(t("Choose one of your pools."))
         unread = messages.unread_in_thread(from_patient_side=True)
         rows = session.execute(
             select(MessageThread, Patient.first_name, Patient.last_name, Patient.mrn, unread)
             .join(Patient, Patient.id == MessageThread.patient_id)
             .where(MessageThread.pool == pool, MessageThread.status == "open")
         ).all()
-        names = _names(session, {t.assigned_to for t, *_ in rows if t.assigned_to})
+        names = _names(session, {r.assigned_to for r, *_ in rows if r.assigned_to})
         now = clock.now()
         items = []
-        for t, first, last, mrn, count in rows:
-            days, overdue = _waited(t, now)
+        for thread, first, last, mrn, count in rows:
+            days, overdue = _waited(thread, now)
             items.append(
                 QueueItem(
-                    t.id,
+                    thread.id,
                     f"{first} {last}",
                     mrn,
-                    t.subject,
-                    messages.category_name(t.category),
-                    t.waiting_since,
+                    thread.subject,
+                    messages.category_name(thread.category),
+                    thread.waiting_since,
                     days,
                     overdue,
-                    names.get(t.assigned_to) if t.assigned_to else None,
+                    names.get(thread.assigned_to) if thread.assigned_to else None,
                     int(count or 0),
-                    t.updated_at or t.created_at,
+                    thread.updated_at or thread.created_at,
                 )
             )
         waiting = sorted(
@@ -207,7 +208,7 @@ def _thread(session: Session, actor: Actor, thread_id: uuid.UUID, action: str) -
     its patient."""
     thread = session.get(MessageThread, thread_id)
     if thread is None or not _works(actor, thread.pool):
-        raise NotFound("We could not find that conversation in your pools.")
+        raise NotFound(t("We could not find that conversation in your pools."))
     audit.record(session, actor, action, patient_id=thread.patient_id)
     return thread
 
@@ -298,7 +299,7 @@ def inbox_claim(*, actor: Actor, thread_id: uuid.UUID) -> None:
             .values(assigned_to=actor.user_id)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("Someone has already taken this conversation.")
+            raise Conflict(t("Someone has already taken this conversation."))
         _note(session, actor, thread, "claim", "Took the conversation.")
 
 
@@ -321,7 +322,7 @@ def inbox_assign(*, actor: Actor, thread_id: uuid.UUID, user_id: uuid.UUID) -> N
         thread = _thread(session, actor, thread_id, "messages.staff.assign")
         workers = _workers(session, thread.pool or "")
         if user_id not in workers:
-            raise ValidationError({"assignee": "Choose someone who works this pool."})
+            raise ValidationError({"assignee": t("Choose someone who works this pool.")})
         thread.assigned_to = user_id
         _note(session, actor, thread, "assign", f"Assigned to {workers[user_id]}.")
 
@@ -345,7 +346,7 @@ def inbox_reply(
         with staff_work(actor, "messages.staff.reply", *pools.INBOX_ROLES) as session:
             thread = _thread(session, actor, thread_id, "messages.staff.reply")
             if thread.status != "open":
-                raise Conflict("This conversation is closed; the patient can write again.")
+                raise Conflict(t("This conversation is closed; the patient can write again."))
             sent = messages.post(
                 session,
                 thread,
@@ -364,7 +365,7 @@ def inbox_reply(
 def inbox_note(*, actor: Actor, thread_id: uuid.UUID, body: str) -> None:
     """An internal note: staff only, never shown to the patient."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "note", body, "Write the note.", messages.MAX_BODY)
+    text = forms.checked_note(fields, "note", body, t("Write the note."), messages.MAX_BODY)
     forms.raise_if(fields)
     with staff_work(actor, "messages.note", *pools.INBOX_ROLES) as session:
         _note(
@@ -375,13 +376,13 @@ def inbox_note(*, actor: Actor, thread_id: uuid.UUID, body: str) -> None:
 def inbox_forward(*, actor: Actor, thread_id: uuid.UUID, pool: str, note: str) -> None:
     """Send a thread to another pool with a note; it leaves the claimer's hands."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "note", note, "Say why it is forwarded.")
+    text = forms.checked_note(fields, "note", note, t("Say why it is forwarded."))
     forms.raise_if(fields)
     with staff_work(actor, "messages.forward", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.forward")
         choices = all_pools(session)
         if pool not in choices or pool == thread.pool:
-            raise ValidationError({"pool": "Choose another pool from the list."})
+            raise ValidationError({"pool": t("Choose another pool from the list.")})
         before = choices.get(thread.pool or "", "")
         thread.pool, thread.assigned_to = pool, None
         _note(session, actor, thread, "forward", f"From {before} to {choices[pool]}: {text}")
@@ -392,7 +393,7 @@ def inbox_close(*, actor: Actor, thread_id: uuid.UUID) -> None:
     with staff_work(actor, "messages.close", *pools.INBOX_ROLES) as session:
         thread = _thread(session, actor, thread_id, "messages.staff.close")
         if thread.status != "open":
-            raise Conflict("This conversation is already closed.")
+            raise Conflict(t("This conversation is already closed."))
         thread.status, thread.closed_at, thread.closed_by = "closed", clock.now(), actor.user_id
         thread.waiting_since = None
         _note(session, actor, thread, "close", "Closed the conversation.")

@@ -179,7 +179,7 @@ def _portal_errors() -> Iterator[None]:
     except DBAPIError as exc:
         if "conflict" in str(exc.orig).lower() or "could not serialize" in str(exc.orig):
             raise Conflict(
-                "Someone else changed this at the same moment; please try again."
+                t("Someone else changed this at the same moment; please try again.")
             ) from exc
         message = _outage(exc)
         if message is None:

@@ -265,7 +265,7 @@ def demo_inbox(*, actor: Actor, limit: int = 50) -> list[InboxItem]:
     """Admins, in the demo only: what would have been sent, newest first."""
     with staff_work(actor, "notify.demo_inbox.view", access.ADMIN) as session:
         if settings().environment == "production":
-            raise PermissionDenied("The demo inbox exists only in the demo.")
+            raise PermissionDenied(t("The demo inbox exists only in the demo."))
         rows = session.execute(
             select(NotificationOutbox, User)
             .join(User, User.id == NotificationOutbox.user_id)

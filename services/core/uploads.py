@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 from services.core import private_files
 from services.core.config import settings
-from services.core.language import t
+from services.core.language import t, tn
 
 MAX_BYTES = 10 * 1024 * 1024
 # Content signatures ("magic numbers") of the accepted types, and the names they may carry.
@@ -46,6 +46,30 @@ def content_type(data: bytes) -> str | None:
     for kind, (magic, _) in KINDS.items():
         if data.startswith(magic):
             return kind
+    return None
+
+
+class _NamedFile(Protocol):
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+
+def files_problem(files: Sequence[_NamedFile], most: int) -> str | None:
+    """Why a set of files cannot be accepted (too many, or a file that fails), or None."""
+    if len(files) > most:
+        return tn("Send at most {count} document.", "Send at most {count} documents.", most)
+    for number, sent in enumerate(files, start=1):
+        problem = file_problem(sent.filename, sent.data)
+        if problem:
+            return t(
+                "Document {number} ({name}): {problem}",
+                number=number,
+                name=sent.filename or t("no name"),
+                problem=problem,
+            )
     return None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor, clinician_patients
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.language import t
+from services.core.language import number, t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 from services.health.tables import MetricAlert
@@ -78,7 +78,9 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
     if not note:
         raise ValidationError({"note": t("Write what was done (for example, who was called).")})
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": f"Keep the note under {MAX_NOTE:,} characters."})
+        raise ValidationError(
+            {"note": t("Keep the note under {limit} characters.", limit=number(MAX_NOTE))}
+        )
     with db.read_only() as session:
         patient_id = session.scalar(
             select(MetricAlert.patient_id).where(MetricAlert.id == alert_id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, usage
 from services.core.access import Actor
 from services.core.errors import ValidationError
+from services.core.language import number, t
 from services.core.models import Patient
 from services.core.work import patient_work
 from services.health import readings
@@ -87,13 +88,13 @@ class _Parsed:
 
 def _text(data: bytes) -> str:
     if not data:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": t("The file is empty.")})
     if len(data) > MAX_BYTES:
-        raise ValidationError({"file": "The file is larger than 20 MB; split it into parts."})
+        raise ValidationError({"file": t("The file is larger than 20 MB; split it into parts.")})
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError({"file": "This is not a CSV text file."}) from None
+        raise ValidationError({"file": t("This is not a CSV text file.")}) from None
 
 
 def _read(text: str) -> pd.DataFrame:
@@ -103,10 +104,12 @@ def _read(text: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValidationError(
-            {"file": f"The file could not be read as CSV: {exc}".strip()}
+            {"file": t("The file could not be read as CSV: {exc}", exc=exc).strip()}
         ) from None
     if len(frame) > MAX_ROWS:
-        raise ValidationError({"file": f"The file has more than {MAX_ROWS:,} rows; split it."})
+        raise ValidationError(
+            {"file": t("The file has more than {limit} rows; split it.", limit=number(MAX_ROWS))}
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     frame["line"] = frame.index + 2  # line 1 is the header
     return frame
@@ -127,8 +130,11 @@ def _parse(text: str, patient: Patient) -> _Parsed:
         return _template(frame)
     raise ValidationError(
         {
-            "file": "The file's columns are not ones we know. Use our template "
-            f"({', '.join(TEMPLATE_COLUMNS)}) or a Dexcom Clarity export."
+            "file": t(
+                "The file's columns are not ones we know. Use our template "
+                "({TEMPLATE_COLUMNS}) or a Dexcom Clarity export.",
+                TEMPLATE_COLUMNS=", ".join(TEMPLATE_COLUMNS),
+            )
         }
     )
 

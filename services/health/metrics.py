@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, db
 from services.core.access import Actor
 from services.core.errors import PermissionDenied, ValidationError
+from services.core.language import t
 from services.core.models import Patient
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
@@ -158,7 +159,7 @@ def thinned(
             .group_by(bucket)
         ).all()
         pairs = [
-            (t, v) for low_t, low, high_t, high in rows for t, v in ((low_t, low), (high_t, high))
+            (at, v) for low_t, low, high_t, high in rows for at, v in ((low_t, low), (high_t, high))
         ]
         frame = pd.DataFrame(pairs, columns=["measured_at", "value"]).drop_duplicates()
     else:
@@ -217,7 +218,9 @@ def _series(
         counts = session.execute(
             select(*(func.sum(case((f, 1), else_=0)) for f in filters.values())).where(*window)
         ).one()
-        few = [(t, n) for t, n in zip(traces, counts, strict=True) if 0 < (n or 0) <= points]
+        few = [
+            (trace, n) for trace, n in zip(traces, counts, strict=True) if 0 < (n or 0) <= points
+        ]
         if few:
             columns = sorted({column for (_, column, _), _ in few})
             raw = _frame(
@@ -256,29 +259,31 @@ def _bp_summary(
     session: Session, patient_id: uuid.UUID, start: datetime, end: datetime
 ) -> BpSummary:
     p = clinical.policy()
-    t = TABLES[BP]
-    morning = _hour_between(t.c.measured_at, p.morning_from_hour, p.morning_to_hour)
-    evening = _hour_between(t.c.measured_at, p.evening_from_hour, p.evening_to_hour)
+    table = TABLES[BP]
+    morning = _hour_between(table.c.measured_at, p.morning_from_hour, p.morning_to_hour)
+    evening = _hour_between(table.c.measured_at, p.evening_from_hour, p.evening_to_hour)
 
     def part(when: ColumnElement[bool] | None) -> list[Any]:
         pick = (lambda col: case((when, col))) if when is not None else (lambda col: col)
         return [
-            func.avg(pick(t.c.systolic)),
-            func.avg(pick(t.c.diastolic)),
-            func.count(pick(t.c.systolic)),
+            func.avg(pick(table.c.systolic)),
+            func.avg(pick(table.c.diastolic)),
+            func.count(pick(table.c.systolic)),
         ]
 
     row = session.execute(
         select(*part(None), *part(morning), *part(evening)).where(
-            *_window(t, patient_id, start, end)
+            *_window(table, patient_id, start, end)
         )
     ).one()
-    crisis = (t.c.systolic > clinical.SYSTOLIC_CRISIS) | (t.c.diastolic > clinical.DIASTOLIC_CRISIS)
+    crisis = (table.c.systolic > clinical.SYSTOLIC_CRISIS) | (
+        table.c.diastolic > clinical.DIASTOLIC_CRISIS
+    )
     crises = _frame(
         session,
-        select(t.c.measured_at, t.c.systolic, t.c.diastolic)
-        .where(*_window(t, patient_id, start, end), crisis)
-        .order_by(t.c.measured_at.desc())
+        select(table.c.measured_at, table.c.systolic, table.c.diastolic)
+        .where(*_window(table, patient_id, start, end), crisis)
+        .order_by(table.c.measured_at.desc())
         .limit(50),
         ["measured_at", "systolic", "diastolic"],
     )
@@ -304,17 +309,17 @@ def _bp_summary(
 def _weight_summary(
     session: Session, patient: Patient, start: datetime, end: datetime
 ) -> WeightSummary:
-    t = TABLES[WEIGHT]
+    table = TABLES[WEIGHT]
     latest = session.execute(
-        select(t.c.measured_at, t.c.weight_kg)
-        .where(*_window(t, patient.id, start, end))
-        .order_by(t.c.measured_at.desc())
+        select(table.c.measured_at, table.c.weight_kg)
+        .where(*_window(table, patient.id, start, end))
+        .order_by(table.c.measured_at.desc())
         .limit(1)
     ).first()
-    day = cast(clock.local_sql(t.c.measured_at), Date).label("day")  # the clinic's day
+    day = cast(clock.local_sql(table.c.measured_at), Date).label("day")  # the clinic's day
     daily = (
-        select(day, func.avg(t.c.weight_kg).label("kg"))
-        .where(*_window(t, patient.id, start - timedelta(days=6), end))
+        select(day, func.avg(table.c.weight_kg).label("kg"))
+        .where(*_window(table, patient.id, start - timedelta(days=6), end))
         .group_by(day)
         .subquery()
     )
@@ -346,10 +351,10 @@ def glucose_summary(
     session: Session, patient_id: uuid.UUID, end: datetime
 ) -> GlucoseSummary | None:
     p = clinical.policy()
-    t = TABLES[GLUCOSE]
+    table = TABLES[GLUCOSE]
     start = end - timedelta(days=clinical.TIR_WINDOW_DAYS)
-    where = [*_window(t, patient_id, start, end), t.c.source == CGM]
-    v = t.c.mg_dl
+    where = [*_window(table, patient_id, start, end), table.c.source == CGM]
+    v = table.c.mg_dl
     bands = {
         "tbr2": v < clinical.VERY_LOW,
         "tbr1": and_(v >= clinical.VERY_LOW, v < clinical.LOW),
@@ -368,7 +373,7 @@ def glucose_summary(
     n = int(row[0] or 0)
     if n == 0:
         return None
-    wall = clock.local_sql(t.c.measured_at)  # the AGP's 24-hour clock is the patient's
+    wall = clock.local_sql(table.c.measured_at)  # the AGP's 24-hour clock is the patient's
     minute = extract("hour", wall) * 60 + extract("minute", wall)
     width = p.agp_bin_minutes
     bin_ = (func.floor(minute / width) * width).label("minute")
@@ -407,22 +412,22 @@ def glucose_summary(
 def _glucose_days(
     session: Session, patient_id: uuid.UUID, start: datetime, end: datetime
 ) -> pd.DataFrame:
-    t = TABLES[GLUCOSE]
-    day = cast(clock.local_sql(t.c.measured_at), Date).label("day")  # the clinic's day
+    table = TABLES[GLUCOSE]
+    day = cast(clock.local_sql(table.c.measured_at), Date).label("day")  # the clinic's day
     in_range = func.sum(
-        case((and_(t.c.mg_dl >= clinical.LOW, t.c.mg_dl <= clinical.HIGH), 1), else_=0)
+        case((and_(table.c.mg_dl >= clinical.LOW, table.c.mg_dl <= clinical.HIGH), 1), else_=0)
     )
     return _frame(
         session,
         select(
             day,
             func.count(),
-            func.avg(t.c.mg_dl),
-            func.min(t.c.mg_dl),
-            func.max(t.c.mg_dl),
+            func.avg(table.c.mg_dl),
+            func.min(table.c.mg_dl),
+            func.max(table.c.mg_dl),
             100.0 * in_range / func.count(),
         )
-        .where(*_window(t, patient_id, start, end))
+        .where(*_window(table, patient_id, start, end))
         .group_by(day)
         .order_by(day.desc()),
         ["day", "readings", "mean", "low", "high", "in_range_percent"],
@@ -437,13 +442,13 @@ def _manual(
 ) -> dict[str, pd.DataFrame]:
     out = {}
     for kind in KINDS:
-        t = TABLES[kind]
-        columns = [t.c.measured_at, *(t.c[c] for c in STORED[kind])]
+        table = TABLES[kind]
+        columns = [table.c.measured_at, *(table.c[c] for c in STORED[kind])]
         out[kind] = _frame(
             session,
             select(*columns)
-            .where(*_window(t, patient_id, start, end), t.c.source == MANUAL)
-            .order_by(t.c.measured_at.desc())
+            .where(*_window(table, patient_id, start, end), table.c.source == MANUAL)
+            .order_by(table.c.measured_at.desc())
             .limit(200),
             [c.name for c in columns],
         )
@@ -455,9 +460,9 @@ def _manual(
 
 def checked_window(start: datetime, end: datetime) -> None:
     if end <= start:
-        raise ValidationError({"period": "The period must end after it starts."})
+        raise ValidationError({"period": t("The period must end after it starts.")})
     if end - start > MAX_SPAN:
-        raise ValidationError({"period": "Choose a period of at most 30 years."})
+        raise ValidationError({"period": t("Choose a period of at most 30 years.")})
 
 
 def metrics_view(
@@ -489,8 +494,10 @@ def earliest_reading(*, actor: Actor, patient_id: uuid.UUID) -> datetime | None:
     """The first reading of any kind (where "All" starts)."""
     with patient_work(actor, patient_id, "metrics.view", access.METRICS) as (session, _):
         firsts = [
-            session.scalar(select(func.min(t.c.measured_at)).where(t.c.patient_id == patient_id))
-            for t in TABLES.values()
+            session.scalar(
+                select(func.min(table.c.measured_at)).where(table.c.patient_id == patient_id)
+            )
+            for table in TABLES.values()
         ]
         found = [f for f in firsts if f is not None]
         return min(found) if found else None
@@ -508,13 +515,13 @@ def units_update(*, actor: Actor, weight: str, glucose: str) -> Units:
     """Save the units this user reads and enters metrics in."""
     fields = {}
     if weight not in clinical.WEIGHT_UNITS:
-        fields["weight"] = f"Choose {' or '.join(clinical.WEIGHT_UNITS)}."
+        fields["weight"] = t("Choose kg or lb.")
     if glucose not in clinical.GLUCOSE_UNITS:
-        fields["glucose"] = f"Choose {' or '.join(clinical.GLUCOSE_UNITS)}."
+        fields["glucose"] = t("Choose mg/dL or mmol/L.")
     if fields:
         raise ValidationError(fields)
     if not isinstance(actor, Actor):
-        raise PermissionDenied("Please sign in.")
+        raise PermissionDenied(t("Please sign in."))
     with db.transaction() as session:
         row = session.get(UnitPreference, actor.user_id)
         if row is None:
@@ -539,13 +546,13 @@ def metrics_export(
 ) -> bytes:
     """Every reading of one kind in the period as CSV (spreadsheet-safe cells)."""
     if kind not in KINDS:
-        raise ValidationError({"kind": "Choose blood pressure, weight or glucose."})
+        raise ValidationError({"kind": t("Choose blood pressure, weight or glucose.")})
     checked_window(start, end)
     with patient_work(actor, patient_id, f"metrics.{kind}.export", access.METRICS) as (session, _):
-        t = TABLES[kind]
+        table = TABLES[kind]
         rows = session.execute(
-            select(*(t.c[c] for c in EXPORT_COLUMNS[kind]))
-            .where(*_window(t, patient_id, start, end))
-            .order_by(t.c.measured_at)
+            select(*(table.c[c] for c in EXPORT_COLUMNS[kind]))
+            .where(*_window(table, patient_id, start, end))
+            .order_by(table.c.measured_at)
         ).all()
     return csv_bytes(EXPORT_COLUMNS[kind], rows)

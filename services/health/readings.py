@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.language import t
 from services.core.models import Patient
 from services.core.work import patient_work
 from services.health import clinical
@@ -139,7 +140,7 @@ def problems(kind: str, frame: pd.DataFrame, birth: date, now: datetime) -> pd.D
     elif kind in (WEIGHT, GLUCOSE):
         rules += _unit_rules(kind, frame, p)
     else:
-        raise ValidationError({"kind": "Choose blood pressure, weight or glucose."})
+        raise ValidationError({"kind": t("Choose blood pressure, weight or glucose.")})
     found = [
         pd.DataFrame({"row": frame.index[mask.fillna(False).to_numpy()], "field": field}).assign(
             message=message
@@ -211,7 +212,7 @@ def _entry_frame(entry: Entry) -> pd.DataFrame:
 
 def _checked_entry(entry: Entry, birth: date) -> pd.DataFrame:
     if entry.kind not in KINDS:
-        raise ValidationError({"kind": "Choose blood pressure, weight or glucose."})
+        raise ValidationError({"kind": t("Choose blood pressure, weight or glucose.")})
     frame = _entry_frame(entry)
     found = problems(entry.kind, frame, birth, clock.now())
     if len(found):
@@ -236,7 +237,7 @@ def existing_times(
             table.c.measured_at <= times.max().to_pydatetime(),
         )
     ).scalars()
-    return {pd.Timestamp(t) for t in rows}
+    return {pd.Timestamp(moment) for moment in rows}
 
 
 def insert(
@@ -255,7 +256,7 @@ def patient_side(session: Session, patient_id: uuid.UUID, scope_access: access.A
         raise PermissionDenied(PATIENT_SIDE_ONLY)
     patient = session.get(Patient, patient_id)
     if patient is None:  # authorize_patient found it a moment ago, in this transaction
-        raise NotFound("We could not find that record.")
+        raise NotFound(t("We could not find that record."))
     return patient
 
 
@@ -275,7 +276,7 @@ def _refuse_taken_time(
     session: Session, kind: str, patient_id: uuid.UUID, row: pd.DataFrame
 ) -> None:
     if existing_times(session, kind, patient_id, row["measured_at"]):
-        raise ValidationError({"measured_at": "There is already a reading at this time."})
+        raise ValidationError({"measured_at": t("There is already a reading at this time.")})
 
 
 def _manual_row(session: Session, kind: str, patient_id: uuid.UUID, measured_at: datetime) -> None:
@@ -289,9 +290,9 @@ def _manual_row(session: Session, kind: str, patient_id: uuid.UUID, measured_at:
         ).scalars()
     )
     if not sources:
-        raise NotFound("That reading was not found.")
+        raise NotFound(t("That reading was not found."))
     if MANUAL not in sources:
-        raise ValidationError({"reading": "Readings from devices cannot be changed or deleted."})
+        raise ValidationError({"reading": t("Readings from devices cannot be changed or deleted.")})
 
 
 def _delete_manual(
@@ -327,7 +328,7 @@ def reading_delete(
     *, actor: Actor, patient_id: uuid.UUID, kind: str, measured_at: datetime
 ) -> None:
     if kind not in KINDS:
-        raise ValidationError({"kind": "Choose blood pressure, weight or glucose."})
+        raise ValidationError({"kind": t("Choose blood pressure, weight or glucose.")})
     with patient_work(actor, patient_id, f"metrics.{kind}.delete", access.METRICS) as (
         session,
         found,
@@ -440,7 +441,7 @@ def raise_alerts(session: Session, kind: str, patient: Patient, rows: pd.DataFra
     found = _FINDERS[kind](session, patient, recent)
     if found.empty:
         return []
-    times = [t.to_pydatetime() for t in pd.to_datetime(found["measured_at"])]
+    times = [moment.to_pydatetime() for moment in pd.to_datetime(found["measured_at"])]
     already = set(
         session.execute(
             select(MetricAlert.measured_at, MetricAlert.rule).where(

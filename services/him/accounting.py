@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms
 from services.core.access import Actor
 from services.core.errors import NotFound, ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import staff_work
 from services.him.policy import ACCOUNTING, FULFILLED
@@ -131,7 +131,7 @@ def accounting_pdf(found: Accounting) -> bytes:
 
 def accounting_for_request(session: Session, row: RecordsRequest) -> Accounting:
     if row.kind != ACCOUNTING or row.status != FULFILLED:
-        raise NotFound("This accounting is not ready.")
+        raise NotFound(t("This accounting is not ready."))
     return compile_accounting(session, row.patient_id, row.received_at)
 
 
@@ -157,16 +157,16 @@ def disclosure_record(
         )
     ]
     if basis not in BASES:
-        fields["basis"] = "Choose the legal basis from the list."
+        fields["basis"] = t("Choose the legal basis from the list.")
     today = clock.today()
     if disclosed_on is None or not today - timedelta(days=366 * YEARS) <= disclosed_on <= today:
-        fields["disclosed_on"] = "Give the day of the disclosure, within the last six years."
+        fields["disclosed_on"] = t("Give the day of the disclosure, within the last six years.")
     forms.raise_if(fields)
     assert disclosed_on is not None
     with staff_work(actor, "disclosure.record", access.HIM) as session:
         patient_id = session.scalar(select(Patient.id).where(Patient.mrn == mrn.strip()))
         if patient_id is None:
-            raise ValidationError({"mrn": "No patient has this medical record number."})
+            raise ValidationError({"mrn": t("No patient has this medical record number.")})
         row = Disclosure(
             id=uuid.uuid4(),
             patient_id=patient_id,

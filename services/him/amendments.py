@@ -21,7 +21,7 @@ from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.contact import EMAIL_RE
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient, Provider, User
 from services.core.work import patient_work, staff_work
 from services.him import letters
@@ -173,10 +173,10 @@ def amendment_request(
     """Ask to amend one item, saying what should change and why, and whom to tell."""
     fields: dict[str, str] = {}
     if item_kind not in ITEM_KINDS:
-        fields["item"] = "Choose what you want amended."
-    wanted = forms.checked_note(fields, "change", change, "Say what should change.", MAX_TEXT)
+        fields["item"] = t("Choose what you want amended.")
+    wanted = forms.checked_note(fields, "change", change, t("Say what should change."), MAX_TEXT)
     why = forms.checked_note(
-        fields, "reason", reason, "Say why it is wrong or incomplete.", MAX_TEXT
+        fields, "reason", reason, t("Say why it is wrong or incomplete."), MAX_TEXT
     )
     people = forms.checked_note(fields, "notify", notify_people, "", MAX_TEXT)
     forms.raise_if(fields)
@@ -194,7 +194,7 @@ def amendment_request(
             None,
         )
         if chosen is None:
-            raise ValidationError({"item": "Choose an item of your record from the list."})
+            raise ValidationError({"item": t("Choose an item of your record from the list.")})
         row = new_request(
             session, actor, patient_id, found, AMENDMENT, f"Amend {chosen.label}: {wanted}"
         )
@@ -268,7 +268,7 @@ def _amendment(session: Session, request_id: uuid.UUID) -> tuple[Amendment, Reco
     a = session.get(Amendment, request_id)
     row = session.get(RecordsRequest, request_id)
     if a is None or row is None:
-        raise NotFound("We could not find that amendment request.")
+        raise NotFound(t("We could not find that amendment request."))
     return a, row
 
 
@@ -279,7 +279,7 @@ def my_amendment(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID) 
         if a.patient_id != patient_id or (
             found.adolescent_limited and row.requested_by != actor.user_id
         ):
-            raise NotFound("We could not find that amendment request.")
+            raise NotFound(t("We could not find that amendment request."))
         return _view(session, a, row)
 
 
@@ -288,7 +288,7 @@ def amendment_detail(*, actor: Actor, request_id: uuid.UUID) -> AmendmentView:
     with staff_work(actor, "amendment.view", access.HIM, access.CLINICIAN) as session:
         a, row = _amendment(session, request_id)
         if access.HIM not in actor.roles and a.routed_to != actor.user_id:
-            raise PermissionDenied("This amendment request is not routed to you.")
+            raise PermissionDenied(t("This amendment request is not routed to you."))
         audit_patient(session, actor, "amendment.view", row)
         return _view(session, a, row)
 
@@ -304,9 +304,9 @@ def amendment_route(*, actor: Actor, request_id: uuid.UUID, clinician_id: uuid.U
     with staff_work(actor, "amendment.route", access.HIM) as session:
         a, row = _amendment(session, request_id)
         if row.status not in OPEN:
-            raise Conflict("This amendment request is already decided.")
+            raise Conflict(t("This amendment request is already decided."))
         if not access.holds_role(session, clinician_id, access.CLINICIAN):
-            raise ValidationError({"clinician": "Choose a clinician."})
+            raise ValidationError({"clinician": t("Choose a clinician.")})
         a.routed_to = clinician_id
         row.status, row.updated_at = IN_REVIEW, clock.now()
         audit_patient(session, actor, "amendment.route", row)
@@ -345,18 +345,18 @@ def amendment_decide(
     people the patient named who have an email address."""
     fields: dict[str, str] = {}
     if accept:
-        written = forms.checked_note(fields, "text", text, "Write the amendment.", MAX_TEXT)
+        written = forms.checked_note(fields, "text", text, t("Write the amendment."), MAX_TEXT)
     else:
         written = forms.checked_note(fields, "note", note, "", MAX_TEXT)
         if ground not in GROUNDS:
-            fields["ground"] = "Choose the ground for the denial."
+            fields["ground"] = t("Choose the ground for the denial.")
     forms.raise_if(fields)
     with staff_work(actor, "amendment.decide", access.CLINICIAN) as session:
         a, row = _amendment(session, request_id)
         if a.routed_to != actor.user_id:
-            raise PermissionDenied("This amendment request is not routed to you.")
+            raise PermissionDenied(t("This amendment request is not routed to you."))
         if row.status not in OPEN:
-            raise Conflict("This amendment request is already decided.")
+            raise Conflict(t("This amendment request is already decided."))
         now = clock.now()
         a.decided_by, a.decided_at = actor.user_id, now
         row.completed_at, row.assigned_to, row.updated_at = now, actor.user_id, now
@@ -410,7 +410,7 @@ def disagreement_file(
     item."""
     fields: dict[str, str] = {}
     text = forms.checked_note(
-        fields, "statement", statement, "Write why you disagree with the denial.", MAX_TEXT
+        fields, "statement", statement, t("Write why you disagree with the denial."), MAX_TEXT
     )
     forms.raise_if(fields)
     with patient_work(actor, patient_id, "amendment.disagreement", access.RECORDS) as (
@@ -420,25 +420,25 @@ def disagreement_file(
         patient_side(found)
         a, row = _amendment(session, request_id)
         if a.patient_id != patient_id:
-            raise NotFound("We could not find that amendment request.")
+            raise NotFound(t("We could not find that amendment request."))
         if a.decision != DENIED:
-            raise Conflict("A statement of disagreement follows a denial.")
+            raise Conflict(t("A statement of disagreement follows a denial."))
         if a.disagreement is not None:
-            raise Conflict("A statement of disagreement was already filed for this item.")
+            raise Conflict(t("A statement of disagreement was already filed for this item."))
         a.disagreement, a.disagreement_at = text, clock.now()
 
 
 def rebuttal_add(*, actor: Actor, request_id: uuid.UUID, rebuttal: str) -> None:
     """HIM's rebuttal of a statement of disagreement; the patient gets a copy in the portal."""
     fields: dict[str, str] = {}
-    text = forms.checked_note(fields, "rebuttal", rebuttal, "Write the rebuttal.", MAX_TEXT)
+    text = forms.checked_note(fields, "rebuttal", rebuttal, t("Write the rebuttal."), MAX_TEXT)
     forms.raise_if(fields)
     with staff_work(actor, "amendment.rebuttal", access.HIM) as session:
         a, row = _amendment(session, request_id)
         if a.disagreement is None:
-            raise Conflict("A rebuttal answers a statement of disagreement; none was filed.")
+            raise Conflict(t("A rebuttal answers a statement of disagreement; none was filed."))
         if a.rebuttal is not None:
-            raise Conflict("A rebuttal was already added.")
+            raise Conflict(t("A rebuttal was already added."))
         a.rebuttal, a.rebuttal_at = text, clock.now()
         audit_patient(session, actor, "amendment.rebuttal", row)
         tell_patient(
@@ -456,7 +456,7 @@ def amendment_denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: 
     complain (PDF)."""
     view = my_amendment(actor=actor, patient_id=patient_id, request_id=request_id)
     if view.decision != DENIED:
-        raise NotFound("This amendment request was not denied; there is no letter.")
+        raise NotFound(t("This amendment request was not denied; there is no letter."))
     with patient_work(actor, patient_id, "amendment.letter", access.RECORDS) as (session, _):
         patient = session.get(Patient, patient_id)
         row = session.get(RecordsRequest, request_id)

@@ -10,6 +10,7 @@ from datetime import date
 
 from services.core.contact import EMAIL_RE
 from services.core.errors import ValidationError
+from services.core.language import t
 from services.records.extent import PARTS
 
 MAX_TEXT = 200
@@ -32,7 +33,7 @@ def _text(fields: dict[str, str], name: str, value: str, missing: str) -> str:
     if not value:
         fields[name] = missing
     elif len(value) > MAX_TEXT or any(ord(ch) < 32 for ch in value):
-        fields[name] = f"Use at most {MAX_TEXT} letters, digits and punctuation."
+        fields[name] = t("Use at most {limit} letters, digits and punctuation.", limit=MAX_TEXT)
     return value
 
 
@@ -51,30 +52,34 @@ def checked(form: Authorization, signer_name: str, today: date) -> Authorization
         "Give the recipient's address or email.",
     )
     if "@" in address and not EMAIL_RE.match(address):
-        fields["recipient_address"] = "Enter an email address like records@clinic.example."
+        fields["recipient_address"] = t("Enter an email address like records@clinic.example.")
     purpose = _text(
         fields, "purpose", form.purpose, "Say why the records are released (or 'at my request')."
     )
     if not form.parts:
-        fields["parts"] = "Choose what is released."
+        fields["parts"] = t("Choose what is released.")
     elif form.parts - set(PARTS):
-        fields["parts"] = "Choose from the listed parts of the record."
+        fields["parts"] = t("Choose from the listed parts of the record.")
     event = (form.end_event or "").strip()
     if form.ends_on is None and not event:
-        fields["ends_on"] = "Give the date or event when this authorization ends."
+        fields["ends_on"] = t("Give the date or event when this authorization ends.")
     elif form.ends_on is not None and form.ends_on <= today:
-        fields["ends_on"] = "The end date must be after today."
+        fields["ends_on"] = t("The end date must be after today.")
     elif len(event) > MAX_TEXT:
-        fields["ends_on"] = f"Describe the end event in at most {MAX_TEXT} characters."
+        fields["ends_on"] = t(
+            "Describe the end event in at most {limit} characters.", limit=MAX_TEXT
+        )
     signature = " ".join((form.signature or "").split())
     if not signature:
-        fields["signature"] = "Sign by typing your full name."
+        fields["signature"] = t("Sign by typing your full name.")
     elif signature.casefold() != " ".join(signer_name.split()).casefold():
-        fields["signature"] = f"Type your full name as the clinic has it: {signer_name}."
+        fields["signature"] = t(
+            "Type your full name as the clinic has it: {signer_name}.", signer_name=signer_name
+        )
     if form.signed_on is None:
-        fields["signed_on"] = "Date your signature."
+        fields["signed_on"] = t("Date your signature.")
     elif form.signed_on != today:
-        fields["signed_on"] = "Date your signature today."
+        fields["signed_on"] = t("Date your signature today.")
     if fields:
         raise ValidationError(fields)
     return Authorization(

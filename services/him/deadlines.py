@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from services.core import clock
 from services.core.errors import Conflict, ValidationError
+from services.core.language import t
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,19 @@ def extended_due_at(
     """The due time after the one extension the rule allows: a new last day no more than the
     extension past the current one, with a written reason; a second extension is refused."""
     if already_extended:
-        raise Conflict("This request was already extended once; the rule allows one extension.")
+        raise Conflict(t("This request was already extended once; the rule allows one extension."))
     allowed = CLOCKS[kind].extension_days
     if not allowed:
-        raise Conflict("This kind of request cannot be extended.")
+        raise Conflict(t("This kind of request cannot be extended."))
     fields = {}
     current_last = clock.local(due).date() - timedelta(days=1)
     wanted = clock.local(new_last_day).date()
     if wanted <= current_last:
-        fields["new_date"] = "Choose a date after the current due date."
+        fields["new_date"] = t("Choose a date after the current due date.")
     elif wanted > current_last + timedelta(days=allowed):
-        fields["new_date"] = f"An extension adds at most {allowed} days."
+        fields["new_date"] = t("An extension adds at most {allowed} days.", allowed=allowed)
     if not reason.strip():
-        fields["reason"] = "Write the reason for the delay; the patient is told it."
+        fields["reason"] = t("Write the reason for the delay; the patient is told it.")
     if fields:
         raise ValidationError(fields)
     return clock.day_start(wanted + timedelta(days=1))

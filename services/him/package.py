@@ -28,6 +28,7 @@ from services.billing.tables import Statement, StatementLine
 from services.core import access, crypto, money, private_files, uploads
 from services.core.access import Access
 from services.core.errors import NotFound
+from services.core.language import t
 from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.him.tables import RecordsRequest
@@ -123,12 +124,12 @@ def _documents(
         .order_by(Document.created_at)
     ).all()
     if len(found) != len(set(chosen)):
-        raise NotFound("A chosen document is not in this patient's record.")
+        raise NotFound(t("A chosen document is not in this patient's record."))
     out = []
     for d in found:
         data = uploads.read_checked(uploads.folder(DOCUMENTS_FOLDER), d.storage_name, d.sha256)
         if data is None:
-            raise NotFound(f"The stored file of '{d.title}' is missing or damaged.")
+            raise NotFound(t("The stored file of '{title}' is missing or damaged.", title=d.title))
         out.append((d.title, uploads.suffix(d.content_type), data))
     return out
 
@@ -282,9 +283,9 @@ def store(package: Package) -> tuple[str, str]:
 def load(row: RecordsRequest) -> bytes:
     """The package as it was built for this request."""
     if not row.package_name or not row.package_sha256:
-        raise NotFound("No package was built for this request.")
+        raise NotFound(t("No package was built for this request."))
     path = uploads.folder(FOLDER) / row.package_name
     data = crypto.decrypt(path.read_bytes()) if path.exists() else b""
     if hashlib.sha256(data).hexdigest() != row.package_sha256:
-        raise NotFound("The stored package is missing or damaged; build it again.")
+        raise NotFound(t("The stored package is missing or damaged; build it again."))
     return data

@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from services.core import access, clock, crypto, notify
+from services.core import access, clock, crypto, language, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.forms import checked_note, raise_if
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import staff_work
 from services.him import deadlines, package, policy
@@ -168,13 +168,15 @@ def him_staff(*, actor: Actor) -> list[tuple[uuid.UUID, str]]:
 def _request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
     row = session.get(RecordsRequest, request_id)
     if row is None:
-        raise NotFound("We could not find that request.")
+        raise NotFound(t("We could not find that request."))
     return row
 
 
 def _open(row: RecordsRequest) -> None:
     if row.status not in OPEN:
-        raise Conflict(f"This request is already {policy.STATUSES[row.status].lower()}.")
+        raise Conflict(
+            t("This request is already {status}.", status=t(policy.STATUSES[row.status]).lower())
+        )
 
 
 def request_detail(*, actor: Actor, request_id: uuid.UUID) -> RequestDetail:
@@ -247,7 +249,7 @@ def request_assign(*, actor: Actor, request_id: uuid.UUID, user_id: uuid.UUID | 
         row = _request(session, request_id)
         _open(row)
         if user_id is not None and not access.holds_role(session, user_id, access.HIM):
-            raise ValidationError({"assignee": "Choose a member of the HIM staff."})
+            raise ValidationError({"assignee": t("Choose a member of the HIM staff.")})
         row.assigned_to, row.updated_at = user_id, clock.now()
         audit_patient(session, actor, "records_request.assign", row)
 
@@ -259,8 +261,11 @@ def request_move(*, actor: Actor, request_id: uuid.UUID, status: str) -> None:
         _open(row)
         if status not in MOVES[row.status]:
             raise Conflict(
-                f"A request {policy.STATUSES[row.status].lower()} cannot move to "
-                f"{policy.STATUSES.get(status, status).lower()}."
+                t(
+                    "A request {status} cannot move to {wanted}.",
+                    status=t(policy.STATUSES[row.status]).lower(),
+                    wanted=t(policy.STATUSES.get(status, status)).lower(),
+                )
             )
         row.status, row.updated_at = status, clock.now()
         if row.assigned_to is None:
@@ -277,7 +282,7 @@ def request_extend(
         row = _request(session, request_id)
         _open(row)
         if new_last_day is None:
-            raise ValidationError({"new_date": "Choose the new last day."})
+            raise ValidationError({"new_date": t("Choose the new last day.")})
         fields: dict[str, str] = {}
         text = checked_note(fields, "reason", reason)
         raise_if(fields)
@@ -307,14 +312,14 @@ def request_deny(*, actor: Actor, request_id: uuid.UUID, ground: str, note: str 
     right to have a reviewable denial reviewed, and how to complain."""
     fields: dict[str, str] = {}
     if ground not in policy.DENIAL_GROUNDS:
-        fields["ground"] = "Choose the ground for the denial."
+        fields["ground"] = t("Choose the ground for the denial.")
     text = checked_note(fields, "note", note)
     raise_if(fields)
     with staff_work(actor, "records_request.deny", access.HIM) as session:
         row = _request(session, request_id)
         _open(row)
         if row.kind not in (ACCESS, ROI):
-            raise Conflict("Only a request for records is denied on these grounds.")
+            raise Conflict(t("Only a request for records is denied on these grounds."))
         now = clock.now()
         row.status, row.denial_ground, row.denial_note = DENIED, ground, text or None
         row.completed_at, row.assigned_to, row.updated_at = now, actor.user_id, now
@@ -350,7 +355,7 @@ def request_fulfil(
         chosen = set(documents)
         if chosen and (row.kind not in (ACCESS, ROI) or ALL not in (row.parts or "")):
             raise ValidationError(
-                {"documents": "Documents go only into a copy of the whole record."}
+                {"documents": t("Documents go only into a copy of the whole record.")}
             )
         token: str | None = None
         files: list[str] = []
@@ -382,7 +387,7 @@ def request_fulfil(
                     )
                 )
         else:
-            raise Conflict("Amendments and record updates are decided on their own pages.")
+            raise Conflict(t("Amendments and record updates are decided on their own pages."))
         row.status, row.delivered_by = FULFILLED, delivered
         row.completed_at, row.assigned_to, row.updated_at = now, actor.user_id, now
         audit_patient(session, actor, "records_request.fulfil", row)
@@ -397,13 +402,16 @@ def _recipient(
     if row.kind == ACCESS:
         return "the patient"
     if signed is None:
-        raise Conflict("This release has no signed authorization.")
+        raise Conflict(t("This release has no signed authorization."))
     if signed.revoked_at is not None:
-        raise Conflict("The patient revoked this authorization; nothing may be released.")
+        raise Conflict(t("The patient revoked this authorization; nothing may be released."))
     if signed.ends_on is not None and signed.ends_on < clock.local(now).date():
         raise Conflict(
-            f"The authorization ended on {signed.ends_on:%B %d, %Y}. Deny the request on the "
-            "ground that the authorization ended."
+            t(
+                "The authorization ended on {day}. Deny the request on the ground that the "
+                "authorization ended.",
+                day=language.day(signed.ends_on),
+            )
         )
     return signed.recipient_name
 

@@ -17,6 +17,7 @@ from services.core import access, audit, clock, forms, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.him import accounting, deadlines, letters, package, policy
@@ -65,15 +66,15 @@ def patient_side(found: Access) -> None:
 def _extent(fields: dict[str, str], parts: set[str], start: date | None, end: date | None) -> str:
     chosen = {ALL} if ALL in parts else set(parts)
     if not chosen:
-        fields["parts"] = "Choose what you want: the whole record, or some parts of it."
+        fields["parts"] = t("Choose what you want: the whole record, or some parts of it.")
     elif chosen - set(PARTS):
-        fields["parts"] = "Choose from the listed parts of the record."
+        fields["parts"] = t("Choose from the listed parts of the record.")
     today = clock.today()
     if start is not None and end is not None and start > end:
-        fields["date_from"] = "The first day must be on or before the last day."
+        fields["date_from"] = t("The first day must be on or before the last day.")
     for name, day in (("date_from", start), ("date_to", end)):
         if day is not None and not date(policy.EARLIEST_YEAR, 1, 1) <= day <= today:
-            fields[name] = "Choose a day between 1900 and today."
+            fields[name] = t("Choose a day between 1900 and today.")
     return ",".join(p for p in PARTS if p in chosen)
 
 
@@ -118,7 +119,7 @@ def copy_request(
     fields: dict[str, str] = {}
     stored = _extent(fields, parts, date_from, date_to)
     if delivery not in policy.COPY_FORMS:
-        fields["delivery"] = "Choose how you want to receive the copy."
+        fields["delivery"] = t("Choose how you want to receive the copy.")
     forms.raise_if(fields)
     with patient_work(actor, patient_id, "records_request.create", access.RECORDS) as (
         session,
@@ -284,9 +285,9 @@ def _mine(
     patient_side(found)
     row = session.get(RecordsRequest, request_id)
     if row is None or row.patient_id != patient_id:
-        raise NotFound("We could not find that request.")
+        raise NotFound(t("We could not find that request."))
     if found.adolescent_limited and row.requested_by != actor.user_id:
-        raise NotFound("We could not find that request.")
+        raise NotFound(t("We could not find that request."))
     return row
 
 
@@ -298,7 +299,7 @@ def request_withdraw(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UU
     ):
         row = _mine(session, actor, patient_id, request_id, found)
         if row.status not in OPEN:
-            raise Conflict("Only a request still being worked can be withdrawn.")
+            raise Conflict(t("Only a request still being worked can be withdrawn."))
         row.status, row.updated_at = WITHDRAWN, clock.now()
 
 
@@ -313,9 +314,9 @@ def authorization_revoke(*, actor: Actor, patient_id: uuid.UUID, request_id: uui
         row = _mine(session, actor, patient_id, request_id, found)
         signed = session.get(ReleaseAuthorization, request_id)
         if signed is None:
-            raise NotFound("This request has no authorization to revoke.")
+            raise NotFound(t("This request has no authorization to revoke."))
         if signed.revoked_at is not None:
-            raise Conflict("This authorization was already revoked.")
+            raise Conflict(t("This authorization was already revoked."))
         now = clock.now()
         signed.revoked_at, signed.revoked_by = now, actor.user_id
         stopped = row.status in OPEN
@@ -340,7 +341,7 @@ def package_download(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UU
     ):
         row = _mine(session, actor, patient_id, request_id, found)
         if row.kind != ACCESS or row.delivered_by != policy.PORTAL:
-            raise NotFound("This request has no download in the portal.")
+            raise NotFound(t("This request has no download in the portal."))
         return package.load(row)
 
 
@@ -352,7 +353,7 @@ def denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID)
     ):
         row = _mine(session, actor, patient_id, request_id, found)
         if row.status != policy.DENIED:
-            raise NotFound("This request was not denied; there is no letter.")
+            raise NotFound(t("This request was not denied; there is no letter."))
         patient = session.get(Patient, patient_id)
         assert patient is not None
         return letters.denial_letter(row, patient)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied
+from services.core.language import t
 from services.core.models import AuditEvent, Patient, ProxyGrant, User
 from services.core.work import patient_work
 from services.proxy import policy
@@ -37,7 +38,7 @@ def proxies_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ProxyItem]:
     """Everyone who can act for this patient now, with what they may see and their last use."""
     with patient_work(actor, patient_id, "proxy.grants.list", access.SUMMARY) as (session, found):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can see who acts for them.")
+            raise PermissionDenied(t("Only the patient can see who acts for them."))
         now = clock.now()
         last_use = (
             select(func.max(AuditEvent.occurred_at))
@@ -83,18 +84,20 @@ def proxies_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ProxyItem]:
 def _managed(session: Session, patient_id: uuid.UUID, grant_id: uuid.UUID) -> ProxyGrant:
     grant = session.get(ProxyGrant, grant_id)
     if grant is None or grant.patient_id != patient_id or grant.revoked_at is not None:
-        raise NotFound("We could not find that proxy.")
+        raise NotFound(t("We could not find that proxy."))
     if grant.basis != access.PATIENT_CONSENT:
         raise PermissionDenied(
-            "This access rests on a legal document or a parent's right; the clinic's health "
-            "information office changes it."
+            t(
+                "This access rests on a legal document or a parent's right; the "
+                "clinic's health information office changes it."
+            )
         )
     return grant
 
 
 def _patient_self(found: access.Access) -> None:
     if found.basis != access.SELF:
-        raise PermissionDenied("Only the patient can change who acts for them.")
+        raise PermissionDenied(t("Only the patient can change who acts for them."))
 
 
 def grant_scopes_change(

@@ -52,11 +52,14 @@ class PendingInvitation:
 def _own_record(actor: Actor, found: access.Access, patient: Patient) -> None:
     """Only the patient manages who acts for them, and only from the policy's age."""
     if found.basis != access.SELF:
-        raise PermissionDenied("Only the patient can choose who acts for them.")
+        raise PermissionDenied(t("Only the patient can choose who acts for them."))
     if access.age_on(patient.birth_date, clock.today()) < policy.invite_min_age():
         raise PermissionDenied(
-            f"Patients under {policy.invite_min_age()} cannot invite someone to their record; "
-            "please ask the clinic."
+            t(
+                "Patients under {invite_min_age} cannot invite someone to their record; "
+                "please ask the clinic.",
+                invite_min_age=policy.invite_min_age(),
+            )
         )
 
 
@@ -79,15 +82,17 @@ def invitation_create(
         assert patient is not None
         _own_record(actor, found, patient)
         fields: dict[str, str] = {}
-        name = forms.checked_note(fields, "name", name, "Enter the person's name.")
+        name = forms.checked_note(fields, "name", name, t("Enter the person's name."))
         if len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
-            fields["name"] = f"Use at most {MAX_NAME} letters, spaces and punctuation."
+            fields["name"] = t(
+                "Use at most {limit} letters, spaces and punctuation.", limit=MAX_NAME
+            )
         email, _ = contact_fields(fields, email, None)
         own = session.scalar(select(User.email).where(User.id == actor.user_id))
         if own and email.lower() == own.lower():
-            fields["email"] = "Invite someone else: this is your own email address."
+            fields["email"] = t("Invite someone else: this is your own email address.")
         if relationship not in policy.DELEGATE_RELATIONSHIPS:
-            fields["relationship"] = "Choose how this person is related to you."
+            fields["relationship"] = t("Choose how this person is related to you.")
         stored = policy.checked_scopes(fields, scopes)
         ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
         forms.raise_if(fields)
@@ -193,7 +198,7 @@ def invitation_accept(*, actor: Actor, token: str) -> str:
         try:
             invitation = _live(session, token)
             if invitation.patient_id == actor.patient_id:
-                raise PermissionDenied("This invitation is for someone else to act for you.")
+                raise PermissionDenied(t("This invitation is for someone else to act for you."))
         except (NotFound, PermissionDenied) as exc:
             audit.record(
                 session,
@@ -235,7 +240,7 @@ def invitations_pending(*, actor: Actor, patient_id: uuid.UUID) -> list[PendingI
         found,
     ):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can see whom they invited.")
+            raise PermissionDenied(t("Only the patient can see whom they invited."))
         rows = session.scalars(
             select(ProxyInvitation)
             .where(
@@ -266,12 +271,12 @@ def invitation_cancel(*, actor: Actor, patient_id: uuid.UUID, invitation_id: uui
         found,
     ):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can cancel their invitations.")
+            raise PermissionDenied(t("Only the patient can cancel their invitations."))
         invitation = session.get(ProxyInvitation, invitation_id)
         if (
             invitation is None
             or invitation.patient_id != patient_id
             or invitation.accepted_at is not None
         ):
-            raise NotFound("We could not find that invitation.")
+            raise NotFound(t("We could not find that invitation."))
         invitation.cancelled_at = invitation.cancelled_at or clock.now()

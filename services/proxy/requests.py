@@ -96,14 +96,14 @@ class RequestForPatient:
 
 
 def _files_problems(fields: dict[str, str], files: Sequence[UploadedFile]) -> None:
-    if len(files) > MAX_FILES:
-        fields["files"] = f"Send at most {MAX_FILES} documents at a time."
-    for k, f in enumerate(files, start=1):
-        problem = uploads.file_problem(f.filename, f.data)
-        if problem:
-            fields["files"] = f"Document {k} ({f.filename or 'no name'}): {problem}"
-        elif f.doc_type not in policy.LEGAL_DOCUMENT_TYPES:
-            fields["files"] = f"Document {k}: choose what kind of document it is."
+    problem = uploads.files_problem(files, MAX_FILES)
+    if problem:
+        fields["files"] = problem
+    for number, sent in enumerate(files, start=1):
+        if sent.doc_type not in policy.LEGAL_DOCUMENT_TYPES:
+            fields["files"] = t(
+                "Document {number}: choose what kind of document it is.", number=number
+            )
 
 
 def _document(
@@ -138,7 +138,7 @@ def _match(session: Session, first: str, last: str, born: date, mrn: str) -> uui
 def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     fields: dict[str, str] = {}
     if request.kind not in policy.REQUEST_KINDS:
-        fields["kind"] = "Choose whose record you are asking for."
+        fields["kind"] = t("Choose whose record you are asking for.")
     first = text_field(
         fields, "first_name", request.first_name, t("Enter the patient's first name.")
     )
@@ -146,23 +146,24 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     born = birth_date_field(fields, request.birth_date, t("Enter the patient's date of birth."))
     mrn = (request.mrn or "").strip().upper()
     if len(mrn) > 16 or (mrn and not mrn.isalnum()):
-        fields["mrn"] = "A medical record number has at most 16 letters and digits."
+        fields["mrn"] = t("A medical record number has at most 16 letters and digits.")
     relationships = policy.REQUEST_RELATIONSHIPS.get(request.kind, {})
     if request.relationship not in relationships:
-        fields["relationship"] = "Choose your relationship to the patient."
+        fields["relationship"] = t("Choose your relationship to the patient.")
     note = forms.checked_note(fields, "note", request.note)
     if born is not None and "birth_date" not in fields and request.kind in policy.REQUEST_KINDS:
         age = access.age_on(born, clock.today())
         if request.kind == policy.MINOR and age >= access.adult_age():
-            fields["birth_date"] = (
+            fields["birth_date"] = t(
                 "This person is an adult: choose one of the adult options instead."
             )
         elif request.kind != policy.MINOR and age < access.adult_age():
-            fields["birth_date"] = "This person is under 18: choose the option for a child."
+            fields["birth_date"] = t("This person is under 18: choose the option for a child.")
     if request.kind in (policy.MINOR, policy.ADULT_LEGAL) and not request.files:
-        fields["files"] = (
-            "Add the legal documents that show your right to this record (for example a birth "
-            "certificate, a custody or guardianship order, or a power of attorney)."
+        fields["files"] = t(
+            "Add the legal documents that show your right to this record (for "
+            "example a birth certificate, a custody or guardianship order, or a "
+            "power of attorney)."
         )
     _files_problems(fields, request.files)
     forms.raise_if(fields)
@@ -173,7 +174,7 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
 def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
     """A signed-in person's request for access; bad input or a bad file changes nothing."""
     if not isinstance(actor, Actor) or not actor.roles & {access.PATIENT, access.PROXY}:
-        raise PermissionDenied("Sign in with your own portal account to ask for access.")
+        raise PermissionDenied(t("Sign in with your own portal account to ask for access."))
     first, last, born, mrn, relationship, note = _checked(request)
     with (
         uploads.storing_all(uploads.folder(FOLDER), request.files) as stored,
@@ -185,7 +186,7 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
             .where(ProxyRequest.requester_user_id == actor.user_id, ProxyRequest.status.in_(OPEN))
         )
         if (open_ or 0) >= 10:
-            raise Conflict("You have 10 requests open; wait for an answer before sending more.")
+            raise Conflict(t("You have 10 requests open; wait for an answer before sending more."))
         matched = _match(session, first, last, born, mrn)
         with_patient = (
             request.kind == policy.ADULT_CONSENT
@@ -236,7 +237,7 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
 def _mine(session: Session, actor: Actor, request_id: uuid.UUID) -> ProxyRequest:
     row = session.get(ProxyRequest, request_id)
     if row is None or row.requester_user_id != actor.user_id:
-        raise NotFound("We could not find that request.")
+        raise NotFound(t("We could not find that request."))
     return row
 
 
@@ -293,7 +294,7 @@ def proxy_request_add_info(
     fields: dict[str, str] = {}
     note = forms.checked_note(fields, "note", note)
     if not note and not files:
-        fields["note"] = "Add a note or a document with what was asked for."
+        fields["note"] = t("Add a note or a document with what was asked for.")
     _files_problems(fields, files)
     forms.raise_if(fields)
     with (
@@ -302,7 +303,7 @@ def proxy_request_add_info(
     ):
         row = _mine(session, actor, request_id)
         if row.status != NEEDS_INFO:
-            raise Conflict("This request is not waiting for more information.")
+            raise Conflict(t("This request is not waiting for more information."))
         _documents(session, row.id, stored)
         if note:
             row.requester_note = f"{row.requester_note or ''}\n\n{note}".strip()
@@ -315,7 +316,7 @@ def proxy_request_withdraw(*, actor: Actor, request_id: uuid.UUID) -> None:
     with db.transaction() as session:
         row = _mine(session, actor, request_id)
         if row.status not in OPEN:
-            raise Conflict("Only an open request can be withdrawn.")
+            raise Conflict(t("Only an open request can be withdrawn."))
         row.status = WITHDRAWN
         row.updated_at = clock.now()
         audit.record(session, actor, "proxy.request.withdraw")
@@ -331,7 +332,7 @@ def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[Request
         found,
     ):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can answer requests for their record.")
+            raise PermissionDenied(t("Only the patient can answer requests for their record."))
         rows = session.execute(
             select(ProxyRequest, User.display_name)
             .join(User, User.id == ProxyRequest.requester_user_id)
@@ -365,10 +366,10 @@ def request_answer(
         found,
     ):
         if found.basis != access.SELF:
-            raise PermissionDenied("Only the patient can answer requests for their record.")
+            raise PermissionDenied(t("Only the patient can answer requests for their record."))
         row = session.get(ProxyRequest, request_id)
         if row is None or row.patient_id != patient_id or row.status != WITH_PATIENT:
-            raise NotFound("We could not find that request.")
+            raise NotFound(t("We could not find that request."))
         now = clock.now()
         if approve:
             patient = session.get(Patient, patient_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, forms, notify, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.language import N_
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import staff_work
 from services.proxy import policy
@@ -114,9 +114,9 @@ def review_queue(
 ) -> list[QueueItem]:
     """Open requests, oldest first, with their age in business days and the overdue flag."""
     if status is not None and status not in QUEUE_STATUSES:
-        raise ValidationError({"status": "Choose a status from the list."})
+        raise ValidationError({"status": t("Choose a status from the list.")})
     if kind is not None and kind not in policy.REQUEST_KINDS:
-        raise ValidationError({"kind": "Choose a kind of request from the list."})
+        raise ValidationError({"kind": t("Choose a kind of request from the list.")})
     with staff_work(actor, "proxy.review.queue", access.HIM) as session:
         docs = (
             select(func.count())
@@ -176,7 +176,7 @@ def _candidate(session: Session, patient: Patient) -> Candidate:
 def _request(session: Session, request_id: uuid.UUID) -> ProxyRequest:
     row = session.get(ProxyRequest, request_id)
     if row is None:
-        raise NotFound("We could not find that request.")
+        raise NotFound(t("We could not find that request."))
     return row
 
 
@@ -249,13 +249,13 @@ def review_document_pages(
     with staff_work(actor, "proxy.review.document", access.HIM) as session:
         doc = session.get(ProxyRequestDocument, document_id)
         if doc is None or doc.request_id != request_id:
-            raise NotFound("We could not find that document.")
+            raise NotFound(t("We could not find that document."))
         data = uploads.read_checked(uploads.folder(FOLDER), doc.storage_name, doc.sha256)
         row = _request(session, request_id)
         audit.record(session, actor, "proxy.review.document_view", patient_id=row.patient_id)
     if data is None:
         raise NotFound(
-            "That document could not be read; please ask the requester to send it again."
+            t("That document could not be read; please ask the requester to send it again.")
         )
     if doc.content_type != "application/pdf":
         return [data]
@@ -275,7 +275,10 @@ def review_document_pages(
 def _open(row: ProxyRequest) -> None:
     if row.status not in (RECEIVED, NEEDS_INFO):
         raise Conflict(
-            f"This request is already {STATUS_WORDS.get(row.status, row.status).lower()}."
+            t(
+                "This request is already {status}.",
+                status=t(STATUS_WORDS.get(row.status, row.status)).lower(),
+            )
         )
 
 
@@ -285,7 +288,7 @@ def review_match(*, actor: Actor, request_id: uuid.UUID, patient_id: uuid.UUID) 
         row = _request(session, request_id)
         _open(row)
         if session.get(Patient, patient_id) is None:
-            raise NotFound("We could not find that patient record.")
+            raise NotFound(t("We could not find that patient record."))
         row.patient_id, row.match_confirmed_by = patient_id, actor.user_id
         row.updated_at = clock.now()
         audit.record(session, actor, "proxy.review.match_confirmed", patient_id=patient_id)
@@ -309,19 +312,21 @@ def review_approve(
         row = _request(session, request_id)
         _open(row)
         if row.patient_id is None or row.match_confirmed_by is None:
-            raise Conflict("Confirm which patient record this request is about first.")
+            raise Conflict(t("Confirm which patient record this request is about first."))
         patient = session.get(Patient, row.patient_id)
         assert patient is not None
         age = access.age_on(patient.birth_date, clock.today())
         if row.kind == policy.MINOR:
             if age >= access.adult_age():
                 raise Conflict(
-                    "This patient is now an adult: a parent's access needs the patient's consent "
-                    "or a legal document. Deny it, or ask for more information."
+                    t(
+                        "This patient is now an adult: a parent's access needs the patient's "
+                        "consent or a legal document. Deny it, or ask for more information."
+                    )
                 )
             basis = access.PARENT_OF_MINOR
         elif age < access.adult_age():
-            raise Conflict("This patient is a minor: use a request for a child.")
+            raise Conflict(t("This patient is a minor: use a request for a child."))
         else:
             basis = (
                 access.LEGAL_DOCUMENT if row.kind == policy.ADULT_LEGAL else access.PATIENT_CONSENT
@@ -367,12 +372,12 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
         _open(row)
         fields: dict[str, str] = {}
         if reason not in policy.DENY_REASONS:
-            fields["reason"] = "Choose a reason from the list."
+            fields["reason"] = t("Choose a reason from the list.")
         text = forms.checked_note(
             fields,
             "note",
             note,
-            "Explain the reason to the requester." if reason == "other" else "",
+            t("Explain the reason to the requester.") if reason == "other" else "",
         )
         forms.raise_if(fields)
         row.deny_reason, row.decision_note = reason, text or None
@@ -400,7 +405,7 @@ def review_ask_info(*, actor: Actor, request_id: uuid.UUID, what: str) -> None:
         row = _request(session, request_id)
         _open(row)
         fields: dict[str, str] = {}
-        text = forms.checked_note(fields, "what", what, "Say what the requester should send.")
+        text = forms.checked_note(fields, "what", what, t("Say what the requester should send."))
         forms.raise_if(fields)
         row.info_requested = text
         _decided(session, actor, row, NEEDS_INFO)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from services.core import access, clock
 from services.core.access import Actor
 from services.core.errors import NotFound
+from services.core.language import t
 from services.core.models import Provider
 from services.core.spreadsheet import csv_bytes
 from services.core.work import patient_work
@@ -147,7 +148,7 @@ def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -
             )
         ).first()
         if row is None:
-            raise NotFound("We could not find that visit.")
+            raise NotFound(t("We could not find that visit."))
         visit, provider, credentials = row
         s = records._summary(session, patient_id)
     pdf = Printout("Visit summary", s.patient_name, s.birth_date, clinic())
