@@ -27,7 +27,7 @@ from services.core import access, clock, crypto, db, language
 from services.core.access import Actor
 from services.core.config import SmsSettings, SmtpSettings, settings
 from services.core.errors import PermissionDenied
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import NotificationOutbox, NotificationPreference, User
 from services.core.work import staff_work
 
@@ -132,6 +132,7 @@ def enqueue(
 
 
 SECURITY = "security"
+CLINIC_SUBJECT = N_("{clinic}: {about}")  # every email's subject line
 
 
 def security_notice(
@@ -145,7 +146,7 @@ def security_notice(
             user.id,
             EMAIL,
             SECURITY,
-            t("{clinic}: {subject}", clinic=settings().clinic_name, subject=subject),
+            t(CLINIC_SUBJECT, clinic=settings().clinic_name, about=subject),
             body + "\n" + t("If this was not you, call the clinic's help desk."),
             to_address,
         )
@@ -187,13 +188,18 @@ def to_patients(
             else [c for c, on in ((EMAIL, choice.email), (SMS, choice.sms)) if on]
         )
         with language.using(user.language):
-            filled = {k: v() if callable(v) else v for k, v in places.items()}
+            filled = fill(places)
             words = (t(subject, **filled), t(body, **filled))
         for channel in channels:
             if _address(user, channel):
                 enqueue(session, user.id, channel, kind, *words)
                 queued += 1
     return queued
+
+
+def fill(places: Mapping[str, Place]) -> dict[str, object]:
+    """A message's places in the current language (a function place is called now)."""
+    return {k: v() if callable(v) else v for k, v in places.items()}
 
 
 def _address(user: User, channel: str, fixed: str | None = None) -> str | None:

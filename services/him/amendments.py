@@ -366,9 +366,11 @@ def amendment_decide(
             tell_patient(
                 session,
                 row,
-                "your record was amended",
-                "The clinic accepted your request to amend your record. The amendment now "
-                "shows with the item in the patient portal.",
+                N_("your record was amended"),
+                N_(
+                    "The clinic accepted your request to amend your record. The amendment now "
+                    "shows with the item in the patient portal."
+                ),
             )
         else:
             a.decision, a.denial_ground, a.denial_note = DENIED, ground, written or None
@@ -376,9 +378,12 @@ def amendment_decide(
             tell_patient(
                 session,
                 row,
-                "a decision on your amendment request",
-                "The clinic did not accept your request to amend your record. The letter in "
-                "the patient portal explains why and how to file a statement of disagreement.",
+                N_("a decision on your amendment request"),
+                N_(
+                    "The clinic did not accept your request to amend your record. The letter in "
+                    "the patient portal explains why and how to file a statement of "
+                    "disagreement."
+                ),
             )
         audit_patient(session, actor, f"amendment.{a.decision}", row)
     notify.flush()
@@ -396,9 +401,16 @@ def _tell_named(session: Session, actor: Actor, a: Amendment) -> None:
             actor.user_id,
             notify.EMAIL,
             "amendment_notice",
-            f"{clinic}: an amendment to records you received",
-            f"{clinic} amended a patient's record that you received earlier, at the patient's "
-            "request. Contact the clinic's health information office for the amendment.",
+            t(
+                notify.CLINIC_SUBJECT,
+                clinic=clinic,
+                about=t("an amendment to records you received"),
+            ),
+            t(
+                "{clinic} amended a patient's record that you received earlier, at the patient's "
+                "request. Contact the clinic's health information office for the amendment.",
+                clinic=clinic,
+            ),
             to_address=address,
         )
 
@@ -444,9 +456,11 @@ def rebuttal_add(*, actor: Actor, request_id: uuid.UUID, rebuttal: str) -> None:
         tell_patient(
             session,
             row,
-            "a response to your statement of disagreement",
-            "The clinic added a response to your statement of disagreement. It is in the "
-            "patient portal with your amendment request.",
+            N_("a response to your statement of disagreement"),
+            N_(
+                "The clinic added a response to your statement of disagreement. It is in the "
+                "patient portal with your amendment request."
+            ),
         )
     notify.flush()
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
@@ -298,10 +299,13 @@ def request_extend(
         tell_patient(
             session,
             row,
-            "your records request needs more time",
-            f"We need more time to complete your request ({policy.KINDS[row.kind].lower()}). "
-            f"We expect to finish it by {new_last_day:%B %d, %Y}. The reason is shown on the "
-            "request in the patient portal.",
+            N_("your records request needs more time"),
+            N_(
+                "We need more time to complete your request ({kind}). We expect to finish it by "
+                "{day}. The reason is shown on the request in the patient portal."
+            ),
+            kind=lambda: t(policy.KINDS[row.kind]).lower(),
+            day=partial(language.day, new_last_day),
         )
     notify.flush()
     return new_due
@@ -327,9 +331,11 @@ def request_deny(*, actor: Actor, request_id: uuid.UUID, ground: str, note: str 
         tell_patient(
             session,
             row,
-            "a decision on your records request",
-            "We could not fulfil your records request. A letter with the reason and your "
-            "rights is in the patient portal under 'Records requests'.",
+            N_("a decision on your records request"),
+            N_(
+                "We could not fulfil your records request. A letter with the reason and your "
+                "rights is in the patient portal under 'Records requests'."
+            ),
         )
     notify.flush()
 
@@ -391,7 +397,13 @@ def request_fulfil(
         row.status, row.delivered_by = FULFILLED, delivered
         row.completed_at, row.assigned_to, row.updated_at = now, actor.user_id, now
         audit_patient(session, actor, "records_request.fulfil", row)
-        tell_patient(session, row, "your records request is complete", _done_words(row))
+        tell_patient(
+            session,
+            row,
+            N_("your records request is complete"),
+            _done_words(row),
+            recipient=row.recipient or "",
+        )
     notify.flush()
     return Fulfilment(delivered, files, token)
 
@@ -441,28 +453,34 @@ def _send_link(
         )
     )
     cfg = settings()
-    notify.enqueue(
+    notify.enqueue(  # in the language of the person sending it: the recipient has no account
         session,
         actor.user_id,
         notify.EMAIL,
         "records_release",
-        f"{cfg.clinic_name}: records released to you",
-        f"{cfg.clinic_name} has released records to {signed.recipient_name} under a patient's "
-        f"authorization. Open {cfg.public_url}/shared?token={token} and enter this email "
-        f"address to download them. The link works until {last_day(expires):%B %d, %Y}.",
+        t(notify.CLINIC_SUBJECT, clinic=cfg.clinic_name, about=t("records released to you")),
+        t(
+            "{clinic} has released records to {recipient} under a patient's authorization. Open "
+            "{link} and enter this email address to download them. The link works until {day}.",
+            clinic=cfg.clinic_name,
+            recipient=signed.recipient_name,
+            link=f"{cfg.public_url}/shared?token={token}",
+            day=language.day(last_day(expires)),
+        ),
         to_address=signed.recipient_address,
     )
     return token
 
 
 def _done_words(row: RecordsRequest) -> str:
+    """The notice's body (a catalog message; {recipient} for a release)."""
     if row.kind == ACCOUNTING:
-        return "Your accounting of disclosures is ready in the patient portal."
+        return N_("Your accounting of disclosures is ready in the patient portal.")
     if row.kind == ROI:
-        return f"Your records were released to {row.recipient} as you authorized."
+        return N_("Your records were released to {recipient} as you authorized.")
     if row.delivered_by == policy.PORTAL:
-        return "Your copy is ready to download in the patient portal under 'Records requests'."
-    return "Your copy has been prepared and will be mailed to you."
+        return N_("Your copy is ready to download in the patient portal under 'Records requests'.")
+    return N_("Your copy has been prepared and will be mailed to you.")
 
 
 def package_for_staff(*, actor: Actor, request_id: uuid.UUID) -> tuple[str, bytes]:

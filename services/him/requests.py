@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, forms, notify
+from services.core import access, audit, clock, forms, language, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
@@ -378,16 +379,35 @@ def accounting_document(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid
     )
 
 
-def tell_patient(session: Session, row: RecordsRequest, subject: str, body: str) -> None:
-    """Tell the patient (and the proxy who asked) that a request moved; never clinical detail."""
+def tell_patient(
+    session: Session, row: RecordsRequest, subject: str, body: str, **places: notify.Place
+) -> None:
+    """Tell the patient (and the proxy who asked) that a request moved; never clinical detail.
+    `subject` and `body` are catalog messages, written in each recipient's language."""
     clinic = settings().clinic_name
-    notify.to_patient(session, row.patient_id, NOTICE_KIND, f"{clinic}: {subject}", body)
+    notify.to_patient(
+        session,
+        row.patient_id,
+        NOTICE_KIND,
+        notify.CLINIC_SUBJECT,
+        body,
+        clinic=clinic,
+        about=partial(t, subject),
+        **places,
+    )
     if row.requested_by is not None:
         asker = session.get(User, row.requested_by)
         if asker is not None and asker.patient_id != row.patient_id and asker.email:
-            notify.enqueue(
-                session, asker.id, notify.EMAIL, NOTICE_KIND, f"{clinic}: {subject}", body
-            )
+            with language.using(asker.language):
+                filled = notify.fill(places)
+                notify.enqueue(
+                    session,
+                    asker.id,
+                    notify.EMAIL,
+                    NOTICE_KIND,
+                    t(notify.CLINIC_SUBJECT, clinic=clinic, about=t(subject)),
+                    t(body, **filled),
+                )
 
 
 def audit_patient(session: Session, actor: Actor, action: str, row: RecordsRequest) -> None:

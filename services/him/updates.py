@@ -337,8 +337,8 @@ def update_decide(*, actor: Actor, request_id: uuid.UUID, confirm: bool, note: s
             tell_patient(
                 session,
                 row,
-                t("about the record update you sent"),
-                t(
+                N_("about the record update you sent"),
+                N_(
                     "The clinic could not confirm the record update you sent. The health "
                     "information office will contact you."
                 ),

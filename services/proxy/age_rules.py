@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, db, notify
+from services.core import access, audit, clock, db, language, notify
+from services.core.language import N_, t
 from services.core.models import Patient, ProxyGrant
 from services.proxy import policy
 from services.proxy.tables import ProxyNotice
@@ -29,19 +30,28 @@ class Change:
 
 WORDS = {
     "limited": (
-        "a parent's access changes at 12",
-        "At 12, a parent's access to a child's record becomes limited: confidential teen "
-        "information (such as reproductive or mental health) is no longer shown to the parent.",
+        N_("a parent's access changes at 12"),
+        N_(
+            "At 12, a parent's access to a child's record becomes limited: confidential teen "
+            "information (such as reproductive or mental health) is no longer shown to the "
+            "parent. This applies {when} to a record you share in the patient portal."
+        ),
     ),
     "adult": (
-        "a parent's access ends at 18",
-        "At 18, a parent's access to their child's record ends. The patient can invite the "
-        "parent again from their own account.",
+        N_("a parent's access ends at 18"),
+        N_(
+            "At 18, a parent's access to their child's record ends. The patient can invite the "
+            "parent again from their own account. This applies {when} to a record you share in "
+            "the patient portal."
+        ),
     ),
     "ends": (
-        "proxy access is ending",
-        "A proxy's access to a patient's record reaches its end date. The patient can renew it "
-        "under 'Proxy access' before then.",
+        N_("proxy access is ending"),
+        N_(
+            "A proxy's access to a patient's record reaches its end date. The patient can renew "
+            "it under 'Proxy access' before then. This applies {when} to a record you share in "
+            "the patient portal."
+        ),
     ),
 }
 
@@ -75,13 +85,14 @@ def due_notices(change: Change, today: date) -> list[str]:
 
 def _send(session: Session, grant: ProxyGrant, change: Change, kind: str) -> None:
     subject, body = WORDS[change.kind]
-    when = "today" if kind.endswith("_today") else f"on {change.on:%B %-d, %Y}"
+    today = kind.endswith("_today")
     policy.tell(
         session,
         subject,
-        f"{body}\nThis applies {when} to a record you share in the patient portal.",
+        body,
         users=(grant.proxy_user_id,),
         patient_id=grant.patient_id,
+        when=lambda: t("today") if today else t("on {day}", day=language.day(change.on)),
     )
     session.add(ProxyNotice(grant_id=grant.id, kind=kind, change_on=change.on, sent_at=clock.now()))
     audit.record(session, None, "proxy.notice", patient_id=grant.patient_id, detail=kind)

@@ -8,14 +8,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, forms
+from services.core import access, audit, clock, forms, language
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import AuditEvent, Patient, ProxyGrant, User
 from services.core.work import patient_work
 from services.proxy import policy
@@ -116,8 +117,8 @@ def grant_scopes_change(
         grant.scopes = stored
         policy.tell(
             session,
-            "what you can see for someone changed",
-            "A patient changed what you can see and do for them in the patient portal.",
+            N_("what you can see for someone changed"),
+            N_("A patient changed what you can see and do for them in the patient portal."),
             users=(grant.proxy_user_id,),
         )
 
@@ -137,10 +138,10 @@ def grant_renew(
         grant.expires_at = ends_at
         policy.tell(
             session,
-            "your proxy access was renewed",
-            f"A patient renewed your access to their record until "
-            f"{clock.local(ends_at):%B %-d, %Y}.",
+            N_("your proxy access was renewed"),
+            N_("A patient renewed your access to their record until {day}."),
             users=(grant.proxy_user_id,),
+            day=partial(language.day, clock.local(ends_at).date()),
         )
         return ends_at
 
@@ -156,7 +157,7 @@ def grant_revoke(*, actor: Actor, patient_id: uuid.UUID, grant_id: uuid.UUID) ->
         grant.revoked_at = clock.now()
         policy.tell(
             session,
-            "your proxy access has ended",
-            "A patient ended your access to their record in the patient portal.",
+            N_("your proxy access has ended"),
+            N_("A patient ended your access to their record in the patient portal."),
             users=(grant.proxy_user_id,),
         )

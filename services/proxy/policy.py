@@ -186,9 +186,11 @@ def tell(
     *,
     users: tuple[uuid.UUID | None, ...] = (),
     patient_id: uuid.UUID | None = None,
+    **places: notify.Place,
 ) -> None:
     """Email people about proxy access (the users given, and the patient's own account), always:
-    who may see a record is a security matter. Never clinical detail."""
+    who may see a record is a security matter. Never clinical detail. `subject` and `body` are
+    catalog messages (`N_`), written in each recipient's language with `places` filled in."""
     wanted = select(User).where(User.status == "active", User.email.is_not(None))
     chosen = [u for u in users if u is not None]
     if patient_id is not None:
@@ -196,11 +198,13 @@ def tell(
     else:
         wanted = wanted.where(User.id.in_(chosen))
     for user in session.scalars(wanted):
-        notify.enqueue(
-            session,
-            user.id,
-            notify.EMAIL,
-            "proxy",
-            t("{clinic}: {subject}", clinic=settings().clinic_name, subject=subject),
-            body + "\n" + t("Sign in to the patient portal for details."),
-        )
+        with language.using(user.language):
+            filled = notify.fill(places)
+            notify.enqueue(
+                session,
+                user.id,
+                notify.EMAIL,
+                "proxy",
+                t(notify.CLINIC_SUBJECT, clinic=settings().clinic_name, about=t(subject)),
+                t(body, **filled) + "\n" + t("Sign in to the patient portal for details."),
+            )

@@ -224,10 +224,13 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
             assert requester is not None
             policy.tell(
                 session,
-                "someone asked to help with your care",
-                f"{requester.display_name} asked for access to your record in the patient "
-                "portal. Nothing is shared unless you approve it there.",
+                N_("someone asked to help with your care"),
+                N_(
+                    "{requester} asked for access to your record in the patient portal. "
+                    "Nothing is shared unless you approve it there."
+                ),
                 patient_id=matched,
+                requester=requester.display_name,
             )
         request_id = row.id
     notify.flush()
@@ -393,7 +396,9 @@ def request_answer(
         row.decided_by, row.decided_at, row.updated_at = actor.user_id, now, now
         policy.tell(
             session,
-            "your request for access was answered",
-            f"Your request for access to a patient's record was {row.status}.",
+            N_("your request for access was answered"),
+            N_("The patient approved your request for access to their record.")
+            if row.status == APPROVED
+            else N_("The patient declined your request for access to their record."),
             users=(row.requester_user_id,),
         )

@@ -348,17 +348,21 @@ def review_approve(
         _decided(session, actor, row, APPROVED)
         policy.tell(
             session,
-            "your request for access was approved",
-            "Your request for access to a patient's record was approved. Sign in and choose "
-            "them in the sidebar.",
+            N_("your request for access was approved"),
+            N_(
+                "Your request for access to a patient's record was approved. Sign in and choose "
+                "them in the sidebar."
+            ),
             users=(row.requester_user_id,),
         )
         if age >= access.adult_age():
             policy.tell(
                 session,
-                "someone now has access to your record",
-                "The clinic's health information office gave a representative access to your "
-                "record. You can see who under 'Proxy access'.",
+                N_("someone now has access to your record"),
+                N_(
+                    "The clinic's health information office gave a representative access to "
+                    "your record. You can see who under 'Proxy access'."
+                ),
                 patient_id=patient.id,
             )
     notify.flush()
@@ -384,16 +388,18 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
         _decided(session, actor, row, DENIED)
         policy.tell(
             session,
-            "your request for access was denied",
-            "Your request for access to a patient's record was not approved. The reason is "
-            "shown in the portal under 'Request access'.",
+            N_("your request for access was denied"),
+            N_(
+                "Your request for access to a patient's record was not approved. The reason is "
+                "shown in the portal under 'Request access'."
+            ),
             users=(row.requester_user_id,),
         )
         if row.patient_id is not None and row.kind != policy.MINOR:
             policy.tell(
                 session,
-                "a request for access to your record",
-                "Someone asked for access to your record; the clinic did not approve it.",
+                N_("a request for access to your record"),
+                N_("Someone asked for access to your record; the clinic did not approve it."),
                 patient_id=row.patient_id,
             )
     notify.flush()
@@ -412,9 +418,11 @@ def review_ask_info(*, actor: Actor, request_id: uuid.UUID, what: str) -> None:
         row.decided_by = row.decided_at = None
         policy.tell(
             session,
-            "more information is needed for your request",
-            "The clinic needs more information about your request for access. See what is "
-            "missing, and add it, under 'Request access' in the portal.",
+            N_("more information is needed for your request"),
+            N_(
+                "The clinic needs more information about your request for access. See what is "
+                "missing, and add it, under 'Request access' in the portal."
+            ),
             users=(row.requester_user_id,),
         )
     notify.flush()
