@@ -20,7 +20,7 @@ from services.billing.tables import (
     Statement,
     StatementLine,
 )
-from services.core import access, clock
+from services.core import access, clock, language
 from services.core.access import Access, Actor
 from services.core.errors import NotFound
 from services.core.language import N_, t
@@ -29,7 +29,7 @@ from services.core.money import dollars
 from services.core.work import patient_work
 from services.records.printouts import Printout, clinic
 
-PATIENT_SIDE = "Billing is seen here by the patient or their proxy."
+PATIENT_SIDE = N_("Billing is seen here by the patient or their proxy.")
 LINES_SHOWN = 6  # the newest statements, whose lines come with the overview
 METHODS = {
     "card": N_("Card"),
@@ -249,28 +249,43 @@ def statement_pdf(*, actor: Actor, patient_id: uuid.UUID, statement_id: uuid.UUI
         patient = session.get(Patient, patient_id)
         assert patient is not None
     pdf = Printout(
-        "Statement", f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
+        t("Statement"), f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
     )
-    pdf.para(f"Account {patient.mrn} · statement of {item.statement_date:%B %d, %Y}")
-    pdf.heading("Services")
+    pdf.para(
+        t(
+            "Account {mrn} · statement of {day}",
+            mrn=patient.mrn,
+            day=language.day(item.statement_date),
+        )
+    )
+    pdf.heading(t("Services"))
     pdf.rows(
         [
-            f"{line.service_date:%Y-%m-%d} {line.description}"
-            + (f" ({line.code})" if line.code else "")
-            + f": charged {dollars(line.charge_cents)}, insurance paid "
-            f"{dollars(line.insurance_paid_cents)}, adjustments {dollars(line.adjustment_cents)}, "
-            f"you owe {dollars(line.patient_cents)}"
+            t(
+                "{day} {service}: charged {charged}, insurance paid {insurance}, adjustments "
+                "{adjusted}, you owe {owed}",
+                day=language.day(line.service_date),
+                service=f"{line.description} ({line.code})" if line.code else line.description,
+                charged=dollars(line.charge_cents),
+                insurance=dollars(line.insurance_paid_cents),
+                adjusted=dollars(line.adjustment_cents),
+                owed=dollars(line.patient_cents),
+            )
             for line in lines
         ],
-        "No services on this statement.",
+        t("No services on this statement."),
     )
-    pdf.heading("Summary")
+    pdf.heading(t("Summary"))
     pdf.rows(
         [
-            f"Billed to you: {dollars(item.billed_cents)}",
-            f"Paid: {dollars(item.paid_cents)}",
-            f"Adjustments: {dollars(item.adjusted_cents)}",
-            f"Amount due: {dollars(item.remaining_cents)} by {item.due_date:%B %d, %Y}",
+            t("Billed to you: {amount}", amount=dollars(item.billed_cents)),
+            t("Paid: {amount}", amount=dollars(item.paid_cents)),
+            t("Adjustments: {amount}", amount=dollars(item.adjusted_cents)),
+            t(
+                "Amount due: {amount} by {day}",
+                amount=dollars(item.remaining_cents),
+                day=language.day(item.due_date),
+            ),
         ],
         "",
     )
@@ -296,24 +311,35 @@ def receipt_pdf(*, actor: Actor, patient_id: uuid.UUID, payment_id: uuid.UUID) -
         patient = session.get(Patient, patient_id)
         assert patient is not None
     pdf = Printout(
-        "Payment receipt", f"{patient.first_name} {patient.last_name}", patient.birth_date, clinic()
+        t("Payment receipt"),
+        f"{patient.first_name} {patient.last_name}",
+        patient.birth_date,
+        clinic(),
     )
-    pdf.para(f"Account {patient.mrn}")
-    pdf.heading(f"Received {dollars(sum(p.amount_cents for p in parts))}, thank you")
+    pdf.para(t("Account {mrn}", mrn=patient.mrn))
+    pdf.heading(
+        t("Received {amount}, thank you", amount=dollars(sum(p.amount_cents for p in parts)))
+    )
     pdf.rows(
         [
-            f"Date: {clock.local(paid.paid_at):%B %d, %Y %H:%M %Z}",
-            f"Method: {METHODS.get(paid.method, paid.method)}"
-            + (f" ending {paid.card_last4}" if paid.card_last4 else ""),
+            t("Date: {moment}", moment=language.moment(clock.local(paid.paid_at))),
+            t("Method: {method}", method=method_words(paid.method, paid.card_last4)),
             *(
-                f"{dollars(p.amount_cents)} applied to the statement of "
-                f"{p.statement_date:%B %d, %Y}"
+                t(
+                    "{amount} applied to the statement of {day}",
+                    amount=dollars(p.amount_cents),
+                    day=language.day(p.statement_date),
+                )
                 if p.statement_date
-                else f"{dollars(p.amount_cents)} kept as a credit on your account"
+                else t("{amount} kept as a credit on your account", amount=dollars(p.amount_cents))
                 for p in parts
             ),
-            f"Receipt number: {paid.payment_id}",
-            *([f"Payment reference: {paid.processor_ref}"] if paid.processor_ref else []),
+            t("Receipt number: {number}", number=paid.payment_id),
+            *(
+                [t("Payment reference: {reference}", reference=paid.processor_ref)]
+                if paid.processor_ref
+                else []
+            ),
         ],
         "",
     )

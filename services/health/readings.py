@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import patient_work
 from services.health import clinical
@@ -42,7 +42,7 @@ STORED = {
     GLUCOSE: ("mg_dl", "flag"),
 }
 CGM_EPISODE_GAP = timedelta(minutes=15)  # CGM readings closer than this belong to one episode
-PATIENT_SIDE_ONLY = "Readings are entered by the patient or their proxy."
+PATIENT_SIDE_ONLY = N_("Readings are entered by the patient or their proxy.")
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def insert(
 
 def patient_side(session: Session, patient_id: uuid.UUID, scope_access: access.Access) -> Patient:
     if scope_access.basis not in (access.SELF, access.PROXY):
-        raise PermissionDenied(PATIENT_SIDE_ONLY)
+        raise PermissionDenied(t(PATIENT_SIDE_ONLY))
     patient = session.get(Patient, patient_id)
     if patient is None:  # authorize_patient found it a moment ago, in this transaction
         raise NotFound(t("We could not find that record."))

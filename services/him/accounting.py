@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, forms
+from services.core import access, audit, clock, forms, language
 from services.core.access import Actor
 from services.core.errors import NotFound, ValidationError
 from services.core.language import N_, t
@@ -100,31 +100,46 @@ def compile_accounting(session: Session, patient_id: uuid.UUID, asked_at: dateti
 
 
 def accounting_pdf(found: Accounting) -> bytes:
-    pdf = Printout("Accounting of disclosures", found.patient_name, found.birth_date, clinic())
+    pdf = Printout(t("Accounting of disclosures"), found.patient_name, found.birth_date, clinic())
     last = clock.local(found.until).date()
-    pdf.para(f"Medical record number {found.mrn}")
+    pdf.para(t("Medical record number {mrn}", mrn=found.mrn))
     pdf.para(
-        f"Disclosures of your health information from {found.since:%B %d, %Y} to "
-        f"{last:%B %d, %Y} (45 CFR 164.528). The rule leaves out disclosures for treatment, "
-        "payment and health care operations, to you, and under your own authorization."
+        t(
+            "Disclosures of your health information from {first} to {last} (45 CFR 164.528). "
+            "The rule leaves out disclosures for treatment, payment and health care operations, "
+            "to you, and under your own authorization.",
+            first=language.day(found.since),
+            last=language.day(last),
+        )
     )
-    pdf.heading("Disclosures")
+    pdf.heading(t("Disclosures"))
     pdf.rows(
         [
-            f"{clock.local(e.disclosed_at):%Y-%m-%d}: to {e.recipient}. {e.description}. "
-            f"Purpose: {e.purpose} ({BASES.get(e.basis, 'other')})."
+            t(
+                "{day}: to {recipient}. {description}. Purpose: {purpose} ({basis}).",
+                day=language.day(clock.local(e.disclosed_at).date()),
+                recipient=e.recipient,
+                description=e.description,
+                purpose=e.purpose,
+                basis=t(BASES[e.basis]) if e.basis in BASES else t("other"),
+            )
             for e in found.listed
         ],
-        "There were no disclosures the rule requires us to list.",
+        t("There were no disclosures the rule requires us to list."),
     )
-    pdf.heading("Releases you asked for or authorized (for your information)")
+    pdf.heading(t("Releases you asked for or authorized (for your information)"))
     pdf.rows(
         [
-            f"{clock.local(e.disclosed_at):%Y-%m-%d}: to {e.recipient}. {e.description}. "
-            f"Purpose: {e.purpose}."
+            t(
+                "{day}: to {recipient}. {description}. Purpose: {purpose}.",
+                day=language.day(clock.local(e.disclosed_at).date()),
+                recipient=e.recipient,
+                description=e.description,
+                purpose=e.purpose,
+            )
             for e in found.authorized
         ],
-        "None.",
+        t("None."),
     )
     return bytes(pdf.output())
 
@@ -151,9 +166,9 @@ def disclosure_record(
     texts = [
         forms.checked_note(fields, name, value, message, MAX_TEXT)
         for name, value, message in (
-            ("recipient", recipient, "Name who received the information."),
-            ("description", description, "Say what was disclosed."),
-            ("purpose", purpose, "Say why it was disclosed."),
+            ("recipient", recipient, t("Name who received the information.")),
+            ("description", description, t("Say what was disclosed.")),
+            ("purpose", purpose, t("Say why it was disclosed.")),
         )
     ]
     if basis not in BASES:

@@ -479,6 +479,6 @@ def amendment_denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: 
             patient,
             row,
             view.item_label,
-            GROUNDS.get(view.denial_ground or "", ""),
+            t(GROUNDS[view.denial_ground]) if view.denial_ground in GROUNDS else "",
             view.denial_note,
         )

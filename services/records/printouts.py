@@ -8,13 +8,13 @@ notes in any script print as written.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy import select
 
-from services.core import access, clock
+from services.core import access, clock, language
 from services.core.access import Actor
 from services.core.errors import NotFound
 from services.core.language import t
@@ -48,7 +48,11 @@ class Printout(FPDF):
     def header(self) -> None:
         self.set_font("DejaVu", "B", 9)
         self.cell(
-            0, 5, f"{self.patient} · born {self.birth:%B %d, %Y}", new_x="LMARGIN", new_y="NEXT"
+            0,
+            5,
+            t("{name} · born {day}", name=self.patient, day=language.day(self.birth)),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         self.set_font("DejaVu", "", 8)
         self.cell(0, 4, f"{self.clinic} · {self.doc_title}", new_x="LMARGIN", new_y="NEXT")
@@ -57,7 +61,16 @@ class Printout(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("DejaVu", "", 8)
-        self.cell(0, 5, f"Printed {clock.now():%Y-%m-%d %H:%M} UTC · page {self.page_no()}/{{nb}}")
+        self.cell(
+            0,
+            5,
+            t(
+                "Printed {moment} · page {page} of {pages}",
+                moment=language.moment(clock.local(clock.now())),
+                page=self.page_no(),
+                pages="{nb}",  # fpdf2 writes the page count here
+            ),
+        )
 
     def heading(self, text: str) -> None:
         self.ln(2)
@@ -82,7 +95,7 @@ class Printout(FPDF):
     def addenda(self, found: list[addenda.Addendum]) -> None:
         """Amendments and statements of disagreement, each naming the item it belongs to."""
         if found:
-            self.heading("Amendments and statements of disagreement")
+            self.heading(t("Amendments and statements of disagreement"))
             self.rows([a.line() for a in found], "")
 
 
@@ -97,10 +110,10 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
     with patient_work(actor, patient_id, "records.summary_pdf", access.RECORDS) as (session, found):
         s = records._summary(session, patient_id)
         extra = addenda.addenda(session, patient_id, found)
-        latest = []
+        latest: list[tuple[str, datetime]] = []
         if access.RESULTS in found.scopes:
             latest = [
-                tuple(r)
+                (r.panel_name, r.collected_at)
                 for r in session.execute(
                     select(LabResult.panel_name, LabResult.collected_at)
                     .where(LabResult.patient_id == patient_id, visible_to(found, clock.now()))
@@ -108,28 +121,60 @@ def summary_pdf(*, actor: Actor, patient_id: uuid.UUID) -> bytes:
                     .limit(15)
                 )
             ]
-    pdf = Printout("Health record summary", s.patient_name, s.birth_date, clinic())
-    pdf.para(f"Medical record number {s.mrn}")
-    pdf.heading("Problems")
+    pdf = Printout(t("Health record summary"), s.patient_name, s.birth_date, clinic())
+    pdf.para(t("Medical record number {mrn}", mrn=s.mrn))
+    pdf.heading(t("Problems"))
     pdf.rows(
-        [f"{d} ({c}), {st}" + (f", since {o:%Y-%m-%d}" if o else "") for c, d, o, st in s.problems],
-        "None recorded.",
+        [
+            t(
+                "{problem} ({code}), {status}, since {day}",
+                problem=d,
+                code=c,
+                status=st,
+                day=language.day(o),
+            )
+            if o
+            else t("{problem} ({code}), {status}", problem=d, code=c, status=st)
+            for c, d, o, st in s.problems
+        ],
+        t("None recorded."),
     )
-    pdf.heading("Medications")
+    pdf.heading(t("Medications"))
     pdf.rows(
-        [f"{n}: {d}, {f} (since {start:%Y-%m-%d}, {st})" for n, d, f, start, st in s.medications],
-        "None recorded.",
+        [
+            t(
+                "{name}: {dose}, {frequency} (since {day}, {status})",
+                name=n,
+                dose=d,
+                frequency=f,
+                day=language.day(start),
+                status=st,
+            )
+            for n, d, f, start, st in s.medications
+        ],
+        t("None recorded."),
     )
-    pdf.heading("Allergies")
-    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], "No known allergies.")
-    pdf.heading("Immunizations")
+    pdf.heading(t("Allergies"))
+    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], t("No known allergies."))
+    pdf.heading(t("Immunizations"))
     pdf.rows(
-        [f"{v}, {d:%Y-%m-%d}" + (f", lot {lot}" if lot else "") for v, d, lot in s.immunizations],
-        "None recorded.",
+        [
+            t("{vaccine}, {day}, lot {lot}", vaccine=v, day=language.day(d), lot=lot)
+            if lot
+            else t("{vaccine}, {day}", vaccine=v, day=language.day(d))
+            for v, d, lot in s.immunizations
+        ],
+        t("None recorded."),
     )
     if latest:
-        pdf.heading("Latest test results")
-        pdf.rows([f"{name}, collected {at:%Y-%m-%d}" for name, at in latest], "")
+        pdf.heading(t("Latest test results"))
+        pdf.rows(
+            [
+                t("{test}, collected {day}", test=name, day=language.day(clock.local(at).date()))
+                for name, at in latest
+            ],
+            "",
+        )
     pdf.addenda(extra)
     return bytes(pdf.output())
 
@@ -151,16 +196,22 @@ def visit_pdf(*, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID) -
             raise NotFound(t("We could not find that visit."))
         visit, provider, credentials = row
         s = records._summary(session, patient_id)
-    pdf = Printout("Visit summary", s.patient_name, s.birth_date, clinic())
-    pdf.heading(f"{visit.kind.capitalize()} visit on {visit.start_at:%B %d, %Y at %H:%M}")
-    pdf.para(f"With {provider}, {credentials}")
-    pdf.para(f"Reason: {visit.reason}")
-    pdf.heading("Summary")
-    pdf.para(visit.visit_summary or "No summary was written for this visit.")
-    pdf.heading("Current medications")
-    pdf.rows([f"{n}: {d}, {f}" for n, d, f, _, st in s.medications if st == "active"], "None.")
-    pdf.heading("Allergies")
-    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], "No known allergies.")
+    pdf = Printout(t("Visit summary"), s.patient_name, s.birth_date, clinic())
+    pdf.heading(
+        t(
+            "Visit ({kind}) on {moment}",
+            kind=visit.kind,
+            moment=language.moment(clock.local(visit.start_at)),
+        )
+    )
+    pdf.para(t("With {provider}, {credentials}", provider=provider, credentials=credentials))
+    pdf.para(t("Reason: {reason}", reason=visit.reason))
+    pdf.heading(t("Summary"))
+    pdf.para(visit.visit_summary or t("No summary was written for this visit."))
+    pdf.heading(t("Current medications"))
+    pdf.rows([f"{n}: {d}, {f}" for n, d, f, _, st in s.medications if st == "active"], t("None."))
+    pdf.heading(t("Allergies"))
+    pdf.rows([f"{sub}: {r} ({sev})" for sub, r, sev in s.allergies], t("No known allergies."))
     return bytes(pdf.output())
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from services.billing import account
 from services.billing.tables import Adjustment
-from services.core import db, money
+from services.core import db, language, money
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied
 from services.records import records, results
@@ -120,3 +120,20 @@ def test_a_parent_with_limited_access_never_sees_a_confidential_bill(seeded_url:
         account.statement_lines(
             actor=world.actor_of("proxy.demo"), patient_id=emma, statement_id=hidden.statement_id
         )
+
+
+def test_statements_and_receipts_are_printed_in_the_readers_language(seeded_url: str) -> None:
+    view = account.billing_overview(actor=_me(), patient_id=_alex())
+    first, paid = view.statements[0], view.payments[0]
+    with language.using("es"):
+        statement = pdf_text(
+            account.statement_pdf(actor=_me(), patient_id=_alex(), statement_id=first.statement_id)
+        )
+        receipt = pdf_text(
+            account.receipt_pdf(actor=_me(), patient_id=_alex(), payment_id=paid.payment_id)
+        )
+        due = money.dollars(first.remaining_cents).replace("\xa0", " ")  # 147,00 US$
+        assert "Importe a pagar" in statement and due in statement
+        assert "nacido/a el" in statement and "Impreso el" in statement
+        assert "Recibo de pago" in receipt and "Número de recibo" in receipt
+    assert "Amount due" not in statement
