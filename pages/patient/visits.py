@@ -173,7 +173,9 @@ def _schedule() -> None:
         list(types),
         index=list(types).index(moving[1]) if moving else 0,
         format_func=lambda c: (
-            types[c].name if types[c].self_schedule else t("{visit} (request)", visit=types[c].name)
+            t(types[c].name)
+            if types[c].self_schedule
+            else t("{visit} (request)", visit=t(types[c].name))
         ),
         disabled=bool(moving),
         key="schedule_type",
@@ -256,7 +258,7 @@ def _request(chosen: policy.VisitType) -> None:
     st.write(
         t(
             "A {visit} is arranged by the clinic: send a request and we call you to find a time.",
-            visit=chosen.name.lower(),
+            visit=t(chosen.name).lower(),
         )
     )
     with st.form("visit_request"):

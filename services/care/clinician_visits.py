@@ -83,7 +83,6 @@ def clinician_schedule(
             )
     visits = []
     for a, patient, site, check in rows:
-        kind = policy.VISIT_TYPES.get(a.visit_type)
         found = scores.get(a.id, [])
         visits.append(
             ScheduledVisit(
@@ -93,7 +92,7 @@ def clinician_schedule(
                 mrn=patient.mrn,
                 start_at=a.start_at,
                 minutes=a.minutes,
-                type_name=kind.name if kind else a.visit_type,
+                type_name=policy.type_name(a.visit_type),
                 place=t("Video") if a.video_room else site,
                 reason=a.reason,
                 checked_in=check is not None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.core.config import number_setting, text_setting
+from services.core.language import N_, t
 
 OFFICE, VIDEO = "office", "video"  # the two kinds of slot: in the clinic, or on video
 
@@ -26,52 +27,60 @@ VISIT_TYPES = {
     for v in (
         VisitType(
             "office",
-            "Office visit",
+            N_(
+                "Join from a quiet, private place with a camera; the button appears 15 "
+                "minutes before."
+            ),
             OFFICE,
             True,
             (),
-            "Arrive 15 minutes early with your insurance card and your medicines or a list.",
+            N_("Arrive 15 minutes early with your insurance card and your medicines or a list."),
         ),
         VisitType(
             "video",
-            "Video visit",
+            N_("Video visit"),
             VIDEO,
             True,
             (),
-            "Join from a quiet, private place with a camera; the button appears 15 minutes before.",
+            N_(
+                "Join from a quiet, private place with a camera; the button appears 15 "
+                "minutes before."
+            ),
         ),
         VisitType(
             "annual",
-            "Annual wellness visit",
+            N_("Annual wellness visit"),
             OFFICE,
             True,
             ("phq9", "gad7"),
-            "Arrive 15 minutes early. Fasting is not needed unless your care team asked.",
+            N_("Arrive 15 minutes early. Fasting is not needed unless your care team asked."),
         ),
         VisitType(
             "behavioral",
-            "Mental health follow-up",
+            N_("Mental health follow-up"),
             VIDEO,
             True,
             ("phq9", "gad7"),
-            "Join from a private place where you can talk freely.",
+            N_("Join from a private place where you can talk freely."),
         ),
         VisitType(
             "new_patient",
-            "New patient visit",
+            N_("New patient visit"),
             OFFICE,
             False,
             ("phq9", "gad7"),
-            "Bring a photo ID, your insurance card, and records from your last clinic if you have "
-            "them.",
+            N_(
+                "Bring a photo ID, your insurance card, and records from your last clinic if "
+                "you have them."
+            ),
         ),
         VisitType(
             "procedure",
-            "Minor procedure",
+            N_("Minor procedure"),
             OFFICE,
             False,
             (),
-            "The clinic calls you before the visit with any preparation.",
+            N_("The clinic calls you before the visit with any preparation."),
         ),
     )
 }
@@ -96,7 +105,7 @@ def reminder_days() -> tuple[int, ...]:
 def type_name(code: str) -> str:
     """A visit type's name for people, also for kinds seeded or kept before the list."""
     kind = VISIT_TYPES.get(code)
-    return kind.name if kind else code.replace("_", " ").capitalize()
+    return t(kind.name) if kind else code.replace("_", " ").capitalize()
 
 
 def checkin_days() -> float:

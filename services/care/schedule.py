@@ -326,7 +326,7 @@ def requests_queue(*, actor: Actor) -> list[Request]:
                 p.id,
                 f"{p.first_name} {p.last_name}",
                 p.mrn,
-                policy.VISIT_TYPES[r.visit_type].name,
+                policy.type_name(r.visit_type),
                 r.preferred,
                 r.note,
                 r.requested_at,

@@ -89,7 +89,7 @@ def _visit(
         address=None if video else site.address,
         map_link=None if video else map_link(site.address),
         reason=a.reason,
-        instructions=kind.instructions if kind else "",
+        instructions=t(kind.instructions) if kind else "",
         video=video,
         join_url=video_link(a.video_room) if live and a.video_room else None,
         can_change=upcoming and not late,

@@ -208,7 +208,7 @@ def request_detail(*, actor: Actor, request_id: uuid.UUID) -> RequestDetail:
             patient_name=f"{patient.first_name} {patient.last_name}",
             birth_date=patient.birth_date,
             mrn=patient.mrn,
-            requested_by=asker.display_name if asker else "On paper (entered by staff)",
+            requested_by=asker.display_name if asker else t("On paper (entered by staff)"),
             what=row.details,
             parts=frozenset((row.parts or "").split(",")) - {""},
             delivery=row.delivery,
@@ -231,7 +231,11 @@ def request_detail(*, actor: Actor, request_id: uuid.UUID) -> RequestDetail:
 def _authorization(signed: ReleaseAuthorization | None) -> AuthorizationView | None:
     if signed is None:
         return None
-    ends = f"on {signed.ends_on:%B %d, %Y}" if signed.ends_on else (signed.end_event or "")
+    ends = (
+        t("on {day}", day=language.day(signed.ends_on))
+        if signed.ends_on
+        else (signed.end_event or "")
+    )
     return AuthorizationView(
         signed.recipient_name,
         signed.recipient_address,

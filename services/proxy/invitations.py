@@ -11,19 +11,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, crypto, db, forms, notify
+from services.core import access, audit, clock, crypto, db, forms, language, notify
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
 from services.core.errors import NotFound, PermissionDenied
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity import registration
 from services.proxy import policy
 from services.proxy.tables import ProxyInvitation
 
-GONE = "This invitation link is not valid: it may have been used, cancelled or have expired."
+GONE = N_("This invitation link is not valid: it may have been used, cancelled or have expired.")
 MAX_NAME = 120
 
 
@@ -118,13 +118,21 @@ def invitation_create(
             actor.user_id,
             notify.EMAIL,
             "proxy_invitation",
-            f"{clinic}: {patient.first_name} invites you to their patient portal",
-            f"Hello {name},\n\n{patient.first_name} {patient.last_name} has invited you to "
-            f"help with their care through the {clinic} patient portal.\n"
-            f"Open this link to accept (it works once, until "
-            f"{clock.local(invitation.link_expires_at):%B %-d, %Y %H:%M %Z}):\n"
-            f"{settings().public_url}/invitation?token={token}\n\n"
-            "If you did not expect this, you can ignore this message.",
+            t(  # in the inviting patient's language: the invitee has no account yet
+                notify.CLINIC_SUBJECT,
+                clinic=clinic,
+                about=t("{name} invites you to their patient portal", name=patient.first_name),
+            ),
+            t(
+                "Hello {name},\n\n{patient} has invited you to help with their care through "
+                "the {clinic} patient portal.\nOpen this link to accept (it works once, until "
+                "{moment}):\n{link}\n\nIf you did not expect this, you can ignore this message.",
+                name=name,
+                patient=f"{patient.first_name} {patient.last_name}",
+                clinic=clinic,
+                moment=language.moment(clock.local(invitation.link_expires_at)),
+                link=f"{settings().public_url}/invitation?token={token}",
+            ),
             to_address=email,
         )
         return invitation.id
@@ -141,7 +149,7 @@ def _live(session: Session, token: str) -> ProxyInvitation:
         or found.cancelled_at is not None
         or found.link_expires_at <= now
     ):
-        raise NotFound(GONE)
+        raise NotFound(t(GONE))
     return found
 
 
@@ -184,11 +192,13 @@ def _accept(session: Session, invitation: ProxyInvitation, user_id: uuid.UUID) -
     assert proxy is not None
     policy.tell(
         session,
-        "your invitation was accepted",
-        f"{proxy.display_name} accepted your invitation and can now help with your care in "
-        "the patient portal. You can change or end their access at any time under "
-        "'Proxy access'.",
+        N_("your invitation was accepted"),
+        N_(
+            "{name} accepted your invitation and can now help with your care in the patient "
+            "portal. You can change or end their access at any time under 'Proxy access'."
+        ),
         patient_id=invitation.patient_id,
+        name=proxy.display_name,
     )
 
 
