@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.billing.tables import Statement, StatementLine
-from services.core import access, crypto, money, private_files, uploads
+from services.core import access, clock, crypto, language, money, private_files, uploads
 from services.core.access import Access
 from services.core.errors import NotFound
 from services.core.language import t
@@ -95,9 +95,19 @@ def build(
     for number, (title, suffix, data) in enumerate(_documents(session, row, documents), start=1):
         files[f"documents/{number:02d}-{_safe(title)}{suffix}"] = data
     listing = [
-        f"{clinic()}: records released for {summary.patient_name} (MRN {summary.mrn})",
-        f"Request {row.id}, prepared {now:%Y-%m-%d %H:%M} UTC for {recipient}.",
-        f"What was asked: {extent.words()}.",
+        t(
+            "{clinic}: records released for {name} (MRN {mrn})",
+            clinic=clinic(),
+            name=summary.patient_name,
+            mrn=summary.mrn,
+        ),
+        t(
+            "Request {request}, prepared {moment} for {recipient}.",
+            request=row.id,
+            moment=language.moment(clock.local(now)),
+            recipient=recipient,
+        ),
+        t("What was asked: {what}.", what=extent.words()),
         "",
         *files,
     ]
@@ -143,22 +153,40 @@ def _record_pdf(
     recipient: str,
     now: datetime,
 ) -> bytes:
-    pdf = Printout("Records released", summary.patient_name, summary.birth_date, clinic())
-    pdf.para(f"Medical record number {summary.mrn}")
-    pdf.para(f"Prepared {now:%B %d, %Y} for {recipient}.")
-    pdf.para(f"What was asked: {extent.words()}.")
+    pdf = Printout(t("Records released"), summary.patient_name, summary.birth_date, clinic())
+    pdf.para(t("Medical record number {mrn}", mrn=summary.mrn))
+    pdf.para(
+        t(
+            "Prepared {day} for {recipient}.",
+            day=language.day(clock.local(now).date()),
+            recipient=recipient,
+        )
+    )
+    pdf.para(t("What was asked: {what}.", what=extent.words()))
     if extent.has(ALL):
-        pdf.heading("Problems")
-        pdf.rows([f"{d} ({c}), {st}" for c, d, _, st in summary.problems], "None recorded.")
-        pdf.heading("Medications")
-        pdf.rows([f"{n}: {d}, {f} ({st})" for n, d, f, _, st in summary.medications], "None.")
-        pdf.heading("Allergies")
-        pdf.rows([f"{a}: {r} ({sev})" for a, r, sev in summary.allergies], "None known.")
-        pdf.heading("Immunizations")
-        pdf.rows([f"{v}, {d:%Y-%m-%d}" for v, d, _ in summary.immunizations], "None recorded.")
+        pdf.heading(t("Problems"))
+        pdf.rows(
+            [
+                t("{problem} ({code}), {status}", problem=d, code=c, status=st)
+                for c, d, _, st in summary.problems
+            ],
+            t("None recorded."),
+        )
+        pdf.heading(t("Medications"))
+        pdf.rows([f"{n}: {d}, {f} ({st})" for n, d, f, _, st in summary.medications], t("None."))
+        pdf.heading(t("Allergies"))
+        pdf.rows([f"{a}: {r} ({sev})" for a, r, sev in summary.allergies], t("None known."))
+        pdf.heading(t("Immunizations"))
+        pdf.rows(
+            [
+                t("{vaccine}, {day}", vaccine=v, day=language.day(d))
+                for v, d, _ in summary.immunizations
+            ],
+            t("None recorded."),
+        )
     pid, limited = row.patient_id, found.adolescent_limited
     if extent.has("visits"):
-        pdf.heading("Visits")
+        pdf.heading(t("Visits"))
         visits = select(Encounter, Provider.name).join(
             Provider, Provider.id == Encounter.provider_id
         )
@@ -169,13 +197,19 @@ def _record_pdf(
             *([~records.confidential_visit()] if limited else []),
         ).order_by(Encounter.start_at)
         shown = [
-            f"{v.start_at:%Y-%m-%d}, {v.kind} visit with {who}: {v.reason}. "
-            f"{v.visit_summary or 'No summary written.'}"
+            t(
+                "{day}, visit ({kind}) with {provider}: {reason}. {summary}",
+                day=language.day(clock.local(v.start_at).date()),
+                kind=v.kind,
+                provider=who,
+                reason=v.reason,
+                summary=v.visit_summary or t("No summary written."),
+            )
             for v, who in session.execute(visits)
         ]
-        pdf.rows(shown, "No visits in this period.")
+        pdf.rows(shown, t("No visits in this period."))
     if extent.has("notes"):
-        pdf.heading("Clinical notes")
+        pdf.heading(t("Clinical notes"))
         notes = select(ClinicalNote, Provider.name).join(
             Provider, Provider.id == ClinicalNote.author_provider_id
         )
@@ -188,14 +222,21 @@ def _record_pdf(
         ).order_by(ClinicalNote.signed_at)
         written = 0
         for note, author in session.execute(notes):
-            pdf.para(f"{note.title}, signed {note.signed_at:%Y-%m-%d} by {author}")
+            pdf.para(
+                t(
+                    "{title}, signed {day} by {author}",
+                    title=note.title,
+                    day=language.day(clock.local(note.signed_at).date()),
+                    author=author,
+                )
+            )
             pdf.para(note.body)
             pdf.ln(2)
             written += 1
         if not written:
-            pdf.para("No notes in this period.")
+            pdf.para(t("No notes in this period."))
     if extent.has("results"):
-        pdf.heading("Test results")
+        pdf.heading(t("Test results"))
         results = session.execute(
             select(LabResult.panel_name, LabResult.collected_at, LabComponent)
             .join(LabComponent, LabComponent.result_id == LabResult.id)
@@ -208,13 +249,13 @@ def _record_pdf(
         ).all()
         pdf.rows(
             [
-                f"{at:%Y-%m-%d} {panel}: {c.name} "
+                f"{language.day(clock.local(at).date())} {panel}: {c.name} "
                 + (f"{c.value:g}" if c.value is not None else (c.value_text or ""))
                 + (f" {c.unit}" if c.unit else "")
                 + (f" ({c.flag})" if c.flag else "")
                 for panel, at, c in results
             ],
-            "No results in this period.",
+            t("No results in this period."),
         )
     pdf.addenda(addenda.addenda(session, pid, found, extent))
     return bytes(pdf.output())
@@ -227,7 +268,7 @@ def _imaging_pdf(
     extent: Extent,
     now: datetime,
 ) -> bytes:
-    pdf = Printout("Imaging reports", summary.patient_name, summary.birth_date, clinic())
+    pdf = Printout(t("Imaging reports"), summary.patient_name, summary.birth_date, clinic())
     reports = session.scalars(
         select(ImagingReport)
         .where(
@@ -239,10 +280,10 @@ def _imaging_pdf(
         .order_by(ImagingReport.performed_at)
     ).all()
     for r in reports:
-        pdf.heading(f"{r.modality} {r.study}, {r.performed_at:%Y-%m-%d}")
+        pdf.heading(f"{r.modality} {r.study}, {language.day(clock.local(r.performed_at).date())}")
         pdf.para(r.report_text)
     if not reports:
-        pdf.para("No imaging reports in this period.")
+        pdf.para(t("No imaging reports in this period."))
     return bytes(pdf.output())
 
 

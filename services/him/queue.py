@@ -374,7 +374,8 @@ def request_fulfil(
         elif row.kind in (ACCESS, ROI):
             signed = session.get(ReleaseAuthorization, row.id)
             recipient = _recipient(session, row, signed, now)
-            built = package.build(session, row, recipient, chosen, now)
+            with language.using(_reader_language(session, row)):
+                built = package.build(session, row, recipient, chosen, now)
             row.package_name, row.package_sha256 = package.store(built)
             row.package_bytes, files = len(built.data), built.files
             if row.kind == ACCESS:
@@ -410,6 +411,13 @@ def request_fulfil(
         )
     notify.flush()
     return Fulfilment(delivered, files, token)
+
+
+def _reader_language(session: Session, row: RecordsRequest) -> str:
+    """A copy for the patient is printed in their language; a release to someone else in the
+    language of the staff who prepare it."""
+    own = session.scalar(select(User.language).where(User.patient_id == row.patient_id))
+    return own if row.kind == ACCESS and own else language.current()
 
 
 def _recipient(

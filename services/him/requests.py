@@ -18,7 +18,7 @@ from services.core import access, audit, clock, forms, language, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.him import accounting, deadlines, letters, package, policy
@@ -61,7 +61,9 @@ class PatientRequest:
 
 def patient_side(found: Access) -> None:
     """Only the patient or their representative asks; staff work the queue instead."""
-    access.require_patient_side(found, "Records requests are made by the patient or their proxy.")
+    access.require_patient_side(
+        found, N_("Records requests are made by the patient or their proxy.")
+    )
 
 
 def _extent(fields: dict[str, str], parts: set[str], start: date | None, end: date | None) -> str:
