@@ -197,6 +197,23 @@ def to_patients(
     return queued
 
 
+def email_to(
+    session: Session,
+    user: User,
+    kind: str,
+    subject: str,
+    body: str,
+    places: Mapping[str, Place],
+    ending: str = "",
+) -> None:
+    """One email to one person in their language: the clinic's subject line, the body with its
+    places filled in, and an ending line (`subject`, `body`, `ending`: catalog messages)."""
+    with language.using(user.language):
+        text = t(body, **fill(places)) + ("\n" + t(ending) if ending else "")
+        about = t(CLINIC_SUBJECT, clinic=settings().clinic_name, about=t(subject))
+        enqueue(session, user.id, EMAIL, kind, about, text)
+
+
 def fill(places: Mapping[str, Place]) -> dict[str, object]:
     """A message's places in the current language (a function place is called now)."""
     return {k: v() if callable(v) else v for k, v in places.items()}

@@ -14,7 +14,7 @@ from functools import partial
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.core import access, audit, clock, forms, language, notify
+from services.core import access, audit, clock, forms, notify
 from services.core.access import Access, Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, ValidationError
@@ -400,16 +400,7 @@ def tell_patient(
     if row.requested_by is not None:
         asker = session.get(User, row.requested_by)
         if asker is not None and asker.patient_id != row.patient_id and asker.email:
-            with language.using(asker.language):
-                filled = notify.fill(places)
-                notify.enqueue(
-                    session,
-                    asker.id,
-                    notify.EMAIL,
-                    NOTICE_KIND,
-                    t(notify.CLINIC_SUBJECT, clinic=clinic, about=t(subject)),
-                    t(body, **filled),
-                )
+            notify.email_to(session, asker, NOTICE_KIND, subject, body, places)
 
 
 def audit_patient(session: Session, actor: Actor, action: str, row: RecordsRequest) -> None:

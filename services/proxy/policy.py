@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.core import access, clock, forms, language, notify
-from services.core.config import number_setting, settings
+from services.core.config import number_setting
 from services.core.language import N_, t
 from services.core.models import ProxyGrant, User, UserRole
 
@@ -179,6 +179,9 @@ def new_grant(
     return grant
 
 
+SIGN_IN_FOR_MORE = N_("Sign in to the patient portal for details.")
+
+
 def tell(
     session: Session,
     subject: str,
@@ -198,13 +201,4 @@ def tell(
     else:
         wanted = wanted.where(User.id.in_(chosen))
     for user in session.scalars(wanted):
-        with language.using(user.language):
-            filled = notify.fill(places)
-            notify.enqueue(
-                session,
-                user.id,
-                notify.EMAIL,
-                "proxy",
-                t(notify.CLINIC_SUBJECT, clinic=settings().clinic_name, about=t(subject)),
-                t(body, **filled) + "\n" + t("Sign in to the patient portal for details."),
-            )
+        notify.email_to(session, user, "proxy", subject, body, places, ending=SIGN_IN_FOR_MORE)

@@ -35,20 +35,25 @@ def test_every_public_page_has_no_serious_violation(page: Page, app_url: str) ->
     assert {path: found for path, found in problems.items() if found} == {}
 
 
+def _pages_listed(tab: Page, app_url: str, username: str) -> list[str]:
+    """Sign in; the address of every page the sidebar lists for this user."""
+    sign_in(tab, app_url, username)
+    idle(tab)
+    links = tab.get_by_test_id("stSidebarNavLink")
+    expect(links.first).to_be_visible()
+    found = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    return [a for a in found if a is not None]
+
+
 @pytest.mark.parametrize("username", demo.DEMO_USERNAMES)
 def test_every_page_of_each_role_has_no_serious_violation(
     browser: Browser, app_url: str, username: str
 ) -> None:
     tab = new_tab(browser)
     try:
-        sign_in(tab, app_url, username)
-        idle(tab)
-        links = tab.get_by_test_id("stSidebarNavLink")
-        expect(links.first).to_be_visible()
-        addresses = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        addresses = _pages_listed(tab, app_url, username)
         problems = {}
         for address in addresses:
-            assert address is not None
             tab.goto(address)  # the page opens with the session the cookie carries
             problems[address.rsplit("/", 1)[-1]] = serious_violations(tab)
         assert {path: found for path, found in problems.items() if found} == {}
@@ -133,15 +138,10 @@ def test_pages_reflow_at_200_percent_zoom(browser: Browser, app_url: str, userna
     inside its own box)."""
     tab = new_tab(browser)
     try:
-        sign_in(tab, app_url, username)
-        idle(tab)
-        links = tab.get_by_test_id("stSidebarNavLink")
-        expect(links.first).to_be_visible()
-        addresses = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        addresses = _pages_listed(tab, app_url, username)
         tab.set_viewport_size({"width": 640, "height": 450})
         overflow = {}
         for address in addresses:
-            assert address is not None
             tab.goto(address)
             idle(tab)
             expect(tab.get_by_role("heading").first).to_be_visible()
