@@ -64,7 +64,7 @@ def _day(value: object) -> date | None:
 
 def _number(value: object) -> str:
     if value is None:
-        return dashboard.HIDDEN
+        return t(dashboard.HIDDEN)
     return language.number(value) if isinstance(value, int) else language.number(value, 1)
 
 

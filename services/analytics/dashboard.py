@@ -24,7 +24,7 @@ from services.core.language import N_, t
 from services.core.models import Site
 from services.core.work import staff_work
 
-HIDDEN = "suppressed"  # how a hidden figure reads in tables and downloads
+HIDDEN = N_("suppressed")  # how a hidden figure reads in tables and downloads
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 FEATURE_NAMES = {
     "sign_in": N_("Sign-in"),
@@ -320,4 +320,5 @@ def prepare() -> int:
 
 def as_text(value: object) -> str:
     """A table cell as the page and the CSV show it."""
-    return HIDDEN if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    hidden = value is None or (isinstance(value, float) and pd.isna(value))
+    return t(HIDDEN) if hidden else str(value)

@@ -132,7 +132,7 @@ SIDEWAYS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("username", ["patient.demo", "clinician.demo", "him.demo"])
+@pytest.mark.parametrize("username", demo.DEMO_USERNAMES)
 def test_pages_reflow_at_200_percent_zoom(browser: Browser, app_url: str, username: str) -> None:
     """1,280 px at 200% is 640 CSS pixels: no page scrolls sideways (a wide table may scroll
     inside its own box)."""
