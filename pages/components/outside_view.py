@@ -108,16 +108,17 @@ def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
 
 
 def what_came_in(actor: Actor, patient_id: uuid.UUID) -> None:
-    """The outside records by kind, each with its source; outside results' trends."""
+    """The outside records by kind, each with its source; outside results' trends; the files
+    brought in, any of which can be taken out again."""
     record = outside.outside_record(actor=actor, patient_id=patient_id)
     if record.withheld:
         st.info(t(outside.LIMITED))
         return
-    if not record.imports:
+    if not record.items:
         st.info(t("No records from other providers yet."))
-        return
-    kinds = [k for k in outside.KINDS if k in record.items]
-    for tab, kind in zip(st.tabs([t(outside.KINDS[k]) for k in kinds]), kinds, strict=True):
+    kinds = list(record.items)
+    tabs = st.tabs([t(outside.KINDS[k]) for k in kinds]) if kinds else []
+    for tab, kind in zip(tabs, kinds, strict=True):
         with tab:
             rows = record.items[kind]
             if kind == outside.RESULT:
@@ -133,16 +134,47 @@ def what_came_in(actor: Actor, patient_id: uuid.UUID) -> None:
                 },
                 empty=t("None."),
             )
+    if record.imports:
+        _files(actor, patient_id, record.imports)
+
+
+def _files(actor: Actor, patient_id: uuid.UUID, imports: list[outside.Batch]) -> None:
+    """The files brought in, and taking one's records out again (a wrong file)."""
     st.subheader(t("Files brought in"))
     table(
         {
-            t("From"): [i.source for i in record.imports],
-            t("File"): [i.file_name for i in record.imports],
-            t("Added"): [when(i.imported_at) for i in record.imports],
-            t("Items"): [language.number(i.items) for i in record.imports],
+            t("From"): [i.source for i in imports],
+            t("File"): [i.file_name for i in imports],
+            t("Added"): [when(i.imported_at) for i in imports],
+            t("Items"): [language.number(i.items) for i in imports],
+            t("Removed"): [when(i.removed_at) if i.removed_at else "" for i in imports],
         },
         empty=t("None."),
     )
+    live = {i.import_id: i for i in imports if i.removed_at is None}
+    if not live:
+        return
+    with st.form(f"outside_remove_{patient_id}"):
+        st.subheader(t("Remove a file's records"))
+        chosen = st.selectbox(
+            t("File"),
+            list(live),
+            format_func=lambda i: t(
+                "{file} from {source}, added {added}",
+                file=live[i].file_name,
+                source=live[i].source,
+                added=when(live[i].imported_at),
+            ),
+        )
+        sure = st.checkbox(
+            t("Remove everything this file added (this clinic's record is not changed).")
+        )
+        if st.form_submit_button(t("Remove")):
+            if not sure:
+                st.warning(t("Tick the box to confirm first."))
+                return
+            gone = outside.remove_import(actor=actor, patient_id=patient_id, import_id=chosen)
+            state.done(tn("Removed {count} item.", "Removed {count} items.", gone))
 
 
 def _results(actor: Actor, patient_id: uuid.UUID, rows: list[outside.Shown]) -> None:

@@ -1002,6 +1002,8 @@ def _v21_outside_records(conn: Connection) -> None:
         Column("imported_by", Uuid, ForeignKey("users.id"), nullable=False),
         Column("imported_at", DateTime, nullable=False),
         Column("items", Integer, nullable=False),
+        Column("removed_at", DateTime),
+        Column("removed_by", Uuid),
     )
     Table(
         "outside_items",

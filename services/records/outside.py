@@ -24,13 +24,13 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from pydantic import ValidationError as ModelError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, language
 from services.core.access import Access, Actor
 from services.core.config import number_setting
-from services.core.errors import PermissionDenied, ValidationError
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.language import N_, number, t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
@@ -140,12 +140,14 @@ class Shown:
 
 @dataclass(frozen=True)
 class Batch:
-    """One file brought in."""
+    """One file brought in (and when it was removed, if it was)."""
 
+    import_id: uuid.UUID
     source: str
     file_name: str
     imported_at: datetime
     items: int
+    removed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -597,7 +599,10 @@ def outside_record(*, actor: Actor, patient_id: uuid.UUID) -> OutsideRecord:
             .where(OutsideImport.patient_id == patient_id)
             .order_by(OutsideImport.imported_at.desc())
         ).all()
-        batches = [Batch(i.source, i.file_name, i.imported_at, i.items) for i in imports]
+        batches = [
+            Batch(i.id, i.source, i.file_name, i.imported_at, i.items, i.removed_at)
+            for i in imports
+        ]
     by_kind: dict[str, list[Shown]] = {}
     for item, source in rows:
         by_kind.setdefault(item.kind, []).append(
@@ -615,6 +620,30 @@ def outside_record(*, actor: Actor, patient_id: uuid.UUID) -> OutsideRecord:
             )
         )
     return OutsideRecord({k: by_kind[k] for k in KINDS if k in by_kind}, batches)
+
+
+def remove_import(*, actor: Actor, patient_id: uuid.UUID, import_id: uuid.UUID) -> int:
+    """Take out everything one file brought in (a wrong file, or someone else's); the file's
+    row stays, marked removed, for the record of what happened. Returns how many items went."""
+    with patient_work(actor, patient_id, "outside.remove", access.RECORDS) as (session, found):
+        _may_bring_in(found)
+        batch = session.get(OutsideImport, import_id)
+        if batch is None or batch.patient_id != patient_id:
+            raise NotFound(t("We could not find that file."))
+        if batch.removed_at is not None:
+            raise Conflict(t("This file's records were already removed."))
+        mine = OutsideItem.import_id == import_id
+        gone = int(session.scalar(select(func.count()).select_from(OutsideItem).where(mine)) or 0)
+        session.execute(delete(OutsideItem).where(mine))
+        batch.removed_at, batch.removed_by = clock.now(), actor.user_id
+        audit.record(
+            session,
+            actor,
+            "outside.import.removed",
+            patient_id=patient_id,
+            detail=f"import {import_id}: {gone} items",
+        )
+        return gone
 
 
 def outside_results(

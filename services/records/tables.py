@@ -269,6 +269,9 @@ class OutsideImport(Base):
     imported_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     items: Mapped[int] = mapped_column(Integer)
+    # Removed by the person who brought it in (or HIM): its items are deleted, this row stays.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    removed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class OutsideItem(Base):

@@ -6,6 +6,7 @@ for a patient found by record number."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,9 @@ def test_a_patient_brings_in_outside_records_and_sees_them_in_a_trend(
     )
 
 
-def test_health_information_staff_bring_in_records_for_a_patient(page: Page, app_url: str) -> None:
+def test_health_information_staff_bring_in_records_for_a_patient_and_take_them_out(
+    page: Page, app_url: str
+) -> None:
     mrn = "07000000"  # the seed numbers its people from 7,000,000; the demo patient is first
     visits = sum(
         1
@@ -87,3 +90,11 @@ def test_health_information_staff_bring_in_records_for_a_patient(page: Page, app
     open_tab(page, "Visits")
     expect(page.get_by_role("tabpanel").get_by_test_id("stDataFrame")).to_be_visible()
     assert visits > 0
+
+    # the wrong patient's file: take it out
+    remove = page.get_by_role("button", name="Remove", exact=True)
+    remove.click()
+    expect(page.get_by_text("Tick the box to confirm first.")).to_be_visible()
+    page.get_by_text("Remove everything this file added").click()
+    remove.click()
+    expect(page.get_by_text(re.compile(r"^Removed \d+ items\.$"))).to_be_visible()

@@ -18,7 +18,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import func, select
 
 from services.core import access, clock, db
-from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import AuditEvent, Patient
 from services.records import outside, results
 from services.records.tables import LabResult, OutsideImport, OutsideItem
@@ -310,3 +310,24 @@ def test_a_limited_parent_neither_sees_nor_brings_in_outside_records(seeded_url:
         assert results.result_trend(actor=parent, patient_id=child, loinc="8867-4").empty
         with pytest.raises(PermissionDenied):
             _bring_in(TEMIKA, actor=parent, patient=child)
+
+
+def test_a_files_records_can_be_taken_out_again_and_brought_back(seeded_url: str) -> None:
+    first = _bring_in(TEMIKA)
+    count = sum(first.added.values())
+    assert outside.remove_import(actor=_me(), patient_id=_alex(), import_id=first.import_id) == (
+        count
+    )
+    record = outside.outside_record(actor=_me(), patient_id=_alex())
+    assert record.items == {} and record.imports[0].removed_at is not None
+    with pytest.raises(Conflict):
+        outside.remove_import(actor=_me(), patient_id=_alex(), import_id=first.import_id)
+    stranger = world.some_patient_user()
+    with pytest.raises(NotFound):
+        outside.remove_import(actor=stranger, patient_id=_alex(), import_id=first.import_id)
+    again = _bring_in(TEMIKA)  # nothing of it is left, so all of it comes in again
+    assert sum(again.added.values()) == count
+    with pytest.raises(NotFound):  # another patient's file, through this patient's record
+        outside.remove_import(
+            actor=stranger, patient_id=stranger.patient_id, import_id=again.import_id
+        )
