@@ -18,7 +18,11 @@ ALWAYS = {
 }
 BY_SCOPE = {
     access.RESULTS: {"pages/patient/results.py"},
-    access.RECORDS: {"pages/patient/records.py", "pages/patient/requests.py"},
+    access.RECORDS: {
+        "pages/patient/records.py",
+        "pages/patient/requests.py",
+        "pages/patient/outside_records.py",
+    },
     access.DOCUMENTS: {"pages/patient/records.py"},
     access.METRICS: {"pages/patient/metrics.py"},
     access.BILLING_SCOPE: {"pages/patient/billing.py"},
