@@ -22,13 +22,13 @@ from typing import Any
 
 from services.core.config import PaymentSettings, settings
 from services.core.errors import Conflict, PortalError
-from services.core.language import t
+from services.core.language import N_, t
 
 log = logging.getLogger("portal.payments")
 
 TOLERANCE_SECONDS = 300  # a notification signed longer ago than this is a replay
 RETRIES = 2  # after the first attempt, with the same idempotency key
-UNAVAILABLE = (
+UNAVAILABLE = N_(
     "The payment service is not answering right now, so nothing was charged. "
     "Please try again in a few minutes."
 )
@@ -37,8 +37,8 @@ UNAVAILABLE = (
 class ProcessorUnavailable(PortalError):
     """The processor could not be reached (or failed) after the retries."""
 
-    def __init__(self, message: str = UNAVAILABLE) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or t(UNAVAILABLE))
 
 
 class ProcessorRefused(PortalError):
@@ -275,11 +275,16 @@ def _refusal(exc: urllib.error.HTTPError) -> ProcessorRefused:
     except ValueError:
         error = {}
     if error.get("type") == "card_error":
-        return ProcessorRefused(error.get("message") or "The card was declined.", error.get("code"))
+        # the processor's own words for a card (it writes them for the person paying)
+        return ProcessorRefused(
+            error.get("message") or t("The card was declined."), error.get("code")
+        )
     log.error("processor refused a request: %s %s", exc.code, error.get("type"))
     return ProcessorRefused(
-        "The payment service refused this request; nothing was charged. "
-        "Please call the billing office.",
+        t(
+            "The payment service refused this request; nothing was charged. "
+            "Please call the billing office."
+        ),
         error.get("code"),
     )
 

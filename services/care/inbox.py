@@ -20,11 +20,15 @@ from services.care.tables import Message, MessageThread, ThreadNote
 from services.core import access, audit, clock, forms, uploads
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.language import t
+from services.core.language import N_, t
 from services.core.models import CareTeam, CareTeamMember, Patient, Provider, User, UserRole
 from services.core.work import staff_work
 
-ROLE_TITLES = {pools.CARE: "Care team", pools.BILLING_OFFICE: "Billing office"}
+ROLE_TITLES = {
+    pools.CARE: N_("Care team"),
+    pools.BILLING_OFFICE: N_("Billing office"),
+    pools.RECORDS_OFFICE: N_("Records office"),
+}
 
 
 @dataclass(frozen=True)
@@ -330,7 +334,8 @@ def inbox_assign(*, actor: Actor, thread_id: uuid.UUID, user_id: uuid.UUID) -> N
 def signature(actor: Actor, pool: str) -> str:
     """How a staff reply is signed: name and role."""
     office = pools.office_of_pool(pool)
-    return f"{actor.display_name}, {ROLE_TITLES.get(office, 'Records office')}"
+    title = ROLE_TITLES.get(office, ROLE_TITLES[pools.RECORDS_OFFICE])
+    return t("{name}, {title}", name=actor.display_name, title=t(title))
 
 
 def inbox_reply(

@@ -167,7 +167,11 @@ def _dexcom(frame: pd.DataFrame, patient: Patient) -> _Parsed:
     named = f"{info.get('FirstName', '')} {info.get('LastName', '')}".strip()
     own = f"{patient.first_name} {patient.last_name}"
     note = (
-        f"The file names {named}, not {own}: check it is the right person's data."
+        t(
+            "The file names {named}, not {own}: check it is the right person's data.",
+            named=named,
+            own=own,
+        )
         if named and named.lower() != own.lower()
         else None
     )
@@ -190,7 +194,7 @@ def _check(session: Session, patient: Patient, data: bytes) -> tuple[_Checked, s
             pd.DataFrame(
                 {
                     "line": unknown["line"],
-                    "message": "metric: must be blood_pressure, weight or glucose.",
+                    "message": t("metric: must be blood_pressure, weight or glucose."),
                 }
             )
         )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, db
 from services.core.access import Actor
 from services.core.errors import NotFound, PermissionDenied, ValidationError
-from services.core.language import N_, t
+from services.core.language import N_, number, t
 from services.core.models import Patient
 from services.core.work import patient_work
 from services.health import clinical
@@ -77,14 +77,16 @@ def _number(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _range_rules(
-    field: str, values: pd.Series, low: float, high: float, label: str, unit: str
+    field: str, values: pd.Series, low: float, high: float, unit: str, missing: str, outside: str
 ) -> list[tuple[str, pd.Series, str]]:
+    """A value that must be there and within its range; `outside` is a catalog message with
+    {low}, {high} and {unit}."""
     return [
-        (field, values.isna(), f"Enter the {label}."),
+        (field, values.isna(), missing),
         (
             field,
             (values < low) | (values > high),
-            f"The {label} must be between {low:g} and {high:g} {unit}.",
+            t(outside, low=number(low), high=number(high), unit=unit),
         ),
     ]
 
@@ -98,43 +100,54 @@ def problems(kind: str, frame: pd.DataFrame, birth: date, now: datetime) -> pd.D
     p = clinical.policy()
     at = pd.to_datetime(frame["measured_at"], errors="coerce")
     rules: list[tuple[str, pd.Series, str]] = [
-        ("measured_at", at.isna(), "Enter the date and time of the reading."),
+        ("measured_at", at.isna(), t("Enter the date and time of the reading.")),
         (
             "measured_at",
             at > now + timedelta(minutes=p.clock_skew_minutes),
-            "The reading's time is in the future.",
+            t("The reading's time is in the future."),
         ),
         (
             "measured_at",
             at < pd.Timestamp(birth),
-            "The reading's time is before the date of birth.",
+            t("The reading's time is before the date of birth."),
         ),
     ]
     if kind == BP:
         systolic, diastolic, pulse = (_number(frame, c) for c in ("systolic", "diastolic", "pulse"))
         rules += _range_rules(
-            "systolic", systolic, p.systolic_min, p.systolic_max, "systolic (top) number", "mmHg"
+            "systolic",
+            systolic,
+            p.systolic_min,
+            p.systolic_max,
+            "mmHg",
+            t("Enter the systolic (top) number."),
+            N_("The systolic (top) number must be between {low} and {high} {unit}."),
         )
         rules += _range_rules(
             "diastolic",
             diastolic,
             p.diastolic_min,
             p.diastolic_max,
-            "diastolic (bottom) number",
             "mmHg",
+            t("Enter the diastolic (bottom) number."),
+            N_("The diastolic (bottom) number must be between {low} and {high} {unit}."),
         )
         rules.append(
             (
                 "diastolic",
                 diastolic >= systolic,
-                "The diastolic (bottom) number must be lower than the systolic (top) number.",
+                t("The diastolic (bottom) number must be lower than the systolic (top) number."),
             )
         )
         rules.append(
             (
                 "pulse",
                 pulse.notna() & ((pulse < p.pulse_min) | (pulse > p.pulse_max)),
-                f"The pulse must be between {p.pulse_min:g} and {p.pulse_max:g} beats a minute.",
+                t(
+                    "The pulse must be between {low} and {high} beats a minute.",
+                    low=number(p.pulse_min),
+                    high=number(p.pulse_max),
+                ),
             )
         )
     elif kind in (WEIGHT, GLUCOSE):
@@ -158,7 +171,12 @@ def _unit_rules(
     values = _number(frame, field)
     unit = frame["unit"] if "unit" in frame else pd.Series(None, index=frame.index, dtype=object)
     units = clinical.WEIGHT_UNITS if kind == WEIGHT else clinical.GLUCOSE_UNITS
-    rules = [("unit", ~unit.isin(units), f"The unit must be {' or '.join(units)}.")]
+    wrong_unit = (
+        t("The unit must be kg or lb.")
+        if kind == WEIGHT
+        else t("The unit must be mg/dL or mmol/L.")
+    )
+    rules = [("unit", ~unit.isin(units), wrong_unit)]
     ranges = (
         {
             clinical.KG: (p.weight_min_kg, p.weight_max_kg),
@@ -170,10 +188,16 @@ def _unit_rules(
             clinical.MMOL_L: (p.glucose_min_mmol, p.glucose_max_mmol),
         }
     )
-    rules.append((field, values.isna(), f"Enter the {field}."))
+    missing, outside_range = (
+        (t("Enter the weight."), N_("The weight must be between {low} and {high} {unit}."))
+        if kind == WEIGHT
+        else (t("Enter the glucose."), N_("The glucose must be between {low} and {high} {unit}."))
+    )
+    rules.append((field, values.isna(), missing))
     for name, (low, high) in ranges.items():
         outside = (unit == name) & ((values < low) | (values > high))
-        rules.append((field, outside, f"The {field} must be between {low:g} and {high:g} {name}."))
+        words = t(outside_range, low=number(low), high=number(high), unit=name)
+        rules.append((field, outside, words))
     return rules
 
 

@@ -43,18 +43,18 @@ def checked(form: Authorization, signer_name: str, today: date) -> Authorization
     representative's) full name, which the typed signature must match."""
     fields: dict[str, str] = {}
     recipient = _text(
-        fields, "recipient_name", form.recipient_name, "Name who receives the records."
+        fields, "recipient_name", form.recipient_name, t("Name who receives the records.")
     )
     address = _text(
         fields,
         "recipient_address",
         form.recipient_address,
-        "Give the recipient's address or email.",
+        t("Give the recipient's address or email."),
     )
     if "@" in address and not EMAIL_RE.match(address):
         fields["recipient_address"] = t("Enter an email address like records@clinic.example.")
     purpose = _text(
-        fields, "purpose", form.purpose, "Say why the records are released (or 'at my request')."
+        fields, "purpose", form.purpose, t("Say why the records are released (or 'at my request').")
     )
     if not form.parts:
         fields["parts"] = t("Choose what is released.")
