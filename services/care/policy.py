@@ -27,10 +27,7 @@ VISIT_TYPES = {
     for v in (
         VisitType(
             "office",
-            N_(
-                "Join from a quiet, private place with a camera; the button appears 15 "
-                "minutes before."
-            ),
+            N_("Office visit"),
             OFFICE,
             True,
             (),

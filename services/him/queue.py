@@ -305,10 +305,10 @@ def request_extend(
             row,
             N_("your records request needs more time"),
             N_(
-                "We need more time to complete your request ({kind}). We expect to finish it by "
+                "We need more time to complete your request ({what}). We expect to finish it by "
                 "{day}. The reason is shown on the request in the patient portal."
             ),
-            kind=lambda: t(policy.KINDS[row.kind]).lower(),
+            what=lambda: t(policy.KINDS[row.kind]).lower(),
             day=partial(language.day, new_last_day),
         )
     notify.flush()

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from services.core import db
+from services.core import db, language
 from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.models import Patient, Provider
 from services.records import printouts, records, results
@@ -83,7 +83,7 @@ def test_the_summary_pdf_has_name_and_birth_date_on_every_page(seeded_url: str) 
     with db.read_only() as s:
         alex = s.get(Patient, _alex())
         assert alex is not None
-    stamp = f"born {alex.birth_date:%B %d, %Y}"
+    stamp = f"born {language.day(alex.birth_date)}"
     assert all("Alex Rivera" in p and stamp in p for p in pages)
     text = "\n".join(pages)
     assert "Problems" in text and "Medications" in text and "Hemoglobin A1c" in text
