@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from services.core import audit, db
 from services.core.models import AuditEvent, JobRun
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import session_cookie, sign_in
 from tests.e2e.test_metrics import _wait_for_trace, add_blood_pressure
 from tests.support.served import ROOT, streamlit_server
 
@@ -66,6 +66,7 @@ def test_two_app_servers_and_the_worker_share_one_postgresql(
             welcome = page.get_by_role("heading", name="Welcome, Alex")
             sign_in(page, first, "patient.demo")
             expect(welcome).to_be_visible()
+            session_cookie(page)  # the browser has it (a page left sooner never gets it)
             page.goto(second)  # the other process: the session lives in the database
             expect(welcome).to_be_visible()
 
