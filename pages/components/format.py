@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from datetime import datetime, timedelta
@@ -29,6 +30,12 @@ def plain(text: object) -> str:
     someone may copy the text: the word joiners that stop autolinks would be copied too)."""
     unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, str(text))
     return _MARKUP.sub(r"\\\1", unlinked)
+
+
+def chart_text(text: object) -> str:
+    """Text for a Plotly label (a trace's name, hover text): Plotly reads a few HTML tags (links,
+    bold, styles) and entities there, so < > & become entities and show as written."""
+    return html.escape(str(text), quote=False)
 
 
 def fee(cents: int) -> str:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import metric_charts
-from pages.components.format import local_times, plain, when
+from pages.components.format import chart_text, local_times, plain, when
 from services.core import language
 from services.core.access import Actor
 from services.core.language import t, tn
@@ -82,10 +82,16 @@ def trend_chart(frame: pd.DataFrame, name: str) -> go.Figure:
             )
         )
     traces = [
-        _points(ours, name, [_flag(f, t("In range")) for f in ours["flag"]], "circle", "lines")
+        _points(
+            ours,
+            chart_text(name),
+            [_flag(f, t("In range")) for f in ours["flag"]],
+            "circle",
+            "lines",
+        )
     ]
     for source, theirs in frame[frame["source"] != ""].groupby("source", sort=True):
-        label = t("{source} (outside record)", source=source)
+        label = t("{source} (outside record)", source=chart_text(source))
         traces.append(_points(theirs, label, [label] * len(theirs), "diamond", ""))
     return metric_charts.figure([p for p in traces if len(p.x)], decor, unit, height=360)
 
