@@ -18,6 +18,7 @@ from services.records import outside, results
 
 FILE_KEY = "outside_file"
 ADDED = "outside_added"  # how many files were added this session: a new uploader after each
+PREVIEW = "outside_preview"  # (patient, uploaded file) and its preview
 
 
 def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
@@ -39,7 +40,7 @@ def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
     if upload is None:
         return
     data = upload.getvalue()
-    shown = outside.preview(actor=actor, patient_id=patient_id, data=data)
+    shown = _preview(actor, patient_id, upload.file_id, data)
     born = language.day(shown.born) if shown.born else "—"
     st.write(t("This file is about {person}, born {born}.", person=plain(shown.person), born=born))
     confirmed = True
@@ -97,6 +98,7 @@ def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
             confirmed=confirmed,
         )
         st.session_state[ADDED] = st.session_state.get(ADDED, 0) + 1
+        st.session_state.pop(PREVIEW, None)
         state.done(
             tn(
                 "Added {count} item from {source}.",
@@ -105,6 +107,18 @@ def bring_in(actor: Actor, patient_id: uuid.UUID) -> None:
                 source=plain(source),
             )
         )
+
+
+def _preview(actor: Actor, patient_id: uuid.UUID, file_id: str, data: bytes) -> outside.Preview:
+    """The file's preview, read once per uploaded file (every widget on the page reruns it, and
+    a large bundle takes seconds to check); adding it checks the file again."""
+    key = (patient_id, file_id)
+    kept = st.session_state.get(PREVIEW)
+    if isinstance(kept, tuple) and kept[0] == key:
+        return kept[1]  # type: ignore[no-any-return]
+    shown = outside.preview(actor=actor, patient_id=patient_id, data=data)
+    st.session_state[PREVIEW] = (key, shown)
+    return shown
 
 
 def what_came_in(actor: Actor, patient_id: uuid.UUID) -> None:
@@ -174,6 +188,7 @@ def _files(actor: Actor, patient_id: uuid.UUID, imports: list[outside.Batch]) ->
                 st.warning(t("Tick the box to confirm first."))
                 return
             gone = outside.remove_import(actor=actor, patient_id=patient_id, import_id=chosen)
+            st.session_state.pop(PREVIEW, None)
             state.done(tn("Removed {count} item.", "Removed {count} items.", gone))
 
 

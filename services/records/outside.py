@@ -251,7 +251,7 @@ def _first(concepts: list[CodeableConcept] | None) -> CodeableConcept | None:
 
 def _status(concept: CodeableConcept | None) -> str | None:
     code, words = _text(concept)
-    return (code or words or None) and str(code or words)[:24]
+    return (code or words)[:24] or None
 
 
 def _moment(value: Any) -> datetime | None:
@@ -358,17 +358,20 @@ def _observation(r: Any, url: str) -> Iterator[Item]:
 
 
 def _medication(r: Any, url: str) -> Iterator[Item]:
+    """A MedicationRequest (authored, with dosage instructions) or a MedicationStatement
+    (effective, with its dosage)."""
     code, name = _text(r.medicationCodeableConcept)
     if not name and r.medicationReference is not None:
         name = str(r.medicationReference.display or "")
-    dosage = (r.dosageInstruction or [None])[0]
+    request = r.get_resource_type() == "MedicationRequest"
+    dosage = ((r.dosageInstruction if request else r.dosage) or [None])[0]
     yield Item(
         MEDICATION,
         url,
         name or t("Medication"),
         code,
         r.status,
-        _moment(r.authoredOn),
+        _moment(r.authoredOn if request else r.effectiveDateTime),
         detail=str(dosage.text)[:200] if dosage is not None and dosage.text else None,
     )
 

@@ -331,3 +331,65 @@ def test_a_files_records_can_be_taken_out_again_and_brought_back(seeded_url: str
         outside.remove_import(
             actor=stranger, patient_id=stranger.patient_id, import_id=again.import_id
         )
+
+
+def test_allergies_and_medication_statements_are_read_too(seeded_url: str) -> None:
+    """Synthea's bundles hold neither: a small bundle made here does."""
+    entries = [
+        {"resourceType": "Patient", "id": "p", "name": [{"family": "Doe", "given": ["Ann"]}]},
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": "a",
+            "patient": {"reference": "Patient/p"},
+            "code": {"text": "Penicillin"},
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "reaction": [{"manifestation": [{"text": "Hives"}]}],
+            "recordedDate": "2024-03-02",
+        },
+        {
+            "resourceType": "MedicationStatement",
+            "id": "m",
+            "status": "active",
+            "subject": {"reference": "Patient/p"},
+            "medicationCodeableConcept": {"text": "Metformin 500 mg"},
+            "effectiveDateTime": "2025-01-10T09:00:00Z",
+            "dosage": [{"text": "One tablet twice a day"}],
+        },
+    ]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in entries],
+    }
+    done = outside.import_bundle(
+        actor=_me(),
+        patient_id=_alex(),
+        data=json.dumps(bundle).encode(),
+        file_name="small.json",
+        source="Elsewhere",
+        confirmed=True,
+    )
+    assert done.added == {"medication": 1, "allergy": 1}
+    record = outside.outside_record(actor=_me(), patient_id=_alex())
+    allergy, medication = record.items["allergy"][0], record.items["medication"][0]
+    assert (allergy.name, allergy.status, allergy.detail) == ("Penicillin", "active", "Hives")
+    assert (medication.detail, str(medication.occurred_at)) == (
+        "One tablet twice a day",
+        "2025-01-10 09:00:00",
+    )
+
+
+def test_staff_find_the_patient_by_record_number_and_others_are_refused(seeded_url: str) -> None:
+    him = world.actor_of("him.demo")
+    with db.read_only() as s:
+        alex = s.get(Patient, _alex())
+        assert alex is not None
+    found = outside.patient_by_mrn(actor=him, mrn=f" {alex.mrn} ")
+    assert found.patient_id == _alex() and found.name == f"{alex.first_name} {alex.last_name}"
+    for wrong in ("", "12a", "99999999"):
+        with pytest.raises(ValidationError) as refused:
+            outside.patient_by_mrn(actor=him, mrn=wrong)
+        assert "mrn" in refused.value.fields
+    for other in ("clinician.demo", "billing.demo", "patient.demo"):
+        with pytest.raises(PermissionDenied):
+            outside.patient_by_mrn(actor=world.actor_of(other), mrn=alex.mrn)
