@@ -16,5 +16,9 @@ app = st.App(
     lifespan=lifespan.jobs_in_this_process,
     routes=cookies.routes() + payments.routes(),
     # The first runs outermost: every response gets the headers, refusals included.
-    middleware=[Middleware(headers.SecurityHeaders), Middleware(guards.RequestGuards)],
+    middleware=[
+        Middleware(headers.SecurityHeaders),
+        Middleware(guards.RequestGuards),
+        Middleware(cookies.BrowserBinding),
+    ],
 )

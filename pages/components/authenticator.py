@@ -83,13 +83,21 @@ def hand_over(cookie: cookie_handoff.Cookie) -> None:
     if found == cookie_handoff.USED:
         return
     if found == cookie_handoff.GONE:
-        ticket = cookie_handoff.ticket_for(cookie)
+        ticket = cookie_handoff.ticket_for(cookie, browser_binding())
+        if ticket is None:
+            return  # a browser without the binding cookie (cookies off) keeps no cookie
         st.session_state[key] = (cookie, ticket)
     # The page's one raw HTML element (SECURITY.md 16): nothing reaches it but a fixed route and
     # a ticket of cookie_handoff's (URL-safe random text), checked here; never text a user typed.
     if not TICKET_SHAPE.fullmatch(ticket or ""):
         raise AssertionError("a cookie ticket is URL-safe random text")
     st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')  # i18n: not shown
+
+
+def browser_binding() -> str | None:
+    """This browser's binding value, as its websocket sent it (the server sets it with the
+    page): the cookie route redeems this tab's tickets only for the same browser."""
+    return cookie_handoff.browser_value(st.context.cookies.get(cookie_handoff.BROWSER_COOKIE))
 
 
 def _sent_cookie() -> str | None:

@@ -4,6 +4,7 @@ cross-site websocket, and nothing leaves the machine at start-up."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
@@ -87,6 +88,48 @@ def test_media_downloads_need_the_session_cookie(page: Page, app_url: str) -> No
     page.get_by_role("button", name="Sign out", exact=True).click()
     session_cookie(page, present=False)
     assert page.context.request.get(url).status == 403  # the session has ended
+
+
+def test_a_cookie_ticket_signs_in_no_other_browser(
+    browser: Browser, page: Page, app_url: str
+) -> None:
+    """The probe: an attacker signs in, keeps the cookie ticket their page shows unfetched, and
+    has a victim's browser open it (a link on another site): the victim was signed in as the
+    attacker. Now the ticket works only for the browser it was made for, and only same-origin."""
+    tickets: list[str] = []
+
+    def hold(route: Route) -> None:
+        tickets.append(route.request.url)
+        route.abort()
+
+    page.route("**/_portal/cookie/*", hold)
+    sign_in(page, app_url, "patient.demo")
+    expect(page.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
+    deadline = time.monotonic() + 20
+    while not tickets and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert tickets, "the page showed no cookie ticket"
+    victim = browser.new_context()
+    try:
+        tab = victim.new_page()
+        tab.goto(app_url)  # the victim's browser has its own binding cookie
+        expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        assert any(c["name"] == "lakeside_browser" for c in victim.cookies())
+        tab.set_content(f'<a id="lure" href="{tickets[0]}">prize</a>')  # another site's page
+        tab.click("#lure")
+        tab.wait_for_timeout(500)
+        assert [c for c in victim.cookies() if c["name"] == "lakeside_session"] == []
+        tab.goto(app_url)
+        expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        # The same URL fetched by the victim's browser as if from the portal's own page.
+        answer = victim.request.get(tickets[0], headers={"Sec-Fetch-Site": "same-origin"})
+        assert answer.status == 404
+    finally:
+        victim.close()
+    # The attacker's own browser, now fetching normally, is handed a cookie by a new ticket.
+    page.unroute("**/_portal/cookie/*")
+    page.get_by_role("link", name="Test results").click()
+    assert session_cookie(page) is not None
 
 
 CLINIC = "records@northside.example"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.components import languages, navigation, state
+from pages.components import authenticator, languages, navigation, state
 from pages.components.format import plain
 from services.core import cookie_handoff, db
 from services.identity import sessions
@@ -244,7 +244,7 @@ def test_proxy_switches_between_the_people_they_care_for(seeded_url: str) -> Non
     assert "Balance due" not in [m.label for m in at.metric]
 
 
-def test_sign_out_returns_to_the_sign_in_page(seeded_url: str) -> None:
+def test_sign_out_returns_to_the_sign_in_page(seeded_url: str, bound_browser: None) -> None:
     at = signed_in("patient.demo")
     at.sidebar.button(key="sidebar_sign_out").click().run()
     assert _pages(at) == PUBLIC
@@ -434,15 +434,23 @@ def test_staff_can_ask_for_an_emailed_code_instead(seeded_url: str) -> None:
     assert at.title[0].value == "Clinician home"
 
 
+BROWSER = "b" * 43  # the binding value a browser's websocket carries (AppTest sends none)
+
+
+@pytest.fixture
+def bound_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(authenticator, "browser_binding", lambda: BROWSER)
+
+
 def _cookie_handoffs(at: AppTest) -> list[cookie_handoff.Cookie | None]:
     """The cookies the page asked the browser to fetch (1-pixel images with a ticket)."""
     page = "".join(e.proto.body for e in at.get("html"))
     found = re.findall(r'src="/_portal/cookie/([\w-]+)"', page)
-    return [cookie_handoff.redeem(ticket) for ticket in found]
+    return [cookie_handoff.redeem(ticket, BROWSER) for ticket in found]
 
 
 def test_the_cookie_carries_only_the_session_token_and_is_deleted_at_sign_out(
-    seeded_url: str,
+    seeded_url: str, bound_browser: None
 ) -> None:
     at = submitted("patient.demo", DEMO_PASSWORD)  # the run that signs in hands the cookie over
     token = at.session_state[state.TOKEN]

@@ -4,6 +4,7 @@ that work once, and the guards' decisions."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -25,12 +26,33 @@ def test_streamlits_inline_script_is_allowed_by_its_hash_and_nothing_else_inline
     assert script.count("'sha256-") == 1
 
 
-def _redeem(ticket: str) -> tuple[int, str]:
-    request = Request({"type": "http", "path_params": {"ticket": ticket}, "headers": []})
+BROWSER = "b" * 43  # a binding value of the shape the server makes
+SAME_ORIGIN = {"host": "portal.example", "sec-fetch-site": "same-origin"}
+
+
+def _redeem(
+    ticket: str, browser: str | None = BROWSER, headers: dict[str, str] = SAME_ORIGIN
+) -> tuple[int, str]:
+    sent = {**headers, **({"cookie": f"lakeside_browser={browser}"} if browser else {})}
+    request = Request(
+        {
+            "type": "http",
+            "path_params": {"ticket": ticket},
+            "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
+        }
+    )
     # Its own thread: the browser tests' Playwright keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
         response = pool.submit(asyncio.run, cookies.cookie(request)).result()
     return response.status_code, response.headers.get("set-cookie", "")
+
+
+def _ticket(browser: str | None = BROWSER) -> str:
+    made = cookie_handoff.ticket_for(
+        cookie_handoff.Cookie("lakeside_session", "tok123", 60), browser
+    )
+    assert made is not None
+    return made
 
 
 @pytest.mark.parametrize("environment, secure", [("development", False), ("production", True)])
@@ -38,7 +60,7 @@ def test_the_cookie_route_sets_an_httponly_strict_cookie_once(
     monkeypatch: pytest.MonkeyPatch, environment: str, secure: bool
 ) -> None:
     monkeypatch.setattr(cookies, "settings", lambda: type("S", (), {"environment": environment}))
-    ticket = cookie_handoff.ticket_for(cookie_handoff.Cookie("lakeside_session", "tok123", 60))
+    ticket = _ticket()
     assert cookie_handoff.ticket_state(ticket) == cookie_handoff.WAITING
     status, set_cookie = _redeem(ticket)
     assert status == 200 and set_cookie.startswith("lakeside_session=tok123;")
@@ -47,6 +69,69 @@ def test_the_cookie_route_sets_an_httponly_strict_cookie_once(
     assert cookie_handoff.ticket_state(ticket) == cookie_handoff.USED
     assert _redeem(ticket) == (404, "")  # single use
     assert _redeem("made-up-ticket") == (404, "")
+
+
+@pytest.mark.parametrize(
+    "browser, headers",
+    [
+        ("c" * 43, SAME_ORIGIN),  # another browser's binding value
+        (None, SAME_ORIGIN),  # a browser without one
+        (BROWSER, {"host": "portal.example", "sec-fetch-site": "cross-site"}),  # a link elsewhere
+        (BROWSER, {"host": "portal.example", "sec-fetch-site": "none"}),  # typed or pasted
+        (BROWSER, {**SAME_ORIGIN, "origin": "https://evil.example"}),
+    ],
+)
+def test_a_ticket_is_redeemed_only_by_its_own_browser_from_the_portals_page(
+    browser: str | None, headers: dict[str, str]
+) -> None:
+    """Login CSRF / session fixation (issue 31, item 1): one person's ticket opened in another
+    browser, or from another site, hands over nothing, and the ticket is spent."""
+    ticket = _ticket()
+    assert _redeem(ticket, browser, headers) == (404, "")
+    assert cookie_handoff.ticket_state(ticket) == cookie_handoff.GONE  # the page makes another
+    assert _redeem(ticket) == (404, "")
+
+
+def test_a_ticket_lasts_seconds_and_needs_a_binding_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cookie_handoff.TICKET_SECONDS <= 15
+    assert cookie_handoff.ticket_for(cookie_handoff.Cookie("x", "y", 1), None) is None
+    assert cookie_handoff.ticket_for(cookie_handoff.Cookie("x", "y", 1), "short") is None
+    ticket = _ticket()
+    later = cookie_handoff.time.monotonic() + cookie_handoff.TICKET_SECONDS + 1
+    monkeypatch.setattr(cookie_handoff.time, "monotonic", lambda: later)
+    assert _redeem(ticket) == (404, "")
+
+
+def test_a_page_sets_the_binding_cookie_once() -> None:
+    async def page(
+        scope: object, receive: object, send: Callable[[dict[str, object]], Awaitable[None]]
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"<html></html>"})
+
+    def served(cookie: str | None) -> list[tuple[bytes, bytes]]:
+        sent: list[dict[str, object]] = []
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        headers = [(b"cookie", cookie.encode())] if cookie else []
+        scope = {"type": "http", "path": "/", "headers": headers}
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, cookies.BrowserBinding(page)(scope, None, send)).result()  # type: ignore[arg-type]
+        return list(sent[0]["headers"])  # type: ignore[call-overload]
+
+    [set_cookie] = [v.decode() for k, v in served(None) if k == b"set-cookie"]
+    value = set_cookie.split(";")[0].removeprefix("lakeside_browser=")
+    assert cookie_handoff.browser_value(value) == value
+    assert "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie
+    assert [k for k, _ in served(f"lakeside_browser={value}") if k == b"set-cookie"] == []
 
 
 def test_guards_decide_by_origin_and_by_who_asks() -> None:
