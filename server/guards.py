@@ -3,14 +3,16 @@
 - `/media/...` (downloads and images the app made) answer only a browser holding a live portal
   session cookie, or the media pass a share-link recipient is given: a copied media URL is no
   longer a bearer URL.
-- `/_stcore/metrics` (server telemetry) answers only a request from this machine that no proxy
-  forwarded.
+- `/_stcore/metrics` (server telemetry) answers only an admin's live session, or a monitor
+  holding the setting's token (`PORTAL_METRICS_TOKEN`, sent as `Authorization: Bearer`): never
+  an anonymous request, wherever it comes from, so a proxy that forgets a header exposes nothing.
 - A websocket whose Origin is another site is refused here: it is cross-site websocket hijacking,
   and Streamlit's own origin check would look up this machine's external IP on the internet.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -18,11 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.core import cookie_handoff
+from services.core import access, cookie_handoff
+from services.core.config import settings
 from services.identity import sessions
-
-LOOPBACK = {"127.0.0.1", "::1"}
-FORWARDED = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 def _session_is_live(token: str | None) -> bool:
@@ -35,8 +35,24 @@ async def media_allowed(cookies: Mapping[str, str]) -> bool:
     return await run_in_threadpool(_session_is_live, cookies.get(cookie_handoff.SESSION_COOKIE))
 
 
-def metrics_allowed(client: str | None, headers: Mapping[str, str]) -> bool:
-    return client in LOOPBACK and not any(name in headers for name in FORWARDED)
+def _admin_session(token: str | None) -> bool:
+    return bool(token) and access.ADMIN in sessions.session_roles(token=token or "")
+
+
+def token_matches(headers: Mapping[str, str], expected: str | None) -> bool:
+    """Whether the request carries `Authorization: Bearer <expected>` (no token is set: no)."""
+    scheme, _, sent = headers.get("authorization", "").partition(" ")
+    return (
+        expected is not None
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(sent.strip().encode(), expected.encode())
+    )
+
+
+async def metrics_allowed(headers: Mapping[str, str], cookies: Mapping[str, str]) -> bool:
+    if token_matches(headers, settings().metrics_token):
+        return True
+    return await run_in_threadpool(_admin_session, cookies.get(cookie_handoff.SESSION_COOKIE))
 
 
 def same_origin(headers: Mapping[str, str]) -> bool:
@@ -58,10 +74,12 @@ class RequestGuards:
             return
         request = HTTPConnection(scope)  # Starlette reads the headers and cookies
         path, headers = request.url.path, request.headers
-        client = request.client.host if request.client else None
         refused = (
             (scope["type"] == "websocket" and not same_origin(headers))
-            or (path.startswith("/_stcore/metrics") and not metrics_allowed(client, headers))
+            or (
+                path.startswith("/_stcore/metrics")
+                and not await metrics_allowed(headers, request.cookies)
+            )
             or (path.startswith("/media/") and not await media_allowed(request.cookies))
         )
         if not refused:

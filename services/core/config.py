@@ -67,6 +67,7 @@ class Settings:
     smtp: SmtpSettings | None  # None: messages wait in the outbox (the demo inbox shows them)
     sms: SmsSettings | None  # likewise for text messages
     payment: PaymentSettings | None  # None: no online payment (production without a processor)
+    metrics_token: str | None  # lets a monitor read /_stcore/metrics (Bearer); admins need none
 
     @property
     def is_duckdb(self) -> bool:
@@ -189,7 +190,17 @@ def settings() -> Settings:
         smtp=_smtp(values),
         sms=_sms(values, environment),
         payment=_payment(values, environment, data_dir),
+        metrics_token=_metrics_token(values),
     )
+
+
+def _metrics_token(values: dict[str, object]) -> str | None:
+    token = _setting("metrics_token", values)
+    if token is not None and len(token) < MIN_KEY_LENGTH:
+        raise ConfigurationError(
+            f"PORTAL_METRICS_TOKEN must be at least {MIN_KEY_LENGTH} characters of random text"
+        )
+    return token
 
 
 def _keys(

@@ -144,6 +144,17 @@ def session_status(*, token: str) -> float:
         return _view(session, row, user, None).seconds_left(clock.now())
 
 
+def session_roles(*, token: str) -> frozenset[str]:
+    """The roles of a live session's user (none when it has ended), without counting as
+    activity: what the server's guards ask before serving an admin-only route."""
+    with db.read_only() as session:
+        try:
+            _, user = _live(session, token)
+        except AuthenticationFailed:
+            return frozenset()
+        return actor_for(session, user).roles
+
+
 def session_end(*, actor: Actor, token: str) -> None:
     """Sign out of this browser."""
     with db.transaction() as session:

@@ -171,10 +171,35 @@ def test_a_share_recipient_downloads_with_a_media_pass_and_the_url_alone_fails(
     assert _get(download.value.url)[0] == 403
 
 
-def test_server_metrics_answer_only_this_machine(app_url: str) -> None:
-    assert _get(f"{app_url}/_stcore/metrics")[0] == 200
-    forwarded = {"X-Forwarded-For": "203.0.113.9"}  # what a reverse proxy adds for a visitor
-    assert _get(f"{app_url}/_stcore/metrics", forwarded)[0] == 403
+METRICS_TOKEN = "t" * 40
+
+
+@pytest.fixture(scope="module")
+def metrics_url(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A served world whose monitor token is set."""
+    folder = tmp_path_factory.mktemp("metrics")
+    with serve(e2e_template, folder, extra_env={"PORTAL_METRICS_TOKEN": METRICS_TOKEN}) as base:
+        yield base
+
+
+def test_server_metrics_answer_only_an_admin_or_the_monitors_token(
+    browser: Browser, metrics_url: str
+) -> None:
+    """The probe: /_stcore/metrics answered an anonymous request from this machine (a reverse
+    proxy that forgets its forwarding header would have exposed it)."""
+    url = f"{metrics_url}/_stcore/metrics"
+    assert _get(url)[0] == 403  # anonymous, from this very machine
+    assert _get(url, {"Authorization": "Bearer " + "x" * 40})[0] == 403
+    assert _get(url, {"Authorization": f"Bearer {METRICS_TOKEN}"})[0] == 200
+    for username, status in (("patient.demo", 403), ("admin.demo", 200)):
+        context = browser.new_context()
+        try:
+            tab = context.new_page()
+            sign_in(tab, metrics_url, username)
+            session_cookie(tab)
+            assert context.request.get(url).status == status, username
+        finally:
+            context.close()
 
 
 def test_a_websocket_from_another_site_is_refused(app_url: str) -> None:

@@ -139,9 +139,12 @@ def test_guards_decide_by_origin_and_by_who_asks() -> None:
     assert guards.same_origin(host)  # no Origin: not a browser
     assert guards.same_origin({**host, "origin": "https://portal.example:443"})
     assert not guards.same_origin({**host, "origin": "https://evil.example"})
-    assert guards.metrics_allowed("127.0.0.1", {})
-    assert not guards.metrics_allowed("127.0.0.1", {"x-forwarded-for": "203.0.113.9"})
-    assert not guards.metrics_allowed("203.0.113.9", {})
+    token = "m" * 40
+    assert guards.token_matches({"authorization": f"Bearer {token}"}, token)
+    assert not guards.token_matches({"authorization": f"Bearer {token}x"}, token)
+    assert not guards.token_matches({"authorization": f"Basic {token}"}, token)
+    assert not guards.token_matches({}, token)
+    assert not guards.token_matches({"authorization": "Bearer "}, None)  # no token set: none works
 
 
 def test_a_media_pass_works_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
