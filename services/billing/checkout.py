@@ -25,6 +25,7 @@ from services.billing.account import PATIENT_SIDE
 from services.billing.processor import (
     BadNotification,
     Hosted,
+    ProcessorRefused,
     hosted_of,
     notification,
     processor,
@@ -380,29 +381,41 @@ def _card_saved(session: Session, row: Checkout, hosted: Hosted) -> str:
 
 def notification_receive(payload: bytes, signature: str) -> int:
     """A notification from the processor: the HTTP status to answer (400 when it is not the
-    processor's, or a replay; 200 once handled, or when it was handled before)."""
+    processor's, or a replay; 200 once handled, or when it was handled before; 503 when the
+    processor cannot be asked now, so it sends the notification again).
+
+    A signed notice only says that something happened: what is posted is the processor's own
+    record of the page, read back from its API (status, amount, card), never what the notice
+    claims. A notice its record does not bear out is kept as unmatched for billing staff."""
     now = clock.now()
     try:
         event = notification(payload, signature, now.replace(tzinfo=UTC).timestamp())
     except BadNotification as exc:
         log.warning("refused a payment notification: %s", exc)
         return 400
-    hosted = hosted_of(event)
-    if hosted is not None and hosted.status == "complete" and hosted.card is None:
-        hosted = _with_card(hosted)
+    claimed = hosted_of(event)
+    handled = claimed is not None and event.get("type") in HANDLED
+    record: Hosted | None = None
+    if claimed is not None and handled:
+        try:
+            record = processor().hosted_get(claimed.ref)
+        except ProcessorRefused:
+            record = None  # the processor knows no such page
+        except PortalError:
+            return 503
     try:
         with db.transaction() as session:
             kept = ProcessorEvent(
                 event_id=event["id"],
                 kind=str(event.get("type"))[:64],
-                reference=hosted.ref if hosted else None,
+                reference=claimed.ref if claimed else None,
                 received_at=now,
                 outcome="ignored",
             )
             session.add(kept)
             session.flush()  # a repeated event stops here, on its id
-            if hosted is not None and event.get("type") in HANDLED:
-                kept.outcome = _apply(session, hosted, "notification")
+            if claimed is not None and handled:
+                kept.outcome = _settle(session, claimed, record)
     except IntegrityError:
         return 200  # handled before
     except Conflict:
@@ -410,14 +423,39 @@ def notification_receive(payload: bytes, signature: str) -> int:
     return 200
 
 
-def _with_card(hosted: Hosted) -> Hosted:
-    """Notifications do not carry the card: ask for it (receipts show its last four; a card
-    saved for a plan needs its token)."""
-    try:
-        found = processor().hosted_get(hosted.ref)
-    except PortalError:
-        return hosted  # posted without the card's digits rather than not at all
-    return found if found.status == hosted.status else hosted
+def _settle(session: Session, claimed: Hosted, record: Hosted | None) -> str:
+    """A notice applied through the processor's record of its page; unmatched (and audited)
+    when there is no such record or it says otherwise than the notice."""
+    if record is not None and _agree(claimed, record):
+        return _apply(session, record, "notification")
+    row = session.scalar(select(Checkout).where(Checkout.processor_ref == claimed.ref))
+    said = "no page" if record is None else f"{record.status} {_cents(record.amount_cents)}"
+    audit.record(
+        session,
+        None,
+        "billing.notice.unmatched",
+        patient_id=row.patient_id if row is not None else None,
+        outcome=audit.DENIED,
+        detail=(
+            f"{claimed.ref}: notice said {claimed.status} {_cents(claimed.amount_cents)}"
+            f"{' paid' if claimed.paid else ''}; the processor says {said}"
+        ),
+        username=PROCESSOR,
+    )
+    return "unmatched"
+
+
+def _agree(claimed: Hosted, record: Hosted) -> bool:
+    """Whether the processor's record bears out what a notice claims of the page."""
+    return (
+        claimed.status == record.status
+        and claimed.paid == record.paid
+        and claimed.amount_cents in (None, record.amount_cents)
+    )
+
+
+def _cents(cents: int | None) -> str:
+    return "?" if cents is None else money.dollars(cents)
 
 
 def ask_about_open() -> int:

@@ -29,7 +29,7 @@ from services.core import clock, crypto, db
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.models import NotificationOutbox
+from services.core.models import AuditEvent, NotificationOutbox
 from tests.conftest import NOW
 from tests.services.him.test_records_requests import pdf_text
 from tests.support import world
@@ -255,6 +255,77 @@ def test_forged_and_replayed_notifications_are_refused(processor: DemoProcessor)
     with db.read_only() as s:
         assert s.scalars(select(ProcessorEvent.outcome)).all() == ["unmatched"]
     assert _paid_by_processor() == []
+
+
+def _notice(ref: str, event_id: str, cents: int, status: str = "complete") -> tuple[bytes, str]:
+    """A notice signed with the real secret (as if the signing secret leaked, or the processor
+    erred) claiming this page is paid this amount."""
+    payload = json.dumps(
+        {
+            "id": event_id,
+            "type": "checkout.session.completed",
+            "data": {
+                "object": {
+                    "id": ref,
+                    "object": "checkout.session",
+                    "status": status,
+                    "payment_status": "paid",
+                    "amount_total": cents,
+                    "payment_intent": "pi_claimed",
+                }
+            },
+        }
+    ).encode()
+    return payload, _signed(payload, int(processor_time()))
+
+
+def _unmatched_audit() -> list[str]:
+    with db.read_only() as s:
+        return list(
+            s.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "billing.notice.unmatched")
+            )
+        )
+
+
+def test_a_notice_posts_only_what_the_processors_own_record_says(
+    processor: DemoProcessor,
+) -> None:
+    """The probe (issue 31, item 2): a signed notice claiming "complete and paid" for a page the
+    processor still reports open, with another amount than the page's, led to a posting."""
+    before = _balance()
+    started = _start("1.00")
+    with db.read_only() as s:
+        ref = s.get(Checkout, started.checkout_id).processor_ref  # type: ignore[union-attr]
+    assert checkout.notification_receive(*_notice(ref, "evt_claims_paid", 99_999)) == 200
+    assert _paid_by_processor() == [] and _balance() == before
+    with db.read_only() as s:
+        assert s.get(Checkout, started.checkout_id).status == "open"  # type: ignore[union-attr]
+        assert s.get(ProcessorEvent, "evt_claims_paid").outcome == "unmatched"  # type: ignore[union-attr]
+    [said] = _unmatched_audit()
+    assert "notice said complete $999.99 paid; the processor says open $1.00" in said
+
+    # Paid for real, a notice claiming another amount still posts nothing; the processor's
+    # own notice then posts the page's amount, read back from the processor.
+    assert type_card(started.url, PAYS).status == 303
+    assert checkout.notification_receive(*_notice(ref, "evt_wrong_amount", 50_000)) == 200
+    assert _paid_by_processor() == [] and len(_unmatched_audit()) == 2
+    assert _deliver(processor) == 200
+    assert [p.amount_cents for p in _paid_by_processor()] == [100]
+    assert _balance() == before - 100
+
+
+def test_a_notice_waits_while_the_processor_cannot_be_asked(processor: DemoProcessor) -> None:
+    started = _start("1.00")
+    assert type_card(started.url, PAYS).status == 303
+    processor.fail_next = 10
+    assert _deliver(processor) == 503  # sent again later; nothing kept, nothing posted
+    processor.fail_next = 0
+    with db.read_only() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessorEvent)) == 0
+    assert _paid_by_processor() == []
+    assert _deliver(processor) == 200
+    assert [p.amount_cents for p in _paid_by_processor()] == [100]
 
 
 @pytest.mark.parametrize(
