@@ -9,10 +9,47 @@ from pages.components.format import plain, when
 from pages.components.widgets import new_password, table
 from services.core import language
 from services.core.access import ROLES
-from services.core.language import t, tn
+from services.core.language import N_, t, tn
 from services.identity import account
 
 ENROLMENT = "account_enrolment"
+
+WAITING_WORDS = {
+    account.EMAIL: (
+        N_("We sent a code to your new address. Your email stays as it is until you enter it."),
+        N_("New address: {address}"),
+        N_("Code from the email"),
+    ),
+    account.PHONE: (
+        N_(
+            "We texted a code to your new mobile number. Your number stays as it is until you "
+            "enter it."
+        ),
+        N_("New number: {address}"),
+        N_("Code from the text message"),
+    ),
+}
+
+
+def _waiting_change(kind: str, address: str) -> None:
+    """The code form for a new email address or mobile number that waits for its code."""
+    told, named, label = WAITING_WORDS[kind]
+    st.info(t(told))
+    st.text(t(named, address=address))
+    with st.form(f"account_{kind}_confirm"):
+        code = st.text_input(t(label), key=f"account_{kind}_code", max_chars=8)
+        confirm = st.form_submit_button(t("Confirm"))
+        cancel = st.form_submit_button(t("Keep my current details"))
+    if confirm:
+        with state.service_errors():
+            account.contact_change_confirm(actor=actor, kind=kind, code=code)
+            st.success(t("Your contact details are changed."))
+            st.rerun()
+    if cancel:
+        with state.service_errors():
+            account.contact_change_cancel(actor=actor, kind=kind)
+            st.rerun()
+
 
 actor = state.guard(*ROLES)
 st.title(t("Your account"))
@@ -50,26 +87,9 @@ with state.service_errors():
                 if account.contact_update(actor=actor, password=password, email=email, phone=phone):
                     st.rerun()  # shows the code form for the new address
                 st.success(t("Contact details saved."))
-    if view.pending_email:
-        st.info(
-            t("We sent a code to your new address. Your email stays as it is until you enter it.")
-        )
-        st.text(t("New address: {address}", address=view.pending_email))
-        with st.form("account_email_confirm"):
-            email_code = st.text_input(
-                t("Code from the email"), key="account_email_code", max_chars=8
-            )
-            confirm_email = st.form_submit_button(t("Confirm new address"))
-            cancel_email = st.form_submit_button(t("Keep my current address"))
-        if confirm_email:
-            with state.service_errors():
-                account.email_change_confirm(actor=actor, code=email_code)
-                st.success(t("Your email address is changed."))
-                st.rerun()
-        if cancel_email:
-            with state.service_errors():
-                account.email_change_cancel(actor=actor)
-                st.rerun()
+    for kind, waiting in ((account.EMAIL, view.pending_email), (account.PHONE, view.pending_phone)):
+        if waiting:
+            _waiting_change(kind, waiting)
 
     st.subheader(t("Notifications"))
     st.caption(t("Security messages (sign-in and password changes) always go to your email."))

@@ -41,8 +41,15 @@ INVITATION = PageSpec(
     "pages/public/invitation.py", N_("Invitation"), "invitation", ":material/mail:", hidden=True
 )
 HELP = PageSpec("pages/public/help.py", N_("Help"), "help", ":material/help:")
+UNDO_CHANGE = PageSpec(
+    "pages/public/undo_change.py",
+    N_("Undo a change"),
+    "undo-change",  # services.identity.account.UNDO_PAGE: the link in the notice
+    ":material/undo:",
+    hidden=True,
+)
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION, HELP)
+PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION, HELP, UNDO_CHANGE)
 
 REQUEST_ACCESS = PageSpec(
     "pages/proxy/request_access.py", N_("Request access"), "request-access", ":material/how_to_reg:"
@@ -236,4 +243,4 @@ def pages_for(roles: frozenset[str], scopes: frozenset[str] = frozenset()) -> li
             for page in pages:
                 if not page.scopes or set(page.scopes) & scopes:
                     seen.setdefault(page.path, page)
-    return [*seen.values(), ACCOUNT, HELP] if seen else []
+    return [*seen.values(), ACCOUNT, HELP, UNDO_CHANGE] if seen else []

@@ -1029,6 +1029,28 @@ def _v21_outside_records(conn: Connection) -> None:
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
 
 
+def _v22_contact_changes(conn: Connection) -> None:
+    """A new mobile number waits for its code too; each change can be undone from the old
+    address for a while."""
+    _add_columns(conn, (("users", "pending_phone", "VARCHAR(32)"),))
+    meta = MetaData()
+    Table("users", meta, Column("id", Uuid, primary_key=True))  # only for the foreign key
+    Table(
+        "contact_changes",
+        meta,
+        Column("id", Uuid, primary_key=True),
+        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+        Column("kind", String(8), nullable=False),
+        Column("old_value", String(254)),
+        Column("new_value", String(254)),
+        Column("undo_hash", String(64), nullable=False, unique=True),
+        Column("changed_at", DateTime, nullable=False),
+        Column("undo_until", DateTime, nullable=False),
+        Column("undone_at", DateTime),
+    )
+    meta.create_all(conn, tables=[meta.tables["contact_changes"]])
+
+
 MIGRATIONS: list[Migration] = [
     _v2_second_factor_and_codes,
     _v3_registration,
@@ -1050,4 +1072,5 @@ MIGRATIONS: list[Migration] = [
     _v19_audit_verifications,
     _v20_language,
     _v21_outside_records,
+    _v22_contact_changes,
 ]

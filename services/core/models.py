@@ -149,6 +149,7 @@ class User(Base):
     )
     # A new address waiting for its emailed code; `email` changes only then (schema v9).
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    pending_phone: Mapped[str | None] = mapped_column(String(32))  # schema v22: waits for a code
     # A caregiver's own date of birth, for HIM's identity check (proxy accounts; schema v11).
     birth_date: Mapped[date | None] = mapped_column(Date)
     # The activation funnel (schema v16): the registration's email code, the first sign-in.

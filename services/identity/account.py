@@ -16,12 +16,18 @@ from sqlalchemy.orm import Session, aliased
 from services.core import access, audit, clock, crypto, db, language, notify, one_time
 from services.core.access import Actor
 from services.core.contact import contact_fields
-from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from services.core.config import settings
+from services.core.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from services.core.language import N_, t, tn
 from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User
 from services.core.work import patient_work
 from services.identity import auth, passwords, sessions, two_factor
-from services.identity.tables import UserSession
+from services.identity.tables import ContactChange, UserSession
 
 # Kinds of events a user can choose channels for; security events always go by email.
 KINDS = ("results", "messages", "bills", "appointments")
@@ -54,11 +60,17 @@ AREA_WORDS = {
     "disclosure": N_("Disclosures"),
 }
 SECURITY = notify.SECURITY
-# A new email address takes effect only with the code sent to it (SECURITY.md 6).
-EMAIL_CHANGE_PURPOSE = "email_change"
-EMAIL_CHANGE_LIFETIME = timedelta(minutes=30)
-EMAIL_CHANGE_ATTEMPTS = 5
-BAD_EMAIL_CODE = N_("That code is not right or has expired. Ask for a new one.")
+# A new email address or mobile number takes effect only with the code sent to it, and the
+# account's email is told, with a link that undoes a change for a while (SECURITY.md 6).
+EMAIL, PHONE = "email", "phone"
+PENDING = {EMAIL: "pending_email", PHONE: "pending_phone"}
+CHANGE_PURPOSE = {EMAIL: "email_change", PHONE: "phone_change"}
+KIND_NAMES = {EMAIL: N_("email address"), PHONE: N_("mobile number")}
+CHANGE_LIFETIME = timedelta(minutes=30)
+CHANGE_ATTEMPTS = 5
+UNDO_LIFETIME = timedelta(days=14)
+UNDO_PAGE = "undo-change"  # the public page the undo link opens
+BAD_CHANGE_CODE = N_("That code is not right or has expired. Ask for a new one.")
 WRONG_PASSWORD = N_("Your current password is not right.")
 ACTIVITY_LIMIT = 20
 
@@ -76,6 +88,7 @@ class AccountView:
     email: str | None
     pending_email: str | None  # waiting for the code sent to it
     phone: str | None
+    pending_phone: str | None  # likewise
     second_factor_on: bool
     recovery_codes_left: int
     preferences: dict[str, Channels]
@@ -123,6 +136,7 @@ def account_overview(*, actor: Actor) -> AccountView:
             email=user.email,
             pending_email=user.pending_email,
             phone=user.phone,
+            pending_phone=user.pending_phone,
             second_factor_on=user.totp_enabled_at is not None,
             recovery_codes_left=two_factor.recovery_codes_left(session, user),
             preferences=_preferences(session, user),
@@ -135,10 +149,16 @@ def _masked(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
+def _shown(kind: str, value: str) -> str:
+    """An address as a notice names it: an email masked, a phone number's last four digits."""
+    return _masked(value) if kind == EMAIL else f"•••• {value[-4:]}"
+
+
 def contact_update(*, actor: Actor, password: str, email: str, phone: str | None) -> bool:
-    """Change the mobile phone at once and ask for a new email address to be verified (the
-    current password first). Returns whether a code went to a new address: the address changes
-    only when that code is entered (`email_change_confirm`)."""
+    """Ask for a new email address or mobile number (the current password first): each takes
+    effect only when the code sent to the new address is entered (`contact_change_confirm`),
+    and the account's email is told at once. A number taken off changes at once (told, with a
+    link that puts it back). Returns whether a code went out."""
     fields: dict[str, str] = {}
     email, checked_phone = contact_fields(fields, email, phone)
     if fields:
@@ -146,95 +166,183 @@ def contact_update(*, actor: Actor, password: str, email: str, phone: str | None
     with db.transaction() as session:
         user = _user(session, actor)
         _reauthenticate(session, user, password, "account.contact_update")
-        if checked_phone != user.phone:
-            user.phone = checked_phone
-            with language.using(user.language):  # in the recipient's language
-                notify.security_notice(
-                    session,
-                    user,
-                    t("your mobile number was changed"),
-                    t("The mobile number on your patient portal account was changed."),
-                )
-        changing = email.lower() != (user.email or "").lower()
-        if changing:
-            user.pending_email = email
-            code = crypto.digits(6)
-            one_time.issue(session, user.id, EMAIL_CHANGE_PURPOSE, EMAIL_CHANGE_LIFETIME, code)
-            notify.enqueue(
-                session,
-                user.id,
-                notify.EMAIL,
-                "email_verify",
-                t("Confirm your new email address"),
-                t(
-                    "Your code to confirm this address for your patient portal account is "
-                    "{code}. It expires in 30 minutes.\nIf you did not ask for this, ignore "
-                    "this message.",
-                    code=code,
-                ),
-                to_address=email,
-            )
-        detail = "email change asked" if changing else None
+        asked = []
+        if email.lower() != (user.email or "").lower():
+            asked.append(EMAIL)
+            _ask_for_change(session, user, EMAIL, email)
+        if checked_phone is None and user.phone is not None:
+            _changed(session, user, PHONE, None)
+        elif checked_phone is not None and checked_phone != user.phone:
+            asked.append(PHONE)
+            _ask_for_change(session, user, PHONE, checked_phone)
+        detail = " and ".join(f"{kind} change asked" for kind in asked) or None
         audit.record(session, actor, "account.contact_update", detail=detail)
     notify.flush()
-    return changing
+    return bool(asked)
 
 
-def email_change_confirm(*, actor: Actor, code: str) -> str:
-    """Make the waiting address the account's email with the code sent to it; the old
-    address is told. Returns the new address."""
+def _ask_for_change(session: Session, user: User, kind: str, new: str) -> None:
+    """Keep the new address waiting, send it a code, and tell the account's email now."""
+    setattr(user, PENDING[kind], new)
+    code = crypto.digits(6)
+    one_time.issue(session, user.id, CHANGE_PURPOSE[kind], CHANGE_LIFETIME, code)
+    with language.using(user.language):  # in the recipient's language
+        notify.enqueue(
+            session,
+            user.id,
+            notify.EMAIL if kind == EMAIL else notify.SMS,
+            "email_verify" if kind == EMAIL else "phone_verify",
+            t("Confirm your new email address") if kind == EMAIL else t("Your code"),
+            t(
+                "Your code to confirm this address for your patient portal account is "
+                "{code}. It expires in 30 minutes.\nIf you did not ask for this, ignore "
+                "this message.",
+                code=code,
+            ),
+            to_address=new,
+        )
+        if user.email:
+            notify.security_notice(
+                session,
+                user,
+                t("a change of your contact details was asked for"),
+                t(
+                    "Someone signed in to your patient portal account asked to use {new} as "
+                    "its {kind}. Nothing changes until the code sent there is entered. If "
+                    'this was not you, sign in, choose "Keep my current details" on Your '
+                    "account, and change your password.",
+                    new=_shown(kind, new),
+                    kind=t(KIND_NAMES[kind]),
+                ),
+            )
+
+
+def _changed(session: Session, user: User, kind: str, new: str | None) -> None:
+    """Make the change, and tell the account's email (the old one, for an email change) with a
+    link that puts the old value back."""
+    old = getattr(user, kind)
+    setattr(user, kind, new)
+    setattr(user, PENDING[kind], None)
+    secret = crypto.token()
+    now = clock.now()
+    session.add(
+        ContactChange(
+            user_id=user.id,
+            kind=kind,
+            old_value=old,
+            new_value=new,
+            undo_hash=crypto.code_hash(secret),
+            changed_at=now,
+            undo_until=now + UNDO_LIFETIME,
+        )
+    )
+    told = old if kind == EMAIL else user.email
+    if told:
+        with language.using(user.language):  # in the recipient's language
+            now_reads = _shown(kind, new) if new else t("none")
+            notify.security_notice(
+                session,
+                user,
+                t("your contact details were changed"),
+                t(
+                    "The {kind} on your patient portal account is now {new}. If this was not "
+                    "you, open this link within {days} days to put it back and sign out "
+                    "everywhere, then change your password:\n{link}",
+                    kind=t(KIND_NAMES[kind]),
+                    new=now_reads,
+                    days=UNDO_LIFETIME.days,
+                    link=f"{settings().public_url}/{UNDO_PAGE}?token={secret}",
+                ),
+                to_address=told,
+            )
+    audit.record(session, access.actor_for(session, user), f"account.{kind}_changed")
+
+
+def contact_change_confirm(*, actor: Actor, kind: str, code: str) -> str:
+    """Make the waiting email address or mobile number the account's with the code sent to
+    it; the old address is told. Returns the new value."""
+    if kind not in PENDING:
+        raise ValidationError({"code": t(BAD_CHANGE_CODE)})
     with db.transaction() as session:
         user = _user(session, actor)
+        new = getattr(user, PENDING[kind])
         row = None
-        if user.pending_email:
-            row = one_time.latest_live(
-                session, user.id, EMAIL_CHANGE_PURPOSE, EMAIL_CHANGE_ATTEMPTS
-            )
-        if row is not None and user.pending_email and crypto.codes_match(code or "", row.code_hash):
-            old, new = user.email, user.pending_email
+        if new:
+            row = one_time.latest_live(session, user.id, CHANGE_PURPOSE[kind], CHANGE_ATTEMPTS)
+        if row is not None and new and crypto.codes_match(code or "", row.code_hash):
             row.used_at = clock.now()
-            user.email, user.pending_email = new, None
-            if old:
-                with language.using(user.language):  # in the recipient's language
-                    notify.security_notice(
-                        session,
-                        user,
-                        t("your email address was changed"),
-                        t(
-                            "The email address on your patient portal account was changed to "
-                            "{new}. Messages now go there, not to this address.",
-                            new=_masked(new),
-                        ),
-                        to_address=old,
-                    )
-            audit.record(session, actor, "account.email_changed")
+            _changed(session, user, kind, new)
             confirmed = True
         else:
             if row is not None:
                 row.attempts += 1
-            audit.record(session, actor, "account.email_changed", outcome=audit.FAILURE)
+            audit.record(session, actor, f"account.{kind}_changed", outcome=audit.FAILURE)
             confirmed = False
     if not confirmed:
-        raise ValidationError({"code": t(BAD_EMAIL_CODE)})
+        raise ValidationError({"code": t(BAD_CHANGE_CODE)})
     notify.flush()
-    return new
+    return str(new)
 
 
-def email_change_cancel(*, actor: Actor) -> None:
-    """Forget an address still waiting for its code."""
+def contact_change_cancel(*, actor: Actor, kind: str) -> None:
+    """Forget an email address or mobile number still waiting for its code."""
+    if kind not in PENDING:
+        return
     with db.transaction() as session:
         user = _user(session, actor)
-        user.pending_email = None
+        setattr(user, PENDING[kind], None)
         session.execute(
             update(OneTimeCode)
             .where(
                 OneTimeCode.user_id == user.id,
-                OneTimeCode.purpose == EMAIL_CHANGE_PURPOSE,
+                OneTimeCode.purpose == CHANGE_PURPOSE[kind],
                 OneTimeCode.used_at.is_(None),
             )
             .values(used_at=clock.now())
         )
-        audit.record(session, actor, "account.email_change_cancelled")
+        audit.record(session, actor, f"account.{kind}_change_cancelled")
+
+
+def contact_change_undo(*, token: str) -> str:
+    """The link sent to the old address: put the old email address or number back (while the
+    account still has the one it was changed to), end every session, and tell that address.
+    Returns what the page says; the same refusal for every link that does not work."""
+    with db.transaction() as session:
+        change = session.scalars(
+            select(ContactChange).where(ContactChange.undo_hash == crypto.code_hash(token or ""))
+        ).one_or_none()
+        user = session.get(User, change.user_id) if change is not None else None
+        if (
+            change is None
+            or user is None
+            or change.undone_at is not None
+            or change.undo_until < clock.now()
+            or getattr(user, change.kind) != change.new_value
+        ):
+            audit.record(session, None, "account.contact_change_undone", outcome=audit.FAILURE)
+            refused = True
+        else:
+            refused = False
+            change.undone_at = clock.now()
+            setattr(user, change.kind, change.old_value)
+            setattr(user, PENDING[change.kind], None)
+            sessions.end_sessions(session, [user.id], "contact_undo")
+            audit.record(session, access.actor_for(session, user), "account.contact_change_undone")
+            with language.using(user.language):
+                notify.security_notice(
+                    session,
+                    user,
+                    t("your contact details were put back"),
+                    t(
+                        "The change of your {kind} was undone and every session signed out. "
+                        "Change your password now: whoever made the change knew it.",
+                        kind=t(KIND_NAMES[change.kind]),
+                    ),
+                )
+    if refused:
+        raise NotFound(t("This link does not work any more. Call the clinic's help desk."))
+    notify.flush()
+    return t("Your contact details are back as they were and every session is signed out.")
 
 
 def preferences_update(*, actor: Actor, preferences: Mapping[str, Channels]) -> None:

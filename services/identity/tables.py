@@ -51,3 +51,19 @@ class ActivationCode(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ContactChange(Base):
+    """A change of an account's email address or mobile number (schema v22): the old address
+    is told, with a link that puts it back for a while (`undo_hash`, the link's keyed hash)."""
+
+    __tablename__ = "contact_changes"
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # email, phone
+    old_value: Mapped[str | None] = mapped_column(String(254))
+    new_value: Mapped[str | None] = mapped_column(String(254))
+    undo_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    undo_until: Mapped[datetime] = mapped_column(DateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)

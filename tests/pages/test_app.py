@@ -35,6 +35,7 @@ EXPECTED_PAGES = {
         "pages/public/invitation.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
     "proxy.demo": {
         "pages/patient/home.py",
@@ -51,6 +52,7 @@ EXPECTED_PAGES = {
         "pages/public/invitation.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
     "clinician.demo": {
         "pages/clinician/home.py",
@@ -63,6 +65,7 @@ EXPECTED_PAGES = {
         "pages/clinician/metrics.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
     "him.demo": {
         "pages/him/home.py",
@@ -72,6 +75,7 @@ EXPECTED_PAGES = {
         "pages/staff/inbox.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
     "billing.demo": {
         "pages/billing/home.py",
@@ -82,8 +86,14 @@ EXPECTED_PAGES = {
         "pages/billing/assistance.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
-    "manager.demo": {"pages/manager/home.py", "pages/account/account.py", "pages/public/help.py"},
+    "manager.demo": {
+        "pages/manager/home.py",
+        "pages/account/account.py",
+        "pages/public/help.py",
+        "pages/public/undo_change.py",
+    },
     "admin.demo": {
         "pages/admin/home.py",
         "pages/admin/accounts.py",
@@ -91,6 +101,7 @@ EXPECTED_PAGES = {
         "pages/admin/demo_inbox.py",
         "pages/account/account.py",
         "pages/public/help.py",
+        "pages/public/undo_change.py",
     },
 }
 EXPECTED_TITLE = {
@@ -399,10 +410,25 @@ def test_a_new_email_on_the_account_page_waits_for_its_code(seeded_url: str) -> 
     mail = notify.demo_inbox(actor=world.actor_of("admin.demo"))
     code = re.findall(r"\d{6}", next(m.body for m in mail if m.to == "alex.new@example.org"))[0]
     at.text_input(key="account_email_code").input(code)
-    at.button(key="FormSubmitter:account_email_confirm-Confirm new address").click().run()
+    at.button(key="FormSubmitter:account_email_confirm-Confirm").click().run()
     at.run()
     assert account.account_overview(actor=me).email == "alex.new@example.org"
     assert not any("New address" in t.value for t in at.text)
+
+    # The old address was told, with a link that puts it back (opened signed out).
+    mail = notify.demo_inbox(actor=world.actor_of("admin.demo"))
+    [link] = [m.body for m in mail if m.to == old and "undo-change?token=" in m.body]
+    token = re.search(r"token=([\w-]+)", link).group(1)  # type: ignore[union-attr]
+    undo = AppTest.from_file(APP, default_timeout=60)
+    undo.query_params["token"] = token
+    undo.run().switch_page("pages/public/undo_change.py").run()
+    undo.button(key="undo_change").click().run()
+    assert [s.value for s in undo.success] == [
+        "Your contact details are back as they were and every session is signed out."
+    ]
+    assert account.account_overview(actor=world.actor_of("patient.demo")).email == old
+    undo.button(key="undo_change").click().run()
+    assert "This link does not work any more" in undo.error[0].value
 
 
 def test_admin_accounts_page_acts_and_issues_activation_codes(seeded_url: str) -> None:

@@ -15,6 +15,7 @@ ALWAYS = {
     "pages/account/account.py",
     "pages/patient/home.py",
     "pages/public/help.py",
+    "pages/public/undo_change.py",
 }
 BY_SCOPE = {
     access.RESULTS: {"pages/patient/results.py"},

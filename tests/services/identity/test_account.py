@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.core import clock, db, notify
-from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from services.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from services.core.models import AuditEvent, User
 from services.homes.patient import patient_home
 from services.identity import account, auth, recovery, sessions
@@ -57,9 +57,10 @@ def test_contact_changes_need_the_password_and_valid_values(seeded_url: str) -> 
         actor=me, password=world.DEMO_PASSWORD, email="alex@example.org", phone="+1 555 010 0100"
     )
     view = account.account_overview(actor=me)
-    assert (view.email, view.pending_email, view.phone) == (
+    assert (view.email, view.pending_email, view.phone, view.pending_phone) == (
         old_email,
         "alex@example.org",
+        None,
         "+15550100100",
     )
 
@@ -88,15 +89,15 @@ def test_a_new_email_takes_effect_only_with_its_code_and_the_old_address_is_told
     code = _emailed_code(new)
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(ValidationError):
-        account.email_change_confirm(actor=me, code=wrong)
+        account.contact_change_confirm(actor=me, kind=account.EMAIL, code=wrong)
     assert account.account_overview(actor=me).email == old
-    assert account.email_change_confirm(actor=me, code=code) == new
+    assert account.contact_change_confirm(actor=me, kind=account.EMAIL, code=code) == new
     view = account.account_overview(actor=me)
     assert (view.email, view.pending_email) == (new, None)
     told = [m for m in _inbox() if m.to == old and m.kind == notify.SECURITY]
     assert told and "a***@example.org" in told[0].body
     with pytest.raises(ValidationError):  # the code works once
-        account.email_change_confirm(actor=me, code=code)
+        account.contact_change_confirm(actor=me, kind=account.EMAIL, code=code)
 
 
 def test_an_email_change_can_be_cancelled_and_its_code_then_fails(seeded_url: str) -> None:
@@ -106,11 +107,65 @@ def test_an_email_change_can_be_cancelled_and_its_code_then_fails(seeded_url: st
         actor=me, password=world.DEMO_PASSWORD, email="alex.new@example.org", phone=None
     )
     code = _emailed_code("alex.new@example.org")
-    account.email_change_cancel(actor=me)
+    account.contact_change_cancel(actor=me, kind=account.EMAIL)
     with pytest.raises(ValidationError):
-        account.email_change_confirm(actor=me, code=code)
+        account.contact_change_confirm(actor=me, kind=account.EMAIL, code=code)
     view = account.account_overview(actor=me)
     assert (view.email, view.pending_email) == (old, None)
+
+
+def _undo_link(to: str, now_reads: str) -> str:
+    """The undo link in the notice that says the detail "is now" this."""
+    [body] = [m.body for m in _inbox() if m.to == to and f"is now {now_reads}." in m.body]
+    return re.search(r"undo-change\?token=([\w-]+)", body).group(1)  # type: ignore[union-attr]
+
+
+def test_the_old_address_is_told_at_once_and_can_undo_the_change(seeded_url: str) -> None:
+    """The probe (issue 31, item 4): the old address was not told of a change it could undo."""
+    signed = world.signed_in("patient.demo")
+    me = signed.actor
+    old = account.account_overview(actor=me).email
+    assert old
+    new = "attacker@example.org"
+    account.contact_update(actor=me, password=world.DEMO_PASSWORD, email=new, phone=None)
+    [asked] = [m for m in _inbox() if m.to == old and m.kind == notify.SECURITY]
+    assert "a***@example.org" in asked.body and "Keep my current details" in asked.body
+    assert [m.to for m in _inbox() if m.kind == notify.SECURITY and m.to == new] == []
+    account.contact_change_confirm(actor=me, kind=account.EMAIL, code=_emailed_code(new))
+    token = _undo_link(old, "a***@example.org")
+    assert "Your contact details are back" in account.contact_change_undo(token=token)
+    assert account.account_overview(actor=world.sign_in("patient.demo")).email == old
+    with pytest.raises(AuthenticationFailed):  # every session ended
+        sessions.session_resume(token=signed.token, acting_for=None)
+    with pytest.raises(NotFound):  # the link works once
+        account.contact_change_undo(token=token)
+    with pytest.raises(NotFound):
+        account.contact_change_undo(token="made-up")
+
+
+def test_a_new_mobile_number_takes_effect_only_with_the_texted_code(seeded_url: str) -> None:
+    me = world.sign_in("patient.demo")
+    email = account.account_overview(actor=me).email
+    number = "+15550100177"
+    assert account.contact_update(
+        actor=me, password=world.DEMO_PASSWORD, email=email or "", phone="+1 555 010 0177"
+    )
+    view = account.account_overview(actor=me)
+    assert (view.phone, view.pending_phone) == (None, number)
+    [text] = [m for m in _inbox() if m.to == number]
+    assert text.channel == notify.SMS
+    code = re.search(r"\b(\d{6})\b", text.body).group(1)  # type: ignore[union-attr]
+    assert any("•••• 0177" in m.body for m in _inbox() if m.to == email)  # told at once
+    with pytest.raises(ValidationError):
+        account.contact_change_confirm(actor=me, kind=account.PHONE, code="12345x")
+    assert account.contact_change_confirm(actor=me, kind=account.PHONE, code=code) == number
+    view = account.account_overview(actor=me)
+    assert (view.phone, view.pending_phone) == (number, None)
+    # Taking the number off changes at once; the email is told and can put it back.
+    account.contact_update(actor=me, password=world.DEMO_PASSWORD, email=email or "", phone="")
+    assert account.account_overview(actor=me).phone is None
+    account.contact_change_undo(token=_undo_link(email or "", "none"))
+    assert account.account_overview(actor=world.sign_in("patient.demo")).phone == number
 
 
 def _security_subjects(email: str) -> list[str]:
@@ -153,9 +208,15 @@ def test_preferences_default_to_email_and_text_needs_a_phone(seeded_url: str) ->
         account.preferences_update(actor=me, preferences={"results": account.Channels(True, True)})
     with pytest.raises(ValidationError):
         account.preferences_update(actor=me, preferences={"weather": account.Channels(True, False)})
+    email = account.account_overview(actor=me).email or ""
     account.contact_update(
-        actor=me, password=world.DEMO_PASSWORD, email="alex@example.org", phone="+15550100100"
+        actor=me, password=world.DEMO_PASSWORD, email=email, phone="+15550100100"
     )
+    with pytest.raises(ValidationError):  # a number waiting for its code is not one to text
+        account.preferences_update(actor=me, preferences={"results": account.Channels(False, True)})
+    [text] = [m for m in _inbox() if m.to == "+15550100100"]
+    code = re.search(r"\b(\d{6})\b", text.body).group(1)  # type: ignore[union-attr]
+    account.contact_change_confirm(actor=me, kind=account.PHONE, code=code)
     account.preferences_update(actor=me, preferences={"results": account.Channels(False, True)})
     assert account.account_overview(actor=me).preferences["results"] == account.Channels(
         False, True
