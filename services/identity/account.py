@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, aliased
 
 from services.core import access, audit, clock, crypto, db, language, notify, one_time
 from services.core.access import Actor
-from services.core.contact import contact_fields
 from services.core.config import settings
+from services.core.contact import contact_fields
 from services.core.errors import (
     AuthenticationFailed,
     NotFound,

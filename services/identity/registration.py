@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -164,27 +165,48 @@ def registration_match(
     raise NotFound(t(NO_MATCH))
 
 
-def _username_taken(registration: str, email: str, username: str) -> bool:
-    """Whether the username exists, told at most five times in 15 minutes per registration
-    (patient record) and per email address, so the form cannot list the usernames in use.
-    Its own transaction: a taken name counts even though the registration is then refused."""
-    username = (username or "").strip().lower()
-    if not USERNAME_RE.match(username):
-        return False  # refused for its form in _account_fields, without asking the database
-    keys = [
-        throttle.key("register-username", registration),
-        throttle.key("register-username", email.strip()),
-    ]
+def _username_check(keys: list[str], username: str, names: tuple[str, str]) -> str | None:
+    """None when the username is free, else a free one to suggest. Asked only once every other
+    field holds, and every check counts against each key (the registration's ticket, its
+    record, the email address): five in 15 minutes, so the form cannot list the usernames in
+    use. Its own transaction: a check counts even though the registration is then refused."""
     with db.transaction() as session:
         for key in keys:
             throttle.check(session, key)
-        taken = bool(
-            session.scalar(select(func.count()).select_from(User).where(User.username == username))
+        for key in keys:
+            throttle.fail(session, key)
+        if not _taken(session, [username]):
+            return None
+        return _free_username(session, names)
+
+
+def _taken(session: Session, usernames: list[str]) -> set[str]:
+    return set(session.scalars(select(User.username).where(User.username.in_(usernames))))
+
+
+def _free_username(session: Session, names: tuple[str, str]) -> str:
+    """A free username made of the person's names and a few random digits."""
+    words = ["".join(ch for ch in n.lower() if ch.isascii() and ch.isalnum()) for n in names]
+    base = ".".join(w for w in words if w)[:56] or "patient"
+    if len(base) < 3:
+        base = f"{base}.user"
+    while True:
+        candidates = [f"{base}{secrets.randbelow(900) + 100}" for _ in range(5)]
+        free = [c for c in candidates if c not in _taken(session, candidates)]
+        if free:
+            return free[0]
+
+
+def _refuse_taken(suggestion: str | None) -> None:
+    if suggestion is not None:
+        raise ValidationError(
+            {
+                "username": t(
+                    "That username is not available. {free} is free, or choose another.",
+                    free=suggestion,
+                )
+            }
         )
-        if taken:
-            for key in keys:
-                throttle.fail(session, key)
-    return taken
 
 
 def _account_fields(
@@ -194,7 +216,6 @@ def _account_fields(
     username: str,
     password: str,
     accept_terms: bool,
-    username_taken: bool,
 ) -> tuple[str, str | None, str]:
     fields: dict[str, str] = {}
     email, phone = contact_fields(fields, email, phone)
@@ -203,8 +224,6 @@ def _account_fields(
         fields["username"] = t(
             "Use 3 to 64 lowercase letters, digits, dots, dashes or underscores."
         )
-    elif username_taken:
-        fields["username"] = t("That username is taken; choose another.")
     context = (*names, username, email.split("@")[0])
     problem = passwords.password_problem(password or "", context)
     if problem:
@@ -221,20 +240,19 @@ def registration_create(
 ) -> None:
     """Create the pending account and email a verification code."""
     patient_id = _ticket_patient(ticket)
-    taken = _username_taken(str(patient_id), email or "", username)
-    with db.transaction() as session:
+    with db.read_only() as session:
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise AuthenticationFailed(t("This registration has expired. Please start again."))
-        email, phone, username = _account_fields(
-            (patient.first_name, patient.last_name),
-            email,
-            phone,
-            username,
-            password,
-            accept_terms,
-            taken,
-        )
+        names = (patient.first_name, patient.last_name)
+    email, phone, username = _account_fields(names, email, phone, username, password, accept_terms)
+    keys = [
+        throttle.key("register-username", ticket),
+        throttle.key("register-username", str(patient_id)),
+        throttle.key("register-username", email),
+    ]
+    _refuse_taken(_username_check(keys, username, names))
+    with db.transaction() as session:
         if session.scalar(
             select(func.count()).select_from(User).where(User.patient_id == patient_id)
         ):
@@ -242,7 +260,7 @@ def registration_create(
         now = clock.now()
         user = User(
             username=username,
-            display_name=f"{patient.first_name} {patient.last_name}",
+            display_name=" ".join(names),
             email=email,
             phone=phone,
             password_hash=auth.hash_password(password),
@@ -283,17 +301,11 @@ class CaregiverDetails:
     accept_terms: bool
 
 
-def username_taken(details: CaregiverDetails) -> bool:
-    """Whether the caregiver's chosen username is taken (throttled per email address); call it
-    before the registering transaction, since a taken name counts even when refused."""
-    return _username_taken(
-        f"caregiver:{details.email.strip().lower()}", details.email, details.username
-    )
-
-
-def proxy_account(session: Session, details: CaregiverDetails, taken: bool) -> User:
-    """A pending proxy account with a verification code on its way (in the caller's unit of
-    work); ValidationError with every field to fix when the details do not hold."""
+def caregiver_checked(details: CaregiverDetails) -> CaregiverDetails:
+    """The caregiver's details checked and cleaned, the username last (throttled per email
+    address and per the person named): call it before the registering transaction, since a
+    check counts even when the registration is refused. ValidationError names every field to
+    fix; a taken username comes with a free one to choose."""
     fields: dict[str, str] = {}
     first = text_field(fields, "first_name", details.first_name, t("Enter your first name."))
     last = text_field(fields, "last_name", details.last_name, t("Enter your last name."))
@@ -308,22 +320,40 @@ def proxy_account(session: Session, details: CaregiverDetails, taken: bool) -> U
             details.username,
             details.password,
             details.accept_terms,
-            taken,
         )
     except ValidationError as exc:
         raise ValidationError({**fields, **exc.fields}) from None
     if fields:
         raise ValidationError(fields)
-    now = clock.now()
-    user = User(
-        username=username,
-        display_name=f"{first} {last}",
+    keys = [
+        throttle.key("register-username", email),
+        throttle.key("register-username", first, last, str(born)),
+    ]
+    _refuse_taken(_username_check(keys, username, (first, last)))
+    return replace(
+        details,
+        first_name=first,
+        last_name=last,
+        birth_date=born,
         email=email,
         phone=phone,
+        username=username,
+    )
+
+
+def proxy_account(session: Session, details: CaregiverDetails) -> User:
+    """A pending proxy account with a verification code on its way (in the caller's unit of
+    work), from details `caregiver_checked` returned."""
+    now = clock.now()
+    user = User(
+        username=details.username,
+        display_name=f"{details.first_name} {details.last_name}",
+        email=details.email,
+        phone=details.phone,
         password_hash=auth.hash_password(details.password),
         status="pending",
         failed_attempts=0,
-        birth_date=born,
+        birth_date=details.birth_date,
         terms_version=TERMS_VERSION,
         terms_accepted_at=now,
         created_at=now,
@@ -338,9 +368,9 @@ def proxy_account(session: Session, details: CaregiverDetails, taken: bool) -> U
 
 def caregiver_registration_create(details: CaregiverDetails) -> None:
     """A caregiver's own proxy account (no patient record), pending its emailed code."""
-    taken = username_taken(details)
+    checked = caregiver_checked(details)
     with db.transaction() as session:
-        proxy_account(session, details, taken)
+        proxy_account(session, checked)
     notify.flush()
 
 

@@ -229,10 +229,10 @@ def invitation_accept(*, actor: Actor, token: str) -> str:
 def invitation_register(*, token: str, details: registration.CaregiverDetails) -> None:
     """Register a proxy account through the invitation: it is accepted for the new account,
     which becomes usable once its emailed code is entered (registration_verify)."""
-    taken = registration.username_taken(details)
+    checked = registration.caregiver_checked(details)
     with db.transaction() as session:
         invitation = _live(session, token)
-        user = registration.proxy_account(session, details, taken)
+        user = registration.proxy_account(session, checked)
         _accept(session, invitation, user.id)
         audit.record(
             session,

@@ -271,23 +271,48 @@ def _create(ticket: str, username: str, email: str = "ok@example.org") -> None:
     )
 
 
-@pytest.mark.parametrize("vary", ["nothing", "email"])
-def test_the_username_check_is_throttled_per_registration_and_per_address(
+@pytest.mark.parametrize("vary", ["nothing", "email", "ticket"])
+def test_every_username_check_counts_per_ticket_record_and_address(
     seeded_url: str, vary: str
 ) -> None:
-    """The probe: after a record match, "That username is taken" answered without limit."""
+    """The probe (issue 31, item 5): after a record matched, the form told which usernames were
+    taken without limit (a free name with a weak password answered, and did not count)."""
     patient = _unregistered()
-    taken = ["patient.demo", "proxy.demo", "clinician.demo", "him.demo", "billing.demo"]
-    for n, name in enumerate(taken):
+    ticket = _ticket(patient)
+    names = ["patient.demo", "free.one", "proxy.demo", "free.two", "clinician.demo", "him.demo"]
+    names.append("billing.demo")  # five checks in all: the weak-password tries asked nothing
+    for n, name in enumerate(names):
         email = f"try{n}@example.org" if vary == "email" else "ok@example.org"
         with pytest.raises(ValidationError) as refused:
-            _create(_ticket(patient), name, email)
-        assert "username" in refused.value.fields
+            registration.registration_create(
+                ticket=_ticket(patient) if vary == "ticket" else ticket,
+                email=email,
+                phone=None,
+                username=name,
+                password="weak" if name.startswith("free") else GOOD_PASSWORD,
+                accept_terms=True,
+            )
+        # A weak password is named and the username not asked about; a taken one is refused
+        # with a free one to choose.
+        assert set(refused.value.fields) == ({"password"} if "free" in name else {"username"})
     before = _counts()
     for email in ("ok@example.org", "another@example.org"):  # a new ticket, a new address
         with pytest.raises(RateLimited):
             _create(_ticket(patient), "admin.demo", email)
     assert _counts() == before
+
+
+def test_a_taken_username_is_refused_with_a_free_one_to_choose(seeded_url: str) -> None:
+    patient = _unregistered()
+    with pytest.raises(ValidationError) as refused:
+        _create(_ticket(patient), "patient.demo")
+    message = refused.value.fields["username"]
+    suggested = re.search(r"([a-z0-9.]+\d{3}) is free", message).group(1)  # type: ignore[union-attr]
+    assert suggested.startswith(f"{patient.first_name.lower()}.")
+    assert "patient.demo" not in message
+    _create(_ticket(patient), suggested)  # it is free indeed
+    with db.read_only() as s:
+        assert s.scalar(select(User.patient_id).where(User.username == suggested)) == patient.id
 
 
 def test_the_username_check_limit_is_per_address_too(seeded_url: str) -> None:
@@ -309,6 +334,30 @@ def test_the_username_check_limit_is_per_address_too(seeded_url: str) -> None:
             _create(_ticket(first), name, "same@example.org")
     with pytest.raises(RateLimited):
         _create(_ticket(second), "admin.demo", "same@example.org")
+
+
+def test_a_caregivers_username_checks_count_per_address_and_person(seeded_url: str) -> None:
+    def register(username: str, email: str) -> None:
+        registration.caregiver_registration_create(
+            registration.CaregiverDetails(
+                first_name="Sam",
+                last_name="Carer",
+                birth_date="1980-02-02",
+                email=email,
+                phone=None,
+                username=username,
+                password=GOOD_PASSWORD,
+                accept_terms=True,
+            )
+        )
+
+    for n, name in enumerate(("patient.demo", "proxy.demo", "clinician.demo", "him.demo")):
+        with pytest.raises(ValidationError):
+            register(name, f"sam{n}@example.org")  # a new address each time
+    with pytest.raises(ValidationError):
+        register("billing.demo", "sam9@example.org")
+    with pytest.raises(RateLimited):  # the same person, a sixth address
+        register("admin.demo", "sam10@example.org")
 
 
 def test_a_forged_or_expired_ticket_is_refused(seeded_url: str) -> None:
