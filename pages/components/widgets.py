@@ -72,6 +72,15 @@ def help_link() -> None:
     st.page_link("pages/public/help.py", label=t("Help"), icon=":material/help:")
 
 
+def link_token() -> str:
+    """The key a link in an email carries (`?token=`); without one the page says so and stops."""
+    token = st.query_params.get("token", "")
+    if not token:
+        st.info(t("Open the link you were sent; it carries its key."))
+        st.stop()
+    return token
+
+
 def new_password(label: str, key: str) -> str:
     """A new-password field with the policy's advice (SECURITY.md 1)."""
     return st.text_input(

@@ -7,17 +7,14 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import authenticator, state
-from pages.components.widgets import help_link
+from pages.components.widgets import help_link, link_token
 from services.core import cookie_handoff
 from services.core.language import t
 from services.him import release
 
 st.title(t("Shared health record"))
 help_link()
-token = st.query_params.get("token", "")
-if not token:
-    st.info(t("Open the link you were sent; it carries its key."))
-    st.stop()
+token = link_token()
 st.write(
     t(
         "A patient of Lakeside Health shared part of their record with you, or authorized its "

@@ -6,15 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import navigation, state
-from pages.components.widgets import help_link
+from pages.components.widgets import help_link, link_token
 from services.core.language import t
 from services.identity import account
 
 st.title(t("Undo a change of your contact details"))
-token = st.query_params.get("token", "")
-if not token:
-    st.info(t("Open the link you were sent; it carries its key."))
-    st.stop()
+token = link_token()
 st.write(
     t(
         "If you did not change the email address or mobile number on your account, put the old "
