@@ -272,6 +272,7 @@ LATER_COLUMNS = {
     ("audit_head", "mac"),
     ("users", "birth_date"),  # v11
     ("users", "language"),  # v20
+    ("users", "pending_phone"),  # v22
     ("appointments", "sensitive"),
     ("message_threads", "sensitive"),
     ("statement_lines", "sensitive"),
