@@ -52,13 +52,16 @@ def _set_cookie(response: Response, cookie: cookie_handoff.Cookie) -> None:
 
 async def cookie(request: Request) -> Response:
     ticket = request.path_params["ticket"]
-    found = None
     if same_origin_request(request.headers):
         found = cookie_handoff.redeem(ticket, request.cookies.get(cookie_handoff.BROWSER_COOKIE))
+        if found == cookie_handoff.OTHER_BROWSER:
+            log.warning("refused a cookie ticket asked for by another browser")
     else:
-        cookie_handoff.redeem(ticket, None)  # spent: a ticket carried to another site is dead
-    if found is None:
-        log.warning("refused a cookie ticket (unknown, expired, or not this browser's)")
+        found = cookie_handoff.redeem(ticket, None)  # spent: a ticket carried off site is dead
+        if found != cookie_handoff.GONE:
+            log.warning("refused a cookie ticket asked for from another site")
+    # Unknown and expired tickets are not logged: a page reloaded late asks for one.
+    if not isinstance(found, cookie_handoff.Cookie):
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
     response = Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
     _set_cookie(response, found)

@@ -138,7 +138,8 @@ def _documents() -> None:
         )
         size = t("{size} KB", size=language.number(round(d.size_bytes / 1024)))
         left, right = st.columns([3, 1])
-        left.markdown(f"**{plain(d.title)}** · " + " · ".join((plain(t(d.doc_type)), source, size)))
+        left.text(d.title)  # what the person typed, never read as Markdown
+        left.caption(" · ".join((plain(t(d.doc_type)), source, size)))
         right.download_button(
             t("Download"),
             data=lambda i=d.document_id: documents.document_download(

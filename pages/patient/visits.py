@@ -10,7 +10,7 @@ from datetime import timedelta
 import streamlit as st
 
 from pages.components import state
-from pages.components.format import when
+from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.care import booking, checkin, policy, questionnaires, visits, waitlist
 from services.core import clock
@@ -220,7 +220,7 @@ def _schedule() -> None:
 def _book(
     slots: list[booking.OpenSlot], chosen: policy.VisitType, moving: tuple[uuid.UUID, str] | None
 ) -> None:
-    labels = {s.slot_id: _slot_label(s) for s in slots}
+    labels = {s.slot_id: plain(_slot_label(s)) for s in slots}
     slot = st.radio(t("Open times (clinic time)"), list(labels), format_func=labels.get)
     reason = "" if moving else st.text_input(t("Reason for the visit"), max_chars=200)
     waitlist = not moving and st.checkbox(

@@ -41,6 +41,7 @@ class Cookie:
 
 
 WAITING, USED, GONE = "waiting", "used", "gone"
+OTHER_BROWSER = "another browser"  # why a ticket was refused, beside GONE
 
 _lock = threading.Lock()
 _tickets: dict[str, tuple[Cookie, str, float]] = {}  # ticket: cookie, browser, expiry
@@ -83,17 +84,18 @@ def ticket_for(cookie: Cookie, browser: str | None) -> str | None:
     return ticket
 
 
-def redeem(ticket: str, browser: str | None) -> Cookie | None:
-    """The ticket's cookie, once, for the browser it was made for; None when unknown, used,
-    expired or asked for by another browser (then it is spent, and the page makes another)."""
+def redeem(ticket: str, browser: str | None) -> Cookie | str:
+    """The ticket's cookie, once, for the browser it was made for; else why not: GONE (unknown,
+    used or expired) or OTHER_BROWSER (asked for by another browser; then it is spent, and the
+    page makes another)."""
     now = time.monotonic()
     with _lock:
         found = _tickets.pop(_key(ticket or "-"), None)
         if found is None or found[2] < now:
-            return None
+            return GONE
         cookie, bound, _ = found
         if not hmac.compare_digest(bound, _key(browser_value(browser) or "-")):
-            return None
+            return OTHER_BROWSER
         _used[_key(ticket)] = now + 10 * TICKET_SECONDS
     return cookie
 

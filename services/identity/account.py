@@ -71,6 +71,7 @@ CHANGE_ATTEMPTS = 5
 UNDO_LIFETIME = timedelta(days=14)
 UNDO_PAGE = "undo-change"  # the public page the undo link opens
 BAD_CHANGE_CODE = N_("That code is not right or has expired. Ask for a new one.")
+UNKNOWN_KIND = N_("Choose the email address or the mobile number.")
 WRONG_PASSWORD = N_("Your current password is not right.")
 ACTIVITY_LIMIT = 20
 
@@ -262,7 +263,7 @@ def contact_change_confirm(*, actor: Actor, kind: str, code: str) -> str:
     """Make the waiting email address or mobile number the account's with the code sent to
     it; the old address is told. Returns the new value."""
     if kind not in PENDING:
-        raise ValidationError({"code": t(BAD_CHANGE_CODE)})
+        raise ValidationError({"kind": t(UNKNOWN_KIND)})
     with db.transaction() as session:
         user = _user(session, actor)
         new = getattr(user, PENDING[kind])
@@ -287,7 +288,7 @@ def contact_change_confirm(*, actor: Actor, kind: str, code: str) -> str:
 def contact_change_cancel(*, actor: Actor, kind: str) -> None:
     """Forget an email address or mobile number still waiting for its code."""
     if kind not in PENDING:
-        return
+        raise ValidationError({"kind": t(UNKNOWN_KIND)})
     with db.transaction() as session:
         user = _user(session, actor)
         setattr(user, PENDING[kind], None)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, crypto, db, notify, one_time, throttle
@@ -47,6 +48,7 @@ NO_MATCH = N_(
     "against your visit paperwork, or ask the clinic for an activation code."
 )
 BAD_CODE = N_("That code is not right or has expired.")
+USERNAME_JUST_TAKEN = N_("That username was taken a moment ago. Choose another.")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_NAME = 80
 
@@ -190,11 +192,13 @@ def _free_username(session: Session, names: tuple[str, str]) -> str:
     base = ".".join(w for w in words if w)[:56] or "patient"
     if len(base) < 3:
         base = f"{base}.user"
-    while True:
-        candidates = [f"{base}{secrets.randbelow(900) + 100}" for _ in range(5)]
+    for digits in (3, 3, 4, 5, 6):  # a longer number while the short ones are in use
+        low = 10 ** (digits - 1)
+        candidates = [f"{base}{secrets.randbelow(9 * low) + low}" for _ in range(5)]
         free = [c for c in candidates if c not in _taken(session, candidates)]
         if free:
             return free[0]
+    return f"{base}.{secrets.token_hex(6)}"  # 48 random bits: never asked for in practice
 
 
 def _refuse_taken(suggestion: str | None) -> None:
@@ -207,6 +211,18 @@ def _refuse_taken(suggestion: str | None) -> None:
                 )
             }
         )
+
+
+def _add_account(session: Session, user: User) -> None:
+    """Add the new account. A username taken since it was checked (two registrations at once)
+    is refused like any taken one, and the unit of work is rolled back."""
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "username" not in str(exc.orig).lower():
+            raise
+        raise ValidationError({"username": t(USERNAME_JUST_TAKEN)}) from None
 
 
 def _account_fields(
@@ -271,8 +287,7 @@ def registration_create(
             terms_accepted_at=now,
             created_at=now,
         )
-        session.add(user)
-        session.flush()
+        _add_account(session, user)
         session.add(UserRole(user_id=user.id, role=access.PATIENT))
         for code in session.scalars(
             select(ActivationCode).where(
@@ -358,8 +373,7 @@ def proxy_account(session: Session, details: CaregiverDetails) -> User:
         terms_accepted_at=now,
         created_at=now,
     )
-    session.add(user)
-    session.flush()
+    _add_account(session, user)
     session.add(UserRole(user_id=user.id, role=access.PROXY))
     _send_verification(session, user)
     audit.record(session, access.actor_for(session, user), "registration.proxy_created")

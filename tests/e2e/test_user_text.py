@@ -1,11 +1,13 @@
 """Text people typed is shown as text on every page that shows it (SECURITY.md 16): a Markdown
 and HTML payload in every user-writable field (share recipient, document title, a device file's
 person, an email address, a release comment, a hold note, a message's subject, text and
-attachment name, a staff reply and internal note, a refill note) is drawn as typed. No image or link
+attachment name, a staff reply and internal note, a refill note, another provider's file's
+person and conditions) is drawn as typed. No image or link
 is made of it, and the browser never fetches the beacon URL inside it."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -24,8 +26,9 @@ from services.identity import account
 from services.records import results, sharing
 from services.records.tables import LabResult
 from tests.conftest import DEXCOM_EXPORT
-from tests.e2e.conftest import choose, prepared, sign_in
+from tests.e2e.conftest import choose, idle, open_tab, prepared, sign_in
 from tests.services.records.test_documents import uploaded
+from tests.services.records.test_outside import TEMIKA
 from tests.services.records.test_results import _new_result
 from tests.support import world
 from tests.support.beacon import Beacon
@@ -154,6 +157,8 @@ def test_payloads_typed_by_patients_and_staff_show_as_typed(
     page.get_by_role("link", name="Medical record").click()
     page.get_by_role("tab", name="Documents").click()
     _shown_as_text(page, beacon, _payload(beacon, "document"), "document")
+    # The title is not set in the page's own bold either (the reported "bold appears").
+    assert page.locator("strong", has_text="bold-document").count() == 0
     page.get_by_role("tab", name="Share with another clinic").click()
     _shown_as_text(page, beacon, _payload(beacon, "share"), "share")
     page.get_by_role("link", name="Test results").click()
@@ -196,5 +201,42 @@ def test_payloads_typed_by_patients_and_staff_show_as_typed(
     sign_in(page, base, "admin.demo")
     page.get_by_role("link", name="Demo inbox").click()
     _shown_as_text(page, beacon, f"To {facts['email']}", "mail")
+    page.wait_for_timeout(500)  # time for any image the page asked for to arrive
+    assert beacon.hits == []
+
+
+def _marked_bundle(beacon: Beacon, folder: Path) -> Path:
+    """Another provider's FHIR file whose patient and conditions are named with markup."""
+    bundle = json.loads(TEMIKA.read_bytes())
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":
+            resource["name"] = [{"given": [_payload(beacon, "person")], "family": "Markup"}]
+        elif resource["resourceType"] == "Condition":
+            resource["code"] = {"text": _payload(beacon, "condition")}
+    path = folder / "marked.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return path
+
+
+def test_outside_record_names_with_markup_show_as_text_in_the_preview_and_after_import(
+    tab: Page, world_with_payloads: tuple[str, dict[str, str]], beacon: Beacon, tmp_path: Path
+) -> None:
+    base, _ = world_with_payloads
+    page = tab
+    sign_in(page, base, "patient.demo")
+    page.get_by_role("link", name="Records from other providers").click()
+    page.locator("input[type=file]").set_input_files(str(_marked_bundle(beacon, tmp_path)))
+    _shown_as_text(
+        page, beacon, f"This file is about {_payload(beacon, 'person')} Markup", "person"
+    )
+    page.get_by_text("These records belong to this patient").click()
+    idle(page)
+    page.get_by_role("button", name="Add these records").click()
+    open_tab(page, "Conditions")
+    # A table draws its cells on a canvas; its hidden grid holds each cell's text as it is.
+    cell = page.locator("[role=gridcell]", has_text="bold-condition").first
+    expect(cell).to_have_text(_payload(beacon, "condition"))
+    assert page.locator(f'img[src*="{beacon.url}"], a[href*="{beacon.url}"]').count() == 0
     page.wait_for_timeout(500)  # time for any image the page asked for to arrive
     assert beacon.hits == []

@@ -468,7 +468,7 @@ def bound_browser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(authenticator, "browser_binding", lambda: BROWSER)
 
 
-def _cookie_handoffs(at: AppTest) -> list[cookie_handoff.Cookie | None]:
+def _cookie_handoffs(at: AppTest) -> list[cookie_handoff.Cookie | str]:
     """The cookies the page asked the browser to fetch (1-pixel images with a ticket)."""
     page = "".join(e.proto.body for e in at.get("html"))
     found = re.findall(r'src="/_portal/cookie/([\w-]+)"', page)

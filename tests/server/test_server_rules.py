@@ -4,6 +4,7 @@ that work once, and the guards' decisions."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -90,6 +91,23 @@ def test_a_ticket_is_redeemed_only_by_its_own_browser_from_the_portals_page(
     assert _redeem(ticket, browser, headers) == (404, "")
     assert cookie_handoff.ticket_state(ticket) == cookie_handoff.GONE  # the page makes another
     assert _redeem(ticket) == (404, "")
+
+
+def test_only_tickets_carried_to_another_browser_or_site_are_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A late or reloaded page's ticket is routine; one asked for elsewhere is worth a look."""
+    cross_site = {"host": "portal.example", "sec-fetch-site": "cross-site"}
+    with caplog.at_level(logging.WARNING, logger=cookies.log.name):
+        _redeem("made-up-ticket")
+        _redeem("made-up-ticket", BROWSER, cross_site)
+        assert caplog.messages == []
+        _redeem(_ticket(), "c" * 43)
+        _redeem(_ticket(), BROWSER, cross_site)
+    assert caplog.messages == [
+        "refused a cookie ticket asked for by another browser",
+        "refused a cookie ticket asked for from another site",
+    ]
 
 
 def test_a_ticket_lasts_seconds_and_needs_a_binding_value(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,6 +114,25 @@ def test_an_email_change_can_be_cancelled_and_its_code_then_fails(seeded_url: st
     assert (view.email, view.pending_email) == (old, None)
 
 
+def test_confirming_or_cancelling_an_unknown_kind_is_refused_and_changes_nothing(
+    seeded_url: str,
+) -> None:
+    me = world.sign_in("patient.demo")
+    account.contact_update(
+        actor=me, password=world.DEMO_PASSWORD, email="alex.new@example.org", phone=None
+    )
+    code = _emailed_code("alex.new@example.org")
+    for refused in (
+        lambda: account.contact_change_confirm(actor=me, kind="address", code=code),
+        lambda: account.contact_change_cancel(actor=me, kind="address"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            refused()
+        assert caught.value.fields == {"kind": "Choose the email address or the mobile number."}
+    assert account.account_overview(actor=me).pending_email == "alex.new@example.org"
+    assert account.contact_change_confirm(actor=me, kind=account.EMAIL, code=code)
+
+
 def _undo_link(to: str, now_reads: str) -> str:
     """The undo link in the notice that says the detail "is now" this."""
     [body] = [m.body for m in _inbox() if m.to == to and f"is now {now_reads}." in m.body]

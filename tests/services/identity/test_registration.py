@@ -315,6 +315,30 @@ def test_a_taken_username_is_refused_with_a_free_one_to_choose(seeded_url: str) 
         assert s.scalar(select(User.patient_id).where(User.username == suggested)) == patient.id
 
 
+def test_a_username_taken_between_the_check_and_the_save_is_refused_and_changes_nothing(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two registrations at once: the other one saved the name after this one's check."""
+    monkeypatch.setattr(registration, "_username_check", lambda *_: None)  # free when asked
+    before = _counts()
+    with pytest.raises(ValidationError) as refused:
+        _create(_ticket(_unregistered()), "patient.demo")
+    assert refused.value.fields == {
+        "username": "That username was taken a moment ago. Choose another."
+    }
+    assert _counts() == before
+
+
+def test_a_suggestion_is_found_while_the_short_names_are_all_taken(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = {f"ana.lee{n}" for n in range(100, 1000)}
+    monkeypatch.setattr(registration, "_taken", lambda _, names: set(names) & taken)
+    with db.read_only() as s:
+        free = registration._free_username(s, ("Ana", "Lee"))
+    assert free.startswith("ana.lee") and free not in taken and len(free) > len("ana.lee123")
+
+
 def test_the_username_check_limit_is_per_address_too(seeded_url: str) -> None:
     """Another patient record does not reset the count for the same email address."""
     first, second = _unregistered(), None
