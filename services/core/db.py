@@ -212,7 +212,10 @@ def read_only() -> Iterator[Session]:
             session.close()  # ends the transaction; loaded values stay readable
 
 
-# --- schema versions (the steps live in services/migrations.py) -----------------------------
+# --- schema versions (the steps live in services/core/migrations/, one module a version) ------
+
+
+MIGRATION_LOCK = 0x6C616B65  # the advisory lock key migrations take ("lake")
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -227,6 +230,9 @@ def migrate(eng: Engine, migrations: list[Migration] | None = None) -> tuple[int
     steps = MIGRATIONS if migrations is None else migrations
     latest = 1 + len(steps)
     with _lock_for(eng), eng.begin() as conn:
+        if not is_duckdb(conn):
+            # Two processes starting at once: the second waits here, then finds the work done.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         current = schema_version(conn)
         if current is None:
             Base.metadata.create_all(conn)

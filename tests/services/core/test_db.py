@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +29,10 @@ from services.core import audit, db
 from services.core.errors import ConfigurationError
 from services.core.models import SchemaVersion, Site
 from services.health.tables import WeightReading
+from tests.conftest import AUDIT_KEY, SECRET_KEY, scratch_database
+from tests.support import postgres
 from tests.support.postgres import free_port
+from tests.support.served import ROOT
 
 
 @pytest.mark.parametrize(
@@ -60,6 +66,40 @@ def test_new_database_is_created_at_the_latest_version(empty_url: str) -> None:
     with engine.connect() as conn:
         assert inspect(conn).has_table("glucose_readings") and inspect(conn).has_table("audit_log")
     engine.dispose()
+
+
+def test_two_processes_starting_at_once_migrate_once(
+    pg_server: postgres.PostgresServer, tmp_path: Path
+) -> None:
+    """The advisory lock: the second process waits for the first, then finds the work done."""
+    latest = 1 + len(db.MIGRATIONS)
+    with scratch_database(pg_server, "twice") as url:
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.support.migrate_worker", url],
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "PYTHONPATH": str(ROOT),
+                    "PORTAL_AUDIT_KEY": AUDIT_KEY,
+                    "PORTAL_SECRET_KEY": SECRET_KEY,
+                    "PORTAL_DATA_DIR": str(tmp_path),
+                },
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        said = [w.communicate(timeout=120) for w in workers]
+        assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _, err in said]
+        done = sorted(out.strip() for out, _ in said)
+        assert done == sorted([f"None {latest}", f"{latest} {latest}"])
+        engine = db.make_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(select(SchemaVersion.version)).scalars().all()
+        engine.dispose()
+        assert versions == [latest]
 
 
 def test_existing_database_upgrades_in_place_and_keeps_its_data(empty_url: str) -> None:
