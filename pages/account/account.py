@@ -94,10 +94,10 @@ with state.service_errors():
     st.subheader(t("Notifications"))
     st.caption(t("Security messages (sign-in and password changes) always go to your email."))
     with st.form("account_preferences"):
-        chosen = {}
+        preferences: dict[str, account.Channels] = {}
         for kind, channels in view.preferences.items():
             left, right = st.columns(2)
-            chosen[kind] = account.Channels(
+            preferences[kind] = account.Channels(
                 left.checkbox(
                     t("{kind} by email", kind=t(account.KIND_WORDS[kind])),
                     value=channels.email,
@@ -111,7 +111,7 @@ with state.service_errors():
             )
         if st.form_submit_button(t("Save notification choices")):
             with state.service_errors():
-                account.preferences_update(actor=actor, preferences=chosen)
+                account.preferences_update(actor=actor, preferences=preferences)
                 st.success(t("Notification choices saved."))
 
     st.subheader(t("Password"))

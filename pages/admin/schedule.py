@@ -52,7 +52,7 @@ def _templates(choices: schedule.Choices) -> None:
                 f"{row.start}–{row.end} · {row.site_name}"
                 for row in rows
             }
-            chosen = st.selectbox(t("Weekly hours"), list(names), format_func=names.get)
+            chosen = st.selectbox(t("Weekly hours"), list(names), format_func=names.__getitem__)
             st.caption(
                 t(
                     "Open times from these hours close; booked visits stay (block the days "
@@ -70,9 +70,9 @@ def _templates(choices: schedule.Choices) -> None:
                 )
     with st.form("template_form"):
         provider = st.selectbox(
-            t("Provider"), list(choices.providers), format_func=choices.providers.get
+            t("Provider"), list(choices.providers), format_func=choices.providers.__getitem__
         )
-        site = st.selectbox(t("Site"), list(choices.sites), format_func=choices.sites.get)
+        site = st.selectbox(t("Site"), list(choices.sites), format_func=choices.sites.__getitem__)
         day = st.selectbox(t("Day"), range(7), format_func=lambda d: DAYS[d])
         left, right = st.columns(2)
         start = left.text_input(t("From (HH:MM, clinic time)"), value="09:00")
@@ -103,7 +103,7 @@ def _templates(choices: schedule.Choices) -> None:
 def _blocks(choices: schedule.Choices) -> None:
     with st.form("block_form"):
         provider = st.selectbox(
-            t("Provider away"), list(choices.providers), format_func=choices.providers.get
+            t("Provider away"), list(choices.providers), format_func=choices.providers.__getitem__
         )
         span = st.date_input(
             t("Days away"),
@@ -152,13 +152,15 @@ def _requests() -> None:
         )
         for r in queue
     }
-    chosen = st.selectbox(t("Schedule"), list(labels), format_func=labels.get, key="request_pick")
+    chosen = st.selectbox(
+        t("Schedule"), list(labels), format_func=labels.__getitem__, key="request_pick"
+    )
     slots = schedule.request_slots(actor=actor, request_id=chosen, first=clock.today())
     if not slots:
         st.info(t("No open slot of that kind in the next two weeks."))
         return
     times = {s.slot_id: f"{when(s.start_at)} · {s.provider_name} · {s.site_name}" for s in slots}
-    slot = st.selectbox(t("Time"), list(times), format_func=times.get, key="request_slot")
+    slot = st.selectbox(t("Time"), list(times), format_func=times.__getitem__, key="request_slot")
     if st.button(t("Book it and tell the patient"), key="request_book"):
         schedule.request_schedule(actor=actor, request_id=chosen, slot_id=slot)
         state.done(t("Booked; the patient is told."))

@@ -4,6 +4,9 @@ suggested or another percentage) or deny with a reason."""
 
 from __future__ import annotations
 
+import uuid
+from functools import partial
+
 import streamlit as st
 
 from pages.components import state
@@ -16,6 +19,10 @@ from services.core.language import t
 
 actor = state.guard(BILLING)
 st.title(t("Financial assistance"))
+
+
+def _proof_bytes(document_id: uuid.UUID) -> bytes:
+    return assistance.assistance_document(actor=actor, document_id=document_id)[2]
 
 
 def _decide(item: assistance.QueueItem) -> None:
@@ -36,7 +43,7 @@ def _decide(item: assistance.QueueItem) -> None:
     for doc_id, title in a.documents:
         st.download_button(
             t("Proof: {title}", title=title),
-            data=lambda d=doc_id: assistance.assistance_document(actor=actor, document_id=d)[2],
+            data=partial(_proof_bytes, doc_id),
             file_name=title,
             on_click="ignore",
             key=f"proof_{doc_id}",
@@ -99,5 +106,7 @@ with state.service_errors():
             )
             for q in queue
         }
-        chosen = st.selectbox(t("Decide"), list(labels), format_func=labels.get, key="assist_pick")
+        chosen = st.selectbox(
+            t("Decide"), list(labels), format_func=labels.__getitem__, key="assist_pick"
+        )
         _decide(next(q for q in queue if q.application.application_id == chosen))

@@ -48,7 +48,7 @@ def _move(rows: list[desk.Posted]) -> None:
     with st.expander(t("Move a misapplied payment")):
         labels = _labels(rows)
         chosen = st.selectbox(
-            t("Payment"), list(labels), format_func=labels.get, key="move_payment"
+            t("Payment"), list(labels), format_func=labels.__getitem__, key="move_payment"
         )
         with state.service_errors():
             targets = dict(desk.statements_of_payment(actor=actor, payment_id=chosen))
@@ -100,7 +100,7 @@ def _refund(rows: list[desk.Posted]) -> None:
         )
         with st.form("refund_form"):
             chosen = st.selectbox(
-                t("Payment"), list(labels), format_func=labels.get, key="refund_payment"
+                t("Payment"), list(labels), format_func=labels.__getitem__, key="refund_payment"
             )
             amount = st.text_input(t("Amount (dollars)"), max_chars=14, key="refund_amount")
             reason = st.text_input(t("Reason"), max_chars=1000, key="refund_reason")

@@ -45,7 +45,7 @@ def _adjust(rows: list[receivables.Receivable]) -> None:
         }
         with st.form("adjustment_form"):
             statement = st.selectbox(
-                t("Statement"), list(labels), format_func=labels.get, key="adjust_statement"
+                t("Statement"), list(labels), format_func=labels.__getitem__, key="adjust_statement"
             )
             amount = st.text_input(t("Amount (dollars)"), max_chars=14, key="adjust_amount")
             reason = st.selectbox(

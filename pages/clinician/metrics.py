@@ -21,5 +21,5 @@ if not choices:
 ids = list(choices)
 if st.session_state.get(CHOSEN) not in ids:
     st.session_state[CHOSEN] = ids[0]
-patient_id = st.selectbox(t("Patient"), ids, format_func=choices.get, key=CHOSEN)
+patient_id = st.selectbox(t("Patient"), ids, format_func=choices.__getitem__, key=CHOSEN)
 metrics_page.render(actor, patient_id)

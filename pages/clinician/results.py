@@ -76,7 +76,10 @@ with state.service_errors():
         labels = {h.result_id: _held_label(h, str) for h in held}
         with st.form("release_many"):
             chosen = st.multiselect(
-                t("Results to release"), list(labels), format_func=labels.get, key="release_pick"
+                t("Results to release"),
+                list(labels),
+                format_func=labels.__getitem__,
+                key="release_pick",
             )
             comment = st.text_area(
                 t("Comment for the patient (optional, shown with each result)"),

@@ -48,7 +48,7 @@ class _SessionCookie(CookieController):
     def __init__(self) -> None:
         """Nothing to set up: the library's constructor would draw its component."""
 
-    def get_cookie(self) -> str | None:  # type: ignore[override]
+    def get_cookie(self) -> str | None:
         """The browser's session token, read on the first run of a browser session only.
 
         Streamlit reads cookies once, when the tab connects, so a later run would see a token
@@ -112,7 +112,7 @@ class _ServiceSignIn(AuthenticationController):
     def __init__(self) -> None:
         """No credentials dictionary: the database is the only store of accounts."""
 
-    def login(  # type: ignore[override]
+    def login(
         self, username: str | None = None, password: str | None = None, *_: Any, **__: Any
     ) -> bool:
         """Password step: a session (True), or the second step kept for the code form."""

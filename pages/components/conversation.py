@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import streamlit as st
 
@@ -36,7 +37,7 @@ def show(messages: list[MessageView], attachment: Callable[[uuid.UUID], bytes]) 
             for a in m.attachments:
                 st.download_button(
                     plain(t("Download {title}", title=a.title)),
-                    data=lambda a=a: attachment(a.attachment_id),
+                    data=partial(attachment, a.attachment_id),
                     file_name=a.title,
                     on_click="ignore",
                     key=f"attachment_{a.attachment_id}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -371,13 +372,13 @@ def _when_inputs(prefix: str, default: datetime) -> datetime:
 
 
 def _entry_form(
-    kind: str, units: metrics.Units, prefix: str, initial: dict[str, object] | None = None
+    kind: str, units: metrics.Units, prefix: str, initial: dict[str, Any] | None = None
 ) -> Entry | None:
     """A form for one reading; the Entry when submitted."""
     initial = initial or {}
     with st.form(prefix, clear_on_submit=initial == {}):
         stored = initial.get("measured_at") or clock.now()
-        wall = clock.local(stored).replace(tzinfo=None)  # type: ignore[arg-type]
+        wall = clock.local(stored).replace(tzinfo=None)
         measured_at = _when_inputs(prefix, wall)
         values: dict[str, object] = {}
         if kind == BP:
@@ -456,11 +457,11 @@ def _manual_list(actor: Actor, view: metrics.MetricsView, units: metrics.Units, 
     chosen = st.selectbox(
         t("Choose a reading to correct or delete"),
         list(labels),
-        format_func=labels.get,
+        format_func=labels.__getitem__,
         key=f"metrics_manual_{kind}",
     )
     row = frame[frame["measured_at"] == chosen].iloc[0]
-    initial: dict[str, object] = {"measured_at": chosen}
+    initial: dict[str, Any] = {"measured_at": chosen}
     if kind == BP:
         initial |= {
             "systolic": int(row["systolic"]),
@@ -487,18 +488,19 @@ def _manual_list(actor: Actor, view: metrics.MetricsView, units: metrics.Units, 
             _saved(t("Reading deleted."), [])
 
 
-def _manual_label(kind: str, row: object, units: metrics.Units) -> str:
-    at = when(row.measured_at)  # type: ignore[attr-defined]
+def _manual_label(kind: str, row: Any, units: metrics.Units) -> str:
+    """A typed-in reading's line (`row`: one of the period's rows, from `itertuples`)."""
+    at = when(row.measured_at)
     if kind == BP:
         return t(
             "{at}: {systolic}/{diastolic} mmHg",
             at=at,
             systolic=row.systolic,
             diastolic=row.diastolic,
-        )  # type: ignore[attr-defined]
+        )
     if kind == WEIGHT:
-        return f"{at}: {clinical.weight_in(row.weight_kg, units.weight):.1f} {units.weight}"  # type: ignore[attr-defined]
-    return f"{at}: {clinical.glucose_in(row.mg_dl, units.glucose):.1f} {units.glucose}"  # type: ignore[attr-defined]
+        return f"{at}: {clinical.weight_in(row.weight_kg, units.weight):.1f} {units.weight}"
+    return f"{at}: {clinical.glucose_in(row.mg_dl, units.glucose):.1f} {units.glucose}"
 
 
 def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:

@@ -115,7 +115,7 @@ def _preview(actor: Actor, patient_id: uuid.UUID, file_id: str, data: bytes) -> 
     key = (patient_id, file_id)
     kept = st.session_state.get(PREVIEW)
     if isinstance(kept, tuple) and kept[0] == key:
-        return kept[1]  # type: ignore[no-any-return]
+        return kept[1]
     shown = outside.preview(actor=actor, patient_id=patient_id, data=data)
     st.session_state[PREVIEW] = (key, shown)
     return shown
@@ -211,8 +211,8 @@ def _results(actor: Actor, patient_id: uuid.UUID, rows: list[outside.Shown]) -> 
         return
     chosen = st.selectbox(
         t("Trend over time"),
-        sorted(tests, key=tests.get),
-        format_func=tests.get,
+        sorted(tests, key=tests.__getitem__),
+        format_func=tests.__getitem__,
         key=f"outside_trend_{patient_id}",
     )
     frame = results.result_trend(actor=actor, patient_id=patient_id, loinc=chosen)

@@ -134,7 +134,7 @@ def result_body(actor: Actor, patient_id: uuid.UUID, detail: results.ResultDetai
         return
     names = {c.loinc: c.name for c in numeric}
     chosen = st.selectbox(
-        t("Trend over time"), list(names), format_func=names.get, key=f"trend_{s.result_id}"
+        t("Trend over time"), list(names), format_func=names.__getitem__, key=f"trend_{s.result_id}"
     )
     frame = results.result_trend(actor=actor, patient_id=patient_id, loinc=chosen)
     if len(frame) < 2:

@@ -3,6 +3,7 @@ account fields."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -15,7 +16,7 @@ from services.core.language import t
 from services.identity import passwords, registration
 
 
-def figures(values: Mapping[str, object]) -> None:
+def figures(values: Mapping[str, int | float | str | None]) -> None:
     """One row of headline figures (st.metric), left to right."""
     for column, (label, value) in zip(st.columns(len(values)), values.items(), strict=True):
         column.metric(label, value)
@@ -40,15 +41,16 @@ def narrow(
 ) -> str | None:
     """A filter's select box: None (shown as `everything`) or one of the choices' keys (their
     words are catalog messages, shown translated)."""
-    return place.selectbox(  # type: ignore[no-any-return]
+    options: list[str | None] = [None, *choices]
+    return place.selectbox(
         label,
-        [None, *choices],
+        options,
         format_func=lambda k: everything if k is None else t(choices[k]),
         key=key,
     )
 
 
-def open_one(labels: Mapping[object, str], key: str, remember: str) -> None:
+def open_one(labels: Mapping[uuid.UUID, str], key: str, remember: str) -> None:
     """A queue's "Open a request" picker: the chosen row's id is kept under `remember`, so the
     request stays open while the page reruns."""
     chosen = st.selectbox(

@@ -155,7 +155,7 @@ def _match(d: review.ReviewDetail) -> None:
         pick = st.selectbox(
             t("This request is about"),
             list(names),
-            format_func=names.get,
+            format_func=names.__getitem__,
             key=f"match_{d.request_id}",
         )
         if st.button(t("Confirm the match"), key=f"match_btn_{d.request_id}"):

@@ -333,7 +333,7 @@ def _route(a: amendments.AmendmentView) -> None:
         t("Route to (the author is suggested)"),
         options,
         index=options.index(a.routed_to_id) if a.routed_to_id in people else 0,
-        format_func=people.get,
+        format_func=people.__getitem__,
         key=f"rq_route_to_{a.request_id}",
     )
     if st.button(t("Route for a decision"), key=f"rq_route_{a.request_id}"):
@@ -349,7 +349,7 @@ def _fulfil(d: queue.RequestDetail) -> None:
         chosen = st.multiselect(
             t("Documents to include"),
             list(names),
-            format_func=names.get,
+            format_func=names.__getitem__,
             key=f"rq_docs_{d.request_id}",
         )
     if d.kind == policy.ROI:

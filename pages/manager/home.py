@@ -62,7 +62,7 @@ def _day(value: object) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def _number(value: object) -> str:
+def _number(value: int | float | None) -> str:
     if value is None:
         return t(dashboard.HIDDEN)
     return language.number(value) if isinstance(value, int) else language.number(value, 1)

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -145,7 +146,9 @@ def _pay(view: account.Overview) -> None:
     statement_id, amount = None, f"{payable / 100:.2f}"
     if what == ONE:
         labels = {s.statement_id: _statement_label(s) for s in owed}
-        statement_id = st.selectbox(t("Statement to pay"), list(labels), format_func=labels.get)
+        statement_id = st.selectbox(
+            t("Statement to pay"), list(labels), format_func=labels.__getitem__
+        )
         amount = (
             f"{next(s for s in owed if s.statement_id == statement_id).remaining_cents / 100:.2f}"
         )
@@ -296,7 +299,7 @@ def _statements(view: account.Overview) -> None:
         )
         older = {s.statement_id: language.day(s.statement_date) for s in view.statements}
         chosen = st.selectbox(
-            t("Statement"), list(older), format_func=older.get, key="statement_pick"
+            t("Statement"), list(older), format_func=older.__getitem__, key="statement_pick"
         )
         st.download_button(
             t("That statement (PDF)"),
@@ -314,8 +317,11 @@ def _statements(view: account.Overview) -> None:
             _lines(view.lines[s.statement_id])
             st.download_button(
                 t("Statement (PDF)"),
-                data=lambda sid=s.statement_id: account.statement_pdf(
-                    actor=actor, patient_id=patient_id, statement_id=sid
+                data=partial(
+                    account.statement_pdf,
+                    actor=actor,
+                    patient_id=patient_id,
+                    statement_id=s.statement_id,
                 ),
                 file_name=f"statement-{s.statement_date:%Y-%m-%d}.pdf",
                 mime="application/pdf",
@@ -341,7 +347,7 @@ def _assistance() -> None:
             st.success(
                 t(
                     "Approved: {percent} off, {amount} taken off what you owed.",
-                    percent=language.percent(mine.approved_percent / 100),
+                    percent=language.percent((mine.approved_percent or 0) / 100),
                     amount=money(mine.discount_cents or 0),
                 )
             )
@@ -408,9 +414,15 @@ def _payments(view: account.Overview) -> None:
     }
     if labels:
         chosen = st.selectbox(
-            t("Receipt for"), list(labels), format_func=labels.get, key="receipt_pick"
+            t("Receipt for"), list(labels), format_func=labels.__getitem__, key="receipt_pick"
         )
         _receipt_button(chosen, "receipt_pdf")
+
+
+def _card_bytes(coverage_id: uuid.UUID, side: str) -> bytes:
+    return insurance.insurance_card(
+        actor=actor, patient_id=patient_id, coverage_id=coverage_id, side=side
+    )[2]
 
 
 def _insurance(view: account.Overview) -> None:
@@ -432,9 +444,7 @@ def _insurance(view: account.Overview) -> None:
                     if side == "front"
                     else t("Card back ({payer})", payer=c.payer)
                 ),
-                data=lambda side=side, cid=c.coverage_id: insurance.insurance_card(
-                    actor=actor, patient_id=patient_id, coverage_id=cid, side=side
-                )[2],
+                data=partial(_card_bytes, c.coverage_id, side),
                 file_name=f"insurance-card-{side}",
                 on_click="ignore",
                 key=f"card_{side}_{c.coverage_id}",
@@ -480,7 +490,9 @@ with state.service_errors():
             t("Statements"): len(view.statements),
         }
     )
-    pay, plan, statements, payments, insurance, help_paying = st.tabs(
+    # Named apart from the services they show: `insurance` here hid the module the insurance
+    # form and card downloads call.
+    pay_tab, plan_tab, statements_tab, payments_tab, insurance_tab, assistance_tab = st.tabs(
         [
             t("Pay"),
             t("Payment plan"),
@@ -490,15 +502,15 @@ with state.service_errors():
             t("Financial assistance"),
         ]
     )
-    with pay, state.service_errors():
+    with pay_tab, state.service_errors():
         _pay(view)
-    with plan, state.service_errors():
+    with plan_tab, state.service_errors():
         _plan()
-    with statements:
+    with statements_tab:
         _statements(view)
-    with payments:
+    with payments_tab:
         _payments(view)
-    with insurance:
+    with insurance_tab, state.service_errors():
         _insurance(view)
-    with help_paying, state.service_errors():
+    with assistance_tab, state.service_errors():
         _assistance()

@@ -30,15 +30,15 @@ with state.service_errors():
     state.viewing_notice(actor, patient_id)
 
     # A section is None when a proxy's scopes do not cover it: it is left out entirely.
-    headline: dict[str, object] = {}
+    headline: dict[str, int | str] = {}
     if view.new_results is not None:
-        headline["New results"] = len(view.new_results)
+        headline[t("New results")] = len(view.new_results)
     if view.unread_messages is not None:
-        headline["Unread messages"] = view.unread_messages
+        headline[t("Unread messages")] = view.unread_messages
     if view.upcoming_appointments is not None:
-        headline["Upcoming visits"] = len(view.upcoming_appointments)
+        headline[t("Upcoming visits")] = len(view.upcoming_appointments)
     if view.balance_due_cents is not None:
-        headline["Balance due"] = money(view.balance_due_cents)
+        headline[t("Balance due")] = money(view.balance_due_cents)
     figures(headline)
 
     if view.upcoming_appointments is not None:

@@ -3,6 +3,8 @@ allergies and immunizations (printable), imaging reports; searchable, with PDF d
 
 from __future__ import annotations
 
+import uuid
+from functools import partial
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -37,8 +39,11 @@ def _visits() -> None:
             st.text(v.summary or t("No summary was written for this visit."))
             st.download_button(
                 t("Visit summary (PDF)"),
-                data=lambda e=v.encounter_id: printouts.visit_pdf(
-                    actor=actor, patient_id=patient_id, encounter_id=e
+                data=partial(
+                    printouts.visit_pdf,
+                    actor=actor,
+                    patient_id=patient_id,
+                    encounter_id=v.encounter_id,
                 ),
                 file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
                 mime="application/pdf",
@@ -52,7 +57,7 @@ def _notes() -> None:
     extra = records.record_addenda(actor=actor, patient_id=patient_id)
     left, right = st.columns(2)
     kind = left.selectbox(
-        t("Kind"), list(NOTE_TYPES), format_func=NOTE_TYPES.get, key="records_note_type"
+        t("Kind"), list(NOTE_TYPES), format_func=NOTE_TYPES.__getitem__, key="records_note_type"
     )
     words = right.text_input(t("Search notes"), max_chars=records.MAX_SEARCH, key="records_note_q")
     found = records.notes(actor=actor, patient_id=patient_id, note_type=kind, search=words)
@@ -125,6 +130,12 @@ def _imaging() -> None:
             st.text(r.report)
 
 
+def _document_bytes(document_id: uuid.UUID) -> bytes:
+    return documents.document_download(actor=actor, patient_id=patient_id, document_id=document_id)[
+        2
+    ]
+
+
 def _documents() -> None:
     """Documents from the care team or uploaded, and the upload form."""
     for message in st.session_state.pop("documents_done", []):
@@ -142,9 +153,7 @@ def _documents() -> None:
         left.caption(" · ".join((plain(t(d.doc_type)), source, size)))
         right.download_button(
             t("Download"),
-            data=lambda i=d.document_id: documents.document_download(
-                actor=actor, patient_id=patient_id, document_id=i
-            )[2],
+            data=partial(_document_bytes, d.document_id),
             file_name=f"{d.title}{uploads.suffix(d.content_type)}",
             mime=d.content_type,
             on_click="ignore",
@@ -191,7 +200,7 @@ def _share() -> None:
             what = st.selectbox(
                 t("What to share"),
                 list(sharing.WHAT),
-                format_func=sharing.WHAT.get,
+                format_func=lambda w: t(sharing.WHAT[w]),
                 key="share_what",
             )
             days = st.number_input(

@@ -5,6 +5,7 @@ authorization; an accounting of disclosures."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -118,8 +119,11 @@ def _one(r: requests.PatientRequest) -> None:
         if r.kind == policy.ACCESS and r.delivered_by == policy.PORTAL:
             st.download_button(
                 t("Download your records (zip: PDF and FHIR)"),
-                data=lambda rid=r.request_id: requests.package_download(
-                    actor=actor, patient_id=patient_id, request_id=rid
+                data=partial(
+                    requests.package_download,
+                    actor=actor,
+                    patient_id=patient_id,
+                    request_id=r.request_id,
                 ),
                 file_name=f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
                 mime="application/zip",
@@ -131,8 +135,11 @@ def _one(r: requests.PatientRequest) -> None:
             _accounting_tables(r)
             st.download_button(
                 t("Download the accounting (PDF)"),
-                data=lambda rid=r.request_id: requests.accounting_document(
-                    actor=actor, patient_id=patient_id, request_id=rid
+                data=partial(
+                    requests.accounting_document,
+                    actor=actor,
+                    patient_id=patient_id,
+                    request_id=r.request_id,
                 ),
                 file_name="accounting-of-disclosures.pdf",
                 mime="application/pdf",
@@ -146,8 +153,8 @@ def _one(r: requests.PatientRequest) -> None:
         )
         st.download_button(
             t("Download the letter (PDF)"),
-            data=lambda rid=r.request_id: requests.denial_letter(
-                actor=actor, patient_id=patient_id, request_id=rid
+            data=partial(
+                requests.denial_letter, actor=actor, patient_id=patient_id, request_id=r.request_id
             ),
             file_name="records-request-letter.pdf",
             mime="application/pdf",
@@ -192,8 +199,11 @@ def _amendment(r: requests.PatientRequest) -> None:
         st.error(t("Not accepted. The letter explains why and your right to disagree."))
         st.download_button(
             t("Download the letter (PDF)"),
-            data=lambda rid=r.request_id: amendments.amendment_denial_letter(
-                actor=actor, patient_id=patient_id, request_id=rid
+            data=partial(
+                amendments.amendment_denial_letter,
+                actor=actor,
+                patient_id=patient_id,
+                request_id=r.request_id,
             ),
             file_name="amendment-letter.pdf",
             mime="application/pdf",

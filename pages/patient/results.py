@@ -22,9 +22,10 @@ with state.service_errors():
     everything = results.results_list(actor=actor, patient_id=patient_id)
     tests = {r.panel_code: r.panel_name for r in everything}
     left, right = st.columns(2)
+    test_options: list[str | None] = [None, *sorted(tests, key=tests.__getitem__)]
     test = left.selectbox(
         t("Test"),
-        [None, *sorted(tests, key=tests.get)],
+        test_options,
         format_func=lambda c: t("All tests") if c is None else tests[c],
         key="results_test",
     )
@@ -75,7 +76,7 @@ with state.service_errors():
             t("Open a result"),
             list(labels),
             index=None,
-            format_func=labels.get,
+            format_func=labels.__getitem__,
             placeholder=t("Choose a result"),
             key=OPEN,
         )

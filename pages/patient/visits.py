@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -61,8 +62,8 @@ def _actions(v: visits.Visit) -> None:
         buttons[0].link_button(t("Join the video visit"), v.join_url, type="primary")
     buttons[1].download_button(
         t("Add to calendar"),
-        data=lambda a=v.appointment_id: visits.visit_ics(
-            actor=actor, patient_id=patient_id, appointment_id=a
+        data=partial(
+            visits.visit_ics, actor=actor, patient_id=patient_id, appointment_id=v.appointment_id
         ),
         file_name="visit.ics",
         mime="text/calendar",
@@ -189,8 +190,8 @@ def _schedule() -> None:
     }
     sites = {ANY: t("Any location")} | dict(choices.sites)
     left, right = st.columns(2)
-    provider = left.selectbox(t("Provider"), list(providers), format_func=providers.get)
-    site = right.selectbox(t("Location"), list(sites), format_func=sites.get)
+    provider = left.selectbox(t("Provider"), list(providers), format_func=providers.__getitem__)
+    site = right.selectbox(t("Location"), list(sites), format_func=sites.__getitem__)
     today = clock.today()
     span = st.date_input(
         t("Days"),
@@ -221,7 +222,7 @@ def _book(
     slots: list[booking.OpenSlot], chosen: policy.VisitType, moving: tuple[uuid.UUID, str] | None
 ) -> None:
     labels = {s.slot_id: plain(_slot_label(s)) for s in slots}
-    slot = st.radio(t("Open times (clinic time)"), list(labels), format_func=labels.get)
+    slot = st.radio(t("Open times (clinic time)"), list(labels), format_func=labels.__getitem__)
     reason = "" if moving else st.text_input(t("Reason for the visit"), max_chars=200)
     waitlist = not moving and st.checkbox(
         t("Offer me an earlier time if one opens"), key="schedule_waitlist"

@@ -118,7 +118,7 @@ def _actions(view: inbox.StaffThread) -> None:
             state.done(t("Note added."))
     with forward, st.form(f"forward_{tid}"):
         choices = view.forward_to
-        pool = st.selectbox(t("Forward to"), list(choices), format_func=choices.get)
+        pool = st.selectbox(t("Forward to"), list(choices), format_func=choices.__getitem__)
         why = st.text_input(t("Note for the next pool"), max_chars=1000)
         if st.form_submit_button(t("Forward")):
             inbox.inbox_forward(actor=actor, thread_id=tid, pool=pool, note=why)
@@ -127,7 +127,7 @@ def _actions(view: inbox.StaffThread) -> None:
     with more:
         staff = view.assignees
         who = st.selectbox(
-            t("Assign to"), list(staff), format_func=staff.get, key=f"assignee_{tid}"
+            t("Assign to"), list(staff), format_func=staff.__getitem__, key=f"assignee_{tid}"
         )
         if st.button(t("Assign"), key=f"assign_{tid}"):
             inbox.inbox_assign(actor=actor, thread_id=tid, user_id=who)
@@ -148,6 +148,6 @@ with state.service_errors():
             days=pools.goal_business_days(),
         )
     )
-    code = st.selectbox(t("Pool"), list(names), format_func=names.get, key="inbox_pool")
+    code = st.selectbox(t("Pool"), list(names), format_func=names.__getitem__, key="inbox_pool")
     if code is not None:
         _queue(code)

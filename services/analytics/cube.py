@@ -117,7 +117,8 @@ def _integers(values: Any) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype == object:
         values = np.array([v or 0 for v in values])
-    return values.astype(np.int64)
+    counts: np.ndarray = values.astype(np.int64)
+    return counts
 
 
 def load(session: Session) -> None:

@@ -130,7 +130,7 @@ def _engagement(
             "line",
             table(t("Day"), daily.buckets, **{t("People"): daily.series(f)}),
         )
-    weekly = engagement.active_people(session, period, axes, engagement.WEEK)
+    weekly = engagement.active_people(session, period, axes, periods.WEEK)
     figures["weekly"] = Figure(
         t("Weekly active people"),
         t(
@@ -140,7 +140,7 @@ def _engagement(
         "bar",
         table(t("Week of"), weekly.buckets, **{t("People"): weekly.series(f)}),
     )
-    monthly = engagement.active_people(session, period, axes, engagement.MONTH)
+    monthly = engagement.active_people(session, period, axes, periods.MONTH)
     days: list[date] = period.each_day()
     months: list[date] = period.months()
     month_days = [[d for d in days if d.replace(day=1) == month] for month in months]

@@ -74,7 +74,7 @@ def _bucket(today: date) -> ColumnElement[int]:
     )
 
 
-def _owed(today: date) -> Select:
+def _owed(today: date) -> Select[uuid.UUID, uuid.UUID, date, date, int, int]:
     paid_q, adjusted_q = ledger.paid(), ledger.adjusted()
     owed = ledger.remaining(paid_q, adjusted_q)
     return (

@@ -10,6 +10,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 
@@ -40,7 +41,7 @@ class Run:
     paper: int
 
 
-def _owing() -> Select:
+def _owing() -> Select[uuid.UUID, Any]:
     """Each patient who owes something now, with how much (in SQL, from the ledger)."""
     paid_q, adjusted_q = ledger.paid(), ledger.adjusted()
     owed = ledger.remaining(paid_q, adjusted_q)
@@ -54,7 +55,7 @@ def _owing() -> Select:
     )
 
 
-def _on_paper() -> Select:
+def _on_paper() -> Select[Any]:
     owing = _owing().subquery()
     return (
         select(owing.c.patient_id, owing.c.owed)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ScalarSelect, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.care import pools
@@ -188,7 +188,7 @@ def attachment_bytes(session: Session, thread_id: uuid.UUID, attachment_id: uuid
     return data
 
 
-def _visible(found: Access) -> list[object]:
+def _visible(found: Access) -> list[ColumnElement[bool]]:
     """A parent of a 12-17 year old does not see the teen's confidential threads."""
     return [MessageThread.sensitive.is_not(True)] if found.adolescent_limited else []
 
@@ -200,7 +200,7 @@ def _thread(
         select(MessageThread).where(
             MessageThread.id == thread_id,
             MessageThread.patient_id == patient_id,
-            *_visible(found),  # type: ignore[arg-type]
+            *_visible(found),
         )
     )
     if thread is None:
@@ -339,7 +339,7 @@ def my_threads(*, actor: Actor, patient_id: uuid.UUID, search: str = "") -> list
             MessageThread,
             last,
             unread_in_thread(from_patient_side=False),
-        ).where(MessageThread.patient_id == patient_id, *_visible(found))  # type: ignore[arg-type]
+        ).where(MessageThread.patient_id == patient_id, *_visible(found))
         if words:
             pattern = (
                 "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -62,7 +62,7 @@ def _duckdb_primary_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: A
     """No ART index over hundreds of millions of readings: DuckDB keeps them clustered instead."""
     if constraint.table.info.get("time_series"):
         return None
-    return compiler.visit_primary_key_constraint(constraint, **kw)
+    return str(compiler.visit_primary_key_constraint(constraint, **kw))
 
 
 def normalise_url(url: str) -> str:
@@ -281,10 +281,10 @@ def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame | pa.Table) 
             raw.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {view}')
         finally:
             raw.unregister(view)
-        return data.num_rows
+        return int(data.num_rows)
     raw_pg: Any = conn.connection.driver_connection
     with raw_pg.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for batch in data.to_batches(max_chunksize=50_000):
             for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
                 copy.write_row(row)
-    return data.num_rows
+    return int(data.num_rows)

@@ -162,7 +162,7 @@ def to_patient(
 
 def to_patients(
     session: Session,
-    patient_ids: Sequence[uuid.UUID] | Select,
+    patient_ids: Sequence[uuid.UUID] | Select[uuid.UUID],
     kind: str,
     subject: str,
     body: str,

@@ -195,7 +195,8 @@ def factor_pause(failures: int) -> timedelta | None:
     if failures < FACTOR_PAUSE_AFTER:
         return None
     doublings = min(failures - FACTOR_PAUSE_AFTER, 4)
-    return min(FACTOR_FIRST_PAUSE * 2**doublings, MAX_LOCK)
+    pause: timedelta = FACTOR_FIRST_PAUSE * 2**doublings
+    return min(pause, MAX_LOCK)
 
 
 def _wrong_factor(session: Session, user: User) -> None:

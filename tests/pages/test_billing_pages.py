@@ -139,3 +139,17 @@ def test_billing_staff_send_the_months_statements_from_the_home(seeded_url: str)
     assert any(s.value.startswith("Statements of") for s in at.success)
     at.button(key="statements_run").click().run()
     assert any("were sent on" in e.value for e in at.error)
+
+
+def test_the_patient_adds_an_insurance_card_on_the_billing_page(seeded_url: str) -> None:
+    """The page's Insurance tab was named `insurance`, hiding the service module it calls."""
+    at = _open(signed_in("patient.demo"), "pages/patient/billing.py")
+    fields = {f.label: f for f in at.text_input}
+    fields["Insurance plan"].input("Prairie Mutual PPO")
+    fields["Member ID"].input("PM-20261207")
+    next(b for b in at.button if b.label == "Add the card").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    alex = world.actor_of("patient.demo")
+    assert alex.patient_id is not None
+    coverage = account.billing_overview(actor=alex, patient_id=alex.patient_id).coverage
+    assert "Prairie Mutual PPO" in [c.payer for c in coverage]
