@@ -1,4 +1,5 @@
-"""The router and frame: start-up checks, sign-in gate, role-based navigation, sidebar."""
+"""The page script portal.py serves (not an entry point of its own): start-up checks, the
+sign-in gate, role-based navigation and the sidebar, run again for every page a browser opens."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from pages.components import authenticator, languages, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
 from services.core.errors import ConfigurationError, Unavailable
 from services.core.language import t
-from services.identity import acting as session
+from services.identity import acting
 
 
 @st.cache_resource(show_spinner=False)
 def _ready() -> str | None:
     """Open the database once per process; the one-line reason when it cannot be opened."""
     try:
-        session.startup()
+        acting.startup()
     except ConfigurationError as exc:
         return exc.message
     return None

@@ -1,5 +1,6 @@
-"""The server: `streamlit run portal.py` serves app.py inside st.App with the portal's routes,
-middleware and lifespan (see the `server` package)."""
+"""The entry point: `streamlit run portal.py` (what `make run` does) serves app.py inside st.App
+with the portal's routes, middleware and lifespan (see the `server` package). Start the portal
+here, never with `streamlit run app.py`, which would lack the routes and the security headers."""
 
 from __future__ import annotations
 

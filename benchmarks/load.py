@@ -11,7 +11,7 @@ inbox and refill requests. Each waits a few seconds between pages, as a person r
 arrive one after another over the level's first minute (`arrive_over`).
 
 With `processes` above one (PostgreSQL only: a DuckDB file has one process), the deployment's
-shape is measured: that many app servers and the `python -m jobs` worker on one database, and
+shape is measured: that many app servers and the `python -m worker` worker on one database, and
 Caddy with `deploy/Caddyfile` in front (TLS, sticky routing); the tabs connect to Caddy.
 
 A page succeeds when its run finishes, shows no error or exception, and is the page asked for.
@@ -418,10 +418,10 @@ def run(
 
 @contextmanager
 def _jobs_worker(url: str, data: Path) -> Iterator[None]:
-    """`python -m jobs` on the database, as a deployment runs it beside the app processes."""
+    """`python -m worker` on the database, as a deployment runs it beside the app processes."""
     env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_DATA_DIR": str(data)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "jobs"],
+        [sys.executable, "-m", "worker"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -692,7 +692,8 @@ def labs(pop: Population, opts: SeedOptions, rng: np.random.Generator, sink: Sin
         hold, "Result to be discussed with the patient by phone before release.", None
     )
     res["hold_until"] = (res["resulted_at"] + pd.Timedelta(days=7)).where(hold)
-    # A hold ends by itself: a past end means the result was released then (COMPLIANCE.md).
+    # A hold ends by itself: a past end means the result was released then
+    # (docs/rules/compliance.md).
     ended = hold & (res["hold_until"] <= pd.Timestamp(opts.now))
     res.loc[ended, "released_at"] = res.loc[ended, "hold_until"]
     res["held_by_provider_id"] = res["ordering_provider_id"].where(hold)

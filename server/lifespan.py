@@ -1,6 +1,6 @@
 """The server's lifespan: with the embedded DuckDB, the job runner runs inside this process,
 started once when the server starts (however many browser sessions connect) and stopped when it
-stops. With PostgreSQL the jobs run in `python -m jobs` beside the app processes."""
+stops. With PostgreSQL the jobs run in `python -m worker` beside the app processes."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _start() -> bool:
     _portal_logs_to_stderr()
     try:
         if not settings().is_duckdb:
-            log.info("jobs run in `python -m jobs` (PostgreSQL)")
+            log.info("jobs run in `python -m worker` (PostgreSQL)")
             return False
         db.engine()  # opens and upgrades the database before the first tick
     except ConfigurationError as exc:  # the pages say what is wrong; no jobs without a database

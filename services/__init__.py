@@ -6,12 +6,21 @@ core       config, clock, errors, database and migrations, units of work, audit,
            policy, crypto, throttling, one-time codes, notifications, spreadsheet-safe CSV,
            usage events (what the analytics count)
 identity   sign-in, passwords, second factor, sessions, registration, recovery, the account,
-           administration of accounts, whom a user acts for
+           contact changes, administration of accounts, whom a user acts for
+proxy      caregivers' access: invitations, requests HIM reviews, grants, the age rules
 health     clinical figures, readings, health metrics, device import, metric alerts
-records    results and their release, the medical record, documents, FHIR, printouts, sharing
+records    results and their release to patients, the medical record, documents, outside
+           records, FHIR export, printouts, sharing
+care       visits (booking, schedules, check-in, waitlist, reminders), messages and the staff
+           inbox, refills and their queue, questionnaires
+him        health-information management: records requests (access, release, amendment),
+           record updates, the records package, disclosures
+billing    statements, the ledger, paying online through the processor, payment plans,
+           refunds, insurance, financial assistance, receivables
 homes      each role's home page (summaries of the domains above)
 analytics  portal-usage rollups and the managers' dashboard, with small cells protected
-jobs       the scheduled jobs, their runner and what admins see of them
+jobs       the scheduled jobs, their registry, runner and what admins see of them (the
+           top-level `worker` package only starts the runner as its own process)
 """
 
 # One metadata for the whole schema: each table lives beside its domain, and every table module

@@ -7,14 +7,14 @@ import streamlit as st
 from pages.components import metrics_page, state
 from services.core.access import CLINICIAN
 from services.core.language import t
-from services.identity import acting as session
+from services.identity import acting
 
 CHOSEN = "clinician_metrics_patient"  # set by the alert queue's "Open metrics"
 
 actor = state.guard(CLINICIAN)
 st.title(t("Patient metrics"))
 with state.service_errors():
-    choices = {c.patient_id: c.name for c in session.care_team_patients(actor=actor)}
+    choices = {c.patient_id: c.name for c in acting.care_team_patients(actor=actor)}
 if not choices:
     st.info(t("No patients on your care teams."))
     st.stop()

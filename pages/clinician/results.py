@@ -98,7 +98,9 @@ with state.service_errors():
                     )
                 )
         for h in held:
-            with st.expander(_held_label(h, plain)):
+            # Only an opened result is read (each read of a result is audited as a view).
+            box = st.expander(_held_label(h, plain), key=f"held_{h.result_id}", on_change="rerun")
+            with box:
                 st.write(
                     t(
                         "Reason: {hold_reason}",
@@ -106,10 +108,11 @@ with state.service_errors():
                     )
                 )
                 st.caption(plain(h.hold_note or ""))
-                detail = results.result_detail(
-                    actor=actor, patient_id=h.patient_id, result_id=h.result_id
-                )
-                result_view.components_table(detail)
+                if box.open:
+                    detail = results.result_detail(
+                        actor=actor, patient_id=h.patient_id, result_id=h.result_id
+                    )
+                    result_view.components_table(detail)
                 with st.form(f"change_{h.result_id}"):
                     until = _until(f"change_{h.result_id}")
                     why = st.text_input(t("Why the new end"), key=f"change_note_{h.result_id}")

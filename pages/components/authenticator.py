@@ -87,8 +87,9 @@ def hand_over(cookie: cookie_handoff.Cookie) -> None:
         if ticket is None:
             return  # a browser without the binding cookie (cookies off) keeps no cookie
         st.session_state[key] = (cookie, ticket)
-    # The page's one raw HTML element (SECURITY.md 16): nothing reaches it but a fixed route and
-    # a ticket of cookie_handoff's (URL-safe random text), checked here; never text a user typed.
+    # The page's one raw HTML element (docs/rules/security.md 16): nothing reaches it but a fixed
+    # route and a ticket of cookie_handoff's (URL-safe random text), checked here; never text a user
+    # typed.
     if not TICKET_SHAPE.fullmatch(ticket or ""):
         raise AssertionError("a cookie ticket is URL-safe random text")
     st.html(f'<img src="{COOKIE_ROUTE}{ticket}" alt="" width="1" height="1">')  # i18n: not shown

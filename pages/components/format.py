@@ -25,8 +25,8 @@ WORD_JOINER = "\u2060"
 def plain(text: object) -> str:
     """Text for any place Streamlit reads Markdown (markdown, write, captions, alerts, titles,
     labels, expander titles, metric labels, radio options): it shows exactly as typed, never as
-    a link, an image, HTML or formatting (SECURITY.md 16). Tables, st.text and st.code, and
-    selectbox/multiselect options, show text as it is and need no escaping (use st.text where
+    a link, an image, HTML or formatting (docs/rules/security.md 16). Tables, st.text and st.code,
+    and selectbox/multiselect options, show text as it is and need no escaping (use st.text where
     someone may copy the text: the word joiners that stop autolinks would be copied too)."""
     unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, str(text))
     return _MARKUP.sub(r"\\\1", unlinked)

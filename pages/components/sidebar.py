@@ -11,9 +11,8 @@ from services.core import clock
 from services.core.access import PATIENT, PROXY, Actor, PatientChoice
 from services.core.config import settings
 from services.core.language import listing, t, tn
-from services.identity import acting as session
-from services.identity import sessions
-from services.proxy.policy import SCOPE_WORDS
+from services.identity import acting, sessions
+from services.proxy.proxy_rules import SCOPE_WORDS
 
 SWITCHER = "sidebar_acting_for"
 
@@ -86,7 +85,7 @@ def _patient_switcher(actor: Actor) -> None:
     before = st.session_state.get(state.CHOICES) or []
     choices: list[PatientChoice] = []
     with state.service_errors():
-        choices = session.acting_choices(actor=actor, previous=before or None)
+        choices = acting.acting_choices(actor=actor, previous=before or None)
     st.session_state[state.CHOICES] = choices
     ids = [c.patient_id for c in choices]
     lost = [c for c in before if c.patient_id not in ids]

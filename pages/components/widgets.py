@@ -84,7 +84,7 @@ def link_token() -> str:
 
 
 def new_password(label: str, key: str) -> str:
-    """A new-password field with the policy's advice (SECURITY.md 1)."""
+    """A new-password field with the policy's advice (docs/rules/security.md 1)."""
     return st.text_input(
         label,
         type="password",

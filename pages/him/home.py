@@ -9,7 +9,7 @@ from pages.components.format import last_day, when
 from pages.components.widgets import counts, figures, table
 from services.core.access import HIM
 from services.core.language import t
-from services.him import policy
+from services.him import request_terms
 from services.homes.him import him_home
 
 actor = state.guard(HIM)
@@ -34,7 +34,7 @@ with state.service_errors():
         )
     counts(
         t("Open requests by kind"),
-        {t(policy.KINDS.get(k, k)): n for k, n in view.open_requests_by_kind.items()},
+        {t(request_terms.KINDS.get(k, k)): n for k, n in view.open_requests_by_kind.items()},
         t("Kind"),
         t("Open"),
     )
@@ -43,11 +43,11 @@ with state.service_errors():
     table(
         {
             t("Due by"): [last_day(r.due_at) for r in due],
-            t("Kind"): [t(policy.KINDS.get(r.kind, r.kind)) for r in due],
+            t("Kind"): [t(request_terms.KINDS.get(r.kind, r.kind)) for r in due],
             t("Patient"): [r.patient_name for r in due],
             "MRN": [r.mrn for r in due],
             t("Received"): [when(r.received_at) for r in due],
-            t("Status"): [t(policy.STATUSES.get(r.status, r.status)) for r in due],
+            t("Status"): [t(request_terms.STATUSES.get(r.status, r.status)) for r in due],
         },
         empty=t("No open requests."),
     )

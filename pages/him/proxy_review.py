@@ -12,7 +12,7 @@ from pages.components.format import last_day, plain, when
 from pages.components.widgets import narrow, open_one, table
 from services.core.access import HIM, SCOPES
 from services.core.language import t
-from services.proxy import policy, review
+from services.proxy import proxy_rules, review
 
 OPEN = "proxy_review_open"
 
@@ -23,7 +23,7 @@ st.title(t("Proxy review"))
 def _queue() -> None:
     left, right = st.columns(2)
     status = narrow(left, t("Status"), review.QUEUE_STATUSES, t("All open"), "review_status")
-    kind = narrow(right, t("Kind"), policy.REQUEST_KINDS, t("All kinds"), "review_kind")
+    kind = narrow(right, t("Kind"), proxy_rules.REQUEST_KINDS, t("All kinds"), "review_kind")
     items = review.review_queue(actor=actor, status=status, kind=kind)
     late = sum(i.overdue for i in items)
     st.caption(
@@ -31,7 +31,7 @@ def _queue() -> None:
             "{items} open, {late} past the {review_business_days}-business-day goal.",
             items=len(items),
             late=late,
-            review_business_days=policy.review_business_days(),
+            review_business_days=proxy_rules.review_business_days(),
         )
     )
     table(
@@ -41,7 +41,7 @@ def _queue() -> None:
             t("Late"): [t("Late") if i.overdue else "" for i in items],
             t("Requester"): [i.requester for i in items],
             t("For"): [i.patient_name for i in items],
-            t("Kind"): [t(policy.REQUEST_KINDS.get(i.kind, i.kind)) for i in items],
+            t("Kind"): [t(proxy_rules.REQUEST_KINDS.get(i.kind, i.kind)) for i in items],
             t("Status"): [t(review.QUEUE_STATUSES.get(i.status, i.status)) for i in items],
             t("Documents"): [i.documents for i in items],
         },
@@ -65,8 +65,8 @@ def _request(request_id: uuid.UUID) -> None:
     places = {
         "received_at": when(d.received_at),
         "days": d.business_days,
-        "kind": t(policy.REQUEST_KINDS.get(d.kind, d.kind)),
-        "relationship": policy.relationship_words(d.relationship),
+        "kind": t(proxy_rules.REQUEST_KINDS.get(d.kind, d.kind)),
+        "relationship": proxy_rules.relationship_words(d.relationship),
     }
     st.caption(
         t(
@@ -188,7 +188,7 @@ def _decide(d: review.ReviewDetail) -> None:
             t("What they may see"),
             list(SCOPES),
             default=list(SCOPES),
-            format_func=lambda s: t(policy.SCOPE_WORDS[s]),
+            format_func=lambda s: t(proxy_rules.SCOPE_WORDS[s]),
             key=f"approve_scopes_{d.request_id}",
         )
         ends = st.date_input(
@@ -208,13 +208,13 @@ def _decide(d: review.ReviewDetail) -> None:
     with deny:
         reason = st.selectbox(
             t("Reason"),
-            list(policy.DENY_REASONS),
-            format_func=lambda r: t(policy.DENY_REASONS[r]),
+            list(proxy_rules.DENY_REASONS),
+            format_func=lambda r: t(proxy_rules.DENY_REASONS[r]),
             key=f"deny_reason_{d.request_id}",
         )
         note = st.text_area(
             t("Explanation for the requester"),
-            max_chars=policy.MAX_NOTE,
+            max_chars=proxy_rules.MAX_NOTE,
             key=f"deny_note_{d.request_id}",
         )
         if st.button(t("Deny"), key=f"deny_{d.request_id}"):
@@ -223,7 +223,7 @@ def _decide(d: review.ReviewDetail) -> None:
                 st.success(t("Denied. The requester has been told."))
     with ask:
         what = st.text_area(
-            t("What is missing"), max_chars=policy.MAX_NOTE, key=f"ask_what_{d.request_id}"
+            t("What is missing"), max_chars=proxy_rules.MAX_NOTE, key=f"ask_what_{d.request_id}"
         )
         if st.button(t("Ask the requester"), key=f"ask_{d.request_id}"):
             with state.service_errors():

@@ -14,7 +14,7 @@ from pages.components.widgets import narrow, open_one, table
 from services.core import clock, language, uploads
 from services.core.access import HIM
 from services.core.language import t, tn
-from services.him import accounting, amendments, policy, queue, updates
+from services.him import accounting, amendments, queue, request_terms, updates
 from services.records.extent import PARTS
 
 OPEN = "records_queue_open"
@@ -26,8 +26,8 @@ state.show_flash()
 
 def _queue() -> None:
     kind_col, status_col, flag_col, who_col = st.columns(4)
-    kind = narrow(kind_col, t("Kind"), policy.KINDS, t("All kinds"), "rq_kind")
-    status = narrow(status_col, t("Status"), policy.STATUSES, t("All open"), "rq_status")
+    kind = narrow(kind_col, t("Kind"), request_terms.KINDS, t("All kinds"), "rq_kind")
+    status = narrow(status_col, t("Status"), request_terms.STATUSES, t("All open"), "rq_status")
     flag = narrow(flag_col, t("Deadline"), queue.FLAGS, t("Any"), "rq_flag")
     whom = {None: t("Anyone"), "me": t("To me"), "nobody": t("To nobody")}
     assigned = who_col.selectbox(
@@ -48,10 +48,10 @@ def _queue() -> None:
         {
             t("Due by"): [last_day(i.due_at) for i in items],
             t("Flag"): [t(queue.FLAGS.get(i.flag, "")) for i in items],
-            t("Kind"): [t(policy.KINDS.get(i.kind, i.kind)) for i in items],
+            t("Kind"): [t(request_terms.KINDS.get(i.kind, i.kind)) for i in items],
             t("Patient"): [i.patient_name for i in items],
             "MRN": [i.mrn for i in items],
-            t("Status"): [t(policy.STATUSES.get(i.status, i.status)) for i in items],
+            t("Status"): [t(request_terms.STATUSES.get(i.status, i.status)) for i in items],
             t("Received"): [when(i.received_at) for i in items],
             t("Assigned to"): [i.assignee or "" for i in items],
         },
@@ -62,7 +62,7 @@ def _queue() -> None:
             "{patient} (MRN {mrn}): {kind}, due {day}",
             patient=i.patient_name,
             mrn=i.mrn,
-            kind=t(policy.KINDS.get(i.kind, i.kind)),
+            kind=t(request_terms.KINDS.get(i.kind, i.kind)),
             day=last_day(i.due_at),
         )
         for i in items
@@ -75,7 +75,7 @@ def _request(request_id: uuid.UUID) -> None:
     st.subheader(
         t(
             "{kind} for {patient}",
-            kind=t(policy.KINDS.get(d.kind, d.kind)),
+            kind=t(request_terms.KINDS.get(d.kind, d.kind)),
             patient=plain(d.patient_name),
         )
     )
@@ -86,10 +86,10 @@ def _request(request_id: uuid.UUID) -> None:
             born=language.day(d.birth_date),
             asked_by=plain(d.requested_by),
             received=when(d.received_at),
-            status=t(policy.STATUSES.get(d.status, d.status)),
+            status=t(request_terms.STATUSES.get(d.status, d.status)),
         )
     )
-    if d.status in policy.OPEN:
+    if d.status in request_terms.OPEN:
         day = language.day(d.last_day)
         if d.flag == "overdue":
             st.error(t("Due by the end of {day}: overdue.", day=day))
@@ -108,7 +108,9 @@ def _request(request_id: uuid.UUID) -> None:
         t("What"): d.what,
         t("Parts"): language.listing(t(PARTS.get(p, p)) for p in sorted(d.parts)) or "—",
         t("Form"): t(
-            policy.COPY_FORMS.get(d.delivery or "", policy.DELIVERED.get(d.delivery or "", "—"))
+            request_terms.COPY_FORMS.get(
+                d.delivery or "", request_terms.DELIVERED.get(d.delivery or "", "—")
+            )
         ),
         t("Fee"): fee(d.fee_cents),
     }
@@ -148,12 +150,12 @@ def _request(request_id: uuid.UUID) -> None:
                     when=when(a.revoked_at),
                 )
             )
-    asked = _amendment(d) if d.kind == policy.AMENDMENT else None
-    if d.kind == policy.UPDATE:
+    asked = _amendment(d) if d.kind == request_terms.AMENDMENT else None
+    if d.kind == request_terms.UPDATE:
         _update(d)
-    elif d.status in policy.OPEN:
+    elif d.status in request_terms.OPEN:
         _work(d, asked)
-    if d.status == policy.FULFILLED and d.delivered_by == policy.MAIL:
+    if d.status == request_terms.FULFILLED and d.delivered_by == request_terms.MAIL:
         st.download_button(
             t("Download the package to mail"),
             data=lambda: queue.package_for_staff(actor=actor, request_id=d.request_id)[1],
@@ -185,13 +187,13 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
         target = right.selectbox(
             t("Move to"),
             list(moves),
-            format_func=lambda s: t(policy.STATUSES[s]),
+            format_func=lambda s: t(request_terms.STATUSES[s]),
             key=f"rq_move_to_{d.request_id}",
         )
         if right.button(t("Move"), key=f"rq_move_{d.request_id}"):
             with state.service_errors():
                 queue.request_move(actor=actor, request_id=d.request_id, status=target)
-                state.done(t("Now: {status}.", status=t(policy.STATUSES[target])))
+                state.done(t("Now: {status}.", status=t(request_terms.STATUSES[target])))
     if asked is not None:
         route, extend = st.tabs([t("Route"), t("Extend")])
         with route:
@@ -238,7 +240,7 @@ def _update(d: queue.RequestDetail) -> None:
             key=f"rq_update_doc_{d.request_id}",
             icon=":material/download:",
         )
-    if u.status not in policy.OPEN:
+    if u.status not in request_terms.OPEN:
         return
     st.caption(
         t(
@@ -266,13 +268,13 @@ def _update(d: queue.RequestDetail) -> None:
 def _deny(d: queue.RequestDetail) -> None:
     ground = st.selectbox(
         t("Ground"),
-        list(policy.DENIAL_GROUNDS),
-        format_func=lambda g: t(policy.DENIAL_GROUNDS[g].words),
+        list(request_terms.DENIAL_GROUNDS),
+        format_func=lambda g: t(request_terms.DENIAL_GROUNDS[g].words),
         key=f"rq_ground_{d.request_id}",
     )
     st.caption(
         t("Reviewable: the patient may have it reviewed.")
-        if policy.DENIAL_GROUNDS[ground].reviewable
+        if request_terms.DENIAL_GROUNDS[ground].reviewable
         else t("Not reviewable.")
     )
     note = st.text_area(
@@ -352,19 +354,19 @@ def _fulfil(d: queue.RequestDetail) -> None:
             format_func=names.__getitem__,
             key=f"rq_docs_{d.request_id}",
         )
-    if d.kind == policy.ROI:
+    if d.kind == request_terms.ROI:
         st.write(
             t(
                 "The package goes by a secure link to the recipient's email, or is kept "
                 "for mailing; the release is recorded as a disclosure."
             )
         )
-    elif d.kind == policy.ACCOUNTING:
+    elif d.kind == request_terms.ACCOUNTING:
         st.write(t("The accounting is produced from the disclosures on record."))
     if st.button(t("Fulfil"), type="primary", key=f"rq_fulfil_{d.request_id}"):
         with state.service_errors():
             done = queue.request_fulfil(actor=actor, request_id=d.request_id, documents=chosen)
-            how = t(policy.DELIVERED.get(done.delivered_by, done.delivered_by))
+            how = t(request_terms.DELIVERED.get(done.delivered_by, done.delivered_by))
             state.done(
                 tn(
                     "Fulfilled: {how}, {count} file in the package.",

@@ -143,14 +143,14 @@ def _pay(view: account.Overview) -> None:
         horizontal=True,
         key="pay_what",
     )
-    statement_id, amount = None, f"{payable / 100:.2f}"
+    # The whole balance or a statement's remainder is worked out by the service; only an amount
+    # the patient types goes to it as text.
+    statement_id: uuid.UUID | None = None
+    amount: str | None = None
     if what == ONE:
         labels = {s.statement_id: _statement_label(s) for s in owed}
         statement_id = st.selectbox(
             t("Statement to pay"), list(labels), format_func=labels.__getitem__
-        )
-        amount = (
-            f"{next(s for s in owed if s.statement_id == statement_id).remaining_cents / 100:.2f}"
         )
     elif what == OTHER:
         amount = st.text_input(t("Amount in dollars"), placeholder="25.00", key="pay_amount")

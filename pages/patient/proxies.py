@@ -14,7 +14,7 @@ from pages.components.widgets import table
 from services.core import clock, language
 from services.core.access import PATIENT, SCOPES
 from services.core.language import listing, t
-from services.proxy import grants, invitations, policy, requests
+from services.proxy import grants, invitations, proxy_rules, requests
 
 
 def _scopes_picker(label: str, key: str, chosen: tuple[str, ...] | list[str] = ()) -> list[str]:
@@ -22,7 +22,7 @@ def _scopes_picker(label: str, key: str, chosen: tuple[str, ...] | list[str] = (
         label,
         list(SCOPES),
         default=[s for s in chosen if s in SCOPES],
-        format_func=lambda s: t(policy.SCOPE_WORDS[s]),
+        format_func=lambda s: t(proxy_rules.SCOPE_WORDS[s]),
         key=key,
         help=t(
             "Only these parts of your record are shown to this person; you can change it later."
@@ -32,10 +32,10 @@ def _scopes_picker(label: str, key: str, chosen: tuple[str, ...] | list[str] = (
 
 def _end_picker(label: str, key: str) -> date:
     today = clock.today()
-    latest = clock.add_months(today, policy.max_months())
+    latest = clock.add_months(today, proxy_rules.max_months())
     return st.date_input(
         label,
-        value=min(clock.add_months(today, policy.default_months()), latest),
+        value=min(clock.add_months(today, proxy_rules.default_months()), latest),
         min_value=today + timedelta(days=1),
         max_value=latest,
         format="YYYY-MM-DD",
@@ -44,7 +44,7 @@ def _end_picker(label: str, key: str) -> date:
 
 
 def _words(scopes: tuple[str, ...]) -> str:
-    return listing(t(policy.SCOPE_WORDS.get(s, s)) for s in scopes)
+    return listing(t(proxy_rules.SCOPE_WORDS.get(s, s)) for s in scopes)
 
 
 def _people(patient_id: uuid.UUID) -> None:
@@ -53,7 +53,7 @@ def _people(patient_id: uuid.UUID) -> None:
     table(
         {
             t("Name"): [p.name for p in people],
-            t("Relationship"): [policy.relationship_words(p.relationship) for p in people],
+            t("Relationship"): [proxy_rules.relationship_words(p.relationship) for p in people],
             t("May see"): [_words(p.scopes) for p in people],
             t("Until"): [last_day(p.ends_at) if p.ends_at else t("You turn 18") for p in people],
             t("Last used"): [
@@ -177,8 +177,8 @@ def _invite(patient_id: uuid.UUID) -> None:
         email = st.text_input(t("Their email address"), max_chars=254, key="invite_email")
         relationship = st.selectbox(
             t("How they are related to you"),
-            list(policy.DELEGATE_RELATIONSHIPS),
-            format_func=policy.relationship_words,
+            list(proxy_rules.DELEGATE_RELATIONSHIPS),
+            format_func=proxy_rules.relationship_words,
             key="invite_relationship",
         )
         scopes = _scopes_picker(t("What they may see"), "invite_scopes")

@@ -14,7 +14,7 @@ from pages.components.format import fee, last_day, plain, when
 from pages.components.widgets import table
 from services.core import clock, language
 from services.core.language import t
-from services.him import accounting, amendments, policy, requests, updates
+from services.him import accounting, amendments, request_terms, requests, updates
 from services.him.authorization import Authorization
 from services.records.extent import ALL, PARTS
 
@@ -52,7 +52,7 @@ def _what(key: str) -> tuple[set[str], date | None, date | None]:
     start = left.date_input(
         t("From (optional)"),
         value=None,
-        min_value=date(policy.EARLIEST_YEAR, 1, 1),
+        min_value=date(request_terms.EARLIEST_YEAR, 1, 1),
         max_value=clock.today(),
         format="YYYY-MM-DD",
         key=f"{key}_from",
@@ -60,7 +60,7 @@ def _what(key: str) -> tuple[set[str], date | None, date | None]:
     end = right.date_input(
         t("To (optional)"),
         value=None,
-        min_value=date(policy.EARLIEST_YEAR, 1, 1),
+        min_value=date(request_terms.EARLIEST_YEAR, 1, 1),
         max_value=clock.today(),
         format="YYYY-MM-DD",
         key=f"{key}_to",
@@ -73,9 +73,9 @@ def _mine() -> None:
     table(
         {
             t("Received"): [when(r.received_at) for r in mine],
-            t("Request"): [t(policy.KINDS.get(r.kind, r.kind)) for r in mine],
+            t("Request"): [t(request_terms.KINDS.get(r.kind, r.kind)) for r in mine],
             t("What"): [r.what for r in mine],
-            t("Status"): [t(policy.STATUSES.get(r.status, r.status)) for r in mine],
+            t("Status"): [t(request_terms.STATUSES.get(r.status, r.status)) for r in mine],
             t("Due by"): [last_day(r.due_at) if r.is_open else "" for r in mine],
             t("Fee"): [fee(r.fee_cents) for r in mine],
         },
@@ -84,7 +84,7 @@ def _mine() -> None:
     for r in mine:
         title = t(
             "{kind} received {received_at}",
-            kind=t(policy.KINDS.get(r.kind, r.kind)),
+            kind=t(request_terms.KINDS.get(r.kind, r.kind)),
             received_at=when(r.received_at),
         )
         with st.expander(plain(title)):
@@ -96,7 +96,7 @@ def _one(r: requests.PatientRequest) -> None:
         t(
             "{what}\nStatus: {status}",
             what=r.what,
-            status=t(policy.STATUSES.get(r.status, r.status)),
+            status=t(request_terms.STATUSES.get(r.status, r.status)),
         )
     )
     if r.recipient:
@@ -108,15 +108,15 @@ def _one(r: requests.PatientRequest) -> None:
         st.text(t("Reason: {value}", value=r.extension_reason or ""))
     if r.revoked_at:
         st.info(t("You revoked this authorization on {revoked_at}.", revoked_at=when(r.revoked_at)))
-    if r.status == policy.FULFILLED:
+    if r.status == request_terms.FULFILLED:
         st.success(
             t(
                 "Completed {completed_at}: {how}.",
                 completed_at=when(r.completed_at),
-                how=t(policy.DELIVERED.get(r.delivered_by or "", "")),
+                how=t(request_terms.DELIVERED.get(r.delivered_by or "", "")),
             )
         )
-        if r.kind == policy.ACCESS and r.delivered_by == policy.PORTAL:
+        if r.kind == request_terms.ACCESS and r.delivered_by == request_terms.PORTAL:
             st.download_button(
                 t("Download your records (zip: PDF and FHIR)"),
                 data=partial(
@@ -131,7 +131,7 @@ def _one(r: requests.PatientRequest) -> None:
                 key=f"package_{r.request_id}",
                 icon=":material/download:",
             )
-        if r.kind == policy.ACCOUNTING:
+        if r.kind == request_terms.ACCOUNTING:
             _accounting_tables(r)
             st.download_button(
                 t("Download the accounting (PDF)"),
@@ -147,7 +147,7 @@ def _one(r: requests.PatientRequest) -> None:
                 key=f"accounting_{r.request_id}",
                 icon=":material/download:",
             )
-    if r.status == policy.DENIED:
+    if r.status == request_terms.DENIED:
         st.error(
             t("The clinic could not fulfil this request. The letter explains why and your rights.")
         )
@@ -195,7 +195,7 @@ def _amendment(r: requests.PatientRequest) -> None:
     if a.decision == amendments.ACCEPTED:
         st.success(t("Accepted. The amendment shows with the item in your record."))
         st.text(t("Amendment: {value}", value=a.amendment_text or ""))
-    if a.decision == policy.DENIED:
+    if a.decision == request_terms.DENIED:
         st.error(t("Not accepted. The letter explains why and your right to disagree."))
         st.download_button(
             t("Download the letter (PDF)"),
@@ -311,11 +311,11 @@ def _copy() -> None:
     parts, start, end = _what("copy")
     delivery = st.radio(
         t("How do you want it?"),
-        list(policy.COPY_FORMS),
+        list(request_terms.COPY_FORMS),
         format_func=lambda d: t(
             "{form} ({fee})",
-            form=t(policy.COPY_FORMS[d]),
-            fee=fee(policy.fee_cents(policy.ACCESS, d)),
+            form=t(request_terms.COPY_FORMS[d]),
+            fee=fee(request_terms.fee_cents(request_terms.ACCESS, d)),
         ),
         key="copy_delivery",
     )
@@ -368,7 +368,7 @@ def _release() -> None:
             t("Date"), value=clock.today(), format="YYYY-MM-DD", key="release_signed_on"
         )
         submitted = st.form_submit_button(t("Sign and send the authorization"), type="primary")
-    st.caption(t("Fee: {fee}.", fee=fee(policy.fee_cents(policy.ROI, None))))
+    st.caption(t("Fee: {fee}.", fee=fee(request_terms.fee_cents(request_terms.ROI, None))))
     if submitted:
         with state.service_errors():
             requests.release_request(

@@ -13,7 +13,7 @@ import streamlit as st
 from pages.components import state
 from pages.components.format import plain, when
 from pages.components.widgets import table
-from services.care import booking, checkin, policy, questionnaires, visits, waitlist
+from services.care import booking, checkin, questionnaires, visit_types, visits, waitlist
 from services.core import clock
 from services.core.language import listing, t, tn
 
@@ -197,7 +197,7 @@ def _schedule() -> None:
         t("Days"),
         value=(today, today + timedelta(days=14)),
         min_value=today,
-        max_value=today + timedelta(days=policy.SEARCH_DAYS_MAX),
+        max_value=today + timedelta(days=visit_types.SEARCH_DAYS_MAX),
         format="MM/DD/YYYY",
     )
     if not isinstance(span, tuple) or len(span) != 2:
@@ -219,7 +219,9 @@ def _schedule() -> None:
 
 
 def _book(
-    slots: list[booking.OpenSlot], chosen: policy.VisitType, moving: tuple[uuid.UUID, str] | None
+    slots: list[booking.OpenSlot],
+    chosen: visit_types.VisitType,
+    moving: tuple[uuid.UUID, str] | None,
 ) -> None:
     labels = {s.slot_id: plain(_slot_label(s)) for s in slots}
     slot = st.radio(t("Open times (clinic time)"), list(labels), format_func=labels.__getitem__)
@@ -255,7 +257,7 @@ def _book(
                 st.text(_slot_label(s))
 
 
-def _request(chosen: policy.VisitType) -> None:
+def _request(chosen: visit_types.VisitType) -> None:
     st.write(
         t(
             "A {visit} is arranged by the clinic: send a request and we call you to find a time.",

@@ -12,7 +12,7 @@ from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.core.access import PATIENT, PROXY
 from services.core.language import t
-from services.proxy import policy, requests
+from services.proxy import proxy_rules, requests
 
 actor = state.guard(PATIENT, PROXY)
 st.title(t("Request access to someone's record"))
@@ -32,7 +32,7 @@ def _files(key: str) -> list[requests.UploadedFile]:
     )
     kind = st.selectbox(
         t("What the documents are"),
-        policy.LEGAL_DOCUMENT_TYPES,
+        proxy_rules.LEGAL_DOCUMENT_TYPES,
         format_func=t,
         key=f"{key}_doc_type",
     )
@@ -63,7 +63,7 @@ def _mine() -> None:
                 )
                 st.text(r.info_requested or "")
                 note = st.text_area(
-                    t("Your answer"), max_chars=policy.MAX_NOTE, key=f"info_{r.request_id}"
+                    t("Your answer"), max_chars=proxy_rules.MAX_NOTE, key=f"info_{r.request_id}"
                 )
                 files = _files(f"info_{r.request_id}")
                 if st.button(t("Send"), key=f"info_send_{r.request_id}", type="primary"):
@@ -88,16 +88,16 @@ def _ask() -> None:
             "The clinic's health information office reviews requests within "
             "{review_business_days} business days. An adult who can agree is asked "
             "in their own portal account instead.",
-            review_business_days=policy.review_business_days(),
+            review_business_days=proxy_rules.review_business_days(),
         )
     )
     kind = st.radio(
         t("Whose record?"),
-        list(policy.REQUEST_KINDS),
-        format_func=lambda k: t(policy.REQUEST_KINDS[k]),
+        list(proxy_rules.REQUEST_KINDS),
+        format_func=lambda k: t(proxy_rules.REQUEST_KINDS[k]),
         key="ask_kind",
     )
-    relationships = policy.REQUEST_RELATIONSHIPS[kind]
+    relationships = proxy_rules.REQUEST_RELATIONSHIPS[kind]
     with st.form("ask_access"):
         first = st.text_input(t("Patient's first name"), max_chars=80, key="ask_first")
         last = st.text_input(t("Patient's last name"), max_chars=80, key="ask_last")
@@ -117,10 +117,10 @@ def _ask() -> None:
         )
         note = st.text_area(
             t("Anything the clinic should know (optional)"),
-            max_chars=policy.MAX_NOTE,
+            max_chars=proxy_rules.MAX_NOTE,
             key="ask_note",
         )
-        files = _files("ask") if kind != policy.ADULT_CONSENT else []
+        files = _files("ask") if kind != proxy_rules.ADULT_CONSENT else []
         sent = st.form_submit_button(t("Send request"), type="primary")
     if sent:
         with state.service_errors():

@@ -9,7 +9,7 @@ from pages.components import navigation, state
 from pages.components.format import last_day, plain, when
 from pages.components.widgets import caregiver_account, help_link
 from services.core.language import listing, t
-from services.proxy import invitations, policy
+from services.proxy import invitations, proxy_rules
 
 DONE = "invitation_accepted_for"
 
@@ -42,7 +42,7 @@ else:
 st.write(
     t(
         "You would see: {parts}. Access lasts until {end}.",
-        parts=listing(t(policy.SCOPE_WORDS.get(s, s)) for s in view.scopes),
+        parts=listing(t(proxy_rules.SCOPE_WORDS.get(s, s)) for s in view.scopes),
         end=last_day(view.grant_ends_at),
     )
 )

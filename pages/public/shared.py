@@ -10,7 +10,7 @@ from pages.components import authenticator, state
 from pages.components.widgets import help_link, link_token
 from services.core import cookie_handoff
 from services.core.language import t
-from services.him import release
+from services.him import package_links
 
 st.title(t("Shared health record"))
 help_link()
@@ -26,7 +26,7 @@ with st.form("shared_open"):
     opened = st.form_submit_button(t("Open"), type="primary")
 if opened:
     with state.service_errors():
-        name, kind, data = release.shared_open(token=token, recipient_email=email)
+        name, kind, data = package_links.shared_open(token=token, recipient_email=email)
         # Downloads need a portal session or a media pass; the recipient has no session.
         authenticator.hand_over(cookie_handoff.media_pass())
         st.success(t("Ready. This download has been recorded in the patient's record."))

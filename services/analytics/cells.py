@@ -1,5 +1,5 @@
-"""Small cells (COMPLIANCE.md, Reporting): a count of 1 to 10 people is never shown, and no hidden
-count can be worked out by subtraction from what is shown.
+"""Small cells (docs/rules/compliance.md, Reporting): a count of 1 to 10 people is never shown, and
+no hidden count can be worked out by subtraction from what is shown.
 
 Every figure on the dashboard is published as slices: for each period bucket (a day, a week, a
 month, or the whole period) a table by site and age band with an "all" position last on both, so

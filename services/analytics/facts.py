@@ -42,7 +42,7 @@ from services.care.tables import Appointment, Message, MessageThread, RefillRequ
 from services.core import access, clock, db
 from services.core.models import Patient, Site, UserRole
 from services.him.tables import RecordsRequest
-from services.proxy import policy as proxy_policy
+from services.proxy import proxy_rules
 from services.proxy.tables import ProxyRequest
 from services.records.tables import LabResult
 
@@ -279,7 +279,7 @@ KINDS = (
         lambda s: _any_since(
             s, ProxyRequest.received_at, ProxyRequest.decided_at, ProxyRequest.updated_at
         ),
-        _after_business_days(proxy_policy.review_business_days),
+        _after_business_days(proxy_rules.review_business_days),
     ),
     Kind(
         VISIT,

@@ -69,9 +69,14 @@ def online() -> bool:
 
 
 def _amount(
-    session: Session, patient_id: uuid.UUID, found: Access, amount: str, first: uuid.UUID | None
+    session: Session,
+    patient_id: uuid.UUID,
+    found: Access,
+    amount: str | None,
+    first: uuid.UUID | None,
 ) -> int:
-    """The amount typed, checked against what is owed (the chosen statement, or the balance)."""
+    """The amount typed (None: all that is owed), checked against what is owed: the chosen
+    statement's remainder, or the balance."""
     owing = dict(
         ledger.owed_statements(
             session, patient_id, not found.adolescent_limited, statuses=("open",)
@@ -82,7 +87,7 @@ def _amount(
     most = owing[first] if first is not None else sum(owing.values())
     if most <= 0:
         raise Conflict(t("You owe nothing now; there is nothing to pay."))
-    cents = money.cents_of(amount)
+    cents = most if amount is None else money.cents_of(amount)
     if cents is None or cents <= 0:
         raise ValidationError({"amount": t("Enter an amount in dollars and cents, e.g. 25.00.")})
     if cents < MIN_CENTS:
@@ -116,12 +121,13 @@ def checkout_start(
     *,
     actor: Actor,
     patient_id: uuid.UUID,
-    amount: str,
     key: str,
+    amount: str | None = None,
     statement_id: uuid.UUID | None = None,
 ) -> Started:
-    """A hosted payment page for this amount (at most what is owed outside a plan; a statement's
-    first when one is chosen). The same key always gives the same page."""
+    """A hosted payment page for the amount the patient typed, or (`amount` None) for all that is
+    owed: the chosen statement's remainder, or the whole balance. At most what is owed outside a
+    plan; a chosen statement's first. The same key always gives the same page."""
     return _begin(
         actor,
         patient_id,

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.care import policy
+from services.care import visit_types
 from services.care.tables import (
     Appointment,
     AppointmentRequest,
@@ -119,8 +119,8 @@ def slots_for(
     ]
 
 
-def _visit_type(code: str, bookable: bool = True) -> policy.VisitType:
-    found = policy.VISIT_TYPES.get(code)
+def _visit_type(code: str, bookable: bool = True) -> visit_types.VisitType:
+    found = visit_types.VISIT_TYPES.get(code)
     if found is None:
         raise ValidationError({"visit_type": t("Choose a type of visit.")})
     if bookable and not found.self_schedule:
@@ -140,7 +140,7 @@ def _patient_side(found: Access) -> None:
 
 @dataclass(frozen=True)
 class Choices:
-    visit_types: list[policy.VisitType]
+    visit_types: list[visit_types.VisitType]
     providers: list[tuple[uuid.UUID, str, bool]]  # (id, name, on the patient's own team)
     sites: list[tuple[uuid.UUID, str]]
 
@@ -165,7 +165,7 @@ def booking_choices(*, actor: Actor, patient_id: uuid.UUID) -> Choices:
             key=lambda x: (not x[2], x[1]),
         )
         sites = [(s.id, s.name) for s in session.scalars(select(Site).order_by(Site.name))]
-        return Choices(list(policy.VISIT_TYPES.values()), providers, sites)
+        return Choices(list(visit_types.VISIT_TYPES.values()), providers, sites)
 
 
 def open_slots(
@@ -183,12 +183,12 @@ def open_slots(
     today = clock.today()
     if date_from < today or date_to < date_from:
         raise ValidationError({"dates": t("Choose days from today on, the first before the last.")})
-    if date_to > today + timedelta(days=policy.SEARCH_DAYS_MAX):
+    if date_to > today + timedelta(days=visit_types.SEARCH_DAYS_MAX):
         raise ValidationError(
             {
                 "dates": t(
                     "Look at most {days} days ahead; call us for later.",
-                    days=policy.SEARCH_DAYS_MAX,
+                    days=visit_types.SEARCH_DAYS_MAX,
                 )
             }
         )
@@ -234,7 +234,7 @@ def take(
     actor: Actor,
     patient_id: uuid.UUID,
     slot_id: uuid.UUID,
-    visit: policy.VisitType,
+    visit: visit_types.VisitType,
     reason: str,
     replaces: uuid.UUID | None = None,
     offer_slot: bool = False,
@@ -279,7 +279,7 @@ def take(
         created_at=now,
         booked_by=actor.user_id,
         rescheduled_from=replaces,
-        video_room=secrets.token_urlsafe(18) if visit.slot_kind == policy.VIDEO else None,
+        video_room=secrets.token_urlsafe(18) if visit.slot_kind == visit_types.VIDEO else None,
     )
     session.add(appointment)
     return appointment
@@ -296,7 +296,7 @@ def _next_like(patient_id: uuid.UUID, slot_id: uuid.UUID) -> list[OpenSlot]:
             patient_id,
             slot.visit_type,
             slot.start_at,
-            slot.start_at + timedelta(days=policy.SEARCH_DAYS_MAX),
+            slot.start_at + timedelta(days=visit_types.SEARCH_DAYS_MAX),
             slot.provider_id,
             limit=NEXT_SHOWN,
         )
@@ -351,7 +351,7 @@ def _own_booked(session: Session, patient_id: uuid.UUID, appointment_id: uuid.UU
         raise NotFound(t("We could not find that visit."))
     if appointment.status != "booked" or appointment.start_at <= clock.now():
         raise Conflict(t("Only a visit still to come can be changed."))
-    hours = policy.late_cancel_hours()
+    hours = visit_types.late_cancel_hours()
     if appointment.start_at - clock.now() < timedelta(hours=hours):
         raise Conflict(
             t(
@@ -387,7 +387,7 @@ def release(session: Session, appointment: Appointment, by: uuid.UUID | None, wh
         .join(WaitlistEntry, WaitlistEntry.id == WaitlistOffer.entry_id)
         .where(
             WaitlistEntry.appointment_id == appointment.id,
-            WaitlistOffer.status == policy.OFFER_OPEN,
+            WaitlistOffer.status == visit_types.OFFER_OPEN,
         )
     ).all()
     for offer_id, slot_id in offered:  # one at most (one open offer per waiting visit)
@@ -397,7 +397,7 @@ def release(session: Session, appointment: Appointment, by: uuid.UUID | None, wh
         session.execute(
             update(WaitlistOffer)
             .where(WaitlistOffer.id == offer_id)
-            .values(status=policy.OFFER_WITHDRAWN)
+            .values(status=visit_types.OFFER_WITHDRAWN)
         )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.billing.tables import InsuranceCoverage
-from services.care import booking, policy, questionnaires
+from services.care import booking, questionnaires, visit_types
 from services.care.tables import Appointment, CheckIn, QuestionnaireResponse
 from services.core import access, audit, clock, forms, language, notify
 from services.core.access import Actor
@@ -53,9 +53,12 @@ def _visit(session: Session, patient_id: uuid.UUID, appointment_id: uuid.UUID) -
     now = clock.now()
     if visit.status != "booked" or visit.start_at <= now:
         raise Conflict(t("Check-in is for a visit still to come."))
-    if visit.start_at - now > timedelta(days=policy.checkin_days()):
+    if visit.start_at - now > timedelta(days=visit_types.checkin_days()):
         raise Conflict(
-            t("Check-in opens {days} days before the visit.", days=number(policy.checkin_days()))
+            t(
+                "Check-in opens {days} days before the visit.",
+                days=number(visit_types.checkin_days()),
+            )
         )
     if session.get(CheckIn, appointment_id) is not None:
         raise Conflict(t("You have already checked in for this visit."))
@@ -77,7 +80,7 @@ def checkin_form(*, actor: Actor, patient_id: uuid.UUID, appointment_id: uuid.UU
             .order_by(InsuranceCoverage.effective_on.desc())
             .limit(1)
         )
-        kind = policy.VISIT_TYPES.get(visit.visit_type)
+        kind = visit_types.VISIT_TYPES.get(visit.visit_type)
         return Form(
             appointment_id=appointment_id,
             contact=[x for x in (patient.email, patient.phone, patient.address) if x],
@@ -132,7 +135,7 @@ def checkin_submit(
     ):
         access.require_patient_side(found, booking.PATIENT_SIDE)
         visit = _visit(session, patient_id, appointment_id)
-        kind = policy.VISIT_TYPES.get(visit.visit_type)
+        kind = visit_types.VISIT_TYPES.get(visit.visit_type)
         asked = kind.questionnaires if kind else ()
         given = answers or {}
         scores = []

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from services.care import policy
+from services.care import visit_types
 from services.care.tables import Appointment, CheckIn, QuestionnaireResponse
 from services.care.visits import video_link
 from services.core import access, clock
@@ -92,7 +92,7 @@ def clinician_schedule(
                 mrn=patient.mrn,
                 start_at=a.start_at,
                 minutes=a.minutes,
-                type_name=policy.type_name(a.visit_type),
+                type_name=visit_types.type_name(a.visit_type),
                 place=t("Video") if a.video_room else site,
                 reason=a.reason,
                 checked_in=check is not None,

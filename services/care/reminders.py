@@ -10,7 +10,7 @@ from functools import partial
 
 from sqlalchemy import select
 
-from services.care import policy
+from services.care import visit_types
 from services.care.tables import Appointment, ReminderSent
 from services.core import clock, db, language, notify
 from services.core.config import settings
@@ -19,7 +19,7 @@ from services.core.language import N_
 
 def send_reminders() -> int:
     """The job: reminders now due; returns how many visits were reminded."""
-    rules = policy.reminder_days()
+    rules = visit_types.reminder_days()
     if not rules:
         return 0
     now = clock.now()

@@ -15,7 +15,7 @@ from functools import partial
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.care import booking, policy
+from services.care import booking, visit_types
 from services.care.tables import (
     Appointment,
     AppointmentRequest,
@@ -93,7 +93,7 @@ def template_add(
         fields["weekday"] = t("Choose a day of the week.")
     if slot_minutes not in (10, 15, 20, 30, 40, 45, 60):
         fields["slot_minutes"] = t("Slots last 10, 15, 20, 30, 40, 45 or 60 minutes.")
-    if slot_kind not in (policy.OFFICE, policy.VIDEO):
+    if slot_kind not in (visit_types.OFFICE, visit_types.VIDEO):
         fields["slot_kind"] = t("Choose office or video.")
     if begin is not None and finish is not None and finish - begin < slot_minutes:
         fields["end"] = t("The end must leave room for at least one slot after the start.")
@@ -326,7 +326,7 @@ def requests_queue(*, actor: Actor) -> list[Request]:
                 p.id,
                 f"{p.first_name} {p.last_name}",
                 p.mrn,
-                policy.type_name(r.visit_type),
+                visit_types.type_name(r.visit_type),
                 r.preferred,
                 r.note,
                 r.requested_at,
@@ -346,7 +346,7 @@ def request_slots(
         return booking.slots_for(
             session,
             row.patient_id,
-            policy.VISIT_TYPES[row.visit_type].slot_kind,
+            visit_types.VISIT_TYPES[row.visit_type].slot_kind,
             clock.day_start(first),
             clock.day_start(first + timedelta(days=days)),
             row.provider_id,
@@ -361,7 +361,7 @@ def request_schedule(*, actor: Actor, request_id: uuid.UUID, slot_id: uuid.UUID)
             raise NotFound(t("We could not find that request."))
         if row.status != "requested":
             raise Conflict(t("This request was already handled."))
-        visit = policy.VISIT_TYPES[row.visit_type]
+        visit = visit_types.VISIT_TYPES[row.visit_type]
         appointment = booking.take(
             session, actor, row.patient_id, slot_id, visit, row.note or visit.name
         )

@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from services.care import policy
+from services.care import visit_types
 from services.care.booking import PATIENT_SIDE, clinic_phone
 from services.care.tables import Appointment, CheckIn, WaitlistEntry
 from services.core import access, clock
@@ -67,23 +67,23 @@ def map_link(address: str | None) -> str | None:
 def _visit(
     a: Appointment, provider: str, site: Site, checked_in: bool, waitlisted: bool, now: datetime
 ) -> Visit:
-    kind = policy.VISIT_TYPES.get(a.visit_type)
+    kind = visit_types.VISIT_TYPES.get(a.visit_type)
     video = a.video_room is not None
     upcoming = a.status == "booked" and a.start_at > now
-    late = upcoming and a.start_at - now < timedelta(hours=policy.late_cancel_hours())
+    late = upcoming and a.start_at - now < timedelta(hours=visit_types.late_cancel_hours())
     live = (
         video
         and a.status == "booked"
-        and a.start_at - policy.JOIN_EARLY <= now < a.start_at + timedelta(minutes=a.minutes)
+        and a.start_at - visit_types.JOIN_EARLY <= now < a.start_at + timedelta(minutes=a.minutes)
     )
-    opens = a.start_at - timedelta(days=policy.checkin_days())
+    opens = a.start_at - timedelta(days=visit_types.checkin_days())
     return Visit(
         appointment_id=a.id,
         start_at=a.start_at,
         minutes=a.minutes,
         status=a.status,
         visit_type=a.visit_type,
-        type_name=policy.type_name(a.visit_type),
+        type_name=visit_types.type_name(a.visit_type),
         provider_name=provider,
         site_name=site.name,
         address=None if video else site.address,
@@ -96,7 +96,7 @@ def _visit(
         change_note=(
             t(
                 "Less than {hours} hours away: call {phone} to change it.",
-                hours=number(policy.late_cancel_hours()),
+                hours=number(visit_types.late_cancel_hours()),
                 phone=clinic_phone(),
             )
             if late

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.care import booking, policy
+from services.care import booking, visit_types
 from services.care.tables import Appointment, AppointmentSlot, WaitlistEntry, WaitlistOffer
 from services.core import access, audit, clock, db, language, notify
 from services.core.access import Actor
@@ -24,10 +24,10 @@ from services.core.models import Provider, Site
 from services.core.work import patient_work
 
 OPEN, ACCEPTED, EXPIRED, DECLINED = (
-    policy.OFFER_OPEN,
-    policy.OFFER_ACCEPTED,
-    policy.OFFER_EXPIRED,
-    policy.OFFER_DECLINED,
+    visit_types.OFFER_OPEN,
+    visit_types.OFFER_ACCEPTED,
+    visit_types.OFFER_EXPIRED,
+    visit_types.OFFER_DECLINED,
 )
 
 
@@ -102,7 +102,7 @@ def offer_open_slots() -> int:
             entry = _next_entry(session, slot)
             if entry is None:
                 continue
-            expires = now + timedelta(minutes=policy.offer_minutes())
+            expires = now + timedelta(minutes=visit_types.offer_minutes())
             session.add(
                 WaitlistOffer(
                     id=uuid.uuid4(),
@@ -124,7 +124,7 @@ def offer_open_slots() -> int:
                     "to take it; it is held for you for {minutes} minutes."
                 ),
                 clinic=settings().clinic_name,
-                minutes=lambda: language.number(policy.offer_minutes()),
+                minutes=lambda: language.number(visit_types.offer_minutes()),
             )
             audit.record(
                 session,
@@ -196,7 +196,7 @@ def offer_accept(*, actor: Actor, patient_id: uuid.UUID, offer_id: uuid.UUID) ->
         old = session.get(Appointment, entry.appointment_id)
         if old is None or old.status != "booked":
             raise Conflict(t("The visit this offer would move is no longer booked."))
-        visit = policy.VISIT_TYPES[old.visit_type]
+        visit = visit_types.VISIT_TYPES[old.visit_type]
         booking.release(session, old, actor.user_id, "moved to an earlier time")
         old.status = "rescheduled"
         session.flush()

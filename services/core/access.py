@@ -86,7 +86,8 @@ PARENT_OF_MINOR, PATIENT_CONSENT, LEGAL_DOCUMENT = (
 
 
 def limited_from_age() -> int:
-    """Product policy (COMPLIANCE.md, a setting): from this age a parent's access is limited."""
+    """Product policy (docs/rules/compliance.md, a setting): from this age a parent's access is
+    limited."""
     return int(number_setting("proxy_limited_from_age", 12))
 
 

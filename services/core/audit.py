@@ -1,4 +1,4 @@
-"""The append-only, tamper-evident audit log (SECURITY.md 20-21).
+"""The append-only, tamper-evident audit log (docs/rules/security.md 20-21).
 
 Each entry's `mac` is an HMAC-SHA256, keyed from configuration (never stored in the database),
 over the entry's content and the previous entry's `mac`. `audit_head` holds the last link under

@@ -18,7 +18,7 @@ from services.core.errors import ConfigurationError
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: services/core/config.py
 DEV_SECRETS_NAME = "dev-secrets.toml"
 DEV_KEY_MARKER = "dev-"
-# Keys that never live in the repository or the database (SECURITY.md 9, 21, 22).
+# Keys that never live in the repository or the database (docs/rules/security.md 9, 21, 22).
 KEYS = ("audit_key", "secret_key")
 # The payment processor's API key and notification-signing secret: development makes its own for
 # the demo processor; production has them only when a real processor is configured.

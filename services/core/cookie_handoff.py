@@ -1,5 +1,5 @@
-"""Hand-off of HttpOnly cookies from a page to the browser (SECURITY.md 7; issue: the session
-cookie must be unreadable by page scripts).
+"""Hand-off of HttpOnly cookies from a page to the browser (docs/rules/security.md 7; issue: the
+session cookie must be unreadable by page scripts).
 
 A page cannot send `Set-Cookie`: it runs over Streamlit's websocket. So it asks for a ticket
 here and shows a tiny image whose URL carries it; the server's cookie route redeems the ticket

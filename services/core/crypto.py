@@ -1,4 +1,5 @@
-"""Secrets at rest (SECURITY.md 22): encryption of TOTP secrets, keyed hashes of one-time codes.
+"""Secrets at rest (docs/rules/security.md 22): encryption of TOTP secrets, keyed hashes of one-time
+codes.
 
 Both keys are derived from the configured `secret_key`, which never lives in the database.
 Codes and tokens come from `secrets`, never from `random`.

@@ -134,7 +134,8 @@ class User(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # replay guard (SECURITY.md 4)
+    # The replay guard (docs/rules/security.md 4): the last time step a code was accepted for.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # The patient record this account belongs to (patients only; never changes once set).
     patient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("patients.id"))
     terms_version: Mapped[str | None] = mapped_column(String(16))

@@ -1,4 +1,5 @@
-"""Single-use, expiring codes and tokens, stored only as keyed hashes (SECURITY.md 5, 22)."""
+"""Single-use, expiring codes and tokens, stored only as keyed hashes (docs/rules/security.md 5
+and 22)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Units of work for service calls: authorize, do the work, audit — all in one transaction.
 
 A refused call rolls its transaction back and then records the refusal in a transaction of its
-own, so that every refused access is audited (SECURITY.md 20) and nothing else is written.
+own, so that every refused access is audited (docs/rules/security.md 20) and nothing else is
+written.
 """
 
 from __future__ import annotations

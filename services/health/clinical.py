@@ -1,4 +1,4 @@
-"""Clinical figures for the health metrics (CLINICAL.md), in one place.
+"""Clinical figures for the health metrics (docs/rules/clinical.md), in one place.
 
 Published standards are constants with their source. Product policies (alert thresholds, the
 heart-failure weight rule, plausible entry ranges, what counts as morning) are settings: each can

@@ -22,7 +22,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.models import Patient
 from services.core.work import staff_work
-from services.him.policy import ACCOUNTING, FULFILLED
+from services.him.request_terms import ACCOUNTING, FULFILLED
 from services.him.tables import RecordsRequest
 from services.records.printouts import Printout, clinic
 from services.records.tables import Disclosure

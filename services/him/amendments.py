@@ -25,7 +25,7 @@ from services.core.language import N_, t
 from services.core.models import Patient, Provider, User
 from services.core.work import patient_work, staff_work
 from services.him import letters
-from services.him.policy import AMENDMENT, DENIED, FULFILLED, IN_REVIEW, OPEN
+from services.him.request_terms import AMENDMENT, DENIED, FULFILLED, IN_REVIEW, OPEN
 from services.him.requests import audit_patient, new_request, patient_side, tell_patient
 from services.him.tables import RecordsRequest
 from services.records.results import visible_to

@@ -1,7 +1,8 @@
-"""HIM's legal clocks (COMPLIANCE.md, HIPAA Privacy Rule): how long each kind of request may take
-and the one extension it may have, counted in calendar days from the receipt on the clinic's
-calendar. A request is due by the end of its last day (the next local midnight, stored in UTC),
-so a receipt late in the evening or across a daylight-saving change gets its whole last day."""
+"""HIM's legal clocks (docs/rules/compliance.md, HIPAA Privacy Rule): how long each kind of request
+may take and the one extension it may have, counted in calendar days from the receipt on the
+clinic's calendar. A request is due by the end of its last day (the next local midnight, stored in
+UTC), so a receipt late in the evening or across a daylight-saving change gets its whole last
+day."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from datetime import date
 from services.core import clock, language
 from services.core.language import N_, t
 from services.core.models import Patient
-from services.him.policy import DENIAL_GROUNDS, KINDS
+from services.him.request_terms import DENIAL_GROUNDS, KINDS
 from services.him.tables import RecordsRequest
 from services.records.printouts import Printout, clinic
 

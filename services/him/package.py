@@ -1,4 +1,4 @@
-"""The release package: exactly what a records request asked for, as one zip.
+"""The records package: exactly what a records request asked for, as one zip.
 
 Built from the parts and dates asked for and nothing else: the record as a PDF, the same as a
 FHIR R4 bundle, the imaging reports as their own PDF, billing lines as CSV, and the documents HIM

@@ -24,8 +24,8 @@ from services.core.forms import checked_note, raise_if
 from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import staff_work
-from services.him import deadlines, package, policy
-from services.him.policy import (
+from services.him import deadlines, package, request_terms
+from services.him.request_terms import (
     ACCESS,
     ACCOUNTING,
     DENIED,
@@ -109,7 +109,7 @@ def _flag(due: datetime, status: str, now: datetime) -> str:
         return ""
     if due <= now:
         return "overdue"
-    return "due_soon" if due <= now + timedelta(days=policy.due_soon_days()) else ""
+    return "due_soon" if due <= now + timedelta(days=request_terms.due_soon_days()) else ""
 
 
 def records_queue(
@@ -148,7 +148,7 @@ def records_queue(
         if flag == "overdue":
             query = query.where(due <= now)
         elif flag == "due_soon":
-            soon = now + timedelta(days=policy.due_soon_days())
+            soon = now + timedelta(days=request_terms.due_soon_days())
             query = query.where(and_(due > now, due <= soon))
         if assigned == "me":
             query = query.where(RecordsRequest.assigned_to == actor.user_id)
@@ -176,7 +176,10 @@ def _request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
 def _open(row: RecordsRequest) -> None:
     if row.status not in OPEN:
         raise Conflict(
-            t("This request is already {status}.", status=t(policy.STATUSES[row.status]).lower())
+            t(
+                "This request is already {status}.",
+                status=t(request_terms.STATUSES[row.status]).lower(),
+            )
         )
 
 
@@ -268,8 +271,8 @@ def request_move(*, actor: Actor, request_id: uuid.UUID, status: str) -> None:
             raise Conflict(
                 t(
                     "A request {status} cannot move to {wanted}.",
-                    status=t(policy.STATUSES[row.status]).lower(),
-                    wanted=t(policy.STATUSES.get(status, status)).lower(),
+                    status=t(request_terms.STATUSES[row.status]).lower(),
+                    wanted=t(request_terms.STATUSES.get(status, status)).lower(),
                 )
             )
         row.status, row.updated_at = status, clock.now()
@@ -308,7 +311,7 @@ def request_extend(
                 "We need more time to complete your request ({what}). We expect to finish it by "
                 "{day}. The reason is shown on the request in the patient portal."
             ),
-            what=lambda: t(policy.KINDS[row.kind]).lower(),
+            what=lambda: t(request_terms.KINDS[row.kind]).lower(),
             day=partial(language.day, new_last_day),
         )
     notify.flush()
@@ -319,7 +322,7 @@ def request_deny(*, actor: Actor, request_id: uuid.UUID, ground: str, note: str 
     """Deny on a stated ground; the patient gets a letter in the portal with the ground, their
     right to have a reviewable denial reviewed, and how to complain."""
     fields: dict[str, str] = {}
-    if ground not in policy.DENIAL_GROUNDS:
+    if ground not in request_terms.DENIAL_GROUNDS:
         fields["ground"] = t("Choose the ground for the denial.")
     text = checked_note(fields, "note", note)
     raise_if(fields)
@@ -370,7 +373,7 @@ def request_fulfil(
         token: str | None = None
         files: list[str] = []
         if row.kind == ACCOUNTING:
-            delivered = policy.PORTAL
+            delivered = request_terms.PORTAL
         elif row.kind in (ACCESS, ROI):
             signed = session.get(ReleaseAuthorization, row.id)
             recipient = _recipient(session, row, signed, now)
@@ -379,11 +382,15 @@ def request_fulfil(
             row.package_name, row.package_sha256 = package.store(built)
             row.package_bytes, files = len(built.data), built.files
             if row.kind == ACCESS:
-                delivered = policy.PORTAL if row.delivery == policy.PORTAL else policy.MAIL
+                delivered = (
+                    request_terms.PORTAL
+                    if row.delivery == request_terms.PORTAL
+                    else request_terms.MAIL
+                )
             else:
                 assert signed is not None
-                delivered = row.delivery or policy.MAIL
-                if delivered == policy.LINK:
+                delivered = row.delivery or request_terms.MAIL
+                if delivered == request_terms.LINK:
                     token = _send_link(session, actor, row, signed, now)
                 session.add(
                     Disclosure(
@@ -449,7 +456,7 @@ def _send_link(
 ) -> str:
     """An expiring link for the recipient alone, emailed to them; the token is never stored."""
     token = crypto.token()
-    expires = now + timedelta(days=policy.link_days())
+    expires = now + timedelta(days=request_terms.link_days())
     session.add(
         ShareLink(
             patient_id=row.patient_id,
@@ -490,7 +497,7 @@ def _done_words(row: RecordsRequest) -> str:
         return N_("Your accounting of disclosures is ready in the patient portal.")
     if row.kind == ROI:
         return N_("Your records were released to {recipient} as you authorized.")
-    if row.delivered_by == policy.PORTAL:
+    if row.delivered_by == request_terms.PORTAL:
         return N_("Your copy is ready to download in the patient portal under 'Records requests'.")
     return N_("Your copy has been prepared and will be mailed to you.")
 

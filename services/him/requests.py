@@ -21,9 +21,9 @@ from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
-from services.him import accounting, deadlines, letters, package, policy
+from services.him import accounting, deadlines, letters, package, request_terms
 from services.him.authorization import Authorization, checked
-from services.him.policy import ACCESS, ACCOUNTING, OPEN, ROI, WITHDRAWN
+from services.him.request_terms import ACCESS, ACCOUNTING, OPEN, ROI, WITHDRAWN
 from services.him.tables import RecordsRequest, ReleaseAuthorization
 from services.records.extent import ALL, PARTS, Extent
 from services.records.tables import ShareLink
@@ -76,7 +76,7 @@ def _extent(fields: dict[str, str], parts: set[str], start: date | None, end: da
     if start is not None and end is not None and start > end:
         fields["date_from"] = t("The first day must be on or before the last day.")
     for name, day in (("date_from", start), ("date_to", end)):
-        if day is not None and not date(policy.EARLIEST_YEAR, 1, 1) <= day <= today:
+        if day is not None and not date(request_terms.EARLIEST_YEAR, 1, 1) <= day <= today:
             fields[name] = t("Choose a day between 1900 and today.")
     return ",".join(p for p in PARTS if p in chosen)
 
@@ -99,7 +99,7 @@ def new_request(
         details=details,
         received_at=now,
         due_at=deadlines.due_at(kind, now),
-        status=policy.RECEIVED,
+        status=request_terms.RECEIVED,
         limited=found.adolescent_limited,
         updated_at=now,
         **values,
@@ -121,7 +121,7 @@ def copy_request(
     """A copy of the record for the patient, in the form asked for."""
     fields: dict[str, str] = {}
     stored = _extent(fields, parts, date_from, date_to)
-    if delivery not in policy.COPY_FORMS:
+    if delivery not in request_terms.COPY_FORMS:
         fields["delivery"] = t("Choose how you want to receive the copy.")
     forms.raise_if(fields)
     with patient_work(actor, patient_id, "records_request.create", access.RECORDS) as (
@@ -136,12 +136,12 @@ def copy_request(
             patient_id,
             found,
             ACCESS,
-            f"{extent.words()}; {policy.COPY_FORMS[delivery]}",
+            f"{extent.words()}; {request_terms.COPY_FORMS[delivery]}",
             parts=stored,
             date_from=date_from,
             date_to=date_to,
             delivery=delivery,
-            fee_cents=policy.fee_cents(ACCESS, delivery),
+            fee_cents=request_terms.fee_cents(ACCESS, delivery),
         )
         return row.id
 
@@ -180,7 +180,7 @@ def release_request(
             raise ValidationError({**exc.fields, **fields}) from None
         forms.raise_if(fields)
         extent = Extent(frozenset(stored.split(",")), date_from, date_to)
-        delivery = policy.LINK if "@" in signed.recipient_address else policy.MAIL
+        delivery = request_terms.LINK if "@" in signed.recipient_address else request_terms.MAIL
         row = new_request(
             session,
             actor,
@@ -193,7 +193,7 @@ def release_request(
             date_from=date_from,
             date_to=date_to,
             delivery=delivery,
-            fee_cents=policy.fee_cents(ROI, delivery),
+            fee_cents=request_terms.fee_cents(ROI, delivery),
         )
         session.add(
             ReleaseAuthorization(
@@ -238,8 +238,8 @@ def accounting_request(*, actor: Actor, patient_id: uuid.UUID) -> uuid.UUID:
             found,
             ACCOUNTING,
             "Accounting of disclosures, six years before the request",
-            delivery=policy.PORTAL,
-            fee_cents=policy.fee_cents(ACCOUNTING, None, int(earlier or 0)),
+            delivery=request_terms.PORTAL,
+            fee_cents=request_terms.fee_cents(ACCOUNTING, None, int(earlier or 0)),
         )
         return row.id
 
@@ -343,7 +343,7 @@ def package_download(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UU
         found,
     ):
         row = _mine(session, actor, patient_id, request_id, found)
-        if row.kind != ACCESS or row.delivered_by != policy.PORTAL:
+        if row.kind != ACCESS or row.delivered_by != request_terms.PORTAL:
             raise NotFound(t("This request has no download in the portal."))
         return package.load(row)
 
@@ -355,7 +355,7 @@ def denial_letter(*, actor: Actor, patient_id: uuid.UUID, request_id: uuid.UUID)
         found,
     ):
         row = _mine(session, actor, patient_id, request_id, found)
-        if row.status != policy.DENIED:
+        if row.status != request_terms.DENIED:
             raise NotFound(t("This request was not denied; there is no letter."))
         patient = session.get(Patient, patient_id)
         assert patient is not None

@@ -59,7 +59,7 @@ class RecordsRequest(Base):
     denial_note: Mapped[str | None] = mapped_column(Text)
     # How it was fulfilled: portal (download), link (to the recipient), mailed.
     delivered_by: Mapped[str | None] = mapped_column(String(16))
-    # The release package as built (encrypted file in the data directory).
+    # The records package as built (encrypted file in the data directory).
     package_name: Mapped[str | None] = mapped_column(String(64))
     package_sha256: Mapped[str | None] = mapped_column(String(64))
     package_bytes: Mapped[int | None] = mapped_column(BigInteger)
@@ -89,7 +89,7 @@ class ReleaseAuthorization(Base):
 
 class RecordUpdate(Base):
     """A deceased notification or an adoption (seeds/004; schema v12): exactly the facts and
-    the document COMPLIANCE.md lists, as reported, and HIM's decision."""
+    the document docs/rules/compliance.md lists, as reported, and HIM's decision."""
 
     __tablename__ = "record_updates"
     request_id: Mapped[uuid.UUID] = mapped_column(

@@ -1,4 +1,5 @@
-"""Record updates (the clinic's published HIM instructions, seeds/004, and COMPLIANCE.md):
+"""Record updates (the clinic's published HIM instructions, seeds/004, and
+docs/rules/compliance.md):
 
 - a **deceased notification** needs the patient's first, middle and last name, date of birth,
   medical record number if known, date of death, and the reporter's name, relationship to the
@@ -31,7 +32,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.core.language import N_, t
 from services.core.models import NotificationOutbox, Patient, ProxyGrant, User
 from services.core.work import patient_work, staff_work
-from services.him.policy import DENIED, FULFILLED, OPEN, UPDATE
+from services.him.request_terms import DENIED, FULFILLED, OPEN, UPDATE
 from services.him.requests import audit_patient, new_request, tell_patient
 from services.him.tables import RecordsRequest, RecordUpdate
 from services.identity import sessions

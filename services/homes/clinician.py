@@ -16,7 +16,7 @@ from services.core.models import Patient
 from services.core.work import staff_work
 from services.health.alerts import AlertItem, open_alerts
 from services.health.alerts import items as alert_items
-from services.him.policy import OPEN
+from services.him.request_terms import OPEN
 from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT, count
 from services.records.tables import Amendment, LabResult

@@ -12,7 +12,7 @@ from services.core import access, clock
 from services.core.access import Actor
 from services.core.models import Patient
 from services.core.work import staff_work
-from services.him.policy import OPEN
+from services.him.request_terms import OPEN
 from services.him.tables import RecordsRequest
 from services.homes.common import HOME_LIST_LIMIT
 from services.proxy.review import QUEUE_STATUSES

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.billing import ledger
-from services.care import policy
+from services.care import visit_types
 from services.care.tables import Appointment, Message, MessageThread
 from services.core import access, clock
 from services.core.access import Access, Actor
@@ -74,7 +74,9 @@ def _upcoming(
         .order_by(Appointment.start_at)
         .limit(5)
     ).all()
-    return [AppointmentItem(at, who, policy.type_name(kind), why) for at, who, kind, why in rows]
+    return [
+        AppointmentItem(at, who, visit_types.type_name(kind), why) for at, who, kind, why in rows
+    ]
 
 
 def _unread(session: Session, patient_id: uuid.UUID, found: Access) -> int:

@@ -1,6 +1,6 @@
 """The signed-in user's own account: contact details, notification preferences, password,
-second factor and recovery codes (re-authentication first, SECURITY.md 6), sign-in activity,
-and who has accessed their record.
+second factor and recovery codes (re-authentication first, docs/rules/security.md 6), sign-in
+activity, and who has accessed their record.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ AREA_WORDS = {
 }
 SECURITY = notify.SECURITY
 # A new email address or mobile number takes effect only with the code sent to it, and the
-# account's email is told, with a link that undoes a change for a while (SECURITY.md 6).
+# account's email is told, with a link that undoes a change for a while (docs/rules/security.md 6).
 EMAIL, PHONE = "email", "phone"
 PENDING = {EMAIL: "pending_email", PHONE: "pending_phone"}
 CHANGE_PURPOSE = {EMAIL: "email_change", PHONE: "phone_change"}
@@ -475,7 +475,7 @@ def recovery_codes_renew(*, actor: Actor, password: str) -> list[str]:
 
 
 def second_factor_off(*, actor: Actor, password: str) -> None:
-    """Patients may switch two-step verification off; staff cannot (SECURITY.md 5)."""
+    """Patients may switch two-step verification off; staff cannot (docs/rules/security.md 5)."""
     with db.transaction() as session:
         user = _user(session, actor)
         _reauthenticate(session, user, password, "mfa.totp_disabled")

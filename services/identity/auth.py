@@ -1,5 +1,5 @@
-"""Sign-in against the database (SECURITY.md 1-3): argon2 hashes, one answer for every failure,
-throttling that locks an account for a while and then lets it go by itself.
+"""Sign-in against the database (docs/rules/security.md 1-3): argon2 hashes, one answer for every
+failure, throttling that locks an account for a while and then lets it go by itself.
 """
 
 from __future__ import annotations

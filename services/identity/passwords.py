@@ -1,4 +1,5 @@
-"""Password policy (SECURITY.md 1, NIST SP 800-63B): length, blocklist and context, no rules.
+"""Password policy (docs/rules/security.md 1, NIST SP 800-63B): length, blocklist and context, no
+rules.
 
 At least 15 characters, up to 256, any characters (spaces and Unicode included, compared in NFKC
 form), never truncated (argon2 reads all of it), refused whole when it is a common or breached

@@ -1,4 +1,4 @@
-"""Account recovery: forgot username, forgot password (SECURITY.md 3, 5).
+"""Account recovery: forgot username, forgot password (docs/rules/security.md 3, 5).
 
 Both requests answer the same whether or not an account exists, and are throttled. A password
 reset code is single-use, expires in 15 minutes and allows 5 tries; using it ends every open

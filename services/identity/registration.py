@@ -4,8 +4,9 @@
    and/or the activation code the clinic gave must all match one patient record that has no
    account yet. A mismatch says nothing about which field was wrong or whether the record
    exists, and repeated tries are throttled. A match returns a short-lived signed ticket.
-2. `registration_create`: email, optional mobile phone, username, password (SECURITY.md 1) and
-   the terms (version and time recorded). The account is created pending, and a code is emailed.
+2. `registration_create`: email, optional mobile phone, username, password
+   (docs/rules/security.md 1) and the terms (version and time recorded). The account is created
+   pending, and a code is emailed.
 3. `registration_verify`: the emailed code activates the account.
 A caregiver without a patient record of their own registers a proxy account
 (`caregiver_registration_create`: name, date of birth, then the same credentials, terms and

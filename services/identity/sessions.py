@@ -1,4 +1,4 @@
-"""Server-side sessions (SECURITY.md 7-8): the browser holds only a random token.
+"""Server-side sessions (docs/rules/security.md 7-8): the browser holds only a random token.
 
 Each sign-in makes a new session record. A session ends on sign-out, "sign out everywhere",
 a password change (the other sessions), an admin's disable, after the idle timeout, or at its

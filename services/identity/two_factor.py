@@ -1,4 +1,4 @@
-"""The second factor (SECURITY.md 4-6): TOTP with replay refusal, and recovery codes.
+"""The second factor (docs/rules/security.md 4-6): TOTP with replay refusal, and recovery codes.
 
 TOTP follows RFC 6238 (30-second steps, 6 digits, a secret from a cryptographic source) and
 accepts one step of clock skew. pyotp's `verify()` would accept the same code twice, so the

@@ -3,7 +3,7 @@ run. A job that fails is recorded with its error and tried again on the next tic
 stops the others.
 
 Two runners never run one job at once: on PostgreSQL a session-level advisory lock per job
-(several `python -m jobs` workers, or app processes), on DuckDB a lock in the one process that
+(several `python -m worker` workers, or app processes), on DuckDB a lock in the one process that
 may write. Under the lock the runner looks again whether the slot is done, so a job runs once
 per slot however many runners tick.
 """

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, db, language, notify
 from services.core.language import N_, t
 from services.core.models import Patient, ProxyGrant
-from services.proxy import policy
+from services.proxy import proxy_rules
 from services.proxy.tables import ProxyNotice
 
 
@@ -60,8 +60,8 @@ def changes(grant: ProxyGrant, birth: date) -> list[Change]:
     """The dated changes ahead of or behind a grant (its own end, or a minor's birthdays)."""
     if grant.basis == access.PARENT_OF_MINOR:
         found = [
-            Change("limited", policy.birthday(birth, access.limited_from_age())),
-            Change("adult", policy.birthday(birth, access.adult_age())),
+            Change("limited", proxy_rules.birthday(birth, access.limited_from_age())),
+            Change("adult", proxy_rules.birthday(birth, access.adult_age())),
         ]
     else:
         found = []
@@ -76,9 +76,9 @@ def due_notices(change: Change, today: date) -> list[str]:
     """The notice kinds due today for one change: `notice_days` before it, and on the day
     (a late run still sends a missed notice, up to the change itself)."""
     due = []
-    if change.on - timedelta(days=policy.notice_days()) <= today < change.on:
+    if change.on - timedelta(days=proxy_rules.notice_days()) <= today < change.on:
         due.append(f"{change.kind}_soon")
-    if change.on <= today < change.on + timedelta(days=policy.notice_days()):
+    if change.on <= today < change.on + timedelta(days=proxy_rules.notice_days()):
         due.append(f"{change.kind}_today")
     return due
 
@@ -86,7 +86,7 @@ def due_notices(change: Change, today: date) -> list[str]:
 def _send(session: Session, grant: ProxyGrant, change: Change, kind: str) -> None:
     subject, body = WORDS[change.kind]
     today = kind.endswith("_today")
-    policy.tell(
+    proxy_rules.tell(
         session,
         subject,
         body,
@@ -101,7 +101,7 @@ def _send(session: Session, grant: ProxyGrant, change: Change, kind: str) -> Non
 def send_proxy_notices() -> int:
     """Notices due today for live grants; returns how many were sent (0 on a second run)."""
     today = clock.today()
-    window = timedelta(days=policy.notice_days() + 2)  # 29 February birthdays move a day
+    window = timedelta(days=proxy_rules.notice_days() + 2)  # 29 February birthdays move a day
     birthdays = [
         Patient.birth_date.between(born - window, born + window)
         for born in (

@@ -19,7 +19,7 @@ from services.core.errors import NotFound, PermissionDenied
 from services.core.language import N_, t
 from services.core.models import AuditEvent, Patient, ProxyGrant, User
 from services.core.work import patient_work
-from services.proxy import policy
+from services.proxy import proxy_rules
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,10 @@ def grant_scopes_change(
         _patient_self(found)
         grant = _managed(session, patient_id, grant_id)
         fields: dict[str, str] = {}
-        stored = policy.checked_scopes(fields, scopes)
+        stored = proxy_rules.checked_scopes(fields, scopes)
         forms.raise_if(fields)
         grant.scopes = stored
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("what you can see for someone changed"),
             N_("A patient changed what you can see and do for them in the patient portal."),
@@ -133,10 +133,10 @@ def grant_renew(
         patient = session.get(Patient, patient_id)
         assert patient is not None
         fields: dict[str, str] = {}
-        ends_at = policy.grant_end(fields, ends_on, patient.birth_date, grant.basis)
+        ends_at = proxy_rules.grant_end(fields, ends_on, patient.birth_date, grant.basis)
         forms.raise_if(fields)
         grant.expires_at = ends_at
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("your proxy access was renewed"),
             N_("A patient renewed your access to their record until {day}."),
@@ -155,7 +155,7 @@ def grant_revoke(*, actor: Actor, patient_id: uuid.UUID, grant_id: uuid.UUID) ->
         _patient_self(found)
         grant = _managed(session, patient_id, grant_id)
         grant.revoked_at = clock.now()
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("your proxy access has ended"),
             N_("A patient ended your access to their record in the patient portal."),

@@ -20,7 +20,7 @@ from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity import registration
-from services.proxy import policy
+from services.proxy import proxy_rules
 from services.proxy.tables import ProxyInvitation
 
 GONE = N_("This invitation link is not valid: it may have been used, cancelled or have expired.")
@@ -53,12 +53,12 @@ def _own_record(actor: Actor, found: access.Access, patient: Patient) -> None:
     """Only the patient manages who acts for them, and only from the policy's age."""
     if found.basis != access.SELF:
         raise PermissionDenied(t("Only the patient can choose who acts for them."))
-    if access.age_on(patient.birth_date, clock.today()) < policy.invite_min_age():
+    if access.age_on(patient.birth_date, clock.today()) < proxy_rules.invite_min_age():
         raise PermissionDenied(
             t(
                 "Patients under {invite_min_age} cannot invite someone to their record; "
                 "please ask the clinic.",
-                invite_min_age=policy.invite_min_age(),
+                invite_min_age=proxy_rules.invite_min_age(),
             )
         )
 
@@ -91,10 +91,10 @@ def invitation_create(
         own = session.scalar(select(User.email).where(User.id == actor.user_id))
         if own and email.lower() == own.lower():
             fields["email"] = t("Invite someone else: this is your own email address.")
-        if relationship not in policy.DELEGATE_RELATIONSHIPS:
+        if relationship not in proxy_rules.DELEGATE_RELATIONSHIPS:
             fields["relationship"] = t("Choose how this person is related to you.")
-        stored = policy.checked_scopes(fields, scopes)
-        ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
+        stored = proxy_rules.checked_scopes(fields, scopes)
+        ends_at = proxy_rules.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
         forms.raise_if(fields)
         token = crypto.token()
         now = clock.now()
@@ -108,7 +108,7 @@ def invitation_create(
             grant_ends_at=ends_at,
             token_hash=crypto.code_hash(token),
             created_at=now,
-            link_expires_at=now + timedelta(days=policy.invitation_days()),
+            link_expires_at=now + timedelta(days=proxy_rules.invitation_days()),
         )
         session.add(invitation)
         session.flush()
@@ -168,7 +168,7 @@ def invitation_view(*, token: str) -> InvitationView:
         return InvitationView(
             f"{patient.first_name} {patient.last_name}",
             inviter.display_name,
-            t(policy.DELEGATE_RELATIONSHIPS[invitation.relationship]),
+            t(proxy_rules.DELEGATE_RELATIONSHIPS[invitation.relationship]),
             tuple(invitation.scopes.split(",")),
             invitation.grant_ends_at,
             invitation.link_expires_at,
@@ -179,7 +179,7 @@ def _accept(session: Session, invitation: ProxyInvitation, user_id: uuid.UUID) -
     now = clock.now()
     invitation.accepted_at = now
     invitation.accepted_by = user_id
-    policy.new_grant(
+    proxy_rules.new_grant(
         session,
         patient_id=invitation.patient_id,
         proxy_user_id=user_id,
@@ -190,7 +190,7 @@ def _accept(session: Session, invitation: ProxyInvitation, user_id: uuid.UUID) -
     )
     proxy = session.get(User, user_id)
     assert proxy is not None
-    policy.tell(
+    proxy_rules.tell(
         session,
         N_("your invitation was accepted"),
         N_(

@@ -25,7 +25,7 @@ from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
 from services.identity.registration import birth_date_field, text_field
-from services.proxy import policy
+from services.proxy import proxy_rules
 from services.proxy.tables import ProxyRequest, ProxyRequestDocument
 
 FOLDER = "proxy-documents"
@@ -100,7 +100,7 @@ def _files_problems(fields: dict[str, str], files: Sequence[UploadedFile]) -> No
     if problem:
         fields["files"] = problem
     for number, sent in enumerate(files, start=1):
-        if sent.doc_type not in policy.LEGAL_DOCUMENT_TYPES:
+        if sent.doc_type not in proxy_rules.LEGAL_DOCUMENT_TYPES:
             fields["files"] = t(
                 "Document {number}: choose what kind of document it is.", number=number
             )
@@ -137,7 +137,7 @@ def _match(session: Session, first: str, last: str, born: date, mrn: str) -> uui
 
 def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     fields: dict[str, str] = {}
-    if request.kind not in policy.REQUEST_KINDS:
+    if request.kind not in proxy_rules.REQUEST_KINDS:
         fields["kind"] = t("Choose whose record you are asking for.")
     first = text_field(
         fields, "first_name", request.first_name, t("Enter the patient's first name.")
@@ -147,19 +147,23 @@ def _checked(request: AccessRequest) -> tuple[str, str, date, str, str, str]:
     mrn = (request.mrn or "").strip().upper()
     if len(mrn) > 16 or (mrn and not mrn.isalnum()):
         fields["mrn"] = t("A medical record number has at most 16 letters and digits.")
-    relationships = policy.REQUEST_RELATIONSHIPS.get(request.kind, {})
+    relationships = proxy_rules.REQUEST_RELATIONSHIPS.get(request.kind, {})
     if request.relationship not in relationships:
         fields["relationship"] = t("Choose your relationship to the patient.")
     note = forms.checked_note(fields, "note", request.note)
-    if born is not None and "birth_date" not in fields and request.kind in policy.REQUEST_KINDS:
+    if (
+        born is not None
+        and "birth_date" not in fields
+        and request.kind in proxy_rules.REQUEST_KINDS
+    ):
         age = access.age_on(born, clock.today())
-        if request.kind == policy.MINOR and age >= access.adult_age():
+        if request.kind == proxy_rules.MINOR and age >= access.adult_age():
             fields["birth_date"] = t(
                 "This person is an adult: choose one of the adult options instead."
             )
-        elif request.kind != policy.MINOR and age < access.adult_age():
+        elif request.kind != proxy_rules.MINOR and age < access.adult_age():
             fields["birth_date"] = t("This person is under 18: choose the option for a child.")
-    if request.kind in (policy.MINOR, policy.ADULT_LEGAL) and not request.files:
+    if request.kind in (proxy_rules.MINOR, proxy_rules.ADULT_LEGAL) and not request.files:
         fields["files"] = t(
             "Add the legal documents that show your right to this record (for "
             "example a birth certificate, a custody or guardianship order, or a "
@@ -189,7 +193,7 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
             raise Conflict(t("You have 10 requests open; wait for an answer before sending more."))
         matched = _match(session, first, last, born, mrn)
         with_patient = (
-            request.kind == policy.ADULT_CONSENT
+            request.kind == proxy_rules.ADULT_CONSENT
             and matched is not None
             and matched != actor.patient_id
             and bool(
@@ -222,7 +226,7 @@ def proxy_request_submit(*, actor: Actor, request: AccessRequest) -> uuid.UUID:
         if with_patient:
             requester = session.get(User, actor.user_id)
             assert requester is not None
-            policy.tell(
+            proxy_rules.tell(
                 session,
                 N_("someone asked to help with your care"),
                 N_(
@@ -264,10 +268,12 @@ def my_requests(*, actor: Actor) -> list[MyRequest]:
         for r, count in rows:
             decision = None
             if r.status == DENIED:
-                reason = t(policy.DENY_REASONS.get(r.deny_reason, "")) if r.deny_reason else ""
+                reason = t(proxy_rules.DENY_REASONS.get(r.deny_reason, "")) if r.deny_reason else ""
                 decision = ": ".join(x for x in (reason, r.decision_note or "") if x)
             elif r.status == APPROVED and r.scopes:
-                decision = language.listing(t(policy.SCOPE_WORDS[s]) for s in r.scopes.split(","))
+                decision = language.listing(
+                    t(proxy_rules.SCOPE_WORDS[s]) for s in r.scopes.split(",")
+                )
             out.append(
                 MyRequest(
                     r.id,
@@ -346,7 +352,7 @@ def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[Request
             RequestForPatient(
                 r.id,
                 name,
-                t(policy.DELEGATE_RELATIONSHIPS.get(r.relationship, r.relationship)),
+                t(proxy_rules.DELEGATE_RELATIONSHIPS.get(r.relationship, r.relationship)),
                 r.requester_note or "",
                 r.received_at,
             )
@@ -378,10 +384,12 @@ def request_answer(
             patient = session.get(Patient, patient_id)
             assert patient is not None
             fields: dict[str, str] = {}
-            stored = policy.checked_scopes(fields, scopes or set())
-            ends_at = policy.grant_end(fields, ends_on, patient.birth_date, access.PATIENT_CONSENT)
+            stored = proxy_rules.checked_scopes(fields, scopes or set())
+            ends_at = proxy_rules.grant_end(
+                fields, ends_on, patient.birth_date, access.PATIENT_CONSENT
+            )
             forms.raise_if(fields)
-            policy.new_grant(
+            proxy_rules.new_grant(
                 session,
                 patient_id=patient_id,
                 proxy_user_id=row.requester_user_id,
@@ -394,7 +402,7 @@ def request_answer(
         else:
             row.status, row.deny_reason = DENIED, "patient_declined"
         row.decided_by, row.decided_at, row.updated_at = actor.user_id, now, now
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("your request for access was answered"),
             N_("The patient approved your request for access to their record.")

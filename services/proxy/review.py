@@ -21,7 +21,7 @@ from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import staff_work
-from services.proxy import policy
+from services.proxy import proxy_rules
 from services.proxy.requests import (
     APPROVED,
     DENIED,
@@ -106,7 +106,7 @@ class ReviewDetail:
 
 def _waited(row: ProxyRequest, now: datetime) -> tuple[int, bool]:
     days = clock.business_days(row.received_at, now)
-    return days, days > policy.review_business_days()
+    return days, days > proxy_rules.review_business_days()
 
 
 def review_queue(
@@ -115,7 +115,7 @@ def review_queue(
     """Open requests, oldest first, with their age in business days and the overdue flag."""
     if status is not None and status not in QUEUE_STATUSES:
         raise ValidationError({"status": t("Choose a status from the list.")})
-    if kind is not None and kind not in policy.REQUEST_KINDS:
+    if kind is not None and kind not in proxy_rules.REQUEST_KINDS:
         raise ValidationError({"kind": t("Choose a kind of request from the list.")})
     with staff_work(actor, "proxy.review.queue", access.HIM) as session:
         docs = (
@@ -316,7 +316,7 @@ def review_approve(
         patient = session.get(Patient, row.patient_id)
         assert patient is not None
         age = access.age_on(patient.birth_date, clock.today())
-        if row.kind == policy.MINOR:
+        if row.kind == proxy_rules.MINOR:
             if age >= access.adult_age():
                 raise Conflict(
                     t(
@@ -329,13 +329,15 @@ def review_approve(
             raise Conflict(t("This patient is a minor: use a request for a child."))
         else:
             basis = (
-                access.LEGAL_DOCUMENT if row.kind == policy.ADULT_LEGAL else access.PATIENT_CONSENT
+                access.LEGAL_DOCUMENT
+                if row.kind == proxy_rules.ADULT_LEGAL
+                else access.PATIENT_CONSENT
             )
         fields: dict[str, str] = {}
-        stored = policy.checked_scopes(fields, scopes)
-        ends_at = policy.grant_end(fields, ends_on, patient.birth_date, basis)
+        stored = proxy_rules.checked_scopes(fields, scopes)
+        ends_at = proxy_rules.grant_end(fields, ends_on, patient.birth_date, basis)
         forms.raise_if(fields)
-        policy.new_grant(
+        proxy_rules.new_grant(
             session,
             patient_id=patient.id,
             proxy_user_id=row.requester_user_id,
@@ -346,7 +348,7 @@ def review_approve(
         )
         row.scopes, row.grant_ends_at = stored, ends_at
         _decided(session, actor, row, APPROVED)
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("your request for access was approved"),
             N_(
@@ -356,7 +358,7 @@ def review_approve(
             users=(row.requester_user_id,),
         )
         if age >= access.adult_age():
-            policy.tell(
+            proxy_rules.tell(
                 session,
                 N_("someone now has access to your record"),
                 N_(
@@ -375,7 +377,7 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
         row = _request(session, request_id)
         _open(row)
         fields: dict[str, str] = {}
-        if reason not in policy.DENY_REASONS:
+        if reason not in proxy_rules.DENY_REASONS:
             fields["reason"] = t("Choose a reason from the list.")
         text = forms.checked_note(
             fields,
@@ -386,7 +388,7 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
         forms.raise_if(fields)
         row.deny_reason, row.decision_note = reason, text or None
         _decided(session, actor, row, DENIED)
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("your request for access was denied"),
             N_(
@@ -395,8 +397,8 @@ def review_deny(*, actor: Actor, request_id: uuid.UUID, reason: str, note: str =
             ),
             users=(row.requester_user_id,),
         )
-        if row.patient_id is not None and row.kind != policy.MINOR:
-            policy.tell(
+        if row.patient_id is not None and row.kind != proxy_rules.MINOR:
+            proxy_rules.tell(
                 session,
                 N_("a request for access to your record"),
                 N_("Someone asked for access to your record; the clinic did not approve it."),
@@ -416,7 +418,7 @@ def review_ask_info(*, actor: Actor, request_id: uuid.UUID, what: str) -> None:
         row.info_requested = text
         _decided(session, actor, row, NEEDS_INFO)
         row.decided_by = row.decided_at = None
-        policy.tell(
+        proxy_rules.tell(
             session,
             N_("more information is needed for your request"),
             N_(

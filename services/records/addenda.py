@@ -1,7 +1,7 @@
 """What travels with an item of the record once an amendment request is decided (164.526): the
 accepted amendment, or the patient's statement of disagreement and the clinic's rebuttal. Every
 view of the record shows them beside the item: the record pages, the PDFs, the FHIR exports
-and every release package made from then on."""
+and every records package made from then on."""
 
 from __future__ import annotations
 

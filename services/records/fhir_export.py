@@ -5,7 +5,7 @@ released to the patient (confidential adolescent notes left out for a parent wit
 access), problems, medications, allergies, immunizations, visits, released imaging reports,
 documents and the home readings as vital-sign Observations with their LOINC codes; amendments,
 statements of disagreement and rebuttals as DocumentReferences pointing at their items. A
-release package takes the same builder narrowed to the parts and days asked (`Extent`). A CGM
+records package takes the same builder narrowed to the parts and days asked (`Extent`). A CGM
 stream is exported for the last 14 days (the clinical window; the full stream is on the metrics
 page as CSV). Every resource is checked against the `fhir.resources` models before the bundle
 leaves (R4B models: R4's structures for these resources).

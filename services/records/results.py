@@ -1,4 +1,5 @@
-"""Test results and their lawful release (COMPLIANCE.md: information blocking, 45 CFR 171).
+"""Test results and their lawful release to the patient (information blocking, 45 CFR 171:
+docs/rules/compliance.md).
 
 A final result is the patient's at once. A clinician on the care team may hold one result only
 with a reason that fits an exception (preventing harm, 171.201; the patient's request, 171.202),
@@ -554,7 +555,7 @@ def _decided(
     note: str | None,
     until: datetime | None,
 ) -> None:
-    """Record who decided about a hold (COMPLIANCE.md: reason and decider are kept)."""
+    """Record who decided about a hold (docs/rules/compliance.md: reason and decider are kept)."""
     session.add(
         ResultHoldDecision(
             result_id=result_id,

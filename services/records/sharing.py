@@ -168,7 +168,7 @@ def checked_link(*, token: str, recipient_email: str) -> ShareLink:
 
 def share_open(*, token: str, recipient_email: str) -> tuple[str, str, bytes]:
     """What a patient's link gives its recipient: (file name, content type, bytes), recorded
-    as a disclosure. Release packages open through services.him.release."""
+    as a disclosure. Records packages open through services.him.package_links."""
     return deliver(checked_link(token=token, recipient_email=recipient_email))
 
 

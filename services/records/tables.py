@@ -237,7 +237,7 @@ class ShareLink(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    # A release package's link: the records request it delivers (schema v12; a plain id).
+    # A records package's link: the records request it delivers (schema v12; a plain id).
     request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 

@@ -49,7 +49,7 @@ def test_two_app_servers_and_the_worker_share_one_postgresql(
     data = tmp_path / "data"  # this process's too: one volume for uploads and the checkpoint
     data.mkdir(exist_ok=True)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "jobs", "--tick", "1"],
+        [sys.executable, "-m", "worker", "--tick", "1"],
         cwd=ROOT,
         env={**os.environ, "PORTAL_DATABASE_URL": shared_url, "PORTAL_DATA_DIR": str(data)},
         stdout=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
-"""Text people typed is shown as text on every page that shows it (SECURITY.md 16): a Markdown
-and HTML payload in every user-writable field (share recipient, document title, a device file's
-person, an email address, a release comment, a hold note, a message's subject, text and
+"""Text people typed is shown as text on every page that shows it (docs/rules/security.md 16): a
+Markdown and HTML payload in every user-writable field (share recipient, document title, a device
+file's person, an email address, a release comment, a hold note, a message's subject, text and
 attachment name, a staff reply and internal note, a refill note, another provider's file's
 person and conditions) is drawn as typed. No image or link
 is made of it, and the browser never fetches the beacon URL inside it."""

@@ -60,6 +60,30 @@ def test_the_clinician_releases_a_held_result_with_a_comment(seeded_url: str) ->
         assert row.clinician_comment == "Slightly higher; we will talk on Monday."
 
 
+def _result_views() -> int:
+    with db.read_only() as s:
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "results.view")
+            )
+            or 0
+        )
+
+
+def test_the_release_page_reads_a_held_result_only_when_it_is_opened(seeded_url: str) -> None:
+    """The page used to read (and audit as viewed) every held result on every run."""
+    _, second = held_result(), held_result()
+    at = signed_in("clinician.demo")
+    before = _result_views()
+    at.switch_page("pages/clinician/results.py").run()
+    assert not at.exception and _result_views() == before
+    at.session_state[f"held_{second}"] = True  # as a click on its line does
+    at.run()
+    assert not at.exception and _result_views() == before + 1
+
+
 def test_the_medical_record_page_shows_each_part(seeded_url: str) -> None:
     at = signed_in("patient.demo")
     at.switch_page("pages/patient/records.py").run()

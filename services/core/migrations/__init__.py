@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection
+import sqlalchemy as sa
 
 from services.core.migrations import (
     v02_second_factor_and_codes,
@@ -40,7 +40,7 @@ from services.core.migrations import (
     v22_contact_changes,
 )
 
-Migration = Callable[[Connection], None]
+Migration = Callable[[sa.Connection], None]
 
 MIGRATIONS: list[Migration] = [
     v02_second_factor_and_codes.upgrade,

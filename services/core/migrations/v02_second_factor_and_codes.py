@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """TOTP switched on only after a correct code; recovery codes; one-time codes."""
-    conn.execute(text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
-    meta = MetaData()
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    conn.execute(sa.text("ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP"))
+    meta = sa.MetaData()
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "recovery_codes",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
-        Column("code_hash", String(64), nullable=False),
-        Column("created_at", DateTime, nullable=False),
-        Column("used_at", DateTime),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("used_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "one_time_codes",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
-        Column("purpose", String(24), nullable=False),
-        Column("code_hash", String(64), nullable=False, index=True),
-        Column("created_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-        Column("used_at", DateTime),
-        Column("attempts", Integer, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("purpose", sa.String(24), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False, index=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("used_at", sa.DateTime),
+        sa.Column("attempts", sa.Integer, nullable=False),
     )
     meta.create_all(conn, tables=[meta.tables["recovery_codes"], meta.tables["one_time_codes"]])

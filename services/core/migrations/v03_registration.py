@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Activation codes that staff issue to patients; throttles for anonymous forms."""
-    meta = MetaData()
-    Table("patients", meta, Column("id", Uuid, primary_key=True))
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "activation_codes",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("code_hash", String(64), nullable=False, index=True),
-        Column("issued_by", Uuid, ForeignKey("users.id")),
-        Column("created_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-        Column("used_at", DateTime),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("code_hash", sa.String(64), nullable=False, index=True),
+        sa.Column("issued_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("used_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "throttles",
         meta,
-        Column("key_hash", String(64), primary_key=True),
-        Column("failures", Integer, nullable=False),
-        Column("window_started_at", DateTime, nullable=False),
-        Column("blocked_until", DateTime),
+        sa.Column("key_hash", sa.String(64), primary_key=True),
+        sa.Column("failures", sa.Integer, nullable=False),
+        sa.Column("window_started_at", sa.DateTime, nullable=False),
+        sa.Column("blocked_until", sa.DateTime),
     )
     meta.create_all(conn, tables=[meta.tables["activation_codes"], meta.tables["throttles"]])

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Connection, ForeignKey, MetaData, String, Table, Uuid
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Per kind of event, whether a user wants email and/or SMS."""
-    meta = MetaData()
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "notification_preferences",
         meta,
-        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
-        Column("kind", String(24), primary_key=True),
-        Column("email", Boolean, nullable=False),
-        Column("sms", Boolean, nullable=False),
+        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("kind", sa.String(24), primary_key=True),
+        sa.Column("email", sa.Boolean, nullable=False),
+        sa.Column("sms", sa.Boolean, nullable=False),
     )
     meta.create_all(conn, tables=[meta.tables["notification_preferences"]])

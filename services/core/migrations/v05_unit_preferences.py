@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, ForeignKey, MetaData, String, Table, Uuid
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Each user's units for weight and glucose."""
-    meta = MetaData()
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "unit_preferences",
         meta,
-        Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
-        Column("weight", String(8), nullable=False),
-        Column("glucose", String(8), nullable=False),
+        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("weight", sa.String(8), nullable=False),
+        sa.Column("glucose", sa.String(8), nullable=False),
     )
     meta.create_all(conn, tables=[meta.tables["unit_preferences"]])

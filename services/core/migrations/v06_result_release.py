@@ -2,44 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Result categories a patient asked to wait for their clinician (the privacy exception),
     and the history of hold decisions."""
-    meta = MetaData()
-    Table("patients", meta, Column("id", Uuid, primary_key=True))
-    Table("lab_results", meta, Column("id", Uuid, primary_key=True))
-    Table("providers", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("lab_results", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("providers", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "result_delay_preferences",
         meta,
-        Column("patient_id", Uuid, ForeignKey("patients.id"), primary_key=True),
-        Column("category", String(32), primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), primary_key=True),
+        sa.Column("category", sa.String(32), primary_key=True),
     )
-    Table(
+    sa.Table(
         "result_hold_decisions",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("result_id", Uuid, ForeignKey("lab_results.id"), nullable=False, index=True),
-        Column("provider_id", Uuid, ForeignKey("providers.id"), nullable=False),
-        Column("decision", String(16), nullable=False),
-        Column("reason", String(32)),
-        Column("note", Text),
-        Column("until", DateTime),
-        Column("decided_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column(
+            "result_id", sa.Uuid, sa.ForeignKey("lab_results.id"), nullable=False, index=True
+        ),
+        sa.Column("provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False),
+        sa.Column("decision", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(32)),
+        sa.Column("note", sa.Text),
+        sa.Column("until", sa.DateTime),
+        sa.Column("decided_at", sa.DateTime, nullable=False),
     )
     meta.create_all(
         conn,
@@ -47,4 +38,4 @@ def upgrade(conn: Connection) -> None:
     )
     if conn.dialect.name == "duckdb":
         # Releasing a result updates released_at; DuckDB cannot while it is indexed (see models).
-        conn.execute(text("DROP INDEX IF EXISTS ix_lab_results_status"))
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_lab_results_status"))

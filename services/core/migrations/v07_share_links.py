@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Time-limited, single-recipient download links a patient can revoke."""
-    meta = MetaData()
-    Table("patients", meta, Column("id", Uuid, primary_key=True))
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "share_links",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("created_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("recipient_name", String(200), nullable=False),
-        Column("recipient_email", String(254), nullable=False),
-        Column("what", String(16), nullable=False),
-        Column("token_hash", String(64), nullable=False, unique=True),
-        Column("created_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-        Column("revoked_at", DateTime),
-        Column("uses", Integer, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("created_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("recipient_name", sa.String(200), nullable=False),
+        sa.Column("recipient_email", sa.String(254), nullable=False),
+        sa.Column("what", sa.String(16), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("revoked_at", sa.DateTime),
+        sa.Column("uses", sa.Integer, nullable=False),
     )
     meta.create_all(conn, tables=[meta.tables["share_links"]])

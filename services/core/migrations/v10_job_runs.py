@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, DateTime, Index, Integer, MetaData, String, Table, Uuid
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Runs of the scheduled jobs, shown to admins."""
-    meta = MetaData()
-    Table(
+    meta = sa.MetaData()
+    sa.Table(
         "job_runs",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("job", String(64), nullable=False),
-        Column("slot", DateTime, nullable=False),
-        Column("started_at", DateTime, nullable=False),
-        Column("ended_at", DateTime, nullable=False),
-        Column("items", Integer, nullable=False),
-        Column("outcome", String(16), nullable=False),
-        Column("error", String(500)),
-        Index("ix_job_runs_job_slot", "job", "slot"),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("job", sa.String(64), nullable=False),
+        sa.Column("slot", sa.DateTime, nullable=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("ended_at", sa.DateTime, nullable=False),
+        sa.Column("items", sa.Integer, nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("error", sa.String(500)),
+        sa.Index("ix_job_runs_job_slot", "job", "slot"),
     )
     meta.create_all(conn)

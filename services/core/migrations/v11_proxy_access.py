@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    ForeignKey,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Proxy access end to end: invitations, caregivers' requests with their documents and the
     reviewer's decision, notices of the age rules, caregivers' birth dates, and the confidential
     adolescent flag on appointments, message threads and statement lines."""
@@ -45,52 +33,52 @@ def upgrade(conn: Connection) -> None:
         ),
     )
     conn.execute(
-        text(
+        sa.text(
             "UPDATE proxy_requests SET status = 'received', kind = 'adult_legal' "
             "WHERE status = 'pending'"
         )
     )
-    meta = MetaData()
-    Table("patients", meta, Column("id", Uuid, primary_key=True))
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "proxy_request_documents",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("request_id", Uuid, nullable=False, index=True),
-        Column("title", String(200), nullable=False),
-        Column("doc_type", String(40), nullable=False),
-        Column("content_type", String(40), nullable=False),
-        Column("size_bytes", BigInteger, nullable=False),
-        Column("storage_name", String(64), nullable=False),
-        Column("sha256", String(64), nullable=False),
-        Column("uploaded_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("request_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("doc_type", sa.String(40), nullable=False),
+        sa.Column("content_type", sa.String(40), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger, nullable=False),
+        sa.Column("storage_name", sa.String(64), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "proxy_invitations",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("invited_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("invitee_name", String(120), nullable=False),
-        Column("invitee_email", String(254), nullable=False),
-        Column("relationship", String(40), nullable=False),
-        Column("scopes", String(200), nullable=False),
-        Column("grant_ends_at", DateTime, nullable=False),
-        Column("token_hash", String(64), nullable=False, unique=True),
-        Column("created_at", DateTime, nullable=False),
-        Column("link_expires_at", DateTime, nullable=False),
-        Column("accepted_at", DateTime),
-        Column("accepted_by", Uuid, ForeignKey("users.id")),
-        Column("cancelled_at", DateTime),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("invited_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("invitee_name", sa.String(120), nullable=False),
+        sa.Column("invitee_email", sa.String(254), nullable=False),
+        sa.Column("relationship", sa.String(40), nullable=False),
+        sa.Column("scopes", sa.String(200), nullable=False),
+        sa.Column("grant_ends_at", sa.DateTime, nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("link_expires_at", sa.DateTime, nullable=False),
+        sa.Column("accepted_at", sa.DateTime),
+        sa.Column("accepted_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("cancelled_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "proxy_notices",
         meta,
-        Column("grant_id", Uuid, primary_key=True),
-        Column("kind", String(24), primary_key=True),
-        Column("change_on", Date, nullable=False),
-        Column("sent_at", DateTime, nullable=False),
+        sa.Column("grant_id", sa.Uuid, primary_key=True),
+        sa.Column("kind", sa.String(24), primary_key=True),
+        sa.Column("change_on", sa.Date, nullable=False),
+        sa.Column("sent_at", sa.DateTime, nullable=False),
     )
     new = ("proxy_request_documents", "proxy_invitations", "proxy_notices")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    ForeignKey,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Records requests worked end to end: what was asked and in what form, the assignee, the
     denial, the release package; the signed authorizations behind third-party releases;
     amendments; deceased and adoption notices; the legal basis of each disclosure; package
@@ -47,81 +35,81 @@ def upgrade(conn: Connection) -> None:
         ),
     )
     conn.execute(
-        text("UPDATE records_requests SET status = 'fulfilled' WHERE status = 'completed'")
+        sa.text("UPDATE records_requests SET status = 'fulfilled' WHERE status = 'completed'")
     )
     conn.execute(
-        text(
+        sa.text(
             "UPDATE disclosures SET basis = CASE WHEN request_id IS NULL THEN 'patient' "
             "ELSE 'authorization' END"
         )
     )
-    meta = MetaData()
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table("records_requests", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table("records_requests", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "release_authorizations",
         meta,
-        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
-        Column("recipient_name", String(200), nullable=False),
-        Column("recipient_address", String(200), nullable=False),
-        Column("purpose", String(200), nullable=False),
-        Column("parts", String(80), nullable=False),
-        Column("ends_on", Date),
-        Column("end_event", String(200)),
-        Column("signature", String(200), nullable=False),
-        Column("signed_on", Date, nullable=False),
-        Column("signed_by", Uuid, ForeignKey("users.id")),
-        Column("signer_relationship", String(40), nullable=False),
-        Column("revoked_at", DateTime),
-        Column("revoked_by", Uuid, ForeignKey("users.id")),
+        sa.Column("request_id", sa.Uuid, sa.ForeignKey("records_requests.id"), primary_key=True),
+        sa.Column("recipient_name", sa.String(200), nullable=False),
+        sa.Column("recipient_address", sa.String(200), nullable=False),
+        sa.Column("purpose", sa.String(200), nullable=False),
+        sa.Column("parts", sa.String(80), nullable=False),
+        sa.Column("ends_on", sa.Date),
+        sa.Column("end_event", sa.String(200)),
+        sa.Column("signature", sa.String(200), nullable=False),
+        sa.Column("signed_on", sa.Date, nullable=False),
+        sa.Column("signed_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("signer_relationship", sa.String(40), nullable=False),
+        sa.Column("revoked_at", sa.DateTime),
+        sa.Column("revoked_by", sa.Uuid, sa.ForeignKey("users.id")),
     )
-    Table("patients", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "amendments",
         meta,
-        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("item_kind", String(16), nullable=False),
-        Column("item_id", Uuid, nullable=False),
-        Column("item_label", String(200), nullable=False),
-        Column("change", Text, nullable=False),
-        Column("reason", Text, nullable=False),
-        Column("notify", Text),
-        Column("routed_to", Uuid),
-        Column("decision", String(16)),
-        Column("decided_by", Uuid),
-        Column("decided_at", DateTime),
-        Column("amendment_text", Text),
-        Column("denial_ground", String(32)),
-        Column("denial_note", Text),
-        Column("disagreement", Text),
-        Column("disagreement_at", DateTime),
-        Column("rebuttal", Text),
-        Column("rebuttal_at", DateTime),
+        sa.Column("request_id", sa.Uuid, sa.ForeignKey("records_requests.id"), primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("item_kind", sa.String(16), nullable=False),
+        sa.Column("item_id", sa.Uuid, nullable=False),
+        sa.Column("item_label", sa.String(200), nullable=False),
+        sa.Column("change", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("notify", sa.Text),
+        sa.Column("routed_to", sa.Uuid),
+        sa.Column("decision", sa.String(16)),
+        sa.Column("decided_by", sa.Uuid),
+        sa.Column("decided_at", sa.DateTime),
+        sa.Column("amendment_text", sa.Text),
+        sa.Column("denial_ground", sa.String(32)),
+        sa.Column("denial_note", sa.Text),
+        sa.Column("disagreement", sa.Text),
+        sa.Column("disagreement_at", sa.DateTime),
+        sa.Column("rebuttal", sa.Text),
+        sa.Column("rebuttal_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "record_updates",
         meta,
-        Column("request_id", Uuid, ForeignKey("records_requests.id"), primary_key=True),
-        Column("kind", String(16), nullable=False),
-        Column("first_name", String(80), nullable=False),
-        Column("middle_name", String(80)),
-        Column("last_name", String(80), nullable=False),
-        Column("birth_date", Date, nullable=False),
-        Column("mrn", String(16)),
-        Column("died_on", Date),
-        Column("reporter_name", String(160)),
-        Column("reporter_relationship", String(40)),
-        Column("reporter_phone", String(32)),
-        Column("document_type", String(32)),
-        Column("adopted_on", Date),
-        Column("new_first_name", String(80)),
-        Column("new_last_name", String(80)),
-        Column("adoptive_parents", String(200)),
-        Column("storage_name", String(64)),
-        Column("sha256", String(64)),
-        Column("content_type", String(40)),
-        Column("decided_note", Text),
+        sa.Column("request_id", sa.Uuid, sa.ForeignKey("records_requests.id"), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("first_name", sa.String(80), nullable=False),
+        sa.Column("middle_name", sa.String(80)),
+        sa.Column("last_name", sa.String(80), nullable=False),
+        sa.Column("birth_date", sa.Date, nullable=False),
+        sa.Column("mrn", sa.String(16)),
+        sa.Column("died_on", sa.Date),
+        sa.Column("reporter_name", sa.String(160)),
+        sa.Column("reporter_relationship", sa.String(40)),
+        sa.Column("reporter_phone", sa.String(32)),
+        sa.Column("document_type", sa.String(32)),
+        sa.Column("adopted_on", sa.Date),
+        sa.Column("new_first_name", sa.String(80)),
+        sa.Column("new_last_name", sa.String(80)),
+        sa.Column("adoptive_parents", sa.String(200)),
+        sa.Column("storage_name", sa.String(64)),
+        sa.Column("sha256", sa.String(64)),
+        sa.Column("content_type", sa.String(40)),
+        sa.Column("decided_note", sa.Text),
     )
     new = ("release_authorizations", "amendments", "record_updates")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-)
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns, stored_file
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Billing worked end to end: each line's procedure code, adjustments with their reason
     codes, the patient's paperless preference, payments on the processor's hosted page
     (checkouts, and the processor's notifications by event id), refunds, and payment plans
@@ -40,141 +26,145 @@ def upgrade(conn: Connection) -> None:
             ("insurance_coverages", "added_at", "TIMESTAMP"),
         ),
     )
-    meta = MetaData()
+    meta = sa.MetaData()
     for name in ("patients", "users", "statements", "payments", "payment_plans"):
-        Table(name, meta, Column("id", Uuid, primary_key=True))
-    Table(
+        sa.Table(name, meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "adjustments",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("statement_id", Uuid, ForeignKey("statements.id"), nullable=False, index=True),
-        Column("amount_cents", BigInteger, nullable=False),
-        Column("reason", String(24), nullable=False),
-        Column("note", Text),
-        Column("posted_by", Uuid, ForeignKey("users.id")),
-        Column("posted_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column(
+            "statement_id", sa.Uuid, sa.ForeignKey("statements.id"), nullable=False, index=True
+        ),
+        sa.Column("amount_cents", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.String(24), nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("posted_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("posted_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "billing_preferences",
         meta,
-        Column("patient_id", Uuid, ForeignKey("patients.id"), primary_key=True),
-        Column("paperless", Boolean, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
-        Column("updated_by", Uuid, ForeignKey("users.id")),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), primary_key=True),
+        sa.Column("paperless", sa.Boolean, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("updated_by", sa.Uuid, sa.ForeignKey("users.id")),
     )
-    Table(
+    sa.Table(
         "checkouts",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("started_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("purpose", String(16), nullable=False),
-        Column("statement_id", Uuid),
-        Column("plan_id", Uuid),
-        Column("confidential", Boolean, nullable=False),
-        Column("amount_cents", BigInteger, nullable=False),
-        Column("idempotency_key", String(64), nullable=False, unique=True),
-        Column("processor_ref", String(255), nullable=False, unique=True),
-        Column("url", Text, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("payment_ref", String(255), unique=True),
-        Column("card_last4", String(4)),
-        Column("created_at", DateTime, nullable=False),
-        Column("completed_at", DateTime),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("started_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("purpose", sa.String(16), nullable=False),
+        sa.Column("statement_id", sa.Uuid),
+        sa.Column("plan_id", sa.Uuid),
+        sa.Column("confidential", sa.Boolean, nullable=False),
+        sa.Column("amount_cents", sa.BigInteger, nullable=False),
+        sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+        sa.Column("processor_ref", sa.String(255), nullable=False, unique=True),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("payment_ref", sa.String(255), unique=True),
+        sa.Column("card_last4", sa.String(4)),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("completed_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "processor_events",
         meta,
-        Column("event_id", String(255), primary_key=True),
-        Column("kind", String(64), nullable=False),
-        Column("reference", String(255)),
-        Column("received_at", DateTime, nullable=False),
-        Column("outcome", String(16), nullable=False),
+        sa.Column("event_id", sa.String(255), primary_key=True),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("reference", sa.String(255)),
+        sa.Column("received_at", sa.DateTime, nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
     )
-    Table(
+    sa.Table(
         "refunds",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("payment_id", Uuid, ForeignKey("payments.id"), nullable=False, index=True),
-        Column("amount_cents", BigInteger, nullable=False),
-        Column("reason", Text, nullable=False),
-        Column("requested_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("requested_at", DateTime, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("decided_by", Uuid, ForeignKey("users.id")),
-        Column("decided_at", DateTime),
-        Column("decision_note", Text),
-        Column("processor_ref", String(255), unique=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("payment_id", sa.Uuid, sa.ForeignKey("payments.id"), nullable=False, index=True),
+        sa.Column("amount_cents", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("requested_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("requested_at", sa.DateTime, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("decided_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("decided_at", sa.DateTime),
+        sa.Column("decision_note", sa.Text),
+        sa.Column("processor_ref", sa.String(255), unique=True),
     )
-    Table(
+    sa.Table(
         "plan_statements",
         meta,
-        Column("plan_id", Uuid, ForeignKey("payment_plans.id"), primary_key=True),
-        Column("statement_id", Uuid, ForeignKey("statements.id"), primary_key=True),
+        sa.Column("plan_id", sa.Uuid, sa.ForeignKey("payment_plans.id"), primary_key=True),
+        sa.Column("statement_id", sa.Uuid, sa.ForeignKey("statements.id"), primary_key=True),
     )
-    Table(
+    sa.Table(
         "plan_instalments",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("plan_id", Uuid, ForeignKey("payment_plans.id"), nullable=False, index=True),
-        Column("number", Integer, nullable=False),
-        Column("due_date", Date, nullable=False),
-        Column("amount_cents", BigInteger, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("paid_at", DateTime),
-        Column("attempts", Integer, nullable=False),
-        Column("payment_ref", String(255), unique=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column(
+            "plan_id", sa.Uuid, sa.ForeignKey("payment_plans.id"), nullable=False, index=True
+        ),
+        sa.Column("number", sa.Integer, nullable=False),
+        sa.Column("due_date", sa.Date, nullable=False),
+        sa.Column("amount_cents", sa.BigInteger, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("paid_at", sa.DateTime),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("payment_ref", sa.String(255), unique=True),
     )
-    Table(
+    sa.Table(
         "payment_methods",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("customer_ref", String(255), nullable=False),
-        Column("processor_ref", String(255), nullable=False, unique=True),
-        Column("brand", String(24)),
-        Column("last4", String(4)),
-        Column("saved_by", Uuid, ForeignKey("users.id")),
-        Column("saved_at", DateTime, nullable=False),
-        Column("removed_at", DateTime),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("customer_ref", sa.String(255), nullable=False),
+        sa.Column("processor_ref", sa.String(255), nullable=False, unique=True),
+        sa.Column("brand", sa.String(24)),
+        sa.Column("last4", sa.String(4)),
+        sa.Column("saved_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("saved_at", sa.DateTime, nullable=False),
+        sa.Column("removed_at", sa.DateTime),
     )
-    Table(
+    sa.Table(
         "assistance_applications",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("submitted_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("submitted_at", DateTime, nullable=False),
-        Column("household_size", Integer, nullable=False),
-        Column("annual_income_cents", BigInteger, nullable=False),
-        Column("percent_of_poverty", Integer, nullable=False),
-        Column("suggested_percent", Integer, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("approved_percent", Integer),
-        Column("decided_by", Uuid, ForeignKey("users.id")),
-        Column("decided_at", DateTime),
-        Column("decision_note", Text),
-        Column("discount_cents", BigInteger),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("submitted_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("submitted_at", sa.DateTime, nullable=False),
+        sa.Column("household_size", sa.Integer, nullable=False),
+        sa.Column("annual_income_cents", sa.BigInteger, nullable=False),
+        sa.Column("percent_of_poverty", sa.Integer, nullable=False),
+        sa.Column("suggested_percent", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("approved_percent", sa.Integer),
+        sa.Column("decided_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("decided_at", sa.DateTime),
+        sa.Column("decision_note", sa.Text),
+        sa.Column("discount_cents", sa.BigInteger),
     )
-    Table(
+    sa.Table(
         "assistance_documents",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("application_id", Uuid, nullable=False, index=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("application_id", sa.Uuid, nullable=False, index=True),
         *stored_file(),
     )
-    Table(
+    sa.Table(
         "statement_runs",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("month", Date, nullable=False, unique=True),
-        Column("run_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("run_at", DateTime, nullable=False),
-        Column("patients", Integer, nullable=False),
-        Column("notices", Integer, nullable=False),
-        Column("paper", Integer, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("month", sa.Date, nullable=False, unique=True),
+        sa.Column("run_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("run_at", sa.DateTime, nullable=False),
+        sa.Column("patients", sa.Integer, nullable=False),
+        sa.Column("notices", sa.Integer, nullable=False),
+        sa.Column("paper", sa.Integer, nullable=False),
     )
     new = (
         "statement_runs",

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-)
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Appointments end to end: the sites' addresses; slots from schedule templates, closed by
     blocks or held for a waitlist offer; who booked, cancelled or rescheduled a visit, its video
     room and check-in; visit requests, the waitlist and its offers, reminders sent, e-check-ins
@@ -42,108 +30,114 @@ def upgrade(conn: Connection) -> None:
             ("appointments", "checked_in_at", "TIMESTAMP"),
         ),
     )
-    meta = MetaData()
+    meta = sa.MetaData()
     stand_ins = ("patients", "users", "providers", "sites")  # only for the foreign keys
     for name in stand_ins:
-        Table(name, meta, Column("id", Uuid, primary_key=True))
+        sa.Table(name, meta, sa.Column("id", sa.Uuid, primary_key=True))
 
-    def patient() -> Column[uuid.UUID]:
-        return Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True)
+    def patient() -> sa.Column[uuid.UUID]:
+        return sa.Column(
+            "patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True
+        )
 
-    Table(
+    sa.Table(
         "schedule_templates",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("provider_id", Uuid, ForeignKey("providers.id"), nullable=False, index=True),
-        Column("site_id", Uuid, ForeignKey("sites.id"), nullable=False),
-        Column("weekday", Integer, nullable=False),
-        Column("start_minute", Integer, nullable=False),
-        Column("end_minute", Integer, nullable=False),
-        Column("slot_minutes", Integer, nullable=False),
-        Column("slot_kind", String(16), nullable=False),
-        Column("active", Boolean, nullable=False),
-        Column("created_by", Uuid, ForeignKey("users.id")),
-        Column("created_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column(
+            "provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False, index=True
+        ),
+        sa.Column("site_id", sa.Uuid, sa.ForeignKey("sites.id"), nullable=False),
+        sa.Column("weekday", sa.Integer, nullable=False),
+        sa.Column("start_minute", sa.Integer, nullable=False),
+        sa.Column("end_minute", sa.Integer, nullable=False),
+        sa.Column("slot_minutes", sa.Integer, nullable=False),
+        sa.Column("slot_kind", sa.String(16), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("created_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("created_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "schedule_blocks",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("provider_id", Uuid, ForeignKey("providers.id"), nullable=False, index=True),
-        Column("starts_at", DateTime, nullable=False),
-        Column("ends_at", DateTime, nullable=False),
-        Column("reason", String(200), nullable=False),
-        Column("created_by", Uuid, ForeignKey("users.id")),
-        Column("created_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column(
+            "provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False, index=True
+        ),
+        sa.Column("starts_at", sa.DateTime, nullable=False),
+        sa.Column("ends_at", sa.DateTime, nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("created_by", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("created_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "appointment_requests",
         meta,
-        Column("id", Uuid, primary_key=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
         patient(),
-        Column("visit_type", String(24), nullable=False),
-        Column("provider_id", Uuid),
-        Column("preferred", Text, nullable=False),
-        Column("note", Text),
-        Column("status", String(16), nullable=False),
-        Column("requested_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("requested_at", DateTime, nullable=False),
-        Column("handled_by", Uuid),
-        Column("handled_at", DateTime),
-        Column("appointment_id", Uuid),
+        sa.Column("visit_type", sa.String(24), nullable=False),
+        sa.Column("provider_id", sa.Uuid),
+        sa.Column("preferred", sa.Text, nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("requested_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("requested_at", sa.DateTime, nullable=False),
+        sa.Column("handled_by", sa.Uuid),
+        sa.Column("handled_at", sa.DateTime),
+        sa.Column("appointment_id", sa.Uuid),
     )
-    Table(
+    sa.Table(
         "waitlist_entries",
         meta,
-        Column("id", Uuid, primary_key=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
         patient(),
-        Column("appointment_id", Uuid, nullable=False, index=True),
-        Column("provider_id", Uuid),
-        Column("slot_kind", String(16), nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("created_at", DateTime, nullable=False),
+        sa.Column("appointment_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("provider_id", sa.Uuid),
+        sa.Column("slot_kind", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "waitlist_offers",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("entry_id", Uuid, nullable=False, index=True),
-        Column("slot_id", Uuid, nullable=False, index=True),
-        Column("offered_at", DateTime, nullable=False),
-        Column("expires_at", DateTime, nullable=False),
-        Column("status", String(16), nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("entry_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("slot_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("offered_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
     )
-    Table(
+    sa.Table(
         "reminders_sent",
         meta,
-        Column("appointment_id", Uuid, primary_key=True),
-        Column("days_before", Integer, primary_key=True),
-        Column("sent_at", DateTime, nullable=False),
+        sa.Column("appointment_id", sa.Uuid, primary_key=True),
+        sa.Column("days_before", sa.Integer, primary_key=True),
+        sa.Column("sent_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "checkins",
         meta,
-        Column("appointment_id", Uuid, primary_key=True),
+        sa.Column("appointment_id", sa.Uuid, primary_key=True),
         patient(),
-        Column("contact_confirmed", Boolean, nullable=False),
-        Column("insurance_confirmed", Boolean, nullable=False),
-        Column("medication_changes", Text),
-        Column("allergy_changes", Text),
-        Column("completed_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("completed_at", DateTime, nullable=False),
+        sa.Column("contact_confirmed", sa.Boolean, nullable=False),
+        sa.Column("insurance_confirmed", sa.Boolean, nullable=False),
+        sa.Column("medication_changes", sa.Text),
+        sa.Column("allergy_changes", sa.Text),
+        sa.Column("completed_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("completed_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "questionnaire_responses",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("appointment_id", Uuid, nullable=False, index=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("appointment_id", sa.Uuid, nullable=False, index=True),
         patient(),
-        Column("instrument", String(16), nullable=False),
-        Column("answers", String(32), nullable=False),
-        Column("score", Integer, nullable=False),
-        Column("severity", String(24), nullable=False),
-        Column("self_harm", Boolean, nullable=False),
-        Column("submitted_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("submitted_at", DateTime, nullable=False),
+        sa.Column("instrument", sa.String(16), nullable=False),
+        sa.Column("answers", sa.String(32), nullable=False),
+        sa.Column("score", sa.Integer, nullable=False),
+        sa.Column("severity", sa.String(24), nullable=False),
+        sa.Column("self_harm", sa.Boolean, nullable=False),
+        sa.Column("submitted_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("submitted_at", sa.DateTime, nullable=False),
     )
     meta.create_all(conn, tables=[t for t in meta.sorted_tables if t.name not in stand_ins])

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    text,
-)
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns, stored_file
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Secure messaging with a staff inbox, and refills with a clinician queue: threads' category,
     recipient, pool, claim, waiting time and closing; signed messages with attachments; the
     staff-only thread notes; the pharmacy directory; controlled substances; refill requests'
@@ -43,43 +32,45 @@ def upgrade(conn: Connection) -> None:
             ("refill_requests", "sent_at", "TIMESTAMP"),
         ),
     )
-    meta = MetaData()
-    Table("users", meta, Column("id", Uuid, primary_key=True))  # only for the foreign key
-    Table(
+    meta = sa.MetaData()
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))  # only for the foreign key
+    sa.Table(
         "message_attachments",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("message_id", Uuid, nullable=False, index=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("message_id", sa.Uuid, nullable=False, index=True),
         *stored_file(),
     )
-    Table(
+    sa.Table(
         "thread_notes",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("thread_id", Uuid, nullable=False, index=True),
-        Column("author_user_id", Uuid, ForeignKey("users.id")),
-        Column("kind", String(16), nullable=False),
-        Column("body", Text, nullable=False),
-        Column("created_at", DateTime, nullable=False),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("thread_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("author_user_id", sa.Uuid, sa.ForeignKey("users.id")),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
     )
-    Table(
+    sa.Table(
         "pharmacies",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("name", String(160), nullable=False),
-        Column("address", String(200), nullable=False),
-        Column("phone", String(32), nullable=False),
-        Column("ncpdp_id", String(7), nullable=False, unique=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("name", sa.String(160), nullable=False),
+        sa.Column("address", sa.String(200), nullable=False),
+        sa.Column("phone", sa.String(32), nullable=False),
+        sa.Column("ncpdp_id", sa.String(7), nullable=False, unique=True),
     )
     new = ("message_attachments", "thread_notes", "pharmacies")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])
     if conn.dialect.name == "postgresql":  # the staff queues' indexes (see services/care/tables)
         conn.execute(
-            text(
+            sa.text(
                 "CREATE INDEX ix_message_threads_open_pool ON message_threads (pool, waiting_since)"
                 " WHERE status = 'open'"
             )
         )
         conn.execute(
-            text("CREATE INDEX ix_refill_requests_status ON refill_requests (status, requested_at)")
+            sa.text(
+                "CREATE INDEX ix_refill_requests_status ON refill_requests (status, requested_at)"
+            )
         )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, Date, MetaData, String, Table, Text
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """The analytics' small-cell masks, kept for later views and processes."""
-    Table(
+    sa.Table(
         "protected_slices",
-        MetaData(),
-        Column("digest", String(40), primary_key=True),
-        Column("hidden", Text, nullable=False),
-        Column("stored_on", Date, nullable=False),
+        sa.MetaData(),
+        sa.Column("digest", sa.String(40), primary_key=True),
+        sa.Column("hidden", sa.Text, nullable=False),
+        sa.Column("stored_on", sa.Date, nullable=False),
     ).create(conn)

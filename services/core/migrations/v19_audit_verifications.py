@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Results of verifying the audit chain, full and incremental (where the next walk starts)."""
-    meta = MetaData()
-    Table(
+    meta = sa.MetaData()
+    sa.Table(
         "audit_verifications",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("kind", String(16), nullable=False),
-        Column("started_at", DateTime, nullable=False),
-        Column("ended_at", DateTime, nullable=False),
-        Column("entries", BigInteger, nullable=False),
-        Column("ok", Boolean, nullable=False),
-        Column("last_seq", BigInteger, nullable=False),
-        Column("last_mac", String(64), nullable=False),
-        Column("first_broken_seq", BigInteger),
-        Column("problem", String(200)),
-        Column("tag", String(64), nullable=False),
-        Index("ix_audit_verifications_kind_ended", "kind", "ended_at"),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("ended_at", sa.DateTime, nullable=False),
+        sa.Column("entries", sa.BigInteger, nullable=False),
+        sa.Column("ok", sa.Boolean, nullable=False),
+        sa.Column("last_seq", sa.BigInteger, nullable=False),
+        sa.Column("last_mac", sa.String(64), nullable=False),
+        sa.Column("first_broken_seq", sa.BigInteger),
+        sa.Column("problem", sa.String(200)),
+        sa.Column("tag", sa.String(64), nullable=False),
+        sa.Index("ix_audit_verifications_kind_ended", "kind", "ended_at"),
     )
     meta.create_all(conn)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import sqlalchemy as sa
 
 from services.core.migrations.ddl import add_columns
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """The language each person reads the portal and its emails in (English when not set)."""
     add_columns(conn, (("users", "language", "VARCHAR(8)"),))

@@ -2,58 +2,51 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Double,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-)
+import sqlalchemy as sa
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade(conn: sa.Connection) -> None:
     """Records from other providers (FHIR bundles), kept apart from the clinic's own."""
-    meta = MetaData()
-    Table("patients", meta, Column("id", Uuid, primary_key=True))  # only for the foreign keys
-    Table("users", meta, Column("id", Uuid, primary_key=True))
-    Table(
+    meta = sa.MetaData()
+    sa.Table(
+        "patients", meta, sa.Column("id", sa.Uuid, primary_key=True)
+    )  # only for the foreign keys
+    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    sa.Table(
         "outside_imports",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("source", String(200), nullable=False),
-        Column("file_name", String(200), nullable=False),
-        Column("sha256", String(64), nullable=False),
-        Column("imported_by", Uuid, ForeignKey("users.id"), nullable=False),
-        Column("imported_at", DateTime, nullable=False),
-        Column("items", Integer, nullable=False),
-        Column("removed_at", DateTime),
-        Column("removed_by", Uuid),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("file_name", sa.String(200), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("imported_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("imported_at", sa.DateTime, nullable=False),
+        sa.Column("items", sa.Integer, nullable=False),
+        sa.Column("removed_at", sa.DateTime),
+        sa.Column("removed_by", sa.Uuid),
     )
-    Table(
+    sa.Table(
         "outside_items",
         meta,
-        Column("id", Uuid, primary_key=True),
-        Column("import_id", Uuid, ForeignKey("outside_imports.id"), nullable=False, index=True),
-        Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
-        Column("key", String(64), nullable=False, unique=True),
-        Column("kind", String(16), nullable=False),
-        Column("code", String(32)),
-        Column("name", String(200), nullable=False),
-        Column("status", String(24)),
-        Column("occurred_at", DateTime),
-        Column("ended_at", DateTime),
-        Column("value", Double),
-        Column("value_text", String(200)),
-        Column("unit", String(32)),
-        Column("ref_low", Double),
-        Column("ref_high", Double),
-        Column("detail", String(200)),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column(
+            "import_id", sa.Uuid, sa.ForeignKey("outside_imports.id"), nullable=False, index=True
+        ),
+        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        sa.Column("key", sa.String(64), nullable=False, unique=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("code", sa.String(32)),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("status", sa.String(24)),
+        sa.Column("occurred_at", sa.DateTime),
+        sa.Column("ended_at", sa.DateTime),
+        sa.Column("value", sa.Double),
+        sa.Column("value_text", sa.String(200)),
+        sa.Column("unit", sa.String(32)),
+        sa.Column("ref_low", sa.Double),
+        sa.Column("ref_high", sa.Double),
+        sa.Column("detail", sa.String(200)),
     )
     new = ("outside_imports", "outside_items")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])

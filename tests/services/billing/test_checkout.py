@@ -82,6 +82,21 @@ def _start(amount: str, statement: uuid.UUID | None = None, key: str | None = No
     )
 
 
+def test_without_a_typed_amount_the_page_is_for_all_that_is_owed(
+    processor: DemoProcessor,
+) -> None:
+    """The billing page sends no dollar text for "the whole balance" or "one statement": the
+    service works the amount out from the ledger."""
+    target = _owed()[0]
+    whole = checkout.checkout_start(actor=_me(), patient_id=_alex(), key=_key())
+    one = checkout.checkout_start(
+        actor=_me(), patient_id=_alex(), statement_id=target.statement_id, key=_key()
+    )
+    with db.read_only() as s:
+        amounts = [s.get(Checkout, p.checkout_id).amount_cents for p in (whole, one)]  # type: ignore[union-attr]
+    assert amounts == [_balance(), target.remaining_cents]
+
+
 def test_a_paid_test_card_posts_the_statement_once_with_a_receipt(
     processor: DemoProcessor,
 ) -> None:

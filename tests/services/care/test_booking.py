@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.care import booking, policy
+from services.care import booking, visit_types
 from services.care.tables import Appointment, AppointmentRequest, AppointmentSlot
 from services.core import clock, db
 from services.core.access import Actor
@@ -61,15 +61,15 @@ def test_open_slots_are_of_the_visit_types_kind_and_from_an_hour_on(seeded_url: 
     assert office and video
     assert [s.start_at for s in office] == sorted(s.start_at for s in office)
     assert all(s.start_at >= clock.now() + booking.BOOK_AHEAD for s in office + video)
-    assert {_slot(s.slot_id).visit_type for s in office} == {policy.OFFICE}
-    assert {_slot(s.slot_id).visit_type for s in video} == {policy.VIDEO}
+    assert {_slot(s.slot_id).visit_type for s in office} == {visit_types.OFFICE}
+    assert {_slot(s.slot_id).visit_type for s in video} == {visit_types.VIDEO}
     assert any(s.own_team for s in office)
     choices = booking.booking_choices(actor=_me(), patient_id=_alex())
     assert choices.providers[0][2]  # the patient's own care team first
     with pytest.raises(ValidationError):
         _search(_me(), _alex(), "new_patient")  # request only
     with pytest.raises(ValidationError):
-        _search(_me(), _alex(), days=policy.SEARCH_DAYS_MAX + 1)
+        _search(_me(), _alex(), days=visit_types.SEARCH_DAYS_MAX + 1)
 
 
 def test_booking_takes_the_slot_and_a_second_try_is_shown_the_next_times(
@@ -140,7 +140,7 @@ def test_a_patient_cannot_be_in_two_visits_at_once(seeded_url: str) -> None:
         s for s in office[1:] if s.start_at == first.start_at
     ]
     assert same_time, "the seeded schedule has parallel slots"
-    kind = "video" if _slot(same_time[0].slot_id).visit_type == policy.VIDEO else "office"
+    kind = "video" if _slot(same_time[0].slot_id).visit_type == visit_types.VIDEO else "office"
     with pytest.raises(Conflict, match="already have a visit"):
         booking.book(actor=_me(), patient_id=_alex(), slot_id=same_time[0].slot_id, visit_type=kind)
 
@@ -154,7 +154,7 @@ def test_cancelling_frees_the_slot_but_not_within_the_late_cancel_window(
     visit = booking.book(
         actor=_me(), patient_id=_alex(), slot_id=later.slot_id, visit_type="office"
     )
-    if soon.start_at - clock.now() < timedelta(hours=policy.late_cancel_hours()):
+    if soon.start_at - clock.now() < timedelta(hours=visit_types.late_cancel_hours()):
         with pytest.raises(Conflict, match="call the clinic"):
             booking.cancel(actor=_me(), patient_id=_alex(), appointment_id=early)
     with clock.frozen(later.start_at - timedelta(hours=23)):

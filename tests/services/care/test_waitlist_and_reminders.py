@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.care import booking, policy, reminders, waitlist
+from services.care import booking, reminders, visit_types, waitlist
 from services.care.tables import Appointment, AppointmentSlot
 from services.core import clock, crypto, db, language
 from services.core.access import Actor
@@ -106,7 +106,7 @@ def test_a_freed_slot_is_offered_in_order_held_and_the_first_to_accept_moves_up(
     assert early.slot_id not in {s.slot_id for s in _search(_me(), _alex(), first=3, days=20)}
     assert waitlist.offer_open_slots() == 0
     # It expires: the next waiting patient is offered it.
-    with clock.frozen(clock.now() + timedelta(minutes=policy.offer_minutes() + 1)):
+    with clock.frozen(clock.now() + timedelta(minutes=visit_types.offer_minutes() + 1)):
         assert waitlist.offer_open_slots() == 1
         with pytest.raises(Conflict, match="ended"):
             waitlist.offer_accept(actor=first, patient_id=first.patient_id, offer_id=offer.offer_id)

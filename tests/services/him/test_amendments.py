@@ -1,7 +1,7 @@
 """Amendments on both databases: asked for one item with the reason, routed by HIM, accepted
 (the amendment shows with the item and the people named are told) or denied in writing; the
 statement of disagreement and the rebuttal travel with the item into the record page, the PDF,
-the FHIR export and a later release package."""
+the FHIR export and a later records package."""
 
 from __future__ import annotations
 

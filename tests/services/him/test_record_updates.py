@@ -21,7 +21,7 @@ from services.core.errors import (
 from services.core.models import NotificationOutbox, Patient, ProxyGrant, User
 from services.him import queue, updates
 from services.identity import sessions
-from services.proxy import policy
+from services.proxy import proxy_rules
 from tests.conftest import NOW
 from tests.services.him.test_records_requests import _him
 from tests.services.proxy import support
@@ -120,7 +120,7 @@ def test_a_confirmed_death_closes_accounts_ends_sessions_and_proxies_and_stops_n
     signed = world.signed_in("patient.demo")
     dana = world.actor_of("proxy.demo")
     with db.transaction() as s:
-        policy.new_grant(
+        proxy_rules.new_grant(
             s,
             patient_id=alex.id,
             proxy_user_id=dana.user_id,

@@ -20,7 +20,7 @@ from services.core import clock, db
 from services.core.access import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox
-from services.him import deadlines, queue, release, requests
+from services.him import deadlines, package_links, queue, requests
 from services.him.authorization import Authorization
 from services.him.tables import RecordsRequest
 from services.records import documents
@@ -377,8 +377,8 @@ def test_a_release_by_link_is_recorded_as_a_disclosure_and_opens_for_the_recipie
     assert _count(Disclosure, Disclosure.patient_id == _alex()) == before + 1
     assert sent.kind == "records_release"
     with pytest.raises(NotFound):
-        release.shared_open(token=done.link_token, recipient_email="someone@else.example")
-    name, kind, data = release.shared_open(
+        package_links.shared_open(token=done.link_token, recipient_email="someone@else.example")
+    name, kind, data = package_links.shared_open(
         token=done.link_token, recipient_email="Records@Northside.example"
     )
     assert (kind, set(_zip(data))) == (
@@ -407,17 +407,17 @@ def test_revoking_an_authorization_stops_a_pending_release_and_keeps_what_was_ma
     assert _row(sent).status == "fulfilled"  # made, and stays recorded
     assert _count(Disclosure, Disclosure.request_id == sent) == 1
     with pytest.raises(NotFound):  # the link not yet used stops working
-        release.shared_open(token=link, recipient_email="records@northside.example")
+        package_links.shared_open(token=link, recipient_email="records@northside.example")
 
 
 def test_revoking_stops_a_link_already_opened_too(seeded_url: str) -> None:
     rid = _release(recipient_name="Dr. Lee")
     link = queue.request_fulfil(actor=_him(), request_id=rid).link_token
     assert link is not None
-    release.shared_open(token=link, recipient_email="records@northside.example")
+    package_links.shared_open(token=link, recipient_email="records@northside.example")
     assert requests.authorization_revoke(actor=_me(), patient_id=_alex(), request_id=rid)
     with pytest.raises(NotFound):
-        release.shared_open(token=link, recipient_email="records@northside.example")
+        package_links.shared_open(token=link, recipient_email="records@northside.example")
 
 
 def test_closed_requests_refuse_assignment_and_a_request_without_a_package_has_none(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from services.care import policy
+from services.care import visit_types
 from services.core import clock, db
 from services.core.access import Actor
 from services.core.models import ProxyGrant
@@ -25,7 +25,7 @@ def test_patient_home_shows_what_is_new_and_next(seeded_url: str) -> None:
     view = patient_home(actor=actor, patient_id=actor.patient_id)
     assert view.patient_name == "Alex Rivera"
     assert view.upcoming_appointments and all(a.start_at >= NOW for a in view.upcoming_appointments)
-    names = {v.name for v in policy.VISIT_TYPES.values()}
+    names = {v.name for v in visit_types.VISIT_TYPES.values()}
     assert all(a.visit_type in names for a in view.upcoming_appointments)  # names, not codes
     assert view.unread_messages and view.unread_messages >= 1
     assert view.new_results, "the demo patient has newly released results"

@@ -1,4 +1,5 @@
-"""Password policy (SECURITY.md 1): length, blocklist, context words; no composition rules."""
+"""Password policy (docs/rules/security.md 1): length, blocklist, context words; no composition
+rules."""
 
 from __future__ import annotations
 

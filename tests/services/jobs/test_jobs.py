@@ -1,6 +1,6 @@
 """The job runner on both databases, on a frozen clock: each job idempotent, the hold-end notice
 sent once by the runner alone, failures recorded without stopping the others, what admins see;
-and on PostgreSQL two `python -m jobs` workers that never run a job twice."""
+and on PostgreSQL two `python -m worker` workers that never run a job twice."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_admins_see_each_jobs_last_and_next_run_and_failures(seeded_url: str) ->
 def _worker(url: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PORTAL_DATABASE_URL": url}
     return subprocess.Popen(
-        [sys.executable, "-m", "jobs", "--tick", "0.05", "--for", "4"],
+        [sys.executable, "-m", "worker", "--tick", "0.05", "--for", "4"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -17,7 +17,7 @@ from services.core.errors import NotFound
 from services.core.models import Patient, ProxyGrant
 from services.health import metrics
 from services.homes.patient import patient_home
-from services.proxy import age_rules, policy
+from services.proxy import age_rules, proxy_rules
 from services.proxy.tables import ProxyNotice
 from services.records import documents, fhir_export, printouts, records, results
 from tests.conftest import NOW
@@ -36,7 +36,7 @@ from tests.support import world
 def test_birthdays_turn_on_the_day_and_29_february_on_1_march(
     birth: date, age: int, day: date
 ) -> None:
-    assert policy.birthday(birth, age) == day
+    assert proxy_rules.birthday(birth, age) == day
     assert access.age_on(birth, day) == age
     assert access.age_on(birth, day - timedelta(days=1)) == age - 1
 
@@ -60,7 +60,7 @@ def _view(patient_id: uuid.UUID) -> access.Access | None:
 def test_a_parents_access_narrows_at_12_and_ends_at_18(seeded_url: str, birth: date) -> None:
     mia = world.patient_id("Mia", "Larson")
     _set_birth(mia, birth)
-    twelve, eighteen = policy.birthday(birth, 12), policy.birthday(birth, 18)
+    twelve, eighteen = proxy_rules.birthday(birth, 12), proxy_rules.birthday(birth, 18)
     with clock.frozen(_at(twelve - timedelta(days=1))):
         found = _view(mia)
         assert found is not None and not found.adolescent_limited
@@ -201,7 +201,7 @@ def test_each_scope_opens_its_services_and_no_other(seeded_url: str, scope: str)
     alex = world.patient_id("Alex", "Rivera")
     dana = world.actor_of("proxy.demo")
     with db.transaction() as s:
-        policy.new_grant(
+        proxy_rules.new_grant(
             s,
             patient_id=alex,
             proxy_user_id=dana.user_id,

@@ -12,7 +12,7 @@ from services.core import access, clock, db
 from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.models import ProxyGrant
 from services.identity.acting import acting_choices
-from services.proxy import grants, invitations, policy
+from services.proxy import grants, invitations, proxy_rules
 from services.records import results
 from tests.conftest import NOW
 from tests.services.proxy import support
@@ -63,7 +63,7 @@ def test_a_signed_in_person_accepts_and_the_link_expires(seeded_url: str) -> Non
     dana = world.sign_in("proxy.demo")
     assert invitations.invitation_accept(actor=dana, token=token) == "Alex Rivera"
     late = _invite("someone@example.org")
-    with clock.frozen(NOW + timedelta(days=policy.invitation_days(), seconds=1)):
+    with clock.frozen(NOW + timedelta(days=proxy_rules.invitation_days(), seconds=1)):
         with pytest.raises(NotFound):
             invitations.invitation_accept(actor=dana, token=late)
     with pytest.raises(NotFound):

@@ -1,5 +1,5 @@
 """What a link in an email opens: a patient's own share (services.records.sharing), or a
-release package HIM sent to a third party. A package's release was recorded as a disclosure
+records package HIM sent to a third party. Sending it was recorded as a disclosure
 when it was sent; opening it is counted and audited, and gives the zip as it was built."""
 
 from __future__ import annotations

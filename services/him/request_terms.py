@@ -1,6 +1,6 @@
 """The words and settings of records requests: kinds, statuses, forms of delivery, fees
-(COMPLIANCE.md and the clinic's published instructions in seeds/004), and the grounds on which
-access may be denied (45 CFR 164.524(a)(2) unreviewable, (a)(3) reviewable)."""
+(docs/rules/compliance.md and the clinic's published instructions in seeds/004), and the grounds on
+which access may be denied (45 CFR 164.524(a)(2) unreviewable, (a)(3) reviewable)."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def fee_cents(kind: str, delivery: str | None, earlier_accountings: int = 0) -> 
 
 
 def link_days() -> int:
-    """How long a release package's link works for its recipient."""
+    """How long a records package's link works for its recipient."""
     return int(number_setting("release_link_days", 14))
 
 

@@ -1,6 +1,6 @@
-"""The proxy product policy (COMPLIANCE.md, "Proxy access"): every limit a setting, and the words
-shared by the patient's, the caregiver's and HIM's pages. The ages themselves are the access
-policy's (services.core.access)."""
+"""The proxy product policy (docs/rules/compliance.md, "Proxy access"): every limit a setting, and
+the words shared by the patient's, the caregiver's and HIM's pages. The ages themselves are the
+access policy's (services.core.access)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m jobs`: run the scheduled jobs beside the app processes (PostgreSQL only: with the
+"""`python -m worker`: run the scheduled jobs beside the app processes (PostgreSQL only: with the
 embedded DuckDB the app server runs them, since only one process may write)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from services.jobs import runner
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument(
         "--tick", type=float, help="seconds between ticks (PORTAL_JOBS_TICK_SECONDS)"
     )
@@ -26,14 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if settings().is_duckdb:
             print(
-                "python -m jobs: the database is DuckDB; the app server runs the jobs itself "
+                "python -m worker: the database is DuckDB; the app server runs the jobs itself "
                 "(one process may write). Use this worker with PostgreSQL.",
                 file=sys.stderr,
             )
             return 2
         db.engine()
     except ConfigurationError as exc:
-        print(f"python -m jobs: {exc.message}", file=sys.stderr)
+        print(f"python -m worker: {exc.message}", file=sys.stderr)
         return 2
     tick = args.tick or settings().jobs_tick_seconds
     ends = None if args.seconds is None else time.monotonic() + args.seconds

@@ -1,1 +1,0 @@
-"""`python -m jobs`: the job runner as its own process, for PostgreSQL deployments."""
