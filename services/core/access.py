@@ -143,6 +143,11 @@ class Access:
     adolescent_limited: bool = False  # parent of a 12-17 year old: no confidential information
     grant_id: uuid.UUID | None = field(default=None, compare=False)
 
+    @property
+    def patient_side(self) -> bool:
+        """The patient, or someone acting for them (not staff)."""
+        return self.basis in (SELF, PROXY)
+
 
 def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
@@ -228,10 +233,16 @@ def authorize_patient(session: Session, actor: Actor, patient_id: uuid.UUID, sco
     raise NotFound(t("We could not find that record."))
 
 
+def require_basis(found: Access, message: str, *bases: str) -> None:
+    """Work that only these kinds of access may do (the patient, a proxy, a clinician on the care
+    team); `message` (a catalog message) says who may."""
+    if found.basis not in bases:
+        raise PermissionDenied(t(message))
+
+
 def require_patient_side(found: Access, message: str) -> None:
     """Work only the patient (or their proxy) does for themselves; staff have their own."""
-    if found.basis not in (SELF, PROXY):
-        raise PermissionDenied(t(message))
+    require_basis(found, message, SELF, PROXY)
 
 
 def require_role(actor: Actor, *roles: str) -> None:

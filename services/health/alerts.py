@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from services.core import access, clock, db
 from services.core.access import Actor, clinician_patients
-from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.core.language import number, t
+from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.language import N_, number, t
 from services.core.models import Patient
 from services.core.work import patient_work, staff_work
 from services.health.tables import MetricAlert
@@ -88,8 +88,9 @@ def alert_acknowledge(*, actor: Actor, alert_id: uuid.UUID, note: str) -> None:
     if patient_id is None:
         raise NotFound(t("That alert was not found."))
     with patient_work(actor, patient_id, "alerts.acknowledge", access.METRICS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied(t("Only a clinician on the patient's care team can do this."))
+        access.require_basis(
+            found, N_("Only a clinician on the patient's care team can do this."), access.CLINICIAN
+        )
         # One statement that only an open alert matches: two clinicians at once, one wins.
         done = session.execute(
             update(MetricAlert)

@@ -257,7 +257,7 @@ def import_confirm(*, actor: Actor, patient_id: uuid.UUID, data: bytes) -> Impor
         alerts: list[Alert] = []
         for kind, rows in checked.rows.items():
             alerts += readings.insert(session, kind, patient, rows, source)
-        if found.basis in (access.SELF, access.PROXY):  # a device's readings brought in
+        if found.patient_side:  # a device's readings brought in
             usage.record_use(session, actor.user_id, usage.DEVICE_IMPORT, patient_id)
         plan = checked.plan
         return ImportPlan(**{**plan.__dict__, "alerts": alerts})

@@ -486,7 +486,7 @@ def metrics_view(
             glucose=glucose_summary(session, patient_id, tir_end),
             glucose_days=_glucose_days(session, patient_id, start, end),
             manual=_manual(session, patient_id, start, end),
-            read_only=found.basis not in (access.SELF, access.PROXY),
+            read_only=not found.patient_side,
         )
 
 

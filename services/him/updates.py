@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from services.core import access, clock, forms, language, notify, uploads
 from services.core.access import Access, Actor
 from services.core.contact import phone_field
-from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.models import NotificationOutbox, Patient, ProxyGrant, User
 from services.core.work import patient_work, staff_work
@@ -234,8 +234,9 @@ def update_report(
         session,
         found,
     ):
-        if found.basis != access.PROXY:
-            raise PermissionDenied(t("Only someone who acts for the patient can report this here."))
+        access.require_basis(
+            found, N_("Only someone who acts for the patient can report this here."), access.PROXY
+        )
         record = session.get(Patient, patient_id)
         assert record is not None
         values = _check(form, record)

@@ -38,8 +38,7 @@ class ProxyItem:
 def proxies_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ProxyItem]:
     """Everyone who can act for this patient now, with what they may see and their last use."""
     with patient_work(actor, patient_id, "proxy.grants.list", access.SUMMARY) as (session, found):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can see who acts for them."))
+        access.require_basis(found, N_("Only the patient can see who acts for them."), access.SELF)
         now = clock.now()
         last_use = (
             select(func.max(AuditEvent.occurred_at))
@@ -97,8 +96,7 @@ def _managed(session: Session, patient_id: uuid.UUID, grant_id: uuid.UUID) -> Pr
 
 
 def _patient_self(found: access.Access) -> None:
-    if found.basis != access.SELF:
-        raise PermissionDenied(t("Only the patient can change who acts for them."))
+    access.require_basis(found, N_("Only the patient can change who acts for them."), access.SELF)
 
 
 def grant_scopes_change(

@@ -51,8 +51,7 @@ class PendingInvitation:
 
 def _own_record(actor: Actor, found: access.Access, patient: Patient) -> None:
     """Only the patient manages who acts for them, and only from the policy's age."""
-    if found.basis != access.SELF:
-        raise PermissionDenied(t("Only the patient can choose who acts for them."))
+    access.require_basis(found, N_("Only the patient can choose who acts for them."), access.SELF)
     if access.age_on(patient.birth_date, clock.today()) < proxy_rules.invite_min_age():
         raise PermissionDenied(
             t(
@@ -249,8 +248,7 @@ def invitations_pending(*, actor: Actor, patient_id: uuid.UUID) -> list[PendingI
         session,
         found,
     ):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can see whom they invited."))
+        access.require_basis(found, N_("Only the patient can see whom they invited."), access.SELF)
         rows = session.scalars(
             select(ProxyInvitation)
             .where(
@@ -280,8 +278,9 @@ def invitation_cancel(*, actor: Actor, patient_id: uuid.UUID, invitation_id: uui
         session,
         found,
     ):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can cancel their invitations."))
+        access.require_basis(
+            found, N_("Only the patient can cancel their invitations."), access.SELF
+        )
         invitation = session.get(ProxyInvitation, invitation_id)
         if (
             invitation is None

@@ -340,8 +340,9 @@ def requests_for_patient(*, actor: Actor, patient_id: uuid.UUID) -> list[Request
         session,
         found,
     ):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can answer requests for their record."))
+        access.require_basis(
+            found, N_("Only the patient can answer requests for their record."), access.SELF
+        )
         rows = session.execute(
             select(ProxyRequest, User.display_name)
             .join(User, User.id == ProxyRequest.requester_user_id)
@@ -374,8 +375,9 @@ def request_answer(
         session,
         found,
     ):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can answer requests for their record."))
+        access.require_basis(
+            found, N_("Only the patient can answer requests for their record."), access.SELF
+        )
         row = session.get(ProxyRequest, request_id)
         if row is None or row.patient_id != patient_id or row.status != WITH_PATIENT:
             raise NotFound(t("We could not find that request."))

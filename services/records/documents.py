@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.core import access, clock, uploads
 from services.core.access import Actor
-from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.errors import NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.work import patient_work
 from services.records.tables import Document
@@ -90,8 +90,12 @@ def document_upload(
         uploads.storing(uploads.folder(FOLDER), data) as stored,
         patient_work(actor, patient_id, "documents.upload", access.DOCUMENTS) as (session, found),
     ):
-        if found.basis not in (access.SELF, access.PROXY):
-            raise PermissionDenied(t("Documents are uploaded here by the patient or their proxy."))
+        access.require_basis(
+            found,
+            N_("Documents are uploaded here by the patient or their proxy."),
+            access.SELF,
+            access.PROXY,
+        )
         document = kept(patient_id, actor.user_id, title.strip(), doc_type, stored)
         session.add(document)
         session.flush()

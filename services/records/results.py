@@ -192,14 +192,14 @@ def result_detail(*, actor: Actor, patient_id: uuid.UUID, result_id: uuid.UUID) 
     with patient_work(actor, patient_id, "results.view", access.RESULTS) as (session, found):
         now = clock.now()
         visible = [LabResult.id == result_id, LabResult.patient_id == patient_id]
-        if found.basis in (access.SELF, access.PROXY):
+        if found.patient_side:
             visible.append(visible_to(found, now))
         summaries = _summaries(session, *visible)
         if not summaries:
             raise NotFound(t("We could not find that result."))
         result = session.get(LabResult, result_id)
         assert result is not None
-        if found.basis in (access.SELF, access.PROXY) and result.first_viewed_at is None:
+        if found.patient_side and result.first_viewed_at is None:
             # The release-to-view figures count from here.
             session.execute(
                 update(LabResult).where(LabResult.id == result_id).values(first_viewed_at=now)
@@ -277,8 +277,7 @@ def delay_preferences_update(*, actor: Actor, patient_id: uuid.UUID, categories:
         session,
         found,
     ):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can change this choice."))
+        access.require_basis(found, N_("Only the patient can change this choice."), access.SELF)
         session.execute(
             delete(ResultDelayPreference).where(ResultDelayPreference.patient_id == patient_id)
         )
@@ -378,8 +377,9 @@ def _clinician_work(
     if patient_id is None:
         raise NotFound(t("That result was not found."))
     with patient_work(actor, patient_id, action, access.RESULTS) as (session, found):
-        if found.basis != access.CLINICIAN:
-            raise PermissionDenied(t("Only a clinician on the patient's care team can do this."))
+        access.require_basis(
+            found, N_("Only a clinician on the patient's care team can do this."), access.CLINICIAN
+        )
         yield session, patient_id
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from services.core import access, audit, clock, crypto, db, throttle
 from services.core.access import Actor
 from services.core.contact import contact_fields
-from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.errors import NotFound, ValidationError
 from services.core.language import N_, t
 from services.core.models import Patient, User
 from services.core.work import patient_work
@@ -69,8 +69,7 @@ def share_create(
         raise ValidationError(fields)
     token = crypto.token()
     with patient_work(actor, patient_id, "share.create", access.RECORDS) as (session, found):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can share their record."))
+        access.require_basis(found, N_("Only the patient can share their record."), access.SELF)
         now = clock.now()
         session.add(
             ShareLink(
@@ -108,8 +107,7 @@ def shares_list(*, actor: Actor, patient_id: uuid.UUID) -> list[ShareItem]:
 
 def share_revoke(*, actor: Actor, patient_id: uuid.UUID, share_id: uuid.UUID) -> None:
     with patient_work(actor, patient_id, "share.revoke", access.RECORDS) as (session, found):
-        if found.basis != access.SELF:
-            raise PermissionDenied(t("Only the patient can revoke a link."))
+        access.require_basis(found, N_("Only the patient can revoke a link."), access.SELF)
         done = session.execute(
             update(ShareLink)
             .where(
