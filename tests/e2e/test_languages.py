@@ -27,7 +27,7 @@ def test_a_patient_reads_sign_in_home_and_results_in_spanish_and_keeps_it(
     expect(page.get_by_role("heading", name="Portal de Lakeside Health")).to_be_visible()
     _sign_in_as(page, "patient.demo", "Nombre de usuario", "Contraseña", "Iniciar sesión")
     expect(page.get_by_role("heading", name="Bienvenido/a, Alex")).to_be_visible()
-    expect(page.get_by_text("Próximas citas")).to_be_visible()
+    expect(page.get_by_role("heading", name="Próximas citas")).to_be_visible()
     page.get_by_role("link", name="Resultados de pruebas").click()
     expect(page.get_by_role("heading", name="Resultados de pruebas")).to_be_visible()
     expect(page.get_by_text("Descargar resultados (CSV)")).to_be_visible()
