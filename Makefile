@@ -45,7 +45,7 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-## The 10,000-patient benchmark (see README: Performance).
+## The 10,000-patient benchmark (see docs/performance.md).
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
 

@@ -1,1 +1,1 @@
-"""`python -m benchmarks`: the performance figures quoted in the README, as measured ratios."""
+"""`python -m benchmarks`: the performance figures quoted in docs/performance.md, as measured ratios."""
