@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, plain
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.billing import postings, receivables
 from services.core import language
 from services.core.access import BILLING
@@ -51,7 +51,7 @@ def _adjust(rows: list[receivables.Receivable]) -> None:
             reason = st.selectbox(
                 t("Reason"),
                 list(postings.REASONS),
-                format_func=lambda r: t(postings.REASONS[r]),
+                format_func=words(postings.REASONS),
                 key="adjust_reason",
             )
             note = st.text_input(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain
-from pages.components.widgets import open_one, table
+from pages.components.widgets import open_one, table, words
 from services.core.access import CLINICIAN
 from services.core.language import t
 from services.him import amendments
@@ -65,7 +65,7 @@ def _decide(request_id: uuid.UUID) -> None:
         ground = st.selectbox(
             t("Ground"),
             list(amendments.GROUNDS),
-            format_func=lambda g: t(amendments.GROUNDS[g]),
+            format_func=words(amendments.GROUNDS),
             key=f"amend_ground_{request_id}",
         )
         note = st.text_area(

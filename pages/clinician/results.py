@@ -11,6 +11,7 @@ import streamlit as st
 
 from pages.components import result_view, state
 from pages.components.format import plain, when
+from pages.components.widgets import words
 from services.core import clock
 from services.core.access import CLINICIAN
 from services.core.language import t, tn
@@ -144,7 +145,7 @@ with state.service_errors():
                 reason = st.radio(
                     t("Exception"),
                     list(results.HOLD_REASONS),
-                    format_func=lambda r: t(results.HOLD_REASONS[r]),
+                    format_func=words(results.HOLD_REASONS),
                     key=f"hold_reason_{p.result_id}",
                 )
                 note = st.text_area(

@@ -16,6 +16,7 @@ import streamlit as st
 
 from pages.components import metric_charts, state
 from pages.components.format import local_times, plain, when
+from pages.components.widgets import words
 from services.core import clock, language
 from services.core.access import Actor
 from services.core.language import N_, t, tn
@@ -433,7 +434,7 @@ def _enter_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) ->
     kind = st.radio(
         t("What did you measure?"),
         list(KIND_LABELS),
-        format_func=lambda k: t(KIND_LABELS[k]),
+        format_func=words(KIND_LABELS),
         horizontal=True,
         key="metrics_entry_kind",
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from pages.components.widgets import words
 from services.core import clock
 from services.core.language import t
 from services.him import updates
@@ -63,7 +64,7 @@ def adoption_form(key: str) -> updates.AdoptionNotice | None:
         kind = st.selectbox(
             t("The legal document you send"),
             list(updates.DOCUMENT_TYPES),
-            format_func=lambda d: t(updates.DOCUMENT_TYPES[d]),
+            format_func=words(updates.DOCUMENT_TYPES),
             key=f"{key}_doctype",
         )
         upload = st.file_uploader(

@@ -4,8 +4,9 @@ account fields."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,8 @@ from streamlit.delta_generator import DeltaGenerator
 from pages.components.format import plain
 from services.core.language import t
 from services.identity import passwords, registration
+
+Code = TypeVar("Code")  # a catalog's key
 
 
 def figures(values: Mapping[str, int | float | str | None]) -> None:
@@ -123,3 +126,9 @@ def caregiver_account(key: str, email: str = "") -> registration.CaregiverDetail
     return registration.CaregiverDetails(
         first, last, born, address, phone or None, username, password, accept
     )
+
+
+def words(catalog: Mapping[Code, str]) -> Callable[[Code], str]:
+    """A choice from one of the services' catalogs (code -> catalog message), shown translated:
+    the `format_func` of a select box, radio or multiselect over the codes."""
+    return lambda code: t(catalog[code])

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import narrow, open_one, table
+from pages.components.widgets import narrow, open_one, table, words
 from services.core.access import HIM, SCOPES
 from services.core.language import t
 from services.proxy import proxy_rules, review
@@ -188,7 +188,7 @@ def _decide(d: review.ReviewDetail) -> None:
             t("What they may see"),
             list(SCOPES),
             default=list(SCOPES),
-            format_func=lambda s: t(proxy_rules.SCOPE_WORDS[s]),
+            format_func=words(proxy_rules.SCOPE_WORDS),
             key=f"approve_scopes_{d.request_id}",
         )
         ends = st.date_input(
@@ -209,7 +209,7 @@ def _decide(d: review.ReviewDetail) -> None:
         reason = st.selectbox(
             t("Reason"),
             list(proxy_rules.DENY_REASONS),
-            format_func=lambda r: t(proxy_rules.DENY_REASONS[r]),
+            format_func=words(proxy_rules.DENY_REASONS),
             key=f"deny_reason_{d.request_id}",
         )
         note = st.text_area(

@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import narrow, open_one, table
+from pages.components.widgets import narrow, open_one, table, words
 from services.core import clock, language, uploads
 from services.core.access import HIM
 from services.core.language import t, tn
@@ -187,7 +187,7 @@ def _work(d: queue.RequestDetail, asked: amendments.AmendmentView | None) -> Non
         target = right.selectbox(
             t("Move to"),
             list(moves),
-            format_func=lambda s: t(request_terms.STATUSES[s]),
+            format_func=words(request_terms.STATUSES),
             key=f"rq_move_to_{d.request_id}",
         )
         if right.button(t("Move"), key=f"rq_move_{d.request_id}"):
@@ -398,7 +398,7 @@ def _disclosure() -> None:
         basis = st.selectbox(
             t("Legal basis"),
             list(accounting.BASES),
-            format_func=lambda b: t(accounting.BASES[b]),
+            format_func=words(accounting.BASES),
             key="disc_basis",
         )
         submitted = st.form_submit_button(t("Record the disclosure"))

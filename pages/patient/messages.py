@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import conversation, state
 from pages.components.format import plain, when
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.care import messages, pools
 from services.core.language import t
 from services.core.uploads import Upload
@@ -93,13 +93,13 @@ def _write() -> None:
         recipient = st.selectbox(
             t("To"),
             list(pools.RECIPIENTS),
-            format_func=lambda r: t(pools.RECIPIENTS[r]),
+            format_func=words(pools.RECIPIENTS),
             key="message_to",
         )
         category = st.selectbox(
             t("About"),
             list(pools.CATEGORIES),
-            format_func=lambda c: t(pools.CATEGORIES[c]),
+            format_func=words(pools.CATEGORIES),
             key="message_about",
         )
         subject = st.text_input(t("Subject"), max_chars=messages.MAX_SUBJECT, key="message_subject")

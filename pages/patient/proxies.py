@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.core import clock, language
 from services.core.access import PATIENT, SCOPES
 from services.core.language import listing, t
@@ -22,7 +22,7 @@ def _scopes_picker(label: str, key: str, chosen: tuple[str, ...] | list[str] = (
         label,
         list(SCOPES),
         default=[s for s in chosen if s in SCOPES],
-        format_func=lambda s: t(proxy_rules.SCOPE_WORDS[s]),
+        format_func=words(proxy_rules.SCOPE_WORDS),
         key=key,
         help=t(
             "Only these parts of your record are shown to this person; you can change it later."

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.core import language, uploads
 from services.core.language import t, tn
 from services.records import documents, printouts, records, sharing
@@ -200,7 +200,7 @@ def _share() -> None:
             what = st.selectbox(
                 t("What to share"),
                 list(sharing.WHAT),
-                format_func=lambda w: t(sharing.WHAT[w]),
+                format_func=words(sharing.WHAT),
                 key="share_what",
             )
             days = st.number_input(

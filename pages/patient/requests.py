@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.core import clock, language
 from services.core.language import t
 from services.him import accounting, amendments, request_terms, requests, updates
@@ -44,7 +44,7 @@ def _what(key: str) -> tuple[set[str], date | None, date | None]:
             st.multiselect(
                 t("Which parts"),
                 [p for p in PARTS if p != ALL],
-                format_func=lambda p: t(PARTS[p]),
+                format_func=words(PARTS),
                 key=f"{key}_parts",
             )
         )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import table
+from pages.components.widgets import table, words
 from services.core.access import PATIENT, PROXY
 from services.core.language import t
 from services.proxy import proxy_rules, requests
@@ -94,7 +94,7 @@ def _ask() -> None:
     kind = st.radio(
         t("Whose record?"),
         list(proxy_rules.REQUEST_KINDS),
-        format_func=lambda k: t(proxy_rules.REQUEST_KINDS[k]),
+        format_func=words(proxy_rules.REQUEST_KINDS),
         key="ask_kind",
     )
     relationships = proxy_rules.REQUEST_RELATIONSHIPS[kind]
@@ -112,7 +112,7 @@ def _ask() -> None:
         relationship = st.selectbox(
             t("Your relationship to the patient"),
             list(relationships),
-            format_func=lambda r: t(relationships[r]),
+            format_func=words(relationships),
             key="ask_relationship",
         )
         note = st.text_area(
