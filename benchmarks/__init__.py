@@ -1,1 +1,1 @@
-"""`python -m benchmarks`: the performance figures quoted in docs/performance.md, as measured ratios."""
+"""`python -m benchmarks`: the performance figures in docs/performance.md, as measured ratios."""
