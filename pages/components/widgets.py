@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -15,8 +15,6 @@ from streamlit.delta_generator import DeltaGenerator
 from pages.components.format import plain
 from services.core.language import t
 from services.identity import passwords, registration
-
-Code = TypeVar("Code")  # a catalog's key
 
 
 def figures(values: Mapping[str, int | float | str | None]) -> None:
@@ -128,7 +126,7 @@ def caregiver_account(key: str, email: str = "") -> registration.CaregiverDetail
     )
 
 
-def words(catalog: Mapping[Code, str]) -> Callable[[Code], str]:
+def words(catalog: Mapping[Any, str]) -> Callable[[Any], str]:
     """A choice from one of the services' catalogs (code -> catalog message), shown translated:
     the `format_func` of a select box, radio or multiselect over the codes."""
     return lambda code: t(catalog[code])
