@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import money
-from pages.components.widgets import table
+from pages.components.widgets import download, table
 from services.billing import assistance
 from services.core import language
 from services.core.access import BILLING
@@ -41,13 +41,11 @@ def _decide(item: assistance.QueueItem) -> None:
         )
     )
     for doc_id, title in a.documents:
-        st.download_button(
+        download(
             t("Proof: {title}", title=title),
-            data=partial(_proof_bytes, doc_id),
-            file_name=title,
-            on_click="ignore",
-            key=f"proof_{doc_id}",
-            icon=":material/download:",
+            partial(_proof_bytes, doc_id),
+            title,
+            f"proof_{doc_id}",
         )
     with st.form(f"decide_{a.application_id}"):
         percent = st.number_input(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, when
-from pages.components.widgets import figures, table
+from pages.components.widgets import download, figures, table
 from services.billing import statement_run
 from services.core import language
 from services.core.access import BILLING
@@ -52,13 +52,11 @@ def _statements() -> None:
                 paper=language.number(done.paper),
             )
         )
-    st.download_button(
+    download(
         t("Mailing list for paper statements (CSV)"),
-        data=lambda: statement_run.mailing_list(actor=actor),
-        file_name="paper-statements.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="statements_mailing",
+        lambda: statement_run.mailing_list(actor=actor),
+        "paper-statements.csv",
+        "statements_mailing",
         icon=":material/local_post_office:",
     )
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, plain
-from pages.components.widgets import table, words
+from pages.components.widgets import choose, table
 from services.billing import postings, receivables
 from services.core import language
 from services.core.access import BILLING
@@ -48,12 +48,7 @@ def _adjust(rows: list[receivables.Receivable]) -> None:
                 t("Statement"), list(labels), format_func=labels.__getitem__, key="adjust_statement"
             )
             amount = st.text_input(t("Amount (dollars)"), max_chars=14, key="adjust_amount")
-            reason = st.selectbox(
-                t("Reason"),
-                list(postings.REASONS),
-                format_func=words(postings.REASONS),
-                key="adjust_reason",
-            )
+            reason = choose(t("Reason"), postings.REASONS, "adjust_reason")
             note = st.text_input(
                 t("Note (needed for an administrative adjustment)"),
                 max_chars=1000,

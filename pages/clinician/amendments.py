@@ -4,12 +4,13 @@ patient asks to change and why; accept with the amendment's wording, or deny on 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain
-from pages.components.widgets import open_one, table, words
+from pages.components.widgets import open_one, reason, table
 from services.core.access import CLINICIAN
 from services.core.language import t
 from services.him import amendments
@@ -55,31 +56,38 @@ def _decide(request_id: uuid.UUID) -> None:
             key=f"amend_text_{request_id}",
         )
         if st.button(t("Accept and amend"), type="primary", key=f"amend_accept_{request_id}"):
-            with state.service_errors():
-                amendments.amendment_decide(
-                    actor=actor, request_id=request_id, accept=True, text=text
-                )
-                st.session_state.pop(OPEN, None)
-                state.done(t("Amended. The patient and the people they named have been told."))
+            state.act(
+                partial(
+                    amendments.amendment_decide,
+                    actor=actor,
+                    request_id=request_id,
+                    accept=True,
+                    text=text,
+                ),
+                t("Amended. The patient and the people they named have been told."),
+                forget=OPEN,
+            )
     with deny:
-        ground = st.selectbox(
+        ground, note = reason(
             t("Ground"),
-            list(amendments.GROUNDS),
-            format_func=words(amendments.GROUNDS),
-            key=f"amend_ground_{request_id}",
-        )
-        note = st.text_area(
+            amendments.GROUNDS,
             t("Explanation for the letter (optional)"),
-            max_chars=amendments.MAX_TEXT,
-            key=f"amend_note_{request_id}",
+            amendments.MAX_TEXT,
+            f"amend_deny_{request_id}",
         )
         if st.button(t("Deny"), key=f"amend_deny_{request_id}"):
-            with state.service_errors():
-                amendments.amendment_decide(
-                    actor=actor, request_id=request_id, accept=False, ground=ground, note=note
-                )
-                st.session_state.pop(OPEN, None)
-                state.done(t("Denied. The patient has the letter and may file a disagreement."))
+            state.act(
+                partial(
+                    amendments.amendment_decide,
+                    actor=actor,
+                    request_id=request_id,
+                    accept=False,
+                    ground=ground,
+                    note=note,
+                ),
+                t("Denied. The patient has the letter and may file a disagreement."),
+                forget=OPEN,
+            )
 
 
 with state.service_errors():

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from functools import partial
 
 import streamlit as st
 
 from pages.components import result_view, state
 from pages.components.format import plain, when
-from pages.components.widgets import words
+from pages.components.widgets import reason
 from services.core import clock
 from services.core.access import CLINICIAN
 from services.core.language import t, tn
@@ -27,8 +28,7 @@ st.caption(
         "itself."
     )
 )
-for message in st.session_state.pop("release_done", []):
-    st.success(message)
+state.show_flash()
 
 
 def _until(key: str) -> datetime:
@@ -53,11 +53,6 @@ def _held_label(h: results.HeldItem, show: Callable[[str], str]) -> str:
         hold_until=when(h.hold_until),
     )
     return " · ".join((line, t("outside the range"))) if h.abnormal else line
-
-
-def _done(message: str) -> None:
-    st.session_state["release_done"] = [message]
-    st.rerun()
 
 
 with state.service_errors():
@@ -88,15 +83,18 @@ with state.service_errors():
                 key="release_comment",
             )
             if st.form_submit_button(t("Release"), type="primary"):
-                count = results.results_release(
-                    actor=actor, result_ids=chosen, comment=comment or None
-                )
-                _done(
-                    tn(
+                state.act(
+                    partial(
+                        results.results_release,
+                        actor=actor,
+                        result_ids=chosen,
+                        comment=comment or None,
+                    ),
+                    lambda count: tn(
                         "Released {count} result; the patient has been told.",
                         "Released {count} results; the patients have been told.",
                         count,
-                    )
+                    ),
                 )
         for h in held:
             # Only an opened result is read (each read of a result is audited as a view).
@@ -118,10 +116,16 @@ with state.service_errors():
                     until = _until(f"change_{h.result_id}")
                     why = st.text_input(t("Why the new end"), key=f"change_note_{h.result_id}")
                     if st.form_submit_button(t("Change the end")):
-                        results.hold_change(
-                            actor=actor, result_id=h.result_id, until=until, note=why
+                        state.act(
+                            partial(
+                                results.hold_change,
+                                actor=actor,
+                                result_id=h.result_id,
+                                until=until,
+                                note=why,
+                            ),
+                            t("Hold changed."),
                         )
-                        _done(t("Hold changed."))
 
     pending = results.preliminary_results(actor=actor)
     st.subheader(t("Not final yet ({pending})", pending=len(pending)))
@@ -142,23 +146,31 @@ with state.service_errors():
             + held_note
         ):
             with st.form(f"hold_{p.result_id}"):
-                reason = st.radio(
+                code, note = reason(
                     t("Exception"),
-                    list(results.HOLD_REASONS),
-                    format_func=words(results.HOLD_REASONS),
-                    key=f"hold_reason_{p.result_id}",
-                )
-                note = st.text_area(
+                    results.HOLD_REASONS,
                     t("Reason for this patient"),
-                    max_chars=results.MAX_NOTE,
-                    key=f"hold_note_{p.result_id}",
+                    results.MAX_NOTE,
+                    f"hold_{p.result_id}",
+                    radio=True,
                 )
                 until = _until(f"hold_{p.result_id}")
                 if st.form_submit_button(t("Hold")):
-                    results.result_hold(
-                        actor=actor, result_id=p.result_id, reason=reason, note=note, until=until
+                    state.act(
+                        partial(
+                            results.result_hold,
+                            actor=actor,
+                            result_id=p.result_id,
+                            reason=code,
+                            note=note,
+                            until=until,
+                        ),
+                        t("Held; it will be released by itself at the end."),
                     )
-                    _done(t("Held; it will be released by itself at the end."))
             if st.button(t("Mark final (releases it unless held)"), key=f"final_{p.result_id}"):
-                released = results.result_finalize(actor=actor, result_id=p.result_id)
-                _done(t("Final and released to the patient.") if released else t("Final; held."))
+                state.act(
+                    partial(results.result_finalize, actor=actor, result_id=p.result_id),
+                    lambda released: (
+                        t("Final and released to the patient.") if released else t("Final; held.")
+                    ),
+                )

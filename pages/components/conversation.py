@@ -10,6 +10,7 @@ from functools import partial
 import streamlit as st
 
 from pages.components.format import plain, when
+from pages.components.widgets import download
 from services.care.messages import MessageView
 from services.core.language import t
 
@@ -35,11 +36,10 @@ def show(messages: list[MessageView], attachment: Callable[[uuid.UUID], bytes]) 
             st.caption(plain(f"{m.signature} · {when(m.sent_at)}"))
             st.text(m.body)
             for a in m.attachments:
-                st.download_button(
+                download(
                     plain(t("Download {title}", title=a.title)),
-                    data=partial(attachment, a.attachment_id),
-                    file_name=a.title,
-                    on_click="ignore",
-                    key=f"attachment_{a.attachment_id}",
+                    partial(attachment, a.attachment_id),
+                    a.title,
+                    f"attachment_{a.attachment_id}",
                     icon=":material/attach_file:",
                 )

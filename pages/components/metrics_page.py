@@ -16,7 +16,7 @@ import streamlit as st
 
 from pages.components import metric_charts, state
 from pages.components.format import local_times, plain, when
-from pages.components.widgets import words
+from pages.components.widgets import choose, download
 from services.core import clock, language
 from services.core.access import Actor
 from services.core.language import N_, t, tn
@@ -87,16 +87,13 @@ def _units(actor: Actor, view: metrics.MetricsView) -> metrics.Units:
 
 
 def _export(actor: Actor, view: metrics.MetricsView, kind: str) -> None:
-    st.download_button(
+    download(
         t("Download {kind} readings (CSV)", kind=t(KIND_LABELS[kind]).lower()),
-        data=lambda: metrics.metrics_export(
+        lambda: metrics.metrics_export(
             actor=actor, patient_id=view.patient_id, kind=kind, start=view.start, end=view.end
         ),
-        file_name=f"{kind}-{view.start:%Y%m%d}-{view.end:%Y%m%d}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"metrics_export_{kind}",
-        icon=":material/download:",
+        f"{kind}-{view.start:%Y%m%d}-{view.end:%Y%m%d}.csv",
+        f"metrics_export_{kind}",
     )
 
 
@@ -431,12 +428,8 @@ def _enter_tab(actor: Actor, view: metrics.MetricsView, units: metrics.Units) ->
     st.write(
         t("Readings you type in can be corrected or deleted later; readings from devices cannot.")
     )
-    kind = st.radio(
-        t("What did you measure?"),
-        list(KIND_LABELS),
-        format_func=words(KIND_LABELS),
-        horizontal=True,
-        key="metrics_entry_kind",
+    kind = choose(
+        t("What did you measure?"), KIND_LABELS, "metrics_entry_kind", radio=True, horizontal=True
     )
     entry = _entry_form(kind, units, f"metrics_add_{kind}")
     if entry is not None:
@@ -512,13 +505,11 @@ def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
             "be imported before anything is saved."
         )
     )
-    st.download_button(
+    download(
         t("Download the CSV template"),
-        data=device_import.TEMPLATE,
-        file_name="lakeside-metrics-template.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="metrics_template",
+        device_import.TEMPLATE,
+        "lakeside-metrics-template.csv",
+        "metrics_template",
         icon=":material/description:",
     )
     upload = st.file_uploader(

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.components.widgets import words
+from pages.components.widgets import choose
 from services.core import clock
 from services.core.language import t
 from services.him import updates
@@ -61,12 +61,7 @@ def adoption_form(key: str) -> updates.AdoptionNotice | None:
     )
     with st.form(key):
         person = _person(key)
-        kind = st.selectbox(
-            t("The legal document you send"),
-            list(updates.DOCUMENT_TYPES),
-            format_func=words(updates.DOCUMENT_TYPES),
-            key=f"{key}_doctype",
-        )
+        kind = choose(t("The legal document you send"), updates.DOCUMENT_TYPES, f"{key}_doctype")
         upload = st.file_uploader(
             t("The document, in its entirety (PDF, PNG or JPEG)"),
             type=["pdf", "png", "jpg", "jpeg"],

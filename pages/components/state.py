@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from services.core.errors import PortalError, ValidationError
 from services.core.language import N_, t
 
 log = logging.getLogger("portal.pages")
+T = TypeVar("T")
 
 ACTOR = "actor"
 TOKEN = "session_token"
@@ -133,6 +135,19 @@ def done(message: str) -> None:
     """After an action: redraw the page, which then shows this message."""
     flash(message)
     st.rerun()
+
+
+def act(
+    work: Callable[[], T], message: str | Callable[[T], str], forget: str | None = None
+) -> None:
+    """Do a service's action, then redraw the page with its message (or the message worked out
+    from what the action returned); a refusal shows the service's words and changes nothing.
+    `forget` names a session key to drop once it worked (the item the action closed)."""
+    with service_errors():
+        outcome = work()
+        if forget is not None:
+            st.session_state.pop(forget, None)
+        done(message(outcome) if callable(message) else message)
 
 
 def show_flash() -> None:

@@ -1,11 +1,12 @@
-"""Building blocks the pages share: figures and tables (text only), password and caregiver
-account fields."""
+"""Building blocks the pages share: figures and tables (text only), choices from catalogs, a
+reason with a note, downloads, password and caregiver account fields."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -124,6 +125,69 @@ def caregiver_account(key: str, email: str = "") -> registration.CaregiverDetail
     return registration.CaregiverDetails(
         first, last, born, address, phone or None, username, password, accept
     )
+
+
+def reason(
+    label: str,
+    catalog: Mapping[str, str],
+    note_label: str,
+    max_chars: int,
+    key: str,
+    *,
+    radio: bool = False,
+) -> tuple[str, str]:
+    """A reason chosen from a catalog and a note in the person's words (a denial, a hold):
+    the reason's code and the note."""
+    code = choose(label, catalog, f"{key}_reason", radio=radio)
+    return code, st.text_area(note_label, max_chars=max_chars, key=f"{key}_note")
+
+
+# The type of a download by its name's ending, where the page does not say it.
+FILE_TYPES = {
+    ".pdf": "application/pdf",
+    ".csv": "text/csv",
+    ".ics": "text/calendar",
+    ".zip": "application/zip",
+}
+
+
+def download(
+    label: str,
+    data: Any,
+    file_name: str,
+    key: str,
+    *,
+    mime: str | None = None,
+    icon: str = ":material/download:",
+    place: DeltaGenerator | None = None,
+) -> None:
+    """A download button that runs nothing on click: `data` is the bytes or a function that
+    makes them (called only when the person asks, so a service audits a real download); the
+    type is the file name's (.pdf, .csv, .ics, .zip) unless given."""
+    offer = place.download_button if place is not None else st.download_button
+    kind = mime or FILE_TYPES.get(PurePath(file_name).suffix)
+    offer(label, data=data, file_name=file_name, mime=kind, on_click="ignore", key=key, icon=icon)
+
+
+def choose(
+    label: str,
+    catalog: Mapping[str, str],
+    key: str,
+    *,
+    radio: bool = False,
+    horizontal: bool = False,
+    place: DeltaGenerator | None = None,
+) -> str:
+    """One code of a catalog, each offered in its words (translated): a select box, or radio
+    buttons."""
+    codes, shown = list(catalog), words(catalog)
+    if radio:
+        offer = place.radio if place is not None else st.radio
+        found = offer(label, codes, format_func=shown, horizontal=horizontal, key=key)
+    else:
+        pick = place.selectbox if place is not None else st.selectbox
+        found = pick(label, codes, format_func=shown, key=key)
+    return "" if found is None else str(found)
 
 
 def words(catalog: Mapping[Any, str]) -> Callable[[Any], str]:

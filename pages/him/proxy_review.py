@@ -4,12 +4,13 @@ requester's identity, the possible records and the documents inline, and the dec
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import last_day, plain, when
-from pages.components.widgets import narrow, open_one, table, words
+from pages.components.widgets import narrow, open_one, reason, table, words
 from services.core.access import HIM, SCOPES
 from services.core.language import t
 from services.proxy import proxy_rules, review
@@ -18,6 +19,7 @@ OPEN = "proxy_review_open"
 
 actor = state.guard(HIM)
 st.title(t("Proxy review"))
+state.show_flash()
 
 
 def _queue() -> None:
@@ -198,37 +200,42 @@ def _decide(d: review.ReviewDetail) -> None:
             key=f"approve_end_{d.request_id}",
         )
         if st.button(t("Approve"), type="primary", key=f"approve_{d.request_id}"):
-            with state.service_errors():
-                until = review.review_approve(
-                    actor=actor, request_id=d.request_id, scopes=set(scopes), ends_on=ends
-                )
-                st.success(
-                    t("Approved until {until}. The requester has been told.", until=last_day(until))
-                )
+            state.act(
+                partial(
+                    review.review_approve,
+                    actor=actor,
+                    request_id=d.request_id,
+                    scopes=set(scopes),
+                    ends_on=ends,
+                ),
+                lambda until: t(
+                    "Approved until {until}. The requester has been told.", until=last_day(until)
+                ),
+            )
     with deny:
-        reason = st.selectbox(
+        code, note = reason(
             t("Reason"),
-            list(proxy_rules.DENY_REASONS),
-            format_func=words(proxy_rules.DENY_REASONS),
-            key=f"deny_reason_{d.request_id}",
-        )
-        note = st.text_area(
+            proxy_rules.DENY_REASONS,
             t("Explanation for the requester"),
-            max_chars=proxy_rules.MAX_NOTE,
-            key=f"deny_note_{d.request_id}",
+            proxy_rules.MAX_NOTE,
+            f"deny_{d.request_id}",
         )
         if st.button(t("Deny"), key=f"deny_{d.request_id}"):
-            with state.service_errors():
-                review.review_deny(actor=actor, request_id=d.request_id, reason=reason, note=note)
-                st.success(t("Denied. The requester has been told."))
+            state.act(
+                partial(
+                    review.review_deny, actor=actor, request_id=d.request_id, reason=code, note=note
+                ),
+                t("Denied. The requester has been told."),
+            )
     with ask:
         what = st.text_area(
             t("What is missing"), max_chars=proxy_rules.MAX_NOTE, key=f"ask_what_{d.request_id}"
         )
         if st.button(t("Ask the requester"), key=f"ask_{d.request_id}"):
-            with state.service_errors():
-                review.review_ask_info(actor=actor, request_id=d.request_id, what=what)
-                st.success(t("Sent. The request waits for the requester's answer."))
+            state.act(
+                partial(review.review_ask_info, actor=actor, request_id=d.request_id, what=what),
+                t("Sent. The request waits for the requester's answer."),
+            )
 
 
 with state.service_errors():

@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import narrow, open_one, table, words
+from pages.components.widgets import choose, download, narrow, open_one, table, words
 from services.core import clock, language, uploads
 from services.core.access import HIM
 from services.core.language import t, tn
@@ -156,14 +156,11 @@ def _request(request_id: uuid.UUID) -> None:
     elif d.status in request_terms.OPEN:
         _work(d, asked)
     if d.status == request_terms.FULFILLED and d.delivered_by == request_terms.MAIL:
-        st.download_button(
+        download(
             t("Download the package to mail"),
-            data=lambda: queue.package_for_staff(actor=actor, request_id=d.request_id)[1],
-            file_name=f"release-{d.request_id}.zip",
-            mime="application/zip",
-            on_click="ignore",
-            key=f"rq_package_{d.request_id}",
-            icon=":material/download:",
+            lambda: queue.package_for_staff(actor=actor, request_id=d.request_id)[1],
+            f"release-{d.request_id}.zip",
+            f"rq_package_{d.request_id}",
         )
 
 
@@ -231,14 +228,12 @@ def _update(d: queue.RequestDetail) -> None:
         kind, data = updates.update_document(actor=actor, request_id=d.request_id)
         if kind.startswith("image/"):
             st.image(data, caption=t("The document as sent"))
-        st.download_button(
+        download(
             t("Download the document"),
-            data=data,
-            file_name=f"record-update-{d.request_id}{uploads.suffix(kind)}",
+            data,
+            f"record-update-{d.request_id}{uploads.suffix(kind)}",
+            f"rq_update_doc_{d.request_id}",
             mime=kind,
-            on_click="ignore",
-            key=f"rq_update_doc_{d.request_id}",
-            icon=":material/download:",
         )
     if u.status not in request_terms.OPEN:
         return
@@ -395,12 +390,7 @@ def _disclosure() -> None:
         recipient = st.text_input(t("Recipient"), max_chars=200, key="disc_recipient")
         description = st.text_input(t("What was disclosed"), max_chars=200, key="disc_what")
         purpose = st.text_input(t("Purpose"), max_chars=200, key="disc_purpose")
-        basis = st.selectbox(
-            t("Legal basis"),
-            list(accounting.BASES),
-            format_func=words(accounting.BASES),
-            key="disc_basis",
-        )
+        basis = choose(t("Legal basis"), accounting.BASES, "disc_basis")
         submitted = st.form_submit_button(t("Record the disclosure"))
     if submitted:
         with state.service_errors():

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.components import state
-from pages.components.widgets import narrow
+from pages.components.widgets import download, narrow
 from services.analytics import dashboard, periods
 from services.analytics.cube import Filters
 from services.analytics.figures import Figure
@@ -111,13 +111,12 @@ def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
         shown[column] = [dashboard.as_text(v) for v in shown[column]]
     shown[shown.columns[0]] = shown[shown.columns[0]].astype(str)
     numbers.dataframe(shown, hide_index=True, width="stretch", height=340)
-    numbers.download_button(
+    download(
         t("Download “{title}” (CSV)", title=figure.title),
         csv_bytes(list(shown.columns), shown.itertuples(index=False, name=None)),
-        file_name=f"{key}-{board.period.first}-{board.period.last}.csv",
-        mime="text/csv",
-        key=f"csv_{key}",
-        on_click="ignore",  # a download needs no rerun of the whole dashboard
+        f"{key}-{board.period.first}-{board.period.last}.csv",
+        f"csv_{key}",
+        place=numbers,
     )
 
 

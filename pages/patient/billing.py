@@ -14,7 +14,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import money, when
-from pages.components.widgets import figures, table
+from pages.components.widgets import download, figures, table
 from services.billing import account, assistance, checkout, insurance, plans
 from services.core import clock, language
 from services.core.language import t
@@ -37,13 +37,11 @@ def _statement_label(s: account.StatementItem) -> str:
 
 
 def _receipt_button(payment_id: uuid.UUID, key: str) -> None:
-    st.download_button(
+    download(
         t("Receipt (PDF)"),
-        data=lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=payment_id),
-        file_name="receipt.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        key=key,
+        lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=payment_id),
+        "receipt.pdf",
+        key,
         icon=":material/receipt:",
     )
 
@@ -301,33 +299,25 @@ def _statements(view: account.Overview) -> None:
         chosen = st.selectbox(
             t("Statement"), list(older), format_func=older.__getitem__, key="statement_pick"
         )
-        st.download_button(
+        download(
             t("That statement (PDF)"),
-            data=lambda: account.statement_pdf(
-                actor=actor, patient_id=patient_id, statement_id=chosen
-            ),
-            file_name="statement-older.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key="statement_pdf_any",
-            icon=":material/download:",
+            lambda: account.statement_pdf(actor=actor, patient_id=patient_id, statement_id=chosen),
+            "statement-older.pdf",
+            "statement_pdf_any",
         )
     for s in view.statements[: account.LINES_SHOWN]:
         with st.expander(_statement_label(s)):
             _lines(view.lines[s.statement_id])
-            st.download_button(
+            download(
                 t("Statement (PDF)"),
-                data=partial(
+                partial(
                     account.statement_pdf,
                     actor=actor,
                     patient_id=patient_id,
                     statement_id=s.statement_id,
                 ),
-                file_name=f"statement-{s.statement_date:%Y-%m-%d}.pdf",
-                mime="application/pdf",
-                on_click="ignore",
-                key=f"statement_pdf_{s.statement_id}",
-                icon=":material/download:",
+                f"statement-{s.statement_date:%Y-%m-%d}.pdf",
+                f"statement_pdf_{s.statement_id}",
             )
 
 
@@ -438,16 +428,13 @@ def _insurance(view: account.Overview) -> None:
     )
     for c in view.coverage[:1]:
         for side in c.sides:
-            st.download_button(
-                (
-                    t("Card front ({payer})", payer=c.payer)
-                    if side == "front"
-                    else t("Card back ({payer})", payer=c.payer)
-                ),
-                data=partial(_card_bytes, c.coverage_id, side),
-                file_name=f"insurance-card-{side}",
-                on_click="ignore",
-                key=f"card_{side}_{c.coverage_id}",
+            download(
+                t("Card front ({payer})", payer=c.payer)
+                if side == "front"
+                else t("Card back ({payer})", payer=c.payer),
+                partial(_card_bytes, c.coverage_id, side),
+                f"insurance-card-{side}",
+                f"card_{side}_{c.coverage_id}",
                 icon=":material/badge:",
             )
     with st.expander(t("Add a new insurance card")), st.form("insurance_form"):

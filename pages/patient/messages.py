@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.components import conversation, state
 from pages.components.format import plain, when
-from pages.components.widgets import table, words
+from pages.components.widgets import choose, table
 from services.care import messages, pools
 from services.core.language import t
 from services.core.uploads import Upload
@@ -90,18 +90,8 @@ def _thread(thread_id: uuid.UUID) -> None:
 def _write() -> None:
     st.warning(messages.answer_note())
     with st.form("message_new"):
-        recipient = st.selectbox(
-            t("To"),
-            list(pools.RECIPIENTS),
-            format_func=words(pools.RECIPIENTS),
-            key="message_to",
-        )
-        category = st.selectbox(
-            t("About"),
-            list(pools.CATEGORIES),
-            format_func=words(pools.CATEGORIES),
-            key="message_about",
-        )
+        recipient = choose(t("To"), pools.RECIPIENTS, "message_to")
+        category = choose(t("About"), pools.CATEGORIES, "message_about")
         subject = st.text_input(t("Subject"), max_chars=messages.MAX_SUBJECT, key="message_subject")
         body = st.text_area(t("Message"), max_chars=messages.MAX_BODY, key="message_body")
         files = _files("message_files")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import table, words
+from pages.components.widgets import choose, download, table
 from services.core import language, uploads
 from services.core.language import t, tn
 from services.records import documents, printouts, records, sharing
@@ -37,18 +37,16 @@ def _visits() -> None:
             f"{when(v.start_at)} · {v.kind} · {plain(v.provider)} · {plain(v.reason)}"
         ):
             st.text(v.summary or t("No summary was written for this visit."))
-            st.download_button(
+            download(
                 t("Visit summary (PDF)"),
-                data=partial(
+                partial(
                     printouts.visit_pdf,
                     actor=actor,
                     patient_id=patient_id,
                     encounter_id=v.encounter_id,
                 ),
-                file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
-                mime="application/pdf",
-                on_click="ignore",
-                key=f"visit_pdf_{v.encounter_id}",
+                f"visit-{v.start_at:%Y%m%d}.pdf",
+                f"visit_pdf_{v.encounter_id}",
             )
 
 
@@ -151,13 +149,13 @@ def _documents() -> None:
         left, right = st.columns([3, 1])
         left.text(d.title)  # what the person typed, never read as Markdown
         left.caption(" · ".join((plain(t(d.doc_type)), source, size)))
-        right.download_button(
+        download(
             t("Download"),
-            data=partial(_document_bytes, d.document_id),
-            file_name=f"{d.title}{uploads.suffix(d.content_type)}",
+            partial(_document_bytes, d.document_id),
+            f"{d.title}{uploads.suffix(d.content_type)}",
+            f"doc_{d.document_id}",
             mime=d.content_type,
-            on_click="ignore",
-            key=f"doc_{d.document_id}",
+            place=right,
         )
     with st.form("documents_upload", clear_on_submit=True):
         st.markdown(t("**Add a document** (PDF, PNG or JPEG, up to 10 MB)"))
@@ -197,12 +195,7 @@ def _share() -> None:
         with st.form("share_new", clear_on_submit=True):
             name = st.text_input(t("Recipient (clinic or person)"), max_chars=200, key="share_name")
             email = st.text_input(t("Recipient's email address"), max_chars=254, key="share_email")
-            what = st.selectbox(
-                t("What to share"),
-                list(sharing.WHAT),
-                format_func=words(sharing.WHAT),
-                key="share_what",
-            )
+            what = choose(t("What to share"), sharing.WHAT, "share_what")
             days = st.number_input(
                 t("Days the link works"), 1, sharing.MAX_DAYS, 7, key="share_days"
             )
@@ -247,13 +240,11 @@ TABS = {
 }
 
 with state.service_errors():
-    st.download_button(
+    download(
         t("Download the record summary (PDF)"),
-        data=lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
-        file_name="record-summary.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        key="records_summary_pdf",
+        lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
+        "record-summary.pdf",
+        "records_summary_pdf",
         icon=":material/print:",
     )
     # Only the open tab runs: a hidden tab reads nothing (nor is it recorded as seen), and

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.components import record_update_forms, state
 from pages.components.format import fee, last_day, plain, when
-from pages.components.widgets import table, words
+from pages.components.widgets import download, table, words
 from services.core import clock, language
 from services.core.language import t
 from services.him import accounting, amendments, request_terms, requests, updates
@@ -117,50 +117,41 @@ def _one(r: requests.PatientRequest) -> None:
             )
         )
         if r.kind == request_terms.ACCESS and r.delivered_by == request_terms.PORTAL:
-            st.download_button(
+            download(
                 t("Download your records (zip: PDF and FHIR)"),
-                data=partial(
+                partial(
                     requests.package_download,
                     actor=actor,
                     patient_id=patient_id,
                     request_id=r.request_id,
                 ),
-                file_name=f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
-                mime="application/zip",
-                on_click="ignore",
-                key=f"package_{r.request_id}",
-                icon=":material/download:",
+                f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
+                f"package_{r.request_id}",
             )
         if r.kind == request_terms.ACCOUNTING:
             _accounting_tables(r)
-            st.download_button(
+            download(
                 t("Download the accounting (PDF)"),
-                data=partial(
+                partial(
                     requests.accounting_document,
                     actor=actor,
                     patient_id=patient_id,
                     request_id=r.request_id,
                 ),
-                file_name="accounting-of-disclosures.pdf",
-                mime="application/pdf",
-                on_click="ignore",
-                key=f"accounting_{r.request_id}",
-                icon=":material/download:",
+                "accounting-of-disclosures.pdf",
+                f"accounting_{r.request_id}",
             )
     if r.status == request_terms.DENIED:
         st.error(
             t("The clinic could not fulfil this request. The letter explains why and your rights.")
         )
-        st.download_button(
+        download(
             t("Download the letter (PDF)"),
-            data=partial(
+            partial(
                 requests.denial_letter, actor=actor, patient_id=patient_id, request_id=r.request_id
             ),
-            file_name="records-request-letter.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key=f"letter_{r.request_id}",
-            icon=":material/download:",
+            "records-request-letter.pdf",
+            f"letter_{r.request_id}",
         )
     if r.is_open and st.button(t("Withdraw this request"), key=f"withdraw_{r.request_id}"):
         with state.service_errors():
@@ -197,19 +188,16 @@ def _amendment(r: requests.PatientRequest) -> None:
         st.text(t("Amendment: {value}", value=a.amendment_text or ""))
     if a.decision == request_terms.DENIED:
         st.error(t("Not accepted. The letter explains why and your right to disagree."))
-        st.download_button(
+        download(
             t("Download the letter (PDF)"),
-            data=partial(
+            partial(
                 amendments.amendment_denial_letter,
                 actor=actor,
                 patient_id=patient_id,
                 request_id=r.request_id,
             ),
-            file_name="amendment-letter.pdf",
-            mime="application/pdf",
-            on_click="ignore",
-            key=f"amend_letter_{r.request_id}",
-            icon=":material/download:",
+            "amendment-letter.pdf",
+            f"amend_letter_{r.request_id}",
         )
         if a.disagreement:
             st.text(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import result_view, state
 from pages.components.format import plain, when
-from pages.components.widgets import table
+from pages.components.widgets import download, table
 from services.core import clock
 from services.core.language import t
 from services.records import fhir_export, printouts, results
@@ -85,13 +85,11 @@ with state.service_errors():
             st.subheader(plain(detail.summary.panel_name))
             result_view.result_body(actor, patient_id, detail)
 
-    st.download_button(
+    download(
         t("Download results (CSV)"),
-        data=lambda: printouts.results_csv(actor=actor, patient_id=patient_id),
-        file_name="results.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="results_csv",
+        lambda: printouts.results_csv(actor=actor, patient_id=patient_id),
+        "results.csv",
+        "results_csv",
         icon=":material/table:",
     )
     st.download_button(

@@ -12,7 +12,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import table
+from pages.components.widgets import download, table
 from services.care import booking, checkin, questionnaires, visit_types, visits, waitlist
 from services.core import clock
 from services.core.language import listing, t, tn
@@ -60,16 +60,15 @@ def _actions(v: visits.Visit) -> None:
     buttons = st.columns(4)
     if v.join_url:
         buttons[0].link_button(t("Join the video visit"), v.join_url, type="primary")
-    buttons[1].download_button(
+    download(
         t("Add to calendar"),
-        data=partial(
+        partial(
             visits.visit_ics, actor=actor, patient_id=patient_id, appointment_id=v.appointment_id
         ),
-        file_name="visit.ics",
-        mime="text/calendar",
-        on_click="ignore",
-        key=f"ics_{v.appointment_id}",
+        "visit.ics",
+        f"ics_{v.appointment_id}",
         icon=":material/event:",
+        place=buttons[1],
     )
     if not v.can_change:
         if v.change_note:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import table, words
+from pages.components.widgets import choose, table
 from services.core.access import PATIENT, PROXY
 from services.core.language import t
 from services.proxy import proxy_rules, requests
@@ -91,12 +91,7 @@ def _ask() -> None:
             review_business_days=proxy_rules.review_business_days(),
         )
     )
-    kind = st.radio(
-        t("Whose record?"),
-        list(proxy_rules.REQUEST_KINDS),
-        format_func=words(proxy_rules.REQUEST_KINDS),
-        key="ask_kind",
-    )
+    kind = choose(t("Whose record?"), proxy_rules.REQUEST_KINDS, "ask_kind", radio=True)
     relationships = proxy_rules.REQUEST_RELATIONSHIPS[kind]
     with st.form("ask_access"):
         first = st.text_input(t("Patient's first name"), max_chars=80, key="ask_first")
@@ -109,11 +104,8 @@ def _ask() -> None:
             key="ask_birth",
         )
         mrn = st.text_input(t("Medical record number, if you know it"), max_chars=16, key="ask_mrn")
-        relationship = st.selectbox(
-            t("Your relationship to the patient"),
-            list(relationships),
-            format_func=words(relationships),
-            key="ask_relationship",
+        relationship = choose(
+            t("Your relationship to the patient"), relationships, "ask_relationship"
         )
         note = st.text_area(
             t("Anything the clinic should know (optional)"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import authenticator, state
-from pages.components.widgets import help_link, link_token
+from pages.components.widgets import download, help_link, link_token
 from services.core import cookie_handoff
 from services.core.language import t
 from services.him import package_links
@@ -30,12 +30,4 @@ if opened:
         # Downloads need a portal session or a media pass; the recipient has no session.
         authenticator.hand_over(cookie_handoff.media_pass())
         st.success(t("Ready. This download has been recorded in the patient's record."))
-        st.download_button(
-            t("Download {name}", name=name),
-            data=data,
-            file_name=name,
-            mime=kind,
-            on_click="ignore",
-            key="shared_download",
-            icon=":material/download:",
-        )
+        download(t("Download {name}", name=name), data, name, "shared_download", mime=kind)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import sqlalchemy as sa
 
 
@@ -22,3 +25,28 @@ def stored_file() -> list[sa.Column[object]]:
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime, nullable=False),
     ]
+
+
+def key() -> sa.Column[uuid.UUID]:
+    """A new table's own id."""
+    return sa.Column("id", sa.Uuid, primary_key=True)
+
+
+def ref(
+    name: str, table: str, *, required: bool = True, index: bool = False
+) -> sa.Column[uuid.UUID]:
+    """A column holding another table's id, with its foreign key."""
+    return sa.Column(
+        name, sa.Uuid, sa.ForeignKey(f"{table}.id"), nullable=not required, index=index or None
+    )
+
+
+def at(name: str, *, required: bool = True) -> sa.Column[datetime]:
+    """A moment (naive UTC, as every stored time)."""
+    return sa.Column(name, sa.DateTime, nullable=not required)
+
+
+def stand_ins(meta: sa.MetaData, *names: str) -> None:
+    """Tables that already exist, by their id alone: what the new tables' foreign keys name."""
+    for name in names:
+        sa.Table(name, meta, key())

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.core.migrations.ddl import at, key, ref, stand_ins
+
 
 def upgrade(conn: sa.Connection) -> None:
     """Activation codes that staff issue to patients; throttles for anonymous forms."""
     meta = sa.MetaData()
-    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "patients", "users")
     sa.Table(
         "activation_codes",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        key(),
+        ref("patient_id", "patients", index=True),
         sa.Column("code_hash", sa.String(64), nullable=False, index=True),
-        sa.Column("issued_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("expires_at", sa.DateTime, nullable=False),
-        sa.Column("used_at", sa.DateTime),
+        ref("issued_by", "users", required=False),
+        at("created_at"),
+        at("expires_at"),
+        at("used_at", required=False),
     )
     sa.Table(
         "throttles",
         meta,
         sa.Column("key_hash", sa.String(64), primary_key=True),
         sa.Column("failures", sa.Integer, nullable=False),
-        sa.Column("window_started_at", sa.DateTime, nullable=False),
-        sa.Column("blocked_until", sa.DateTime),
+        at("window_started_at"),
+        at("blocked_until", required=False),
     )
     meta.create_all(conn, tables=[meta.tables["activation_codes"], meta.tables["throttles"]])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.core.migrations.ddl import stand_ins
+
 
 def upgrade(conn: sa.Connection) -> None:
     """Each user's units for weight and glucose."""
     meta = sa.MetaData()
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "users")
     sa.Table(
         "unit_preferences",
         meta,

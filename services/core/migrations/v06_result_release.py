@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.core.migrations.ddl import at, key, ref, stand_ins
+
 
 def upgrade(conn: sa.Connection) -> None:
     """Result categories a patient asked to wait for their clinician (the privacy exception),
     and the history of hold decisions."""
     meta = sa.MetaData()
-    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
-    sa.Table("lab_results", meta, sa.Column("id", sa.Uuid, primary_key=True))
-    sa.Table("providers", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "patients", "lab_results", "providers")
     sa.Table(
         "result_delay_preferences",
         meta,
@@ -21,16 +21,14 @@ def upgrade(conn: sa.Connection) -> None:
     sa.Table(
         "result_hold_decisions",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column(
-            "result_id", sa.Uuid, sa.ForeignKey("lab_results.id"), nullable=False, index=True
-        ),
-        sa.Column("provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False),
+        key(),
+        ref("result_id", "lab_results", index=True),
+        ref("provider_id", "providers"),
         sa.Column("decision", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(32)),
         sa.Column("note", sa.Text),
-        sa.Column("until", sa.DateTime),
-        sa.Column("decided_at", sa.DateTime, nullable=False),
+        at("until", required=False),
+        at("decided_at"),
     )
     meta.create_all(
         conn,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.core.migrations.ddl import at, key
+
 
 def upgrade(conn: sa.Connection) -> None:
     """Runs of the scheduled jobs, shown to admins."""
@@ -11,11 +13,11 @@ def upgrade(conn: sa.Connection) -> None:
     sa.Table(
         "job_runs",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("job", sa.String(64), nullable=False),
-        sa.Column("slot", sa.DateTime, nullable=False),
-        sa.Column("started_at", sa.DateTime, nullable=False),
-        sa.Column("ended_at", sa.DateTime, nullable=False),
+        at("slot"),
+        at("started_at"),
+        at("ended_at"),
         sa.Column("items", sa.Integer, nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("error", sa.String(500)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns
+from services.core.migrations.ddl import add_columns, at, key, ref, stand_ins
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -39,12 +39,11 @@ def upgrade(conn: sa.Connection) -> None:
         )
     )
     meta = sa.MetaData()
-    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "patients", "users")
     sa.Table(
         "proxy_request_documents",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("request_id", sa.Uuid, nullable=False, index=True),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("doc_type", sa.String(40), nullable=False),
@@ -52,25 +51,25 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("size_bytes", sa.BigInteger, nullable=False),
         sa.Column("storage_name", sa.String(64), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("uploaded_at", sa.DateTime, nullable=False),
+        at("uploaded_at"),
     )
     sa.Table(
         "proxy_invitations",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
-        sa.Column("invited_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        key(),
+        ref("patient_id", "patients", index=True),
+        ref("invited_by", "users"),
         sa.Column("invitee_name", sa.String(120), nullable=False),
         sa.Column("invitee_email", sa.String(254), nullable=False),
         sa.Column("relationship", sa.String(40), nullable=False),
         sa.Column("scopes", sa.String(200), nullable=False),
-        sa.Column("grant_ends_at", sa.DateTime, nullable=False),
+        at("grant_ends_at"),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("link_expires_at", sa.DateTime, nullable=False),
-        sa.Column("accepted_at", sa.DateTime),
-        sa.Column("accepted_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("cancelled_at", sa.DateTime),
+        at("created_at"),
+        at("link_expires_at"),
+        at("accepted_at", required=False),
+        ref("accepted_by", "users", required=False),
+        at("cancelled_at", required=False),
     )
     sa.Table(
         "proxy_notices",
@@ -78,7 +77,7 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("grant_id", sa.Uuid, primary_key=True),
         sa.Column("kind", sa.String(24), primary_key=True),
         sa.Column("change_on", sa.Date, nullable=False),
-        sa.Column("sent_at", sa.DateTime, nullable=False),
+        at("sent_at"),
     )
     new = ("proxy_request_documents", "proxy_invitations", "proxy_notices")
     meta.create_all(conn, tables=[meta.tables[name] for name in new])

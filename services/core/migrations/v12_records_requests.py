@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns
+from services.core.migrations.ddl import add_columns, at, ref, stand_ins
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -44,8 +44,7 @@ def upgrade(conn: sa.Connection) -> None:
         )
     )
     meta = sa.MetaData()
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))
-    sa.Table("records_requests", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "users", "records_requests")
     sa.Table(
         "release_authorizations",
         meta,
@@ -58,17 +57,17 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("end_event", sa.String(200)),
         sa.Column("signature", sa.String(200), nullable=False),
         sa.Column("signed_on", sa.Date, nullable=False),
-        sa.Column("signed_by", sa.Uuid, sa.ForeignKey("users.id")),
+        ref("signed_by", "users", required=False),
         sa.Column("signer_relationship", sa.String(40), nullable=False),
-        sa.Column("revoked_at", sa.DateTime),
-        sa.Column("revoked_by", sa.Uuid, sa.ForeignKey("users.id")),
+        at("revoked_at", required=False),
+        ref("revoked_by", "users", required=False),
     )
-    sa.Table("patients", meta, sa.Column("id", sa.Uuid, primary_key=True))
+    stand_ins(meta, "patients")
     sa.Table(
         "amendments",
         meta,
         sa.Column("request_id", sa.Uuid, sa.ForeignKey("records_requests.id"), primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        ref("patient_id", "patients", index=True),
         sa.Column("item_kind", sa.String(16), nullable=False),
         sa.Column("item_id", sa.Uuid, nullable=False),
         sa.Column("item_label", sa.String(200), nullable=False),
@@ -78,14 +77,14 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("routed_to", sa.Uuid),
         sa.Column("decision", sa.String(16)),
         sa.Column("decided_by", sa.Uuid),
-        sa.Column("decided_at", sa.DateTime),
+        at("decided_at", required=False),
         sa.Column("amendment_text", sa.Text),
         sa.Column("denial_ground", sa.String(32)),
         sa.Column("denial_note", sa.Text),
         sa.Column("disagreement", sa.Text),
-        sa.Column("disagreement_at", sa.DateTime),
+        at("disagreement_at", required=False),
         sa.Column("rebuttal", sa.Text),
-        sa.Column("rebuttal_at", sa.DateTime),
+        at("rebuttal_at", required=False),
     )
     sa.Table(
         "record_updates",

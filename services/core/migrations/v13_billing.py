@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns, stored_file
+from services.core.migrations.ddl import add_columns, at, key, ref, stored_file
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -28,35 +28,33 @@ def upgrade(conn: sa.Connection) -> None:
     )
     meta = sa.MetaData()
     for name in ("patients", "users", "statements", "payments", "payment_plans"):
-        sa.Table(name, meta, sa.Column("id", sa.Uuid, primary_key=True))
+        sa.Table(name, meta, key())
     sa.Table(
         "adjustments",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
-        sa.Column(
-            "statement_id", sa.Uuid, sa.ForeignKey("statements.id"), nullable=False, index=True
-        ),
+        key(),
+        ref("patient_id", "patients", index=True),
+        ref("statement_id", "statements", index=True),
         sa.Column("amount_cents", sa.BigInteger, nullable=False),
         sa.Column("reason", sa.String(24), nullable=False),
         sa.Column("note", sa.Text),
-        sa.Column("posted_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("posted_at", sa.DateTime, nullable=False),
+        ref("posted_by", "users", required=False),
+        at("posted_at"),
     )
     sa.Table(
         "billing_preferences",
         meta,
         sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), primary_key=True),
         sa.Column("paperless", sa.Boolean, nullable=False),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
-        sa.Column("updated_by", sa.Uuid, sa.ForeignKey("users.id")),
+        at("updated_at"),
+        ref("updated_by", "users", required=False),
     )
     sa.Table(
         "checkouts",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
-        sa.Column("started_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
+        key(),
+        ref("patient_id", "patients", index=True),
+        ref("started_by", "users"),
         sa.Column("purpose", sa.String(16), nullable=False),
         sa.Column("statement_id", sa.Uuid),
         sa.Column("plan_id", sa.Uuid),
@@ -68,8 +66,8 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("payment_ref", sa.String(255), unique=True),
         sa.Column("card_last4", sa.String(4)),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("completed_at", sa.DateTime),
+        at("created_at"),
+        at("completed_at", required=False),
     )
     sa.Table(
         "processor_events",
@@ -77,22 +75,22 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("event_id", sa.String(255), primary_key=True),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("reference", sa.String(255)),
-        sa.Column("received_at", sa.DateTime, nullable=False),
+        at("received_at"),
         sa.Column("outcome", sa.String(16), nullable=False),
     )
     sa.Table(
         "refunds",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
-        sa.Column("payment_id", sa.Uuid, sa.ForeignKey("payments.id"), nullable=False, index=True),
+        key(),
+        ref("patient_id", "patients", index=True),
+        ref("payment_id", "payments", index=True),
         sa.Column("amount_cents", sa.BigInteger, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("requested_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("requested_at", sa.DateTime, nullable=False),
+        ref("requested_by", "users"),
+        at("requested_at"),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("decided_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("decided_at", sa.DateTime),
+        ref("decided_by", "users", required=False),
+        at("decided_at", required=False),
         sa.Column("decision_note", sa.Text),
         sa.Column("processor_ref", sa.String(255), unique=True),
     )
@@ -105,63 +103,61 @@ def upgrade(conn: sa.Connection) -> None:
     sa.Table(
         "plan_instalments",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column(
-            "plan_id", sa.Uuid, sa.ForeignKey("payment_plans.id"), nullable=False, index=True
-        ),
+        key(),
+        ref("plan_id", "payment_plans", index=True),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("due_date", sa.Date, nullable=False),
         sa.Column("amount_cents", sa.BigInteger, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("paid_at", sa.DateTime),
+        at("paid_at", required=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("payment_ref", sa.String(255), unique=True),
     )
     sa.Table(
         "payment_methods",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
+        key(),
+        ref("patient_id", "patients", index=True),
         sa.Column("customer_ref", sa.String(255), nullable=False),
         sa.Column("processor_ref", sa.String(255), nullable=False, unique=True),
         sa.Column("brand", sa.String(24)),
         sa.Column("last4", sa.String(4)),
-        sa.Column("saved_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("saved_at", sa.DateTime, nullable=False),
-        sa.Column("removed_at", sa.DateTime),
+        ref("saved_by", "users", required=False),
+        at("saved_at"),
+        at("removed_at", required=False),
     )
     sa.Table(
         "assistance_applications",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True),
-        sa.Column("submitted_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("submitted_at", sa.DateTime, nullable=False),
+        key(),
+        ref("patient_id", "patients", index=True),
+        ref("submitted_by", "users"),
+        at("submitted_at"),
         sa.Column("household_size", sa.Integer, nullable=False),
         sa.Column("annual_income_cents", sa.BigInteger, nullable=False),
         sa.Column("percent_of_poverty", sa.Integer, nullable=False),
         sa.Column("suggested_percent", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("approved_percent", sa.Integer),
-        sa.Column("decided_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("decided_at", sa.DateTime),
+        ref("decided_by", "users", required=False),
+        at("decided_at", required=False),
         sa.Column("decision_note", sa.Text),
         sa.Column("discount_cents", sa.BigInteger),
     )
     sa.Table(
         "assistance_documents",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("application_id", sa.Uuid, nullable=False, index=True),
         *stored_file(),
     )
     sa.Table(
         "statement_runs",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("month", sa.Date, nullable=False, unique=True),
-        sa.Column("run_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("run_at", sa.DateTime, nullable=False),
+        ref("run_by", "users"),
+        at("run_at"),
         sa.Column("patients", sa.Integer, nullable=False),
         sa.Column("notices", sa.Integer, nullable=False),
         sa.Column("paper", sa.Integer, nullable=False),

@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns
+from services.core.migrations.ddl import add_columns, at, key, ref
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -33,78 +33,72 @@ def upgrade(conn: sa.Connection) -> None:
     meta = sa.MetaData()
     stand_ins = ("patients", "users", "providers", "sites")  # only for the foreign keys
     for name in stand_ins:
-        sa.Table(name, meta, sa.Column("id", sa.Uuid, primary_key=True))
+        sa.Table(name, meta, key())
 
     def patient() -> sa.Column[uuid.UUID]:
-        return sa.Column(
-            "patient_id", sa.Uuid, sa.ForeignKey("patients.id"), nullable=False, index=True
-        )
+        return ref("patient_id", "patients", index=True)
 
     sa.Table(
         "schedule_templates",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column(
-            "provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False, index=True
-        ),
-        sa.Column("site_id", sa.Uuid, sa.ForeignKey("sites.id"), nullable=False),
+        key(),
+        ref("provider_id", "providers", index=True),
+        ref("site_id", "sites"),
         sa.Column("weekday", sa.Integer, nullable=False),
         sa.Column("start_minute", sa.Integer, nullable=False),
         sa.Column("end_minute", sa.Integer, nullable=False),
         sa.Column("slot_minutes", sa.Integer, nullable=False),
         sa.Column("slot_kind", sa.String(16), nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("created_at", sa.DateTime, nullable=False),
+        ref("created_by", "users", required=False),
+        at("created_at"),
     )
     sa.Table(
         "schedule_blocks",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column(
-            "provider_id", sa.Uuid, sa.ForeignKey("providers.id"), nullable=False, index=True
-        ),
-        sa.Column("starts_at", sa.DateTime, nullable=False),
-        sa.Column("ends_at", sa.DateTime, nullable=False),
+        key(),
+        ref("provider_id", "providers", index=True),
+        at("starts_at"),
+        at("ends_at"),
         sa.Column("reason", sa.String(200), nullable=False),
-        sa.Column("created_by", sa.Uuid, sa.ForeignKey("users.id")),
-        sa.Column("created_at", sa.DateTime, nullable=False),
+        ref("created_by", "users", required=False),
+        at("created_at"),
     )
     sa.Table(
         "appointment_requests",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         patient(),
         sa.Column("visit_type", sa.String(24), nullable=False),
         sa.Column("provider_id", sa.Uuid),
         sa.Column("preferred", sa.Text, nullable=False),
         sa.Column("note", sa.Text),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("requested_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("requested_at", sa.DateTime, nullable=False),
+        ref("requested_by", "users"),
+        at("requested_at"),
         sa.Column("handled_by", sa.Uuid),
-        sa.Column("handled_at", sa.DateTime),
+        at("handled_at", required=False),
         sa.Column("appointment_id", sa.Uuid),
     )
     sa.Table(
         "waitlist_entries",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         patient(),
         sa.Column("appointment_id", sa.Uuid, nullable=False, index=True),
         sa.Column("provider_id", sa.Uuid),
         sa.Column("slot_kind", sa.String(16), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", sa.DateTime, nullable=False),
+        at("created_at"),
     )
     sa.Table(
         "waitlist_offers",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("entry_id", sa.Uuid, nullable=False, index=True),
         sa.Column("slot_id", sa.Uuid, nullable=False, index=True),
-        sa.Column("offered_at", sa.DateTime, nullable=False),
-        sa.Column("expires_at", sa.DateTime, nullable=False),
+        at("offered_at"),
+        at("expires_at"),
         sa.Column("status", sa.String(16), nullable=False),
     )
     sa.Table(
@@ -112,7 +106,7 @@ def upgrade(conn: sa.Connection) -> None:
         meta,
         sa.Column("appointment_id", sa.Uuid, primary_key=True),
         sa.Column("days_before", sa.Integer, primary_key=True),
-        sa.Column("sent_at", sa.DateTime, nullable=False),
+        at("sent_at"),
     )
     sa.Table(
         "checkins",
@@ -123,13 +117,13 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("insurance_confirmed", sa.Boolean, nullable=False),
         sa.Column("medication_changes", sa.Text),
         sa.Column("allergy_changes", sa.Text),
-        sa.Column("completed_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("completed_at", sa.DateTime, nullable=False),
+        ref("completed_by", "users"),
+        at("completed_at"),
     )
     sa.Table(
         "questionnaire_responses",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("appointment_id", sa.Uuid, nullable=False, index=True),
         patient(),
         sa.Column("instrument", sa.String(16), nullable=False),
@@ -137,7 +131,7 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("score", sa.Integer, nullable=False),
         sa.Column("severity", sa.String(24), nullable=False),
         sa.Column("self_harm", sa.Boolean, nullable=False),
-        sa.Column("submitted_by", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("submitted_at", sa.DateTime, nullable=False),
+        ref("submitted_by", "users"),
+        at("submitted_at"),
     )
     meta.create_all(conn, tables=[t for t in meta.sorted_tables if t.name not in stand_ins])

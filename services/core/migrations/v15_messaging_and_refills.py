@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns, stored_file
+from services.core.migrations.ddl import add_columns, at, key, ref, stored_file
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -33,28 +33,28 @@ def upgrade(conn: sa.Connection) -> None:
         ),
     )
     meta = sa.MetaData()
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))  # only for the foreign key
+    sa.Table("users", meta, key())  # only for the foreign key
     sa.Table(
         "message_attachments",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("message_id", sa.Uuid, nullable=False, index=True),
         *stored_file(),
     )
     sa.Table(
         "thread_notes",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("thread_id", sa.Uuid, nullable=False, index=True),
-        sa.Column("author_user_id", sa.Uuid, sa.ForeignKey("users.id")),
+        ref("author_user_id", "users", required=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime, nullable=False),
+        at("created_at"),
     )
     sa.Table(
         "pharmacies",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("name", sa.String(160), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
         sa.Column("phone", sa.String(32), nullable=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns
+from services.core.migrations.ddl import add_columns, at
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -59,7 +59,7 @@ def upgrade(conn: sa.Connection) -> None:
         "usage_rollup_state",
         meta,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("rolled_until", sa.DateTime, nullable=False),
+        at("rolled_until"),
     )
     meta.create_all(conn)
     if conn.dialect.name == "postgresql":  # keys and the watermark's index (see db.py)

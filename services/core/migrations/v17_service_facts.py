@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql import column as column_of
 from sqlalchemy.sql import table as table_of
 
+from services.core.migrations.ddl import at
+
 
 def upgrade(conn: sa.Connection) -> None:
     """The facts the dashboard's service levels are counted from (filled from scratch by the
@@ -20,9 +22,9 @@ def upgrade(conn: sa.Connection) -> None:
         sa.Column("site", sa.String(16), nullable=False),
         sa.Column("age_band", sa.String(8), nullable=False),
         sa.Column("queue", sa.String(64)),
-        sa.Column("started_at", sa.DateTime, nullable=False),
-        sa.Column("done_at", sa.DateTime),
-        sa.Column("due_at", sa.DateTime),
+        at("started_at"),
+        at("done_at", required=False),
+        at("due_at", required=False),
         sa.Column("hours", sa.Double),
         sa.Column("flag", sa.Boolean),
         sa.Column("flag_hours", sa.Double),

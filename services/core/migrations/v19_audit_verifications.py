@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.core.migrations.ddl import at, key
+
 
 def upgrade(conn: sa.Connection) -> None:
     """Results of verifying the audit chain, full and incremental (where the next walk starts)."""
@@ -11,10 +13,10 @@ def upgrade(conn: sa.Connection) -> None:
     sa.Table(
         "audit_verifications",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
+        key(),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("started_at", sa.DateTime, nullable=False),
-        sa.Column("ended_at", sa.DateTime, nullable=False),
+        at("started_at"),
+        at("ended_at"),
         sa.Column("entries", sa.BigInteger, nullable=False),
         sa.Column("ok", sa.Boolean, nullable=False),
         sa.Column("last_seq", sa.BigInteger, nullable=False),

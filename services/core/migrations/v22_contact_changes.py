@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.core.migrations.ddl import add_columns
+from services.core.migrations.ddl import add_columns, at, key, ref
 
 
 def upgrade(conn: sa.Connection) -> None:
@@ -12,18 +12,18 @@ def upgrade(conn: sa.Connection) -> None:
     address for a while."""
     add_columns(conn, (("users", "pending_phone", "VARCHAR(32)"),))
     meta = sa.MetaData()
-    sa.Table("users", meta, sa.Column("id", sa.Uuid, primary_key=True))  # only for the foreign key
+    sa.Table("users", meta, key())  # only for the foreign key
     sa.Table(
         "contact_changes",
         meta,
-        sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+        key(),
+        ref("user_id", "users", index=True),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("old_value", sa.String(254)),
         sa.Column("new_value", sa.String(254)),
         sa.Column("undo_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("changed_at", sa.DateTime, nullable=False),
-        sa.Column("undo_until", sa.DateTime, nullable=False),
-        sa.Column("undone_at", sa.DateTime),
+        at("changed_at"),
+        at("undo_until"),
+        at("undone_at", required=False),
     )
     meta.create_all(conn, tables=[meta.tables["contact_changes"]])
