@@ -44,8 +44,8 @@ def _decide(item: assistance.QueueItem) -> None:
         download(
             t("Proof: {title}", title=title),
             partial(_proof_bytes, doc_id),
-            title,
-            f"proof_{doc_id}",
+            file_name=title,
+            key=f"proof_{doc_id}",
         )
     with st.form(f"decide_{a.application_id}"):
         percent = st.number_input(

@@ -55,8 +55,8 @@ def _statements() -> None:
     download(
         t("Mailing list for paper statements (CSV)"),
         lambda: statement_run.mailing_list(actor=actor),
-        "paper-statements.csv",
-        "statements_mailing",
+        file_name="paper-statements.csv",
+        key="statements_mailing",
         icon=":material/local_post_office:",
     )
 

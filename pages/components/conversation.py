@@ -39,7 +39,7 @@ def show(messages: list[MessageView], attachment: Callable[[uuid.UUID], bytes]) 
                 download(
                     plain(t("Download {title}", title=a.title)),
                     partial(attachment, a.attachment_id),
-                    a.title,
-                    f"attachment_{a.attachment_id}",
+                    file_name=a.title,
+                    key=f"attachment_{a.attachment_id}",
                     icon=":material/attach_file:",
                 )

@@ -92,8 +92,8 @@ def _export(actor: Actor, view: metrics.MetricsView, kind: str) -> None:
         lambda: metrics.metrics_export(
             actor=actor, patient_id=view.patient_id, kind=kind, start=view.start, end=view.end
         ),
-        f"{kind}-{view.start:%Y%m%d}-{view.end:%Y%m%d}.csv",
-        f"metrics_export_{kind}",
+        file_name=f"{kind}-{view.start:%Y%m%d}-{view.end:%Y%m%d}.csv",
+        key=f"metrics_export_{kind}",
     )
 
 
@@ -508,8 +508,8 @@ def _import_tab(actor: Actor, view: metrics.MetricsView) -> None:
     download(
         t("Download the CSV template"),
         device_import.TEMPLATE,
-        "lakeside-metrics-template.csv",
-        "metrics_template",
+        file_name="lakeside-metrics-template.csv",
+        key="metrics_template",
         icon=":material/description:",
     )
     upload = st.file_uploader(

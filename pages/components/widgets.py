@@ -154,9 +154,9 @@ FILE_TYPES = {
 def download(
     label: str,
     data: Any,
+    *,
     file_name: str,
     key: str,
-    *,
     mime: str | None = None,
     icon: str = ":material/download:",
     place: DeltaGenerator | None = None,

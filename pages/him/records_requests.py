@@ -159,8 +159,8 @@ def _request(request_id: uuid.UUID) -> None:
         download(
             t("Download the package to mail"),
             lambda: queue.package_for_staff(actor=actor, request_id=d.request_id)[1],
-            f"release-{d.request_id}.zip",
-            f"rq_package_{d.request_id}",
+            file_name=f"release-{d.request_id}.zip",
+            key=f"rq_package_{d.request_id}",
         )
 
 
@@ -231,8 +231,8 @@ def _update(d: queue.RequestDetail) -> None:
         download(
             t("Download the document"),
             data,
-            f"record-update-{d.request_id}{uploads.suffix(kind)}",
-            f"rq_update_doc_{d.request_id}",
+            file_name=f"record-update-{d.request_id}{uploads.suffix(kind)}",
+            key=f"rq_update_doc_{d.request_id}",
             mime=kind,
         )
     if u.status not in request_terms.OPEN:

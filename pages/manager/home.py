@@ -114,8 +114,8 @@ def _figure(key: str, figure: Figure, board: dashboard.Dashboard) -> None:
     download(
         t("Download “{title}” (CSV)", title=figure.title),
         csv_bytes(list(shown.columns), shown.itertuples(index=False, name=None)),
-        f"{key}-{board.period.first}-{board.period.last}.csv",
-        f"csv_{key}",
+        file_name=f"{key}-{board.period.first}-{board.period.last}.csv",
+        key=f"csv_{key}",
         place=numbers,
     )
 

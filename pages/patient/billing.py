@@ -40,8 +40,8 @@ def _receipt_button(payment_id: uuid.UUID, key: str) -> None:
     download(
         t("Receipt (PDF)"),
         lambda: account.receipt_pdf(actor=actor, patient_id=patient_id, payment_id=payment_id),
-        "receipt.pdf",
-        key,
+        file_name="receipt.pdf",
+        key=key,
         icon=":material/receipt:",
     )
 
@@ -302,8 +302,8 @@ def _statements(view: account.Overview) -> None:
         download(
             t("That statement (PDF)"),
             lambda: account.statement_pdf(actor=actor, patient_id=patient_id, statement_id=chosen),
-            "statement-older.pdf",
-            "statement_pdf_any",
+            file_name="statement-older.pdf",
+            key="statement_pdf_any",
         )
     for s in view.statements[: account.LINES_SHOWN]:
         with st.expander(_statement_label(s)):
@@ -316,8 +316,8 @@ def _statements(view: account.Overview) -> None:
                     patient_id=patient_id,
                     statement_id=s.statement_id,
                 ),
-                f"statement-{s.statement_date:%Y-%m-%d}.pdf",
-                f"statement_pdf_{s.statement_id}",
+                file_name=f"statement-{s.statement_date:%Y-%m-%d}.pdf",
+                key=f"statement_pdf_{s.statement_id}",
             )
 
 
@@ -433,8 +433,8 @@ def _insurance(view: account.Overview) -> None:
                 if side == "front"
                 else t("Card back ({payer})", payer=c.payer),
                 partial(_card_bytes, c.coverage_id, side),
-                f"insurance-card-{side}",
-                f"card_{side}_{c.coverage_id}",
+                file_name=f"insurance-card-{side}",
+                key=f"card_{side}_{c.coverage_id}",
                 icon=":material/badge:",
             )
     with st.expander(t("Add a new insurance card")), st.form("insurance_form"):

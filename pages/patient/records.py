@@ -45,8 +45,8 @@ def _visits() -> None:
                     patient_id=patient_id,
                     encounter_id=v.encounter_id,
                 ),
-                f"visit-{v.start_at:%Y%m%d}.pdf",
-                f"visit_pdf_{v.encounter_id}",
+                file_name=f"visit-{v.start_at:%Y%m%d}.pdf",
+                key=f"visit_pdf_{v.encounter_id}",
             )
 
 
@@ -152,8 +152,8 @@ def _documents() -> None:
         download(
             t("Download"),
             partial(_document_bytes, d.document_id),
-            f"{d.title}{uploads.suffix(d.content_type)}",
-            f"doc_{d.document_id}",
+            file_name=f"{d.title}{uploads.suffix(d.content_type)}",
+            key=f"doc_{d.document_id}",
             mime=d.content_type,
             place=right,
         )
@@ -243,8 +243,8 @@ with state.service_errors():
     download(
         t("Download the record summary (PDF)"),
         lambda: printouts.summary_pdf(actor=actor, patient_id=patient_id),
-        "record-summary.pdf",
-        "records_summary_pdf",
+        file_name="record-summary.pdf",
+        key="records_summary_pdf",
         icon=":material/print:",
     )
     # Only the open tab runs: a hidden tab reads nothing (nor is it recorded as seen), and

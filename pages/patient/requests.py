@@ -125,8 +125,8 @@ def _one(r: requests.PatientRequest) -> None:
                     patient_id=patient_id,
                     request_id=r.request_id,
                 ),
-                f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
-                f"package_{r.request_id}",
+                file_name=f"records-{clock.local(r.completed_at or r.received_at):%Y-%m-%d}.zip",
+                key=f"package_{r.request_id}",
             )
         if r.kind == request_terms.ACCOUNTING:
             _accounting_tables(r)
@@ -138,8 +138,8 @@ def _one(r: requests.PatientRequest) -> None:
                     patient_id=patient_id,
                     request_id=r.request_id,
                 ),
-                "accounting-of-disclosures.pdf",
-                f"accounting_{r.request_id}",
+                file_name="accounting-of-disclosures.pdf",
+                key=f"accounting_{r.request_id}",
             )
     if r.status == request_terms.DENIED:
         st.error(
@@ -150,8 +150,8 @@ def _one(r: requests.PatientRequest) -> None:
             partial(
                 requests.denial_letter, actor=actor, patient_id=patient_id, request_id=r.request_id
             ),
-            "records-request-letter.pdf",
-            f"letter_{r.request_id}",
+            file_name="records-request-letter.pdf",
+            key=f"letter_{r.request_id}",
         )
     if r.is_open and st.button(t("Withdraw this request"), key=f"withdraw_{r.request_id}"):
         with state.service_errors():
@@ -196,8 +196,8 @@ def _amendment(r: requests.PatientRequest) -> None:
                 patient_id=patient_id,
                 request_id=r.request_id,
             ),
-            "amendment-letter.pdf",
-            f"amend_letter_{r.request_id}",
+            file_name="amendment-letter.pdf",
+            key=f"amend_letter_{r.request_id}",
         )
         if a.disagreement:
             st.text(

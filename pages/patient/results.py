@@ -88,8 +88,8 @@ with state.service_errors():
     download(
         t("Download results (CSV)"),
         lambda: printouts.results_csv(actor=actor, patient_id=patient_id),
-        "results.csv",
-        "results_csv",
+        file_name="results.csv",
+        key="results_csv",
         icon=":material/table:",
     )
     st.download_button(

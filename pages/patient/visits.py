@@ -65,8 +65,8 @@ def _actions(v: visits.Visit) -> None:
         partial(
             visits.visit_ics, actor=actor, patient_id=patient_id, appointment_id=v.appointment_id
         ),
-        "visit.ics",
-        f"ics_{v.appointment_id}",
+        file_name="visit.ics",
+        key=f"ics_{v.appointment_id}",
         icon=":material/event:",
         place=buttons[1],
     )

@@ -30,4 +30,6 @@ if opened:
         # Downloads need a portal session or a media pass; the recipient has no session.
         authenticator.hand_over(cookie_handoff.media_pass())
         st.success(t("Ready. This download has been recorded in the patient's record."))
-        download(t("Download {name}", name=name), data, name, "shared_download", mime=kind)
+        download(
+            t("Download {name}", name=name), data, file_name=name, key="shared_download", mime=kind
+        )

@@ -17,11 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.billing import ledger, plans
 from services.billing.account import PATIENT_SIDE
-from services.billing.tables import (
-    Adjustment,
-    AssistanceApplication,
-    AssistanceDocument,
-)
+from services.billing.tables import Adjustment, AssistanceApplication, AssistanceDocument
 from services.core import access, audit, clock, forms, money, notify, uploads
 from services.core.access import Actor
 from services.core.config import cents_setting, settings, text_setting

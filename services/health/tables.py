@@ -5,15 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (
-    DateTime,
-    Double,
-    ForeignKey,
-    SmallInteger,
-    String,
-    Text,
-    Uuid,
-)
+from sqlalchemy import DateTime, Double, ForeignKey, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base, id_column, patient_fk

@@ -29,14 +29,7 @@ from services.him.request_terms import AMENDMENT, DENIED, FULFILLED, IN_REVIEW, 
 from services.him.requests import audit_patient, new_request, patient_side, tell_patient
 from services.him.tables import RecordsRequest
 from services.records.results import visible_to
-from services.records.tables import (
-    Allergy,
-    Amendment,
-    ClinicalNote,
-    LabResult,
-    Medication,
-    Problem,
-)
+from services.records.tables import Allergy, Amendment, ClinicalNote, LabResult, Medication, Problem
 
 ITEM_KINDS = {
     "note": "A clinical note",

@@ -17,12 +17,7 @@ from services.core import access, audit, clock, crypto, db, language, notify, on
 from services.core.access import Actor
 from services.core.config import settings
 from services.core.contact import contact_fields
-from services.core.errors import (
-    AuthenticationFailed,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
+from services.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from services.core.language import N_, t, tn
 from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User
 from services.core.work import patient_work

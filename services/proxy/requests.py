@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, db, forms, language, notify, uploads
@@ -248,16 +248,21 @@ def _mine(session: Session, actor: Actor, request_id: uuid.UUID) -> ProxyRequest
     return row
 
 
+def documents_sent() -> ScalarSelect[int]:
+    """How many documents came with each request (a correlated count, for a query's columns)."""
+    return (
+        select(func.count())
+        .select_from(ProxyRequestDocument)
+        .where(ProxyRequestDocument.request_id == ProxyRequest.id)
+        .correlate(ProxyRequest)
+        .scalar_subquery()
+    )
+
+
 def my_requests(*, actor: Actor) -> list[MyRequest]:
     """The signed-in person's own requests for access, newest first."""
     with db.transaction() as session:
-        docs = (
-            select(func.count())
-            .select_from(ProxyRequestDocument)
-            .where(ProxyRequestDocument.request_id == ProxyRequest.id)
-            .correlate(ProxyRequest)
-            .scalar_subquery()
-        )
+        docs = documents_sent()
         rows = session.execute(
             select(ProxyRequest, docs)
             .where(ProxyRequest.requester_user_id == actor.user_id)

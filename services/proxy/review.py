@@ -29,6 +29,7 @@ from services.proxy.requests import (
     NEEDS_INFO,
     RECEIVED,
     STATUS_WORDS,
+    documents_sent,
 )
 from services.proxy.tables import ProxyRequest, ProxyRequestDocument
 
@@ -118,13 +119,7 @@ def review_queue(
     if kind is not None and kind not in proxy_rules.REQUEST_KINDS:
         raise ValidationError({"kind": t("Choose a kind of request from the list.")})
     with staff_work(actor, "proxy.review.queue", access.HIM) as session:
-        docs = (
-            select(func.count())
-            .select_from(ProxyRequestDocument)
-            .where(ProxyRequestDocument.request_id == ProxyRequest.id)
-            .correlate(ProxyRequest)
-            .scalar_subquery()
-        )
+        docs = documents_sent()
         query = (
             select(ProxyRequest, User.display_name, docs)
             .join(User, User.id == ProxyRequest.requester_user_id)

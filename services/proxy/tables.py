@@ -7,14 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import (
-    Date,
-    DateTime,
-    ForeignKey,
-    String,
-    Text,
-    Uuid,
-)
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base, StoredFile, id_column, patient_fk

@@ -33,14 +33,7 @@ from services.core.models import AuditEvent, NotificationOutbox
 from tests.conftest import NOW
 from tests.services.him.test_records_requests import pdf_text
 from tests.support import world
-from tests.support.payments import (
-    DECLINED,
-    FAILS,
-    PAYS,
-    SIGNING_SECRET,
-    processor_time,
-    type_card,
-)
+from tests.support.payments import DECLINED, FAILS, PAYS, SIGNING_SECRET, processor_time, type_card
 
 
 def _alex() -> uuid.UUID:

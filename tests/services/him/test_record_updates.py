@@ -13,11 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.core import access, db, notify
-from services.core.errors import (
-    AuthenticationFailed,
-    PermissionDenied,
-    ValidationError,
-)
+from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from services.core.models import NotificationOutbox, Patient, ProxyGrant, User
 from services.him import queue, updates
 from services.identity import sessions
