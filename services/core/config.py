@@ -68,6 +68,7 @@ class Settings:
     sms: SmsSettings | None  # likewise for text messages
     payment: PaymentSettings | None  # None: no online payment (production without a processor)
     metrics_token: str | None  # lets a monitor read /_stcore/metrics (Bearer); admins need none
+    staff_require_passkey: bool  # staff must add a passkey or security key (phishing-resistant)
 
     @property
     def is_duckdb(self) -> bool:
@@ -191,6 +192,10 @@ def settings() -> Settings:
         sms=_sms(values, environment),
         payment=_payment(values, environment, data_dir),
         metrics_token=_metrics_token(values),
+        staff_require_passkey=(
+            _setting("staff_require_passkey", values, "false") or "false"
+        ).lower()
+        in ("1", "true", "yes"),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.core import audit, clock, crypto, db, language, notify, one_time, usage
@@ -18,6 +18,7 @@ from services.core.errors import AuthenticationFailed, RateLimited, ValidationEr
 from services.core.language import N_, t
 from services.core.models import OneTimeCode, User
 from services.identity import passwords, sessions, two_factor
+from services.identity.tables import WebAuthnCredential
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -90,9 +91,12 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class CodeNeeded:
-    """The password was right; the authenticator code (or a recovery code) comes next."""
+    """The password was right; the second step comes next: the authenticator code (or a
+    recovery code, or a code sent by email or text) and/or a passkey or security key."""
 
     pending: str = field(repr=False)
+    authenticator: bool = True  # an authenticator app is on: codes work
+    security_key: bool = False  # a passkey or a security key works
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ def _pending(session: Session, user: User) -> str:
     return token
 
 
-def _open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> SignedIn:
+def open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> SignedIn:
+    """A signed-in session for a user whose every factor was checked (the caller's job)."""
     user.failed_attempts = 0
     user.second_factor_failures = 0
     user.locked_until = None
@@ -143,6 +148,16 @@ def _open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> 
         user.first_sign_in_at = user.first_sign_in_at or user.last_sign_in_at
         usage.record_use(session, user.id, usage.SIGN_IN, user.patient_id)
     return SignedIn(actor, token, codes)
+
+
+def has_keys(session: Session, user: User) -> bool:
+    """Whether the account has a passkey or a security key (a second step after the password)."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(WebAuthnCredential)
+        .where(WebAuthnCredential.user_id == user.id)
+    )
+    return bool(found)
 
 
 def sign_in(*, username: str, password: str) -> SignInStep:
@@ -182,11 +197,12 @@ def sign_in(*, username: str, password: str) -> SignInStep:
         else:
             user.failed_attempts = 0
             user.locked_until = None
-            if user.totp_enabled_at is not None:
-                return CodeNeeded(_pending(session, user))
+            keys = has_keys(session, user)
+            if user.totp_enabled_at is not None or keys:
+                return CodeNeeded(_pending(session, user), user.totp_enabled_at is not None, keys)
             if actor_for(session, user).roles & set(STAFF_ROLES):
                 return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
-            return _open_session(session, user)
+            return open_session(session, user)
     raise AuthenticationFailed(t(NOT_VERIFIED if unverified else SIGN_IN_FAILED))
 
 
@@ -253,7 +269,8 @@ def _wrong_factor(session: Session, user: User) -> None:
             )
 
 
-def _live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | None:
+def live_pending(session: Session, pending: str) -> tuple[OneTimeCode, User] | None:
+    """The password step still open for this token (its row and user), or None."""
     row = session.scalars(
         select(OneTimeCode).where(
             OneTimeCode.code_hash == crypto.code_hash(pending or "-"),
@@ -289,7 +306,7 @@ def sign_in_send_code(*, pending: str, channel: str) -> str:
     if channel not in (notify.EMAIL, notify.SMS):
         raise ValidationError({"channel": t("Choose email or text message.")})
     with db.transaction() as session:
-        live = _live_pending(session, pending)
+        live = live_pending(session, pending)
         if live is None or live[1].totp_enabled_at is None:
             raise AuthenticationFailed(t(START_AGAIN))
         user = live[1]
@@ -365,7 +382,7 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
     if not (code or "").strip():
         raise ValidationError({"code": t("Enter the code.")})
     with db.transaction() as session:
-        live = _live_pending(session, pending)
+        live = live_pending(session, pending)
         if live is None:
             problem = START_AGAIN
         else:
@@ -373,7 +390,7 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
             codes = _verify_second_step(session, user, code)
             if codes is not None:
                 row.used_at = clock.now()
-                return _open_session(session, user, codes)
+                return open_session(session, user, codes)
             row.attempts += 1
             _wrong_factor(session, user)
             stopped = user.status != "active" or (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Uuid
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base, id_column
@@ -62,3 +62,36 @@ class ContactChange(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     undo_until: Mapped[datetime] = mapped_column(DateTime)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebAuthnCredential(Base):
+    """A passkey or a security key (schema v23): the public key an authenticator made for this
+    portal, never a secret. `kind` is what it proved when added: a passkey verified the person
+    (a PIN, a fingerprint) and is a whole sign-in; a security key is a second step."""
+
+    __tablename__ = "webauthn_credentials"
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # passkey, security_key
+    name: Mapped[str] = mapped_column(String(60))
+    transports: Mapped[str] = mapped_column(String(120))  # comma-separated
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebAuthnChallenge(Base):
+    """A challenge given to a browser for one ceremony (schema v23), stored hashed and spent on
+    the first answer: adding a credential, a passkey sign-in, or a security key's second step."""
+
+    __tablename__ = "webauthn_challenges"
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # add, sign_in, second_step
+    kind: Mapped[str | None] = mapped_column(String(16))  # for add: passkey or security_key
+    challenge_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -58,6 +58,7 @@ WRITTEN = {
     "providers": {"name", "credentials", "specialty"},
     "proxy_invitations": {"invitee_name", "invitee_email"},
     "proxy_request_documents": {"title"},
+    "webauthn_credentials": {"name"},  # the name the person gave their key
     "proxy_requests": {
         "decision_note",
         "patient_first_name",
@@ -202,6 +203,8 @@ CODES = {
     "users": {"username", "password_hash", "status", "terms_version", "language"},
     "waitlist_entries": {"slot_kind", "status"},
     "waitlist_offers": {"status"},
+    "webauthn_challenges": {"purpose", "kind", "challenge_hash"},
+    "webauthn_credentials": {"credential_id", "kind", "transports"},
     "weight_readings": {"source"},
 }
 

@@ -38,6 +38,7 @@ from services.core.migrations import (
     v20_language,
     v21_outside_records,
     v22_contact_changes,
+    v23_passkeys,
 )
 
 Migration = Callable[[sa.Connection], None]
@@ -64,4 +65,5 @@ MIGRATIONS: list[Migration] = [
     v20_language.upgrade,
     v21_outside_records.upgrade,
     v22_contact_changes.upgrade,
+    v23_passkeys.upgrade,
 ]
