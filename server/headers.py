@@ -33,7 +33,9 @@ def _inline_script_hashes() -> list[str]:
 def content_security_policy() -> str:
     rules = {
         "default-src": "'self'",
-        "script-src": " ".join(["'self'", *_inline_script_hashes()]),
+        # blob: for the portal's own component scripts (the passkey ceremony), which Streamlit
+        # loads from blob URLs it makes from the page's code; no other site's script.
+        "script-src": " ".join(["'self'", "blob:", *_inline_script_hashes()]),
         "style-src": "'self' 'unsafe-inline'",
         "img-src": "'self' data: blob:",
         "font-src": "'self' data:",

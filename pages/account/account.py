@@ -1,18 +1,23 @@
-"""Your account: contact details, notifications, password, two-step verification, activity."""
+"""Your account: contact details, notifications, password, two-step verification, passkeys and
+security keys, activity."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
 from pages.components import state
 from pages.components.format import plain, when
-from pages.components.widgets import new_password, table
+from pages.components.webauthn import ceremony
+from pages.components.widgets import choose, new_password, table
 from services.core import language
 from services.core.access import ROLES
 from services.core.language import N_, t, tn
-from services.identity import account
+from services.identity import account, passkeys
 
 ENROLMENT = "account_enrolment"
+PASSKEY_ADD = "account_passkey_add"  # (options, name) while the browser makes one
 
 WAITING_WORDS = {
     account.EMAIL: (
@@ -51,8 +56,101 @@ def _waiting_change(kind: str, address: str) -> None:
             st.rerun()
 
 
+def _passkeys() -> None:
+    """The account's passkeys and security keys: the list, a rename, a removal, adding one."""
+    st.subheader(t("Passkeys and security keys"))
+    st.caption(
+        t(
+            "A passkey signs you in with your phone's or computer's screen lock (a PIN, a "
+            "fingerprint or your face), with no password and no code, and a fake site cannot "
+            "use it. A security key (a small USB or NFC device) is a second step after your "
+            "password."
+        )
+    )
+    keys = passkeys.credentials(actor=actor)
+    table(
+        {
+            t("Name"): [k.name for k in keys],
+            t("Kind"): [t(passkeys.KINDS[k.kind]) for k in keys],
+            t("Added"): [when(k.created_at) for k in keys],
+            t("Last used"): [
+                when(k.last_used_at) if k.last_used_at else t("Not yet") for k in keys
+            ],
+        },
+        empty=t("None yet."),
+        static=True,
+    )
+    if keys:
+        names = {k.credential_id: k.name for k in keys}
+        with st.form("passkey_manage"):
+            chosen = st.selectbox(
+                t("Passkey or security key"),
+                list(names),
+                format_func=names.__getitem__,
+                key="passkey_pick",
+            )
+            new_name = st.text_input(
+                t("New name"), max_chars=passkeys.MAX_NAME, key="passkey_rename"
+            )
+            confirm = st.text_input(
+                t("Current password (to remove it)"), type="password", key="passkey_remove_password"
+            )
+            rename = st.form_submit_button(t("Rename"))
+            remove = st.form_submit_button(t("Remove"))
+        if rename and chosen is not None:
+            state.act(
+                partial(passkeys.rename, actor=actor, credential_id=chosen, name=new_name),
+                t("Renamed."),
+            )
+        if remove and chosen is not None:
+            state.act(
+                partial(passkeys.remove, actor=actor, credential_id=chosen, password=confirm),
+                t("Removed. We sent a notice to your email address."),
+            )
+    adding = st.session_state.get(PASSKEY_ADD)
+    if not isinstance(adding, tuple):
+        with st.form("passkey_add"):
+            kind = choose(t("What to add"), passkeys.KINDS, "passkey_kind", radio=True)
+            name = st.text_input(
+                t("Its name (so that you can tell it from others)"),
+                max_chars=passkeys.MAX_NAME,
+                key="passkey_name",
+            )
+            confirm = st.text_input(
+                t("Current password (to confirm)"), type="password", key="passkey_add_password"
+            )
+            begin = st.form_submit_button(t("Add"))
+        if begin:
+            with state.service_errors():
+                options = passkeys.add_begin(actor=actor, password=confirm, kind=kind)
+                st.session_state[PASSKEY_ADD] = (options, name)
+                st.rerun()
+        return
+    options, name = adding
+    st.info(t("Press the button, then follow your browser's prompt."))
+    outcome = ceremony(
+        options=options,
+        create=True,
+        label=t("Create it now"),
+        waiting=t("Waiting for your device…"),
+        key="passkey_create",
+    )
+    if outcome.answer is not None:
+        state.act(
+            partial(passkeys.add_finish, actor=actor, response=outcome.answer, name=name),
+            t("Added. We sent a notice to your email address."),
+            forget=PASSKEY_ADD,
+        )
+    elif outcome.failed is not None:
+        st.error(t("Your browser made none (it was cancelled or timed out). Try again, or cancel."))
+    if st.button(t("Cancel"), key="passkey_cancel"):
+        st.session_state.pop(PASSKEY_ADD, None)
+        st.rerun()
+
+
 actor = state.guard(*ROLES)
 st.title(t("Your account"))
+state.show_flash()
 
 with state.service_errors():
     view = account.account_overview(actor=actor)
@@ -189,6 +287,8 @@ with state.service_errors():
                         actor=actor, password=confirm
                     )
                     st.rerun()
+
+    _passkeys()
 
     st.subheader(t("Recent sign-in activity"))
     activity = account.sign_in_activity(actor=actor)

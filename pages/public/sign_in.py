@@ -1,18 +1,24 @@
-"""Sign in: username and password, then the second factor when the account has one.
+"""Sign in: username and password, then the second factor when the account has one (an
+authenticator code, or a passkey or security key); or a passkey alone.
 
 Staff who have not switched on a second factor enrol here before their first session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from pages.components import authenticator, languages, navigation, state
 from pages.components.format import plain
+from pages.components.webauthn import ceremony
 from pages.components.widgets import help_link
 from services.core.errors import AuthenticationFailed
 from services.core.language import t
-from services.identity import auth
+from services.identity import auth, passkeys
+
+KEY_OPTIONS = "sign_in_key_options"  # the options of the ceremony asked for last
 
 languages.chooser()
 st.title(t("Lakeside Health portal"))
@@ -23,6 +29,7 @@ def _password_step() -> None:
         t("Sign in to see your health information, message your care team and manage your visits.")
     )
     authenticator.sign_in_form()
+    _passkey_sign_in()
     st.caption(
         t(
             "After several failed attempts, sign-in pauses for a few minutes to protect your "
@@ -32,6 +39,43 @@ def _password_step() -> None:
     st.page_link(navigation.REGISTER.path, label=t("New here? Create your patient account"))
     st.page_link(navigation.VERIFY.path, label=t("Have a verification code? Verify your email"))
     st.page_link(navigation.RECOVER.path, label=t("Forgot your username or password?"))
+
+
+def _key_ceremony(
+    begin: Callable[[], str], label: str, finish: Callable[[str], auth.SignedIn], key: str
+) -> None:
+    """A passkey or security key, asked for on a click (each ask is a new five-minute challenge):
+    the browser's answer goes to `finish`, and its session opens."""
+    if st.button(label, key=key, icon=":material/passkey:"):
+        with state.service_errors():
+            st.session_state[KEY_OPTIONS] = begin()
+    options = st.session_state.get(KEY_OPTIONS)
+    if not isinstance(options, str):
+        return
+    outcome = ceremony(
+        options=options,
+        create=False,
+        label=t("Use it now"),
+        waiting=t("Waiting for your device…"),
+        key=f"{KEY_OPTIONS}_ceremony",
+    )
+    if outcome.answer is not None:
+        del st.session_state[KEY_OPTIONS]
+        with state.service_errors():
+            authenticator.finish(finish(outcome.answer))
+            st.rerun()
+    elif outcome.failed is not None:
+        st.error(t("Your browser gave no answer (it was cancelled or timed out). Try again."))
+
+
+def _passkey_sign_in() -> None:
+    st.caption(t("Or, with a passkey on this device or your phone, no password is needed:"))
+    _key_ceremony(
+        passkeys.sign_in_begin,
+        t("Sign in with a passkey"),
+        lambda answer: passkeys.sign_in_finish(response=answer),
+        "sign_in_passkey",
+    )
 
 
 def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
@@ -51,6 +95,16 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
     else:
         st.subheader(t("Two-step verification"))
         label = t("Code from your authenticator app, or a recovery code")
+        if step.security_key:
+            _key_ceremony(
+                lambda: passkeys.second_step_begin(pending=step.pending),
+                t("Use your passkey or security key"),
+                lambda answer: passkeys.second_step_finish(pending=step.pending, response=answer),
+                "sign_in_security_key",
+            )
+        if not step.authenticator:
+            _restart()
+            return
     with st.form("sign_in_second_step"):
         code = st.text_input(
             label,
@@ -87,8 +141,13 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
                             where=plain(where),
                         )
                     )
+    _restart()
+
+
+def _restart() -> None:
     if st.button(t("Start again"), key="sign_in_restart"):
         del st.session_state[authenticator.PENDING]
+        st.session_state.pop(KEY_OPTIONS, None)
         st.rerun()
 
 

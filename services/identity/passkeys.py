@@ -1,4 +1,4 @@
-"""Passkeys and security keys (WebAuthn, docs/rules/security.md 4): adding, naming and removing
+"""Passkeys and security keys (WebAuthn, docs/rules/security.md 26): adding, naming and removing
 them on the account, a passkey as the whole sign-in, a security key as the second step after
 the password. The ceremonies' checks are py_webauthn's; the portal keeps the challenges (hashed,
 spent on the first answer, five minutes), the credentials and the rules around them.

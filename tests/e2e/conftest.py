@@ -25,7 +25,7 @@ from tests.support import postgres
 from tests.support.served import streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
-LOCAL = {"127.0.0.1", None}  # the served app; data: and about: URLs have no host
+LOCAL = {"127.0.0.1", "localhost", None}  # the served app; data: and about: URLs have no host
 # The whole suite shares two cores: give each page update more than Playwright's 5 seconds.
 expect.set_options(timeout=20_000)
 CHROMIUM_ARGS = [
@@ -199,7 +199,7 @@ def sign_in(
     # A textbox, not a label: the page before (an account page) has a "Password" heading, and
     # while the sign-in page replaces it both can be on the screen.
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if code and username in demo.DEMO_STAFF_USERNAMES and password == demo.DEMO_PASSWORD:
         field = page.get_by_role(
             "textbox", name="Code from your authenticator app, or a recovery code"

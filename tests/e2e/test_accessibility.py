@@ -87,7 +87,7 @@ def test_a_keyboard_only_journey(page: Page, app_url: str) -> None:
     page.keyboard.type("patient.demo")
     focus(page.get_by_role("textbox", name="Password", exact=True))
     page.keyboard.type(demo.DEMO_PASSWORD)
-    press_on(page.get_by_role("button", name="Sign in"))
+    press_on(page.get_by_role("button", name="Sign in", exact=True))
     expect(page.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
     idle(page)
 

@@ -48,7 +48,7 @@ def test_signed_in_patient_typing_a_staff_url_does_not_get_the_page(
     for path in STAFF_PATHS:
         page.goto(f"{app_url}/{path}")
         expect(
-            page.get_by_role("button", name="Sign in").or_(
+            page.get_by_role("button", name="Sign in", exact=True).or_(
                 page.get_by_role("heading", name="Welcome, Alex")
             )
         ).to_be_visible()
@@ -79,7 +79,7 @@ def test_anonymous_first_request_to_a_fresh_server_gets_no_staff_page(
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(f"{base}/{path}")
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         _expect_no_staff_page(page)
         # The script's own path: the app does not even load there (its assets are relative).
         page.goto(f"{base}/pages/{path}/home")

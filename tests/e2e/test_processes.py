@@ -77,9 +77,9 @@ def test_two_app_servers_and_the_worker_share_one_postgresql(
 
             page.goto(second)
             page.get_by_role("button", name="Sign out", exact=True).click()
-            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
             page.goto(first)
-            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
             expect(welcome).to_have_count(0)
             third.join(timeout=120)
     finally:

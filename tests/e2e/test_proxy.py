@@ -142,11 +142,11 @@ def test_a_delegate_accepts_an_invitation_and_a_revocation_applies_at_the_next_c
             delegate.get_by_text(re.compile("Alex Rivera invites you to help with their care"))
         ).to_be_visible()
         delegate.get_by_role("link", name="Sign in to accept").click()
-        expect(delegate.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(delegate.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
         delegate.wait_for_timeout(500)  # the form settles before typing
         delegate.get_by_label("Username").fill("proxy.demo")
         delegate.get_by_role("textbox", name="Password", exact=True).fill(DEMO_PASSWORD)
-        delegate.get_by_role("button", name="Sign in").click()
+        delegate.get_by_role("button", name="Sign in", exact=True).click()
         accept = delegate.get_by_role("button", name="Accept the invitation")
         accept.click()
         expect(delegate.get_by_text("You can now act for Alex Rivera")).to_be_visible()

@@ -117,7 +117,7 @@ def test_register_verify_from_the_demo_inbox_and_sign_in(
         # Signing in now takes the password and then a fresh code (the used one is refused).
         page.get_by_label("Username").fill("journey.patient")
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         code_field = page.get_by_role(
             "textbox", name="Code from your authenticator app, or a recovery code"
         )

@@ -50,7 +50,7 @@ def test_another_site_cannot_frame_the_portal(page: Page, app_url: str) -> None:
     page.set_content(f'<iframe id="portal" src="{app_url}" width="800" height="600"></iframe>')
     page.wait_for_timeout(3000)
     framed = page.frame_locator("#portal")
-    expect(framed.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(framed.get_by_role("button", name="Sign in", exact=True)).to_have_count(0)
     assert all(not f.url.startswith(app_url) or f == page.main_frame for f in page.frames[1:])
 
 
@@ -113,14 +113,14 @@ def test_a_cookie_ticket_signs_in_no_other_browser(
     try:
         tab = victim.new_page()
         tab.goto(app_url)  # the victim's browser has its own binding cookie
-        expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        expect(tab.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         assert any(c["name"] == "lakeside_browser" for c in victim.cookies())
         tab.set_content(f'<a id="lure" href="{tickets[0]}">prize</a>')  # another site's page
         tab.click("#lure")
         tab.wait_for_timeout(500)
         assert [c for c in victim.cookies() if c["name"] == "lakeside_session"] == []
         tab.goto(app_url)
-        expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        expect(tab.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         # The same URL fetched by the victim's browser as if from the portal's own page.
         answer = victim.request.get(tickets[0], headers={"Sec-Fetch-Site": "same-origin"})
         assert answer.status == 404
@@ -158,7 +158,7 @@ def test_a_share_recipient_downloads_with_a_media_pass_and_the_url_alone_fails(
     # A fresh server's first request for a page other than the main one shows Streamlit's
     # "Page not found" notice over it (Streamlit learns the page list on its first run).
     page.goto(base)
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     page.goto(f"{base}/shared?token={token}")
     page.get_by_label("Your email address").fill(CLINIC)
     page.get_by_role("button", name="Open").click()
@@ -230,7 +230,7 @@ def test_nothing_leaves_the_machine_at_start_up(
         e2e_template, tmp_path, extra_env={**proxy, "NO_PROXY": "", "no_proxy": ""}, flags=()
     ) as base:
         page.goto(base)
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         stream = base.replace("http://", "ws://") + "/_stcore/stream"
         with pytest.raises((InvalidStatus, WebSocketException, OSError)):
             with connect(stream, origin="http://evil.example", open_timeout=10) as ws:  # type: ignore[arg-type]
@@ -249,7 +249,7 @@ def test_the_job_runner_starts_once_per_server_process(
         for context in contexts:
             tab = context.new_page()
             tab.goto(base)
-            expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+            expect(tab.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         contexts[0].pages[0].wait_for_timeout(2500)
         for context in contexts:
             context.close()

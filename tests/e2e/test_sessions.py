@@ -31,14 +31,14 @@ def test_a_reload_or_a_new_tab_keeps_the_session_until_sign_out(page: Page, app_
     second.goto(app_url)
     expect(second.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
     page.get_by_role("button", name="Sign out", exact=True).click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     session_cookie(page, present=False)
     page.reload()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     expect(welcome).to_have_count(0)
     # The other tab's session was the same one: its next run finds it ended.
     second.reload()
-    expect(second.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(second.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
 
 
 def test_a_cookie_for_an_ended_session_signs_nobody_in(
@@ -52,7 +52,7 @@ def test_a_cookie_for_an_ended_session_signs_nobody_in(
     sign_in(elsewhere, app_url, "patient.demo")
     expect(elsewhere.get_by_role("heading", name="Welcome, Alex")).to_be_visible()
     elsewhere.get_by_role("button", name="Sign out everywhere").click()
-    expect(elsewhere.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(elsewhere.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     page.reload()
     expect(page.get_by_text("Your session has ended. Please sign in again.")).to_be_visible()
     expect(page.get_by_role("heading", name="Welcome, Alex")).to_have_count(0)
@@ -73,7 +73,7 @@ def test_an_idle_session_warns_then_ends(
         expect(page.get_by_text("Your session has ended. Please sign in again.")).to_be_visible(
             timeout=45_000
         )
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         expect(page.get_by_role("heading", name="Welcome, Alex")).to_have_count(0)
         page.close()
 
