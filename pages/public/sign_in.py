@@ -59,13 +59,25 @@ def _key_ceremony(
         waiting=t("Waiting for your device…"),
         key=f"{KEY_OPTIONS}_ceremony",
     )
-    if outcome.answer is not None:
+    answer = outcome.answer
+    if answer is not None:
         del st.session_state[KEY_OPTIONS]
-        with state.service_errors():
-            authenticator.finish(finish(outcome.answer))
-            st.rerun()
+        _finish(lambda: finish(answer))
     elif outcome.failed is not None:
         st.error(t("Your browser gave no answer (it was cancelled or timed out). Try again."))
+
+
+def _finish(step: Callable[[], auth.SignedIn]) -> None:
+    """The last step of a sign-in: the session opens, or the refusal is shown (and a password
+    step that has ended is forgotten, so the page asks for the password again)."""
+    with state.service_errors():
+        try:
+            authenticator.finish(step())
+            st.rerun()
+        except AuthenticationFailed as exc:
+            if exc.message == t(auth.START_AGAIN):
+                st.session_state.pop(authenticator.PENDING, None)
+            st.error(exc.message)
 
 
 def _passkey_sign_in() -> None:
@@ -117,14 +129,7 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
         )
         submitted = st.form_submit_button(t("Verify"), type="primary")
     if submitted:
-        with state.service_errors():
-            try:
-                authenticator.finish(auth.sign_in_code(pending=step.pending, code=code))
-                st.rerun()
-            except AuthenticationFailed as exc:
-                if exc.message == t(auth.START_AGAIN):
-                    del st.session_state[authenticator.PENDING]
-                st.error(exc.message)
+        _finish(lambda: auth.sign_in_code(pending=step.pending, code=code))
     if isinstance(step, auth.CodeNeeded):
         st.caption(t("No authenticator at hand? We can send a one-time code instead."))
         by_email, by_text = st.columns(2)

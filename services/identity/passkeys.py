@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
@@ -60,6 +62,7 @@ ADD, SIGN_IN, SECOND_STEP = "add", "sign_in", "second_step"
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 MAX_NAME = 60
 RP_NAME = "Lakeside Health patient portal"
+Answer = TypeVar("Answer", RegistrationCredential, AuthenticationCredential)
 
 START_AGAIN = N_("This request has ended or was already used. Please start again.")
 WRONG_ORIGIN = N_("This answer did not come from the portal's own page. Nothing was changed.")
@@ -211,61 +214,66 @@ def _name(name: str) -> str:
     return name
 
 
+def _password_ok(actor: Actor, password: str) -> bool:
+    """The password entered again, checked outside any write transaction: the hash is slow, and
+    on DuckDB a transaction holds the process's one write lock."""
+    with db.read_only() as session:
+        stored = session.scalar(select(User.password_hash).where(User.id == actor.user_id))
+    return auth.hash_matches(stored, password or "")
+
+
 def add_begin(*, actor: Actor, password: str, kind: str) -> str:
     """The options for the browser to make a passkey or a security key (JSON), after the
     password is entered again; a challenge of five minutes."""
     if kind not in KINDS:
         raise ValidationError({"kind": t("Choose a passkey or a security key.")})
+    if not _password_ok(actor, password):
+        raise _refuse(
+            actor, "auth.passkey.add_started", account.WRONG_PASSWORD, "re-authentication failed"
+        )
     rp_id, _ = relying_party()
+    passkey = kind == PASSKEY
     with db.transaction() as session:
         user = _user(session, actor)
-        if not auth.password_matches(user, password or ""):
-            problem = True
-        else:
-            problem = False
-            passkey = kind == PASSKEY
-            options = generate_registration_options(
-                rp_id=rp_id,
-                rp_name=RP_NAME,
-                user_name=user.username,
-                user_id=user.id.bytes,
-                user_display_name=user.display_name,
-                challenge=_challenge(session, ADD, user.id, kind),
-                exclude_credentials=_descriptors(_owned(session, user.id)),
-                authenticator_selection=AuthenticatorSelectionCriteria(
-                    resident_key=(
-                        ResidentKeyRequirement.REQUIRED
-                        if passkey
-                        else ResidentKeyRequirement.DISCOURAGED
-                    ),
-                    user_verification=(
-                        UserVerificationRequirement.REQUIRED
-                        if passkey
-                        else UserVerificationRequirement.DISCOURAGED
-                    ),
+        options = generate_registration_options(
+            rp_id=rp_id,
+            rp_name=RP_NAME,
+            user_name=user.username,
+            user_id=user.id.bytes,
+            user_display_name=user.display_name,
+            challenge=_challenge(session, ADD, user.id, kind),
+            exclude_credentials=_descriptors(_owned(session, user.id)),
+            authenticator_selection=AuthenticatorSelectionCriteria(
+                resident_key=(
+                    ResidentKeyRequirement.REQUIRED
+                    if passkey
+                    else ResidentKeyRequirement.DISCOURAGED
                 ),
-            )
-            audit.record(session, actor, "auth.passkey.add_started", detail=kind)
-            return options_to_json(options)
-    assert problem
-    raise _refuse(
-        actor, "auth.passkey.add_started", account.WRONG_PASSWORD, "re-authentication failed"
-    )
+                user_verification=(
+                    UserVerificationRequirement.REQUIRED
+                    if passkey
+                    else UserVerificationRequirement.DISCOURAGED
+                ),
+            ),
+        )
+        audit.record(session, actor, "auth.passkey.add_started", detail=kind)
+    return options_to_json(options)
 
 
-def _parsed_registration(response: str) -> RegistrationCredential:
+def _parsed(parse: Callable[[str], Answer], response: str) -> tuple[Answer, bytes]:
+    """The browser's answer and the challenge it claims to answer; a malformed one is refused."""
     try:
-        return parse_registration_credential_json(response)
-    except (WebAuthnException, ValueError, TypeError) as exc:
+        answer = parse(response)
+        return answer, parse_client_data_json(answer.response.client_data_json).challenge
+    except (WebAuthnException, ValueError, TypeError, AttributeError) as exc:
         raise ValidationError({"response": t(NOT_ACCEPTED)}) from exc
 
 
 def _check_registration(
-    session: Session, user: User, credential: RegistrationCredential
+    session: Session, user: User, credential: RegistrationCredential, claimed: bytes
 ) -> tuple[VerifiedRegistration, str] | tuple[None, str]:
     """The checked new credential and its kind, or (None, the problem)."""
     rp_id, origin = relying_party()
-    claimed = parse_client_data_json(credential.response.client_data_json).challenge
     row = _spend(session, claimed, ADD)
     if row is None or row.user_id != user.id:
         return None, START_AGAIN
@@ -291,10 +299,10 @@ def add_finish(*, actor: Actor, response: str, name: str) -> Credential:
     """Keep the credential the browser made, once its answer checks out; the account's
     verified address is told."""
     name = _name(name)
-    credential = _parsed_registration(response)
+    credential, claimed = _parsed(parse_registration_credential_json, response)
     with db.transaction() as session:
         user = _user(session, actor)
-        made, kind_or_problem = _check_registration(session, user, credential)
+        made, kind_or_problem = _check_registration(session, user, credential, claimed)
         if made is not None:
             now = clock.now()
             kept = WebAuthnCredential(
@@ -361,24 +369,24 @@ def rename(*, actor: Actor, credential_id: uuid.UUID, name: str) -> None:
 def remove(*, actor: Actor, credential_id: uuid.UUID, password: str) -> None:
     """Remove one, after the password is entered again. A staff account's last second step
     (no authenticator app and no other key) stays; the verified address is told."""
+    if not _password_ok(actor, password):
+        raise _refuse(
+            actor, "auth.passkey.removed", account.WRONG_PASSWORD, "re-authentication failed"
+        )
     with db.transaction() as session:
         user = _user(session, actor)
         row = _mine(session, actor, credential_id)
-        if not auth.password_matches(user, password or ""):
-            problem = account.WRONG_PASSWORD
-        elif (
+        last = (
             actor_for(session, user).is_staff
             and user.totp_enabled_at is None
             and len(_owned(session, user.id)) == 1
-        ):
-            problem = LAST_FACTOR
-        else:
+        )
+        if not last:
             session.delete(row)
             audit.record(session, actor, "auth.passkey.removed", detail=row.kind)
             _tell(session, user, added=False, kind=row.kind, name=row.name)
-            problem = None
-    if problem is not None:
-        raise _refuse(actor, "auth.passkey.removed", problem, "refused: " + problem[:40])
+    if last:
+        raise _refuse(actor, "auth.passkey.removed", LAST_FACTOR, "a staff account's last key")
     notify.flush()
 
 
@@ -395,22 +403,15 @@ def sign_in_begin() -> str:
     return options_to_json(options)
 
 
-def _parsed_assertion(response: str) -> AuthenticationCredential:
-    try:
-        return parse_authentication_credential_json(response)
-    except (WebAuthnException, ValueError, TypeError) as exc:
-        raise ValidationError({"response": t(NOT_ACCEPTED)}) from exc
-
-
 def _check_assertion(
     session: Session,
     credential: AuthenticationCredential,
+    claimed: bytes,
     purpose: str,
     expected_user: uuid.UUID | None,
 ) -> tuple[WebAuthnCredential | None, str | None, str]:
     """The credential that answered, or the problem (and a detail for the audit log)."""
     rp_id, origin = relying_party()
-    claimed = parse_client_data_json(credential.response.client_data_json).challenge
     challenge = _spend(session, claimed, purpose)
     if challenge is None or challenge.user_id != expected_user:
         return None, START_AGAIN, "challenge not live"
@@ -448,9 +449,9 @@ def _can_sign_in(user: User) -> bool:
 
 def sign_in_finish(*, response: str) -> auth.SignedIn:
     """A passkey's answer to "Sign in with a passkey": the whole sign-in (both factors)."""
-    credential = _parsed_assertion(response)
+    credential, claimed = _parsed(parse_authentication_credential_json, response)
     with db.transaction() as session:
-        row, problem, detail = _check_assertion(session, credential, SIGN_IN, None)
+        row, problem, detail = _check_assertion(session, credential, claimed, SIGN_IN, None)
         if row is not None:
             user = session.get(User, row.user_id)
             if user is not None and _can_sign_in(user):
@@ -481,7 +482,7 @@ def second_step_begin(*, pending: str) -> str:
 
 def second_step_finish(*, pending: str, response: str) -> auth.SignedIn:
     """A passkey's or a security key's answer as the second step: the session opens."""
-    credential = _parsed_assertion(response)
+    credential, claimed = _parsed(parse_authentication_credential_json, response)
     with db.transaction() as session:
         live = auth.live_pending(session, pending)
         problem: str | None = auth.START_AGAIN
@@ -489,7 +490,9 @@ def second_step_finish(*, pending: str, response: str) -> auth.SignedIn:
         if live is not None:
             pending_row, user = live
             actor = actor_for(session, user)
-            row, problem, detail = _check_assertion(session, credential, SECOND_STEP, user.id)
+            row, problem, detail = _check_assertion(
+                session, credential, claimed, SECOND_STEP, user.id
+            )
             if row is not None:
                 pending_row.used_at = clock.now()
                 audit.record(session, actor, "auth.passkey.used")

@@ -239,3 +239,42 @@ def test_the_staff_setting_asks_staff_without_a_key_to_add_one(
     )
     _add("clinician.demo")
     assert not passkeys.staff_without_phishing_resistant_factor(actor=clinician)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "{not json",
+        json.dumps({"id": "x", "rawId": "x", "type": "public-key", "response": {}}),
+        json.dumps(
+            {
+                "id": "eA",
+                "rawId": "eA",
+                "type": "public-key",
+                "response": {
+                    "clientDataJSON": b64url(b"not the browser's client data"),
+                    "authenticatorData": b64url(b"\0" * 37),
+                    "signature": b64url(b"\0"),
+                },
+            }
+        ),
+    ],
+)
+def test_a_malformed_answer_is_refused_with_a_message(seeded_url: str, answer: str) -> None:
+    _add("patient.demo")
+    before = _state()
+    with pytest.raises(ValidationError):
+        passkeys.sign_in_finish(response=answer)
+    with pytest.raises(ValidationError):
+        passkeys.add_finish(actor=world.actor_of("patient.demo"), response=answer, name="Phone")
+    assert _state() == before
+
+
+def test_a_wrong_password_to_remove_is_audited(seeded_url: str) -> None:
+    _, made = _add("patient.demo")
+    with pytest.raises(AuthenticationFailed, match="password"):
+        passkeys.remove(
+            actor=world.actor_of("patient.demo"), credential_id=made.credential_id, password="x"
+        )
+    assert _last_refusal() == ("auth.passkey.removed", "denied", "re-authentication failed")
+    assert len(_state()[0]) == 1
