@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def _sign_in_as(page: Page, username: str, user_label: str, password_label: str, go: str) -> None:
     page.get_by_role("textbox", name=user_label).fill(username)
     page.get_by_role("textbox", name=password_label, exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name=go).click()
+    page.get_by_role("button", name=go, exact=True).click()
 
 
 def test_a_patient_reads_sign_in_home_and_results_in_spanish_and_keeps_it(
