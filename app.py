@@ -9,7 +9,7 @@ from pages.components import authenticator, languages, navigation, state
 from pages.components.sidebar import recovery_codes, sidebar
 from services.core.errors import ConfigurationError, Unavailable
 from services.core.language import t
-from services.identity import acting
+from services.identity import acting, passkeys
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,6 +48,17 @@ def _frame() -> None:
         if choice is not None and choice.patient_id == current.patient_id:
             scopes |= {navigation.OWN_RECORD}
         specs = navigation.pages_for(current.roles, scopes)
+        if passkeys.staff_without_phishing_resistant_factor(actor=current):
+            # The clinic requires a passkey or security key of staff: until one is added, the
+            # account page (where it is added) and help are all there is.
+            st.warning(
+                t(
+                    "Your clinic asks staff to sign in with a passkey or a security key. Add "
+                    "one under Passkeys and security keys below; your other pages open once it "
+                    "is added."
+                )
+            )
+            specs = [navigation.ACCOUNT, navigation.HELP]
         recovery_codes(st.session_state.get(state.RECOVERY_CODES))
 
     # An invitation opened before signing in is the first page after it.

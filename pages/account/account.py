@@ -7,14 +7,14 @@ from functools import partial
 
 import streamlit as st
 
-from pages.components import state
+from pages.components import authenticator, state
 from pages.components.format import plain, when
 from pages.components.webauthn import ceremony
 from pages.components.widgets import choose, new_password, table
 from services.core import language
 from services.core.access import ROLES
 from services.core.language import N_, t, tn
-from services.identity import account, passkeys
+from services.identity import account, browsers, passkeys
 
 ENROLMENT = "account_enrolment"
 PASSKEY_ADD = "account_passkey_add"  # (options, name) while the browser makes one
@@ -54,6 +54,51 @@ def _waiting_change(kind: str, address: str) -> None:
         with state.service_errors():
             account.contact_change_cancel(actor=actor, kind=kind)
             st.rerun()
+
+
+def _browsers() -> None:
+    """The browsers the account signed in from: which are trusted, forgetting one or all."""
+    st.subheader(t("Browsers you signed in from"))
+    st.caption(
+        t(
+            "What each browser says it is, so the names are approximate. A sign-in from a "
+            "browser not listed here is told to your email address. A trusted browser skips "
+            "the second step until the date shown."
+        )
+    )
+    found = browsers.browsers_list(actor=actor, browser=authenticator.this_browser())
+    table(
+        {
+            t("Browser"): [
+                t("{browser} (this browser)", browser=b.description)
+                if b.this_browser
+                else b.description
+                for b in found
+            ],
+            t("First used"): [when(b.first_used_at) for b in found],
+            t("Last used"): [when(b.last_used_at) for b in found],
+            t("Trusted until"): [
+                when(b.trusted_until) if b.trusted_until else t("Not trusted") for b in found
+            ],
+        },
+        empty=t("None yet."),
+        static=True,
+    )
+    if not found:
+        return
+    names = {b.browser_id: f"{b.description}, {when(b.last_used_at)}" for b in found}
+    with st.form("browsers_forget"):
+        chosen = st.selectbox(
+            t("Browser"), list(names), format_func=names.__getitem__, key="browser_pick"
+        )
+        one = st.form_submit_button(t("Forget this browser"))
+        every = st.form_submit_button(t("Forget every browser"))
+    if one and chosen is not None:
+        state.act(partial(browsers.browser_forget, actor=actor, browser_id=chosen), t("Forgotten."))
+    if every:
+        state.act(
+            partial(browsers.browsers_forget_all, actor=actor), t("Every browser is forgotten.")
+        )
 
 
 def _passkeys() -> None:
@@ -289,6 +334,7 @@ with state.service_errors():
                     st.rerun()
 
     _passkeys()
+    _browsers()
 
     st.subheader(t("Recent sign-in activity"))
     activity = account.sign_in_activity(actor=actor)

@@ -24,7 +24,7 @@ from services.core.access import Actor
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed
 from services.core.language import t
-from services.identity import account, auth, sessions
+from services.identity import account, auth, browsers, sessions
 
 COOKIE = cookie_handoff.SESSION_COOKIE
 PENDING = "sign_in_pending"
@@ -101,6 +101,13 @@ def browser_binding() -> str | None:
     return cookie_handoff.browser_value(st.context.cookies.get(cookie_handoff.BROWSER_COOKIE))
 
 
+def this_browser() -> browsers.Browser:
+    """The browser this tab runs in, as a sign-in tells it to the services: its binding and
+    what its user agent says."""
+    agent = st.context.headers.get("User-Agent")  # i18n: not shown
+    return browsers.Browser(browser_binding(), agent or "")
+
+
 def _sent_cookie() -> str | None:
     """The session cookie as the browser sent it when this tab connected."""
     found = st.context.cookies.get(COOKIE)
@@ -119,7 +126,9 @@ class _ServiceSignIn(AuthenticationController):
         """Password step: a session (True), or the second step kept for the code form."""
         with state.service_errors():
             try:
-                step = auth.sign_in(username=username or "", password=password or "")
+                step = auth.sign_in(
+                    username=username or "", password=password or "", browser=this_browser()
+                )
             except AuthenticationFailed as exc:
                 st.error(exc.message)
                 return False

@@ -48,8 +48,25 @@ UNDO_CHANGE = PageSpec(
     ":material/undo:",
     hidden=True,
 )
+SECURE_ACCOUNT = PageSpec(
+    "pages/public/secure_account.py",
+    N_("Secure your account"),
+    "secure-account",  # services.identity.browsers.SECURE_PAGE: the link in the notice
+    ":material/lock_reset:",
+    hidden=True,
+)
 # What an anonymous visitor may open; the first is the default page.
-PUBLIC_PAGES = (SIGN_IN, REGISTER, VERIFY, RECOVER, SHARED, INVITATION, HELP, UNDO_CHANGE)
+PUBLIC_PAGES = (
+    SIGN_IN,
+    REGISTER,
+    VERIFY,
+    RECOVER,
+    SHARED,
+    INVITATION,
+    HELP,
+    UNDO_CHANGE,
+    SECURE_ACCOUNT,
+)
 
 REQUEST_ACCESS = PageSpec(
     "pages/proxy/request_access.py", N_("Request access"), "request-access", ":material/how_to_reg:"
@@ -243,4 +260,4 @@ def pages_for(roles: frozenset[str], scopes: frozenset[str] = frozenset()) -> li
             for page in pages:
                 if not page.scopes or set(page.scopes) & scopes:
                     seen.setdefault(page.path, page)
-    return [*seen.values(), ACCOUNT, HELP, UNDO_CHANGE] if seen else []
+    return [*seen.values(), ACCOUNT, HELP, UNDO_CHANGE, SECURE_ACCOUNT] if seen else []

@@ -83,14 +83,17 @@ def _finish(step: Callable[[], auth.SignedIn]) -> None:
 def _passkey_sign_in() -> None:
     st.caption(t("Or, with a passkey on this device or your phone, no password is needed:"))
     _key_ceremony(
-        passkeys.sign_in_begin,
+        lambda: passkeys.sign_in_begin(browser=authenticator.browser_binding()),
         t("Sign in with a passkey"),
-        lambda answer: passkeys.sign_in_finish(response=answer),
+        lambda answer: passkeys.sign_in_finish(
+            response=answer, browser=authenticator.this_browser()
+        ),
         "sign_in_passkey",
     )
 
 
 def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
+    trust = False
     if isinstance(step, auth.EnrolmentNeeded):
         st.subheader(t("Set up two-step verification"))
         st.write(
@@ -107,11 +110,24 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
     else:
         st.subheader(t("Two-step verification"))
         label = t("Code from your authenticator app, or a recovery code")
+        trust = step.trust_days > 0 and st.checkbox(
+            t("Trust this browser for {days} days", days=step.trust_days),
+            key="sign_in_trust",
+            help=t(
+                "On a browser you trust, signing in asks only for your password. Do not tick "
+                "this on a shared or public computer. You can forget it on Your account."
+            ),
+        )
         if step.security_key:
             _key_ceremony(
                 lambda: passkeys.second_step_begin(pending=step.pending),
                 t("Use your passkey or security key"),
-                lambda answer: passkeys.second_step_finish(pending=step.pending, response=answer),
+                lambda answer: passkeys.second_step_finish(
+                    pending=step.pending,
+                    response=answer,
+                    browser=authenticator.this_browser(),
+                    trust=trust,
+                ),
                 "sign_in_security_key",
             )
         if not step.authenticator:
@@ -129,7 +145,14 @@ def _code_step(step: auth.CodeNeeded | auth.EnrolmentNeeded) -> None:
         )
         submitted = st.form_submit_button(t("Verify"), type="primary")
     if submitted:
-        _finish(lambda: auth.sign_in_code(pending=step.pending, code=code))
+        _finish(
+            lambda: auth.sign_in_code(
+                pending=step.pending,
+                code=code,
+                browser=authenticator.this_browser(),
+                trust=trust,
+            )
+        )
     if isinstance(step, auth.CodeNeeded):
         st.caption(t("No authenticator at hand? We can send a one-time code instead."))
         by_email, by_text = st.columns(2)

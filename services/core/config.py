@@ -69,6 +69,8 @@ class Settings:
     payment: PaymentSettings | None  # None: no online payment (production without a processor)
     metrics_token: str | None  # lets a monitor read /_stcore/metrics (Bearer); admins need none
     staff_require_passkey: bool  # staff must add a passkey or security key (phishing-resistant)
+    trust_browser_days: int  # "Trust this browser" skips the second step this long; 0: never
+    staff_may_trust_browser: bool  # the clinic lets staff trust a browser too
 
     @property
     def is_duckdb(self) -> bool:
@@ -127,13 +129,20 @@ def _read_dev_keys(path: Path) -> dict[str, str]:
         return {k: str(v) for k, v in tomllib.load(fh).items()}
 
 
-def _number(name: str, values: dict[str, object], default: float) -> float:
+def _flag(name: str, values: dict[str, object]) -> bool:
+    """A yes-or-no setting, off unless set to 1, true or yes."""
+    return (_setting(name, values, "false") or "false").lower() in ("1", "true", "yes")
+
+
+def _number(
+    name: str, values: dict[str, object], default: float, zero_allowed: bool = False
+) -> float:
     raw = _setting(name, values, str(default))
     try:
         number = float(raw or default)
     except ValueError:
         raise ConfigurationError(f"PORTAL_{name.upper()} must be a number, not {raw!r}") from None
-    if number <= 0:
+    if number < 0 or (number == 0 and not zero_allowed):
         raise ConfigurationError(f"PORTAL_{name.upper()} must be positive, not {raw!r}")
     return number
 
@@ -192,10 +201,9 @@ def settings() -> Settings:
         sms=_sms(values, environment),
         payment=_payment(values, environment, data_dir),
         metrics_token=_metrics_token(values),
-        staff_require_passkey=(
-            _setting("staff_require_passkey", values, "false") or "false"
-        ).lower()
-        in ("1", "true", "yes"),
+        staff_require_passkey=_flag("staff_require_passkey", values),
+        trust_browser_days=int(_number("trust_browser_days", values, 30, zero_allowed=True)),
+        staff_may_trust_browser=_flag("staff_may_trust_browser", values),
     )
 
 

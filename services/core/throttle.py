@@ -31,18 +31,19 @@ def check(session: Session, key_hash: str) -> None:
         raise RateLimited(t(TOO_MANY))
 
 
-def allow(session: Session, key_hash: str) -> bool:
+def allow(session: Session, key_hash: str, limit: int = MAX_FAILURES) -> bool:
     """Count this request against the key; False once the key is blocked (for forms whose
-    answer must not change when blocked, like account recovery)."""
+    answer must not change when blocked, like account recovery). `limit` requests in a
+    window block the key."""
     try:
         check(session, key_hash)
     except RateLimited:
         return False
-    fail(session, key_hash)
+    fail(session, key_hash, limit)
     return True
 
 
-def fail(session: Session, key_hash: str) -> None:
+def fail(session: Session, key_hash: str, limit: int = MAX_FAILURES) -> None:
     """Count a failure in the caller's transaction (which must commit before raising)."""
     now = clock.now()
     row = session.get(Throttle, key_hash)
@@ -52,5 +53,5 @@ def fail(session: Session, key_hash: str) -> None:
             session.add(row)
         row.failures, row.window_started_at, row.blocked_until = 0, now, None
     row.failures += 1
-    if row.failures >= MAX_FAILURES:
+    if row.failures >= limit:
         row.blocked_until = now + BLOCK

@@ -21,7 +21,7 @@ from services.core.errors import AuthenticationFailed, NotFound, PermissionDenie
 from services.core.language import N_, t, tn
 from services.core.models import AuditEvent, NotificationPreference, OneTimeCode, User
 from services.core.work import patient_work
-from services.identity import auth, passwords, sessions, two_factor
+from services.identity import auth, browsers, passwords, sessions, two_factor
 from services.identity.tables import ContactChange, UserSession
 
 # Kinds of events a user can choose channels for; security events always go by email.
@@ -387,6 +387,7 @@ def password_change(*, actor: Actor, token: str, current: str, new: str) -> int:
         if problem:
             raise ValidationError({"new_password": problem})
         user.password_hash = auth.hash_password(new)
+        browsers.end_trust(session, user.id)
         others = session.scalars(
             select(UserSession.id).where(
                 UserSession.user_id == user.id,

@@ -4,8 +4,11 @@ failure, throttling that locks an account for a while and then lets it go by its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,8 +20,11 @@ from services.core.access import STAFF_ROLES, Actor, actor_for
 from services.core.errors import AuthenticationFailed, RateLimited, ValidationError
 from services.core.language import N_, t
 from services.core.models import OneTimeCode, User
-from services.identity import passwords, sessions, two_factor
+from services.identity import browsers, passwords, sessions, two_factor
 from services.identity.tables import WebAuthnCredential
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -87,6 +93,7 @@ class SignedIn:
     actor: Actor
     token: str  # the server-side session's token, for the browser
     recovery_codes: tuple[str, ...] = field(default=(), repr=False)  # shown once, at enrolment
+    told: bool = False  # a new-sign-in notice was queued: deliver it once committed
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ class CodeNeeded:
     pending: str = field(repr=False)
     authenticator: bool = True  # an authenticator app is on: codes work
     security_key: bool = False  # a passkey or a security key works
+    trust_days: int = 0  # "Trust this browser" may be offered for this many days (0: not)
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,16 @@ def _pending(session: Session, user: User) -> str:
     return token
 
 
-def open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> SignedIn:
-    """A signed-in session for a user whose every factor was checked (the caller's job)."""
+def open_session(
+    session: Session,
+    user: User,
+    codes: tuple[str, ...] = (),
+    browser: browsers.Browser | None = None,
+    trust: bool = False,
+) -> SignedIn:
+    """A signed-in session for a user whose every factor was checked (the caller's job), from
+    `browser` (told to the account when new; trusted when `trust` and allowed)."""
+    told = browsers.seen(session, user, browser, trust)
     user.failed_attempts = 0
     user.second_factor_failures = 0
     user.locked_until = None
@@ -147,7 +163,20 @@ def open_session(session: Session, user: User, codes: tuple[str, ...] = ()) -> S
     if not actor.is_staff:  # a patient's or a proxy's sign-in is portal use
         user.first_sign_in_at = user.first_sign_in_at or user.last_sign_in_at
         usage.record_use(session, user.id, usage.SIGN_IN, user.patient_id)
-    return SignedIn(actor, token, codes)
+    return SignedIn(actor, token, codes, told)
+
+
+def delivering(step: Callable[P, R]) -> Callable[P, R]:
+    """A sign-in step that delivers its new-sign-in notice once its transaction committed."""
+
+    @wraps(step)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = step(*args, **kwargs)
+        if isinstance(result, SignedIn) and result.told:
+            notify.flush()
+        return result
+
+    return run
 
 
 def has_keys(session: Session, user: User) -> bool:
@@ -160,8 +189,9 @@ def has_keys(session: Session, user: User) -> bool:
     return bool(found)
 
 
-def sign_in(*, username: str, password: str) -> SignInStep:
-    """The next step for a username and password: a session, or the second factor first."""
+def sign_in(*, username: str, password: str, browser: browsers.Browser | None = None) -> SignInStep:
+    """The next step for a username and password: a session, or the second factor first (not
+    from a browser the account trusts)."""
     username = (username or "").strip().lower()
     fields = {}
     if not username:
@@ -199,10 +229,18 @@ def sign_in(*, username: str, password: str) -> SignInStep:
             user.locked_until = None
             keys = has_keys(session, user)
             if user.totp_enabled_at is not None or keys:
-                return CodeNeeded(_pending(session, user), user.totp_enabled_at is not None, keys)
+                if browsers.trusted(session, user, browser):
+                    audit.record(session, actor_for(session, user), "auth.trusted_browser")
+                    return open_session(session, user, browser=browser)
+                return CodeNeeded(
+                    _pending(session, user),
+                    user.totp_enabled_at is not None,
+                    keys,
+                    browsers.trust_days(actor_for(session, user)),
+                )
             if actor_for(session, user).roles & set(STAFF_ROLES):
                 return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
-            return open_session(session, user)
+            return open_session(session, user, browser=browser)
     raise AuthenticationFailed(t(NOT_VERIFIED if unverified else SIGN_IN_FAILED))
 
 
@@ -373,8 +411,12 @@ def _verify_second_step(session: Session, user: User, code: str) -> tuple[str, .
     return () if two_factor.check_totp(session, user, code) == two_factor.ACCEPTED else None
 
 
-def sign_in_code(*, pending: str, code: str) -> SignedIn:
-    """The second step: an authenticator code (replays refused) or a recovery code.
+@delivering
+def sign_in_code(
+    *, pending: str, code: str, browser: browsers.Browser | None = None, trust: bool = False
+) -> SignedIn:
+    """The second step: an authenticator code (replays refused) or a recovery code; `trust`
+    asks to trust the browser (only where the account may).
 
     For staff enrolling at sign-in, the first correct code switches the factor on and the
     result carries the recovery codes to show once.
@@ -390,7 +432,7 @@ def sign_in_code(*, pending: str, code: str) -> SignedIn:
             codes = _verify_second_step(session, user, code)
             if codes is not None:
                 row.used_at = clock.now()
-                return open_session(session, user, codes)
+                return open_session(session, user, codes, browser, trust)
             row.attempts += 1
             _wrong_factor(session, user)
             stopped = user.status != "active" or (

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -47,19 +47,22 @@ from webauthn.helpers.structs import (
 )
 from webauthn.registration.verify_registration_response import VerifiedRegistration
 
-from services.core import audit, clock, db, language, notify
+from services.core import audit, clock, db, language, notify, throttle
 from services.core.access import Actor, actor_for
 from services.core.config import settings
-from services.core.errors import AuthenticationFailed, NotFound, ValidationError
+from services.core.errors import AuthenticationFailed, NotFound, RateLimited, ValidationError
 from services.core.language import N_, t
 from services.core.models import User
 from services.identity import account, auth
+from services.identity.browsers import Browser
 from services.identity.tables import WebAuthnChallenge, WebAuthnCredential
 
 PASSKEY, SECURITY_KEY = "passkey", "security_key"
 KINDS = {PASSKEY: N_("Passkey"), SECURITY_KEY: N_("Security key")}
 ADD, SIGN_IN, SECOND_STEP = "add", "sign_in", "second_step"
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+SIGN_IN_STARTS = 20  # passkey sign-ins one browser may start in 15 minutes
+MAX_LIVE_SIGN_INS = 1000  # unanswered passkey sign-in challenges at once, in all
 MAX_NAME = 60
 RP_NAME = "Lakeside Health patient portal"
 Answer = TypeVar("Answer", RegistrationCredential, AuthenticationCredential)
@@ -390,11 +393,29 @@ def remove(*, actor: Actor, credential_id: uuid.UUID, password: str) -> None:
     notify.flush()
 
 
-def sign_in_begin() -> str:
+def sign_in_begin(*, browser: str | None = None) -> str:
     """The options for "Sign in with a passkey" (JSON): any passkey of this portal, and the
-    device must check that it is the person (a PIN, a fingerprint, a face)."""
+    device must check that it is the person (a PIN, a fingerprint, a face).
+
+    Anyone may ask, so asking is bounded: SIGN_IN_STARTS a quarter-hour for one browser (its
+    binding cookie's value, `browser`), and at most MAX_LIVE_SIGN_INS unanswered challenges in
+    all, so that a flood of requests cannot grow the table."""
     rp_id, _ = relying_party()
     with db.transaction() as session:
+        live = session.scalar(
+            select(func.count())
+            .select_from(WebAuthnChallenge)
+            .where(
+                WebAuthnChallenge.purpose == SIGN_IN,
+                WebAuthnChallenge.used_at.is_(None),
+                WebAuthnChallenge.expires_at > clock.now(),
+            )
+        )
+        mine = None if browser is None else throttle.key("passkey-sign-in", browser)
+        if (live or 0) >= MAX_LIVE_SIGN_INS or (
+            mine is not None and not throttle.allow(session, mine, SIGN_IN_STARTS)
+        ):
+            raise RateLimited(t(throttle.TOO_MANY))
         options = generate_authentication_options(
             rp_id=rp_id,
             challenge=_challenge(session, SIGN_IN, None, None),
@@ -447,7 +468,8 @@ def _can_sign_in(user: User) -> bool:
     return user.status == "active" and not (user.locked_until and user.locked_until > now)
 
 
-def sign_in_finish(*, response: str) -> auth.SignedIn:
+@auth.delivering
+def sign_in_finish(*, response: str, browser: Browser | None = None) -> auth.SignedIn:
     """A passkey's answer to "Sign in with a passkey": the whole sign-in (both factors)."""
     credential, claimed = _parsed(parse_authentication_credential_json, response)
     with db.transaction() as session:
@@ -456,7 +478,7 @@ def sign_in_finish(*, response: str) -> auth.SignedIn:
             user = session.get(User, row.user_id)
             if user is not None and _can_sign_in(user):
                 audit.record(session, actor_for(session, user), "auth.passkey.used")
-                return auth.open_session(session, user)
+                return auth.open_session(session, user, browser=browser)
             problem, detail = CANNOT_SIGN_IN, "account not active"
     raise _refuse(None, "auth.passkey.sign_in", problem or NOT_ACCEPTED, detail)
 
@@ -480,8 +502,12 @@ def second_step_begin(*, pending: str) -> str:
     raise AuthenticationFailed(t(auth.START_AGAIN))
 
 
-def second_step_finish(*, pending: str, response: str) -> auth.SignedIn:
-    """A passkey's or a security key's answer as the second step: the session opens."""
+@auth.delivering
+def second_step_finish(
+    *, pending: str, response: str, browser: Browser | None = None, trust: bool = False
+) -> auth.SignedIn:
+    """A passkey's or a security key's answer as the second step: the session opens (`trust`:
+    the browser is trusted, where the account may)."""
     credential, claimed = _parsed(parse_authentication_credential_json, response)
     with db.transaction() as session:
         live = auth.live_pending(session, pending)
@@ -496,7 +522,7 @@ def second_step_finish(*, pending: str, response: str) -> auth.SignedIn:
             if row is not None:
                 pending_row.used_at = clock.now()
                 audit.record(session, actor, "auth.passkey.used")
-                return auth.open_session(session, user)
+                return auth.open_session(session, user, browser=browser, trust=trust)
     raise _refuse(actor, "auth.passkey.second_step", problem or NOT_ACCEPTED, detail)
 
 

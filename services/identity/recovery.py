@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from services.core import access, audit, clock, crypto, db, language, notify, one_time, throttle
 from services.core.config import settings
 from services.core.errors import AuthenticationFailed, ValidationError
 from services.core.language import N_, t
-from services.core.models import User
-from services.identity import auth, passwords
+from services.core.models import OneTimeCode, User
+from services.identity import auth, browsers, passwords
 from services.identity.tables import UserSession
 
 RESET_LIFETIME = timedelta(minutes=15)
@@ -24,6 +25,10 @@ RESET_ATTEMPTS = 5
 RESET_PURPOSE = "password_reset"
 SENT = N_("If an account matches, we have emailed it. Check your inbox (and spam folder).")
 BAD_RESET = N_("That code is not right or has expired. Request a new one.")
+BAD_SECURE_LINK = N_(
+    "This link has expired or was already used. Sign in and change your password on Your "
+    "account, or reset it with Forgot username or password."
+)
 
 
 def _requested(kind: str, value: str) -> str:
@@ -93,6 +98,26 @@ def password_reset_request(*, username: str) -> str:
     return t(SENT)
 
 
+def _set_password(session: Session, user: User, new_password: str, reason: str) -> None:
+    """A new password (refused with the policy's reason), every open session ended and no
+    browser trusted any more, in the caller's transaction."""
+    problem = passwords.password_problem(
+        new_password or "", (user.display_name, user.username, (user.email or "").split("@")[0])
+    )
+    if problem:
+        raise ValidationError({"new_password": problem})
+    now = clock.now()
+    user.password_hash = auth.hash_password(new_password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason)
+    )
+    browsers.end_trust(session, user.id)
+
+
 def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
     """Set a new password with a reset code; every open session ends."""
     username = (username or "").strip().lower()
@@ -103,22 +128,8 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
         if user is not None and user.status == "active":
             row = one_time.latest_live(session, user.id, RESET_PURPOSE, RESET_ATTEMPTS)
         if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
-            problem = passwords.password_problem(
-                new_password or "",
-                (user.display_name, user.username, (user.email or "").split("@")[0]),
-            )
-            if problem:
-                raise ValidationError({"new_password": problem})
-            now = clock.now()
-            row.used_at = now
-            user.password_hash = auth.hash_password(new_password)
-            user.failed_attempts = 0
-            user.locked_until = None
-            session.execute(
-                update(UserSession)
-                .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-                .values(ended_at=now, end_reason="password_reset")
-            )
+            _set_password(session, user, new_password, "password_reset")
+            row.used_at = clock.now()
             with language.using(user.language):  # in the recipient's language
                 notify.security_notice(
                     session,
@@ -139,4 +150,41 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
             )
     if not reset:
         raise AuthenticationFailed(t(BAD_RESET))
+    notify.flush()
+
+
+def secure_account(*, token: str, new_password: str) -> None:
+    """What the link of a new-sign-in notice does for someone who did not sign in: every
+    session of the account ends, the new password replaces the old, and no browser is trusted
+    any more. The link works once, for seven days."""
+    with db.transaction() as session:
+        row = session.scalars(
+            select(OneTimeCode).where(
+                OneTimeCode.code_hash == crypto.code_hash(token or "-"),
+                OneTimeCode.purpose == browsers.SECURE_PURPOSE,
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.expires_at > clock.now(),
+            )
+        ).one_or_none()
+        user = session.get(User, row.user_id) if row is not None else None
+        if row is None or user is None or user.status != "active":
+            audit.record(session, None, "auth.account_secured", outcome=audit.FAILURE)
+            secured = False
+        else:
+            _set_password(session, user, new_password, "account_secured")
+            row.used_at = clock.now()
+            with language.using(user.language):  # in the recipient's language
+                notify.security_notice(
+                    session,
+                    user,
+                    t("your account was secured"),
+                    t(
+                        "Every session of your patient portal account was signed out and its "
+                        "password was changed from the link in a new-sign-in notice."
+                    ),
+                )
+            audit.record(session, access.actor_for(session, user), "auth.account_secured")
+            secured = True
+    if not secured:
+        raise AuthenticationFailed(t(BAD_SECURE_LINK))
     notify.flush()

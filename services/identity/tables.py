@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Uuid
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.models import Base, id_column
@@ -95,3 +95,18 @@ class WebAuthnChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class KnownBrowser(Base):
+    """A browser an account signed in from (schema v24): a keyed hash of its binding cookie,
+    what its user agent says it is, and until when it may skip the second step."""
+
+    __tablename__ = "known_browsers"
+    __table_args__ = (UniqueConstraint("user_id", "browser_hash"),)
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(80))
+    first_used_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime)
+    trusted_until: Mapped[datetime | None] = mapped_column(DateTime)

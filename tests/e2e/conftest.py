@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Locator, Page, expect, sync_playwright
 
 from seed import demo
 from seed.load import seed_database
@@ -104,6 +104,35 @@ def serve(template: Path, tmp_path: Path, **options: Any):  # type: ignore[no-un
     path = tmp_path / "portal.duckdb"
     shutil.copy(template, path)
     return streamlit_server(f"duckdb:///{path}", tmp_path, **options)
+
+
+@contextmanager
+def serve_at_localhost(
+    template: Path, folder: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """The portal at http://localhost:PORT, its public address: WebAuthn takes a host name as
+    the relying party (never an IP address), and localhost is a secure context."""
+    port = postgres.free_port()
+    public = f"http://localhost:{port}"
+    env = {"PORTAL_PUBLIC_URL": public, **(extra_env or {})}
+    with serve(template, folder, port=port, extra_env=env):
+        yield public
+
+
+PASSKEY = {"transport": "internal", "hasResidentKey": True, "hasUserVerification": True}
+SECURITY_KEY = {"transport": "usb", "hasResidentKey": False, "hasUserVerification": False}
+
+
+def virtual_authenticator(page: Page, kind: dict[str, object] = PASSKEY) -> tuple[CDPSession, str]:
+    """A DevTools virtual authenticator for the page (WebAuthn.addVirtualAuthenticator); its
+    DevTools session and id."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    made = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {"options": {"protocol": "ctap2", "isUserVerified": True, **kind}},
+    )
+    return cdp, made["authenticatorId"]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,12 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 PUBLIC = {p.path for p in navigation.PUBLIC_PAGES}
 # Every signed-in person has these; the patient side has its own pages besides.
-EVERYONE = {"pages/account/account.py", "pages/public/help.py", "pages/public/undo_change.py"}
+EVERYONE = {
+    "pages/account/account.py",
+    "pages/public/help.py",
+    "pages/public/undo_change.py",
+    "pages/public/secure_account.py",
+}
 PATIENT_SIDE = EVERYONE | {
     "pages/patient/home.py",
     "pages/patient/results.py",
@@ -109,7 +114,7 @@ def signed_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
     at = submitted(username, password)
     if _has_code_input(at):
         at.text_input(key="sign_in_code").input(world.demo_code(username))
-        at.button[0].click().run()
+        at.button(key="FormSubmitter:sign_in_second_step-Verify").click().run()
     # The run that signs in starts on the sign-in page; AppTest settles on the home page (and
     # its widget ids) on the next run, as a browser does once it has the new page list.
     return at.run()

@@ -16,6 +16,7 @@ ALWAYS = {
     "pages/patient/home.py",
     "pages/public/help.py",
     "pages/public/undo_change.py",
+    "pages/public/secure_account.py",
 }
 BY_SCOPE = {
     access.RESULTS: {"pages/patient/results.py"},

@@ -26,8 +26,9 @@ from pages.components import languages, sidebar, state
 from services.care import booking, inbox, messages, refills
 from services.core import access, clock, db
 from services.core.language import t
+from services.core.models import User
 from services.core.uploads import Upload
-from services.identity import account
+from services.identity import account, browsers, passkeys
 from services.proxy import invitations
 from services.records import outside, sharing
 from tests.conftest import NOW
@@ -36,6 +37,7 @@ from tests.services.records.test_documents import uploaded
 from tests.services.records.test_outside import TEMIKA
 from tests.services.records.test_results import held_result
 from tests.support import user_text, world
+from tests.support.soft_authenticator import SoftAuthenticator
 
 # Proto fields the browser shows as they are: plain text, code, the options of a select box,
 # what a text box holds, a chart's data (its labels are checked below), a file's name.
@@ -184,6 +186,15 @@ def _one_of_each() -> None:
     account.contact_update(
         actor=me, password=world.DEMO_PASSWORD, email="alex.new@example.org", phone=None
     )
+    # A key on a staff account: its sign-in asks for the authenticator code as before (a
+    # patient's would ask for the key, which the walk's sign-in does not hold).
+    key = SoftAuthenticator()
+    adding = passkeys.add_begin(actor=doctor, password=world.DEMO_PASSWORD, kind=passkeys.PASSKEY)
+    passkeys.add_finish(actor=doctor, response=key.create(adding), name="Badge key")
+    with db.transaction() as s:
+        user = s.get(User, me.user_id)
+        assert user is not None
+        browsers.seen(s, user, browsers.Browser("walk", "Mozilla/5.0 Firefox/140.0"), trust=True)
 
 
 @pytest.fixture

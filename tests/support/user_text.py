@@ -59,6 +59,7 @@ WRITTEN = {
     "proxy_invitations": {"invitee_name", "invitee_email"},
     "proxy_request_documents": {"title"},
     "webauthn_credentials": {"name"},  # the name the person gave their key
+    "known_browsers": {"description"},  # read from the user agent, which the browser writes
     "proxy_requests": {
         "decision_note",
         "patient_first_name",
@@ -205,6 +206,7 @@ CODES = {
     "waitlist_offers": {"status"},
     "webauthn_challenges": {"purpose", "kind", "challenge_hash"},
     "webauthn_credentials": {"credential_id", "kind", "transports"},
+    "known_browsers": {"browser_hash"},
     "weight_readings": {"source"},
 }
 

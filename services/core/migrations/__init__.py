@@ -39,6 +39,7 @@ from services.core.migrations import (
     v21_outside_records,
     v22_contact_changes,
     v23_passkeys,
+    v24_known_browsers,
 )
 
 Migration = Callable[[sa.Connection], None]
@@ -66,4 +67,5 @@ MIGRATIONS: list[Migration] = [
     v21_outside_records.upgrade,
     v22_contact_changes.upgrade,
     v23_passkeys.upgrade,
+    v24_known_browsers.upgrade,
 ]

@@ -288,6 +288,12 @@ def _version_1_metadata() -> MetaData:
             "protected_slices",  # v18
             "audit_verifications",  # v19
             "job_runs",  # v10
+            "outside_imports",  # v21
+            "outside_items",
+            "contact_changes",  # v22
+            "webauthn_credentials",  # v23
+            "webauthn_challenges",
+            "known_browsers",  # v24
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from services.core import clock, db
 from services.core.config import settings
-from services.core.errors import AuthenticationFailed, NotFound, ValidationError
+from services.core.errors import AuthenticationFailed, NotFound, RateLimited, ValidationError
 from services.core.models import AuditEvent, NotificationOutbox, User
 from services.identity import auth, passkeys
 from services.identity.tables import UserSession, WebAuthnCredential
@@ -278,3 +278,19 @@ def test_a_wrong_password_to_remove_is_audited(seeded_url: str) -> None:
         )
     assert _last_refusal() == ("auth.passkey.removed", "denied", "re-authentication failed")
     assert len(_state()[0]) == 1
+
+
+def test_starting_passkey_sign_ins_is_bounded(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(passkeys.SIGN_IN_STARTS):
+        passkeys.sign_in_begin(browser="browser-one")
+    with pytest.raises(RateLimited):
+        passkeys.sign_in_begin(browser="browser-one")
+    passkeys.sign_in_begin(browser="browser-two")  # another browser is not held back
+
+    monkeypatch.setattr(passkeys, "MAX_LIVE_SIGN_INS", passkeys.SIGN_IN_STARTS + 1)
+    with pytest.raises(RateLimited):
+        passkeys.sign_in_begin()  # the unanswered challenges in all reached the bound
+    with clock.frozen(clock.now() + passkeys.CHALLENGE_LIFETIME + timedelta(seconds=1)):
+        passkeys.sign_in_begin()  # ended challenges no longer count
