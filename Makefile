@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test seed bench lint lock chromium postgresql caddy clean
+.PHONY: run test seed bench lint lock chromium postgresql caddy oidc clean
 
 # Installs come from lock files with hashes (reproducible; `make lock` updates them on purpose).
 # The project itself runs from the checkout, so it is not installed.
@@ -35,7 +35,7 @@ run: $(VENV)/.installed
 	$(PY) -m streamlit run portal.py --server.port 8501
 
 ## Lint, type-check and run every test (services on DuckDB and PostgreSQL, pages, browser).
-test: $(VENV)/.installed-test chromium postgresql caddy
+test: $(VENV)/.installed-test chromium postgresql caddy oidc
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -55,6 +55,11 @@ chromium:
 # The deployment's reverse proxy, run by tests/e2e/test_deploy.py with deploy/Caddyfile.
 caddy:
 	@command -v caddy >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq caddy; }
+
+# The OpenID Connect provider the single sign-on tests run (tests/support/oidc, from its lock).
+oidc:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	@[ -d tests/support/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/support/oidc --no-audit --no-fund --silent
 
 postgresql:
 	@[ -x $(PG_BIN)/initdb ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }

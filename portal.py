@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
-from server import cookies, guards, headers, lifespan, payments
+from server import cookies, guards, headers, lifespan, payments, sso
 from services.core import private_files
 
 private_files.restrict_new_files()  # the data directory's files are the app user's alone
@@ -15,7 +15,7 @@ private_files.restrict_new_files()  # the data directory's files are the app use
 app = st.App(
     "app.py",
     lifespan=lifespan.jobs_in_this_process,
-    routes=cookies.routes() + payments.routes(),
+    routes=cookies.routes() + payments.routes() + sso.routes(),
     # The first runs outermost: every response gets the headers, refusals included.
     middleware=[
         Middleware(headers.SecurityHeaders),

@@ -29,6 +29,9 @@ PREFIX = "/_portal/cookie/"
 PIXEL = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
 )
+# Pages a browser reaches from another site, which does not send SameSite=Strict cookies: a new
+# binding set there would replace the browser's own (services.identity.sso's callback).
+UNBOUND = frozenset({"/_portal/sso/callback"})
 BINDING_DAYS = 400  # the longest a browser keeps a cookie; a new value only with a new browser
 
 
@@ -38,7 +41,7 @@ def same_origin_request(headers: Mapping[str, str]) -> bool:
     return headers.get("sec-fetch-site", "same-origin") == "same-origin" and same_origin(headers)
 
 
-def _set_cookie(response: Response, cookie: cookie_handoff.Cookie) -> None:
+def set_cookie(response: Response, cookie: cookie_handoff.Cookie) -> None:
     response.set_cookie(
         cookie.name,
         cookie.value,
@@ -64,7 +67,7 @@ async def cookie(request: Request) -> Response:
     if not isinstance(found, cookie_handoff.Cookie):
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
     response = Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
-    _set_cookie(response, found)
+    set_cookie(response, found)
     return response
 
 
@@ -80,7 +83,7 @@ class BrowserBinding:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNBOUND:
             await self.app(scope, receive, send)
             return
         sent = Request(scope).cookies.get(cookie_handoff.BROWSER_COOKIE)
@@ -94,7 +97,7 @@ class BrowserBinding:
                 if headers.get(b"content-type", b"").startswith(b"text/html"):
                     holder = Response()
                     value = cookie_handoff.new_browser_value()
-                    _set_cookie(
+                    set_cookie(
                         holder,
                         cookie_handoff.Cookie(
                             cookie_handoff.BROWSER_COOKIE, value, BINDING_DAYS * 86400

@@ -1,7 +1,10 @@
 """Accounts: find, deactivate or reactivate, unlock, force a password reset, reset a lost second
-factor, create staff accounts, and issue patient activation codes. Every action is audited."""
+factor, create staff accounts, link staff accounts to the clinic's single sign-on, and issue
+patient activation codes. Every action is audited."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
@@ -10,10 +13,11 @@ from pages.components.format import plain, when
 from pages.components.widgets import table
 from services.core.access import ADMIN, STAFF_ROLES
 from services.core.language import t
-from services.identity import admin, registration
+from services.identity import admin, registration, sso
 
 actor = state.guard(ADMIN)
 st.title(t("Accounts"))
+state.show_flash()
 
 ACTIONS = {
     t("Deactivate"): admin.account_deactivate,
@@ -71,6 +75,48 @@ with st.form("accounts_create"):
                     "up two-step sign-in."
                 )
             )
+
+provider = sso.offered()
+if provider is not None:
+    st.subheader(t("Single sign-on"))
+    st.caption(
+        t(
+            "A linked staff account signs in with {name} instead of its portal password. Its "
+            "roles stay the portal's.",
+            name=plain(provider),
+        )
+    )
+    with state.service_errors():
+        links = sso.sso_links(actor=actor)
+        table(
+            {
+                t("Username"): [k.username for k in links],
+                t("Name"): [k.name for k in links],
+                t("Subject at the provider"): [k.subject for k in links],
+                t("Linked"): [when(k.linked_at) for k in links],
+                t("Last used"): [when(k.last_used_at) if k.last_used_at else "" for k in links],
+            },
+            empty=t("No account is linked yet."),
+        )
+    with st.form("accounts_sso"):
+        linked_username = st.text_input(t("Username"), key="accounts_sso_username", max_chars=64)
+        subject = st.text_input(
+            t("Subject at the provider (its user id)"),
+            key="accounts_sso_subject",
+            max_chars=sso.MAX_SUBJECT,
+        )
+        link = st.form_submit_button(t("Link"))
+        unlink = st.form_submit_button(t("Unlink"))
+    if link:
+        state.act(
+            partial(sso.sso_link, actor=actor, username=linked_username, subject=subject),
+            t("Linked."),
+        )
+    if unlink:
+        state.act(
+            partial(sso.sso_unlink, actor=actor, username=linked_username),
+            t("Unlinked. The account signs in with its portal password again."),
+        )
 
 st.subheader(t("Patient activation code"))
 with st.form("accounts_activation"):

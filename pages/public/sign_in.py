@@ -7,6 +7,7 @@ Staff who have not switched on a second factor enrol here before their first ses
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 import streamlit as st
 
@@ -16,9 +17,10 @@ from pages.components.webauthn import ceremony
 from pages.components.widgets import help_link
 from services.core.errors import AuthenticationFailed
 from services.core.language import t
-from services.identity import auth, passkeys
+from services.identity import auth, passkeys, sso
 
 KEY_OPTIONS = "sign_in_key_options"  # the options of the ceremony asked for last
+SSO_START = "/_portal/sso/start"  # server.sso.START: sends the browser to the provider
 
 languages.chooser()
 st.title(t("Lakeside Health portal"))
@@ -30,6 +32,7 @@ def _password_step() -> None:
     )
     authenticator.sign_in_form()
     _passkey_sign_in()
+    _single_sign_on()
     st.caption(
         t(
             "After several failed attempts, sign-in pauses for a few minutes to protect your "
@@ -39,6 +42,20 @@ def _password_step() -> None:
     st.page_link(navigation.REGISTER.path, label=t("New here? Create your patient account"))
     st.page_link(navigation.VERIFY.path, label=t("Have a verification code? Verify your email"))
     st.page_link(navigation.RECOVER.path, label=t("Forgot your username or password?"))
+
+
+def _single_sign_on() -> None:
+    """Staff of a clinic with single sign-on: the provider's sign-in, and why it was refused
+    when it was (the server's route names the reason by a code)."""
+    refused = st.query_params.get("sso")
+    if refused in sso.REFUSALS:
+        st.error(t(sso.REFUSALS[refused]))
+    provider = sso.offered()
+    if provider is not None:
+        # A link in this tab (st.link_button opens another tab, which would leave this one at the
+        # sign-in page). Raw HTML: a fixed route and the clinic's configured name, escaped.
+        label = escape(t("Sign in with {name}", name=provider))
+        st.html(f'<p><a href="{SSO_START}" target="_self">{label}</a></p>')  # i18n: not shown
 
 
 def _key_ceremony(

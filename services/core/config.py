@@ -6,7 +6,7 @@ import fcntl
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +44,16 @@ class SmsSettings:
 
 
 @dataclass(frozen=True)
+class SsoSettings:
+    """Staff single sign-on with an OpenID Connect provider (the clinic's identity provider)."""
+
+    issuer: str  # the provider's issuer URL; its /.well-known/openid-configuration is read
+    client_id: str
+    client_secret: str = field(repr=False)
+    name: str = "your organisation's sign-in"  # the button reads "Sign in with <name>"
+
+
+@dataclass(frozen=True)
 class PaymentSettings:
     api_url: str  # the processor's API: Stripe's, or the demo processor's (a Stripe subset)
     secret_key: str  # sent as "Authorization: Bearer <key>"
@@ -71,6 +81,7 @@ class Settings:
     staff_require_passkey: bool  # staff must add a passkey or security key (phishing-resistant)
     trust_browser_days: int  # "Trust this browser" skips the second step this long; 0: never
     staff_may_trust_browser: bool  # the clinic lets staff trust a browser too
+    sso: SsoSettings | None  # None: no single sign-on; staff use the portal's password
 
     @property
     def is_duckdb(self) -> bool:
@@ -204,6 +215,7 @@ def settings() -> Settings:
         staff_require_passkey=_flag("staff_require_passkey", values),
         trust_browser_days=int(_number("trust_browser_days", values, 30, zero_allowed=True)),
         staff_may_trust_browser=_flag("staff_may_trust_browser", values),
+        sso=_sso(values, environment),
     )
 
 
@@ -258,6 +270,23 @@ def _smtp(values: dict[str, object]) -> SmtpSettings | None:
         password=_setting("smtp_password", values),
         starttls=(_setting("smtp_starttls", values, "true") or "true").lower()
         in ("1", "true", "yes"),
+    )
+
+
+def _sso(values: dict[str, object], environment: str) -> SsoSettings | None:
+    issuer = _setting("sso_issuer", values)
+    if not issuer:
+        return None
+    client_id, secret = _setting("sso_client_id", values), _setting("sso_client_secret", values)
+    if not client_id or not secret:
+        raise ConfigurationError(
+            "PORTAL_SSO_ISSUER needs PORTAL_SSO_CLIENT_ID and PORTAL_SSO_CLIENT_SECRET"
+        )
+    return SsoSettings(
+        issuer=_web_address("sso_issuer", issuer, environment),
+        client_id=client_id,
+        client_secret=secret,
+        name=_setting("sso_name", values, SsoSettings.name) or SsoSettings.name,
     )
 
 

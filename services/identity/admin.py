@@ -81,7 +81,8 @@ def audit_verify(*, actor: Actor) -> audit.AuditCheck:
         return audit.verify_chain(s)
 
 
-def _account(session: Session, username: str) -> User:
+def named_account(session: Session, username: str) -> User:
+    """The account with this username, or NotFound."""
     user = session.scalars(
         select(User).where(User.username == (username or "").strip().lower())
     ).one_or_none()
@@ -97,7 +98,7 @@ def _end_sessions(session: Session, user: User, reason: str) -> None:
 def account_unlock(*, actor: Actor, username: str) -> None:
     """Admins: lift a sign-in pause before it ends by itself."""
     with staff_work(actor, "account.unlock", access.ADMIN) as s:
-        user = _account(s, username)
+        user = named_account(s, username)
         user.failed_attempts = 0
         user.second_factor_failures = 0
         user.locked_until = None
@@ -213,7 +214,7 @@ def _send_set_password(session: Session, user: User, subject: str, lifetime: tim
 def account_deactivate(*, actor: Actor, username: str) -> None:
     """Admins: disable an account; its sessions end on their next rerun."""
     with staff_work(actor, "account.deactivate", access.ADMIN) as s:
-        user = _account(s, username)
+        user = named_account(s, username)
         if user.id == actor.user_id:
             raise ValidationError({"username": t("You cannot deactivate your own account.")})
         user.status = "disabled"
@@ -223,7 +224,7 @@ def account_deactivate(*, actor: Actor, username: str) -> None:
 
 def account_reactivate(*, actor: Actor, username: str) -> None:
     with staff_work(actor, "account.reactivate", access.ADMIN) as s:
-        user = _account(s, username)
+        user = named_account(s, username)
         if user.status != "disabled":
             raise ValidationError({"username": t("That account is not deactivated.")})
         user.status = "active"
@@ -233,7 +234,7 @@ def account_reactivate(*, actor: Actor, username: str) -> None:
 def password_reset_force(*, actor: Actor, username: str) -> None:
     """Admins: the current password stops working; the person sets a new one from an email."""
     with staff_work(actor, "account.password_reset_forced", access.ADMIN) as s:
-        user = _account(s, username)
+        user = named_account(s, username)
         user.password_hash = auth.NO_PASSWORD
         _end_sessions(s, user, "password_reset_forced")
         _send_set_password(
@@ -245,7 +246,7 @@ def password_reset_force(*, actor: Actor, username: str) -> None:
 def second_factor_reset(*, actor: Actor, username: str) -> None:
     """Admins: clear a lost second factor (recorded, and the person is told by email)."""
     with staff_work(actor, "account.second_factor_reset", access.ADMIN) as s:
-        user = _account(s, username)
+        user = named_account(s, username)
         user.totp_enabled_at = None
         user.totp_secret_encrypted = None
         user.totp_last_step = None

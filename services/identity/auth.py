@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from services.core import audit, clock, crypto, db, language, notify, one_time, usage
 from services.core.access import STAFF_ROLES, Actor, actor_for
+from services.core.config import settings
 from services.core.errors import AuthenticationFailed, RateLimited, ValidationError
 from services.core.language import N_, t
 from services.core.models import OneTimeCode, User
 from services.identity import browsers, passwords, sessions, two_factor
-from services.identity.tables import WebAuthnCredential
+from services.identity.tables import SsoLink, WebAuthnCredential
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,6 +86,7 @@ START_AGAIN = N_("Please sign in again.")
 FACTOR_PAUSE_AFTER = 10
 FACTOR_REVIEW_AFTER = 100
 FACTOR_FIRST_PAUSE = timedelta(minutes=15)
+USE_SSO = N_("This account signs in with {name}. Use that button on this page.")
 PAUSED = N_("Too many wrong codes. Sign-in is paused for this account; please try again later.")
 
 
@@ -202,7 +204,7 @@ def sign_in(*, username: str, password: str, browser: browsers.Browser | None = 
         raise ValidationError(fields)
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise AuthenticationFailed(t(SIGN_IN_FAILED))
-    unverified = False
+    unverified = single_sign_on = False
     # The slow check first, outside the transaction: on DuckDB a transaction holds the process's
     # one write lock, and every other person's page would wait for this hash.
     with db.read_only() as session:
@@ -224,6 +226,10 @@ def sign_in(*, username: str, password: str, browser: browsers.Browser | None = 
             unverified = True
         elif user.status != "active":
             _fail(session, user, username, f"status {user.status}")
+        elif _signs_in_elsewhere(session, user):
+            # Only someone who knows the password learns that the account uses single sign-on.
+            _fail(session, user, username, "single sign-on account")
+            single_sign_on = True
         else:
             user.failed_attempts = 0
             user.locked_until = None
@@ -241,7 +247,22 @@ def sign_in(*, username: str, password: str, browser: browsers.Browser | None = 
             if actor_for(session, user).roles & set(STAFF_ROLES):
                 return EnrolmentNeeded(_pending(session, user), two_factor.begin(session, user))
             return open_session(session, user, browser=browser)
+    sso = settings().sso
+    if single_sign_on and sso is not None:
+        raise AuthenticationFailed(t(USE_SSO, name=sso.name))
     raise AuthenticationFailed(t(NOT_VERIFIED if unverified else SIGN_IN_FAILED))
+
+
+def _signs_in_elsewhere(session: Session, user: User) -> bool:
+    """Whether an admin linked the account to the clinic's identity provider (single sign-on,
+    services.identity.sso): its password no longer signs it in."""
+    sso = settings().sso
+    if sso is None:
+        return False
+    found = session.scalar(
+        select(SsoLink.id).where(SsoLink.user_id == user.id, SsoLink.issuer == sso.issuer)
+    )
+    return found is not None
 
 
 def factor_pause(failures: int) -> timedelta | None:

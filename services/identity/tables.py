@@ -110,3 +110,31 @@ class KnownBrowser(Base):
     first_used_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime] = mapped_column(DateTime)
     trusted_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SsoLink(Base):
+    """A staff account's link to an identity provider's subject (schema v25), made by an admin."""
+
+    __tablename__ = "sso_links"
+    __table_args__ = (UniqueConstraint("user_id"), UniqueConstraint("issuer", "subject"))
+    id: Mapped[uuid.UUID] = id_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    linked_by: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SsoLogin(Base):
+    """A single sign-on under way (schema v25): its state stored hashed, bound to the browser;
+    the nonce and PKCE verifier sealed; used once, within ten minutes."""
+
+    __tablename__ = "sso_logins"
+    id: Mapped[uuid.UUID] = id_column()
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

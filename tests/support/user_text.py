@@ -60,6 +60,7 @@ WRITTEN = {
     "proxy_request_documents": {"title"},
     "webauthn_credentials": {"name"},  # the name the person gave their key
     "known_browsers": {"description"},  # read from the user agent, which the browser writes
+    "sso_links": {"subject"},  # the identity provider's user id, typed by an admin
     "proxy_requests": {
         "decision_note",
         "patient_first_name",
@@ -207,6 +208,8 @@ CODES = {
     "webauthn_challenges": {"purpose", "kind", "challenge_hash"},
     "webauthn_credentials": {"credential_id", "kind", "transports"},
     "known_browsers": {"browser_hash"},
+    "sso_links": {"issuer"},
+    "sso_logins": {"state_hash", "browser_hash", "sealed"},
     "weight_readings": {"source"},
 }
 

@@ -40,6 +40,7 @@ from services.core.migrations import (
     v22_contact_changes,
     v23_passkeys,
     v24_known_browsers,
+    v25_single_sign_on,
 )
 
 Migration = Callable[[sa.Connection], None]
@@ -68,4 +69,5 @@ MIGRATIONS: list[Migration] = [
     v22_contact_changes.upgrade,
     v23_passkeys.upgrade,
     v24_known_browsers.upgrade,
+    v25_single_sign_on.upgrade,
 ]

@@ -294,6 +294,8 @@ def _version_1_metadata() -> MetaData:
             "webauthn_credentials",  # v23
             "webauthn_challenges",
             "known_browsers",  # v24
+            "sso_links",  # v25
+            "sso_logins",
         ):
             continue
         columns = [c.copy() for c in table.columns if (table.name, c.name) not in LATER_COLUMNS]
