@@ -25,6 +25,20 @@ RESET_ATTEMPTS = 5
 RESET_PURPOSE = "password_reset"
 SENT = N_("If an account matches, we have emailed it. Check your inbox (and spam folder).")
 BAD_RESET = N_("That code is not right or has expired. Request a new one.")
+RESET_NOTICE = (
+    N_("your password was reset"),
+    N_(
+        "The password of your patient portal account was reset with an emailed code, and every "
+        "open session was signed out."
+    ),
+)
+SECURED_NOTICE = (
+    N_("your account was secured"),
+    N_(
+        "Every session of your patient portal account was signed out and its password was "
+        "changed from the link in a new-sign-in notice."
+    ),
+)
 BAD_SECURE_LINK = N_(
     "This link has expired or was already used. Sign in and change your password on Your "
     "account, or reset it with Forgot username or password."
@@ -98,15 +112,25 @@ def password_reset_request(*, username: str) -> str:
     return t(SENT)
 
 
-def _set_password(session: Session, user: User, new_password: str, reason: str) -> None:
-    """A new password (refused with the policy's reason), every open session ended and no
-    browser trusted any more, in the caller's transaction."""
+def _set_password(
+    session: Session,
+    user: User,
+    code: OneTimeCode,
+    new_password: str,
+    reason: str,
+    told: tuple[str, str],
+) -> None:
+    """A new password (refused with the policy's reason) set with a one-time code, which is
+    spent, in the caller's transaction: every open session ended, no browser trusted any more,
+    the owner told (`told`: the notice's subject and body, catalog messages) and `auth.<reason>`
+    audited."""
     problem = passwords.password_problem(
         new_password or "", (user.display_name, user.username, (user.email or "").split("@")[0])
     )
     if problem:
         raise ValidationError({"new_password": problem})
     now = clock.now()
+    code.used_at = now
     user.password_hash = auth.hash_password(new_password)
     user.failed_attempts = 0
     user.locked_until = None
@@ -116,6 +140,9 @@ def _set_password(session: Session, user: User, new_password: str, reason: str) 
         .values(ended_at=now, end_reason=reason)
     )
     browsers.end_trust(session, user.id)
+    with language.using(user.language):  # in the recipient's language
+        notify.security_notice(session, user, t(told[0]), t(told[1]))
+    audit.record(session, access.actor_for(session, user), f"auth.{reason}")
 
 
 def password_reset_complete(*, username: str, code: str, new_password: str) -> None:
@@ -128,19 +155,7 @@ def password_reset_complete(*, username: str, code: str, new_password: str) -> N
         if user is not None and user.status == "active":
             row = one_time.latest_live(session, user.id, RESET_PURPOSE, RESET_ATTEMPTS)
         if user is not None and row is not None and crypto.codes_match(code or "", row.code_hash):
-            _set_password(session, user, new_password, "password_reset")
-            row.used_at = clock.now()
-            with language.using(user.language):  # in the recipient's language
-                notify.security_notice(
-                    session,
-                    user,
-                    t("your password was reset"),
-                    t(
-                        "The password of your patient portal account was reset with an emailed "
-                        "code, and every open session was signed out."
-                    ),
-                )
-            audit.record(session, access.actor_for(session, user), "auth.password_reset")
+            _set_password(session, user, row, new_password, "password_reset", RESET_NOTICE)
             reset = True
         else:
             if row is not None:
@@ -171,19 +186,7 @@ def secure_account(*, token: str, new_password: str) -> None:
             audit.record(session, None, "auth.account_secured", outcome=audit.FAILURE)
             secured = False
         else:
-            _set_password(session, user, new_password, "account_secured")
-            row.used_at = clock.now()
-            with language.using(user.language):  # in the recipient's language
-                notify.security_notice(
-                    session,
-                    user,
-                    t("your account was secured"),
-                    t(
-                        "Every session of your patient portal account was signed out and its "
-                        "password was changed from the link in a new-sign-in notice."
-                    ),
-                )
-            audit.record(session, access.actor_for(session, user), "auth.account_secured")
+            _set_password(session, user, row, new_password, "account_secured", SECURED_NOTICE)
             secured = True
     if not secured:
         raise AuthenticationFailed(t(BAD_SECURE_LINK))
