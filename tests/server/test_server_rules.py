@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from starlette.requests import Request
 
-from server import cookies, guards, headers
+from server import cookies, guards, headers, sso
 from services.core import cookie_handoff
 
 
@@ -172,3 +172,34 @@ def test_a_media_pass_works_until_it_expires(monkeypatch: pytest.MonkeyPatch) ->
     later = cookie_handoff.time.monotonic() + cookie_handoff.PASS_SECONDS + 1
     monkeypatch.setattr(cookie_handoff.time, "monotonic", lambda: later)
     assert not cookie_handoff.pass_is_live(granted.value)
+
+
+def _route(handler: Callable[[Request], Awaitable[object]], path: str, **sent: str) -> object:
+    query = sent.pop("query", "")
+    request = Request(
+        {
+            "type": "http",
+            "path": path,
+            "query_string": query.encode(),
+            "headers": [(k.replace("_", "-").encode(), v.encode()) for k, v in sent.items()],
+        }
+    )
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, handler(request)).result()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("handler", [sso.start, sso.finish])
+def test_single_sign_on_starts_and_finishes_only_from_the_portals_page(
+    handler: Callable[[Request], Awaitable[object]],
+) -> None:
+    answer = _route(handler, "/_portal/sso/x", host="portal.example", sec_fetch_site="cross-site")
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    assert answer.headers["location"] == "/?sso=again"  # type: ignore[attr-defined]
+
+
+def test_the_sso_callback_moves_on_by_its_own_page_and_keeps_the_browsers_binding() -> None:
+    answer = _route(sso.callback, "/_portal/sso/callback", query='state=a"><b&code=c&x=dropped')
+    page = answer.body.decode()  # type: ignore[attr-defined]
+    assert 'content="0;url=/_portal/sso/finish?state=a%22%3E%3Cb&amp;code=c"' in page
+    assert "<b" not in page.replace("<body>", "")
+    assert "/_portal/sso/callback" in cookies.UNBOUND  # no new binding set over the browser's own

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from services.core import db
 from services.core.access import CLINICIAN
 from services.core.config import settings
-from services.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from services.core.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+)
 from services.core.models import AuditEvent
 from services.identity import admin, auth, sessions, sso
 from tests.support import world
@@ -167,3 +173,16 @@ def test_without_a_provider_nothing_is_offered(seeded_url: str) -> None:
     assert sso.offered() is None
     with pytest.raises(sso.SsoRefused):
         sso.begin(browser=BROWSER)
+
+
+def test_unlinking_an_account_that_is_not_linked_is_refused(sso_on: Provider) -> None:
+    with pytest.raises(NotFound):
+        sso.sso_unlink(actor=world.actor_of("admin.demo"), username="him.demo")
+
+
+def test_starting_sign_ins_is_bounded_per_browser(sso_on: Provider) -> None:
+    for _ in range(sso.STARTS):
+        sso.begin(browser="a-busy-browser")
+    with pytest.raises(RateLimited):
+        sso.begin(browser="a-busy-browser")
+    assert sso.begin(browser="another-browser").startswith(sso_on.issuer)
